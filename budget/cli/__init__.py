@@ -1,0 +1,90 @@
+"""The `budget` command line: a click group whose commands load on first use.
+
+Commands live in their own modules and are imported only when called, so price and limit
+queries never pay for pandas, tiktoken or tokenizers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from pricing.errors import InputError
+
+# name -> "module:attribute"; each module holds the thin CLI layer for one idea.
+COMMANDS = {
+    "models": "budget.cli.catalog:models",
+    "limits": "budget.cli.catalog:limits",
+    "cost": "budget.cli.cost:cost",
+    "count": "budget.cli.count:count",
+    "calibrate": "budget.cli.count:calibrate",
+    "check": "budget.cli.plan:check",
+    "plan": "budget.cli.plan:plan",
+    "stops": "budget.cli.plan:stops",
+    "usage": "budget.cli.workload:usage",
+    "report": "budget.cli.workload:report",
+    "whatif": "budget.cli.workload:whatif",
+}
+
+
+class BadInput(click.ClickException):
+    """Bad input from the user: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands:
+            return self.commands[name]
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return None  # a command whose module is not built yet
+        return getattr(module, attribute)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            raise BadInput(str(exc)) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="token-budget", prog_name="budget")
+@click.option(
+    "--catalog",
+    "catalog_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    envvar="TOKEN_BUDGET_CATALOG",
+    help="A YAML catalog merged over the bundled one (repeatable; "
+    "env TOKEN_BUDGET_CATALOG, ':'-separated).",
+)
+def cli(catalog_files: tuple[str, ...]) -> None:
+    """Token budgets and costs for LLM calls: count, check, plan, project.
+
+    Offline and deterministic: bundled prices, limits and tokenizer data.
+    """
+    from budget.cli.common import use_catalog_files
+
+    use_catalog_files(catalog_files)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="budget")
+    except BrokenPipeError:  # `budget models | head`
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,0 +1,128 @@
+"""What every command shares: the catalog in use, JSON output and plain tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Sequence
+
+import click
+
+from pricing.catalog import Catalog, load_catalog
+
+_catalog_files: tuple[str, ...] = ()
+
+
+def use_catalog_files(paths: Iterable[str]) -> None:
+    """Remember user catalog files given to the group (or through the environment)."""
+    global _catalog_files
+    _catalog_files = tuple(paths)
+
+
+def get_catalog() -> Catalog:
+    """The bundled catalog with the user's override files merged over it."""
+    return load_catalog(_catalog_files)
+
+
+def json_option(function: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(
+        function
+    )
+
+
+def catalog_option(function: Callable) -> Callable:
+    """`--catalog FILE` on a command, as well as on the group."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+        if value:
+            use_catalog_files(_catalog_files + tuple(value))
+        return value
+
+    return click.option(
+        "--catalog",
+        "catalog_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        is_eager=True,
+        callback=remember,
+        help="A YAML catalog merged over the bundled one (repeatable).",
+    )(function)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, Decimals and tuples as plain JSON values (money as numbers)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "as_dict"):
+            return to_jsonable(value.as_dict())
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def format_usd(amount: Decimal | float | None) -> str:
+    """Dollars with enough places to show sub-cent per-call costs."""
+    if amount is None:
+        return "-"
+    amount = Decimal(str(amount))
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 100:
+        return f"${amount:,.2f}"
+    if abs(amount) >= 0.01:
+        return f"${amount:,.4f}"
+    return f"${amount:.6f}"
+
+
+def format_tokens(count: int | None) -> str:
+    return "-" if count is None else f"{count:,}"
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A plain aligned table; numbers right-aligned."""
+    text_rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in text_rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+
+    def is_number(cell: str) -> bool:
+        return bool(cell) and (cell[0].isdigit() or cell[0] == "$" or cell[:2] == "-$")
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            cell.rjust(width) if is_number(cell) else cell.ljust(width)
+            for cell, width in zip(cells, widths)
+        ]
+        return "  ".join(parts).rstrip()
+
+    click.echo(line(headers))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in text_rows:
+        click.echo(line(row))
+
+
+def print_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
+    """`key  value` lines for a single result."""
+    pairs = [(k, "" if v is None else str(v)) for k, v in pairs]
+    width = max((len(k) for k, _ in pairs), default=0)
+    for key, value in pairs:
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

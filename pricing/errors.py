@@ -1,0 +1,25 @@
+"""The one exception type for bad input, shared by the library and the CLI.
+
+The CLI turns it into a one-line message and exit code 2; library callers can catch it
+as a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input: unknown model, malformed file, impossible number.
+
+    The message names what and where (``file:line: field: what was expected``) and fits
+    on one line.
+    """
+
+
+class UnknownModelError(InputError, LookupError):
+    """A model name that the catalog cannot resolve; carries did-you-mean suggestions."""
+
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown model {name!r}{hint} (see `budget models`)")
