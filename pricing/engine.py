@@ -1,0 +1,162 @@
+"""Usage -> cost, in Decimal USD.
+
+One convention inside: ``input_tokens`` is the whole prompt, and cache reads and cache writes
+are parts of it; ``output_tokens`` includes reasoning tokens. Provider usage objects are turned
+into this shape by :mod:`pricing.usage` before they get here.
+
+Long-context tiers are cliff tiers (as Anthropic and Google bill them): a request whose input
+is above a tier's threshold is priced whole at that tier's rates, output included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from pricing.catalog import Model, Prices
+from pricing.errors import InputError
+
+PER_MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens of one call (or a sum of calls) in the one convention."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0  # part of input_tokens
+    cache_write_tokens: int = 0  # part of input_tokens: 5-minute cache writes
+    cache_write_1h_tokens: int = 0  # part of input_tokens: 1-hour cache writes
+    reasoning_tokens: int = 0  # part of output_tokens
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InputError(f"{item.name}: expected a whole number of tokens, got {value!r}")
+            if value < 0:
+                raise InputError(f"{item.name}: expected a count >= 0, got {value}")
+        cached = self.cache_read_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
+        if cached > self.input_tokens:
+            raise InputError(
+                f"cache reads and writes ({cached:,}) exceed input_tokens ({self.input_tokens:,}): "
+                "input is the whole prompt and cached tokens are part of it"
+            )
+        if self.reasoning_tokens > self.output_tokens:
+            raise InputError(
+                f"reasoning_tokens ({self.reasoning_tokens:,}) exceed output_tokens "
+                f"({self.output_tokens:,}): output includes reasoning"
+            )
+
+    @property
+    def uncached_input_tokens(self) -> int:
+        return (
+            self.input_tokens
+            - self.cache_read_tokens
+            - self.cache_write_tokens
+            - self.cache_write_1h_tokens
+        )
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    model: str
+    variant: str | None
+    usage: Usage
+    input_usd: Decimal  # the uncached part of the input
+    cache_read_usd: Decimal
+    cache_write_usd: Decimal
+    output_usd: Decimal
+    total_usd: Decimal
+    batch: bool
+    service_tier: str | None
+    tier_threshold: int | None  # above_input_tokens of the cliff tier applied; None = base rates
+    rates: Prices  # per-million rates applied, before any batch discount
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "variant": self.variant,
+            "input_usd": self.input_usd,
+            "cache_read_usd": self.cache_read_usd,
+            "cache_write_usd": self.cache_write_usd,
+            "output_usd": self.output_usd,
+            "total_usd": self.total_usd,
+            "batch": self.batch,
+            "service_tier": self.service_tier,
+            "tier_threshold": self.tier_threshold,
+        }
+
+
+def rates_for(
+    model: Model, input_tokens: int, service_tier: str | None = None
+) -> tuple[Prices, int | None]:
+    """The per-million rates for a request of ``input_tokens``, and the cliff tier applied."""
+    prices, tiers = model.prices, model.tiers
+    if service_tier is not None:
+        try:
+            level = model.service_tiers[service_tier]
+        except KeyError:
+            offered = ", ".join(model.service_tiers) or "none"
+            raise InputError(
+                f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})"
+            ) from None
+        prices, tiers = level.prices, level.tiers
+    threshold = None
+    for tier in tiers:
+        if input_tokens > tier.above_input_tokens:
+            prices, threshold = tier.prices, tier.above_input_tokens
+    return prices, threshold
+
+
+def effective_rates(prices: Prices) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """(input, cache read, 5m write, 1h write, output) per million, with absent cache prices
+    billed at the input rate, as providers without a cache discount do."""
+    read = prices.input if prices.cache_read is None else prices.cache_read
+    write_5m = prices.input if prices.cache_write_5m is None else prices.cache_write_5m
+    write_1h = write_5m if prices.cache_write_1h is None else prices.cache_write_1h
+    return prices.input, read, write_5m, write_1h, prices.output
+
+
+def batch_factor(model: Model, batch: bool) -> Decimal:
+    if not batch:
+        return Decimal(1)
+    if model.batch_discount is None:
+        raise InputError(f"model {model.id!r} has no batch API in the catalog (batch_discount)")
+    return 1 - model.batch_discount
+
+
+def cost(
+    model: Model, usage: Usage, *, batch: bool = False, service_tier: str | None = None
+) -> CostBreakdown:
+    """Price one request (tiers apply per request) in Decimal USD."""
+    if batch and service_tier is not None:
+        raise InputError("choose either batch or a service tier, not both")
+    prices, threshold = rates_for(model, usage.input_tokens, service_tier)
+    factor = batch_factor(model, batch)
+    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = effective_rates(prices)
+
+    def usd(tokens: int, rate: Decimal) -> Decimal:
+        return tokens * rate * factor / PER_MILLION
+
+    input_usd = usd(usage.uncached_input_tokens, input_rate)
+    cache_read_usd = usd(usage.cache_read_tokens, read_rate)
+    cache_write_usd = usd(usage.cache_write_tokens, write_5m_rate) + usd(
+        usage.cache_write_1h_tokens, write_1h_rate
+    )
+    output_usd = usd(usage.output_tokens, output_rate)
+    return CostBreakdown(
+        model=model.id,
+        variant=model.variant,
+        usage=usage,
+        input_usd=input_usd,
+        cache_read_usd=cache_read_usd,
+        cache_write_usd=cache_write_usd,
+        output_usd=output_usd,
+        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd,
+        batch=batch,
+        service_tier=service_tier,
+        tier_threshold=threshold,
+        rates=prices,
+    )

@@ -1,0 +1,58 @@
+"""Reading YAML with line numbers kept, and YAML errors as one-line ``file:line:col`` messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pricing.errors import InputError
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A mapping that remembers the line (1-based) it started on, for error messages."""
+
+    __slots__ = ("line",)
+
+
+class _LineLoader(_BaseLoader):
+    def construct_mapping(self, node, deep=False):  # noqa: D102 - yaml hook
+        mapping = LineDict(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """Parse YAML text; mappings come back as :class:`LineDict`. ``name`` is used in errors."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: invalid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Read and parse a YAML file, with one-line errors naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not text.strip():
+        raise InputError(f"{path}: file is empty")
+    return parse_yaml(text, str(path))
