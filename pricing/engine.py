@@ -160,3 +160,35 @@ def cost(
         tier_threshold=threshold,
         rates=prices,
     )
+
+
+def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
+    """The sum of several priced calls (each priced on its own, so tiers apply per request),
+    optionally repeated ``calls`` times."""
+    if not breakdowns:
+        raise InputError("nothing to add up: no calls")
+    first = breakdowns[0]
+    if len(breakdowns) == 1 and calls == 1:
+        return first
+
+    def total(name: str) -> Decimal:
+        return sum((getattr(b, name) for b in breakdowns), Decimal(0)) * calls
+
+    usage = Usage(
+        **{f.name: sum(getattr(b.usage, f.name) for b in breakdowns) * calls for f in fields(Usage)}
+    )
+    tiers = {b.tier_threshold for b in breakdowns}
+    return CostBreakdown(
+        model=first.model if len({b.model for b in breakdowns}) == 1 else "(several)",
+        variant=first.variant,
+        usage=usage,
+        input_usd=total("input_usd"),
+        cache_read_usd=total("cache_read_usd"),
+        cache_write_usd=total("cache_write_usd"),
+        output_usd=total("output_usd"),
+        total_usd=total("total_usd"),
+        batch=first.batch,
+        service_tier=first.service_tier,
+        tier_threshold=tiers.pop() if len(tiers) == 1 else None,
+        rates=first.rates,
+    )

@@ -193,3 +193,39 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 def _snake_keys(usage: Mapping) -> dict:
     """Gemini's REST API writes camelCase, its SDK snake_case: read both as snake_case."""
     return {_CAMEL.sub("_", key).lower(): value for key, value in usage.items()}
+
+
+def read_usage_file(path: str) -> list[ObservedCall]:
+    """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL."""
+    import json
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    if not text.strip():
+        raise InputError(f"{path}: file is empty (expected a usage object or response JSON)")
+    try:
+        document = json.loads(text)
+        records = [(None, r) for r in (document if isinstance(document, list) else [document])]
+    except json.JSONDecodeError:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+    calls = []
+    for number, record in records:
+        try:
+            calls.append(normalize(record))
+        except InputError as exc:
+            where = f"{path}:{number}" if number else path
+            raise InputError(f"{where}: {exc}") from None
+    return calls

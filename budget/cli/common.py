@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import click
 
@@ -94,7 +95,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     text_rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
 
     def is_number(cell: str) -> bool:
         return bool(cell) and (cell[0].isdigit() or cell[0] == "$" or cell[:2] == "-$")
@@ -102,7 +103,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     def line(cells: Sequence[str]) -> str:
         parts = [
             cell.rjust(width) if is_number(cell) else cell.ljust(width)
-            for cell, width in zip(cells, widths)
+            for cell, width in zip(cells, widths, strict=False)
         ]
         return "  ".join(parts).rstrip()
 

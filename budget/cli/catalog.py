@@ -1,0 +1,154 @@
+"""`budget models` and `budget limits`: what the catalog knows about each model."""
+
+from __future__ import annotations
+
+import click
+
+from budget.cli.common import (
+    catalog_option,
+    format_tokens,
+    get_catalog,
+    json_option,
+    print_json,
+    print_pairs,
+    print_table,
+)
+from pricing.catalog import Model
+
+
+def _per_million(amount) -> str:
+    return "-" if amount is None else f"${amount}"
+
+
+def model_limits(model: Model) -> dict:
+    """The `limits` record: the CLI contract's keys first, then everything a planner needs."""
+    return {
+        "model": model.id,
+        "name": model.name,
+        "provider": model.provider,
+        "variant": model.variant,
+        "context_window": model.context_window,
+        "max_input_tokens": model.max_input_tokens,
+        "max_output_tokens": model.max_output_tokens,
+        "output_param": model.output_param,
+        "reasoning": model.reasoning,
+        "stop_sequences_max": model.stop_sequences_max,
+        "tokenizer": model.tokenizer,
+        "variants": list(model.variants),
+        "request_headers": dict(model.request_headers),
+        "deprecated": model.deprecated,
+        "as_of": model.as_of,
+        "source": model.source,
+        "notes": model.notes,
+    }
+
+
+def model_prices(model: Model) -> dict:
+    prices = model.prices
+    return {
+        "input": prices.input,
+        "output": prices.output,
+        "cache_read": prices.cache_read,
+        "cache_write_5m": prices.cache_write_5m,
+        "cache_write_1h": prices.cache_write_1h,
+        "batch_discount": model.batch_discount,
+        "tiers": [
+            {
+                "above_input_tokens": t.above_input_tokens,
+                "input": t.prices.input,
+                "output": t.prices.output,
+            }
+            for t in model.tiers
+        ],
+    }
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("--provider", help="Only this provider (openai, anthropic, google, ...).")
+@catalog_option
+@json_option
+def models(query: str | None, provider: str | None, as_json: bool) -> None:
+    """List models with their limits and prices per million tokens.
+
+    QUERY filters by id, name or alias, e.g. `budget models sonnet`.
+    """
+    catalog = get_catalog()
+    if provider and provider.lower() not in catalog.providers:
+        raise click.BadParameter(
+            f"unknown provider {provider!r} (known: {', '.join(catalog.providers)})",
+            param_hint="--provider",
+        )
+    found = catalog.search(query, provider)
+    if as_json:
+        print_json([{**model_limits(m), "prices": model_prices(m)} for m in found])
+        return
+    if not found:
+        raise click.ClickException(f"no model matches {query!r}")
+    print_table(
+        [
+            "model",
+            "provider",
+            "context",
+            "max input",
+            "max output",
+            "input/M",
+            "output/M",
+            "cache read/M",
+            "batch",
+        ],
+        [
+            [
+                m.id,
+                m.provider,
+                format_tokens(m.context_window),
+                format_tokens(m.max_input_tokens),
+                format_tokens(m.max_output_tokens),
+                _per_million(m.prices.input),
+                _per_million(m.prices.output),
+                _per_million(m.prices.cache_read),
+                "-" if m.batch_discount is None else f"-{m.batch_discount * 100:.0f}%",
+            ]
+            for m in found
+        ],
+    )
+
+
+@click.command()
+@click.argument("model_name", metavar="MODEL")
+@click.option("--variant", help="A variant that changes limits, e.g. 1m-context.")
+@catalog_option
+@json_option
+def limits(model_name: str, variant: str | None, as_json: bool) -> None:
+    """Context window, input and output ceilings, and the parameter that caps output.
+
+    MODEL as you write it: `gpt-5.2`, `claude-sonnet-4-5-20250929`,
+    `anthropic/claude-sonnet-4-5`, `google_genai:gemini-2.5-pro`.
+    """
+    model = get_catalog().resolve(model_name, variant)
+    record = model_limits(model)
+    if as_json:
+        print_json(record)
+        return
+    print_pairs(
+        [
+            (
+                "model",
+                f"{model.id} ({model.name})" + (f" [{model.variant}]" if model.variant else ""),
+            ),
+            ("context_window", format_tokens(model.context_window)),
+            ("max_input_tokens", format_tokens(model.max_input_tokens)),
+            (
+                "max_output_tokens",
+                format_tokens(model.max_output_tokens)
+                + (" (includes hidden reasoning)" if model.reasoning else ""),
+            ),
+            ("output_param", model.output_param),
+            ("stop_sequences_max", model.stop_sequences_max or "no documented limit"),
+            ("tokenizer", model.tokenizer),
+            ("variants", ", ".join(model.variants) or "-"),
+            ("as_of", f"{model.as_of}  {model.source}"),
+        ]
+        + ([("request_headers", dict(model.request_headers))] if model.request_headers else [])
+        + ([("notes", model.notes)] if model.notes else [])
+    )

@@ -1,0 +1,150 @@
+"""`budget cost`: what a call (or N calls) costs, from token counts or a provider usage object."""
+
+from __future__ import annotations
+
+import click
+
+from budget.cli.common import (
+    catalog_option,
+    format_tokens,
+    format_usd,
+    get_catalog,
+    json_option,
+    print_json,
+    print_pairs,
+)
+from pricing.engine import Usage, add_up
+from pricing.engine import cost as price
+from pricing.errors import InputError
+from pricing.usage import read_usage_file
+
+TOKENS = click.IntRange(min=0)
+
+
+@click.command()
+@click.option("--model", "model_name", help="Model as you write it (id, alias, provider/model).")
+@click.option("--variant", help="A variant that changes prices, e.g. 1m-context.")
+@click.option("--input", "input_tokens", type=TOKENS, help="Total prompt tokens per call.")
+@click.option(
+    "--output", "output_tokens", type=TOKENS, help="Output tokens per call (with reasoning)."
+)
+@click.option("--cached-input", type=TOKENS, default=0, help="Part of --input read from cache.")
+@click.option(
+    "--cache-write", type=TOKENS, default=0, help="Part of --input written to cache (5m)."
+)
+@click.option(
+    "--cache-write-1h", type=TOKENS, default=0, help="Part of --input written to a 1h cache."
+)
+@click.option("--batch", is_flag=True, help="Price through the provider's batch API.")
+@click.option("--service-tier", help="A service tier with its own prices (flex, priority).")
+@click.option(
+    "--calls", type=click.IntRange(min=1), default=1, show_default=True, help="Number of calls."
+)
+@click.option(
+    "--usage",
+    "usage_file",
+    type=click.Path(dir_okay=False),
+    help="A provider response or usage object (JSON, or JSONL of several).",
+)
+@catalog_option
+@json_option
+def cost(
+    model_name: str | None,
+    variant: str | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cached_input: int,
+    cache_write: int,
+    cache_write_1h: int,
+    batch: bool,
+    service_tier: str | None,
+    calls: int,
+    usage_file: str | None,
+    as_json: bool,
+) -> None:
+    """Cost of a call in USD: expected from token counts, or actual from a usage object.
+
+    --input is the whole prompt; --cached-input and --cache-write are parts of it.
+    Output includes reasoning tokens.
+
+    \b
+    budget cost --model gpt-5.2 --input 12000 --output 800
+    budget cost --model claude-sonnet-4-5 --input 50000 --cached-input 40000 \
+        --output 1000 --calls 10000
+    budget cost --usage response.json
+    """
+    catalog = get_catalog()
+    if usage_file:
+        if input_tokens is not None or output_tokens is not None:
+            raise click.UsageError("give either --usage or --input/--output, not both")
+        observed = read_usage_file(usage_file)
+        breakdowns = []
+        for call in observed:
+            name = model_name or call.model
+            if not name:
+                raise InputError(f"{usage_file}: no model in the record; pass --model")
+            model = catalog.resolve(name, variant)
+            breakdowns.append(
+                price(model, call.usage, batch=batch or call.batch, service_tier=service_tier)
+            )
+        per_call_count = len(breakdowns)
+    else:
+        if not model_name:
+            raise click.UsageError("missing --model (or --usage FILE)")
+        if input_tokens is None or output_tokens is None:
+            raise click.UsageError("give --input and --output token counts (or --usage FILE)")
+        model = catalog.resolve(model_name, variant)
+        usage = Usage(input_tokens, output_tokens, cached_input, cache_write, cache_write_1h)
+        breakdowns = [price(model, usage, batch=batch, service_tier=service_tier)]
+        per_call_count = 1
+    total = add_up(breakdowns, calls)
+    total_calls = per_call_count * calls
+    per_call = total.total_usd / total_calls
+    model = catalog.resolve(breakdowns[0].model, variant)
+    record = {
+        "model": total.model,
+        "variant": total.variant,
+        "calls": total_calls,
+        "total_usd": total.total_usd,
+        "per_call_usd": per_call,
+        "breakdown": {
+            "input_usd": total.input_usd,
+            "cache_read_usd": total.cache_read_usd,
+            "cache_write_usd": total.cache_write_usd,
+            "output_usd": total.output_usd,
+        },
+        "usage": total.usage,
+        "batch": total.batch,
+        "service_tier": total.service_tier,
+        "tier_threshold": total.tier_threshold,
+        "rates_per_million": total.rates,
+        "as_of": model.as_of,
+        "source": model.source,
+    }
+    if as_json:
+        print_json(record)
+        return
+    usage = total.usage
+    mode = "batch" if total.batch else (total.service_tier or "standard")
+    tier = f", long-context tier (> {total.tier_threshold:,} input)" if total.tier_threshold else ""
+    written = usage.cache_write_tokens + usage.cache_write_1h_tokens
+
+    def part(amount, tokens: int, what: str = "tokens") -> str:
+        return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
+
+    print_pairs(
+        [
+            (
+                "model",
+                f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})",
+            ),
+            ("calls", f"{total_calls:,}"),
+            ("input", part(total.input_usd, usage.uncached_input_tokens, "uncached tokens")),
+            ("cache read", part(total.cache_read_usd, usage.cache_read_tokens)),
+            ("cache write", part(total.cache_write_usd, written)),
+            ("output", part(total.output_usd, usage.output_tokens)),
+            ("total", format_usd(total.total_usd)),
+            ("per call", format_usd(per_call)),
+            ("prices as of", f"{model.as_of}  {model.source}"),
+        ]
+    )
