@@ -1,0 +1,425 @@
+"""Fit checks and max_tokens plans: does a request fit, and what should max_tokens be?
+
+``check`` answers "does input + max_tokens fit this model?" with numbers in every problem.
+``plan`` recommends max_tokens from an expected length, observed samples or a task preset:
+
+    max_tokens = round_up_to_step(length x (1 + buffer) + reasoning budget)
+
+clamped to the output ceiling and to what the context window leaves after the input.
+Steps: a multiple of 50 up to 1,000 tokens, of 100 up to 10,000, of 1,000 above
+(800 expected with the default 25% buffer -> 1,000).
+
+Costs come from :func:`pricing.engine.cost`:
+
+* worst case: the input plus a reply of exactly max_tokens;
+* expected: the input plus the expected reply, capped at max_tokens (a longer reply is cut
+  and billed at max_tokens). The expected reply is the given ``expected_output``, a task
+  preset's midpoint, or the mean over samples; the reasoning budget is assumed spent in full;
+* continuation: for each sample longer than max_tokens, one more call that re-sends the input
+  plus the cut reply (input + max_tokens) and generates the rest (length - max_tokens);
+  continuation_cost_usd is the sum of those costs divided by the number of samples, i.e.
+  truncation rate x the mean cost of a continuation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from budget.request_body import request_body
+from budget.samples import OutputSamples, samples_from_lengths
+from budget.samples import percentile as nearest_rank
+from pricing.catalog import Model
+from pricing.engine import Usage, cost
+from pricing.errors import InputError
+
+DEFAULT_BUFFER = Decimal("0.25")
+DEFAULT_PERCENTILE = 95.0
+ANTHROPIC_MIN_THINKING = 1024  # budget_tokens below this is rejected by the API
+
+
+@dataclass(frozen=True)
+class TaskPreset:
+    """Typical reply lengths from practice; plans use the top of the range, costs the middle."""
+
+    low: int
+    high: int
+    description: str
+
+
+TASKS = {
+    "qa": TaskPreset(150, 300, "Q&A: short factual answers, 150-300 tokens"),
+    "explain": TaskPreset(1000, 2000, "explanations: 1,000-2,000 tokens"),
+    "longform": TaskPreset(4000, 4000, "long-form: 4,000 tokens and more (use --samples)"),
+}
+
+
+def round_up_to_step(tokens: int) -> int:
+    """Round up to a multiple of 50 (<= 1,000), 100 (<= 10,000) or 1,000 (above)."""
+    step = 50 if tokens <= 1000 else 100 if tokens <= 10_000 else 1000
+    return -(-tokens // step) * step
+
+
+def available_output(model: Model, input_tokens: int) -> int:
+    """The largest legal max_tokens for this input (0 when the input itself does not fit)."""
+    if input_tokens > model.max_input_tokens:
+        return 0
+    return max(0, min(model.max_output_tokens, model.context_window - input_tokens))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    model: str
+    variant: str | None
+    fits: bool
+    input_tokens: int
+    max_tokens: int
+    context_window: int
+    max_input_tokens: int
+    max_output_tokens: int
+    available_output: int
+    problems: tuple[str, ...]
+    variants_that_fit: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields_dict(self)
+
+
+def _fields_dict(result: Any) -> dict[str, Any]:
+    """Fields in declaration order, tuples as lists (JSON keys are the field names)."""
+    return {
+        f.name: list(value) if isinstance(value := getattr(result, f.name), tuple) else value
+        for f in fields(result)
+    }
+
+
+def _tokens_argument(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
+    if value < 0:
+        raise InputError(f"{name}: expected a count >= 0, got {value}")
+    return value
+
+
+def limit_problems(model: Model, input_tokens: int, max_tokens: int) -> list[str]:
+    """What is wrong with this input and max_tokens for ``model``, each with the numbers."""
+    problems = []
+    ceiling_note = " (it includes hidden reasoning tokens)" if model.reasoning else ""
+    if input_tokens > model.max_input_tokens:
+        over = input_tokens - model.max_input_tokens
+        problems.append(
+            f"input {input_tokens:,} exceeds max input {model.max_input_tokens:,} "
+            f"by {over:,} tokens; cut the input by at least {over:,}"
+        )
+    if max_tokens > model.max_output_tokens:
+        problems.append(
+            f"max_tokens {max_tokens:,} exceeds the output ceiling {model.max_output_tokens:,}"
+            f"{ceiling_note} by {max_tokens - model.max_output_tokens:,}; "
+            f"lower max_tokens to {model.max_output_tokens:,}"
+        )
+    total = input_tokens + max_tokens
+    if total > model.context_window:
+        over = total - model.context_window
+        room = model.context_window - input_tokens
+        fix = (
+            f"lower max_tokens to {room:,} or cut the input by {over:,}"
+            if room > 0
+            else f"cut the input by {over:,}"
+        )
+        problems.append(
+            f"input {input_tokens:,} + max_tokens {max_tokens:,} = {total:,} exceeds the "
+            f"context window {model.context_window:,} by {over:,}; {fix}"
+        )
+    return problems
+
+
+def variants_that_fit(model: Model, input_tokens: int, max_tokens: int) -> list[Model]:
+    """The model's variants under which the request fits (offered from the base model only:
+    a variant's overrides are applied on the base, so variants do not stack)."""
+    if model.variant is not None:
+        return []
+    candidates = [model.with_variant(name) for name in model.variants]
+    return [c for c in candidates if not limit_problems(c, input_tokens, max_tokens)]
+
+
+def _variant_hint(candidate: Model) -> str:
+    return (
+        f"variant {candidate.variant} would fit (--variant {candidate.variant}): "
+        f"context {candidate.context_window:,}, "
+        f"max input {candidate.max_input_tokens:,}, max output {candidate.max_output_tokens:,}"
+    )
+
+
+def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
+    """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
+    input_tokens = _tokens_argument(input_tokens, "input_tokens")
+    max_tokens = _tokens_argument(max_tokens, "max_tokens")
+    problems = limit_problems(model, input_tokens, max_tokens)
+    fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
+    problems.extend(_variant_hint(candidate) for candidate in fitting)
+    return CheckResult(
+        model=model.id,
+        variant=model.variant,
+        fits=not limit_problems(model, input_tokens, max_tokens),
+        input_tokens=input_tokens,
+        max_tokens=max_tokens,
+        context_window=model.context_window,
+        max_input_tokens=model.max_input_tokens,
+        max_output_tokens=model.max_output_tokens,
+        available_output=available_output(model, input_tokens),
+        problems=tuple(problems),
+        variants_that_fit=tuple(str(c.variant) for c in fitting),
+    )
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    model: str
+    variant: str | None
+    provider: str
+    param: str  # the request parameter that caps output
+    max_tokens: int  # the recommendation
+    fits: bool
+    input_tokens: int
+    basis: str  # expected-output | samples | task
+    chosen_output_tokens: int  # the length planned for, before the buffer
+    buffer: Decimal
+    reasoning_tokens: int  # hidden reasoning budget added inside max_tokens
+    buffered_tokens: int  # (chosen x (1 + buffer) + reasoning), rounded up to a step
+    clamped_by: str | None  # max_output_tokens | context_window | None
+    context_window: int
+    max_input_tokens: int
+    max_output_tokens: int
+    available_output: int
+    expected_output_tokens: Decimal  # billed output of a typical reply (capped at max_tokens)
+    expected_cost_usd: Decimal
+    worst_case_cost_usd: Decimal
+    truncation_rate: float | None  # share of samples longer than max_tokens; None: no samples
+    truncation_rate_is_lower_bound: bool
+    observed_truncation_rate: float | None  # share of logged replies cut at their own limit
+    continuation_cost_usd: Decimal | None
+    percentile: float | None
+    percentile_is_lower_bound: bool
+    sample_count: int | None
+    request: dict[str, Any]
+    request_headers: dict[str, str]
+    problems: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields_dict(self)
+
+
+def parse_buffer(buffer: Decimal | float | str) -> Decimal:
+    """A buffer as a fraction (0.25 = 25%); exact, so 1,000 x 1.1 is 1,100, not 1,100.0000001."""
+    try:
+        value = Decimal(str(buffer).strip())
+    except ArithmeticError:
+        raise InputError(f"--buffer: expected a number >= 0 (0.25 = 25%), got {buffer!r}") from None
+    if not value.is_finite() or value < 0:
+        raise InputError(f"--buffer: expected a number >= 0 (0.25 = 25%), got {buffer!r}")
+    return value
+
+
+def plan(
+    model: Model,
+    input_tokens: int,
+    *,
+    expected_output: int | None = None,
+    samples: OutputSamples | Sequence[int] | None = None,
+    task: str | None = None,
+    buffer: Decimal | float | str = DEFAULT_BUFFER,
+    percentile: float = DEFAULT_PERCENTILE,
+    reasoning_tokens: int | None = None,
+    messages: list[dict[str, Any]] | None = None,
+) -> PlanResult:
+    """Recommend max_tokens for ``model`` from one of: an expected output length, observed
+    samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
+    input_tokens = _tokens_argument(input_tokens, "input_tokens")
+    given = [expected_output is not None, samples is not None, task is not None]
+    if sum(given) != 1:
+        raise InputError("plan: give exactly one of expected_output, samples or task")
+    buffer = parse_buffer(buffer)
+    reasoning = _reasoning_budget(model, reasoning_tokens)
+    notes: list[str] = []
+
+    if samples is not None and not isinstance(samples, OutputSamples):
+        samples = samples_from_lengths(list(samples))
+    if expected_output is not None:
+        basis, chosen = "expected-output", _tokens_argument(expected_output, "expected_output")
+        typical = chosen
+    elif task is not None:
+        preset = TASKS.get(task)
+        if preset is None:
+            raise InputError(f"--task: expected one of {', '.join(TASKS)}, got {task!r}")
+        basis, chosen, typical = "task", preset.high, (preset.low + preset.high) // 2
+        notes.append(f"task preset {preset.description}: planned for {chosen:,}")
+    else:
+        basis, chosen = "samples", nearest_rank(samples.lengths, percentile)
+        typical = chosen
+        notes.append(f"p{percentile:g} of {samples.count:,} samples is {chosen:,} tokens")
+        if samples.censored:
+            notes.append(
+                f"{sum(samples.truncated):,} logged replies were cut at their limit: their true "
+                "lengths are longer, so the percentile is a lower bound"
+            )
+
+    # Usage logs already count reasoning inside output tokens; texts and counts do not.
+    extra = 0 if samples is not None and samples.includes_reasoning else reasoning
+    needed = chosen + extra
+    buffered = round_up_to_step(math.ceil(chosen * (1 + buffer)) + extra)
+    context_room = max(0, model.context_window - input_tokens)
+    max_tokens = min(buffered, model.max_output_tokens, context_room)
+    clamped_by = None
+    if max_tokens < buffered:
+        if model.max_output_tokens <= context_room:
+            clamped_by = "max_output_tokens"
+            notes.append(
+                f"clamped from {buffered:,} to the output ceiling {model.max_output_tokens:,}"
+            )
+        else:
+            clamped_by = "context_window"
+            notes.append(
+                f"clamped from {buffered:,} to {context_room:,}: the context window "
+                f"{model.context_window:,} leaves {context_room:,} after {input_tokens:,} input"
+            )
+
+    problems = limit_problems(model, input_tokens, max_tokens)
+    if max_tokens < needed:
+        problems.append(
+            f"the planned output {needed:,} does not fit: at most {max_tokens:,} is available "
+            f"for {input_tokens:,} input tokens"
+        )
+        problems.extend(_variant_hint(c) for c in variants_that_fit(model, input_tokens, needed))
+    elif clamped_by is not None:
+        notes.append(
+            f"the buffer is {max_tokens - needed:,} tokens instead of {buffered - needed:,}"
+        )
+    if model.provider == "anthropic" and reasoning and max_tokens <= reasoning:
+        problems.append(
+            f"max_tokens {max_tokens:,} must be above the thinking budget {reasoning:,}"
+        )
+    notes.extend(_reasoning_notes(model, reasoning, extra))
+
+    lengths = None
+    if samples is not None:
+        lengths = [length + extra for length in samples.lengths]
+    truncation = _truncation(model, input_tokens, max_tokens, lengths, samples)
+    expected = _expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
+
+    return PlanResult(
+        model=model.id,
+        variant=model.variant,
+        provider=model.provider,
+        param=model.output_param,
+        max_tokens=max_tokens,
+        fits=not problems,
+        input_tokens=input_tokens,
+        basis=basis,
+        chosen_output_tokens=chosen,
+        buffer=buffer,
+        reasoning_tokens=reasoning,
+        buffered_tokens=buffered,
+        clamped_by=clamped_by,
+        context_window=model.context_window,
+        max_input_tokens=model.max_input_tokens,
+        max_output_tokens=model.max_output_tokens,
+        available_output=available_output(model, input_tokens),
+        expected_output_tokens=expected[0],
+        expected_cost_usd=expected[1],
+        worst_case_cost_usd=cost(model, Usage(input_tokens, max_tokens)).total_usd,
+        truncation_rate=truncation[0],
+        truncation_rate_is_lower_bound=truncation[1],
+        observed_truncation_rate=samples.observed_truncation_rate if samples else None,
+        continuation_cost_usd=truncation[2],
+        percentile=float(percentile) if samples is not None else None,
+        percentile_is_lower_bound=bool(samples is not None and samples.censored),
+        sample_count=samples.count if samples is not None else None,
+        request=request_body(model, max_tokens, reasoning, messages, input_tokens),
+        request_headers=dict(model.request_headers),
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
+
+
+def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
+    if reasoning_tokens is None:
+        return 0
+    reasoning = _tokens_argument(reasoning_tokens, "--reasoning")
+    if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
+        raise InputError(
+            f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
+            f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
+        )
+    return reasoning
+
+
+def _reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
+    notes = []
+    if reasoning and not extra:
+        notes.append("the samples come from a usage log, so they already include reasoning tokens")
+    if reasoning and not model.reasoning:
+        notes.append(f"the catalog does not list {model.id} as a reasoning model")
+    elif model.reasoning and not reasoning:
+        notes.append(
+            f"{model.id} spends hidden reasoning tokens inside {model.output_param}; "
+            "add --reasoning N to plan room for them"
+        )
+    elif reasoning and model.provider == "openai":
+        notes.append(
+            f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "
+            "(OpenAI takes no reasoning budget; reasoning effort steers it)"
+        )
+    return notes
+
+
+def _truncation(
+    model: Model,
+    input_tokens: int,
+    max_tokens: int,
+    lengths: list[int] | None,
+    samples: OutputSamples | None,
+) -> tuple[float | None, bool, Decimal | None]:
+    """(share of samples longer than max_tokens, whether that is a lower bound, continuation
+    cost per call). A reply cut in the log at length L is longer than L: it exceeds max_tokens
+    for sure when L >= max_tokens, and is unknown (not counted) when L < max_tokens."""
+    if lengths is None or samples is None:
+        return None, False, None
+    excesses: Counter[int] = Counter()
+    unknown = 0
+    for length, cut in zip(lengths, samples.truncated, strict=True):
+        if cut and length < max_tokens:
+            unknown += 1
+        elif cut:
+            excesses[max(1, length - max_tokens)] += 1
+        elif length > max_tokens:
+            excesses[length - max_tokens] += 1
+    total = sum(excesses.values())
+    continuation = sum(
+        (
+            cost(model, Usage(input_tokens + max_tokens, excess)).total_usd * count
+            for excess, count in excesses.items()
+        ),
+        Decimal(0),
+    ) / len(lengths)
+    return total / len(lengths), unknown > 0, continuation
+
+
+def _expected_cost(
+    model: Model, input_tokens: int, max_tokens: int, lengths: list[int] | None, typical: int
+) -> tuple[Decimal, Decimal]:
+    """(expected billed output tokens, expected cost) with replies capped at max_tokens."""
+    if lengths is None:
+        output = min(typical, max_tokens)
+        return Decimal(output), cost(model, Usage(input_tokens, output)).total_usd
+    counts = Counter(min(length, max_tokens) for length in lengths)
+    total = sum(
+        (cost(model, Usage(input_tokens, out)).total_usd * n for out, n in counts.items()),
+        Decimal(0),
+    )
+    mean_output = Decimal(sum(out * n for out, n in counts.items())) / len(lengths)
+    return mean_output, total / len(lengths)

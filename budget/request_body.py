@@ -1,0 +1,61 @@
+"""Ready request bodies: the provider's request with the output limit (and thinking budget) set.
+
+Messages come in the OpenAI chat shape (role + content); system and developer messages move
+to Anthropic's top-level ``system`` and Gemini's ``systemInstruction``. Without messages the
+body holds a placeholder user turn that says how long the prompt is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pricing.catalog import Model
+
+
+def request_body(
+    model: Model,
+    max_tokens: int,
+    reasoning: int,
+    messages: list[dict[str, Any]] | None,
+    input_tokens: int,
+) -> dict[str, Any]:
+    """A ready request body for the provider's API with the output limit set."""
+    messages = messages or [{"role": "user", "content": f"<your prompt: {input_tokens:,} tokens>"}]
+    system = [m.get("content") for m in messages if m.get("role") in ("system", "developer")]
+    turns = [m for m in messages if m.get("role") not in ("system", "developer")]
+    if model.provider == "anthropic":
+        body: dict[str, Any] = {"model": model.id, "max_tokens": max_tokens}
+        if system:
+            body["system"] = system[0] if len(system) == 1 else _join_texts(system)
+        body["messages"] = turns
+        if reasoning:
+            body["thinking"] = {"type": "enabled", "budget_tokens": reasoning}
+        return body
+    if model.output_param == "maxOutputTokens":  # Gemini: the model goes in the URL
+        config: dict[str, Any] = {"maxOutputTokens": max_tokens}
+        if reasoning:
+            config["thinkingConfig"] = {"thinkingBudget": reasoning}
+        body = {"contents": [_gemini_turn(m) for m in turns], "generationConfig": config}
+        if system:
+            body["systemInstruction"] = {"parts": [{"text": _join_texts(system)}]}
+        return body
+    if model.output_param == "max_output_tokens":  # OpenAI Responses API
+        return {"model": model.id, "input": messages, "max_output_tokens": max_tokens}
+    return {"model": model.id, "messages": messages, model.output_param: max_tokens}
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(block.get("text", "") for block in content if isinstance(block, dict))
+    return ""
+
+
+def _join_texts(contents: list[Any]) -> str:
+    return "\n\n".join(_text_of(c) for c in contents)
+
+
+def _gemini_turn(message: dict[str, Any]) -> dict[str, Any]:
+    role = "model" if message.get("role") == "assistant" else "user"
+    return {"role": role, "parts": [{"text": _text_of(message.get("content"))}]}

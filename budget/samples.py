@@ -1,0 +1,288 @@
+"""Observed output lengths: the evidence `budget plan --samples FILE` plans from.
+
+A samples file is one of (detected, or named with ``fmt``):
+
+- ``integers``: one token count per line (blank lines and ``#`` comments skipped).
+- ``usage``: a provider usage log, JSONL (or a JSON array) of responses or usage objects that
+  ``pricing.usage.normalize`` reads. Output tokens include reasoning tokens, and a reply that
+  ended on the output limit (finish_reason ``length``, Anthropic ``max_tokens``, Gemini
+  ``MAX_TOKENS``) is *censored*: its true length is at least what was observed.
+- ``jsonl``: JSONL (or a JSON array) of output texts, in field ``column`` or the first of
+  ``text``, ``output``, ``content``, ``completion``, ``response``; counted with the model's
+  tokenizer.
+- ``csv``: a CSV with a header; a text column as above, or a numeric column
+  (``output_tokens``, ``completion_tokens``, ``tokens``, ``length``) read as counts.
+- ``text``: plain text. Samples are separated by lines holding only ``---``; a file without
+  such a line holds one sample per non-blank line. Use JSONL for multi-paragraph replies.
+
+A JSONL file is a usage log when its first record is one ``normalize`` accepts and it has no
+text field named by ``column``; otherwise it is read as texts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pricing.errors import InputError
+
+FORMATS = ("integers", "usage", "jsonl", "csv", "text")
+TEXT_FIELDS = ("text", "output", "content", "completion", "response")
+COUNT_FIELDS = ("output_tokens", "completion_tokens", "tokens", "length")
+TEXT_SEPARATOR = "---"
+
+
+@dataclass(frozen=True)
+class OutputSamples:
+    """Output lengths in tokens, one per observed reply."""
+
+    lengths: tuple[int, ...]
+    truncated: tuple[bool, ...]  # True where the reply was cut by its output limit
+    kind: str  # integers | usage | jsonl | csv | text | list
+    source: str | None = None
+    exact: bool = True  # False when texts were counted with an estimating tokenizer
+    tokenizer: str | None = None  # the tokenizer that counted texts, None for counts
+
+    def __post_init__(self) -> None:
+        if len(self.lengths) != len(self.truncated):
+            raise InputError("samples: lengths and truncated flags differ in number")
+        if not self.lengths:
+            where = f"{self.source}: " if self.source else ""
+            raise InputError(f"{where}samples: no output lengths found (need at least one)")
+        for length in self.lengths:
+            if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+                raise InputError(f"samples: expected a token count >= 0, got {length!r}")
+
+    @property
+    def count(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def censored(self) -> bool:
+        """Some replies were cut, so their true lengths are only known from below."""
+        return any(self.truncated)
+
+    @property
+    def observed_truncation_rate(self) -> float:
+        return sum(self.truncated) / self.count
+
+    @property
+    def includes_reasoning(self) -> bool:
+        """Usage logs count hidden reasoning inside output tokens; texts and counts do not."""
+        return self.kind == "usage"
+
+
+def samples_from_lengths(
+    lengths: Sequence[int], truncated: Sequence[bool] | None = None
+) -> OutputSamples:
+    """Samples from counts already in hand (library use)."""
+    flags = tuple(bool(t) for t in truncated) if truncated is not None else (False,) * len(lengths)
+    return OutputSamples(lengths=tuple(lengths), truncated=flags, kind="list")
+
+
+def percentile(lengths: Sequence[int], p: float) -> int:
+    """The nearest-rank P-th percentile: the smallest observed length with at least P% of
+    samples at or below it. Always an observed value; P=100 is the maximum."""
+    if not 0 < p <= 100:
+        raise InputError(f"--percentile: expected a number in (0, 100], got {p}")
+    if not lengths:
+        raise InputError("samples: no output lengths found (need at least one)")
+    ordered = sorted(lengths)
+    # Round away float noise first: 95/100*20 is 19.000000000000004, which must be rank 19.
+    rank = max(1, math.ceil(round(p / 100 * len(ordered), 9)))
+    return ordered[rank - 1]
+
+
+def read_samples(
+    path: str | Path,
+    model: Any,
+    *,
+    fmt: str | None = None,
+    column: str | None = None,
+) -> OutputSamples:
+    """Read observed output lengths from a file; texts are counted with ``model``'s tokenizer."""
+    path = Path(path)
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not raw.strip():
+        raise InputError(f"{path}: samples file is empty (need at least one output length)")
+
+    fmt = fmt or _detect(path, raw)
+    if fmt == "integers":
+        return _integers(path, raw)
+    if fmt == "csv":
+        return _csv(path, raw, model, column)
+    if fmt == "text":
+        return _texts(path, _split_text(raw), model, "text")
+    records = _json_records(path, raw)
+    return _records(path, records, model, column, forced_usage=(fmt == "usage"))
+
+
+def _detect(path: Path, raw: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".json", ".ndjson") or raw.lstrip()[:1] in ("{", "["):
+        return "jsonl"
+    lines = [line.strip() for line in raw.splitlines()]
+    numbers = [line for line in lines if line and not line.startswith("#")]
+    if numbers and all(line.lstrip("-").isdigit() for line in numbers):
+        return "integers"
+    return "text"
+
+
+def _integers(path: Path, raw: str) -> OutputSamples:
+    lengths = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        lengths.append(_count(line, f"{path}:{number}"))
+    return OutputSamples(tuple(lengths), (False,) * len(lengths), "integers", str(path))
+
+
+def _count(value: Any, where: str, field: str = "output length") -> int:
+    text = str(value).strip()
+    try:
+        count = int(text)
+    except ValueError:
+        raise InputError(
+            f"{where}: {field}: expected a whole number of tokens, got {text!r}"
+        ) from None
+    if count < 0:
+        raise InputError(f"{where}: {field}: expected a token count >= 0, got {count}")
+    return count
+
+
+def _split_text(raw: str) -> list[str]:
+    lines = raw.splitlines()
+    if any(line.strip() == TEXT_SEPARATOR for line in lines):
+        blocks, current = [], []
+        for line in lines:
+            if line.strip() == TEXT_SEPARATOR:
+                blocks.append("\n".join(current))
+                current = []
+            else:
+                current.append(line)
+        blocks.append("\n".join(current))
+        return [block.strip("\n") for block in blocks if block.strip()]
+    return [line for line in lines if line.strip()]
+
+
+def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
+    """(location, value) pairs from JSONL, or from one JSON array."""
+    stripped = raw.lstrip()
+    if stripped.startswith("["):
+        try:
+            values = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        return [(f"{path}[{i}]", value) for i, value in enumerate(values)]
+    records = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((f"{path}:{number}", json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+    return records
+
+
+def _text_field(record: dict, column: str | None) -> str | None:
+    if column is not None:
+        return column if column in record else None
+    return next((name for name in TEXT_FIELDS if isinstance(record.get(name), str)), None)
+
+
+def _records(
+    path: Path, records: list[tuple[str, Any]], model: Any, column: str | None, forced_usage: bool
+) -> OutputSamples:
+    if not records:
+        raise InputError(f"{path}: samples file is empty (need at least one output length)")
+    first_where, first = records[0]
+    if isinstance(first, int) and not isinstance(first, bool):
+        lengths = [_count(value, where) for where, value in records]
+        return OutputSamples(tuple(lengths), (False,) * len(lengths), "integers", str(path))
+    if not isinstance(first, dict):
+        raise InputError(f"{first_where}: expected a JSON object or a token count")
+    if not forced_usage and _text_field(first, column) is not None:
+        texts = []
+        for where, record in records:
+            name = _text_field(record, column) if isinstance(record, dict) else None
+            if name is None or not isinstance(record[name], str):
+                wanted = column or "/".join(TEXT_FIELDS)
+                raise InputError(f"{where}: {wanted}: expected a text field")
+            texts.append(record[name])
+        return _texts(path, texts, model, "jsonl")
+    return _usage_log(path, records, column)
+
+
+def _usage_log(path: Path, records: list[tuple[str, Any]], column: str | None) -> OutputSamples:
+    from pricing.usage import normalize
+
+    lengths, truncated = [], []
+    for where, record in records:
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object (a response or usage record)")
+        try:
+            call = normalize(record)
+        except InputError as exc:
+            hint = f" or a text field {column!r}" if column else ""
+            raise InputError(f"{where}: {exc} (expected a usage record{hint})") from None
+        lengths.append(call.usage.output_tokens)
+        truncated.append(call.truncated)
+    return OutputSamples(tuple(lengths), tuple(truncated), "usage", str(path))
+
+
+def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
+    reader = csv.DictReader(io.StringIO(raw))
+    header = reader.fieldnames or []
+    if column is not None:
+        if column not in header:
+            raise InputError(f"{path}:1: {column}: no such column (columns: {', '.join(header)})")
+        name = column
+    else:
+        name = next((h for h in (*TEXT_FIELDS, *COUNT_FIELDS) if h in header), None)
+        if name is None:
+            wanted = ", ".join((*TEXT_FIELDS, *COUNT_FIELDS))
+            raise InputError(f"{path}:1: expected a column named one of {wanted} (or --column)")
+    rows = [(f"{path}:{reader.line_num}", row.get(name)) for row in reader]
+    values = [(where, value) for where, value in rows if value is not None and value.strip()]
+    if not values:
+        raise InputError(f"{path}: column {name!r} is empty (need at least one output length)")
+    if name in COUNT_FIELDS or all(v.strip().isdigit() for _, v in values):
+        lengths = [_count(value, where, name) for where, value in values]
+        return OutputSamples(tuple(lengths), (False,) * len(lengths), "csv", str(path))
+    return _texts(path, [value for _, value in values], model, "csv")
+
+
+def _texts(path: Path, texts: list[str], model: Any, kind: str) -> OutputSamples:
+    if not texts:
+        raise InputError(f"{path}: samples file is empty (need at least one output text)")
+    from budget.tokenizers import tokenizer_for
+
+    tokenizer = tokenizer_for(model)
+    lengths = tokenizer.count_many(texts)
+    return OutputSamples(
+        tuple(lengths),
+        (False,) * len(lengths),
+        kind,
+        str(path),
+        exact=tokenizer.exact,
+        tokenizer=tokenizer.name,
+    )
