@@ -307,12 +307,14 @@ class _Checker:
             raise self.fail(label + key, "a price >= 0 in USD per million tokens", value)
         return amount
 
-    def prices(self, raw: Any, label: str) -> Prices:
+    def prices(self, raw: Any, label: str, also: frozenset = frozenset()) -> Prices:
+        """Prices from a mapping; ``also`` names the other keys that mapping may hold."""
         if not isinstance(raw, Mapping):
             raise self.fail(label.rstrip("."), "a mapping of prices (input, output, ...)", raw)
-        unknown = set(raw) - set(PRICE_FIELDS) - {"above_input_tokens"}
+        unknown = set(raw) - set(PRICE_FIELDS) - also
         if unknown:
-            raise self.fail(label + sorted(unknown)[0], f"one of {', '.join(PRICE_FIELDS)}", "?")
+            key = sorted(unknown)[0]
+            raise self.fail(label + key, f"a price field ({', '.join(PRICE_FIELDS)})", key)
         values = {
             key: self.money(raw, key, required=key in ("input", "output"), label=label)
             for key in PRICE_FIELDS
@@ -330,7 +332,9 @@ class _Checker:
             if not isinstance(entry, Mapping):
                 raise self.fail(where.rstrip("."), "a tier mapping", entry)
             threshold = self.count(entry, "above_input_tokens", label=where)
-            tiers.append(Tier(threshold, self.prices(entry, where)))
+            tiers.append(
+                Tier(threshold, self.prices(entry, where, frozenset({"above_input_tokens"})))
+            )
         thresholds = [t.above_input_tokens for t in tiers]
         if thresholds != sorted(set(thresholds)):
             raise self.fail(label, "tiers in ascending order of above_input_tokens", thresholds)
@@ -381,7 +385,7 @@ def _build_model(raw: dict, place: str) -> Model:
     service_tiers = {
         str(name): ServiceTier(
             str(name),
-            check.prices(spec, f"service_tiers.{name}."),
+            check.prices(spec, f"service_tiers.{name}.", frozenset({"tiers"})),
             check.tiers(spec.get("tiers"), f"service_tiers.{name}.tiers"),
         )
         for name, spec in service.items()
