@@ -15,8 +15,8 @@ A samples file is one of (detected, or named with ``fmt``):
 - ``text``: plain text. Samples are separated by lines holding only ``---``; a file without
   such a line holds one sample per non-blank line. Use JSONL for multi-paragraph replies.
 
-A JSONL file is a usage log when its first record is one ``normalize`` accepts and it has no
-text field named by ``column``; otherwise it is read as texts.
+A JSON file is a usage log when its first record is one ``normalize`` accepts (and no
+``column`` is named); otherwise it is read as texts from the text field.
 """
 
 from __future__ import annotations
@@ -184,14 +184,15 @@ def _split_text(raw: str) -> list[str]:
 
 
 def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
-    """(location, value) pairs from JSONL, or from one JSON array."""
-    stripped = raw.lstrip()
-    if stripped.startswith("["):
-        try:
-            values = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-        return [(f"{path}[{i}]", value) for i, value in enumerate(values)]
+    """(location, value) pairs from JSONL, one JSON array, or one JSON object."""
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError:
+        document = None
+    if isinstance(document, list):
+        return [(f"{path}[{i}]", value) for i, value in enumerate(document)]
+    if isinstance(document, dict):
+        return [(str(path), document)]
     records = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -220,7 +221,7 @@ def _records(
         return OutputSamples(tuple(lengths), (False,) * len(lengths), "integers", str(path))
     if not isinstance(first, dict):
         raise InputError(f"{first_where}: expected a JSON object or a token count")
-    if not forced_usage and _text_field(first, column) is not None:
+    if not forced_usage and _text_field(first, column) is not None and not _is_usage(first, column):
         texts = []
         for where, record in records:
             name = _text_field(record, column) if isinstance(record, dict) else None
@@ -230,6 +231,19 @@ def _records(
             texts.append(record[name])
         return _texts(path, texts, model, "jsonl")
     return _usage_log(path, records, column)
+
+
+def _is_usage(record: dict, column: str | None) -> bool:
+    """A record with usage counts is read as a usage log (exact) unless a text column is named."""
+    if column is not None:
+        return False
+    from pricing.usage import normalize
+
+    try:
+        normalize(record)
+    except InputError:
+        return False
+    return True
 
 
 def _usage_log(path: Path, records: list[tuple[str, Any]], column: str | None) -> OutputSamples:
