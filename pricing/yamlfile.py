@@ -38,6 +38,8 @@ def parse_yaml(text: str, name: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise InputError(f"{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: invalid YAML: {str(exc).splitlines()[0]}") from None

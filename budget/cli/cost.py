@@ -132,19 +132,20 @@ def cost(
     def part(amount, tokens: int, what: str = "tokens") -> str:
         return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
 
-    print_pairs(
-        [
-            (
-                "model",
-                f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})",
-            ),
-            ("calls", f"{total_calls:,}"),
-            ("input", part(total.input_usd, usage.uncached_input_tokens, "uncached tokens")),
-            ("cache read", part(total.cache_read_usd, usage.cache_read_tokens)),
-            ("cache write", part(total.cache_write_usd, written)),
-            ("output", part(total.output_usd, usage.output_tokens)),
-            ("total", format_usd(total.total_usd)),
-            ("per call", format_usd(per_call)),
-            ("prices as of", f"{model.as_of}  {model.source}"),
-        ]
-    )
+    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})"
+    lines = [
+        ("model", label),
+        ("calls", f"{total_calls:,}"),
+        ("input", part(total.input_usd, usage.uncached_input_tokens, "uncached tokens")),
+    ]
+    if usage.cache_read_tokens:
+        lines.append(("cache read", part(total.cache_read_usd, usage.cache_read_tokens)))
+    if written:
+        lines.append(("cache write", part(total.cache_write_usd, written)))
+    lines += [
+        ("output", part(total.output_usd, usage.output_tokens)),
+        ("total", format_usd(total.total_usd)),
+        ("per call", format_usd(per_call)),
+        ("prices as of", f"{model.as_of}  {model.source}"),
+    ]
+    print_pairs(lines)

@@ -1,0 +1,159 @@
+"""`budget models`, `budget limits`, `budget cost` through the CLI, as a script would use them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+
+PRIVATE = str(Path(__file__).parent / "fixtures" / "catalog" / "private.yaml")
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def test_limits_json_has_the_contract_keys():
+    result = run("limits", "gpt-5.2", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["model"] == "gpt-5.2"
+    assert (data["context_window"], data["max_input_tokens"], data["max_output_tokens"]) == (
+        400_000,
+        272_000,
+        128_000,
+    )
+    assert data["output_param"] == "max_completion_tokens"
+    assert data["as_of"] and data["source"].startswith("https://")
+
+
+def test_limits_of_a_variant_and_names_people_write():
+    data = json.loads(
+        run(
+            "limits", "anthropic/claude-sonnet-4-5-20250929", "--variant", "1m-context", "--json"
+        ).output
+    )
+    assert data["model"] == "claude-sonnet-4-5"
+    assert data["context_window"] == 1_000_000 and data["max_output_tokens"] == 64_000
+    assert data["request_headers"] == {"anthropic-beta": "context-1m-2025-08-07"}
+
+
+def test_cost_json_contract_and_calls():
+    result = run(
+        "cost",
+        "--model",
+        "gpt-5.2",
+        "--input",
+        "12000",
+        "--output",
+        "800",
+        "--calls",
+        "1000",
+        "--json",
+    )
+    data = json.loads(result.output)
+    assert data["per_call_usd"] == pytest.approx(0.0322)
+    assert data["total_usd"] == pytest.approx(32.2)
+    assert data["breakdown"]["output_usd"] == pytest.approx(11.2)
+    assert data["calls"] == 1000
+
+
+def test_cost_batch_halves_and_cache_parts():
+    base = [
+        "cost",
+        "--model",
+        "claude-sonnet-4-5",
+        "--input",
+        "50000",
+        "--cached-input",
+        "40000",
+        "--output",
+        "1000",
+        "--json",
+    ]
+    standard = json.loads(run(*base).output)
+    batch = json.loads(run(*base, "--batch").output)
+    # 10,000 x $3 + 40,000 x $0.30 + 1,000 x $15 per million
+    assert standard["total_usd"] == pytest.approx(0.03 + 0.012 + 0.015)
+    assert batch["total_usd"] == pytest.approx(standard["total_usd"] / 2)
+
+
+def test_cost_from_a_provider_usage_object(tmp_path):
+    response = {
+        "type": "message",
+        "model": "claude-sonnet-4-5-20250929",
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 1000, "cache_read_input_tokens": 9000, "output_tokens": 100},
+    }
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(response))
+    data = json.loads(run("cost", "--usage", str(path), "--json").output)
+    assert data["usage"]["input_tokens"] == 10_000
+    assert data["total_usd"] == pytest.approx(0.003 + 0.0027 + 0.0015)
+
+
+def test_models_lists_and_filters():
+    data = json.loads(run("models", "--provider", "openai", "--json").output)
+    assert data and {m["provider"] for m in data} == {"openai"}
+    assert any(m["model"] == "gpt-5.2" for m in data)
+    assert "gpt-5.2" in run("models", "gpt-5.2").output
+
+
+def test_catalog_override_from_option_and_environment():
+    by_option = run("--catalog", PRIVATE, "limits", "acme-large", "--json")
+    assert json.loads(by_option.output)["max_output_tokens"] == 16_000
+    by_env = run("limits", "acme-large", "--json", env={"TOKEN_BUDGET_CATALOG": PRIVATE})
+    assert json.loads(by_env.output)["context_window"] == 128_000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["limits", "gpt-5.22x"], "unknown model 'gpt-5.22x'; did you mean"),
+        (
+            ["cost", "--model", "gpt-5.2", "--input", "-5", "--output", "1"],
+            "-5 is not in the range",
+        ),
+        (["cost", "--model", "gpt-5.2", "--input", "ten", "--output", "1"], "'ten' is not a valid"),
+        (
+            ["cost", "--model", "gpt-5.2", "--input", "5", "--cached-input", "6", "--output", "1"],
+            "exceed input_tokens",
+        ),
+        (["cost", "--model", "gpt-5.2", "--input", "5"], "give --input and --output"),
+        (["--catalog", "/nonexistent.yaml", "limits", "gpt-5.2"], "catalog file not found"),
+        (["limits", "claude-sonnet-4-5", "--variant", "2m"], "no variant '2m'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_malformed_override_yaml_is_exit_2_naming_the_file(tmp_path):
+    bad = tmp_path / "deal.yaml"
+    bad.write_text("provider: x\nsource: s\nas_of: 2026-01-01\nmodels:\n  - id: [oops\n")
+    result = run("--catalog", str(bad), "limits", "gpt-5.2")
+    assert result.exit_code == 2
+    assert f"{bad}:6:1: invalid YAML" in result.output
+    assert "flow sequence at line 5" in result.output
+
+
+def test_price_commands_do_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from budget.cli import cli\n"
+        "for args in (['cost','--model','gpt-5.2','--input','1','--output','1','--json'],"
+        " ['limits','gpt-5.2','--json'], ['models']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0\n"
+        "print(sorted(m for m in ('pandas','tiktoken','tokenizers','numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

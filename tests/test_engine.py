@@ -1,0 +1,129 @@
+"""The pricing engine on the bundled catalog: seed prices, cache, batch, cliff tiers, properties."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pricing.catalog import load_catalog
+from pricing.engine import Usage, cost
+from pricing.errors import InputError
+
+CATALOG = load_catalog([])
+SONNET = CATALOG.resolve("claude-sonnet-4-5")
+GPT52 = CATALOG.resolve("gpt-5.2")
+MILLION = 1_000_000
+
+
+def test_seed_claude_sonnet_4_5_output_is_15_dollars_per_million():
+    assert cost(SONNET, Usage(0, MILLION)).total_usd == Decimal(15)
+    assert cost(SONNET, Usage(MILLION, 0)).total_usd == Decimal(3)
+
+
+def test_seed_gpt_5_2_output_is_14_dollars_per_million():
+    assert cost(GPT52, Usage(0, MILLION)).total_usd == Decimal(14)
+    # 12K in, 800 out: 12000 x 1.75 + 800 x 14 per million = 0.021 + 0.0112
+    assert cost(GPT52, Usage(12_000, 800)).total_usd == Decimal("0.0322")
+
+
+@pytest.mark.parametrize("model", [SONNET, GPT52], ids=lambda m: m.id)
+def test_batch_halves_the_bill(model):
+    usage = Usage(40_000, 2_000, cache_read_tokens=10_000)
+    standard, batch = cost(model, usage), cost(model, usage, batch=True)
+    assert batch.total_usd * 2 == standard.total_usd
+
+
+def test_openai_cached_input_is_billed_at_the_cache_rate():
+    # 10,000-token prompt of which 8,000 cached: 2,000 x 1.75 + 8,000 x 0.175 per million
+    breakdown = cost(GPT52, Usage(10_000, 0, cache_read_tokens=8_000))
+    assert breakdown.input_usd == Decimal("0.0035")
+    assert breakdown.cache_read_usd == Decimal("0.0014")
+
+
+def test_anthropic_usage_with_cache_reads_and_writes_of_both_lifetimes():
+    # The Anthropic response said input_tokens=1,000 uncached, 20,000 read, 5,000 + 3,000 written.
+    usage = Usage(
+        29_000, 500, cache_read_tokens=20_000, cache_write_tokens=5_000, cache_write_1h_tokens=3_000
+    )
+    b = cost(SONNET, usage)
+    assert b.input_usd == Decimal("0.003")  # 1,000 x $3
+    assert b.cache_read_usd == Decimal("0.006")  # 20,000 x $0.30
+    assert b.cache_write_usd == Decimal("0.01875") + Decimal("0.018")  # 5,000 x $3.75 + 3,000 x $6
+    assert b.output_usd == Decimal("0.0075")
+    assert b.total_usd == b.input_usd + b.cache_read_usd + b.cache_write_usd + b.output_usd
+
+
+def test_long_context_tier_is_a_cliff_at_the_threshold():
+    long = SONNET.with_variant("1m-context")
+    at = cost(long, Usage(200_000, 1_000))
+    over = cost(long, Usage(200_001, 1_000))
+    assert at.tier_threshold is None
+    assert at.total_usd == Decimal("0.6") + Decimal("0.015")
+    assert over.tier_threshold == 200_000
+    # one token more prices the whole request at $6 in / $22.50 out
+    assert (
+        over.total_usd
+        == Decimal("200001") * 6 / MILLION + Decimal("1000") * Decimal("22.5") / MILLION
+    )
+
+
+def test_service_tier_and_batch_errors():
+    with pytest.raises(InputError, match="no service tier 'turbo'"):
+        cost(GPT52, Usage(1, 1), service_tier="turbo")
+    with pytest.raises(InputError, match="either batch or a service tier"):
+        cost(GPT52, Usage(1, 1), batch=True, service_tier="flex")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_tokens": -1, "output_tokens": 0}, "input_tokens: expected a count >= 0"),
+        ({"input_tokens": 1.5, "output_tokens": 0}, "input_tokens: expected a whole number"),
+        ({"input_tokens": 10, "output_tokens": 0, "cache_read_tokens": 11}, "exceed input_tokens"),
+        ({"input_tokens": 10, "output_tokens": 5, "reasoning_tokens": 6}, "exceed output_tokens"),
+    ],
+)
+def test_impossible_usage_is_refused(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        Usage(**kwargs)
+
+
+def test_every_bundled_model_has_sane_prices_and_limits():
+    for model in CATALOG.models:
+        where = f"{model.id}"
+        assert model.prices.output >= model.prices.input or model.provider in {"xai"}, where
+        if model.prices.cache_read is not None:
+            assert model.prices.cache_read <= model.prices.input, where
+        assert model.max_input_tokens <= model.context_window, where
+        for tier in model.tiers:
+            assert tier.prices.input >= model.prices.input, where
+        if model.batch_discount is not None:
+            assert 0 < model.batch_discount < 1, where
+
+
+counts = st.integers(min_value=0, max_value=2_000_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    model=st.sampled_from(CATALOG.models),
+    input_tokens=counts,
+    output_tokens=counts,
+    cached_share=st.floats(0, 1),
+    field=st.sampled_from(["input_tokens", "output_tokens", "cache_read_tokens"]),
+    more=st.integers(min_value=1, max_value=500_000),
+)
+def test_cost_never_falls_when_a_count_rises(
+    model, input_tokens, output_tokens, cached_share, field, more
+):
+    cached = int(input_tokens * cached_share)
+    before = Usage(input_tokens, output_tokens, cache_read_tokens=cached)
+    grown = dict(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cached)
+    grown[field] += more
+    if field == "cache_read_tokens":
+        grown["input_tokens"] += more  # cached tokens are part of the input
+    after = Usage(**grown)
+    assert cost(model, after).total_usd >= cost(model, before).total_usd
+    if model.batch_discount is not None:
+        assert cost(model, after, batch=True).total_usd <= cost(model, after).total_usd
