@@ -1,0 +1,154 @@
+"""Vectorized pricing: arrays of calls -> per-call costs (float64) and exact Decimal sums.
+
+The same rules as :func:`pricing.engine.cost`, applied to many calls at once: the cliff tier
+is chosen per call from its input tokens (``rates_for``), absent cache prices fall back to the
+input rate (``effective_rates``), batch calls get ``batch_factor``. Per-call costs are float64
+(good to ~1e-15 relative, far inside a micro-dollar); sums are exact: tokens are summed per
+(tier, batch) group as integers and multiplied once by the Decimal rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+import numpy as np
+
+from pricing.catalog import Model
+from pricing.engine import PER_MILLION, batch_factor, effective_rates, rates_for
+
+PARTS = ("uncached", "cache_read", "cache_write", "cache_write_1h", "output")
+
+
+@dataclass(frozen=True)
+class TokenArrays:
+    """Token counts of many calls, in the one usage convention (int64 arrays of equal length)."""
+
+    input_tokens: np.ndarray  # whole prompt
+    output_tokens: np.ndarray  # billed output, reasoning included
+    cache_read_tokens: np.ndarray  # part of input
+    cache_write_tokens: np.ndarray  # part of input, 5-minute writes
+    cache_write_1h_tokens: np.ndarray  # part of input, 1-hour writes
+    batch: np.ndarray | None = None  # bool per call; None: no call is batch
+
+    def __len__(self) -> int:
+        return len(self.input_tokens)
+
+    def uncached(self) -> np.ndarray:
+        return (
+            self.input_tokens
+            - self.cache_read_tokens
+            - self.cache_write_tokens
+            - self.cache_write_1h_tokens
+        )
+
+
+@dataclass(frozen=True)
+class CostTotals:
+    """Exact sums over calls: tokens as ints, dollars as Decimals."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0  # 5-minute and 1-hour writes together
+    output_tokens: int = 0
+    truncated: int = 0
+    input_usd: Decimal = Decimal(0)  # uncached input
+    cache_read_usd: Decimal = Decimal(0)
+    cache_write_usd: Decimal = Decimal(0)
+    output_usd: Decimal = Decimal(0)
+    total_usd: Decimal = Decimal(0)
+
+    def __add__(self, other: CostTotals) -> CostTotals:
+        return CostTotals(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+@dataclass(frozen=True)
+class ArrayCosts:
+    input_usd: np.ndarray  # float64 per call, uncached input
+    cache_read_usd: np.ndarray
+    cache_write_usd: np.ndarray
+    output_usd: np.ndarray
+    total_usd: np.ndarray
+    totals: CostTotals
+
+
+def tier_index(model: Model, input_tokens: np.ndarray) -> np.ndarray | None:
+    """Per call, how many cliff thresholds its input is above (0 = base rates); None: no tiers."""
+    if not model.tiers:
+        return None
+    thresholds = np.array([tier.above_input_tokens for tier in model.tiers], dtype=np.int64)
+    return np.searchsorted(thresholds, input_tokens, side="left")
+
+
+def group_rates(model: Model, tier: int, batch: bool) -> tuple[Decimal, ...]:
+    """Per-token-million rates (uncached, read, 5m write, 1h write, output) with batch applied."""
+    probe = 0 if tier == 0 else model.tiers[tier - 1].above_input_tokens + 1
+    prices, _ = rates_for(model, probe)
+    factor = batch_factor(model, batch)
+    return tuple(rate * factor for rate in effective_rates(prices))
+
+
+def price_arrays(
+    model: Model, tokens: TokenArrays, *, per_call: bool = True
+) -> ArrayCosts | CostTotals:
+    """Price every call; ``per_call=False`` returns only the exact :class:`CostTotals`."""
+    n = len(tokens)
+    parts = (
+        tokens.uncached(),
+        tokens.cache_read_tokens,
+        tokens.cache_write_tokens,
+        tokens.cache_write_1h_tokens,
+        tokens.output_tokens,
+    )
+    tiers = tier_index(model, tokens.input_tokens)
+    group = np.zeros(n, dtype=np.int64) if tiers is None else tiers * 2
+    if tokens.batch is not None:
+        group = group + tokens.batch
+    present = (
+        [int(g) for g in np.unique(group)]
+        if (tiers is not None or tokens.batch is not None)
+        else [0]
+    )
+
+    usd = [Decimal(0)] * len(PARTS)
+    rate_table = np.zeros((max(present) + 1, len(PARTS)))
+    for g in present:
+        rates = group_rates(model, g // 2, bool(g % 2))
+        rate_table[g] = [float(r) for r in rates]
+        mask = None if len(present) == 1 else group == g
+        for i, (array, rate) in enumerate(zip(parts, rates, strict=True)):
+            total = int(array.sum() if mask is None else array[mask].sum())
+            usd[i] += total * rate / PER_MILLION
+    totals = CostTotals(
+        calls=n,
+        input_tokens=int(tokens.input_tokens.sum()),
+        cache_read_tokens=int(tokens.cache_read_tokens.sum()),
+        cache_write_tokens=int(
+            tokens.cache_write_tokens.sum() + tokens.cache_write_1h_tokens.sum()
+        ),
+        output_tokens=int(tokens.output_tokens.sum()),
+        input_usd=usd[0],
+        cache_read_usd=usd[1],
+        cache_write_usd=usd[2] + usd[3],
+        output_usd=usd[4],
+        total_usd=sum(usd, Decimal(0)),
+    )
+    if not per_call:
+        return totals
+    if len(present) == 1:
+        rates = rate_table[present[0]]
+        per_part = [array * (rate / 1e6) for array, rate in zip(parts, rates, strict=True)]
+    else:
+        per_part = [array * (rate_table[group, i] / 1e6) for i, array in enumerate(parts)]
+    cache_write = per_part[2] + per_part[3]
+    return ArrayCosts(
+        input_usd=per_part[0],
+        cache_read_usd=per_part[1],
+        cache_write_usd=cache_write,
+        output_usd=per_part[4],
+        total_usd=per_part[0] + per_part[1] + cache_write + per_part[4],
+        totals=totals,
+    )

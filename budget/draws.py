@@ -1,0 +1,77 @@
+"""Token counts per simulated call, drawn from a scenario's input or output specification.
+
+* ``{fixed: N}``: every call N tokens.
+* ``{p50: A, p95: B}``: log-normal with median A and 95th percentile B
+  (mu = ln A, sigma = ln(B / A) / 1.6449), rounded to whole tokens, at least 1.
+* ``{prompt_files: [...]}``: each file is one prompt, counted with the model's tokenizer;
+  calls draw among the files uniformly.
+* ``{samples: FILE}`` / ``{usage_log: FILE}``: observed output lengths, resampled with
+  replacement (usage logs count reasoning inside output tokens).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from budget.scenario import Fixed, LogNormal, Observed, PromptFiles, Scenario, TokenSpec
+from pricing.catalog import Model
+from pricing.errors import InputError
+
+Z95 = 1.6448536269514722  # one-sided 95% point of the standard normal
+
+# (spec, tokenizer, file mtimes) -> counts: several models of one scenario read a file once
+_observed_cache: dict[tuple, np.ndarray] = {}
+
+
+def lognormal_sigma(p50: float, p95: float) -> float:
+    return math.log(p95 / p50) / Z95
+
+
+def draw_tokens(
+    spec: TokenSpec, n: int, rng: np.random.Generator, model: Model, scenario: Scenario, key: str
+) -> np.ndarray:
+    """``n`` token counts (int64). Always consumes the same random stream for a spec, so every
+    model of a scenario sees the same calls."""
+    if isinstance(spec, Fixed):
+        return np.full(n, spec.tokens, dtype=np.int64)
+    if isinstance(spec, LogNormal):
+        sigma = lognormal_sigma(spec.p50, spec.p95)
+        values = np.rint(rng.lognormal(math.log(spec.p50), sigma, n))
+        return np.maximum(values, 1).astype(np.int64)
+    pool = observed_pool(spec, model, scenario, key)
+    return pool[rng.integers(0, len(pool), n)]
+
+
+def observed_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> np.ndarray:
+    """The token counts calls are drawn among (files counted, samples or log read)."""
+    paths = spec.paths if isinstance(spec, PromptFiles) else (spec.path,)
+    cache_key = (repr(spec), model.tokenizer, tuple(p.stat().st_mtime_ns for p in paths))
+    if cache_key in _observed_cache:
+        return _observed_cache[cache_key]
+    try:
+        if isinstance(spec, PromptFiles):
+            pool = _prompt_counts(spec, model)
+        elif isinstance(spec, Observed) and spec.kind == "usage_log":
+            from budget.usage_log import output_lengths
+
+            pool = output_lengths([str(spec.path)])
+        elif isinstance(spec, Observed):
+            from budget.samples import read_samples
+
+            pool = np.array(read_samples(spec.path, model).lengths, dtype=np.int64)
+        else:  # pragma: no cover - the scenario checker admits no other form
+            raise InputError(f"unsupported token specification {spec!r}")
+    except InputError as exc:
+        raise scenario.error(key, str(exc)) from None
+    if len(pool) == 0:
+        raise scenario.error(key, "no token counts found")
+    _observed_cache[cache_key] = pool
+    return pool
+
+
+def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:
+    from budget.count import count_paths
+
+    return np.array([count_paths([str(path)], model).tokens for path in spec.paths], dtype=np.int64)

@@ -1,0 +1,352 @@
+"""Scenario projections: simulated calls priced in bulk, then scaled to days and months.
+
+Per model, ``simulated_calls`` calls are drawn with the scenario's seed (the same draws for
+every model, so models are compared on the same traffic). Each call's output is capped at
+max_tokens (a cut reply is billed at max_tokens); the truncation rate is the share of draws
+that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
+cliff tier and batch flag, times the catalog rate), so a projection agrees with
+:func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from budget.capacity import CallShape, Capacity, capacity
+from budget.cost_arrays import CostTotals, TokenArrays, price_arrays
+from budget.draws import Z95, draw_tokens
+from budget.scenario import DAYS_PER_MONTH, Fixed, Scenario
+from pricing.catalog import Catalog, Model
+from pricing.engine import Usage, cost
+
+SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
+HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
+PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
+
+
+@dataclass(frozen=True)
+class CallDraws:
+    """Simulated calls for one model: tokens as billed, and the output each call wanted."""
+
+    tokens: TokenArrays
+    output_wanted: np.ndarray  # before the max_tokens cap
+    max_tokens: int
+
+    @property
+    def truncation_rate(self) -> float:
+        return float(np.mean(self.output_wanted > self.max_tokens))
+
+
+@dataclass(frozen=True)
+class ModelProjection:
+    model: Model
+    max_tokens: int
+    max_tokens_source: str  # scenario | plan | model maximum
+    planned_max_tokens: int | None  # the planner's value (for capacity at a lower max_tokens)
+    truncation_rate: float
+    calls_simulated: int
+    totals: CostTotals  # exact sums over the simulated calls
+    p50_per_call_usd: Decimal
+    p95_per_call_usd: Decimal
+    std_per_call_usd: float
+    worst_case_per_call_usd: Decimal
+    shape: CallShape
+    shape_at_planned: CallShape | None
+    output_sample: np.ndarray  # uncapped output draws (for the histogram)
+
+    def mean(self, name: str) -> Decimal:
+        """Mean per simulated call of a token count or a money total in ``totals``."""
+        return Decimal(getattr(self.totals, name)) / self.calls_simulated
+
+    def capacity(self, calls_per_day: float, peak_factor: float, limits) -> Capacity:
+        return capacity(calls_per_day, peak_factor, self.shape, limits)
+
+
+@dataclass(frozen=True)
+class Projection:
+    scenario: Scenario
+    models: tuple[ModelProjection, ...]
+
+    def table(self) -> pd.DataFrame:
+        """One row per model and period (see COLUMNS and docs/scenarios.md)."""
+        rows = [row for item in self.models for row in period_rows(self.scenario, item)]
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
+    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
+    n = calls or scenario.simulated_calls
+    models = []
+    for number, choice in enumerate(scenario.models):
+        key = "model" if len(scenario.models) == 1 and "model" in scenario.where else "models"
+        key = key if key == "model" else f"models.{number}"
+        try:
+            model = catalog.resolve(choice.name, choice.variant)
+        except ValueError as exc:
+            raise scenario.error(key, str(exc)) from None
+        models.append(project_model(scenario, model, n))
+    return Projection(scenario, tuple(models))
+
+
+def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
+    if scenario.batch_share > 0 and model.batch_discount is None:
+        raise scenario.error(
+            "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
+        )
+    rng = np.random.default_rng(scenario.seed)
+    input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
+    np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
+    wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
+
+    max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
+    draws = make_draws(scenario, input_tokens, wanted, max_tokens)
+    costs = price_arrays(model, draws.tokens)
+    low, high = np.percentile(costs.total_usd, [50, 95])
+    worst = worst_case(scenario, model, int(input_tokens.max()), max_tokens)
+    shape_planned = None
+    if planned is not None and planned != max_tokens:
+        shape_planned = call_shape(make_draws(scenario, input_tokens, wanted, planned))
+    return ModelProjection(
+        model=model,
+        max_tokens=max_tokens,
+        max_tokens_source=source,
+        planned_max_tokens=planned,
+        truncation_rate=draws.truncation_rate,
+        calls_simulated=n,
+        totals=costs.totals,
+        p50_per_call_usd=Decimal(repr(float(low))),
+        p95_per_call_usd=Decimal(repr(float(high))),
+        std_per_call_usd=float(np.std(costs.total_usd)),
+        worst_case_per_call_usd=worst,
+        shape=call_shape(draws),
+        shape_at_planned=shape_planned,
+        output_sample=wanted[:HISTOGRAM_SAMPLE].copy(),
+    )
+
+
+def make_draws(
+    scenario: Scenario, input_tokens: np.ndarray, wanted: np.ndarray, max_tokens: int
+) -> CallDraws:
+    """Apply the cache and batch shares and the max_tokens cap to drawn token counts."""
+    n = len(input_tokens)
+    read = _share_of(input_tokens, scenario.cache_read_share)
+    write = _share_of(input_tokens, scenario.cache_write_share)
+    zeros = np.zeros(n, dtype=np.int64)
+    one_hour = scenario.cache_write_ttl == "1h"
+    batch = np.zeros(n, dtype=bool)
+    # Draws are independent, so the first round(n x share) calls can be the batch ones.
+    batch[: round(n * scenario.batch_share)] = True
+    tokens = TokenArrays(
+        input_tokens=input_tokens,
+        output_tokens=np.minimum(wanted, max_tokens),
+        cache_read_tokens=read,
+        cache_write_tokens=zeros if one_hour else write,
+        cache_write_1h_tokens=write if one_hour else zeros,
+        batch=batch if scenario.batch_share > 0 else None,
+    )
+    return CallDraws(tokens, wanted, max_tokens)
+
+
+def _share_of(tokens: np.ndarray, share: float) -> np.ndarray:
+    if share == 0:
+        return np.zeros(len(tokens), dtype=np.int64)
+    return tokens * round(share * SHARE_SCALE) // SHARE_SCALE
+
+
+def call_shape(draws: CallDraws) -> CallShape:
+    tokens = draws.tokens
+    mean_input = float(np.mean(tokens.input_tokens))
+    return CallShape(
+        input_tokens=mean_input,
+        uncached_input_tokens=mean_input - float(np.mean(tokens.cache_read_tokens)),
+        output_tokens=float(np.mean(tokens.output_tokens)),
+        max_tokens=draws.max_tokens,
+    )
+
+
+def resolve_max_tokens(
+    scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray
+) -> tuple[int, str, int | None]:
+    """(max_tokens used, where it came from, the planner's recommendation)."""
+    planned = _planned(scenario, model, input_tokens, wanted)
+    if scenario.max_tokens == "plan":
+        return planned, "plan", planned
+    if scenario.max_tokens is None:
+        return model.max_output_tokens, "model maximum", planned
+    if scenario.max_tokens > model.max_output_tokens:
+        raise scenario.error(
+            "max_tokens",
+            f"{scenario.max_tokens:,} is above {model.id}'s output ceiling "
+            f"{model.max_output_tokens:,}",
+        )
+    return int(scenario.max_tokens), "scenario", planned
+
+
+def _planned(scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray) -> int:
+    from budget.planner import plan
+
+    if isinstance(scenario.output_tokens, Fixed):
+        evidence = {"expected_output": scenario.output_tokens.tokens or 1}
+    else:
+        evidence = {"samples": [int(x) for x in wanted[:PLAN_SAMPLE]]}
+    typical_input = int(np.percentile(input_tokens, 95))
+    return plan(model, typical_input, **evidence).max_tokens
+
+
+def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: int) -> Decimal:
+    """The costliest call the settings allow for the inputs drawn: the largest drawn input with
+    a reply of max_tokens (interactive rates unless every call goes through batch)."""
+    scale = SHARE_SCALE
+    read = input_tokens * round(scenario.cache_read_share * scale) // scale
+    write = input_tokens * round(scenario.cache_write_share * scale) // scale
+    one_hour = scenario.cache_write_ttl == "1h"
+    usage = Usage(
+        input_tokens=input_tokens,
+        output_tokens=max_tokens,
+        cache_read_tokens=read,
+        cache_write_tokens=0 if one_hour else write,
+        cache_write_1h_tokens=write if one_hour else 0,
+    )
+    return cost(model, usage, batch=scenario.batch_share == 1).total_usd
+
+
+def month_calls_per_day(scenario: Scenario) -> list[float]:
+    """Average calls per day in each month of the horizon, growth compounding monthly."""
+    traffic = scenario.traffic
+    return [
+        traffic.calls_per_day * (1 + traffic.monthly_growth) ** month
+        for month in range(scenario.horizon_months)
+    ]
+
+
+def calls_in(calls_per_day: float, days: float) -> int:
+    return int(math.floor(calls_per_day * days + 0.5))
+
+
+# The report's columns, in order (documented in docs/scenarios.md).
+COLUMNS = (
+    "scenario",
+    "model",
+    "variant",
+    "period",
+    "days",
+    "calls",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "input_usd",
+    "cache_usd",
+    "output_usd",
+    "total_usd",
+    "total_p95_usd",
+    "per_call_usd",
+    "p50_per_call_usd",
+    "p95_per_call_usd",
+    "worst_case_per_call_usd",
+    "max_tokens",
+    "max_tokens_source",
+    "planned_max_tokens",
+    "truncation_rate",
+    "cache_read_share",
+    "batch_share",
+    "peak_rpm",
+    "peak_tpm",
+    "peak_input_tpm",
+    "peak_output_tpm",
+    "binding_limit",
+    "headroom",
+    "sustainable_rpm",
+    "sustainable_rpm_at_planned",
+)
+MONEY = Decimal("0.000001")  # totals to the micro-dollar
+PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
+
+
+def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
+    """An average day of the first month, each month of the horizon, and the horizon total.
+
+    Capacity columns use the period's own traffic; the total row uses the busiest month.
+    """
+    per_day = month_calls_per_day(scenario)
+    periods = [("day", 1.0, per_day[0], calls_in(per_day[0], 1))]
+    periods += [
+        (f"month-{m + 1:02d}", DAYS_PER_MONTH, rate, calls_in(rate, DAYS_PER_MONTH))
+        for m, rate in enumerate(per_day)
+    ]
+    periods.append(
+        (
+            "total",
+            DAYS_PER_MONTH * scenario.horizon_months,
+            max(per_day),
+            sum(p[3] for p in periods[1:]),
+        )
+    )
+    return [_row(scenario, item, *period) for period in periods]
+
+
+def _row(
+    scenario: Scenario, item: ModelProjection, period: str, days: float, rate: float, calls: int
+) -> dict:
+    totals = item.totals
+    n = item.calls_simulated
+
+    def tokens(total: int) -> int:
+        return int(Decimal(total) * calls / n + Decimal("0.5"))
+
+    def money(total: Decimal, places: Decimal = MONEY) -> Decimal:
+        return (total * calls / n).quantize(places)
+
+    mean = totals.total_usd / n
+    band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(calls)))
+    limits = scenario.rate_limits
+    load = capacity(rate, scenario.traffic.peak_factor, item.shape, limits)
+    at_planned = None
+    if item.shape_at_planned is not None and limits.any():
+        at_planned = capacity(rate, 1, item.shape_at_planned, limits).sustainable_rpm
+    elif limits.any():
+        at_planned = load.sustainable_rpm
+    return {
+        "scenario": scenario.name,
+        "model": item.model.id,
+        "variant": item.model.variant or "",
+        "period": period,
+        "days": round(days, 4),
+        "calls": calls,
+        "input_tokens": tokens(totals.input_tokens),
+        "cached_tokens": tokens(totals.cache_read_tokens),
+        "cache_write_tokens": tokens(totals.cache_write_tokens),
+        "output_tokens": tokens(totals.output_tokens),
+        "input_usd": money(totals.input_usd),
+        "cache_usd": money(totals.cache_read_usd + totals.cache_write_usd),
+        "output_usd": money(totals.output_usd),
+        "total_usd": money(totals.total_usd),
+        "total_p95_usd": (mean * calls + band).quantize(MONEY),
+        "per_call_usd": mean.quantize(PER_CALL),
+        "p50_per_call_usd": item.p50_per_call_usd.quantize(PER_CALL),
+        "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
+        "worst_case_per_call_usd": item.worst_case_per_call_usd.quantize(PER_CALL),
+        "max_tokens": item.max_tokens,
+        "max_tokens_source": item.max_tokens_source,
+        "planned_max_tokens": item.planned_max_tokens,
+        "truncation_rate": round(item.truncation_rate, 6),
+        "cache_read_share": scenario.cache_read_share,
+        "batch_share": scenario.batch_share,
+        "peak_rpm": round(load.peak_rpm, 3),
+        "peak_tpm": round(load.peak_tpm),
+        "peak_input_tpm": round(load.peak_input_tpm),
+        "peak_output_tpm": round(load.peak_output_tpm),
+        "binding_limit": load.binding_limit or "",
+        "headroom": round(min(c.headroom for c in load.checks), 4) if load.checks else None,
+        "sustainable_rpm": _round(load.sustainable_rpm),
+        "sustainable_rpm_at_planned": _round(at_planned),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

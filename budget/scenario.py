@@ -1,0 +1,538 @@
+"""Scenario YAML: what a feature's traffic looks like, read and checked with line numbers.
+
+A scenario names one or more models, the traffic (calls per day or per month, growth, peak
+factor), how many input and output tokens a call takes (fixed, a p50/p95 distribution,
+prompt files, observed samples or a usage log), the cache and batch shares, the max_tokens
+policy, the rate limits and the horizon. ``docs/scenarios.md`` documents the format.
+
+Every problem is reported as ``FILE:LINE:COL: key.path: what was expected``. The YAML is
+composed into nodes first so each value keeps its position; ``--vary`` overrides from
+``budget whatif`` replace values before checking and are named ``--vary KEY=VALUE``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pricing.errors import InputError
+
+DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
+DEFAULT_HORIZON_MONTHS = 12
+DEFAULT_SIMULATED_CALLS = 100_000
+MAX_SIMULATED_CALLS = 50_000_000
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "model",
+    "variant",
+    "models",
+    "traffic",
+    "input_tokens",
+    "output_tokens",
+    "cache",
+    "batch_share",
+    "max_tokens",
+    "rate_limits",
+    "horizon_months",
+    "seed",
+    "simulated_calls",
+)
+TRAFFIC_KEYS = ("calls_per_day", "calls_per_month", "monthly_growth", "peak_factor")
+CACHE_KEYS = ("read_share", "write_share", "write_ttl")
+LIMIT_KEYS = ("rpm", "tpm", "input_tpm", "output_tpm")
+MODEL_KEYS = ("name", "variant")
+INPUT_FORMS = ("fixed", "p50", "p95", "prompt_files")
+OUTPUT_FORMS = ("fixed", "p50", "p95", "samples", "usage_log")
+
+# Where a value came from: "file:line:col" of the node, or "--vary KEY=VALUE".
+Path_ = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """Every call takes the same number of tokens."""
+
+    tokens: int
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Token counts log-normally distributed with this median and 95th percentile."""
+
+    p50: float
+    p95: float
+
+
+@dataclass(frozen=True)
+class PromptFiles:
+    """Each file is one prompt; calls draw among them, counted with the model's tokenizer."""
+
+    paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Observed output lengths, resampled: a samples file or a provider usage log."""
+
+    path: Path
+    kind: str  # "samples" | "usage_log"
+
+
+TokenSpec = Fixed | LogNormal | PromptFiles | Observed
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    name: str
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class Traffic:
+    calls_per_day: float
+    monthly_growth: float = 0.0  # 0.05 = +5% a month, compounding
+    peak_factor: float = 1.0  # busiest minute / average minute
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    rpm: int | None = None
+    tpm: int | None = None  # OpenAI style: input + max_tokens reserved per request
+    input_tpm: int | None = None  # Anthropic style ITPM
+    output_tpm: int | None = None  # Anthropic style OTPM
+
+    def any(self) -> bool:
+        return any(v is not None for v in (self.rpm, self.tpm, self.input_tpm, self.output_tpm))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: Path
+    models: tuple[ModelChoice, ...]
+    traffic: Traffic
+    input_tokens: TokenSpec
+    output_tokens: TokenSpec
+    cache_read_share: float = 0.0
+    cache_write_share: float = 0.0
+    cache_write_ttl: str = "5m"
+    batch_share: float = 0.0
+    max_tokens: int | str | None = None  # a number, "plan", or None (the model's maximum)
+    rate_limits: RateLimits = RateLimits()
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
+    seed: int = 0
+    simulated_calls: int = DEFAULT_SIMULATED_CALLS
+    description: str | None = None
+    # key path ("traffic.calls_per_day") -> where its value was written, for later errors
+    where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def locate(self, key: str) -> str:
+        """``FILE:LINE:COL`` (or ``--vary ...``) of a key, for errors found after loading."""
+        return self.where.get(key) or str(self.path)
+
+    def error(self, key: str, message: str) -> InputError:
+        return InputError(f"{self.locate(key)}: {key}: {message}")
+
+
+# --- reading: YAML nodes -> plain values plus a position for every key path -------------------
+
+
+class _Document:
+    """Plain Python values with the position of every key path (and of every key)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.data: Any = None
+        self.value_at: dict[Path_, str] = {}
+        self.key_at: dict[Path_, str] = {}
+
+    def place(self, mark: yaml.Mark) -> str:
+        return f"{self.name}:{mark.line + 1}:{mark.column + 1}"
+
+    def where(self, path: Path_) -> str:
+        while path:
+            if path in self.value_at:
+                return self.value_at[path]
+            path = path[:-1]
+        return self.value_at.get((), self.name)
+
+
+_scalars = yaml.constructor.SafeConstructor()
+
+
+def _python(node: yaml.Node, path: Path_, doc: _Document) -> Any:
+    doc.value_at[path] = doc.place(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError(f"{doc.place(key_node.start_mark)}: keys must be plain names")
+            key = str(_scalars.construct_object(key_node))
+            if key in out:
+                raise InputError(
+                    f"{doc.place(key_node.start_mark)}: {'.'.join(path + (key,))}: key given twice"
+                )
+            doc.key_at[path + (key,)] = doc.place(key_node.start_mark)
+            out[key] = _python(value_node, path + (key,), doc)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_python(item, path + (str(i),), doc) for i, item in enumerate(node.value)]
+    return _scalars.construct_object(node)
+
+
+def _parse(text: str, name: str) -> _Document:
+    doc = _Document(name)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = doc.place(mark) if mark else name
+        raise InputError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    if node is None:
+        raise InputError(f"{name}: the scenario is empty")
+    if not isinstance(node, yaml.MappingNode):
+        raise InputError(f"{doc.place(node.start_mark)}: a scenario is a mapping of keys")
+    doc.data = _python(node, (), doc)
+    return doc
+
+
+def load_scenario(
+    path: str | Path, overrides: Iterable[tuple[str, str]] = (), *, name: str | None = None
+) -> Scenario:
+    """Read and check a scenario file; ``overrides`` are ``(dotted.key, yaml value)`` pairs."""
+    path = Path(path)
+    label = name or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{label}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    return parse_scenario(text, label, base_dir=path.parent, path=path, overrides=overrides)
+
+
+def parse_scenario(
+    text: str,
+    name: str,
+    *,
+    base_dir: Path = Path("."),
+    path: Path | None = None,
+    overrides: Iterable[tuple[str, str]] = (),
+) -> Scenario:
+    doc = _parse(text, name)
+    for key, value in overrides:
+        _override(doc, key, value)
+    return _Checker(doc, base_dir, path or Path(name)).scenario()
+
+
+# Short names accepted by --vary, mapped to their place in the YAML.
+VARY_ALIASES = {
+    "cache_share": "cache.read_share",
+    "cache_read_share": "cache.read_share",
+    "cache_write_share": "cache.write_share",
+    "calls_per_day": "traffic.calls_per_day",
+    "calls_per_month": "traffic.calls_per_month",
+    "traffic": "traffic.calls_per_day",
+    "monthly_growth": "traffic.monthly_growth",
+    "growth": "traffic.monthly_growth",
+    "peak_factor": "traffic.peak_factor",
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "rpm": "rate_limits.rpm",
+    "tpm": "rate_limits.tpm",
+    "input_tpm": "rate_limits.input_tpm",
+    "output_tpm": "rate_limits.output_tpm",
+}
+VARY_KEYS = tuple(
+    sorted(
+        set(VARY_ALIASES)
+        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed"}
+        | {f"cache.{k}" for k in CACHE_KEYS}
+        | {f"traffic.{k}" for k in TRAFFIC_KEYS}
+        | {f"rate_limits.{k}" for k in LIMIT_KEYS}
+        | {"input_tokens", "output_tokens", "simulated_calls"}
+    )
+)
+
+
+def canonical_vary_key(key: str) -> str:
+    key = key.strip()
+    if key not in VARY_KEYS:
+        raise InputError(f"--vary {key}: unknown key{_did_you_mean(key, VARY_KEYS)}")
+    return VARY_ALIASES.get(key, key)
+
+
+def _override(doc: _Document, key: str, text: str) -> None:
+    key = canonical_vary_key(key)
+    label = f"--vary {key}={text}"
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        value = text
+    parts = tuple(key.split("."))
+    if parts == ("model",):
+        # one model per variant of the grid; a variant named in the file stays with it
+        doc.data.pop("models", None)
+        doc.data["model"] = value
+    elif parts == ("variant",):
+        if "models" in doc.data and "model" not in doc.data:
+            raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
+        doc.data["variant"] = value
+    elif parts == ("traffic", "calls_per_day") or parts == ("traffic", "calls_per_month"):
+        traffic = doc.data.setdefault("traffic", {})
+        if not isinstance(traffic, dict):
+            raise InputError(f"{doc.where(('traffic',))}: traffic: expected a mapping")
+        traffic.pop("calls_per_day", None)
+        traffic.pop("calls_per_month", None)
+        traffic[parts[1]] = value
+    else:
+        target = doc.data
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise InputError(f"{label}: {part} is not a mapping in the scenario")
+        target[parts[-1]] = value
+    for known in list(doc.value_at):
+        if known[: len(parts)] == parts:
+            del doc.value_at[known]
+    doc.value_at[parts] = label
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- checking: plain values -> Scenario -------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, doc: _Document, base_dir: Path, path: Path):
+        self.doc, self.base_dir, self.path = doc, base_dir, path
+
+    def fail(self, path: Path_, message: str) -> InputError:
+        return InputError(f"{self.doc.where(path)}: {'.'.join(path)}: {message}")
+
+    def keys(self, value: Any, path: Path_, allowed: Iterable[str]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {value!r}")
+        allowed = tuple(allowed)
+        for key in value:
+            if key not in allowed:
+                where = self.doc.key_at.get(path + (key,)) or self.doc.where(path + (key,))
+                hint = _did_you_mean(key, allowed) or f" (expected one of: {', '.join(allowed)})"
+                raise InputError(f"{where}: {'.'.join(path + (key,))}: unknown key{hint}")
+        return value
+
+    def number(
+        self,
+        value: Any,
+        path: Path_,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        above: float | None = None,
+        whole: bool = False,
+    ) -> float | int:
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(path, f"expected {kind}, got {value!r}")
+        if whole and not (isinstance(value, int) or float(value).is_integer()):
+            raise self.fail(path, f"expected {kind}, got {value!r}")
+        if not math.isfinite(value):
+            raise self.fail(path, f"expected a finite number, got {value!r}")
+        if minimum is not None and value < minimum:
+            raise self.fail(path, f"must be >= {minimum:g}, got {value:g}")
+        if above is not None and value <= above:
+            raise self.fail(path, f"must be > {above:g}, got {value:g}")
+        if maximum is not None and value > maximum:
+            raise self.fail(path, f"must be <= {maximum:g}, got {value:g}")
+        return int(value) if whole else value
+
+    def share(self, value: Any, path: Path_) -> float:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and not 0 <= value <= 1:
+            raise self.fail(path, f"must be a share between 0 and 1, got {value:g}")
+        return float(self.number(value, path, minimum=0, maximum=1))
+
+    def text(self, value: Any, path: Path_) -> str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
+            raise self.fail(path, f"expected a non-empty string, got {value!r}")
+        return str(value)
+
+    def scenario(self) -> Scenario:
+        data = self.keys(self.doc.data, (), TOP_KEYS)
+        name = self.text(data["name"], ("name",)) if "name" in data else self.path.stem
+        for required in ("traffic", "input_tokens", "output_tokens"):
+            if required not in data:
+                raise InputError(f"{self.doc.where(())}: {required}: required")
+        cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
+        read_share = self.share(cache.get("read_share", 0), ("cache", "read_share"))
+        write_share = self.share(cache.get("write_share", 0), ("cache", "write_share"))
+        if read_share + write_share > 1:
+            raise self.fail(
+                ("cache",),
+                f"read_share + write_share must be <= 1, got {read_share + write_share:g}",
+            )
+        ttl = str(cache.get("write_ttl", "5m"))
+        if ttl not in ("5m", "1h"):
+            raise self.fail(("cache", "write_ttl"), f"expected 5m or 1h, got {ttl!r}")
+        description = data.get("description")
+        return Scenario(
+            name=name,
+            path=self.path,
+            models=self.models(data),
+            traffic=self.traffic(data["traffic"]),
+            input_tokens=self.tokens(data["input_tokens"], ("input_tokens",), INPUT_FORMS),
+            output_tokens=self.tokens(data["output_tokens"], ("output_tokens",), OUTPUT_FORMS),
+            cache_read_share=read_share,
+            cache_write_share=write_share,
+            cache_write_ttl=ttl,
+            batch_share=self.share(data.get("batch_share", 0), ("batch_share",)),
+            max_tokens=self.max_tokens(data.get("max_tokens")),
+            rate_limits=self.limits(data.get("rate_limits")),
+            horizon_months=int(
+                self.number(
+                    data.get("horizon_months", DEFAULT_HORIZON_MONTHS),
+                    ("horizon_months",),
+                    minimum=1,
+                    maximum=120,
+                    whole=True,
+                )
+            ),
+            seed=int(self.number(data.get("seed", 0), ("seed",), minimum=0, whole=True)),
+            simulated_calls=int(
+                self.number(
+                    data.get("simulated_calls", DEFAULT_SIMULATED_CALLS),
+                    ("simulated_calls",),
+                    minimum=1,
+                    maximum=MAX_SIMULATED_CALLS,
+                    whole=True,
+                )
+            ),
+            description=str(description) if description is not None else None,
+            where={".".join(p): w for p, w in self.doc.value_at.items() if p},
+        )
+
+    def models(self, data: dict) -> tuple[ModelChoice, ...]:
+        if "model" in data and "models" in data:
+            raise self.fail(("models",), "give either `model` or `models`, not both")
+        if "model" in data:
+            variant = data.get("variant")
+            return (
+                ModelChoice(
+                    self.text(data["model"], ("model",)),
+                    self.text(variant, ("variant",)) if variant is not None else None,
+                ),
+            )
+        if "variant" in data:
+            raise self.fail(("variant",), "goes with `model`; in `models` give {name, variant}")
+        if "models" not in data:
+            raise InputError(f"{self.doc.where(())}: model: required (or models: [a, b])")
+        items = data["models"]
+        if not isinstance(items, list) or not items:
+            raise self.fail(("models",), f"expected a non-empty list of models, got {items!r}")
+        choices = []
+        for number, item in enumerate(items):
+            path = ("models", str(number))
+            if isinstance(item, dict):
+                item = self.keys(item, path, MODEL_KEYS)
+                if "name" not in item:
+                    raise self.fail(path, "name: required")
+                variant = item.get("variant")
+                choices.append(
+                    ModelChoice(
+                        self.text(item["name"], path + ("name",)),
+                        self.text(variant, path + ("variant",)) if variant is not None else None,
+                    )
+                )
+            else:
+                choices.append(ModelChoice(self.text(item, path)))
+        if len(set(choices)) != len(choices):
+            raise self.fail(("models",), "lists the same model twice")
+        return tuple(choices)
+
+    def traffic(self, value: Any) -> Traffic:
+        path = ("traffic",)
+        value = self.keys(value, path, TRAFFIC_KEYS)
+        given = [k for k in ("calls_per_day", "calls_per_month") if k in value]
+        if len(given) != 1:
+            raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
+        calls = self.number(value[given[0]], path + (given[0],), minimum=0)
+        per_day = calls if given[0] == "calls_per_day" else calls / DAYS_PER_MONTH
+        growth = self.number(
+            value.get("monthly_growth", 0), path + ("monthly_growth",), above=-1, maximum=10
+        )
+        peak = self.number(value.get("peak_factor", 1), path + ("peak_factor",), minimum=1)
+        return Traffic(float(per_day), float(growth), float(peak))
+
+    def tokens(self, value: Any, path: Path_, forms: tuple[str, ...]) -> TokenSpec:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Fixed(int(self.number(value, path, minimum=0, whole=True)))
+        value = self.keys(value, path, forms)
+        if "fixed" in value:
+            if len(value) > 1:
+                raise self.fail(path, "`fixed` stands alone")
+            return Fixed(int(self.number(value["fixed"], path + ("fixed",), minimum=0, whole=True)))
+        if "p50" in value or "p95" in value:
+            if set(value) != {"p50", "p95"}:
+                raise self.fail(path, "a distribution needs both p50 and p95 (and nothing else)")
+            p50 = self.number(value["p50"], path + ("p50",), above=0)
+            p95 = self.number(value["p95"], path + ("p95",), above=0)
+            if p95 < p50:
+                raise self.fail(path + ("p95",), f"must be >= p50 ({p50:g}), got {p95:g}")
+            return LogNormal(float(p50), float(p95))
+        if len(value) != 1:
+            raise self.fail(path, f"expected one of: {', '.join(forms)}")
+        (form,) = value
+        if form == "prompt_files":
+            files = value[form]
+            files = [files] if isinstance(files, str) else files
+            if not isinstance(files, list) or not files:
+                raise self.fail(path + (form,), "expected a list of files")
+            paths = []
+            for number, item in enumerate(files):
+                where = path + (form, str(number))
+                paths.append(self.file(self.text(item, where), where))
+            return PromptFiles(tuple(paths))
+        where = path + (form,)
+        return Observed(self.file(self.text(value[form], where), where), form)
+
+    def file(self, name: str, path: Path_) -> Path:
+        resolved = (self.base_dir / name) if not Path(name).is_absolute() else Path(name)
+        if not resolved.is_file():
+            raise self.fail(path, f"file not found: {name} (paths are relative to the scenario)")
+        return resolved
+
+    def max_tokens(self, value: Any) -> int | str | None:
+        if value is None:
+            return None
+        if value == "plan":
+            return "plan"
+        if isinstance(value, str):
+            raise self.fail(("max_tokens",), f"expected a number or `plan`, got {value!r}")
+        return int(self.number(value, ("max_tokens",), minimum=1, whole=True))
+
+    def limits(self, value: Any) -> RateLimits:
+        if value is None:
+            return RateLimits()
+        path = ("rate_limits",)
+        value = self.keys(value, path, LIMIT_KEYS)
+        checked = {
+            key: int(self.number(value[key], path + (key,), above=0, whole=True))
+            for key in LIMIT_KEYS
+            if value.get(key) is not None
+        }
+        return RateLimits(**checked)
