@@ -1,0 +1,297 @@
+"""`budget count` and `budget calibrate`: input tokens of files for a model."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from budget.cli.common import (
+    catalog_option,
+    format_tokens,
+    get_catalog,
+    json_option,
+    print_json,
+    print_pairs,
+    print_table,
+    warn,
+)
+from budget.inputs import FORMATS
+
+PROGRESS_MIN_BYTES = 32 << 20
+
+
+def _tokenizer_options(function):
+    options = [
+        click.option(
+            "--online",
+            is_flag=True,
+            help="Allow network use: download a missing tokenizer.json, or ask the provider's "
+            "count-tokens endpoint (needs ANTHROPIC_API_KEY / GEMINI_API_KEY).",
+        ),
+        click.option(
+            "--tokenizer-file",
+            type=click.Path(dir_okay=False),
+            help="A tokenizer.json to use for an hf: model.",
+        ),
+        click.option(
+            "--calibration",
+            "calibration_file",
+            type=click.Path(dir_okay=False),
+            envvar="TOKEN_BUDGET_CALIBRATION",
+            help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _options(online: bool, tokenizer_file: str | None, calibration_file: str | None, **extra):
+    from budget.tokenizers import TokenizerOptions
+
+    return TokenizerOptions(
+        online=online, tokenizer_file=tokenizer_file, calibration_file=calibration_file, **extra
+    )
+
+
+class _RowWriter:
+    """Per-record CSV rows written to a temporary file, renamed into place on success."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        descriptor, self.temporary = tempfile.mkstemp(
+            dir=self.path.parent or ".", prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        self.handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(["file", "line", "custom_id", "tokens", "exact"])
+
+    def __call__(self, record) -> None:
+        self.writer.writerow(
+            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
+        )
+
+    def finish(self, ok: bool) -> None:
+        self.handle.close()
+        if ok:
+            os.replace(self.temporary, self.path)
+        else:
+            os.unlink(self.temporary)
+
+
+def _total_bytes(paths: list[str]) -> int:
+    total = 0
+    for path in paths:
+        if path == "-" or not os.path.isfile(path):
+            return 0
+        total += os.path.getsize(path)
+    return total
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--model", "-m", "model_name", required=True, help="Model id or alias.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Input format (default: from the extension; .json one request, .jsonl one per line).",
+)
+@click.option("--column", help="CSV column holding the text (implies --format csv).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, help="Worker processes.")
+@click.option(
+    "--errors",
+    type=click.Choice(["strict", "replace"]),
+    default="strict",
+    help="Invalid UTF-8: stop with an error (strict) or count U+FFFD in its place (replace).",
+)
+@click.option("--skip-invalid", is_flag=True, help="Skip malformed JSONL lines and count them.")
+@click.option(
+    "--per-record",
+    type=click.Path(dir_okay=False),
+    help="Write one CSV row per record (file, line, custom_id, tokens, exact) to this file.",
+)
+@click.option(
+    "--estimate",
+    "estimate_fallback",
+    is_flag=True,
+    help="For an hf: model whose tokenizer.json is not here: a labelled estimate, not an error.",
+)
+@_tokenizer_options
+@catalog_option
+@json_option
+def count(
+    paths: tuple[str, ...],
+    model_name: str,
+    fmt: str | None,
+    column: str | None,
+    jobs: int,
+    errors: str,
+    skip_invalid: bool,
+    per_record: str | None,
+    estimate_fallback: bool,
+    online: bool,
+    tokenizer_file: str | None,
+    calibration_file: str | None,
+    as_json: bool,
+) -> None:
+    """Count the input tokens of PATHS (files, globs, or - for stdin) for a model.
+
+    Text files count as one text each; .json is one chat request (a list of messages, or an
+    object with messages and tools) with the chat overhead; .jsonl is one request or text per
+    line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
+    Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
+    """
+    from budget.count import count_paths
+
+    model = get_catalog().resolve(model_name)
+    options = _options(
+        online, tokenizer_file, calibration_file, estimate_fallback=estimate_fallback
+    )
+    path_list = list(paths) or ["-"]
+    with ExitStack() as stack:
+        rows = _RowWriter(per_record) if per_record else None
+        total = _total_bytes(path_list)
+        progress = None
+        if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+            bar = stack.enter_context(
+                click.progressbar(length=total, file=sys.stderr, label="counting")
+            )
+            progress = bar.update
+        ok = False
+        try:
+            result = count_paths(
+                path_list,
+                model,
+                fmt=fmt,
+                column=column,
+                jobs=jobs,
+                errors=errors,
+                skip_invalid=skip_invalid,
+                options=options,
+                on_record=rows,
+                on_progress=progress,
+            )
+            ok = True
+        finally:
+            if rows is not None:
+                rows.finish(ok)
+    if result.skipped:
+        warn(f"skipped {result.skipped} invalid line(s)")
+    if as_json:
+        print_json(
+            {
+                "model": result.model,
+                "tokenizer": result.tokenizer,
+                "exact": result.exact,
+                "method": result.method,
+                "tokens": result.tokens,
+                "records": result.records,
+                "skipped": result.skipped,
+                "files": [
+                    {
+                        "path": f.path,
+                        "format": f.format,
+                        "tokens": f.tokens,
+                        "records": f.records,
+                        "skipped": f.skipped,
+                        "exact": f.exact,
+                    }
+                    for f in result.files
+                ],
+            }
+        )
+        return
+    if len(result.files) > 1:
+        print_table(
+            ["file", "format", "records", "tokens"],
+            [
+                [f.path, f.format, format_tokens(f.records), format_tokens(f.tokens)]
+                for f in result.files
+            ],
+        )
+        click.echo()
+    print_pairs(
+        [
+            ("model", result.model),
+            ("tokenizer", result.tokenizer),
+            ("exact", "yes" if result.exact else "no (estimate)"),
+            ("method", result.method),
+            ("records", format_tokens(result.records)),
+            ("tokens", format_tokens(result.tokens)),
+        ]
+    )
+
+
+@click.command()
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--model", "-m", "model_name", required=True, help="Model id or alias.")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Store the fitted factor in the calibration file, used by later counts.",
+)
+@click.option(
+    "--calibration",
+    "calibration_file",
+    type=click.Path(dir_okay=False),
+    envvar="TOKEN_BUDGET_CALIBRATION",
+    help="Calibration file (default $XDG_CONFIG_HOME/token-budget/calibration.json).",
+)
+@catalog_option
+@json_option
+def calibrate(
+    log: str, model_name: str, save: bool, calibration_file: str | None, as_json: bool
+) -> None:
+    """Fit a model's token estimate to your own logs.
+
+    LOG is JSONL: one call per line with the text sent ("text", or "messages" with optional
+    "system" and "tools") and the input tokens billed ("input_tokens", or "usage" holding
+    it). Prints characters per token fitted by least squares; --save keeps it for `count`.
+    """
+    from budget.tokenizers.calibration import (
+        calibration_path,
+        fit,
+        read_log,
+        save_calibration,
+    )
+    from budget.tokenizers.estimate import EstimateTokenizer
+    from pricing.errors import InputError
+
+    model = get_catalog().resolve(model_name)
+    scheme, _, family = model.tokenizer.partition(":")
+    if scheme != "estimate":
+        raise InputError(
+            f"{model.id} is counted exactly with {model.tokenizer}; calibrate fits estimates only"
+        )
+    try:
+        open(log, "rb").close()
+    except OSError as exc:
+        raise InputError(f"{log}: {exc.strerror}") from None
+    result = fit(model.id, EstimateTokenizer(family), read_log(log))
+    path = calibration_path(calibration_file)
+    if save:
+        save_calibration(result, path)
+    if as_json:
+        print_json({**result.__dict__, "saved_to": str(path) if save else None})
+        return
+    print_pairs(
+        [
+            ("model", result.model),
+            ("tokenizer", result.tokenizer),
+            ("calls", format_tokens(result.records)),
+            (
+                "chars_per_token",
+                f"{result.chars_per_token:g} (default {result.default_chars_per_token:g})",
+            ),
+            ("mean error before", f"{result.mean_abs_error_default:.1%}"),
+            ("mean error after", f"{result.mean_abs_error_fitted:.1%}"),
+            ("saved to", str(path) if save else "- (use --save)"),
+        ]
+    )

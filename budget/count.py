@@ -1,0 +1,325 @@
+"""Count the input tokens of files for a model: texts, chat requests, batch files, CSV.
+
+Input is streamed in blocks of a few MB (``budget.inputs``), so memory stays bounded
+whatever the file size; with ``jobs > 1`` blocks are counted by worker processes (forked,
+so each has the tokenizer already built), at most two blocks per worker in flight, results
+taken in order so errors and per-record rows come out as in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from budget.inputs import (
+    STDIN,
+    Block,
+    decode,
+    detect_format,
+    expand_paths,
+    line_blocks,
+    record_of,
+    text_blocks,
+)
+from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
+from pricing.errors import InputError
+
+CSV_ROWS_PER_BLOCK = 2000
+
+
+@dataclass(frozen=True)
+class RecordCount:
+    path: str
+    line: int  # line (JSONL), row (CSV, 1 = first data row) or 0 (a whole file)
+    custom_id: str | None
+    tokens: int
+    exact: bool
+
+
+@dataclass
+class FileCount:
+    path: str
+    format: str
+    tokens: int = 0
+    records: int = 0
+    skipped: int = 0
+    exact: bool = True
+
+
+@dataclass
+class CountResult:
+    model: str
+    tokenizer: str
+    method: str
+    exact: bool
+    tokens: int
+    records: int
+    skipped: int
+    files: list[FileCount] = field(default_factory=list)
+
+
+@dataclass
+class _BlockResult:
+    tokens: int = 0
+    records: int = 0
+    skipped: int = 0
+    exact: bool = True
+    rows: list[tuple[int, str | None, int, bool]] | None = None
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: str  # "text" | "lines" | "csv"
+    path: str
+    fmt: str
+    errors: str
+    skip_invalid: bool
+    want_rows: bool
+
+
+# The tokenizer of this process; set before workers fork so they inherit it.
+_tokenizer: Tokenizer | None = None
+
+
+def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
+    result = _BlockResult(rows=[] if job.want_rows else None, size=len(block.data))
+    text = decode(block.data, job.path, block.offset, job.errors)
+    for number, line in enumerate(text.split("\n"), block.first_line):
+        if not line.strip():
+            continue
+        where = f"{job.path}:{number}"
+        try:
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
+            record, custom_id = record_of(value, where, job.fmt)
+        except InputError:
+            if not job.skip_invalid:
+                raise
+            result.skipped += 1
+            continue
+        _add(result, tokenizer, record, number, custom_id)
+    return result
+
+
+def _add(
+    result: _BlockResult,
+    tokenizer: Tokenizer,
+    record: str | Request,
+    number: int,
+    custom_id: str | None,
+) -> None:
+    if isinstance(record, str):
+        tokens, exact = tokenizer.count_text(record), True
+    else:
+        counted = tokenizer.count_request(record)
+        tokens, exact = counted.tokens, counted.exact
+    result.tokens += tokens
+    result.records += 1
+    result.exact = result.exact and exact
+    if result.rows is not None:
+        result.rows.append(
+            (number, custom_id if isinstance(custom_id, str) else None, tokens, exact)
+        )
+
+
+def _count_block(job: _Job, block: Block, forced_cut: bool = False) -> _BlockResult:
+    tokenizer = _tokenizer
+    if job.kind == "lines":
+        return _count_lines(job, block, tokenizer)
+    if job.kind == "csv":
+        result = _BlockResult(rows=[] if job.want_rows else None)
+        for number, text in block.rows or []:
+            _add(result, tokenizer, text, number, None)
+        return result
+    text = decode(block.data, job.path, block.offset, job.errors)
+    return _BlockResult(
+        tokens=tokenizer.count_text(text), exact=not forced_cut, size=len(block.data)
+    )
+
+
+def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
+    reader = csv.DictReader(
+        io.TextIOWrapper(stream, encoding="utf-8", errors=job.errors, newline="")
+    )
+    try:
+        if reader.fieldnames is None or column not in reader.fieldnames:
+            header = ", ".join(reader.fieldnames or [])
+            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {header})")
+        rows: list[tuple[int, str]] = []
+        for number, row in enumerate(reader, 1):
+            rows.append((number, row[column] or ""))
+            if len(rows) >= CSV_ROWS_PER_BLOCK:
+                yield Block(b"", 0, 0, rows)
+                rows = []
+        if rows:
+            yield Block(b"", 0, 0, rows)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{job.path}: not valid UTF-8 ({exc.reason}; use --errors replace)"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"{job.path}:{reader.line_num}: invalid CSV ({exc})") from None
+
+
+def _blocks(stream: Any, job: _Job, column: str | None) -> Iterator[tuple[Block, bool]]:
+    if job.kind == "text":
+        yield from text_blocks(stream)
+    elif job.kind == "csv":
+        for block in _csv_blocks(stream, job, column or ""):
+            yield block, False
+    else:
+        for block in line_blocks(stream):
+            yield block, False
+
+
+def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
+    data = stream.read()
+    text = decode(data, job.path, 0, job.errors)
+    result = _BlockResult(rows=[] if job.want_rows else None, size=len(data))
+    if not text.strip():
+        return result
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{job.path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    record, custom_id = record_of(value, job.path, job.fmt)
+    _add(result, tokenizer, record, 0, custom_id)
+    return result
+
+
+def _results(
+    blocks: Iterator[tuple[Block, bool]], job: _Job, pool: Any, jobs: int
+) -> Iterator[_BlockResult]:
+    if pool is None:
+        for block, forced in blocks:
+            yield _count_block(job, block, forced)
+        return
+    pending: deque = deque()
+    for block, forced in blocks:
+        pending.append(pool.apply_async(_count_block, (job, block, forced)))
+        if len(pending) >= 2 * jobs:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def _open(path: str) -> Any:
+    if path == STDIN:
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from None
+
+
+def count_paths(
+    paths: list[str],
+    model: Any,
+    *,
+    fmt: str | None = None,
+    column: str | None = None,
+    jobs: int = 1,
+    errors: str = "strict",
+    skip_invalid: bool = False,
+    online: bool = False,
+    options: TokenizerOptions | None = None,
+    on_record: Callable[[RecordCount], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> CountResult:
+    """Count every file (``-`` = standard input) for ``model``; see the module docstring."""
+    global _tokenizer
+    if errors not in ("strict", "replace"):
+        raise InputError(f"--errors: expected strict or replace, got {errors!r}")
+    if jobs < 1:
+        raise InputError(f"--jobs: expected a positive number of processes, got {jobs}")
+    files = expand_paths(paths)
+    formats = [detect_format(path, fmt, column) for path in files]
+    tokenizer = tokenizer_for(model, online=online, options=options)
+    _tokenizer = tokenizer
+    pool = None
+    if jobs > 1:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+    result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    try:
+        for path, file_format in zip(files, formats, strict=True):
+            counted = _count_file(
+                path,
+                file_format,
+                column,
+                tokenizer,
+                pool,
+                jobs,
+                errors,
+                skip_invalid,
+                on_record,
+                on_progress,
+            )
+            result.files.append(counted)
+            result.tokens += counted.tokens
+            result.records += counted.records
+            result.skipped += counted.skipped
+            result.exact = result.exact and counted.exact
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    return result
+
+
+def _count_file(
+    path: str,
+    file_format: str,
+    column: str | None,
+    tokenizer: Tokenizer,
+    pool: Any,
+    jobs: int,
+    errors: str,
+    skip_invalid: bool,
+    on_record: Callable[[RecordCount], None] | None,
+    on_progress: Callable[[int], None] | None,
+) -> FileCount:
+    kind = {"text": "text", "json": "json", "csv": "csv"}.get(file_format, "lines")
+    job = _Job(kind, path, file_format, errors, skip_invalid, on_record is not None)
+    counted = FileCount(path, file_format, exact=tokenizer.exact)
+    stream = _open(path)
+    try:
+        if kind == "json":
+            block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
+        else:
+            block_results = _results(_blocks(stream, job, column), job, pool, jobs)
+        pieces = 0
+        for block_result in block_results:
+            pieces += 1
+            counted.tokens += block_result.tokens
+            counted.records += block_result.records
+            counted.skipped += block_result.skipped
+            counted.exact = counted.exact and block_result.exact
+            if on_record is not None:
+                for number, custom_id, tokens, exact in block_result.rows or []:
+                    on_record(
+                        RecordCount(path, number, custom_id, tokens, exact and tokenizer.exact)
+                    )
+            if on_progress is not None:
+                on_progress(block_result.size)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if kind == "text":
+        counted.records = 1
+        if pieces > 1 and not tokenizer.chunk_safe:
+            counted.exact = False
+        if on_record is not None:
+            on_record(RecordCount(path, 0, None, counted.tokens, counted.exact))
+    return counted

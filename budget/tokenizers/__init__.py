@@ -1,0 +1,93 @@
+"""Tokenizer adapters: one small protocol, and a registry from the catalog's tokenizer
+reference to a backend.
+
+| reference              | backend                                   | exact |
+|------------------------|-------------------------------------------|-------|
+| ``tiktoken:<encoding>``| bundled, hash-checked OpenAI rank files   | yes   |
+| ``hf:<repo id>``       | Hugging Face ``tokenizers``, local file   | yes   |
+| ``estimate:<family>``  | characters per token (+ calibration)      | no    |
+
+``tokenizer_for(model)`` needs only ``model.tokenizer``, ``model.provider`` and ``model.id``.
+Backends import tiktoken / tokenizers on first use, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from budget.tokenizers.protocol import Request, RequestCount, Tokenizer
+from pricing.errors import InputError
+
+__all__ = ["Request", "RequestCount", "Tokenizer", "TokenizerOptions", "tokenizer_for"]
+
+
+@dataclass(frozen=True)
+class TokenizerOptions:
+    """How to find or make a tokenizer beyond the catalog reference (CLI options)."""
+
+    online: bool = False  # allow downloads and providers' count-tokens endpoints
+    tokenizer_file: str | None = None  # an explicit tokenizer.json for hf: models
+    calibration_file: str | None = None  # fitted estimate factors (budget calibrate)
+    estimate_fallback: bool = False  # hf: model without a local file -> labelled estimate
+
+
+def _tiktoken(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
+    from budget.tokenizers.tiktoken_backend import TiktokenTokenizer
+
+    return TiktokenTokenizer(argument)
+
+
+def _hf(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
+    from budget.tokenizers.hf_backend import HFTokenizer, find_tokenizer_file
+
+    try:
+        path = find_tokenizer_file(
+            argument, tokenizer_file=options.tokenizer_file, online=options.online
+        )
+    except InputError:
+        if options.estimate_fallback:
+            return _estimate("generic", model, options)
+        raise
+    return HFTokenizer(argument, path)
+
+
+def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
+    from budget.tokenizers.calibration import calibrated_factor, calibration_path
+    from budget.tokenizers.estimate import EstimateTokenizer
+
+    if options.online:
+        from budget.tokenizers.online import online_counter
+
+        counter = online_counter(model)
+        if counter is not None:
+            return counter
+    calibrated = calibrated_factor(
+        model.id, f"estimate:{argument}", calibration_path(options.calibration_file)
+    )
+    if calibrated:
+        return EstimateTokenizer(
+            argument, chars_per_token=calibrated[0], calibration_note=calibrated[1]
+        )
+    return EstimateTokenizer(argument)
+
+
+# reference scheme -> constructor(argument, model, options)
+BACKENDS = {"tiktoken": _tiktoken, "hf": _hf, "estimate": _estimate}
+
+
+def tokenizer_for(
+    model: Any, online: bool = False, options: TokenizerOptions | None = None
+) -> Tokenizer:
+    """The tokenizer for a catalog model (anything with ``.tokenizer``, ``.provider``, ``.id``)."""
+    options = options or TokenizerOptions(online=online)
+    if online and not options.online:
+        options = replace(options, online=True)
+    scheme, _, argument = model.tokenizer.partition(":")
+    backend = BACKENDS.get(scheme)
+    if backend is None or not argument:
+        raise InputError(
+            f"model {model.id!r}: tokenizer: expected tiktoken:NAME, hf:REPO or "
+            f"estimate:FAMILY, got {model.tokenizer!r}"
+        )
+    return backend(argument, model, options)

@@ -1,0 +1,168 @@
+"""Fit an estimate's characters-per-token from the user's own logs, and keep the result.
+
+A log is JSONL, one call per line: the text sent (``"text"``, or ``"messages"`` with optional
+``"system"`` and ``"tools"``, or ``"request"``: a whole request body) and the input tokens the
+provider billed (``"input_tokens"``, ``"prompt_tokens"``, or either inside ``"usage"``).
+
+The estimate is ``tokens = characters / chars_per_token + fixed`` (fixed: the family's
+per-message, image and tool costs). Writing ``k = 1 / chars_per_token``, the least-squares fit
+through the origin of ``tokens - fixed`` on ``characters`` is ``k = sum(c*y) / sum(c*c)``.
+
+Fitted factors are saved as JSON (``{"models": {MODEL_ID: {"chars_per_token": ...}}}``) in
+the calibration file: ``--calibration FILE``, else ``$TOKEN_BUDGET_CALIBRATION``, else
+``$XDG_CONFIG_HOME/token-budget/calibration.json``. A key may also be a tokenizer reference
+(``estimate:anthropic``) to apply to every model of that family.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from budget.tokenizers.estimate import EstimateTokenizer
+from budget.tokenizers.protocol import Request
+from pricing.errors import InputError
+
+
+def calibration_path(explicit: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("TOKEN_BUDGET_CALIBRATION"):
+        return Path(os.environ["TOKEN_BUDGET_CALIBRATION"])
+    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config_home) / "token-budget" / "calibration.json"
+
+
+def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
+    """Entries by model id or tokenizer reference; {} when the file does not exist."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        models = data["models"]
+        for key, entry in models.items():
+            if not float(entry["chars_per_token"]) > 0:
+                raise ValueError(f"{key}: chars_per_token must be > 0")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"{path}: calibration file: expected "
+            f'{{"models": {{ID: {{"chars_per_token": N}}}}}} ({exc})'
+        ) from None
+    return models
+
+
+def calibrated_factor(model_id: str, tokenizer_ref: str, path: Path) -> tuple[float, str] | None:
+    """(chars_per_token, note) from the calibration file for this model, if any."""
+    entries = load_calibration(path)
+    for key in (model_id, tokenizer_ref):
+        if key in entries:
+            entry = entries[key]
+            records = entry.get("records")
+            source = f"calibrated from {records} calls" if records else "calibrated"
+            return float(entry["chars_per_token"]), f"{source}, {path}"
+    return None
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    model: str
+    tokenizer: str
+    records: int
+    chars_per_token: float
+    default_chars_per_token: float
+    mean_abs_error_default: float  # share of the real count, e.g. 0.12 = 12 %
+    mean_abs_error_fitted: float
+    total_real_tokens: int
+
+
+def _real_tokens(record: dict[str, Any], where: str) -> int:
+    usage = record.get("usage") if isinstance(record.get("usage"), dict) else record
+    for key in ("input_tokens", "prompt_tokens", "promptTokenCount"):
+        value = usage.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    raise InputError(f"{where}: input_tokens: expected a non-negative integer")
+
+
+def _request(record: dict[str, Any], where: str) -> Request:
+    if isinstance(record.get("text"), str):
+        return Request(messages=[{"role": "user", "content": record["text"]}])
+    body = record.get("request") if isinstance(record.get("request"), dict) else record
+    if isinstance(body.get("messages"), list):
+        return Request(body["messages"], body.get("tools"), body.get("system"))
+    raise InputError(f'{where}: text: expected "text", "messages" or "request"')
+
+
+def read_log(path: str) -> list[tuple[Request, int]]:
+    pairs = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise InputError(f"{where}: expected a JSON object")
+            pairs.append((_request(record, where), _real_tokens(record, where)))
+    if not pairs:
+        raise InputError(f"{path}: no calls to calibrate from")
+    return pairs
+
+
+def fit(
+    model_id: str, estimator: EstimateTokenizer, pairs: list[tuple[Request, int]]
+) -> CalibrationResult:
+    parts = [(estimator.fixed_tokens(request), real) for request, real in pairs]
+    sum_cy = sum(chars * (real - fixed) for (chars, fixed), real in parts)
+    sum_cc = sum(chars * chars for (chars, _), _ in parts)
+    if sum_cc == 0 or sum_cy <= 0:
+        raise InputError("calibrate: the log has no text beyond fixed costs to fit a factor to")
+    fitted = sum_cc / sum_cy  # 1 / k
+
+    def mean_error(chars_per_token: float) -> float:
+        errors = [
+            abs(chars / chars_per_token + fixed - real) / real
+            for (chars, fixed), real in parts
+            if real
+        ]
+        return sum(errors) / len(errors) if errors else 0.0
+
+    return CalibrationResult(
+        model=model_id,
+        tokenizer=estimator.name,
+        records=len(pairs),
+        chars_per_token=round(fitted, 4),
+        default_chars_per_token=estimator.family.chars_per_token,
+        mean_abs_error_default=mean_error(estimator.family.chars_per_token),
+        mean_abs_error_fitted=mean_error(fitted),
+        total_real_tokens=sum(real for _, real in pairs),
+    )
+
+
+def save_calibration(result: CalibrationResult, path: Path) -> None:
+    """Merge the fitted factor into the calibration file, written atomically."""
+    entries = load_calibration(path)
+    entries[result.model] = {
+        "chars_per_token": result.chars_per_token,
+        "records": result.records,
+        "tokenizer": result.tokenizer,
+        "fitted_on": date.today().isoformat(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump({"version": 1, "models": entries}, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,44 @@
+"""The one small protocol every tokenizer backend follows, and the chat request it counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Request:
+    """One chat request as the APIs take it.
+
+    ``messages`` are OpenAI or Anthropic messages (``content`` a string or a list of content
+    blocks); ``system`` is Anthropic's top-level system prompt (a string or text blocks);
+    ``tools`` are tool definitions in either API's shape.
+    """
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None = None
+    system: Any = None
+
+
+@dataclass(frozen=True)
+class RequestCount:
+    """Input tokens of one request, and whether every part of it was counted exactly."""
+
+    tokens: int
+    exact: bool
+
+
+@runtime_checkable
+class Tokenizer(Protocol):
+    name: str  # the catalog reference, e.g. "tiktoken:o200k_base", "estimate:anthropic"
+    exact: bool  # True when the real tokenizer runs
+    method: str  # how the number is made, for people
+    chunk_safe: bool  # counts of text split at line boundaries add up to the whole
+
+    def count_text(self, text: str) -> int: ...
+
+    def count_many(self, texts: list[str]) -> list[int]: ...
+
+    def count_request(self, request: Request) -> RequestCount: ...
+
+    def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int: ...
