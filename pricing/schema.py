@@ -1,0 +1,229 @@
+"""The catalog schema, checked: raw YAML entries become :class:`~pricing.catalog.Model` objects,
+or fail with ``FILE:LINE: model 'ID': field 'FIELD': expected ..., got ...``.
+
+SCHEMA.md beside this module describes the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pricing.errors import InputError
+from pricing.model import Model, Prices, ServiceTier, Tier, Variant
+
+OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
+PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+# Fields a model may carry; file-level defaults are copied into each model before checking.
+MODEL_FIELDS = {
+    "id",
+    "name",
+    "provider",
+    "aliases",
+    "context_window",
+    "max_input_tokens",
+    "max_output_tokens",
+    "output_param",
+    "reasoning",
+    "supports_stop",
+    "stop_sequences_max",
+    "tokenizer",
+    "prices",
+    "tiers",
+    "service_tiers",
+    "batch_discount",
+    "variants",
+    "deprecated",
+    "as_of",
+    "source",
+    "notes",
+}
+VARIANT_FIELDS = {
+    "name",
+    "description",
+    "request_headers",
+    "context_window",
+    "max_input_tokens",
+    "max_output_tokens",
+    "prices",
+    "tiers",
+}
+TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
+
+
+class _Checker:
+    def __init__(self, place: str, model_id: str):
+        self.place, self.model_id = place, model_id
+
+    def fail(self, field_name: str, expected: str, got: Any) -> InputError:
+        return InputError(
+            f"{self.place}: model {self.model_id!r}: field {field_name!r}: "
+            f"expected {expected}, got {got!r}"
+        )
+
+    def count(
+        self, raw: Mapping, key: str, *, required: bool = True, label: str = ""
+    ) -> int | None:
+        value = raw.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(label + key, "a positive whole number of tokens", value)
+        return value
+
+    def money(self, raw: Mapping, key: str, *, required: bool, label: str) -> Decimal | None:
+        value = raw.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.fail(label + key, "a price in USD per million tokens", value)
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError:
+            raise self.fail(label + key, "a price in USD per million tokens", value) from None
+        if not amount.is_finite() or amount < 0:
+            raise self.fail(label + key, "a price >= 0 in USD per million tokens", value)
+        return amount
+
+    def prices(self, raw: Any, label: str, also: frozenset = frozenset()) -> Prices:
+        """Prices from a mapping; ``also`` names the other keys that mapping may hold."""
+        if not isinstance(raw, Mapping):
+            raise self.fail(label.rstrip("."), "a mapping of prices (input, output, ...)", raw)
+        unknown = set(raw) - set(PRICE_FIELDS) - also
+        if unknown:
+            key = sorted(unknown)[0]
+            raise self.fail(label + key, f"a price field ({', '.join(PRICE_FIELDS)})", key)
+        values = {
+            key: self.money(raw, key, required=key in ("input", "output"), label=label)
+            for key in PRICE_FIELDS
+        }
+        return Prices(**values)
+
+    def tiers(self, raw: Any, label: str) -> tuple[Tier, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail(label, "a list of tiers", raw)
+        tiers = []
+        for number, entry in enumerate(raw):
+            where = f"{label}[{number}]."
+            if not isinstance(entry, Mapping):
+                raise self.fail(where.rstrip("."), "a tier mapping", entry)
+            threshold = self.count(entry, "above_input_tokens", label=where)
+            tiers.append(
+                Tier(threshold, self.prices(entry, where, frozenset({"above_input_tokens"})))
+            )
+        thresholds = [t.above_input_tokens for t in tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise self.fail(label, "tiers in ascending order of above_input_tokens", thresholds)
+        return tuple(tiers)
+
+    def fraction(self, raw: Mapping, key: str) -> Decimal | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        amount = self.money(raw, key, required=True, label="")
+        if amount is None or amount >= 1:
+            raise self.fail(key, "a share between 0 and 1 (0.5 = half price)", value)
+        return amount
+
+
+def build_model(raw: dict, place: str) -> Model:
+    check = _Checker(place, raw["id"])
+    unknown = set(raw) - MODEL_FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise check.fail(key, f"a known field ({', '.join(sorted(MODEL_FIELDS))})", key)
+    for key in ("name", "tokenizer"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise check.fail(key, "a non-empty string", raw.get(key))
+    if not raw["tokenizer"].startswith(TOKENIZER_KINDS):
+        raise check.fail("tokenizer", "tiktoken:NAME, hf:REPO or estimate:FAMILY", raw["tokenizer"])
+    if raw["output_param"] not in OUTPUT_PARAMS:
+        raise check.fail("output_param", " | ".join(OUTPUT_PARAMS), raw["output_param"])
+    context = check.count(raw, "context_window")
+    max_input = check.count(raw, "max_input_tokens", required=False) or context
+    max_output = check.count(raw, "max_output_tokens")
+    if max_input > context:
+        raise check.fail("max_input_tokens", f"at most context_window ({context})", max_input)
+    if max_output > context:
+        raise check.fail("max_output_tokens", f"at most context_window ({context})", max_output)
+    stops = raw.get("stop_sequences_max")
+    if stops is not None:
+        stops = check.count(raw, "stop_sequences_max")
+    aliases = raw.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise check.fail("aliases", "a list of names", aliases)
+    for key in ("reasoning", "supports_stop"):
+        if not isinstance(raw.get(key, False), bool):
+            raise check.fail(key, "true or false", raw.get(key))
+    service = raw.get("service_tiers") or {}
+    if not isinstance(service, Mapping):
+        raise check.fail("service_tiers", "a mapping of tier name to prices", service)
+    service_tiers = {
+        str(name): ServiceTier(
+            str(name),
+            check.prices(spec, f"service_tiers.{name}.", frozenset({"tiers"})),
+            check.tiers(spec.get("tiers"), f"service_tiers.{name}.tiers"),
+        )
+        for name, spec in service.items()
+    }
+    return Model(
+        id=raw["id"],
+        name=raw["name"],
+        provider=str(raw["provider"]).lower(),
+        aliases=tuple(aliases),
+        context_window=context,
+        max_input_tokens=max_input,
+        max_output_tokens=max_output,
+        output_param=raw["output_param"],
+        reasoning=raw.get("reasoning", False),
+        supports_stop=raw.get("supports_stop", True),
+        stop_sequences_max=stops,
+        tokenizer=raw["tokenizer"],
+        prices=check.prices(raw.get("prices"), "prices."),
+        tiers=check.tiers(raw.get("tiers"), "tiers"),
+        batch_discount=check.fraction(raw, "batch_discount"),
+        as_of=str(raw["as_of"]),
+        source=str(raw["source"]),
+        notes=(str(raw["notes"]).strip() if raw.get("notes") else None),
+        deprecated=(str(raw["deprecated"]) if raw.get("deprecated") else None),
+        service_tiers=service_tiers,
+        variant_specs=_variants(raw.get("variants"), check, context),
+    )
+
+
+def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise check.fail("variants", "a list of variants", raw)
+    specs = []
+    for number, entry in enumerate(raw):
+        label = f"variants[{number}]."
+        if not isinstance(entry, Mapping) or not entry.get("name"):
+            raise check.fail(label + "name", "a variant with a name", entry)
+        unknown = set(entry) - VARIANT_FIELDS
+        if unknown:
+            raise check.fail(label + sorted(unknown)[0], "a known variant field", "?")
+        overrides: dict[str, Any] = {}
+        for key in ("context_window", "max_input_tokens", "max_output_tokens"):
+            if key in entry:
+                overrides[key] = check.count(entry, key, label=label)
+        if "context_window" in overrides and "max_input_tokens" not in overrides:
+            overrides["max_input_tokens"] = overrides["context_window"]
+        if "prices" in entry:
+            overrides["prices"] = check.prices(entry["prices"], label + "prices.")
+        if "tiers" in entry:
+            overrides["tiers"] = check.tiers(entry["tiers"], label + "tiers")
+        headers = entry.get("request_headers") or {}
+        specs.append(
+            Variant(
+                name=str(entry["name"]),
+                description=str(entry.get("description", "")),
+                request_headers={str(k): str(v) for k, v in headers.items()},
+                overrides=overrides,
+            )
+        )
+    return tuple(specs)
