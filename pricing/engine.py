@@ -102,6 +102,15 @@ def rates_for(
             raise InputError(
                 f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})"
             ) from None
+        unpublished = [t for t in model.tiers if input_tokens > t.above_input_tokens]
+        if unpublished and not level.tiers:
+            # Guessing would understate the bill: the provider prices long prompts higher.
+            raise InputError(
+                f"model {model.id!r}: no published {service_tier} price above "
+                f"{unpublished[-1].above_input_tokens:,} input tokens (this request has "
+                f"{input_tokens:,}); price it without --service-tier or add the rate "
+                "to a --catalog file"
+            )
         prices, tiers = level.prices, level.tiers
     threshold = None
     for tier in tiers:

@@ -68,6 +68,17 @@ def test_long_context_tier_is_a_cliff_at_the_threshold():
     )
 
 
+def test_service_tiers_have_their_own_long_context_rates():
+    sol = CATALOG.resolve("gpt-6.1-sol")
+    # flex above 272K: 300,000 x $2 + 1,000 x $7.50 per million
+    assert cost(sol, Usage(300_000, 1_000), service_tier="flex").total_usd == Decimal("0.6075")
+    # gpt-5.5 priority publishes no rate above 272K: refuse rather than understate
+    gpt55 = CATALOG.resolve("gpt-5.5")
+    assert cost(gpt55, Usage(272_000, 0), service_tier="priority").tier_threshold is None
+    with pytest.raises(InputError, match="no published priority price above 272,000"):
+        cost(gpt55, Usage(272_001, 0), service_tier="priority")
+
+
 def test_service_tier_and_batch_errors():
     with pytest.raises(InputError, match="no service tier 'turbo'"):
         cost(GPT52, Usage(1, 1), service_tier="turbo")
