@@ -103,7 +103,7 @@ def test_impossible_usage_is_refused(kwargs, message):
 def test_every_bundled_model_has_sane_prices_and_limits():
     for model in CATALOG.models:
         where = f"{model.id}"
-        assert model.prices.output >= model.prices.input or model.provider in {"xai"}, where
+        assert model.prices.output >= model.prices.input, where
         if model.prices.cache_read is not None:
             assert model.prices.cache_read <= model.prices.input, where
         assert model.max_input_tokens <= model.context_window, where
