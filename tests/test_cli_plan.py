@@ -1,0 +1,290 @@
+"""`budget check`, `budget plan` and `budget stops` driven as a user would, through click."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.tokenizers import tokenizer_for
+from pricing.catalog import load_catalog
+
+FIXTURES = Path(__file__).parent / "fixtures" / "plan"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def run_json(*args: str):
+    result = run(*args, "--json")
+    return result, json.loads(result.output)
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def test_check_fits_exit_0_with_the_contract_keys():
+    result, data = run_json(
+        "check", "--model", "gpt-5.2", "--input", "250000", "--max-tokens", "128000"
+    )
+    assert result.exit_code == 0
+    assert data["fits"] is True
+    assert data["available_output"] == 128_000
+    for key in ("input_tokens", "max_tokens", "context_window", "max_output_tokens", "problems"):
+        assert key in data
+    assert data["context_window"] == 400_000 and data["max_output_tokens"] == 128_000
+
+
+def test_check_does_not_fit_exit_1_with_numbers():
+    result, data = run_json(
+        "check", "--model", "gpt-5.2", "--input", "300000", "--max-tokens", "1000"
+    )
+    assert result.exit_code == 1
+    assert data["fits"] is False
+    assert data["problems"][0].startswith("input 300,000 exceeds max input 272,000 by 28,000")
+
+
+def test_check_human_output_names_the_variant_that_fits():
+    result = run(
+        "check", "--model", "claude-sonnet-4-5", "--input", "190000", "--max-tokens", "20000"
+    )
+    assert result.exit_code == 1
+    assert "fits              no" in result.output
+    assert "variant 1m-context would fit (--variant 1m-context)" in result.output
+    fixed = run(
+        "check",
+        "--model",
+        "claude-sonnet-4-5",
+        "--variant",
+        "1m-context",
+        "--input",
+        "190000",
+        "--max-tokens",
+        "20000",
+    )
+    assert fixed.exit_code == 0
+
+
+def test_check_counts_a_prompt_file_with_the_model_tokenizer():
+    prompt = FIXTURES / "prompt.txt"
+    model = load_catalog().resolve("gpt-5.2")
+    expected = tokenizer_for(model).count_text(prompt.read_text(encoding="utf-8"))
+    result, data = run_json("check", "--model", "gpt-5.2", "--prompt", prompt, "--max-tokens", 500)
+    assert result.exit_code == 0
+    assert data["input_tokens"] == expected
+    assert data["exact"] is True and data["tokenizer"] == "tiktoken:o200k_base"
+
+
+def test_check_messages_file_is_labelled_estimate_for_claude():
+    result, data = run_json(
+        "check",
+        "--model",
+        "claude-sonnet-4-5",
+        "--messages",
+        FIXTURES / "chat.json",
+        "--max-tokens",
+        1000,
+    )
+    assert result.exit_code == 0
+    assert data["exact"] is False and data["tokenizer"] == "estimate:anthropic"
+    assert data["input_tokens"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "-5", "--max-tokens", "10"], "Error: --input: expected a count >= 0, got -5"),
+        (["--input", "ten", "--max-tokens", "10"], "Error: --input: expected a whole number"),
+        (["--input", "10", "--max-tokens", "1.5"], "Error: --max-tokens: expected a whole number"),
+    ],
+)
+def test_check_bad_numbers_exit_2_on_one_line(args, message):
+    result = run("check", "--model", "gpt-5.2", *args)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_check_needs_exactly_one_input():
+    result = run("check", "--model", "gpt-5.2", "--max-tokens", "10")
+    assert result.exit_code == 2
+    assert "exactly one of --input N, --prompt FILE or --messages FILE" in result.output
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def test_plan_json_has_the_contract_keys_and_the_seed_number():
+    result, data = run_json(
+        "plan", "--model", "gpt-5.2", "--input", "12000", "--expected-output", "800"
+    )
+    assert result.exit_code == 0
+    assert data["max_tokens"] == 1000
+    assert data["param"] == "max_completion_tokens"
+    assert data["request"]["max_completion_tokens"] == 1000
+    for key in ("fits", "expected_cost_usd", "worst_case_cost_usd", "continuation_cost_usd"):
+        assert key in data
+    assert data["truncation_rate"] is None
+
+
+def test_plan_buffer_as_percent():
+    _, data = run_json(
+        "plan",
+        "--model",
+        "gpt-5.2",
+        "--input",
+        "100",
+        "--expected-output",
+        "800",
+        "--buffer",
+        "50%",
+    )
+    assert data["max_tokens"] == 1200
+
+
+def test_plan_from_a_censored_usage_log():
+    result, data = run_json(
+        "plan",
+        "--model",
+        "gpt-5.2",
+        "--input",
+        "1200",
+        "--samples",
+        FIXTURES / "openai_usage_log.jsonl",
+    )
+    assert result.exit_code == 0
+    assert data["sample_count"] == 10
+    assert data["observed_truncation_rate"] == 0.2
+    assert data["percentile_is_lower_bound"] is True
+    assert data["chosen_output_tokens"] == 1000  # p95 of 10 is the 10th: a cut reply
+    assert data["max_tokens"] == 1300
+
+
+def test_plan_human_output_shows_the_param_and_the_request():
+    result = run(
+        "plan",
+        "--model",
+        "claude-sonnet-4-5",
+        "--messages",
+        FIXTURES / "chat.json",
+        "--task",
+        "qa",
+        "--reasoning",
+        "2000",
+    )
+    assert result.exit_code == 0, result.output
+    assert "max_tokens       2,400  (+25% buffer + 2,000 reasoning, rounded up)" in result.output
+    assert '"budget_tokens": 2000' in result.output
+    assert '"system": "You answer in one short paragraph."' in result.output
+
+
+def test_plan_samples_of_integers_with_a_percentile():
+    _, data = run_json(
+        "plan",
+        "--model",
+        "gpt-4.1",
+        "--input",
+        "500",
+        "--samples",
+        FIXTURES / "lengths.txt",
+        "--percentile",
+        "50",
+        "--buffer",
+        "0",
+    )
+    assert data["chosen_output_tokens"] == 250  # sorted 180, 250, 310, 420: rank 2
+    assert data["max_tokens"] == 250
+    assert data["truncation_rate"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--samples", "EMPTY", "--percentile", "95"], "samples file is empty"),
+        (
+            ["--samples", "LENGTHS", "--percentile", "0"],
+            "--percentile: expected a number in (0, 100]",
+        ),
+        (["--samples", "LENGTHS", "--percentile", "101"], "--percentile: expected a number"),
+        (["--expected-output", "800", "--buffer", "-0.1"], "--buffer: expected a number >= 0"),
+        (["--expected-output", "800", "--buffer", "lots"], "--buffer: expected a number >= 0"),
+        (["--expected-output", "-800"], "--expected-output: expected a count >= 0"),
+        (["--task", "qa", "--reasoning", "500"], None),  # fine for OpenAI: no minimum budget
+    ],
+)
+def test_plan_bad_input_exit_2(tmp_path, args, message):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    swap = {"EMPTY": str(empty), "LENGTHS": str(FIXTURES / "lengths.txt")}
+    args = [swap.get(a, a) for a in args]
+    result = run("plan", "--model", "gpt-5.2", "--input", "100", *args)
+    if message is None:
+        assert result.exit_code == 0
+        return
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_plan_anthropic_thinking_below_1024_exit_2():
+    result = run(
+        "plan",
+        "--model",
+        "claude-sonnet-4-5",
+        "--input",
+        "100",
+        "--task",
+        "qa",
+        "--reasoning",
+        "500",
+    )
+    assert result.exit_code == 2
+    assert "budget_tokens >= 1,024" in result.output
+
+
+def test_plan_needs_exactly_one_basis():
+    result = run(
+        "plan", "--model", "gpt-5.2", "--input", "100", "--task", "qa", "--expected-output", "5"
+    )
+    assert result.exit_code == 2
+    assert "exactly one of --expected-output" in result.output
+
+
+# --- stops -----------------------------------------------------------------------------------
+
+
+def test_stops_ok_exit_0():
+    result, data = run_json("stops", "--model", "gpt-4.1", "</answer>")
+    assert result.exit_code == 0
+    assert data["ok"] is True and data["problems"] == []
+
+
+def test_stops_too_many_for_openai_exit_1():
+    result, data = run_json("stops", "--model", "gpt-4.1", "<a>", "<b>", "<c>", "<d>", "<e>")
+    assert result.exit_code == 1
+    assert data["problems"] == ["5 stop sequences given; gpt-4.1 takes at most 4 (drop 1)"]
+
+
+def test_stops_sample_scan_reports_hits_and_near_misses():
+    result, data = run_json(
+        "stops", "--model", "gpt-4.1", "END", "--sample", FIXTURES / "weekend.txt"
+    )
+    assert result.exit_code == 1
+    assert [(h["line"], h["column"]) for h in data["hits"]] == [(2, 20)]
+    assert [(h["line"], h["column"]) for h in data["near_misses"]] == [(1, 19), (2, 49)]
+
+
+def test_stops_backslash_escapes_and_raw():
+    result, data = run_json("stops", "--model", "gpt-4.1", "\\n")
+    assert data["sequences"][0]["sequence"] == "\n"
+    assert "whitespace only" in data["problems"][0]
+    _, raw = run_json("stops", "--model", "gpt-4.1", "--raw", "\\n")
+    assert raw["sequences"][0]["sequence"] == "\\n"
+
+
+def test_stops_missing_sample_file_exit_2(tmp_path):
+    result = run("stops", "--model", "gpt-4.1", "</a>", "--sample", tmp_path / "nope.txt")
+    assert result.exit_code == 2
+    assert "nope.txt: no such file" in result.output
