@@ -6,7 +6,7 @@ legitimate output, every exact occurrence is a place the reply would have been c
 occurrences that do not match exactly are listed as near misses (they do not fire).
 
 Limits on how many sequences an API takes come from the catalog (``stop_sequences_max``):
-OpenAI 4, Gemini 5, Mistral 4; Anthropic's Messages API documents no limit.
+OpenAI 4, Gemini 5; Anthropic's Messages API documents no limit (None: not checked).
 """
 
 from __future__ import annotations

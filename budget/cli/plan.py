@@ -234,6 +234,7 @@ def check(
 @click.option("--column", help="The field or CSV column holding output texts or counts.")
 @click.option(
     "--buffer",
+    metavar="B",
     default="0.25",
     show_default=True,
     help="Headroom over the planned length: 0.25 or 25%.",
