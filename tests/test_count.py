@@ -1,0 +1,271 @@
+"""`budget count`: every input format, per-record rows, jobs, and every kind of bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.count import count_paths
+from budget.tokenizers.tiktoken_backend import load_encoding
+from pricing.catalog import load_catalog
+
+FIXTURES = Path(__file__).parent / "fixtures" / "count"
+GPT4O = load_catalog().resolve("gpt-4o")
+O200K = load_encoding("o200k_base")
+
+
+def run(*args: str, input: str | bytes | None = None):
+    result = CliRunner().invoke(cli, list(args), input=input)
+    return result
+
+
+def run_json(*args: str, input: str | bytes | None = None) -> dict:
+    result = run(*args, "--json", input=input)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def tokens(text: str) -> int:
+    return len(O200K.encode_ordinary(text))
+
+
+def test_text_files_and_globs(tmp_path):
+    (tmp_path / "a.txt").write_text("Hello world, how are you?\n")
+    (tmp_path / "b.md").write_text("# Title\n\nSome *markdown* here.\n")
+    out = run_json("count", str(tmp_path / "*"), "--model", "gpt-4o")
+    assert out["model"] == "gpt-4o" and out["tokenizer"] == "tiktoken:o200k_base"
+    assert out["exact"] is True
+    assert out["records"] == 2
+    expected = tokens("Hello world, how are you?\n") + tokens("# Title\n\nSome *markdown* here.\n")
+    assert out["tokens"] == expected
+    assert [Path(f["path"]).name for f in out["files"]] == ["a.txt", "b.md"]
+
+
+def test_stdin_and_endoftext_as_plain_text():
+    text = "Ignore this: <|endoftext|> and go on."
+    out = run_json("count", "-", "--model", "gpt-4o", input=text)
+    assert out["tokens"] == tokens(text) and out["records"] == 1
+    assert run_json("count", "--model", "gpt-4o", input=text)["tokens"] == tokens(text)
+
+
+def test_json_request_with_tools_counts_the_chat_overhead(tmp_path):
+    # The cookbook's tool example: OpenAI's API reported 101 prompt tokens for gpt-4o.
+    request = {
+        "messages": [
+            {
+                "role": "system",
+                "content": "You are a helpful assistant that can answer to questions about the "
+                "weather.",
+            },
+            {"role": "user", "content": "What's the weather like in San Francisco?"},
+        ],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_current_weather",
+                    "description": "Get the current weather in a given location",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {
+                            "location": {
+                                "type": "string",
+                                "description": "The city and state, e.g. San Francisco, CA",
+                            },
+                            "unit": {
+                                "type": "string",
+                                "description": "The unit of temperature to return",
+                                "enum": ["celsius", "fahrenheit"],
+                            },
+                        },
+                        "required": ["location"],
+                    },
+                },
+            }
+        ],
+    }
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request, indent=2))
+    out = run_json("count", str(path), "--model", "gpt-4o")
+    assert out["tokens"] == 101 and out["records"] == 1 and out["exact"] is True
+    messages_only = tmp_path / "messages.json"
+    messages_only.write_text(json.dumps(request["messages"]))
+    # 3 per message + role + content, + 3 reply priming
+    expected = sum(3 + tokens(m["role"]) + tokens(m["content"]) for m in request["messages"]) + 3
+    assert run_json("count", str(messages_only), "-m", "gpt-4o")["tokens"] == expected
+
+
+def test_openai_batch_file_and_per_record_csv(tmp_path):
+    rows_path = tmp_path / "rows.csv"
+    out = run_json(
+        "count",
+        str(FIXTURES / "openai_batch.jsonl"),
+        "-m",
+        "gpt-4o",
+        "--per-record",
+        str(rows_path),
+    )
+    first = 3 + tokens("system") + tokens("You are a helpful assistant.")
+    first += 3 + tokens("user") + tokens("Summarise the plot of Hamlet in one sentence.") + 3
+    second = 3 + tokens("user") + tokens("Translate 'good morning' into French.") + 3
+    assert out["records"] == 2 and out["tokens"] == first + second
+    with open(rows_path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["custom_id"], int(r["tokens"])) for r in rows] == [
+        ("1", "req-1", first),
+        ("2", "req-2", second),
+    ]
+
+
+def test_anthropic_batch_file_is_a_labelled_estimate():
+    out = run_json("count", str(FIXTURES / "anthropic_batch.jsonl"), "-m", "claude-sonnet-4-5")
+    assert out["exact"] is False and out["tokenizer"] == "estimate:anthropic"
+    assert "estimate" in out["method"]
+    # system + message text, 3.5 characters a token (rounded up), + 3 per message
+    first = -(-len("You classify support tickets.My invoice shows the wrong VAT number.") // 3.5)
+    second = -(-len("The app crashes when I upload a photo.") // 3.5)
+    assert out["tokens"] == int(first) + 3 + int(second) + 3
+    table = run("count", str(FIXTURES / "anthropic_batch.jsonl"), "-m", "claude-sonnet-4-5")
+    assert "no (estimate)" in table.output
+
+
+def test_format_option_overrides_the_extension(tmp_path):
+    path = tmp_path / "requests.log"
+    path.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    as_jsonl = run_json("count", str(path), "-m", "gpt-4o", "--format", "jsonl")
+    assert as_jsonl["tokens"] == 3 + tokens("user") + tokens("hi") + 3
+    as_text = run_json("count", str(path), "-m", "gpt-4o")
+    assert as_text["tokens"] == tokens(path.read_text())
+    wrong_shape = run("count", str(path), "-m", "gpt-4o", "--format", "anthropic-batch")
+    assert wrong_shape.exit_code == 2 and f"{path}:1: params:" in wrong_shape.output
+
+
+def test_csv_column(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text('id,body\n1,"Refund please, it broke."\n2,"Where is my order?"\n')
+    out = run_json("count", str(path), "-m", "gpt-4o", "--column", "body")
+    assert out["records"] == 2
+    assert out["tokens"] == tokens("Refund please, it broke.") + tokens("Where is my order?")
+    missing = run("count", str(path), "-m", "gpt-4o", "--column", "text")
+    assert missing.exit_code == 2 and "no column 'text' (columns: id, body)" in missing.output
+    no_column = run("count", str(path), "-m", "gpt-4o")
+    assert no_column.exit_code == 2 and "needs --column" in no_column.output
+
+
+def test_user_catalog_model_with_cl100k(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("antidisestablishmentarianism")
+    out = run_json(
+        "--catalog", str(FIXTURES / "gpt4_catalog.yaml"), "count", str(path), "-m", "gpt-4-0613"
+    )
+    assert out["tokenizer"] == "tiktoken:cl100k_base"
+    assert out["tokens"] == len(load_encoding("cl100k_base").encode_ordinary(path.read_text()))
+
+
+def test_jobs_give_the_same_counts_as_one_process(tmp_path):
+    path = tmp_path / "many.jsonl"
+    lines = [
+        json.dumps(
+            {
+                "custom_id": f"r{i}",
+                "body": {
+                    "messages": [{"role": "user", "content": f"Question {i}: " + "why " * (i % 17)}]
+                },
+            }
+        )
+        for i in range(3000)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    text = tmp_path / "big.txt"
+    text.write_text("Lorem ipsum dolor sit amet.\n" * 40000)
+    one = count_paths([str(path), str(text)], GPT4O, jobs=1)
+    two = count_paths([str(path), str(text)], GPT4O, jobs=2)
+    assert (two.tokens, two.records) == (one.tokens, one.records)
+    assert one.files[1].tokens == tokens(text.read_text())
+
+
+def test_library_records_callback_in_file_order(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('"first text"\n\n{"text": "second"}\n')
+    seen = []
+    result = count_paths([str(path)], GPT4O, on_record=seen.append)
+    assert [(r.line, r.tokens) for r in seen] == [(1, tokens("first text")), (3, tokens("second"))]
+    assert result.records == 2
+
+
+# -- bad input: one line, exit code 2, no traceback ---------------------------------------
+
+
+def assert_bad(result, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_invalid_utf8_names_the_file_and_byte(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"caf\xc3\xa9 ok\nbad \xff byte\n")
+    assert_bad(run("count", str(path), "-m", "gpt-4o"), f"{path}: not valid UTF-8 at byte 13")
+    replaced = run_json("count", str(path), "-m", "gpt-4o", "--errors", "replace")
+    assert replaced["tokens"] == tokens("café ok\nbad \ufffd byte\n")
+
+
+def test_malformed_jsonl_line_and_skip_invalid(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "one"}\n{"text": "two"\n{"text": "three"}\n[1, 2]\n')
+    assert_bad(run("count", str(path), "-m", "gpt-4o"), f"{path}:2: invalid JSON")
+    skipped = run("count", str(path), "-m", "gpt-4o", "--skip-invalid", "--json")
+    assert skipped.exit_code == 0
+    assert "skipped 2 invalid line(s)" in skipped.stderr
+    out = json.loads(skipped.stdout)
+    assert out["skipped"] == 2 and out["records"] == 2
+    assert out["tokens"] == tokens("one") + tokens("three")
+
+
+def test_per_record_file_is_not_left_half_written(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "one"}\nnot json\n')
+    rows = tmp_path / "rows.csv"
+    result = run("count", str(path), "-m", "gpt-4o", "--per-record", str(rows))
+    assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_missing_file(tmp_path):
+    assert_bad(run("count", str(tmp_path / "nope.txt"), "-m", "gpt-4o"), "nope.txt: no such file")
+
+
+def test_empty_input_is_zero_tokens(tmp_path):
+    for name in ("empty.txt", "empty.jsonl"):
+        (tmp_path / name).write_text("")
+    out = run_json(
+        "count", str(tmp_path / "empty.txt"), str(tmp_path / "empty.jsonl"), "-m", "gpt-4o"
+    )
+    assert out["tokens"] == 0 and out["records"] == 1  # the text file is one (empty) record
+    assert run_json("count", "-m", "gpt-4o", input="")["tokens"] == 0
+
+
+def test_unknown_model_suggests_names(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("hi")
+    assert_bad(run("count", str(path), "-m", "gpt-4oo"), "did you mean gpt-4o")
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"body": {"messages": "hi"}}', "1: body.messages: expected a list of message objects"),
+        ("42", "1: expected a chat request or a text, got int"),
+        ('{"foo": 1}', "1: expected messages, body.messages"),
+    ],
+)
+def test_wrong_shapes_name_the_field(tmp_path, line, message):
+    path = tmp_path / "r.jsonl"
+    path.write_text(line + "\n")
+    assert_bad(run("count", str(path), "-m", "gpt-4o"), f"{path}:{message}")
