@@ -310,6 +310,11 @@ def plan(
         lengths = [length + extra for length in samples.lengths]
     truncation = _truncation(model, input_tokens, max_tokens, lengths, samples)
     expected = _expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
+    if truncation[1]:
+        notes.append(
+            "truncation rate and continuation cost are lower bounds: some replies cut in the "
+            f"log were shorter than {max_tokens:,} when cut, so whether they fit now is unknown"
+        )
 
     return PlanResult(
         model=model.id,

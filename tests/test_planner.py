@@ -251,7 +251,10 @@ def test_censored_samples_make_the_percentile_a_lower_bound(plain):
     # the cut replies are longer than 1,000 but maybe not than 1,300: a lower bound of 0
     assert result.truncation_rate == 0.0
     assert result.truncation_rate_is_lower_bound
-    assert any("lower bound" in n for n in result.notes)
+    assert any("the percentile is a lower bound" in n for n in result.notes)
+    assert any(
+        n.startswith("truncation rate and continuation cost are lower") for n in result.notes
+    )
 
 
 def test_censored_samples_at_or_above_max_tokens_count_as_truncated(plain):
