@@ -212,7 +212,7 @@ def check(
         )
         _print_list("problems", result.problems)
     if not result.fits:
-        sys.exit(1)  # not ctx.exit: the group's main runs click non-standalone, which drops it
+        sys.exit(1)  # a check that did not pass
 
 
 @click.command()
