@@ -370,8 +370,10 @@ def _reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
     if reasoning and not model.reasoning:
         notes.append(f"the catalog does not list {model.id} as a reasoning model")
     elif model.reasoning and not reasoning:
+        # OpenAI reasoning models always think; Anthropic and Gemini thinking is a request option.
+        spends = "spends" if model.provider == "openai" else "can spend (when thinking is on)"
         notes.append(
-            f"{model.id} spends hidden reasoning tokens inside {model.output_param}; "
+            f"{model.id} {spends} hidden reasoning tokens inside {model.output_param}; "
             "add --reasoning N to plan room for them"
         )
     elif reasoning and model.provider == "openai":
