@@ -72,6 +72,16 @@ def observed_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -
 
 
 def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:
+    """One count per prompt: a text file is one prompt, a JSONL or CSV file one per record."""
     from budget.count import count_paths
 
-    return np.array([count_paths([str(path)], model).tokens for path in spec.paths], dtype=np.int64)
+    counts: list[int] = []
+    for path in spec.paths:
+        records: list[int] = []
+        result = count_paths([str(path)], model, on_record=_collect(records))
+        counts.extend(records or [result.tokens])
+    return np.array(counts, dtype=np.int64)
+
+
+def _collect(into: list[int]):
+    return lambda record: into.append(record.tokens)

@@ -7,20 +7,19 @@ policy, the rate limits and the horizon. ``docs/scenarios.md`` documents the for
 
 Every problem is reported as ``FILE:LINE:COL: key.path: what was expected``. The YAML is
 composed into nodes first so each value keeps its position; ``--vary`` overrides from
-``budget whatif`` replace values before checking and are named ``--vary KEY=VALUE``.
+``budget whatif`` replace values before checking (``Document.set``) and errors about them
+name ``--vary KEY=VALUE``.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from budget.scenario_yaml import Document, Path_, did_you_mean, read_document
 from pricing.errors import InputError
 
 DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
@@ -51,9 +50,6 @@ LIMIT_KEYS = ("rpm", "tpm", "input_tpm", "output_tpm")
 MODEL_KEYS = ("name", "variant")
 INPUT_FORMS = ("fixed", "p50", "p95", "prompt_files")
 OUTPUT_FORMS = ("fixed", "p50", "p95", "samples", "usage_log")
-
-# Where a value came from: "file:line:col" of the node, or "--vary KEY=VALUE".
-Path_ = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -142,74 +138,14 @@ class Scenario:
         return InputError(f"{self.locate(key)}: {key}: {message}")
 
 
-# --- reading: YAML nodes -> plain values plus a position for every key path -------------------
-
-
-class _Document:
-    """Plain Python values with the position of every key path (and of every key)."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.data: Any = None
-        self.value_at: dict[Path_, str] = {}
-        self.key_at: dict[Path_, str] = {}
-
-    def place(self, mark: yaml.Mark) -> str:
-        return f"{self.name}:{mark.line + 1}:{mark.column + 1}"
-
-    def where(self, path: Path_) -> str:
-        while path:
-            if path in self.value_at:
-                return self.value_at[path]
-            path = path[:-1]
-        return self.value_at.get((), self.name)
-
-
-_scalars = yaml.constructor.SafeConstructor()
-
-
-def _python(node: yaml.Node, path: Path_, doc: _Document) -> Any:
-    doc.value_at[path] = doc.place(node.start_mark)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise InputError(f"{doc.place(key_node.start_mark)}: keys must be plain names")
-            key = str(_scalars.construct_object(key_node))
-            if key in out:
-                raise InputError(
-                    f"{doc.place(key_node.start_mark)}: {'.'.join(path + (key,))}: key given twice"
-                )
-            doc.key_at[path + (key,)] = doc.place(key_node.start_mark)
-            out[key] = _python(value_node, path + (key,), doc)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_python(item, path + (str(i),), doc) for i, item in enumerate(node.value)]
-    return _scalars.construct_object(node)
-
-
-def _parse(text: str, name: str) -> _Document:
-    doc = _Document(name)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = doc.place(mark) if mark else name
-        raise InputError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{name}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    if node is None:
-        raise InputError(f"{name}: the scenario is empty")
-    if not isinstance(node, yaml.MappingNode):
-        raise InputError(f"{doc.place(node.start_mark)}: a scenario is a mapping of keys")
-    doc.data = _python(node, (), doc)
-    return doc
-
-
 def load_scenario(
-    path: str | Path, overrides: Iterable[tuple[str, str]] = (), *, name: str | None = None
+    path: str | Path,
+    *,
+    name: str | None = None,
+    edit: Callable[[Document], None] | None = None,
 ) -> Scenario:
-    """Read and check a scenario file; ``overrides`` are ``(dotted.key, yaml value)`` pairs."""
+    """Read and check a scenario file. ``name`` labels errors (default: the path as given);
+    ``edit`` may change the document before it is checked (``budget whatif``)."""
     path = Path(path)
     label = name or str(path)
     try:
@@ -220,7 +156,7 @@ def load_scenario(
         raise InputError(f"{label}: not valid UTF-8 at byte {exc.start}") from None
     except OSError as exc:
         raise InputError(f"{label}: cannot read ({exc.strerror})") from None
-    return parse_scenario(text, label, base_dir=path.parent, path=path, overrides=overrides)
+    return parse_scenario(text, label, base_dir=path.parent, path=path, edit=edit)
 
 
 def parse_scenario(
@@ -229,97 +165,19 @@ def parse_scenario(
     *,
     base_dir: Path = Path("."),
     path: Path | None = None,
-    overrides: Iterable[tuple[str, str]] = (),
+    edit: Callable[[Document], None] | None = None,
 ) -> Scenario:
-    doc = _parse(text, name)
-    for key, value in overrides:
-        _override(doc, key, value)
+    doc = read_document(text, name)
+    if edit is not None:
+        edit(doc)
     return _Checker(doc, base_dir, path or Path(name)).scenario()
-
-
-# Short names accepted by --vary, mapped to their place in the YAML.
-VARY_ALIASES = {
-    "cache_share": "cache.read_share",
-    "cache_read_share": "cache.read_share",
-    "cache_write_share": "cache.write_share",
-    "calls_per_day": "traffic.calls_per_day",
-    "calls_per_month": "traffic.calls_per_month",
-    "traffic": "traffic.calls_per_day",
-    "monthly_growth": "traffic.monthly_growth",
-    "growth": "traffic.monthly_growth",
-    "peak_factor": "traffic.peak_factor",
-    "input": "input_tokens",
-    "output": "output_tokens",
-    "rpm": "rate_limits.rpm",
-    "tpm": "rate_limits.tpm",
-    "input_tpm": "rate_limits.input_tpm",
-    "output_tpm": "rate_limits.output_tpm",
-}
-VARY_KEYS = tuple(
-    sorted(
-        set(VARY_ALIASES)
-        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed"}
-        | {f"cache.{k}" for k in CACHE_KEYS}
-        | {f"traffic.{k}" for k in TRAFFIC_KEYS}
-        | {f"rate_limits.{k}" for k in LIMIT_KEYS}
-        | {"input_tokens", "output_tokens", "simulated_calls"}
-    )
-)
-
-
-def canonical_vary_key(key: str) -> str:
-    key = key.strip()
-    if key not in VARY_KEYS:
-        raise InputError(f"--vary {key}: unknown key{_did_you_mean(key, VARY_KEYS)}")
-    return VARY_ALIASES.get(key, key)
-
-
-def _override(doc: _Document, key: str, text: str) -> None:
-    key = canonical_vary_key(key)
-    label = f"--vary {key}={text}"
-    try:
-        value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        value = text
-    parts = tuple(key.split("."))
-    if parts == ("model",):
-        # one model per variant of the grid; a variant named in the file stays with it
-        doc.data.pop("models", None)
-        doc.data["model"] = value
-    elif parts == ("variant",):
-        if "models" in doc.data and "model" not in doc.data:
-            raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
-        doc.data["variant"] = value
-    elif parts == ("traffic", "calls_per_day") or parts == ("traffic", "calls_per_month"):
-        traffic = doc.data.setdefault("traffic", {})
-        if not isinstance(traffic, dict):
-            raise InputError(f"{doc.where(('traffic',))}: traffic: expected a mapping")
-        traffic.pop("calls_per_day", None)
-        traffic.pop("calls_per_month", None)
-        traffic[parts[1]] = value
-    else:
-        target = doc.data
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
-                raise InputError(f"{label}: {part} is not a mapping in the scenario")
-        target[parts[-1]] = value
-    for known in list(doc.value_at):
-        if known[: len(parts)] == parts:
-            del doc.value_at[known]
-    doc.value_at[parts] = label
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --- checking: plain values -> Scenario -------------------------------------------------------
 
 
 class _Checker:
-    def __init__(self, doc: _Document, base_dir: Path, path: Path):
+    def __init__(self, doc: Document, base_dir: Path, path: Path):
         self.doc, self.base_dir, self.path = doc, base_dir, path
 
     def fail(self, path: Path_, message: str) -> InputError:
@@ -332,7 +190,7 @@ class _Checker:
         for key in value:
             if key not in allowed:
                 where = self.doc.key_at.get(path + (key,)) or self.doc.where(path + (key,))
-                hint = _did_you_mean(key, allowed) or f" (expected one of: {', '.join(allowed)})"
+                hint = did_you_mean(key, allowed) or f" (expected one of: {', '.join(allowed)})"
                 raise InputError(f"{where}: {'.'.join(path + (key,))}: unknown key{hint}")
         return value
 

@@ -1,0 +1,206 @@
+"""`budget usage`, `budget report`, `budget whatif`: real traffic costed, scenarios projected."""
+
+from __future__ import annotations
+
+import click
+
+from budget.cli.common import (
+    catalog_option,
+    format_tokens,
+    format_usd,
+    get_catalog,
+    json_option,
+    print_json,
+    print_table,
+    warn,
+)
+
+OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
+
+
+@click.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", type=OUTPUT_FILE, help="Write one CSV row per call.")
+@click.option("--model", "model_name", help="Model for records that do not name one.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Skip unreadable lines and unknown models (counted)."
+)
+@catalog_option
+@json_option
+def usage(
+    logs: tuple[str, ...],
+    output: str | None,
+    model_name: str | None,
+    skip_invalid: bool,
+    as_json: bool,
+) -> None:
+    """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
+
+    Reads OpenAI Chat Completions and Responses, OpenAI Batch output files, Anthropic
+    Messages and Gemini generateContent records; the model comes from each record's
+    `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
+    """
+    from budget.atomic import atomic_write
+    from budget.usage_log import cost_logs
+
+    catalog = get_catalog()
+    if output:
+        with atomic_write(output) as handle:
+            report = cost_logs(
+                logs, catalog, model=model_name, skip_invalid=skip_invalid, rows_out=handle
+            )
+    else:
+        report = cost_logs(logs, catalog, model=model_name, skip_invalid=skip_invalid)
+    if as_json:
+        print_json(report)
+        return
+    print_table(
+        ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"],
+        [
+            [
+                name,
+                format_tokens(u.totals.calls),
+                format_tokens(u.totals.input_tokens),
+                format_tokens(u.totals.cache_read_tokens),
+                format_tokens(u.totals.output_tokens),
+                format_usd(u.totals.total_usd),
+                format_usd(u.totals.total_usd / u.totals.calls),
+                f"{u.truncation_rate:.2%}",
+            ]
+            for name, u in report.by_model.items()
+        ],
+    )
+    click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} calls")
+    if report.skipped:
+        warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
+    if output:
+        click.echo(f"wrote {output}")
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here.")
+@click.option(
+    "--simulated-calls",
+    type=click.IntRange(min=1),
+    help="Override the scenario's simulated_calls (calls drawn per model).",
+)
+@catalog_option
+@json_option
+def report(
+    scenario_file: str,
+    output: str | None,
+    markdown: str | None,
+    chart: str | None,
+    simulated_calls: int | None,
+    as_json: bool,
+) -> None:
+    """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
+
+    See docs/scenarios.md for the YAML format and the CSV columns.
+    """
+    from budget.projection import project
+    from budget.report import markdown_summary, write_charts, write_csv, write_text
+    from budget.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    projection = project(scenario, get_catalog(), calls=simulated_calls)
+    table = projection.table()
+    text = markdown_summary(projection, table) if markdown else None
+    if output:
+        write_csv(table, output)
+    if markdown:
+        write_text(text, markdown)
+    if chart:
+        write_charts(projection, chart, table)
+    if as_json:
+        print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
+        return
+    summary = table[table["period"].isin(["month-01", "total"])]
+    print_table(
+        [
+            "model",
+            "period",
+            "calls",
+            "total",
+            "per call",
+            "p95/call",
+            "max_tokens",
+            "trunc",
+            "binds",
+        ],
+        [
+            [
+                row.model + (f" [{row.variant}]" if row.variant else ""),
+                row.period,
+                format_tokens(row.calls),
+                format_usd(row.total_usd),
+                format_usd(row.per_call_usd),
+                format_usd(row.p95_per_call_usd),
+                format_tokens(row.max_tokens),
+                f"{row.truncation_rate:.2%}",
+                row.binding_limit or "-",
+            ]
+            for row in summary.itertuples()
+        ],
+    )
+    for path in (output, markdown, chart):
+        if path:
+            click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    required=True,
+    metavar="KEY=V1,V2,...",
+    help="A setting and the values to try (repeatable): model, max_tokens, cache_share, "
+    "batch_share, calls_per_day, ...",
+)
+@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@catalog_option
+@json_option
+def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_json: bool) -> None:
+    """Every combination of the varied settings, cheapest first, against the baseline."""
+    from budget.report import write_csv
+    from budget.whatif import parse_vary, what_if
+
+    result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
+    if output:
+        write_csv(result.table, output)
+    if as_json:
+        print_json(
+            {
+                "scenario": result.scenario,
+                "baseline_usd": result.baseline_usd,
+                "rows": result.table.to_dict(orient="records"),
+            }
+        )
+        return
+    shown = [k for k in result.keys if k not in ("model", "variant", "max_tokens")]
+    print_table(
+        [*shown, "model", "max_tokens", "total", "per call", "diff", "diff %", "trunc", "binds"],
+        [
+            [
+                *(str(row[k]) for k in shown),
+                row["model"]
+                + (f" [{row['variant']}]" if row["variant"] else "")
+                + (" (baseline)" if row["baseline"] else ""),
+                format_tokens(row["max_tokens"]),
+                format_usd(row["total_usd"]),
+                format_usd(row["per_call_usd"]),
+                ("-" if row["diff_usd"] < 0 else "+") + format_usd(abs(row["diff_usd"])),
+                f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
+                f"{row['truncation_rate']:.2%}",
+                row["binding_limit"] or "-",
+            ]
+            for row in result.table.to_dict(orient="records")
+        ],
+    )
+    if output:
+        click.echo(f"wrote {output}")

@@ -1,0 +1,217 @@
+"""Report writers: the projection CSV, a Markdown summary and PNG charts, all written atomically.
+
+``regenerate_samples`` rebuilds the committed sample reports under ``reports/`` from their
+scenarios; a test runs it into a temporary folder and fails if the committed files drift.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from budget.atomic import atomic_write
+from budget.projection import ModelProjection, Projection, project
+from budget.scenario import (
+    Fixed,
+    LogNormal,
+    Observed,
+    PromptFiles,
+    Scenario,
+    TokenSpec,
+    load_scenario,
+)
+from pricing.catalog import Catalog
+
+REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> None:
+    with atomic_write(path) as handle:
+        table.to_csv(handle, index=False, lineterminator="\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_write(path) as handle:
+        handle.write(text)
+
+
+def _usd(amount: Decimal | float) -> str:
+    amount = Decimal(str(amount))
+    if abs(amount) >= 100:
+        return f"${amount:,.2f}"
+    if abs(amount) >= 0.01:
+        return f"${amount:,.4f}"
+    return f"${amount:.6f}"
+
+
+def describe_tokens(spec: TokenSpec) -> str:
+    if isinstance(spec, Fixed):
+        return f"{spec.tokens:,} (fixed)"
+    if isinstance(spec, LogNormal):
+        return f"p50 {spec.p50:,.0f}, p95 {spec.p95:,.0f} (log-normal)"
+    if isinstance(spec, PromptFiles):
+        names = ", ".join(p.name for p in spec.paths)
+        return f"counted from prompt files ({names})"
+    if isinstance(spec, Observed):
+        return f"resampled from {spec.kind.replace('_', ' ')} {spec.path.name}"
+    return repr(spec)
+
+
+def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) -> str:
+    """A one-page summary a finance or capacity reader can act on."""
+    s = projection.scenario
+    table = projection.table() if table is None else table
+    t = s.traffic
+    lines = [f"# {s.name}", ""]
+    if s.description:
+        lines += [s.description.strip(), ""]
+    lines += [
+        f"Scenario `{s.path.name}`: {t.calls_per_day:,.0f} calls/day in month 1, "
+        f"{t.monthly_growth:+.1%} a month over {s.horizon_months} months, peak factor "
+        f"{t.peak_factor:g}. Input tokens: {describe_tokens(s.input_tokens)}. Output tokens: "
+        f"{describe_tokens(s.output_tokens)}. Cache reads {s.cache_read_share:.0%} of input, "
+        f"cache writes {s.cache_write_share:.0%}; batch {s.batch_share:.0%} of calls. "
+        f"{s.simulated_calls:,} simulated calls per model (seed {s.seed}).",
+        "",
+        "## Cost",
+        "",
+        "| model | max_tokens | per call | p95 per call | worst case | month 1 | "
+        f"{s.horizon_months}-month total | truncated |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in projection.models:
+        rows = table[table["model"] == item.model.id]
+        if item.model.variant:
+            rows = rows[rows["variant"] == item.model.variant]
+        month = rows[rows["period"] == "month-01"].iloc[0]
+        total = rows[rows["period"] == "total"].iloc[0]
+        lines.append(
+            f"| {_label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
+            f"{_usd(month['per_call_usd'])} | {_usd(month['p95_per_call_usd'])} | "
+            f"{_usd(month['worst_case_per_call_usd'])} | {_usd(month['total_usd'])} | "
+            f"{_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
+        )
+    lines += ["", "## Rate limits", ""]
+    limits = s.rate_limits
+    if not limits.any():
+        lines.append("No rate limits given (`rate_limits: {rpm, tpm, input_tpm, output_tpm}`).")
+    else:
+        given = ", ".join(
+            f"{name} {getattr(limits, name):,}"
+            for name in ("rpm", "tpm", "input_tpm", "output_tpm")
+            if getattr(limits, name) is not None
+        )
+        lines += [f"Limits: {given}. Peak = busiest month's average minute x peak factor.", ""]
+        for item in projection.models:
+            lines.append(_capacity_line(s, item, table))
+    lines += [
+        "",
+        "## Notes",
+        "",
+        "- Costs come from the bundled catalog; prices as of "
+        + ", ".join(sorted({f"{m.model.id} {m.model.as_of}" for m in projection.models}))
+        + ".",
+        "- A reply longer than max_tokens is cut and billed at max_tokens; `truncated` is the "
+        "share of simulated calls that wanted more.",
+        "- Monthly totals are calls x mean cost per call; the CSV's `total_p95_usd` adds the "
+        "95% band of a sum of independent calls. Traffic itself is taken as given.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _label(item: ModelProjection) -> str:
+    return item.model.id + (f" [{item.model.variant}]" if item.model.variant else "")
+
+
+def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> str:
+    rows = table[(table["model"] == item.model.id) & (table["period"] == "total")]
+    row = rows.iloc[0]
+    load = item.capacity(max(_per_day(s)), s.traffic.peak_factor, s.rate_limits)
+    verdict = "carries the peak" if load.fits else "does NOT carry the peak"
+    text = (
+        f"- {_label(item)}: peak {load.peak_rpm:,.1f} calls/min, {load.peak_tpm:,.0f} TPM "
+        f"(input + max_tokens); binding limit **{load.binding_limit}** sustains "
+        f"{load.sustainable_rpm:,.1f} calls/min, {verdict} (headroom {row['headroom']:.0%})."
+    )
+    planned = item.planned_max_tokens
+    at_planned = row["sustainable_rpm_at_planned"]
+    if planned is not None and planned != item.max_tokens and at_planned is not None:
+        text += (
+            f" With max_tokens {planned:,} (planned) it would sustain {at_planned:,.1f} calls/min."
+        )
+    return text
+
+
+def _per_day(s: Scenario) -> list[float]:
+    from budget.projection import month_calls_per_day
+
+    return month_calls_per_day(s)
+
+
+def write_charts(
+    projection: Projection, path: str | Path, table: pd.DataFrame | None = None
+) -> None:
+    """One PNG: monthly cost by model, the monthly projection, and output lengths vs max_tokens."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
+    table = projection.table() if table is None else table
+    figure, (bars, lines, histogram) = plt.subplots(1, 3, figsize=(16, 4.8))
+    months = table[table["period"].str.startswith("month-")]
+    labels, first_month = [], []
+    for item in projection.models:
+        rows = months[months["model"] == item.model.id]
+        if item.model.variant:
+            rows = rows[rows["variant"] == item.model.variant]
+        labels.append(_label(item))
+        first_month.append(float(rows.iloc[0]["total_usd"]))
+        lines.plot(
+            range(1, len(rows) + 1), rows["total_usd"].astype(float), marker="o", label=_label(item)
+        )
+    bars.bar(labels, first_month, color="#4C78A8")
+    bars.set_title("Cost in month 1 (USD)")
+    bars.tick_params(axis="x", rotation=20)
+    lines.set_title("Monthly projection (USD)")
+    lines.set_xlabel("month")
+    lines.xaxis.set_major_locator(MaxNLocator(integer=True))
+    lines.legend(fontsize=8)
+    item = projection.models[0]
+    top = max(float(np.percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
+    histogram.hist(item.output_sample, bins=60, range=(0, top), color="#72B7B2")
+    histogram.axvline(
+        item.max_tokens, color="#E45756", linestyle="--", label=f"max_tokens {item.max_tokens:,}"
+    )
+    histogram.set_title(f"Output tokens wanted ({_label(item)})")
+    histogram.legend(fontsize=8)
+    figure.suptitle(projection.scenario.name)
+    figure.tight_layout()
+    with atomic_write(path, "wb") as handle:
+        figure.savefig(handle, format="png", dpi=100)
+    plt.close(figure)
+
+
+def regenerate_samples(
+    catalog: Catalog, source: Path = REPORTS_DIR, target: Path | None = None, charts: bool = False
+) -> list[Path]:
+    """Rebuild ``NAME.csv`` and ``NAME.md`` for every ``reports/*.yaml``; returns files written."""
+    target = target or source
+    written = []
+    for scenario_file in sorted(source.glob("*.yaml")):
+        scenario = load_scenario(scenario_file, name=scenario_file.name)
+        projection = project(scenario, catalog)
+        table = projection.table()
+        stem = target / scenario_file.stem
+        write_csv(table, stem.with_suffix(".csv"))
+        write_text(markdown_summary(projection, table), stem.with_suffix(".md"))
+        written += [stem.with_suffix(".csv"), stem.with_suffix(".md")]
+        if charts:
+            write_charts(projection, stem.with_suffix(".png"), table)
+            written.append(stem.with_suffix(".png"))
+    return written

@@ -1,0 +1,235 @@
+"""Costing provider usage logs: what real traffic cost, per row and per model.
+
+A log is JSONL (one provider response, batch output line or bare usage object per line, as
+:func:`pricing.usage.normalize` reads them) or CSV with token columns (``input_tokens``,
+``output_tokens`` and optionally ``cached_tokens``/``cache_read_tokens``,
+``cache_write_tokens``, ``cache_write_1h_tokens``, ``reasoning_tokens``, ``finish_reason``,
+``model``; ``prompt_tokens``/``completion_tokens`` are read as input/output).
+
+Files are read in chunks (``CHUNK_LINES`` lines), so memory stays bounded whatever the size:
+each chunk is normalized, priced with numpy per model (:mod:`budget.cost_arrays`, exact sums),
+written out as per-row CSV if asked, and only per-model totals are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from budget.cost_arrays import CostTotals, price_arrays
+from budget.usage_rows import FIELDS, Rows, csv_chunks, jsonl_chunks
+from pricing.catalog import Catalog, Model
+from pricing.errors import InputError
+
+CHUNK_LINES = 50_000
+ROW_COLUMNS = (
+    "file",
+    "line",
+    "model",
+    "api",
+    "batch",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "finish_reason",
+    "truncated",
+    "input_usd",
+    "cache_read_usd",
+    "cache_write_usd",
+    "output_usd",
+    "total_usd",
+)
+
+
+@dataclass
+class ModelUsage:
+    model: str
+    variant: str | None
+    totals: CostTotals = field(default_factory=CostTotals)
+
+    @property
+    def truncation_rate(self) -> float:
+        return self.totals.truncated / self.totals.calls if self.totals.calls else 0.0
+
+    def as_dict(self) -> dict:
+        t = self.totals
+        return {
+            "model": self.model,
+            "variant": self.variant,
+            "calls": t.calls,
+            "input_tokens": t.input_tokens,
+            "cache_read_tokens": t.cache_read_tokens,
+            "cache_write_tokens": t.cache_write_tokens,
+            "output_tokens": t.output_tokens,
+            "input_usd": t.input_usd,
+            "cache_read_usd": t.cache_read_usd,
+            "cache_write_usd": t.cache_write_usd,
+            "output_usd": t.output_usd,
+            "total_usd": t.total_usd,
+            "per_call_usd": t.total_usd / t.calls if t.calls else Decimal(0),
+            "truncated": t.truncated,
+            "truncation_rate": self.truncation_rate,
+        }
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    rows: int
+    skipped: int
+    total_usd: Decimal
+    by_model: dict[str, ModelUsage]
+    files: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "skipped": self.skipped,
+            "total_usd": self.total_usd,
+            "by_model": {name: usage.as_dict() for name, usage in self.by_model.items()},
+            "files": list(self.files),
+        }
+
+
+def read_rows(
+    paths: Iterable[str], *, skip_invalid: bool = False, chunk_lines: int = CHUNK_LINES
+) -> Iterator[tuple[Rows, int]]:
+    """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise InputError(f"{path}: file not found")
+        if file.suffix.lower() in (".csv", ".tsv"):
+            yield from csv_chunks(file, path, skip_invalid, chunk_lines)
+        else:
+            yield from jsonl_chunks(file, path, skip_invalid, chunk_lines)
+
+
+def output_lengths(paths: Iterable[str]) -> np.ndarray:
+    """Output tokens (reasoning included) of every row of the logs, for resampling."""
+    parts = [rows.column("output_tokens") for rows, _ in read_rows(paths)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+class _Resolver:
+    """Model names as the log writes them -> catalog models, resolved once per name."""
+
+    def __init__(self, catalog: Catalog, fallback: str | None):
+        self.catalog, self.fallback = catalog, fallback
+        self.known: dict[str | None, Model | InputError] = {}
+
+    def __call__(self, name: str | None) -> Model | InputError:
+        if name not in self.known:
+            wanted = name or self.fallback
+            if wanted is None:
+                self.known[name] = InputError("no model in the record; pass --model")
+            else:
+                try:
+                    self.known[name] = self.catalog.resolve(wanted)
+                except InputError as exc:
+                    self.known[name] = exc
+        return self.known[name]
+
+
+def cost_logs(
+    paths: Iterable[str],
+    catalog: Catalog,
+    *,
+    model: str | None = None,
+    skip_invalid: bool = False,
+    rows_out: IO[str] | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> UsageReport:
+    """Price every row of the logs; per-row CSV goes to ``rows_out`` if given."""
+    paths = tuple(paths)
+    resolve = _Resolver(catalog, model)
+    by_model: dict[str, ModelUsage] = {}
+    rows = skipped = 0
+    writer = None
+    if rows_out is not None:
+        writer = csv.writer(rows_out, lineterminator="\n")
+        writer.writerow(ROW_COLUMNS)
+    for chunk, chunk_skipped in read_rows(
+        paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
+    ):
+        skipped += chunk_skipped
+        chunk, unknown = _drop_unknown(chunk, resolve, skip_invalid)
+        skipped += unknown
+        if not len(chunk):
+            continue
+        rows += len(chunk)
+        usd = np.zeros((len(chunk), 5))
+        models = [resolve(name) for name in chunk.models]
+        codes: dict[tuple[str, str | None], int] = {}
+        code = np.array(
+            [codes.setdefault((m.id, m.variant), len(codes)) for m in models], dtype=np.int64
+        )
+        for number in range(len(codes)):
+            index = np.flatnonzero(code == number)
+            found = models[int(index[0])]
+            priced = price_arrays(found, chunk.tokens(index))
+            truncated = int(chunk.column("truncated")[index].sum())
+            totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated})
+            entry = by_model.setdefault(found.id, ModelUsage(found.id, found.variant))
+            entry.totals = entry.totals + totals
+            usd[index] = np.column_stack(
+                [
+                    priced.input_usd,
+                    priced.cache_read_usd,
+                    priced.cache_write_usd,
+                    priced.output_usd,
+                    priced.total_usd,
+                ]
+            )
+        if writer is not None:
+            _write_rows(writer, chunk, [m.id for m in models], usd)
+    if rows == 0:
+        where = ", ".join(paths)
+        raise InputError(
+            f"{where}: no usage rows found" + (f" ({skipped} skipped)" if skipped else "")
+        )
+    total = sum((m.totals.total_usd for m in by_model.values()), Decimal(0))
+    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths)
+
+
+def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[Rows, int]:
+    bad = [i for i, name in enumerate(chunk.models) if isinstance(resolve(name), InputError)]
+    if not bad:
+        return chunk, 0
+    if not skip_invalid:
+        first = bad[0]
+        raise InputError(f"{chunk.where(first)}: model: {resolve(chunk.models[first])}")
+    keep = np.ones(len(chunk), dtype=bool)
+    keep[bad] = False
+    return chunk.select(np.flatnonzero(keep)), len(bad)
+
+
+def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> None:
+    columns = [chunk.column(name).tolist() for name in FIELDS]
+    money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(5)]
+    input_, output, read, write, write_1h, reasoning, truncated, batch = columns
+    writer.writerows(
+        zip(
+            chunk.files,
+            chunk.lines,
+            model_ids,
+            chunk.apis,
+            batch,
+            input_,
+            read,
+            [a + b for a, b in zip(write, write_1h, strict=True)],
+            output,
+            reasoning,
+            chunk.finish_reasons,
+            truncated,
+            *money,
+            strict=True,
+        )
+    )

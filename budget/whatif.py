@@ -1,0 +1,215 @@
+"""What-if grids: the scenario with some settings varied, each variant against the baseline.
+
+``--vary KEY=V1,V2`` (repeatable) names a scenario key (dotted, as in the YAML, or a short
+alias such as ``cache_share`` or ``calls_per_day``) and the values to try; the grid is every
+combination. Each variant is the scenario file with those values put in before checking, so
+a bad value fails the same way a bad file does, naming ``--vary KEY=VALUE``. Variants are
+compared on the horizon total against the baseline (the file as written, its first model).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from budget.projection import ModelProjection, calls_in, month_calls_per_day, project
+from budget.scenario import (
+    CACHE_KEYS,
+    DAYS_PER_MONTH,
+    LIMIT_KEYS,
+    TRAFFIC_KEYS,
+    Scenario,
+    load_scenario,
+)
+from budget.scenario_yaml import Document, did_you_mean, read_document
+from pricing.catalog import Catalog
+from pricing.errors import InputError
+
+# Short names accepted by --vary, mapped to their place in the YAML.
+VARY_ALIASES = {
+    "cache_share": "cache.read_share",
+    "cache_read_share": "cache.read_share",
+    "cache_write_share": "cache.write_share",
+    "calls_per_day": "traffic.calls_per_day",
+    "calls_per_month": "traffic.calls_per_month",
+    "traffic": "traffic.calls_per_day",
+    "monthly_growth": "traffic.monthly_growth",
+    "growth": "traffic.monthly_growth",
+    "peak_factor": "traffic.peak_factor",
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "rpm": "rate_limits.rpm",
+    "tpm": "rate_limits.tpm",
+    "input_tpm": "rate_limits.input_tpm",
+    "output_tpm": "rate_limits.output_tpm",
+}
+VARY_KEYS = tuple(
+    sorted(
+        set(VARY_ALIASES)
+        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed"}
+        | {"input_tokens", "output_tokens", "simulated_calls"}
+        | {f"cache.{k}" for k in CACHE_KEYS}
+        | {f"traffic.{k}" for k in TRAFFIC_KEYS}
+        | {f"rate_limits.{k}" for k in LIMIT_KEYS}
+    )
+)
+MONEY = Decimal("0.000001")
+PER_CALL = Decimal("0.00000001")
+
+
+@dataclass(frozen=True)
+class Vary:
+    key: str  # canonical dotted key
+    given: str  # as the user wrote it
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    scenario: str
+    keys: tuple[str, ...]
+    table: pd.DataFrame  # cheapest first; see COLUMNS
+    baseline_usd: Decimal
+
+
+COLUMNS = (
+    "scenario",
+    "model",
+    "variant",
+    "max_tokens",
+    "horizon_months",
+    "calls",
+    "month_1_usd",
+    "total_usd",
+    "per_call_usd",
+    "p95_per_call_usd",
+    "truncation_rate",
+    "peak_tpm",
+    "binding_limit",
+    "sustainable_rpm",
+    "fits_rate_limits",
+    "diff_usd",
+    "diff_pct",
+    "baseline",
+)
+
+
+def parse_vary(option: str) -> Vary:
+    """``KEY=V1,V2,...``; commas inside ``{...}`` or ``[...]`` do not split values."""
+    if "=" not in option:
+        raise InputError(f"--vary {option}: expected KEY=VALUE1,VALUE2,...")
+    given, _, text = option.partition("=")
+    given = given.strip()
+    if given not in VARY_KEYS:
+        raise InputError(f"--vary {given}: unknown key{did_you_mean(given, VARY_KEYS)}")
+    values, depth, current = [], 0, ""
+    for char in text:
+        depth += (char in "[{") - (char in "]}")
+        if char == "," and depth == 0:
+            values.append(current.strip())
+            current = ""
+        else:
+            current += char
+    values.append(current.strip())
+    if any(not v for v in values):
+        raise InputError(f"--vary {option}: empty value in the list")
+    return Vary(VARY_ALIASES.get(given, given), given, tuple(values))
+
+
+def _editor(assignments: list[tuple[Vary, str]]):
+    keys = {vary.key for vary, _ in assignments}
+
+    def edit(doc: Document) -> None:
+        if "model" in keys:
+            doc.data.pop("models", None)
+            if "variant" not in keys:
+                doc.data.pop("variant", None)
+        for vary, text in assignments:
+            label = f"--vary {vary.given}={text}"
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError:
+                value = text
+            parts = tuple(vary.key.split("."))
+            if parts == ("variant",) and "models" in doc.data:
+                raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
+            if parts[0] == "traffic" and parts[1] in ("calls_per_day", "calls_per_month"):
+                traffic = doc.data.get("traffic")
+                if isinstance(traffic, dict):
+                    traffic.pop("calls_per_day", None)
+                    traffic.pop("calls_per_month", None)
+            doc.set(parts, value, label)
+
+    return edit
+
+
+def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
+    """Project the baseline and every combination of the varied values."""
+    baseline = load_scenario(path)
+    base = project(baseline, catalog).models[0]
+    base_total = _summary(baseline, base)["total_usd"]
+    rows = []
+    for combination in itertools.product(*(vary.values for vary in varies)):
+        assignments = list(zip(varies, combination, strict=True))
+        scenario = load_scenario(path, edit=_editor(assignments))
+        for item in project(scenario, catalog).models:
+            row = {vary.given: value for vary, value in assignments}
+            row.update(_summary(scenario, item))
+            rows.append(row)
+    keys = tuple(dict.fromkeys(vary.given for vary in varies))
+    base_row = {vary.given: _file_value(baseline, vary) for vary in varies}
+    base_row.update(_summary(baseline, base))
+    rows.append(base_row)
+    table = pd.DataFrame(rows)
+    table["baseline"] = [False] * (len(rows) - 1) + [True]
+    table["diff_usd"] = [(r["total_usd"] - base_total).quantize(MONEY) for r in rows]
+    table["diff_pct"] = [
+        round(float((r["total_usd"] - base_total) / base_total * 100), 2) if base_total else None
+        for r in rows
+    ]
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["total_usd"], not table["baseline"][i]))
+    table = table.iloc[order].reset_index(drop=True)
+    columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
+    columns += [c for c in COLUMNS if c != "scenario"]
+    return WhatIf(baseline.name, keys, table[columns], base_total)
+
+
+def _file_value(scenario: Scenario, vary: Vary) -> str:
+    """The baseline's setting for a varied key, as the file gives it."""
+    document = read_document(scenario.path.read_text(encoding="utf-8"), str(scenario.path))
+    value = document.data
+    for part in vary.key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return "(default)"
+        value = value[part]
+    return str(value)
+
+
+def _summary(scenario: Scenario, item: ModelProjection) -> dict:
+    per_day = month_calls_per_day(scenario)
+    calls = sum(calls_in(rate, DAYS_PER_MONTH) for rate in per_day)
+    mean = item.totals.total_usd / item.calls_simulated
+    first = calls_in(per_day[0], DAYS_PER_MONTH)
+    load = item.capacity(max(per_day), scenario.traffic.peak_factor, scenario.rate_limits)
+    return {
+        "scenario": scenario.name,
+        "model": item.model.id,
+        "variant": item.model.variant or "",
+        "max_tokens": item.max_tokens,
+        "horizon_months": scenario.horizon_months,
+        "calls": calls,
+        "month_1_usd": (mean * first).quantize(MONEY),
+        "total_usd": (mean * calls).quantize(MONEY),
+        "per_call_usd": mean.quantize(PER_CALL),
+        "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
+        "truncation_rate": round(item.truncation_rate, 6),
+        "peak_tpm": round(load.peak_tpm),
+        "binding_limit": load.binding_limit or "",
+        "sustainable_rpm": None if load.sustainable_rpm is None else round(load.sustainable_rpm, 2),
+        "fits_rate_limits": load.fits if load.checks else None,
+    }
