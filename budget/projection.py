@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from budget.capacity import CallShape, Capacity, capacity
-from budget.cost_arrays import CostTotals, TokenArrays, price_arrays
+from budget.cost_arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from budget.draws import Z95, draw_tokens
 from budget.scenario import DAYS_PER_MONTH, Fixed, Scenario
 from pricing.catalog import Catalog, Model
@@ -93,7 +93,10 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
     return Projection(scenario, tuple(models))
 
 
-def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
+def simulate(
+    scenario: Scenario, model: Model, n: int
+) -> tuple[CallDraws, ArrayCosts, int | None, str]:
+    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source)."""
     if scenario.batch_share > 0 and model.batch_discount is None:
         raise scenario.error(
             "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
@@ -102,18 +105,24 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
     input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
     wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
-
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
     draws = make_draws(scenario, input_tokens, wanted, max_tokens)
-    costs = price_arrays(model, draws.tokens)
+    return draws, price_arrays(model, draws.tokens), planned, source
+
+
+def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
+    draws, costs, planned, source = simulate(scenario, model, n)
+    tokens = draws.tokens
     low, high = np.percentile(costs.total_usd, [50, 95])
-    worst = worst_case(scenario, model, int(input_tokens.max()), max_tokens)
+    worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
     shape_planned = None
-    if planned is not None and planned != max_tokens:
-        shape_planned = call_shape(make_draws(scenario, input_tokens, wanted, planned))
+    if planned is not None and planned != draws.max_tokens:
+        shape_planned = call_shape(
+            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
+        )
     return ModelProjection(
         model=model,
-        max_tokens=max_tokens,
+        max_tokens=draws.max_tokens,
         max_tokens_source=source,
         planned_max_tokens=planned,
         truncation_rate=draws.truncation_rate,
@@ -125,7 +134,7 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
         worst_case_per_call_usd=worst,
         shape=call_shape(draws),
         shape_at_planned=shape_planned,
-        output_sample=wanted[:HISTOGRAM_SAMPLE].copy(),
+        output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
     )
 
 
@@ -172,9 +181,15 @@ def call_shape(draws: CallDraws) -> CallShape:
 def resolve_max_tokens(
     scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray
 ) -> tuple[int, str, int | None]:
-    """(max_tokens used, where it came from, the planner's recommendation)."""
+    """(max_tokens used, where it came from, the planner's recommendation or None)."""
     planned = _planned(scenario, model, input_tokens, wanted)
     if scenario.max_tokens == "plan":
+        if planned is None:
+            raise scenario.error(
+                "max_tokens",
+                f"plan: the p95 input leaves no room for output in {model.id}'s context window "
+                f"({model.context_window:,} tokens)",
+            )
         return planned, "plan", planned
     if scenario.max_tokens is None:
         return model.max_output_tokens, "model maximum", planned
@@ -187,7 +202,10 @@ def resolve_max_tokens(
     return int(scenario.max_tokens), "scenario", planned
 
 
-def _planned(scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray) -> int:
+def _planned(
+    scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray
+) -> int | None:
+    """The planner's max_tokens for the p95 input and the drawn outputs (None: no room)."""
     from budget.planner import plan
 
     if isinstance(scenario.output_tokens, Fixed):
@@ -195,7 +213,8 @@ def _planned(scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted:
     else:
         evidence = {"samples": [int(x) for x in wanted[:PLAN_SAMPLE]]}
     typical_input = int(np.percentile(input_tokens, 95))
-    return plan(model, typical_input, **evidence).max_tokens
+    planned = plan(model, typical_input, **evidence).max_tokens
+    return planned if planned > 0 else None
 
 
 def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: int) -> Decimal:
