@@ -269,3 +269,11 @@ def test_wrong_shapes_name_the_field(tmp_path, line, message):
     path = tmp_path / "r.jsonl"
     path.write_text(line + "\n")
     assert_bad(run("count", str(path), "-m", "gpt-4o"), f"{path}:{message}")
+
+
+def test_progress_reports_every_byte(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("A line of text for the progress bar.\n" * 200_000)  # 7.4 MB: 2 blocks
+    done = []
+    count_paths([str(path)], GPT4O, on_progress=done.append)
+    assert len(done) == 2 and sum(done) == path.stat().st_size

@@ -46,9 +46,13 @@ def _hf(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
             argument, tokenizer_file=options.tokenizer_file, online=options.online
         )
     except InputError:
-        if options.estimate_fallback:
-            return _estimate("generic", model, options)
-        raise
+        if not options.estimate_fallback:
+            raise
+        from budget.tokenizers.estimate import EstimateTokenizer
+
+        return EstimateTokenizer(
+            "generic", calibration_note=f"generic default; no tokenizer.json for hf:{argument}"
+        )
     return HFTokenizer(argument, path)
 
 
