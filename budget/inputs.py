@@ -23,6 +23,7 @@ EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "c
 BLOCK_SIZE = 4 << 20  # bytes read at a time; also the unit of work for --jobs
 MAX_UNSPLIT = 64 << 20  # a text with no safe cut in this many bytes is cut anyway
 STDIN = "-"
+MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemini contents
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -160,6 +161,9 @@ def decode(data: bytes, where: str, offset: int, errors: str) -> str:
 def _messages(value: Any, where: str, field: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
         raise InputError(f"{where}: {field}: expected a list of message objects")
+    for index, message in enumerate(value):
+        if not MESSAGE_KEYS & message.keys():
+            raise InputError(f"{where}: {field}[{index}]: expected a message with role and content")
     return value
 
 

@@ -263,6 +263,7 @@ def test_unknown_model_suggests_names(tmp_path):
         ('{"body": {"messages": "hi"}}', "1: body.messages: expected a list of message objects"),
         ("42", "1: expected a chat request or a text, got int"),
         ('{"foo": 1}', "1: expected messages, body.messages"),
+        ('[{"messages": []}]', "1: messages[0]: expected a message with role and content"),
     ],
 )
 def test_wrong_shapes_name_the_field(tmp_path, line, message):
@@ -277,3 +278,12 @@ def test_progress_reports_every_byte(tmp_path):
     done = []
     count_paths([str(path)], GPT4O, on_progress=done.append)
     assert len(done) == 2 and sum(done) == path.stat().st_size
+
+
+def test_invalid_utf8_in_csv_and_jsonl(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_bytes(b"id,body\n1,caf\xff\n")
+    assert_bad(run("count", str(table), "-m", "gpt-4o", "--column", "body"), "not valid UTF-8")
+    lines = tmp_path / "t.jsonl"
+    lines.write_bytes(b'{"text": "ok"}\n{"text": "\xff"}\n')
+    assert_bad(run("count", str(lines), "-m", "gpt-4o"), f"{lines}: not valid UTF-8 at byte 25")
