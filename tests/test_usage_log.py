@@ -1,0 +1,185 @@
+"""Usage logs: every provider shape costed exactly as the Decimal engine would, in chunks."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.usage_log import cost_logs, output_lengths
+from budget.usage_rows import fast_record, read_record
+from pricing.catalog import load_catalog
+from pricing.engine import cost
+from pricing.errors import InputError
+from pricing.usage import normalize
+
+FIXTURES = Path(__file__).parent / "fixtures" / "workload"
+CATALOG_FILE = str(FIXTURES / "catalog.yaml")
+CATALOG = load_catalog([CATALOG_FILE])
+LOG = FIXTURES / "usage.jsonl"
+CSV_LOG = FIXTURES / "usage.csv"
+
+
+def records() -> list[dict]:
+    return [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()]
+
+
+def engine_totals() -> dict[str, Decimal]:
+    """The slow, obvious way: normalize each record and price it with the engine."""
+    totals: dict[str, Decimal] = {}
+    for record in records():
+        call = normalize(record)
+        model = CATALOG.resolve(call.model)
+        price = cost(model, call.usage, batch=call.batch).total_usd
+        totals[model.id] = totals.get(model.id, Decimal(0)) + price
+    return totals
+
+
+def test_each_model_costs_what_the_engine_says():
+    report = cost_logs([str(LOG)], CATALOG)
+    expected = engine_totals()
+    assert report.rows == 9 and report.skipped == 0
+    assert {name: u.totals.total_usd for name, u in report.by_model.items()} == expected
+    assert report.total_usd == sum(expected.values())
+
+
+def test_truncation_rate_per_model_from_finish_reasons():
+    report = cost_logs([str(LOG)], CATALOG)
+    chat, mini = report.by_model["acme-chat"], report.by_model["acme-mini"]
+    # acme-chat: length, max_tokens cut 2 of 5 (stop, length, end_turn, max_tokens, batch stop)
+    assert (chat.totals.calls, chat.totals.truncated) == (5, 2)
+    assert chat.truncation_rate == 0.4
+    # acme-mini: responses incomplete (max_output_tokens) and Gemini MAX_TOKENS: 2 of 4
+    assert (mini.totals.calls, mini.truncation_rate) == (4, 0.5)
+
+
+def test_fast_path_reads_exactly_what_normalize_reads():
+    fast_seen = 0
+    for record in records():
+        call = normalize(record)
+        u = call.usage
+        general = (
+            call.model,
+            call.api,
+            call.finish_reason,
+            u.input_tokens,
+            u.output_tokens,
+            u.cache_read_tokens,
+            u.cache_write_tokens,
+            u.cache_write_1h_tokens,
+            u.reasoning_tokens,
+            call.batch,
+        )
+        assert read_record(record) == general
+        fast_seen += fast_record(record) is not None
+    assert fast_seen == 4  # chat x2, responses (completed), anthropic without the 1h split
+
+
+def test_fast_path_defers_odd_values_to_normalize():
+    record = records()[0]
+    record["usage"]["prompt_tokens_details"]["cached_tokens"] = 5000  # more than the prompt
+    assert fast_record(record) is None
+    with pytest.raises(InputError, match="exceed input_tokens"):
+        read_record(record)
+    record = records()[0]
+    record["usage"]["completion_tokens"] = 12.5
+    assert fast_record(record) is None
+
+
+def test_small_chunks_give_the_same_totals():
+    whole = cost_logs([str(LOG)], CATALOG)
+    chunked = cost_logs([str(LOG)], CATALOG, chunk_lines=2)
+    assert chunked.total_usd == whole.total_usd
+    assert chunked.by_model["acme-mini"].totals == whole.by_model["acme-mini"].totals
+
+
+def test_csv_logs_with_token_columns():
+    report = cost_logs([str(CSV_LOG)], CATALOG)
+    chat = CATALOG.resolve("acme-chat")
+    # 600 x $2 + 400 x $0.2 + 200 x $8, then the 120K row at the cliff tier:
+    # 110,000 x $4 + 10,000 x $5 + 500 x $12 (per million)
+    expected = (
+        Decimal(600 * 2 + 400 * Decimal("0.2") + 200 * 8)
+        + Decimal(110_000 * 4 + 10_000 * 5 + 500 * 12)
+    ) / 1_000_000
+    assert report.by_model["acme-chat"].totals.total_usd == expected
+    assert report.by_model["acme-chat"].truncation_rate == 0.5
+    assert chat.tiers[0].above_input_tokens == 100_000
+
+
+def test_per_row_csv_has_normalized_tokens_and_costs(tmp_path):
+    out = tmp_path / "rows.csv"
+    result = CliRunner().invoke(cli, ["--catalog", CATALOG_FILE, "usage", str(LOG), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 9
+    anthropic = rows[4]
+    assert anthropic["line"] == "6"  # the blank line 5 still counts
+    assert (anthropic["input_tokens"], anthropic["cache_read_tokens"]) == ("5050", "4000")
+    assert anthropic["cache_write_tokens"] == "1000"
+    batch = rows[7]
+    assert (batch["batch"], batch["model"]) == ("1", "acme-chat")
+    total = sum(Decimal(r["total_usd"]) for r in rows)
+    assert abs(total - sum(engine_totals().values())) < Decimal("0.000001")
+
+
+def test_json_output_keys():
+    result = CliRunner().invoke(cli, ["--catalog", CATALOG_FILE, "usage", str(LOG), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["rows"] == 9
+    assert set(data["by_model"]) == {"acme-chat", "acme-mini"}
+    assert data["by_model"]["acme-mini"]["total_usd"] == pytest.approx(
+        float(engine_totals()["acme-mini"])
+    )
+    assert data["total_usd"] == pytest.approx(float(sum(engine_totals().values())))
+
+
+def test_unreadable_line_names_path_and_line_and_leaves_no_file(tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text(LOG.read_text().replace('{"model": "acme-mini", "input_tokens"', "{oops", 1))
+    out = tmp_path / "rows.csv"
+    result = CliRunner().invoke(cli, ["--catalog", CATALOG_FILE, "usage", str(log), "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{log}:10: unreadable record" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]
+    skipped = CliRunner().invoke(
+        cli, ["--catalog", CATALOG_FILE, "usage", str(log), "--skip-invalid", "--json"]
+    )
+    assert skipped.exit_code == 0
+    data = json.loads(skipped.stdout)
+    assert (data["rows"], data["skipped"]) == (8, 1)
+
+
+def test_unknown_model_and_missing_model(tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"input_tokens": 10, "output_tokens": 5}\n')
+    with pytest.raises(
+        InputError, match=r"log.jsonl:1: model: no model in the record; pass --model"
+    ):
+        cost_logs([str(log)], CATALOG)
+    report = cost_logs([str(log)], CATALOG, model="acme-mini")
+    assert report.total_usd == (10 * Decimal("0.4") + 5 * Decimal("1.6")) / 1_000_000
+    log.write_text('{"model": "acme-chta", "input_tokens": 10, "output_tokens": 5}\n')
+    with pytest.raises(InputError, match=r"log.jsonl:1: model: unknown model 'acme-chta'"):
+        cost_logs([str(log)], CATALOG)
+
+
+def test_bad_csv_row_is_reported_by_line(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("model,input_tokens,output_tokens\nacme-chat,10,5\nacme-chat,-3,5\n")
+    with pytest.raises(InputError, match=r"log.csv:3: input_tokens: expected a token count >= 0"):
+        cost_logs([str(log)], CATALOG)
+    report = cost_logs([str(log)], CATALOG, skip_invalid=True)
+    assert (report.rows, report.skipped) == (1, 1)
+
+
+def test_output_lengths_feed_scenarios():
+    lengths = output_lengths([str(LOG)])
+    assert sorted(lengths.tolist()) == sorted(normalize(r).usage.output_tokens for r in records())
