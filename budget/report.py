@@ -103,7 +103,12 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
             for name in ("rpm", "tpm", "input_tpm", "output_tpm")
             if getattr(limits, name) is not None
         )
-        lines += [f"Limits: {given}. Peak = busiest month's average minute x peak factor.", ""]
+        lines += [
+            f"Limits: {given}. Peak = the busiest month's average minute x the peak factor. "
+            "TPM counts input + max_tokens per request (OpenAI reserves max_tokens); "
+            "input_tpm leaves out cache reads; output_tpm counts tokens generated.",
+            "",
+        ]
         for item in projection.models:
             lines.append(_capacity_line(s, item, table))
     lines += [
@@ -128,13 +133,17 @@ def _label(item: ModelProjection) -> str:
 
 def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> str:
     rows = table[(table["model"] == item.model.id) & (table["period"] == "total")]
-    row = rows.iloc[0]
+    row = rows[rows["variant"] == (item.model.variant or "")].iloc[0]
     load = item.capacity(max(_per_day(s)), s.traffic.peak_factor, s.rate_limits)
-    verdict = "carries the peak" if load.fits else "does NOT carry the peak"
+    verdict = "carry the peak" if load.fits else "do NOT carry the peak"
+    needs = "; ".join(
+        f"{c.limit} {c.needed:,.0f} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
+        for c in load.checks
+    )
     text = (
-        f"- {_label(item)}: peak {load.peak_rpm:,.1f} calls/min, {load.peak_tpm:,.0f} TPM "
-        f"(input + max_tokens); binding limit **{load.binding_limit}** sustains "
-        f"{load.sustainable_rpm:,.1f} calls/min, {verdict} (headroom {row['headroom']:.0%})."
+        f"- {_label(item)}: at peak {load.peak_rpm:,.1f} calls/min need {needs}. "
+        f"Binding limit **{load.binding_limit}**: it sustains {load.sustainable_rpm:,.1f} "
+        f"calls/min, so the limits {verdict}."
     )
     planned = item.planned_max_tokens
     at_planned = row["sustainable_rpm_at_planned"]
