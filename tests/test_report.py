@@ -1,0 +1,136 @@
+"""`budget report`: CSV with the documented columns, Markdown, PNG; all written atomically."""
+
+from __future__ import annotations
+
+import csv
+import json
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.atomic import atomic_write
+from budget.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "workload"
+CATALOG = str(FIXTURES / "catalog.yaml")
+REQUIRED = [
+    "scenario",
+    "model",
+    "variant",
+    "period",
+    "calls",
+    "input_tokens",
+    "cached_tokens",
+    "output_tokens",
+    "input_usd",
+    "cache_usd",
+    "output_usd",
+    "total_usd",
+    "per_call_usd",
+    "p95_per_call_usd",
+    "worst_case_per_call_usd",
+    "max_tokens",
+    "truncation_rate",
+    "peak_rpm",
+    "peak_tpm",
+    "binding_limit",
+]
+
+SCENARIO = """\
+name: two-models
+models: [acme-chat, acme-mini]
+traffic: {calls_per_day: 1000, peak_factor: 2}
+input_tokens: 2000
+output_tokens: 500
+cache: {read_share: 0.5}
+max_tokens: 1000
+rate_limits: {rpm: 100, tpm: 50000}
+horizon_months: 2
+simulated_calls: 1000
+"""
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["--catalog", CATALOG, *args])
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Path:
+    path = tmp_path / "two.yaml"
+    path.write_text(textwrap.dedent(SCENARIO))
+    return path
+
+
+def test_csv_has_the_documented_columns_and_hand_checked_numbers(tmp_path, scenario):
+    out = tmp_path / "out.csv"
+    result = run("report", str(scenario), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert set(REQUIRED) <= set(rows[0])
+    assert [r["period"] for r in rows[:4]] == ["day", "month-01", "month-02", "total"]
+    mini = {r["period"]: r for r in rows if r["model"] == "acme-mini"}
+    # acme-mini: 1,000 uncached x $0.4 + 1,000 cached x $0.1 + 500 x $1.6 per million
+    per_call = (1000 * Decimal("0.4") + 1000 * Decimal("0.1") + 500 * Decimal("1.6")) / 10**6
+    assert Decimal(mini["day"]["per_call_usd"]) == per_call
+    assert Decimal(mini["day"]["total_usd"]) == per_call * 1000
+    assert int(mini["month-01"]["calls"]) == 30417  # 1,000 a day x 365/12 days
+    assert Decimal(mini["month-01"]["total_usd"]) == per_call * 30417
+    assert mini["day"]["truncation_rate"] == "0.0"
+    # peak: 1,000/1,440 x 2 = 1.389 calls/min; TPM reserves 2,000 + 1,000 per call
+    assert mini["day"]["peak_rpm"] == "1.389"
+    assert mini["day"]["peak_tpm"] == str(round(1000 / 1440 * 2 * 3000))
+    assert mini["day"]["binding_limit"] == "tpm"  # 50,000 / 3,000 = 16.7 < 100 rpm
+
+
+def test_markdown_and_chart(tmp_path, scenario):
+    md, png = tmp_path / "out.md", tmp_path / "out.png"
+    result = run("report", str(scenario), "--markdown", str(md), "--chart", str(png))
+    assert result.exit_code == 0, result.output
+    text = md.read_text()
+    assert text.startswith("# two-models")
+    assert "| acme-mini | 1,000 (scenario) |" in text
+    assert "Binding limit **tpm**" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_json_output_has_the_rows(scenario):
+    result = run("report", str(scenario), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["scenario"] == "two-models"
+    assert len(data["rows"]) == 8  # 2 models x (day, 2 months, total)
+    assert {r["model"] for r in data["rows"]} == {"acme-chat", "acme-mini"}
+
+
+def test_human_summary(scenario):
+    result = run("report", str(scenario))
+    assert result.exit_code == 0
+    assert "acme-chat" in result.output and "month-01" in result.output
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "report.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_write(target) as handle:
+        handle.write("half a rep")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
+
+
+def test_unknown_model_in_models_list_leaves_no_files(tmp_path, scenario):
+    scenario.write_text(scenario.read_text().replace("acme-mini]", "acme-mni]"))
+    out, md = tmp_path / "out.csv", tmp_path / "out.md"
+    result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
+    assert result.exit_code == 2
+    assert f"{scenario}:2:21: models.1: unknown model 'acme-mni'" in result.output
+    assert not out.exists() and not md.exists()
+
+
+def test_output_directory_must_exist(scenario, tmp_path):
+    result = run("report", str(scenario), "-o", str(tmp_path / "nowhere" / "out.csv"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.output

@@ -1,0 +1,107 @@
+"""`budget whatif`: a grid of variants, each against the baseline, cheapest first."""
+
+from __future__ import annotations
+
+import csv
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.whatif import parse_vary, what_if
+from pricing.catalog import load_catalog
+from pricing.errors import InputError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "workload"
+CATALOG_FILE = str(FIXTURES / "catalog.yaml")
+CATALOG = load_catalog([CATALOG_FILE])
+
+SCENARIO = """\
+name: bot
+model: acme-chat
+traffic: {calls_per_day: 1000}
+input_tokens: {p50: 2000, p95: 5000}
+output_tokens: {p50: 300, p95: 900}
+max_tokens: 1000
+horizon_months: 2
+simulated_calls: 2000
+"""
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Path:
+    path = tmp_path / "bot.yaml"
+    path.write_text(textwrap.dedent(SCENARIO))
+    return path
+
+
+def test_values_split_on_commas_outside_braces():
+    vary = parse_vary("output={p50: 100, p95: 300},{fixed: 50}")
+    assert vary.key == "output_tokens"
+    assert vary.values == ("{p50: 100, p95: 300}", "{fixed: 50}")
+    assert parse_vary("cache_share=0,0.5").key == "cache.read_share"
+
+
+def test_batch_for_every_call_halves_the_bill(scenario):
+    result = what_if(scenario, [parse_vary("batch_share=0,1")], CATALOG)
+    table = result.table
+    assert len(table) == 3  # two variants and the baseline
+    half = table.iloc[0]
+    assert half["batch_share"] == "1"
+    assert half["diff_pct"] == -50.0  # same draws, every token at half price
+    assert half["total_usd"] * 2 == result.baseline_usd
+    same = table[(table["batch_share"] == "0") & ~table["baseline"]].iloc[0]
+    assert same["diff_usd"] == 0
+
+
+def test_grid_is_every_combination_cheapest_first(scenario):
+    varies = [parse_vary("model=acme-chat,acme-mini"), parse_vary("max_tokens=500,1000")]
+    table = what_if(scenario, varies, CATALOG).table
+    assert len(table) == 5
+    assert list(table["total_usd"]) == sorted(table["total_usd"])
+    cheapest = table.iloc[0]
+    assert (cheapest["model"], cheapest["max_tokens"]) == ("acme-mini", 500)
+    # a lower max_tokens cuts more replies
+    mini = table[table["model"] == "acme-mini"].set_index("max_tokens")
+    assert mini.loc[500, "truncation_rate"] > mini.loc[1000, "truncation_rate"]
+    base = table[table["baseline"]].iloc[0]
+    assert (base["model"], base["diff_usd"], base["diff_pct"]) == ("acme-chat", 0, 0.0)
+    expensive = table.iloc[-1]
+    expected_pct = float((expensive["total_usd"] / base["total_usd"] - 1) * 100)
+    assert expensive["diff_pct"] == pytest.approx(expected_pct, abs=0.01)
+
+
+def test_bad_vary_values_fail_like_bad_files(scenario):
+    with pytest.raises(InputError, match=r"--vary batch_share=2: batch_share: must be a share"):
+        what_if(scenario, [parse_vary("batch_share=0,2")], CATALOG)
+    with pytest.raises(
+        InputError, match=r"--vary max_token: unknown key; did you mean 'max_tokens'"
+    ):
+        parse_vary("max_token=100")
+    with pytest.raises(InputError, match="expected KEY=VALUE1,VALUE2"):
+        parse_vary("max_tokens")
+
+
+def test_cli_writes_the_grid_csv(scenario, tmp_path):
+    out = tmp_path / "grid.csv"
+    args = ["--catalog", CATALOG_FILE, "whatif", str(scenario), "--vary", "cache_share=0,0.5"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert {"cache_share", "model", "total_usd", "diff_usd", "diff_pct", "baseline"} <= set(rows[0])
+    assert rows[0]["cache_share"] == "0.5"  # caching half the prompt is cheapest
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+    data = json.loads(as_json.output)
+    assert len(data["rows"]) == 3 and data["scenario"] == "bot"
+
+
+def test_cli_bad_value_exits_2_without_output(scenario, tmp_path):
+    out = tmp_path / "grid.csv"
+    args = ["--catalog", CATALOG_FILE, "whatif", str(scenario), "--vary", "calls_per_day=-1"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 2
+    assert "--vary calls_per_day=-1: traffic.calls_per_day: must be >= 0, got -1" in result.output
+    assert not out.exists()
