@@ -161,7 +161,10 @@ def main() -> None:
         started = time.perf_counter()
         write_log(log, args.rows)
         size = log.stat().st_size / 1e6
-        print(f"log: {args.rows:,} rows, {size:,.0f} MB, written in {time.perf_counter() - started:.1f} s")
+        print(
+            f"log: {args.rows:,} rows, {size:,.0f} MB, "
+            f"written in {time.perf_counter() - started:.1f} s"
+        )
 
         catalog = load_catalog(())
         start = time.perf_counter()
@@ -173,18 +176,26 @@ def main() -> None:
         with (folder / "rows.csv").open("w", newline="") as out:
             cost_logs([str(log)], catalog, rows_out=out)
         with_rows = time.perf_counter() - start
-        print(f"cost_logs (+ per-row CSV): {with_rows:6.2f} s  {args.rows / with_rows:12,.0f} rows/s")
+        print(
+            f"cost_logs (+ per-row CSV): {with_rows:6.2f} s  {args.rows / with_rows:12,.0f} rows/s"
+        )
 
         total, counted, slow = baseline(log, args.baseline_rows)
         estimate = slow * args.rows / counted
         label = "" if counted == args.rows else f" (extrapolated from {counted:,} rows)"
-        print(f"per-row Python loop:      {estimate:6.2f} s  {args.rows / estimate:12,.0f} rows/s{label}")
+        print(
+            f"per-row Python loop:      {estimate:6.2f} s  "
+            f"{args.rows / estimate:12,.0f} rows/s{label}"
+        )
         print(f"speed-up: {estimate / fast:.1f}x (totals), {estimate / with_rows:.1f}x (with rows)")
         if counted == args.rows:
             same = "agree exactly" if total == report.total_usd else "DIFFER"
             print(f"total_usd: {report.total_usd} vs loop {total}: {same}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS: {peak:,.0f} MB; target: 1M rows in <= 10 s -> {'OK' if fast <= 10 * args.rows / 1e6 else 'MISSED'}")
+        print(
+            f"peak RSS: {peak:,.0f} MB; target: 1M rows in <= 10 s -> "
+            + ("OK" if fast <= 10 * args.rows / 1e6 else "MISSED")
+        )
 
 
 if __name__ == "__main__":

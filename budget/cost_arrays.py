@@ -91,6 +91,18 @@ def group_rates(model: Model, tier: int, batch: bool) -> tuple[Decimal, ...]:
     return tuple(rate * factor for rate in effective_rates(prices))
 
 
+EXACT_FLOAT = 2**53  # integers below this add up exactly in float64
+
+
+def _group_sums(array: np.ndarray, group: np.ndarray, groups: int, single: bool) -> list[int]:
+    """Exact integer sum of ``array`` per group (bincount when float64 sums stay exact)."""
+    if single:
+        return [int(array.sum())] * groups
+    if len(array) and int(array.max()) * len(array) < EXACT_FLOAT:
+        return [int(x) for x in np.bincount(group, weights=array, minlength=groups)]
+    return [int(array[group == g].sum()) for g in range(groups)]
+
+
 def price_arrays(
     model: Model, tokens: TokenArrays, *, per_call: bool = True
 ) -> ArrayCosts | CostTotals:
@@ -107,21 +119,18 @@ def price_arrays(
     group = np.zeros(n, dtype=np.int64) if tiers is None else tiers * 2
     if tokens.batch is not None:
         group = group + tokens.batch
-    present = (
-        [int(g) for g in np.unique(group)]
-        if (tiers is not None or tokens.batch is not None)
-        else [0]
-    )
+    mixed = tiers is not None or tokens.batch is not None
+    counts = np.bincount(group) if mixed and n else np.array([n])
+    present = [int(g) for g in np.flatnonzero(counts)] or [0]
+    sums = [_group_sums(array, group, len(counts), len(present) == 1) for array in parts]
 
     usd = [Decimal(0)] * len(PARTS)
     rate_table = np.zeros((max(present) + 1, len(PARTS)))
     for g in present:
         rates = group_rates(model, g // 2, bool(g % 2))
         rate_table[g] = [float(r) for r in rates]
-        mask = None if len(present) == 1 else group == g
-        for i, (array, rate) in enumerate(zip(parts, rates, strict=True)):
-            total = int(array.sum() if mask is None else array[mask].sum())
-            usd[i] += total * rate / PER_MILLION
+        for i, rate in enumerate(rates):
+            usd[i] += sums[i][g] * rate / PER_MILLION
     totals = CostTotals(
         calls=n,
         input_tokens=int(tokens.input_tokens.sum()),
