@@ -9,6 +9,7 @@ compared on the horizon total against the baseline (the file as written, its fir
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -153,20 +154,26 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     baseline = load_scenario(path)
     base = project(baseline, catalog).models[0]
     base_total = _summary(baseline, base)["total_usd"]
-    rows = []
+    rows, baseline_index = [], None
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = load_scenario(path, edit=_editor(assignments))
         for item in project(scenario, catalog).models:
             row = {vary.given: value for vary, value in assignments}
             row.update(_summary(scenario, item))
+            # A combination that reproduces the file as written is the baseline itself.
+            same_settings = dataclasses.replace(scenario, models=baseline.models) == baseline
+            if baseline_index is None and same_settings and item.model == base.model:
+                baseline_index = len(rows)
             rows.append(row)
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
-    base_row = {vary.given: _file_value(baseline, vary) for vary in varies}
-    base_row.update(_summary(baseline, base))
-    rows.append(base_row)
+    if baseline_index is None:
+        base_row = {vary.given: _file_value(baseline, vary) for vary in varies}
+        base_row.update(_summary(baseline, base))
+        baseline_index = len(rows)
+        rows.append(base_row)
     table = pd.DataFrame(rows)
-    table["baseline"] = [False] * (len(rows) - 1) + [True]
+    table["baseline"] = [i == baseline_index for i in range(len(rows))]
     table["diff_usd"] = [(r["total_usd"] - base_total).quantize(MONEY) for r in rows]
     table["diff_pct"] = [
         round(float((r["total_usd"] - base_total) / base_total * 100), 2) if base_total else None

@@ -48,19 +48,20 @@ def test_values_split_on_commas_outside_braces():
 def test_batch_for_every_call_halves_the_bill(scenario):
     result = what_if(scenario, [parse_vary("batch_share=0,1")], CATALOG)
     table = result.table
-    assert len(table) == 3  # two variants and the baseline
+    assert len(table) == 2  # batch_share=0 is the file as written: it is the baseline row
     half = table.iloc[0]
     assert half["batch_share"] == "1"
     assert half["diff_pct"] == -50.0  # same draws, every token at half price
     assert half["total_usd"] * 2 == result.baseline_usd
-    same = table[(table["batch_share"] == "0") & ~table["baseline"]].iloc[0]
-    assert same["diff_usd"] == 0
+    same = table[table["batch_share"] == "0"].iloc[0]
+    assert same["baseline"] and same["diff_usd"] == 0
 
 
 def test_grid_is_every_combination_cheapest_first(scenario):
     varies = [parse_vary("model=acme-chat,acme-mini"), parse_vary("max_tokens=500,1000")]
     table = what_if(scenario, varies, CATALOG).table
-    assert len(table) == 5
+    assert len(table) == 4  # acme-chat at the file's max_tokens is the baseline, listed once
+    assert table["baseline"].sum() == 1
     assert list(table["total_usd"]) == sorted(table["total_usd"])
     cheapest = table.iloc[0]
     assert (cheapest["model"], cheapest["max_tokens"]) == ("acme-mini", 500)
@@ -95,7 +96,13 @@ def test_cli_writes_the_grid_csv(scenario, tmp_path):
     assert rows[0]["cache_share"] == "0.5"  # caching half the prompt is cheapest
     as_json = CliRunner().invoke(cli, [*args, "--json"])
     data = json.loads(as_json.output)
-    assert len(data["rows"]) == 3 and data["scenario"] == "bot"
+    assert len(data["rows"]) == 2 and data["scenario"] == "bot"
+
+
+def test_baseline_outside_the_grid_gets_its_own_row(scenario):
+    table = what_if(scenario, [parse_vary("batch_share=0.5,1")], CATALOG).table
+    assert len(table) == 3
+    assert list(table[table["baseline"]]["batch_share"]) == ["(default)"]  # not set in the file
 
 
 def test_cli_bad_value_exits_2_without_output(scenario, tmp_path):
