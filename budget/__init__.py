@@ -33,7 +33,9 @@ _EXPORTS = {
     "lint_stops": "budget.stops",
     "load_scenario": "budget.scenario",
     "project": "budget.projection",
-    "cost_usage_logs": "budget.usage_log",
+    "cost_logs": "budget.usage_log",
+    "what_if": "budget.whatif",
+    "read_samples": "budget.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}
 
