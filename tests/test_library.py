@@ -27,6 +27,7 @@ def test_plan_and_check_from_the_library():
 
 
 def test_importing_budget_loads_no_heavy_library():
-    code = "import sys, budget; print(sorted(m for m in ('pandas','tiktoken','tokenizers') if m in sys.modules))"
+    heavy = "('pandas', 'tiktoken', 'tokenizers')"
+    code = f"import sys, budget; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
