@@ -21,7 +21,10 @@ from typing import Any
 
 from budget.inputs import (
     STDIN,
+    UTF16_BOMS,
+    UTF16_HINT,
     Block,
+    csv_rows,
     decode,
     detect_format,
     expand_paths,
@@ -149,16 +152,22 @@ def _count_block(job: _Job, block: Block, forced_cut: bool = False) -> _BlockRes
 
 
 def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
-    reader = csv.DictReader(
-        io.TextIOWrapper(stream, encoding="utf-8", errors=job.errors, newline="")
+    """Rows of the text column, numbered from 1 (the first data row)."""
+    if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
+        raise InputError(f"{job.path}: {UTF16_HINT}")
+    reader = csv.reader(
+        io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline=""),
+        strict=True,
     )
     try:
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            header = ", ".join(reader.fieldnames or [])
-            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {header})")
+        header = next(reader, None)
+        if header is None or column not in header:
+            names = ", ".join(header or [])
+            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {names})")
+        index = header.index(column)
         rows: list[tuple[int, str]] = []
-        for number, row in enumerate(reader, 1):
-            rows.append((number, row[column] or ""))
+        for number, (_, row) in enumerate(csv_rows(reader, job.path, header), 1):
+            rows.append((number, row[index]))
             if len(rows) >= CSV_ROWS_PER_BLOCK:
                 yield Block(b"", 0, 0, rows)
                 rows = []
@@ -188,7 +197,7 @@ def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
     text = decode(data, job.path, 0, job.errors)
     result = _BlockResult(rows=[] if job.want_rows else None, size=len(data))
     if not text.strip():
-        return result
+        raise InputError(f"{job.path}: empty file, expected a chat request JSON")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -56,6 +56,21 @@ def detect_format(path: str, fmt: str | None, column: str | None) -> str:
     return chosen
 
 
+def csv_rows(reader: Any, path: str | os.PathLike, header: list[str]) -> Iterator[tuple[int, list]]:
+    """(line number, row) of a ``csv.reader`` past its header, blank lines skipped; a row with
+    more or fewer fields than the header is an error (an unquoted comma shifts the columns,
+    so the value read would be the wrong one)."""
+    for row in reader:
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                f"{path}:{reader.line_num}: expected {len(header)} fields as in the header, "
+                f"got {len(row)}"
+            )
+        yield reader.line_num, row
+
+
 @dataclass(frozen=True)
 class Block:
     data: bytes
@@ -149,30 +164,148 @@ def line_blocks(stream: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[Blo
         pending = pending[cut:]
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF16_HINT = "UTF-16 text (byte order mark); expected UTF-8 (iconv -f UTF-16 -t UTF-8)"
+
+
+def _strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
+    """The data without a UTF-8 byte order mark (editors on Windows add one; no API receives
+    it) and the number of bytes dropped; a UTF-16 file is named as such."""
+    if data.startswith(UTF16_BOMS):
+        raise InputError(f"{where}: {UTF16_HINT}")
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM) :], len(UTF8_BOM)
+    return data, 0
+
+
 def decode(data: bytes, where: str, offset: int, errors: str) -> str:
+    """A block of a file as UTF-8; the first block (offset 0) may start with a BOM."""
+    dropped = 0
+    if offset == 0:
+        data, dropped = _strip_bom(data, where)
     try:
         return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{where}: not valid UTF-8 at byte {offset + exc.start} (use --errors replace)"
+            f"{where}: not valid UTF-8 at byte {offset + dropped + exc.start} "
+            "(use --errors replace)"
         ) from None
 
 
+def read_text(path: str | os.PathLike, what: str = "text") -> str:
+    """A whole user file as UTF-8 text (a BOM dropped), or a one-line InputError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a {what} file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data, dropped = _strip_bom(data, str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text at byte {dropped + exc.start} ({exc.reason}); "
+            f"expected a {what} file"
+        ) from None
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _check_content(content: Any, where: str, field: str) -> None:
+    """A string, null (assistant turns with tool calls) or a list of content blocks."""
+    if content is None or isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise InputError(
+            f"{where}: {field}: expected a string or a list of content blocks, "
+            f"got {_type_name(content)}"
+        )
+    for index, block in enumerate(content):
+        if not isinstance(block, dict):
+            raise InputError(
+                f"{where}: {field}[{index}]: expected a content block object, "
+                f"got {_type_name(block)}"
+            )
+        if block.get("type") in ("text", "input_text") and not isinstance(block.get("text"), str):
+            raise InputError(f"{where}: {field}[{index}].text: expected a string")
+
+
+def _check_message(message: Any, where: str, field: str) -> None:
+    if not isinstance(message, dict):
+        raise InputError(f"{where}: {field}: expected a message object, got {_type_name(message)}")
+    if not MESSAGE_KEYS & message.keys():
+        raise InputError(f"{where}: {field}: expected a message with role and content")
+    if "role" in message and not isinstance(message["role"], str):
+        raise InputError(f"{where}: {field}.role: expected a string such as user or assistant")
+    if "content" in message:
+        if "role" not in message:
+            raise InputError(f"{where}: {field}.role: missing (expected user, assistant, ...)")
+        _check_content(message["content"], where, f"{field}.content")
+    if "parts" in message:  # Gemini
+        _check_content(message["parts"], where, f"{field}.parts")
+    if "name" in message and not isinstance(message["name"], str):
+        raise InputError(f"{where}: {field}.name: expected a string")
+
+
 def _messages(value: Any, where: str, field: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
+    if not isinstance(value, list):
         raise InputError(f"{where}: {field}: expected a list of message objects")
+    if not value:
+        raise InputError(f"{where}: {field}: expected at least one message, got an empty list")
     for index, message in enumerate(value):
-        if not MESSAGE_KEYS & message.keys():
-            raise InputError(f"{where}: {field}[{index}]: expected a message with role and content")
+        _check_message(message, where, f"{field}[{index}]")
     return value
 
 
+def _tools(tools: Any, where: str, field: str) -> list[dict[str, Any]] | None:
+    """Tool definitions: OpenAI ``{"type": "function", "function": {...}}``, flat Responses
+    tools, Anthropic ``{"name", "input_schema"}``; parameters must be JSON Schema objects."""
+    if tools is None:
+        return None
+    if not isinstance(tools, list):
+        raise InputError(f"{where}: {field}: expected a list of tool definitions")
+    for index, tool in enumerate(tools):
+        at = f"{field}[{index}]"
+        if not isinstance(tool, dict):
+            raise InputError(f"{where}: {at}: expected a tool object, got {_type_name(tool)}")
+        function = tool.get("function", tool)
+        if not isinstance(function, dict):
+            raise InputError(f"{where}: {at}.function: expected an object")
+        for key in ("parameters", "input_schema"):
+            schema = function.get(key)
+            if schema is None:
+                continue
+            if not isinstance(schema, dict):
+                raise InputError(f"{where}: {at}.{key}: expected a JSON Schema object")
+            properties = schema.get("properties", {})
+            if not isinstance(properties, dict) or not all(
+                isinstance(v, dict) for v in properties.values()
+            ):
+                raise InputError(
+                    f"{where}: {at}.{key}.properties: expected an object of property schemas"
+                )
+    return tools
+
+
+def _system(system: Any, where: str, field: str) -> Any:
+    """Anthropic's top-level system prompt: a string or a list of text blocks."""
+    if system is not None and not isinstance(system, str):
+        _check_content(system, where, field)
+    return system
+
+
 def _request(body: dict[str, Any], where: str, field: str) -> Request:
-    tools = body.get("tools")
-    if tools is not None and not isinstance(tools, list):
-        raise InputError(f"{where}: {field}tools: expected a list of tool definitions")
     return Request(
-        _messages(body["messages"], where, f"{field}messages"), tools, body.get("system")
+        _messages(body["messages"], where, f"{field}messages"),
+        _tools(body.get("tools"), where, f"{field}tools"),
+        _system(body.get("system"), where, f"{field}system"),
     )
 
 
@@ -201,14 +334,14 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
             if isinstance(body.get("input"), list):  # Responses API
                 return Request(
                     _messages(body["input"], where, f"{key}.input"),
-                    body.get("tools"),
-                    body.get("instructions"),
+                    _tools(body.get("tools"), where, f"{key}.tools"),
+                    _system(body.get("instructions"), where, f"{key}.instructions"),
                 ), custom_id
             if isinstance(body.get("input"), str):
                 return Request(
                     [{"role": "user", "content": body["input"]}],
-                    body.get("tools"),
-                    body.get("instructions"),
+                    _tools(body.get("tools"), where, f"{key}.tools"),
+                    _system(body.get("instructions"), where, f"{key}.instructions"),
                 ), custom_id
             if isinstance(body.get("prompt"), str):
                 return body["prompt"], custom_id
@@ -218,7 +351,7 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
     if isinstance(value.get("contents"), list):  # Gemini
         return Request(
             _messages(value["contents"], where, "contents"),
-            value.get("tools"),
+            _tools(value.get("tools"), where, "tools"),
             value.get("systemInstruction"),
         ), custom_id
     for key in ("text", "prompt", "input"):

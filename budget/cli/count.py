@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import os
 import sys
-import tempfile
 from contextlib import ExitStack
-from pathlib import Path
 
 import click
 
+from budget.atomic import atomic_write
 from budget.cli.common import (
     catalog_option,
     format_tokens,
@@ -61,28 +60,16 @@ def _options(online: bool, tokenizer_file: str | None, calibration_file: str | N
 
 
 class _RowWriter:
-    """Per-record CSV rows written to a temporary file, renamed into place on success."""
+    """Per-record CSV rows, written whole or not at all (see budget.atomic)."""
 
-    def __init__(self, path: str):
-        self.path = Path(path)
-        descriptor, self.temporary = tempfile.mkstemp(
-            dir=self.path.parent or ".", prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        self.handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
+    def __init__(self, handle):
+        self.writer = csv.writer(handle)
         self.writer.writerow(["file", "line", "custom_id", "tokens", "exact"])
 
     def __call__(self, record) -> None:
         self.writer.writerow(
             [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
         )
-
-    def finish(self, ok: bool) -> None:
-        self.handle.close()
-        if ok:
-            os.replace(self.temporary, self.path)
-        else:
-            os.unlink(self.temporary)
 
 
 def _total_bytes(paths: list[str]) -> int:
@@ -156,7 +143,7 @@ def count(
     )
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
-        rows = _RowWriter(per_record) if per_record else None
+        rows = _RowWriter(stack.enter_context(atomic_write(per_record))) if per_record else None
         total = _total_bytes(path_list)
         progress = None
         if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
@@ -164,24 +151,18 @@ def count(
                 click.progressbar(length=total, file=sys.stderr, label="counting")
             )
             progress = bar.update
-        ok = False
-        try:
-            result = count_paths(
-                path_list,
-                model,
-                fmt=fmt,
-                column=column,
-                jobs=jobs,
-                errors=errors,
-                skip_invalid=skip_invalid,
-                options=options,
-                on_record=rows,
-                on_progress=progress,
-            )
-            ok = True
-        finally:
-            if rows is not None:
-                rows.finish(ok)
+        result = count_paths(
+            path_list,
+            model,
+            fmt=fmt,
+            column=column,
+            jobs=jobs,
+            errors=errors,
+            skip_invalid=skip_invalid,
+            options=options,
+            on_record=rows,
+            on_progress=progress,
+        )
     if result.skipped:
         warn(f"skipped {result.skipped} invalid line(s)")
     if as_json:
@@ -270,10 +251,6 @@ def calibrate(
         raise InputError(
             f"{model.id} is counted exactly with {model.tokenizer}; calibrate fits estimates only"
         )
-    try:
-        open(log, "rb").close()
-    except OSError as exc:
-        raise InputError(f"{log}: {exc.strerror}") from None
     result = fit(model.id, EstimateTokenizer(family), read_log(log))
     path = calibration_path(calibration_file)
     if save:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,28 +89,32 @@ def _real_tokens(record: dict[str, Any], where: str) -> int:
 
 
 def _request(record: dict[str, Any], where: str) -> Request:
-    if isinstance(record.get("text"), str):
-        return Request(messages=[{"role": "user", "content": record["text"]}])
+    from budget.inputs import record_of
+
     body = record.get("request") if isinstance(record.get("request"), dict) else record
-    if isinstance(body.get("messages"), list):
-        return Request(body["messages"], body.get("tools"), body.get("system"))
-    raise InputError(f'{where}: text: expected "text", "messages" or "request"')
+    if not any(key in body for key in ("text", "messages", "contents", "body", "params")):
+        raise InputError(f'{where}: text: expected "text", "messages" or "request"')
+    value, _ = record_of(body, where, "jsonl")
+    if isinstance(value, str):
+        return Request(messages=[{"role": "user", "content": value}])
+    return value
 
 
 def read_log(path: str) -> list[tuple[Request, int]]:
+    from budget.inputs import read_text
+
     pairs = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object")
-            pairs.append((_request(record, where), _real_tokens(record, where)))
+    for number, line in enumerate(read_text(path, "calibration log").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        pairs.append((_request(record, where), _real_tokens(record, where)))
     if not pairs:
         raise InputError(f"{path}: no calls to calibrate from")
     return pairs
@@ -156,13 +159,12 @@ def save_calibration(result: CalibrationResult, path: Path) -> None:
         "tokenizer": result.tokenizer,
         "fitted_on": date.today().isoformat(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".tmp")
+    from budget.atomic import atomic_write
+
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as handle:
             json.dump({"version": 1, "models": entries}, handle, indent=2, sort_keys=True)
             handle.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the calibration file ({exc.strerror})") from None
