@@ -9,36 +9,29 @@ clamped to the output ceiling and to what the context window leaves after the in
 Steps: a multiple of 50 up to 1,000 tokens, of 100 up to 10,000, of 1,000 above
 (800 expected with the default 25% buffer -> 1,000).
 
-Costs come from :func:`pricing.engine.cost`:
-
-* worst case: the input plus a reply of exactly max_tokens;
-* expected: the input plus the expected reply, capped at max_tokens (a longer reply is cut
-  and billed at max_tokens). The expected reply is the given ``expected_output``, a task
-  preset's midpoint, or the mean over samples; the reasoning budget is assumed spent in full;
-* continuation: for each sample longer than max_tokens, one more call that re-sends the input
-  plus the cut reply (input + max_tokens) and generates the rest (length - max_tokens);
-  continuation_cost_usd is the sum of those costs divided by the number of samples, i.e.
-  truncation rate x the mean cost of a continuation.
+Costs (expected, worst case, continuation) are in :mod:`budget.plan_costs`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
+from budget.plan_costs import expected_cost, truncation, worst_case_cost
 from budget.request_body import request_body
 from budget.samples import OutputSamples, samples_from_lengths
 from budget.samples import percentile as nearest_rank
 from pricing.catalog import Model
-from pricing.engine import Usage, cost
 from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
 DEFAULT_PERCENTILE = 95.0
+FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or two
+MAX_BUFFER = 100  # 10,000%: a larger buffer is a typo (and overflows Decimal arithmetic)
+MAX_TOKEN_COUNT = 10**12  # a trillion tokens; context windows are millions
 ANTHROPIC_MIN_THINKING = 1024  # budget_tokens below this is rejected by the API
 
 
@@ -97,11 +90,17 @@ def _fields_dict(result: Any) -> dict[str, Any]:
     }
 
 
-def _tokens_argument(value: Any, name: str) -> int:
+def token_count_argument(value: Any, name: str) -> int:
+    """A token count given by the user: a whole number from 0 to MAX_TOKEN_COUNT."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
     if value < 0:
         raise InputError(f"{name}: expected a count >= 0, got {value}")
+    if value > MAX_TOKEN_COUNT:
+        raise InputError(
+            f"{name}: expected at most {MAX_TOKEN_COUNT:,} tokens (no model comes near), "
+            f"got {value:,}"
+        )
     return value
 
 
@@ -156,8 +155,8 @@ def _variant_hint(candidate: Model) -> str:
 
 def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
     """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
-    input_tokens = _tokens_argument(input_tokens, "input_tokens")
-    max_tokens = _tokens_argument(max_tokens, "max_tokens")
+    input_tokens = token_count_argument(input_tokens, "input_tokens")
+    max_tokens = token_count_argument(max_tokens, "max_tokens")
     problems = limit_problems(model, input_tokens, max_tokens)
     fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
     problems.extend(_variant_hint(candidate) for candidate in fitting)
@@ -215,13 +214,16 @@ class PlanResult:
 
 
 def parse_buffer(buffer: Decimal | float | str) -> Decimal:
-    """A buffer as a fraction (0.25 = 25%); exact, so 1,000 x 1.1 is 1,100, not 1,100.0000001."""
+    """A buffer as a fraction (0.25 = 25%; ``"25%"`` also works); exact, so 1,000 x 1.1 is
+    1,100, not 1,100.0000001. Above MAX_BUFFER (10,000%) it is surely a typo."""
+    text = str(buffer).strip()
+    expected = f"--buffer: expected a number from 0 to {MAX_BUFFER} (0.25 or 25%), got {text!r}"
     try:
-        value = Decimal(str(buffer).strip())
+        value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
     except ArithmeticError:
-        raise InputError(f"--buffer: expected a number >= 0 (0.25 = 25%), got {buffer!r}") from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"--buffer: expected a number >= 0 (0.25 = 25%), got {buffer!r}")
+        raise InputError(expected) from None
+    if not value.is_finite() or not 0 <= value <= MAX_BUFFER:
+        raise InputError(expected)
     return value
 
 
@@ -239,7 +241,7 @@ def plan(
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
-    input_tokens = _tokens_argument(input_tokens, "input_tokens")
+    input_tokens = token_count_argument(input_tokens, "input_tokens")
     given = [expected_output is not None, samples is not None, task is not None]
     if sum(given) != 1:
         raise InputError("plan: give exactly one of expected_output, samples or task")
@@ -250,7 +252,7 @@ def plan(
     if samples is not None and not isinstance(samples, OutputSamples):
         samples = samples_from_lengths(list(samples))
     if expected_output is not None:
-        basis, chosen = "expected-output", _tokens_argument(expected_output, "expected_output")
+        basis, chosen = "expected-output", token_count_argument(expected_output, "expected_output")
         typical = chosen
     elif task is not None:
         preset = TASKS.get(task)
@@ -261,8 +263,8 @@ def plan(
     else:
         basis, chosen = "samples", nearest_rank(samples.lengths, percentile)
         typical = chosen
-        notes.append(f"p{percentile:g} of {samples.count:,} samples is {chosen:,} tokens")
-        if samples.censored:
+        notes.extend(_sample_notes(samples, percentile, chosen))
+        if samples.censored and not all(samples.truncated):
             notes.append(
                 f"{sum(samples.truncated):,} logged replies were cut at their limit: their true "
                 "lengths are longer, so the percentile is a lower bound"
@@ -308,9 +310,9 @@ def plan(
     lengths = None
     if samples is not None:
         lengths = [length + extra for length in samples.lengths]
-    truncation = _truncation(model, input_tokens, max_tokens, lengths, samples)
-    expected = _expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
-    if truncation[1]:
+    cut = truncation(model, input_tokens, max_tokens, lengths, samples)
+    expected = expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
+    if cut.is_lower_bound:
         notes.append(
             "truncation rate and continuation cost are lower bounds: some replies cut in the "
             f"log were shorter than {max_tokens:,} when cut, so whether they fit now is unknown"
@@ -336,11 +338,11 @@ def plan(
         available_output=available_output(model, input_tokens),
         expected_output_tokens=expected[0],
         expected_cost_usd=expected[1],
-        worst_case_cost_usd=cost(model, Usage(input_tokens, max_tokens)).total_usd,
-        truncation_rate=truncation[0],
-        truncation_rate_is_lower_bound=truncation[1],
+        worst_case_cost_usd=worst_case_cost(model, input_tokens, max_tokens),
+        truncation_rate=cut.rate,
+        truncation_rate_is_lower_bound=cut.is_lower_bound,
         observed_truncation_rate=samples.observed_truncation_rate if samples else None,
-        continuation_cost_usd=truncation[2],
+        continuation_cost_usd=cut.continuation_cost_usd,
         percentile=float(percentile) if samples is not None else None,
         percentile_is_lower_bound=bool(samples is not None and samples.censored),
         sample_count=samples.count if samples is not None else None,
@@ -351,10 +353,26 @@ def plan(
     )
 
 
+def _sample_notes(samples: OutputSamples, percentile: float, chosen: int) -> list[str]:
+    noun = "sample" if samples.count == 1 else "samples"
+    notes = [f"p{percentile:g} of {samples.count:,} {noun} is {chosen:,} tokens"]
+    if samples.count < FEW_SAMPLES:
+        notes.append(
+            f"only {samples.count:,} {noun}: a p{percentile:g} of so few is their largest or close "
+            f"to it; {FEW_SAMPLES} or more give a steadier plan"
+        )
+    if samples.count and all(samples.truncated):
+        notes.append(
+            f"every one of the {samples.count:,} logged replies was cut at its limit: their "
+            "true lengths are unknown, so this plan is a floor; raise the limit and log again"
+        )
+    return notes
+
+
 def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
-    reasoning = _tokens_argument(reasoning_tokens, "--reasoning")
+    reasoning = token_count_argument(reasoning_tokens, "--reasoning")
     if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
@@ -382,51 +400,3 @@ def _reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
             "(OpenAI takes no reasoning budget; reasoning effort steers it)"
         )
     return notes
-
-
-def _truncation(
-    model: Model,
-    input_tokens: int,
-    max_tokens: int,
-    lengths: list[int] | None,
-    samples: OutputSamples | None,
-) -> tuple[float | None, bool, Decimal | None]:
-    """(share of samples longer than max_tokens, whether that is a lower bound, continuation
-    cost per call). A reply cut in the log at length L is longer than L: it exceeds max_tokens
-    for sure when L >= max_tokens, and is unknown (not counted) when L < max_tokens."""
-    if lengths is None or samples is None:
-        return None, False, None
-    excesses: Counter[int] = Counter()
-    unknown = 0
-    for length, cut in zip(lengths, samples.truncated, strict=True):
-        if cut and length < max_tokens:
-            unknown += 1
-        elif cut:
-            excesses[max(1, length - max_tokens)] += 1
-        elif length > max_tokens:
-            excesses[length - max_tokens] += 1
-    total = sum(excesses.values())
-    continuation = sum(
-        (
-            cost(model, Usage(input_tokens + max_tokens, excess)).total_usd * count
-            for excess, count in excesses.items()
-        ),
-        Decimal(0),
-    ) / len(lengths)
-    return total / len(lengths), unknown > 0, continuation
-
-
-def _expected_cost(
-    model: Model, input_tokens: int, max_tokens: int, lengths: list[int] | None, typical: int
-) -> tuple[Decimal, Decimal]:
-    """(expected billed output tokens, expected cost) with replies capped at max_tokens."""
-    if lengths is None:
-        output = min(typical, max_tokens)
-        return Decimal(output), cost(model, Usage(input_tokens, output)).total_usd
-    counts = Counter(min(length, max_tokens) for length in lengths)
-    total = sum(
-        (cost(model, Usage(input_tokens, out)).total_usd * n for out, n in counts.items()),
-        Decimal(0),
-    )
-    mean_output = Decimal(sum(out * n for out, n in counts.items())) / len(lengths)
-    return mean_output, total / len(lengths)

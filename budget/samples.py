@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from budget.inputs import csv_rows, read_text
 from pricing.errors import InputError
 
 FORMATS = ("integers", "usage", "jsonl", "csv", "text")
@@ -110,14 +111,7 @@ def read_samples(
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_text(path, "samples")
     if not raw.strip():
         raise InputError(f"{path}: samples file is empty (need at least one output length)")
 
@@ -138,9 +132,11 @@ def _detect(path: Path, raw: str) -> str:
         return "csv"
     if suffix in (".jsonl", ".json", ".ndjson") or raw.lstrip()[:1] in ("{", "["):
         return "jsonl"
+    # The first value decides: a stray non-number further down is then an error on its line,
+    # not a silent switch to counting every line as a text of one or two tokens.
     lines = [line.strip() for line in raw.splitlines()]
-    numbers = [line for line in lines if line and not line.startswith("#")]
-    if numbers and all(line.lstrip("-").isdigit() for line in numbers):
+    first = next((line for line in lines if line and not line.startswith("#")), "")
+    if first.lstrip("-").isdigit() and not any(line == TEXT_SEPARATOR for line in lines):
         return "integers"
     return "text"
 
@@ -264,19 +260,24 @@ def _usage_log(path: Path, records: list[tuple[str, Any]], column: str | None) -
 
 
 def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
-    reader = csv.DictReader(io.StringIO(raw))
-    header = reader.fieldnames or []
-    if column is not None:
-        if column not in header:
-            raise InputError(f"{path}:1: {column}: no such column (columns: {', '.join(header)})")
-        name = column
-    else:
-        name = next((h for h in (*TEXT_FIELDS, *COUNT_FIELDS) if h in header), None)
-        if name is None:
-            wanted = ", ".join((*TEXT_FIELDS, *COUNT_FIELDS))
-            raise InputError(f"{path}:1: expected a column named one of {wanted} (or --column)")
-    rows = [(f"{path}:{reader.line_num}", row.get(name)) for row in reader]
-    values = [(where, value) for where, value in rows if value is not None and value.strip()]
+    reader = csv.reader(io.StringIO(raw), strict=True)
+    try:
+        header = next(reader, [])
+        if column is not None:
+            if column not in header:
+                columns = ", ".join(header)
+                raise InputError(f"{path}:1: {column}: no such column (columns: {columns})")
+            name = column
+        else:
+            name = next((h for h in (*TEXT_FIELDS, *COUNT_FIELDS) if h in header), None)
+            if name is None:
+                wanted = ", ".join((*TEXT_FIELDS, *COUNT_FIELDS))
+                raise InputError(f"{path}:1: expected a column named one of {wanted} (or --column)")
+        index = header.index(name)
+        rows = [(f"{path}:{line}", row[index]) for line, row in csv_rows(reader, path, header)]
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: invalid CSV ({exc})") from None
+    values = [(where, value) for where, value in rows if value.strip()]
     if not values:
         raise InputError(f"{path}: column {name!r} is empty (need at least one output length)")
     if name in COUNT_FIELDS or all(v.strip().isdigit() for _, v in values):

@@ -208,8 +208,8 @@ def test_plan_samples_of_integers_with_a_percentile():
             "--percentile: expected a number in (0, 100]",
         ),
         (["--samples", "LENGTHS", "--percentile", "101"], "--percentile: expected a number"),
-        (["--expected-output", "800", "--buffer", "-0.1"], "--buffer: expected a number >= 0"),
-        (["--expected-output", "800", "--buffer", "lots"], "--buffer: expected a number >= 0"),
+        (["--expected-output", "800", "--buffer", "-0.1"], "--buffer: expected a number from 0"),
+        (["--expected-output", "800", "--buffer", "lots"], "--buffer: expected a number from 0"),
         (["--expected-output", "-800"], "--expected-output: expected a count >= 0"),
         (["--task", "qa", "--reasoning", "500"], None),  # fine for OpenAI: no minimum budget
     ],

@@ -6,24 +6,13 @@ budget.stops.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
-from budget.cli.common import (
-    catalog_option,
-    format_tokens,
-    format_usd,
-    get_catalog,
-    json_option,
-    print_json,
-    print_pairs,
-)
+from budget.cli.common import catalog_option, get_catalog, json_option, print_json
 from pricing.errors import InputError
 
 
@@ -34,19 +23,17 @@ class TokenCount(click.ParamType):
     name = "N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        else:
-            text = str(value).strip().replace("_", "").replace(",", "")
+        from budget.planner import token_count_argument
+
+        if isinstance(value, str):
+            text = value.strip().replace("_", "").replace(",", "")
             try:
-                number = int(text)
+                value = int(text)
             except ValueError:
                 raise InputError(
                     f"{_option(param)}: expected a whole number of tokens, got {value!r}"
                 ) from None
-        if number < 0:
-            raise InputError(f"{_option(param)}: expected a count >= 0, got {number}")
-        return number
+        return token_count_argument(value, _option(param))
 
 
 class Percentile(click.ParamType):
@@ -67,15 +54,6 @@ def _option(param: click.Parameter | None) -> str:
 
 
 TOKENS = TokenCount()
-
-
-@dataclass(frozen=True)
-class InputCount:
-    tokens: int
-    source: str | None  # the file counted, None for --input
-    exact: bool
-    tokenizer: str | None
-    messages: list[dict[str, Any]] | None  # for the request body (--messages)
 
 
 def input_options(function):
@@ -109,61 +87,6 @@ def model_options(function):
     )(function)
 
 
-def count_input(
-    model: Any, input_tokens: int | None, prompt_file: str | None, messages_file: str | None
-) -> InputCount:
-    given = [v is not None for v in (input_tokens, prompt_file, messages_file)]
-    if sum(given) != 1:
-        raise click.UsageError("give exactly one of --input N, --prompt FILE or --messages FILE")
-    if input_tokens is not None:
-        return InputCount(input_tokens, None, True, None, None)
-    from budget.count import count_paths
-
-    path = prompt_file or messages_file
-    counted = count_paths([path], model, fmt="text" if prompt_file else "json")
-    messages = _read_messages(path) if messages_file else None
-    return InputCount(counted.tokens, path, counted.exact, counted.tokenizer, messages)
-
-
-def _read_messages(path: str) -> list[dict[str, Any]]:
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: expected a chat request JSON ({exc})") from None
-    messages = document.get("messages") if isinstance(document, dict) else document
-    if not isinstance(messages, list):
-        raise InputError(f"{path}: messages: expected a list of messages")
-    system = document.get("system") if isinstance(document, dict) else None
-    if system:
-        messages = [{"role": "system", "content": system}, *messages]
-    return messages
-
-
-def _input_line(count: InputCount) -> str:
-    if count.source is None:
-        return f"{format_tokens(count.tokens)} tokens"
-    label = "exact" if count.exact else "estimate"
-    return f"{format_tokens(count.tokens)} tokens ({label}, {count.tokenizer}; {count.source})"
-
-
-def _input_json(count: InputCount) -> dict[str, Any]:
-    if count.source is None:
-        return {}
-    return {"input_source": count.source, "exact": count.exact, "tokenizer": count.tokenizer}
-
-
-def _model_label(model: Any) -> str:
-    return f"{model.id} [{model.variant}]" if model.variant else model.id
-
-
-def _print_list(title: str, items: Any) -> None:
-    items = list(items)
-    if items:
-        click.echo(f"{title}:")
-        for item in items:
-            click.echo(f"  - {item}")
-
-
 @click.command()
 @model_options
 @input_options
@@ -189,28 +112,17 @@ def check(
     budget check --model gpt-5.2 --input 250000 --max-tokens 128000
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
     """
+    from budget.cli.plan_output import input_json, print_check
     from budget.planner import check as check_fit
+    from budget.prompt_input import count_input
 
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
     result = check_fit(model, count.tokens, max_tokens)
     if as_json:
-        print_json({**result.as_dict(), **_input_json(count)})
+        print_json({**result.as_dict(), **input_json(count)})
     else:
-        ceiling = format_tokens(model.max_output_tokens)
-        print_pairs(
-            [
-                ("model", _model_label(model)),
-                ("input", _input_line(count)),
-                ("max_tokens", format_tokens(max_tokens)),
-                ("context window", format_tokens(model.context_window)),
-                ("max input", format_tokens(model.max_input_tokens)),
-                ("max output", f"{ceiling} (includes reasoning)" if model.reasoning else ceiling),
-                ("available output", format_tokens(result.available_output)),
-                ("fits", "yes" if result.fits else "no"),
-            ]
-        )
-        _print_list("problems", result.problems)
+        print_check(model, count, result)
     if not result.fits:
         sys.exit(1)  # a check that did not pass
 
@@ -281,7 +193,9 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --samples usage.jsonl --json
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
+    from budget.cli.plan_output import input_json, print_plan
     from budget.planner import plan as make_plan
+    from budget.prompt_input import count_input
     from budget.samples import read_samples
 
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
@@ -299,68 +213,18 @@ def plan(
         expected_output=expected_output,
         samples=samples,
         task=task,
-        buffer=_buffer(buffer),
+        buffer=buffer,
         percentile=percentile,
         reasoning_tokens=reasoning_tokens,
         messages=count.messages,
     )
     if as_json:
-        extra = _input_json(count)
+        extra = input_json(count)
         if samples is not None:
             extra |= {"samples_exact": samples.exact, "samples_tokenizer": samples.tokenizer}
         print_json({**result.as_dict(), **extra})
         return
-    _print_plan(model, count, result, samples)
-
-
-def _buffer(text: str) -> str:
-    text = text.strip()
-    if text.endswith("%"):
-        from decimal import Decimal, InvalidOperation
-
-        try:
-            return str(Decimal(text[:-1]) / 100)
-        except InvalidOperation:
-            raise InputError(
-                f"--buffer: expected a number >= 0 (0.25 or 25%), got {text!r}"
-            ) from None
-    return text
-
-
-def _print_plan(model: Any, count: InputCount, result: Any, samples: Any) -> None:
-    planned = f"{format_tokens(result.chosen_output_tokens)} ({result.basis}"
-    if result.percentile is not None:
-        planned += f", p{result.percentile:g} of {result.sample_count:,} samples"
-        if samples is not None and not samples.exact:
-            planned += f", estimated with {samples.tokenizer}"
-    planned += ")"
-    recipe = f"+{(result.buffer * 100).normalize():f}% buffer"
-    if result.reasoning_tokens:
-        recipe += f" + {format_tokens(result.reasoning_tokens)} reasoning"
-    recommendation = f"{format_tokens(result.max_tokens)}  ({recipe}, rounded up"
-    recommendation += f"; clamped by {result.clamped_by})" if result.clamped_by else ")"
-    rows = [
-        ("model", _model_label(model)),
-        ("input", _input_line(count)),
-        ("planned output", planned),
-        (result.param, recommendation),
-        ("fits", "yes" if result.fits else "no"),
-        ("expected cost", format_usd(result.expected_cost_usd)),
-        ("worst case cost", f"{format_usd(result.worst_case_cost_usd)} (at max_tokens)"),
-    ]
-    if result.truncation_rate is not None:
-        bound = " (lower bound)" if result.truncation_rate_is_lower_bound else ""
-        rows.append(("truncation rate", f"{result.truncation_rate:.1%} of samples{bound}"))
-        rows.append(("continuation cost", format_usd(result.continuation_cost_usd)))
-    if result.observed_truncation_rate:
-        rows.append(("cut in the log", f"{result.observed_truncation_rate:.1%}"))
-    print_pairs(rows)
-    _print_list("problems", result.problems)
-    _print_list("notes", result.notes)
-    click.echo("request:")
-    if result.request_headers:
-        click.echo(f"  headers: {json.dumps(result.request_headers)}")
-    click.echo(json.dumps(result.request, indent=2, ensure_ascii=False))
+    print_plan(model, count, result, samples)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
@@ -399,6 +263,8 @@ def stops(
     \b
     budget stops --model gpt-4.1 '</answer>' '\\n\\nHuman:' --sample replies.txt
     """
+    from budget.cli.plan_output import print_stops
+    from budget.inputs import read_text
     from budget.stops import lint_stops
 
     model = get_catalog().resolve(model_name, variant)
@@ -406,31 +272,13 @@ def stops(
         sequences = tuple(unescape(s) for s in sequences)
     sample_text = None
     if sample_file is not None:
-        try:
-            sample_text = Path(sample_file).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{sample_file}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{sample_file}: cannot read as UTF-8 text ({exc})") from None
+        sample_text = read_text(sample_file, "sample text")
+        if not sample_text.strip():
+            raise InputError(f"{sample_file}: empty file, expected sample output text to scan")
     result = lint_stops(model, sequences, sample_text)
     if as_json:
         print_json(result)
     else:
-        limit = result.stop_sequences_max
-        click.echo(f"model  {model.id}  (takes {limit if limit is not None else 'any number of'})")
-        label = "" if result.exact else " (estimate)"
-        for sequence, tokens in zip(result.sequences, result.token_counts, strict=True):
-            click.echo(f"  {sequence!r}: {tokens} token{'' if tokens == 1 else 's'}{label}")
-        _print_list("problems", result.problems)
-        for hit in result.hits:
-            click.echo(
-                f"{hit.sequence!r} fires at {sample_file}:{hit.line}:{hit.column}  {hit.context!r}"
-            )
-        for hit in result.near_misses:
-            click.echo(
-                f"{hit.sequence!r} near miss (case differs, does not fire) "
-                f"{sample_file}:{hit.line}:{hit.column}  {hit.context!r}"
-            )
-        click.echo("ok" if result.ok else "not ok")
+        print_stops(model, result, sample_file)
     if not result.ok:
-        sys.exit(1)
+        sys.exit(1)  # a check that did not pass

@@ -1,0 +1,74 @@
+"""The prompt of a request being checked or planned: a token count, a prompt text file, or a
+chat request JSON file (messages, system, tools) counted with the chat overhead.
+
+A chat request file is read once: the same parsed request is counted and, as messages in the
+OpenAI shape, placed in the ready request body that `budget plan` prints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from budget.inputs import read_text, record_of
+from budget.tokenizers import Request
+from pricing.errors import InputError
+
+
+@dataclass(frozen=True)
+class InputCount:
+    tokens: int
+    source: str | None  # the file counted, None for --input
+    exact: bool
+    tokenizer: str | None
+    messages: list[dict[str, Any]] | None  # for the request body (--messages)
+
+
+def count_input(
+    model: Any,
+    input_tokens: int | None = None,
+    prompt_file: str | None = None,
+    messages_file: str | None = None,
+) -> InputCount:
+    """Input tokens from exactly one of: a count, a prompt text file, a chat request file."""
+    given = [v is not None for v in (input_tokens, prompt_file, messages_file)]
+    if sum(given) != 1:
+        raise InputError("give exactly one of --input N, --prompt FILE or --messages FILE")
+    if input_tokens is not None:
+        return InputCount(input_tokens, None, True, None, None)
+    if prompt_file is not None:
+        from budget.count import count_paths
+
+        counted = count_paths([prompt_file], model, fmt="text")
+        return InputCount(counted.tokens, prompt_file, counted.exact, counted.tokenizer, None)
+    return _count_messages_file(model, str(messages_file))
+
+
+def read_request(path: str) -> Request:
+    """One chat request from a JSON file (a list of messages, or an object with messages)."""
+    text = read_text(path, "chat request JSON")
+    if not text.strip():
+        raise InputError(f"{path}: empty file, expected a chat request JSON")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    record, _ = record_of(value, path, "json")
+    if isinstance(record, str):
+        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
+    return record
+
+
+def _count_messages_file(model: Any, path: str) -> InputCount:
+    from budget.tokenizers import tokenizer_for
+
+    request = read_request(path)
+    tokenizer = tokenizer_for(model)
+    counted = tokenizer.count_request(request)
+    messages = list(request.messages)
+    if request.system:
+        messages.insert(0, {"role": "system", "content": request.system})
+    return InputCount(
+        counted.tokens, path, counted.exact and tokenizer.exact, tokenizer.name, messages
+    )
