@@ -28,6 +28,7 @@ from budget.inputs import (
     decode,
     detect_format,
     expand_paths,
+    json_file_record,
     line_blocks,
     record_of,
     text_blocks,
@@ -196,13 +197,7 @@ def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
     data = stream.read()
     text = decode(data, job.path, 0, job.errors)
     result = _BlockResult(rows=[] if job.want_rows else None, size=len(data))
-    if not text.strip():
-        raise InputError(f"{job.path}: empty file, expected a chat request JSON")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{job.path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    record, custom_id = record_of(value, job.path, job.fmt)
+    record, custom_id = json_file_record(text, job.path, job.fmt)
     _add(result, tokenizer, record, 0, custom_id)
     return result
 

@@ -10,6 +10,7 @@ per row, from ``--column``).
 from __future__ import annotations
 
 import glob
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -361,3 +362,14 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
         f"{where}: expected messages, body.messages (OpenAI Batch), params.messages "
         "(Anthropic batch) or text"
     )
+
+
+def json_file_record(text: str, path: str, fmt: str = "json") -> tuple[str | Request, str | None]:
+    """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
+    if not text.strip():
+        raise InputError(f"{path}: empty file, expected a chat request JSON")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    return record_of(value, path, fmt)

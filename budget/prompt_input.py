@@ -7,11 +7,10 @@ OpenAI shape, placed in the ready request body that `budget plan` prints.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs import read_text, record_of
+from budget.inputs import json_file_record, read_text
 from budget.tokenizers import Request
 from pricing.errors import InputError
 
@@ -47,14 +46,7 @@ def count_input(
 
 def read_request(path: str) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages)."""
-    text = read_text(path, "chat request JSON")
-    if not text.strip():
-        raise InputError(f"{path}: empty file, expected a chat request JSON")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    record, _ = record_of(value, path, "json")
+    record, _ = json_file_record(read_text(path, "chat request JSON"), path)
     if isinstance(record, str):
         raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
     return record
