@@ -217,6 +217,9 @@ def _records(
         return OutputSamples(tuple(lengths), (False,) * len(lengths), "integers", str(path))
     if not isinstance(first, dict):
         raise InputError(f"{first_where}: expected a JSON object or a token count")
+    if column is not None and not forced_usage and column not in first:
+        fields = ", ".join(first)
+        raise InputError(f"{first_where}: {column}: no such field (fields: {fields})")
     if not forced_usage and _text_field(first, column) is not None and not _is_usage(first, column):
         texts = []
         for where, record in records:

@@ -288,6 +288,12 @@ def test_bad_samples_files(tmp_path, content, message):
     assert_bad(result, f"{path}{message}" if message.startswith(":") else f"{path}: {message}")
 
 
+def test_samples_column_that_is_not_there(tmp_path):
+    path = write(tmp_path / "replies.jsonl", '{"text": "Paris."}\n')
+    result = run("plan", "-m", "gpt-4o", "--input", "10", "--samples", path, "--column", "reply")
+    assert_bad(result, f"{path}:1: reply: no such field (fields: text)")
+
+
 def test_samples_with_a_bom_read_as_without(tmp_path):
     lines = '{"output": "Paris is the capital."}\n{"output": "Lyon is not."}\n'
     plain = write(tmp_path / "a.jsonl", lines)
