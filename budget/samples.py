@@ -188,7 +188,7 @@ def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
     if isinstance(document, list):
         return [(f"{path}[{i}]", value) for i, value in enumerate(document)]
     if isinstance(document, dict):
-        return [(str(path), document)]
+        return [(f"{path}:1", document)]  # where the object starts
     records = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():

@@ -164,6 +164,14 @@ def test_per_record_into_a_missing_directory(tmp_path):
     assert_bad(run("count", path, "-m", "gpt-4o", "--per-record", str(target)), "does not exist")
 
 
+def test_every_command_takes_m_for_model(tmp_path):
+    path = write(tmp_path / "d.txt", "hello")
+    assert run("count", path, "-m", "gpt-4o").exit_code == 0
+    assert run("check", "-m", "gpt-4o", "--input", "1", "--max-tokens", "1").exit_code == 0
+    assert run("plan", "-m", "gpt-4o", "--input", "1", "--task", "qa").exit_code == 0
+    assert run("stops", "-m", "gpt-4o", "</answer>").exit_code == 0
+
+
 def test_jobs_zero_is_bad_usage(tmp_path):
     path = write(tmp_path / "d.txt", "hello")
     assert_bad(run("count", path, "-m", "gpt-4o", "--jobs", "0"), "--jobs")

@@ -83,7 +83,11 @@ def model_options(function):
         function
     )
     return click.option(
-        "--model", "model_name", required=True, help="Model as you write it (id, alias, ...)."
+        "--model",
+        "-m",
+        "model_name",
+        required=True,
+        help="Model as you write it (id, alias, ...).",
     )(function)
 
 
