@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from budget.plan_costs import expected_cost, truncation, worst_case_cost
+from budget.plan_notes import reasoning_notes, sample_notes
 from budget.request_body import request_body
 from budget.samples import OutputSamples, samples_from_lengths
 from budget.samples import percentile as nearest_rank
@@ -29,7 +30,6 @@ from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
 DEFAULT_PERCENTILE = 95.0
-FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or two
 MAX_BUFFER = 100  # 10,000%: a larger buffer is a typo (and overflows Decimal arithmetic)
 MAX_TOKEN_COUNT = 10**12  # a trillion tokens; context windows are millions
 ANTHROPIC_MIN_THINKING = 1024  # budget_tokens below this is rejected by the API
@@ -263,7 +263,7 @@ def plan(
     else:
         basis, chosen = "samples", nearest_rank(samples.lengths, percentile)
         typical = chosen
-        notes.extend(_sample_notes(samples, percentile, chosen))
+        notes.extend(sample_notes(samples, percentile, chosen))
         if samples.censored and not all(samples.truncated):
             notes.append(
                 f"{sum(samples.truncated):,} logged replies were cut at their limit: their true "
@@ -305,7 +305,7 @@ def plan(
         problems.append(
             f"max_tokens {max_tokens:,} must be above the thinking budget {reasoning:,}"
         )
-    notes.extend(_reasoning_notes(model, reasoning, extra))
+    notes.extend(reasoning_notes(model, reasoning, extra))
 
     lengths = None
     if samples is not None:
@@ -353,22 +353,6 @@ def plan(
     )
 
 
-def _sample_notes(samples: OutputSamples, percentile: float, chosen: int) -> list[str]:
-    noun = "sample" if samples.count == 1 else "samples"
-    notes = [f"p{percentile:g} of {samples.count:,} {noun} is {chosen:,} tokens"]
-    if samples.count < FEW_SAMPLES:
-        notes.append(
-            f"only {samples.count:,} {noun}: a p{percentile:g} of so few is their largest or close "
-            f"to it; {FEW_SAMPLES} or more give a steadier plan"
-        )
-    if samples.count and all(samples.truncated):
-        notes.append(
-            f"every one of the {samples.count:,} logged replies was cut at its limit: their "
-            "true lengths are unknown, so this plan is a floor; raise the limit and log again"
-        )
-    return notes
-
-
 def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
@@ -379,24 +363,3 @@ def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
         )
     return reasoning
-
-
-def _reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
-    notes = []
-    if reasoning and not extra:
-        notes.append("the samples come from a usage log, so they already include reasoning tokens")
-    if reasoning and not model.reasoning:
-        notes.append(f"the catalog does not list {model.id} as a reasoning model")
-    elif model.reasoning and not reasoning:
-        # OpenAI reasoning models always think; Anthropic and Gemini thinking is a request option.
-        spends = "spends" if model.provider == "openai" else "can spend (when thinking is on)"
-        notes.append(
-            f"{model.id} {spends} hidden reasoning tokens inside {model.output_param}; "
-            "add --reasoning N to plan room for them"
-        )
-    elif reasoning and model.provider == "openai":
-        notes.append(
-            f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "
-            "(OpenAI takes no reasoning budget; reasoning effort steers it)"
-        )
-    return notes

@@ -1,7 +1,7 @@
 """`budget check`, `budget plan`, `budget stops`: fit checks, max_tokens plans, stop-sequence lint.
 
-Only argument parsing and printing; the logic is in budget.planner, budget.samples and
-budget.stops.
+Only argument parsing; the logic is in budget.planner, budget.prompt_input, budget.samples and
+budget.stops, the human output in budget.cli.plan_output.
 """
 
 from __future__ import annotations
