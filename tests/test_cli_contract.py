@@ -10,41 +10,10 @@ from click.testing import CliRunner
 
 from budget.cli import cli
 
-# OpenAI cookbook "How to count tokens with tiktoken": the API reported 124 prompt tokens
-# for these messages on gpt-4o (129 on gpt-4).
-COOKBOOK_MESSAGES = [
-    {
-        "role": "system",
-        "content": "You are a helpful, pattern-following assistant that translates corporate "
-        "jargon into plain English.",
-    },
-    {
-        "role": "system",
-        "name": "example_user",
-        "content": "New synergies will help drive top-line growth.",
-    },
-    {
-        "role": "system",
-        "name": "example_assistant",
-        "content": "Things working well together will increase revenue.",
-    },
-    {
-        "role": "system",
-        "name": "example_user",
-        "content": "Let's circle back when we have more bandwidth to touch base on opportunities "
-        "for increased leverage.",
-    },
-    {
-        "role": "system",
-        "name": "example_assistant",
-        "content": "Let's talk later when we're less busy about how to do better.",
-    },
-    {
-        "role": "user",
-        "content": "This late pivot means we don't have time to boil the ocean for the client "
-        "deliverable.",
-    },
-]
+# OpenAI cookbook "How to count tokens with tiktoken", section 6: the API reported 124 prompt
+# tokens for these messages on gpt-4o and gpt-4o-mini, 129 on gpt-4-0613.
+FIXTURES = Path(__file__).parent / "fixtures" / "count"
+COOKBOOK = FIXTURES / "cookbook_messages.json"
 
 
 def run(*args: str):
@@ -56,9 +25,8 @@ def json_of(result) -> dict:
 
 
 def test_count_json_request_reproduces_the_cookbook(tmp_path):
-    path = tmp_path / "chat.json"
-    path.write_text(json.dumps({"messages": COOKBOOK_MESSAGES}))
-    gpt4 = ["--catalog", str(Path(__file__).parent / "fixtures/count/gpt4_catalog.yaml")]
+    path = COOKBOOK
+    gpt4 = ["--catalog", str(FIXTURES / "gpt4_catalog.yaml")]
     for catalog, model, expected in (
         ([], "gpt-4o", 124),
         ([], "gpt-4o-mini", 124),
@@ -73,7 +41,7 @@ def test_count_json_request_reproduces_the_cookbook(tmp_path):
 
 def test_check_with_the_messages_file_counts_as_count_does(tmp_path):
     path = tmp_path / "chat.json"
-    path.write_text(json.dumps(COOKBOOK_MESSAGES))  # a bare list of messages
+    path.write_text(json.dumps(json.loads(COOKBOOK.read_text())["messages"]))  # a bare list
     args = ["--model", "gpt-4o", "--messages", str(path), "--max-tokens", "500", "--json"]
     result = run("check", *args)
     assert result.exit_code == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,39 +25,9 @@ CL100K = fake_model("tiktoken:cl100k_base", model_id="gpt-4")
 
 # OpenAI cookbook "How to count tokens with tiktoken", section 6: the API reported
 # 129 prompt tokens for gpt-4 / gpt-4-0613 and 124 for gpt-4o / gpt-4o-mini.
-COOKBOOK_MESSAGES = [
-    {
-        "role": "system",
-        "content": "You are a helpful, pattern-following assistant that translates corporate "
-        "jargon into plain English.",
-    },
-    {
-        "role": "system",
-        "name": "example_user",
-        "content": "New synergies will help drive top-line growth.",
-    },
-    {
-        "role": "system",
-        "name": "example_assistant",
-        "content": "Things working well together will increase revenue.",
-    },
-    {
-        "role": "system",
-        "name": "example_user",
-        "content": "Let's circle back when we have more bandwidth to touch base on opportunities "
-        "for increased leverage.",
-    },
-    {
-        "role": "system",
-        "name": "example_assistant",
-        "content": "Let's talk later when we're less busy about how to do better.",
-    },
-    {
-        "role": "user",
-        "content": "This late pivot means we don't have time to boil the ocean for the client "
-        "deliverable.",
-    },
-]
+COOKBOOK_MESSAGES = json.loads(
+    (Path(__file__).parent / "fixtures" / "count" / "cookbook_messages.json").read_text()
+)["messages"]
 # Section 7: with this tool the API reported 105 prompt tokens for gpt-4 / gpt-3.5-turbo and
 # 101 for gpt-4o / gpt-4o-mini.
 COOKBOOK_TOOLS = [
