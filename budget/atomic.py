@@ -20,15 +20,22 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"{path}: directory {directory} does not exist")
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=directory
-    )
+    if target.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name to write")
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write in {directory} ({exc.strerror})") from None
     try:
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(descriptor, mode, **kwargs) as handle:
             yield handle
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(exc, OSError) and exc.filename in (None, temporary, str(target)):
+            raise InputError(f"{path}: cannot write ({exc.strerror})") from None
         raise

@@ -26,12 +26,12 @@ from budget.request_body import request_body
 from budget.samples import OutputSamples, samples_from_lengths
 from budget.samples import percentile as nearest_rank
 from pricing.catalog import Model
+from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
 DEFAULT_PERCENTILE = 95.0
 MAX_BUFFER = 100  # 10,000%: a larger buffer is a typo (and overflows Decimal arithmetic)
-MAX_TOKEN_COUNT = 10**12  # a trillion tokens; context windows are millions
 ANTHROPIC_MIN_THINKING = 1024  # budget_tokens below this is rejected by the API
 
 

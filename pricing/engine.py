@@ -17,6 +17,9 @@ from pricing.catalog import Model, Prices
 from pricing.errors import InputError
 
 PER_MILLION = Decimal(1_000_000)
+# The largest token count one call may be given: context windows are millions, so a trillion
+# is a typo (or a unit mix-up), not a plan.
+MAX_TOKEN_COUNT = 10**12
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,8 @@ def test_price_commands_do_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cost_refuses_absurd_token_counts():
+    result = run("cost", "--model", "gpt-5.2", "--input", str(10**13), "--output", "1")
+    assert result.exit_code == 2 and "--input" in result.output

@@ -13,12 +13,12 @@ from budget.cli.common import (
     print_json,
     print_pairs,
 )
-from pricing.engine import Usage, add_up
+from pricing.engine import MAX_TOKEN_COUNT, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
 from pricing.usage import read_usage_file
 
-TOKENS = click.IntRange(min=0)
+TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
 
 
 @click.command()

@@ -1,0 +1,23 @@
+"""Reports are written whole or not at all, and write failures are one-line errors."""
+
+import pytest
+
+from budget.atomic import atomic_write
+from pricing.errors import InputError
+
+
+def test_a_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "report.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_write(target) as handle:
+        handle.write("half a rep")
+        raise RuntimeError("the run failed midway")
+    assert target.read_text() == "old\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_directory_or_missing_directory_is_bad_input(tmp_path):
+    with pytest.raises(InputError, match="is a directory"), atomic_write(tmp_path):
+        pass
+    with pytest.raises(InputError, match="does not exist"), atomic_write(tmp_path / "no" / "x.csv"):
+        pass
