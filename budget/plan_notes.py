@@ -12,6 +12,8 @@ FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or t
 def sample_notes(samples: OutputSamples, percentile: float, chosen: int) -> list[str]:
     noun = "sample" if samples.count == 1 else "samples"
     notes = [f"p{percentile:g} of {samples.count:,} {noun} is {chosen:,} tokens"]
+    if samples.note:
+        notes.append(samples.note)
     if samples.count < FEW_SAMPLES:
         notes.append(
             f"only {samples.count:,} {noun}: a p{percentile:g} of so few is their largest or close "
@@ -33,11 +35,13 @@ def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
         notes.append(f"the catalog does not list {model.id} as a reasoning model")
     elif model.reasoning and not reasoning:
         # OpenAI reasoning models always think; Anthropic and Gemini thinking is a request option.
-        spends = "spends" if model.provider == "openai" else "can spend (when thinking is on)"
-        notes.append(
-            f"{model.id} {spends} hidden reasoning tokens inside {model.output_param}; "
-            "add --reasoning N to plan room for them"
-        )
+        if model.provider == "openai":
+            spends = f"{model.id} spends hidden reasoning tokens inside {model.output_param}"
+        else:
+            spends = (
+                f"with thinking on, {model.id} counts thinking tokens inside {model.output_param}"
+            )
+        notes.append(f"{spends}; add --reasoning N to plan room for them")
     elif reasoning and model.provider == "openai":
         notes.append(
             f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "

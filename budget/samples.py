@@ -49,6 +49,7 @@ class OutputSamples:
     source: str | None = None
     exact: bool = True  # False when texts were counted with an estimating tokenizer
     tokenizer: str | None = None  # the tokenizer that counted texts, None for counts
+    note: str | None = None  # how the samples were chosen, when that needs saying
 
     def __post_init__(self) -> None:
         if len(self.lengths) != len(self.truncated):
@@ -229,7 +230,7 @@ def _records(
                 raise InputError(f"{where}: {wanted}: expected a text field")
             texts.append(record[name])
         return _texts(path, texts, model, "jsonl")
-    return _usage_log(path, records, column)
+    return _usage_log(path, records, column, model)
 
 
 def _is_usage(record: dict, column: str | None) -> bool:
@@ -245,21 +246,43 @@ def _is_usage(record: dict, column: str | None) -> bool:
     return True
 
 
-def _usage_log(path: Path, records: list[tuple[str, Any]], column: str | None) -> OutputSamples:
+def _usage_log(
+    path: Path, records: list[tuple[str, Any]], column: str | None, model: Any
+) -> OutputSamples:
+    """Output lengths from a usage log; where the log names models, only ``model``'s replies."""
     from pricing.usage import normalize
 
-    lengths, truncated = [], []
+    calls = []
     for where, record in records:
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object (a response or usage record)")
         try:
-            call = normalize(record)
+            calls.append(normalize(record))
         except InputError as exc:
             hint = f" or a text field {column!r}" if column else ""
             raise InputError(f"{where}: {exc} (expected a usage record{hint})") from None
-        lengths.append(call.usage.output_tokens)
-        truncated.append(call.truncated)
-    return OutputSamples(tuple(lengths), tuple(truncated), "usage", str(path))
+    mine = [call for call in calls if call.model and _is_model(call.model, model)]
+    note = None
+    if mine and len(mine) < len(calls):
+        note = f"used the {len(mine):,} of {len(calls):,} logged replies that came from {model.id}"
+    elif not mine and any(call.model for call in calls):
+        logged = sorted({call.model for call in calls if call.model})
+        note = (
+            f"the log has no replies from {model.id}; used all {len(calls):,} replies of "
+            f"{', '.join(logged[:3])}{' ...' if len(logged) > 3 else ''}"
+        )
+    chosen = mine or calls
+    lengths = tuple(call.usage.output_tokens for call in chosen)
+    truncated = tuple(call.truncated for call in chosen)
+    return OutputSamples(lengths, truncated, "usage", str(path), note=note)
+
+
+def _is_model(logged: str, model: Any) -> bool:
+    """Whether a model name from a log (a dated snapshot, say) names ``model``."""
+    from pricing.names import candidates
+
+    names = {name.lower() for name in (model.id, *getattr(model, "aliases", ()))}
+    return any(form in names for form in candidates(logged))
 
 
 def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:

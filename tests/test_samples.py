@@ -1,5 +1,6 @@
 """Reading observed output lengths: counts, texts, CSV and provider usage logs."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,27 @@ def test_library_samples_validate_counts():
         samples_from_lengths([])
     with pytest.raises(InputError, match=">= 0"):
         samples_from_lengths([10, -1])
+
+
+def test_a_mixed_usage_log_gives_only_the_planned_models_replies(tmp_path):
+    log = tmp_path / "mixed.jsonl"
+    rows = [
+        {
+            "model": "gpt-4.1-mini-2025-04-14",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 100},
+        },
+        {
+            "model": "claude-haiku-4-5",
+            "type": "message",
+            "usage": {"input_tokens": 10, "output_tokens": 900},
+        },
+        {"model": "gpt-4.1-mini", "usage": {"prompt_tokens": 10, "completion_tokens": 200}},
+    ]
+    log.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    catalog = load_catalog(())
+    mini = read_samples(str(log), catalog.resolve("gpt-4.1-mini"))
+    assert mini.lengths == (100, 200)  # the dated snapshot counts as the same model
+    assert "2 of 3" in mini.note
+    other = read_samples(str(log), catalog.resolve("gpt-5.2"))
+    assert other.lengths == (100, 900, 200)
+    assert "no replies from gpt-5.2" in other.note
