@@ -21,8 +21,6 @@ from typing import Any
 
 from budget.inputs import (
     STDIN,
-    UTF16_BOMS,
-    UTF16_HINT,
     Block,
     csv_rows,
     decode,
@@ -35,6 +33,7 @@ from budget.inputs import (
 )
 from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
 from pricing.errors import InputError
+from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
 CSV_ROWS_PER_BLOCK = 2000
 

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from budget.tokenizers.protocol import Request
 from pricing.errors import InputError
+from pricing.textfile import strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -165,53 +166,17 @@ def line_blocks(stream: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[Blo
         pending = pending[cut:]
 
 
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-UTF16_HINT = "UTF-16 text (byte order mark); expected UTF-8 (iconv -f UTF-16 -t UTF-8)"
-
-
-def _strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
-    """The data without a UTF-8 byte order mark (editors on Windows add one; no API receives
-    it) and the number of bytes dropped; a UTF-16 file is named as such."""
-    if data.startswith(UTF16_BOMS):
-        raise InputError(f"{where}: {UTF16_HINT}")
-    if data.startswith(UTF8_BOM):
-        return data[len(UTF8_BOM) :], len(UTF8_BOM)
-    return data, 0
-
-
 def decode(data: bytes, where: str, offset: int, errors: str) -> str:
     """A block of a file as UTF-8; the first block (offset 0) may start with a BOM."""
     dropped = 0
     if offset == 0:
-        data, dropped = _strip_bom(data, where)
+        data, dropped = strip_bom(data, where)
     try:
         return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{where}: not valid UTF-8 at byte {offset + dropped + exc.start} "
             "(use --errors replace)"
-        ) from None
-
-
-def read_text(path: str | os.PathLike, what: str = "text") -> str:
-    """A whole user file as UTF-8 text (a BOM dropped), or a one-line InputError."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a {what} file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    data, dropped = _strip_bom(data, str(path))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not UTF-8 text at byte {dropped + exc.start} ({exc.reason}); "
-            f"expected a {what} file"
         ) from None
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs import json_file_record, read_text
+from budget.inputs import json_file_record
 from budget.tokenizers import Request
 from pricing.errors import InputError
+from pricing.textfile import read_text
 
 
 @dataclass(frozen=True)

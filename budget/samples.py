@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budget.inputs import csv_rows, read_text
+from budget.inputs import csv_rows
 from pricing.errors import InputError
+from pricing.textfile import read_text
 
 FORMATS = ("integers", "usage", "jsonl", "csv", "text")
 TEXT_FIELDS = ("text", "output", "content", "completion", "response")

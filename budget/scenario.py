@@ -21,6 +21,7 @@ from typing import Any
 
 from budget.scenario_yaml import Document, Path_, did_you_mean, read_document
 from pricing.errors import InputError
+from pricing.textfile import read_text
 
 DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
 DEFAULT_HORIZON_MONTHS = 12
@@ -148,14 +149,7 @@ def load_scenario(
     ``edit`` may change the document before it is checked (``budget whatif``)."""
     path = Path(path)
     label = name or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{label}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: not valid UTF-8 at byte {exc.start}") from None
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    text = read_text(path, "scenario YAML")
     return parse_scenario(text, label, base_dir=path.parent, path=path, edit=edit)
 
 

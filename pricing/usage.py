@@ -198,15 +198,10 @@ def _snake_keys(usage: Mapping) -> dict:
 def read_usage_file(path: str) -> list[ObservedCall]:
     """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL."""
     import json
-    from pathlib import Path
 
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    from pricing.textfile import read_text
+
+    text = read_text(path, "usage JSON")
     if not text.strip():
         raise InputError(f"{path}: file is empty (expected a usage object or response JSON)")
     try:

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from pricing.errors import InputError
+from pricing.textfile import read_text
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -47,14 +48,7 @@ def parse_yaml(text: str, name: str) -> Any:
 
 def read_yaml(path: Path) -> Any:
     """Read and parse a YAML file, with one-line errors naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_text(path, "YAML")
     if not text.strip():
         raise InputError(f"{path}: file is empty")
     return parse_yaml(text, str(path))

@@ -268,8 +268,8 @@ def stops(
     budget stops --model gpt-4.1 '</answer>' '\\n\\nHuman:' --sample replies.txt
     """
     from budget.cli.plan_output import print_stops
-    from budget.inputs import read_text
     from budget.stops import lint_stops
+    from pricing.textfile import read_text
 
     model = get_catalog().resolve(model_name, variant)
     if not raw:

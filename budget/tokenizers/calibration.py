@@ -101,7 +101,7 @@ def _request(record: dict[str, Any], where: str) -> Request:
 
 
 def read_log(path: str) -> list[tuple[Request, int]]:
-    from budget.inputs import read_text
+    from pricing.textfile import read_text
 
     pairs = []
     for number, line in enumerate(read_text(path, "calibration log").splitlines(), 1):

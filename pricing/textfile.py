@@ -1,0 +1,46 @@
+"""Reading a user's file as UTF-8 text, with one-line errors that name the file.
+
+Editors on Windows add a UTF-8 byte order mark (no API receives it): it is dropped. A UTF-16
+file is named as such, since "not UTF-8 at byte 0" helps nobody.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pricing.errors import InputError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF16_HINT = "UTF-16 text (byte order mark); expected UTF-8 (iconv -f UTF-16 -t UTF-8)"
+
+
+def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
+    """The data without a UTF-8 byte order mark (editors on Windows add one; no API receives
+    it) and the number of bytes dropped; a UTF-16 file is named as such."""
+    if data.startswith(UTF16_BOMS):
+        raise InputError(f"{where}: {UTF16_HINT}")
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM) :], len(UTF8_BOM)
+    return data, 0
+
+
+def read_text(path: str | os.PathLike, what: str = "text") -> str:
+    """A whole user file as UTF-8 text (a BOM dropped), or a one-line InputError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a {what} file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data, dropped = strip_bom(data, str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text at byte {dropped + exc.start} ({exc.reason}); "
+            f"expected a {what} file"
+        ) from None
