@@ -16,6 +16,7 @@ The most common bug in cost tools is reading these the wrong way round:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class ObservedCall:
     finish_reason: str | None
     truncated: bool
     batch: bool = False  # read from a batch API's output file
+    service_tier: str | None = None  # flex, priority, ... as the response reports it
 
 
 def normalize(record: Mapping[str, Any]) -> ObservedCall:
@@ -58,7 +60,25 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
             raise InputError(f"result.type: batch request did not succeed ({result.get('type')})")
         record, batch = result["message"], True
     call = _normalize_response(record)
-    return ObservedCall(call.usage, call.model, call.api, call.finish_reason, call.truncated, batch)
+    tier = _service_tier(record)
+    return dataclasses.replace(
+        call, batch=batch or tier == "batch", service_tier=None if tier == "batch" else tier
+    )
+
+
+# What responses say when no special service tier applied.
+_STANDARD_TIERS = frozenset({"default", "standard", "auto", "on_demand"})
+
+
+def _service_tier(record: Mapping[str, Any]) -> str | None:
+    """OpenAI puts `service_tier` on the response, Anthropic inside `usage`."""
+    usage = record.get("usage")
+    tier = record.get("service_tier") or (
+        usage.get("service_tier") if isinstance(usage, Mapping) else None
+    )
+    if not isinstance(tier, str) or tier.lower() in _STANDARD_TIERS:
+        return None
+    return tier.lower()
 
 
 def _normalize_response(record: Mapping[str, Any]) -> ObservedCall:

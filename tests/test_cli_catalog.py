@@ -162,3 +162,20 @@ def test_price_commands_do_not_import_heavy_libraries():
 def test_cost_refuses_absurd_token_counts():
     result = run("cost", "--model", "gpt-5.2", "--input", str(10**13), "--output", "1")
     assert result.exit_code == 2 and "--input" in result.output
+
+
+def test_cost_usage_prices_the_service_tier_the_response_reports(tmp_path):
+    response = {
+        "model": "gpt-5.2",
+        "service_tier": "flex",
+        "choices": [{"finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0},
+    }
+    path = tmp_path / "flex.json"
+    path.write_text(json.dumps(response))
+    flex = json.loads(run("cost", "--usage", str(path), "--json").output)
+    standard = json.loads(
+        run("cost", "--model", "gpt-5.2", "--input", "1000000", "--output", "0", "--json").output
+    )
+    assert flex["service_tier"] == "flex"
+    assert flex["total_usd"] < standard["total_usd"] == pytest.approx(1.75)

@@ -195,3 +195,20 @@ def test_read_usage_file_reads_a_list_and_rejects_empty_files(tmp_path):
     empty.write_text("  \n")
     with pytest.raises(InputError, match="empty"):
         read_usage_file(str(empty))
+
+
+def test_service_tier_is_read_from_openai_responses_and_anthropic_usage():
+    flex = {
+        "model": "gpt-5.2",
+        "service_tier": "flex",
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+    }
+    assert normalize(flex).service_tier == "flex"
+    default = dict(flex, service_tier="default")
+    assert normalize(default).service_tier is None
+    batch = {
+        "type": "message",
+        "usage": {"input_tokens": 1, "output_tokens": 1, "service_tier": "batch"},
+    }
+    call = normalize(batch)
+    assert call.batch and call.service_tier is None

@@ -43,23 +43,29 @@ def model_limits(model: Model) -> dict:
     }
 
 
-def model_prices(model: Model) -> dict:
-    prices = model.prices
+def _price_table(prices, tiers) -> dict:
     return {
         "input": prices.input,
         "output": prices.output,
         "cache_read": prices.cache_read,
         "cache_write_5m": prices.cache_write_5m,
         "cache_write_1h": prices.cache_write_1h,
-        "batch_discount": model.batch_discount,
         "tiers": [
-            {
-                "above_input_tokens": t.above_input_tokens,
-                "input": t.prices.input,
-                "output": t.prices.output,
-            }
-            for t in model.tiers
+            {"above_input_tokens": t.above_input_tokens, **_price_table(t.prices, ())}
+            for t in tiers
         ],
+    }
+
+
+def model_prices(model: Model) -> dict:
+    """USD per million tokens: base rates, cliff tiers, batch discount and service tiers."""
+    return {
+        **_price_table(model.prices, model.tiers),
+        "batch_discount": model.batch_discount,
+        "service_tiers": {
+            name: _price_table(level.prices, level.tiers)
+            for name, level in model.service_tiers.items()
+        },
     }
 
 

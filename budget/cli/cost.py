@@ -12,6 +12,7 @@ from budget.cli.common import (
     json_option,
     print_json,
     print_pairs,
+    warn,
 )
 from pricing.engine import MAX_TOKEN_COUNT, Usage, add_up
 from pricing.engine import cost as price
@@ -84,8 +85,15 @@ def cost(
             if not name:
                 raise InputError(f"{usage_file}: no model in the record; pass --model")
             model = catalog.resolve(name, variant)
+            tier = service_tier or call.service_tier
+            if tier and tier not in model.service_tiers and not service_tier:
+                warn(
+                    f"{usage_file}: {model.id} has no {tier!r} service tier in the catalog; "
+                    "priced at standard rates"
+                )
+                tier = None
             breakdowns.append(
-                price(model, call.usage, batch=batch or call.batch, service_tier=service_tier)
+                price(model, call.usage, batch=batch or call.batch, service_tier=tier)
             )
         per_call_count = len(breakdowns)
     else:
