@@ -23,7 +23,9 @@ TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
 
 
 @click.command()
-@click.option("--model", "model_name", help="Model as you write it (id, alias, provider/model).")
+@click.option(
+    "--model", "-m", "model_name", help="Model as you write it (id, alias, provider/model)."
+)
 @click.option("--variant", help="A variant that changes prices, e.g. 1m-context.")
 @click.option("--input", "input_tokens", type=TOKENS, help="Total prompt tokens per call.")
 @click.option(

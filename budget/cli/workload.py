@@ -21,7 +21,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 @click.command()
 @click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "output", type=OUTPUT_FILE, help="Write one CSV row per call.")
-@click.option("--model", "model_name", help="Model for records that do not name one.")
+@click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip unreadable lines and unknown models (counted)."
 )
