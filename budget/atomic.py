@@ -32,6 +32,8 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(descriptor, mode, **kwargs) as handle:
             yield handle
+        # mkstemp makes the file private (0600); a report gets the mode any new file would.
+        os.chmod(temporary, _new_file_mode(target))
         os.replace(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -39,3 +41,13 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         if isinstance(exc, OSError) and exc.filename in (None, temporary, str(target)):
             raise InputError(f"{path}: cannot write ({exc.strerror})") from None
         raise
+
+
+def _new_file_mode(target: Path) -> int:
+    """The mode of the file being replaced, or 0666 less the umask for a new one."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

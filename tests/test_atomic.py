@@ -21,3 +21,15 @@ def test_a_directory_or_missing_directory_is_bad_input(tmp_path):
         pass
     with pytest.raises(InputError, match="does not exist"), atomic_write(tmp_path / "no" / "x.csv"):
         pass
+
+
+def test_a_new_report_gets_ordinary_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "r.csv") as handle:
+            handle.write("a\n")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o644

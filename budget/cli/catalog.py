@@ -155,6 +155,7 @@ def limits(model_name: str, variant: str | None, as_json: bool) -> None:
             ("variants", ", ".join(model.variants) or "-"),
             ("as_of", f"{model.as_of}  {model.source}"),
         ]
+        + ([("retires", model.deprecated)] if model.deprecated else [])
         + ([("request_headers", dict(model.request_headers))] if model.request_headers else [])
         + ([("notes", model.notes)] if model.notes else [])
     )
