@@ -32,6 +32,7 @@ from budget.inputs import (
     text_blocks,
 )
 from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
+from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import InputError
 from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
@@ -77,6 +78,7 @@ class _BlockResult:
     exact: bool = True
     rows: list[tuple[int, str | None, int, bool]] | None = None
     size: int = 0
+    characters: int = 0  # text blocks: characters decoded
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,10 @@ def _count_block(job: _Job, block: Block, forced_cut: bool = False) -> _BlockRes
         return result
     text = decode(block.data, job.path, block.offset, job.errors)
     return _BlockResult(
-        tokens=tokenizer.count_text(text), exact=not forced_cut, size=len(block.data)
+        tokens=tokenizer.count_text(text),
+        exact=not forced_cut,
+        size=len(block.data),
+        characters=len(text),
     )
 
 
@@ -302,9 +307,10 @@ def _count_file(
             block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
         else:
             block_results = _results(_blocks(stream, job, column), job, pool, jobs)
-        pieces = 0
+        pieces = characters = 0
         for block_result in block_results:
             pieces += 1
+            characters += block_result.characters
             counted.tokens += block_result.tokens
             counted.records += block_result.records
             counted.skipped += block_result.skipped
@@ -321,6 +327,9 @@ def _count_file(
             stream.close()
     if kind == "text":
         counted.records = 1
+        if pieces > 1 and isinstance(tokenizer, EstimateTokenizer):
+            # ceil(characters / factor) of the whole text, not rounded up once per block
+            counted.tokens = tokenizer.tokens_for_characters(characters)
         if pieces > 1 and not tokenizer.chunk_safe:
             counted.exact = False
         if on_record is not None:

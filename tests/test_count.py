@@ -189,6 +189,18 @@ def test_jobs_give_the_same_counts_as_one_process(tmp_path):
     assert one.files[1].tokens == tokens(text.read_text())
 
 
+def test_estimate_of_a_long_text_rounds_once_not_once_per_block(tmp_path):
+    # 8.4 MB is read in three blocks; an estimate is ceil(characters / 3.5) for the whole
+    # text, as `budget count` gives for a short file, not one rounding-up per block.
+    path = tmp_path / "long.txt"
+    path.write_text("Claude reads this line of a long document.\n" * 195_089)  # 8,388,827 chars
+    claude = load_catalog().resolve("claude-sonnet-4-5")
+    for jobs in (1, 2):
+        result = count_paths([str(path)], claude, jobs=jobs)
+        assert result.tokens == 2_396_808  # ceil(8,388,827 / 3.5)
+        assert result.exact is False
+
+
 def test_library_records_callback_in_file_order(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_text('"first text"\n\n{"text": "second"}\n')

@@ -52,7 +52,7 @@ class EstimateTokenizer:
     """Characters-per-token estimate with a family's structure costs; never exact."""
 
     exact = False
-    chunk_safe = True  # character counts add up
+    chunk_safe = True  # character counts add up (round once: tokens_for_characters)
 
     def __init__(
         self,
@@ -70,6 +70,11 @@ class EstimateTokenizer:
 
     def _tokens_for_chars(self, characters: int) -> int:
         return math.ceil(characters / self.chars_per_token) if characters else 0
+
+    def tokens_for_characters(self, characters: int) -> int:
+        """The estimate of a text of that many characters (a text counted in pieces is
+        rounded up once, from the sum of their lengths)."""
+        return self._tokens_for_chars(characters)
 
     def count_text(self, text: str) -> int:
         return self._tokens_for_chars(len(text))
