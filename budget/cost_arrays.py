@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from pricing.catalog import Model
+from pricing.catalog import Model, Tier
 from pricing.engine import PER_MILLION, batch_factor, effective_rates, rates_for
+from pricing.errors import InputError
 
 PARTS = ("uncached", "cache_read", "cache_write", "cache_write_1h", "output")
 
@@ -75,18 +76,28 @@ class ArrayCosts:
     totals: CostTotals
 
 
-def tier_index(model: Model, input_tokens: np.ndarray) -> np.ndarray | None:
+def _cliff_tiers(model: Model, service_tier: str | None) -> tuple[Tier, ...]:
+    return model.tiers if service_tier is None else model.service_tiers[service_tier].tiers
+
+
+def tier_index(
+    model: Model, input_tokens: np.ndarray, service_tier: str | None = None
+) -> np.ndarray | None:
     """Per call, how many cliff thresholds its input is above (0 = base rates); None: no tiers."""
-    if not model.tiers:
+    tiers = _cliff_tiers(model, service_tier)
+    if not tiers:
         return None
-    thresholds = np.array([tier.above_input_tokens for tier in model.tiers], dtype=np.int64)
+    thresholds = np.array([tier.above_input_tokens for tier in tiers], dtype=np.int64)
     return np.searchsorted(thresholds, input_tokens, side="left")
 
 
-def group_rates(model: Model, tier: int, batch: bool) -> tuple[Decimal, ...]:
+def group_rates(
+    model: Model, tier: int, batch: bool, service_tier: str | None = None
+) -> tuple[Decimal, ...]:
     """Per-token-million rates (uncached, read, 5m write, 1h write, output) with batch applied."""
-    probe = 0 if tier == 0 else model.tiers[tier - 1].above_input_tokens + 1
-    prices, _ = rates_for(model, probe)
+    tiers = _cliff_tiers(model, service_tier)
+    probe = 0 if tier == 0 else tiers[tier - 1].above_input_tokens + 1
+    prices, _ = rates_for(model, probe, service_tier)
     factor = batch_factor(model, batch)
     return tuple(rate * factor for rate in effective_rates(prices))
 
@@ -104,10 +115,20 @@ def _group_sums(array: np.ndarray, group: np.ndarray, groups: int, single: bool)
 
 
 def price_arrays(
-    model: Model, tokens: TokenArrays, *, per_call: bool = True
+    model: Model,
+    tokens: TokenArrays,
+    *,
+    per_call: bool = True,
+    service_tier: str | None = None,
 ) -> ArrayCosts | CostTotals:
-    """Price every call; ``per_call=False`` returns only the exact :class:`CostTotals`."""
+    """Price every call (at ``service_tier``'s rates if given); ``per_call=False`` returns
+    only the exact :class:`CostTotals`."""
     n = len(tokens)
+    if service_tier is not None:
+        if tokens.batch is not None and tokens.batch.any():
+            raise InputError("choose either batch or a service tier, not both")
+        if n:  # the engine's checks: a tier the model offers, with a rate for the longest input
+            rates_for(model, int(tokens.input_tokens.max()), service_tier)
     parts = (
         tokens.uncached(),
         tokens.cache_read_tokens,
@@ -115,7 +136,7 @@ def price_arrays(
         tokens.cache_write_1h_tokens,
         tokens.output_tokens,
     )
-    tiers = tier_index(model, tokens.input_tokens)
+    tiers = tier_index(model, tokens.input_tokens, service_tier)
     group = np.zeros(n, dtype=np.int64) if tiers is None else tiers * 2
     if tokens.batch is not None:
         group = group + tokens.batch
@@ -127,7 +148,7 @@ def price_arrays(
     usd = [Decimal(0)] * len(PARTS)
     rate_table = np.zeros((max(present) + 1, len(PARTS)))
     for g in present:
-        rates = group_rates(model, g // 2, bool(g % 2))
+        rates = group_rates(model, g // 2, bool(g % 2), service_tier)
         rate_table[g] = [float(r) for r in rates]
         for i, rate in enumerate(rates):
             usd[i] += sums[i][g] * rate / PER_MILLION

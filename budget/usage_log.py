@@ -25,6 +25,7 @@ import numpy as np
 from budget.cost_arrays import CostTotals, price_arrays
 from budget.usage_rows import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.catalog import Catalog, Model
+from pricing.engine import rates_for
 from pricing.errors import InputError
 
 CHUNK_LINES = 50_000
@@ -87,6 +88,7 @@ class UsageReport:
     total_usd: Decimal
     by_model: dict[str, ModelUsage]
     files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -95,6 +97,7 @@ class UsageReport:
             "total_usd": self.total_usd,
             "by_model": {name: usage.as_dict() for name, usage in self.by_model.items()},
             "files": list(self.files),
+            "notes": list(self.notes),
         }
 
 
@@ -152,6 +155,7 @@ def cost_logs(
     resolve = _Resolver(catalog, model)
     by_model: dict[str, ModelUsage] = {}
     rows = skipped = 0
+    unpriced: dict[tuple[str, str], int] = {}  # (model, service tier) -> calls at standard
     writer = None
     if rows_out is not None:
         writer = csv.writer(rows_out, lineterminator="\n")
@@ -167,14 +171,27 @@ def cost_logs(
         rows += len(chunk)
         usd = np.zeros((len(chunk), 5))
         models = [resolve(name) for name in chunk.models]
-        codes: dict[tuple[str, str | None], int] = {}
+        tiers = [
+            _priced_tier(m, tier, unpriced)
+            for m, tier in zip(models, chunk.service_tiers, strict=True)
+        ]
+        codes: dict[tuple[str, str | None, str | None], int] = {}
         code = np.array(
-            [codes.setdefault((m.id, m.variant), len(codes)) for m in models], dtype=np.int64
+            [
+                codes.setdefault((m.id, m.variant, tier), len(codes))
+                for m, tier in zip(models, tiers, strict=True)
+            ],
+            dtype=np.int64,
         )
         for number in range(len(codes)):
             index = np.flatnonzero(code == number)
-            found = models[int(index[0])]
-            priced = price_arrays(found, chunk.tokens(index))
+            found, tier = models[int(index[0])], tiers[int(index[0])]
+            try:
+                priced = price_arrays(found, chunk.tokens(index), service_tier=tier)
+            except InputError as exc:
+                raise InputError(
+                    f"{chunk.where(_first_refused(chunk, index, found, tier))}: {exc}"
+                ) from None
             truncated = int(chunk.column("truncated")[index].sum())
             totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated})
             entry = by_model.setdefault(found.id, ModelUsage(found.id, found.variant))
@@ -196,7 +213,32 @@ def cost_logs(
             f"{where}: no usage rows found" + (f" ({skipped} skipped)" if skipped else "")
         )
     total = sum((m.totals.total_usd for m in by_model.values()), Decimal(0))
-    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths)
+    notes = tuple(
+        f"{calls:,} call{'s' if calls != 1 else ''} of {name} at service tier {tier!r}, "
+        "which the catalog does not price: priced at standard rates"
+        for (name, tier), calls in unpriced.items()
+    )
+    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths, notes)
+
+
+def _first_refused(chunk: Rows, index: np.ndarray, model: Model, tier: str | None) -> int:
+    """The first row of a group the engine refuses to price (for the error's line)."""
+    inputs = chunk.column("input_tokens")
+    for row in index.tolist():
+        try:
+            rates_for(model, int(inputs[row]), tier)
+        except InputError:
+            return row
+    return int(index[0])
+
+
+def _priced_tier(model: Model, tier: str | None, unpriced: dict[tuple[str, str], int]):
+    """The service tier to price a call at: the one it reports if the catalog prices it
+    (as `budget cost --usage` does), else standard rates, counted for a note."""
+    if tier is None or tier in model.service_tiers:
+        return tier
+    unpriced[model.id, tier] = unpriced.get((model.id, tier), 0) + 1
+    return None
 
 
 def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[Rows, int]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from budget.cost_arrays import TokenArrays
 from pricing.errors import InputError
-from pricing.usage import TRUNCATION_REASONS, normalize
+from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, normalize
 
 try:  # orjson parses a line ~3x faster; the standard library is the fallback
     from orjson import loads as _loads
@@ -57,6 +57,7 @@ class Rows:
     apis: list[str]
     finish_reasons: list[str | None]
     data: np.ndarray  # (rows, len(FIELDS)) int64
+    service_tiers: list[str | None]  # flex, priority, ... as the record reports it
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -92,6 +93,7 @@ class Rows:
             [self.apis[i] for i in pick],
             [self.finish_reasons[i] for i in pick],
             self.data[index],
+            [self.service_tiers[i] for i in pick],
         )
 
 
@@ -110,6 +112,11 @@ def fast_record(record: dict) -> tuple | None:
         return None
     if "usageMetadata" in record or "usage_metadata" in record:
         return None
+    tier = record.get("service_tier") or usage.get("service_tier")
+    if tier is not None and (
+        tier.__class__ is not str or tier.lower() not in STANDARD_SERVICE_TIERS
+    ):
+        return None  # flex, priority, Anthropic's "batch": the general path reads them
     model = record.get("model") or record.get("modelVersion") or record.get("model_version")
     if "prompt_tokens" in usage:
         api, finish = "openai-chat", None
@@ -180,16 +187,17 @@ def _general(record: object) -> tuple:
         u.cache_write_1h_tokens,
         u.reasoning_tokens,
         call.batch,
+        call.service_tier,
     )
 
 
 def read_record(record: object) -> tuple:
     """One parsed JSON record -> (model, api, finish, input, output, read, w5m, w1h,
-    reasoning, batch)."""
+    reasoning, batch, service tier)."""
     if record.__class__ is dict:
         fast = fast_record(record)
         if fast is not None:
-            return (*fast, False)
+            return (*fast, False, None)
     return _general(record)
 
 
@@ -242,12 +250,13 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             raise InputError(f"{label}:{number}: {message}") from None
     if not values:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
-        return Rows(label, [], [], [], [], empty), skipped
-    models, apis, finishes, *counts = zip(*values, strict=True)
+        return Rows(label, [], [], [], [], empty, []), skipped
+    models, apis, finishes, *counts, tiers = zip(*values, strict=True)
     data = np.array(list(zip(*counts, strict=True)), dtype=np.int64)
     truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
     data = np.column_stack([data[:, :6], truncated, data[:, 6]])
-    return Rows(label, numbers, list(models), list(apis), list(finishes), data), skipped
+    rows = Rows(label, numbers, list(models), list(apis), list(finishes), data, list(tiers))
+    return rows, skipped
 
 
 def csv_chunks(
@@ -331,6 +340,7 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
     data = np.column_stack(
         [columns[name] for name in FIELDS[:6]] + [truncated, np.zeros(n, dtype=np.int64)]
     )
-    rows = Rows(label, list(range(start, start + n)), models, ["tokens"] * n, finishes, data)
+    lines = list(range(start, start + n))
+    rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, [None] * n)
     keep = np.flatnonzero(~bad)
     return (rows.select(keep) if bad.any() else rows), int(bad.sum())

@@ -67,7 +67,7 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
 
 
 # What responses say when no special service tier applied.
-_STANDARD_TIERS = frozenset({"default", "standard", "auto", "on_demand"})
+STANDARD_SERVICE_TIERS = frozenset({"default", "standard", "auto", "on_demand"})
 
 
 def _service_tier(record: Mapping[str, Any]) -> str | None:
@@ -76,7 +76,7 @@ def _service_tier(record: Mapping[str, Any]) -> str | None:
     tier = record.get("service_tier") or (
         usage.get("service_tier") if isinstance(usage, Mapping) else None
     )
-    if not isinstance(tier, str) or tier.lower() in _STANDARD_TIERS:
+    if not isinstance(tier, str) or tier.lower() in STANDARD_SERVICE_TIERS:
         return None
     return tier.lower()
 

@@ -74,6 +74,7 @@ def test_fast_path_reads_exactly_what_normalize_reads():
             u.cache_write_1h_tokens,
             u.reasoning_tokens,
             call.batch,
+            call.service_tier,
         )
         assert read_record(record) == general
         fast_seen += fast_record(record) is not None
@@ -183,3 +184,99 @@ def test_bad_csv_row_is_reported_by_line(tmp_path):
 def test_output_lengths_feed_scenarios():
     lengths = output_lengths([str(LOG)])
     assert sorted(lengths.tolist()) == sorted(normalize(r).usage.output_tokens for r in records())
+
+
+def _tiered_log(tmp_path) -> Path:
+    chat = {
+        "object": "chat.completion",
+        "model": "acme-mini",
+        "choices": [{"finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": 10_000,
+            "completion_tokens": 1_000,
+            "prompt_tokens_details": {"cached_tokens": 2_000},
+        },
+    }
+    anthropic_batch = {
+        "type": "message",
+        "model": "acme-chat",
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 1_000, "output_tokens": 100, "service_tier": "batch"},
+    }
+    log = tmp_path / "tiers.jsonl"
+    lines = [
+        dict(chat, service_tier="flex"),
+        dict(chat, service_tier="default"),
+        anthropic_batch,
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return log
+
+
+def test_service_tiers_in_a_log_are_priced_at_their_own_rates(tmp_path):
+    log = _tiered_log(tmp_path)
+    report = cost_logs([str(log)], CATALOG)
+    # flex: 8,000 x $0.2 + 2,000 x $0.05 + 1,000 x $0.8 per million = $0.0025
+    # default (standard): 8,000 x $0.4 + 2,000 x $0.1 + 1,000 x $1.6 per million = $0.005
+    assert report.by_model["acme-mini"].totals.total_usd == Decimal("0.0075")
+    # Anthropic's usage.service_tier "batch": (1,000 x $2 + 100 x $8) x 0.5 per million
+    assert report.by_model["acme-chat"].totals.total_usd == Decimal("0.0014")
+    expected = sum(
+        (
+            cost(
+                CATALOG.resolve(call.model),
+                call.usage,
+                batch=call.batch,
+                service_tier=call.service_tier,
+            ).total_usd
+            for call in map(normalize, map(json.loads, log.read_text().splitlines()))
+        ),
+        Decimal(0),
+    )
+    assert report.total_usd == expected
+
+
+def test_fast_path_leaves_service_tiers_to_normalize(tmp_path):
+    for line in _tiered_log(tmp_path).read_text().splitlines():
+        record = json.loads(line)
+        call = normalize(record)
+        assert read_record(record)[-2:] == (call.batch, call.service_tier)
+    flex, default, anthropic_batch = map(
+        json.loads, _tiered_log(tmp_path).read_text().split("\n")[:3]
+    )
+    assert fast_record(default) is not None
+    assert fast_record(flex) is None and fast_record(anthropic_batch) is None
+
+
+def test_a_service_tier_the_catalog_lacks_is_priced_at_standard_with_a_note(tmp_path):
+    log = tmp_path / "priority.jsonl"
+    log.write_text(
+        json.dumps(
+            {
+                "model": "acme-mini",
+                "service_tier": "priority",
+                "usage": {"prompt_tokens": 1_000, "completion_tokens": 100},
+            }
+        )
+        + "\n"
+    )
+    report = cost_logs([str(log)], CATALOG)
+    # standard: 1,000 x $0.4 + 100 x $1.6 per million
+    assert report.total_usd == Decimal("0.00056")
+    assert report.notes == (
+        "1 call of acme-mini at service tier 'priority', which the catalog does not price: "
+        "priced at standard rates",
+    )
+
+
+def test_a_service_tier_without_a_long_context_rate_fails_on_its_line(tmp_path):
+    log = tmp_path / "priority.jsonl"
+    record = {"model": "gpt-5.5", "service_tier": "priority", "usage": {"completion_tokens": 10}}
+    lines = [
+        dict(record, usage={"prompt_tokens": 1_000, "completion_tokens": 10}),
+        dict(record, usage={"prompt_tokens": 300_000, "completion_tokens": 10}),
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    # gpt-5.5 priority publishes no rate above 272K: refuse rather than understate, on line 2
+    with pytest.raises(InputError, match=r"priority.jsonl:2: .*no published priority price"):
+        cost_logs([str(log)], load_catalog())

@@ -73,6 +73,8 @@ def usage(
     click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} calls")
     if report.skipped:
         warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
+    for note in report.notes:
+        warn(note)
     if output:
         click.echo(f"wrote {output}")
 
