@@ -275,6 +275,8 @@ def csv_chunks(
         )
         start = 2
         for frame in reader:
+            if start == 2:
+                _check_aliases(list(frame.columns), label)
             frame = frame.rename(columns=CSV_ALIASES)
             yield _csv_rows(frame, label, start, skip_invalid)
             start += len(frame)
@@ -282,6 +284,15 @@ def csv_chunks(
         raise InputError(f"{label}: unreadable CSV ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
+
+
+def _check_aliases(columns: list[str], label: str) -> None:
+    """Two header columns that mean the same field (``cached_tokens`` and
+    ``cache_read_tokens``) are ambiguous: name them rather than guess."""
+    for canonical in dict.fromkeys(CSV_ALIASES.values()):
+        same = [c for c in columns if CSV_ALIASES.get(c, c) == canonical]
+        if len(same) > 1:
+            raise InputError(f"{label}:1: {canonical}: given twice ({', '.join(same)})")
 
 
 def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, int]:

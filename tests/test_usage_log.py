@@ -280,3 +280,15 @@ def test_a_service_tier_without_a_long_context_rate_fails_on_its_line(tmp_path):
     # gpt-5.5 priority publishes no rate above 272K: refuse rather than understate, on line 2
     with pytest.raises(InputError, match=r"priority.jsonl:2: .*no published priority price"):
         cost_logs([str(log)], load_catalog())
+
+
+def test_csv_naming_one_column_twice_is_bad_input(tmp_path):
+    # cached_tokens is read as cache_read_tokens: a log with both is ambiguous
+    log = tmp_path / "log.csv"
+    log.write_text("model,input_tokens,output_tokens,cached_tokens,cache_read_tokens\n")
+    with open(log, "a") as handle:
+        handle.write("acme-chat,100,10,5,5\n")
+    with pytest.raises(
+        InputError, match=r"log.csv:1: cache_read_tokens: given twice \(cached_tokens, cache_read"
+    ):
+        cost_logs([str(log)], CATALOG)
