@@ -100,10 +100,12 @@ def lint_stops(
     if not sequences:
         raise InputError("stops: expected at least one stop sequence")
     problems: list[str] = []
-    if not model.supports_stop:
-        problems.append(f"{model.id} does not accept stop sequences")
     limit = model.stop_sequences_max
-    if limit is not None and len(sequences) > limit:
+    if not model.supports_stop:
+        # It takes none: the API's usual limit is no advice here.
+        problems.append(f"{model.id} does not accept stop sequences")
+        limit = 0
+    elif limit is not None and len(sequences) > limit:
         problems.append(
             f"{len(sequences)} stop sequences given; {model.id} takes at most {limit} "
             f"(drop {len(sequences) - limit})"

@@ -267,6 +267,17 @@ def test_stops_too_many_for_openai_exit_1():
     assert data["problems"] == ["5 stop sequences given; gpt-4.1 takes at most 4 (drop 1)"]
 
 
+def test_stops_for_a_model_that_takes_none_does_not_offer_a_limit_of_four():
+    # GPT-5.2 (a reasoning model) rejects `stop`: the catalog's 4 is the Chat API's limit for
+    # models that take them, so "takes at most 4 ... (drop 1)" would send the user astray.
+    result, data = run_json("stops", "--model", "gpt-5.2", "<a>", "<b>", "<c>", "<d>", "<e>")
+    assert result.exit_code == 1
+    assert data["problems"] == ["gpt-5.2 does not accept stop sequences"]
+    assert data["stop_sequences_max"] == 0
+    table = run("stops", "--model", "gpt-5.2", "</answer>")
+    assert table.output.splitlines()[0] == "model  gpt-5.2  (takes no stop sequences)"
+
+
 def test_stops_sample_scan_reports_hits_and_near_misses():
     result, data = run_json(
         "stops", "--model", "gpt-4.1", "END", "--sample", FIXTURES / "weekend.txt"

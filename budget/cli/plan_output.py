@@ -105,7 +105,12 @@ def print_plan(
 
 def print_stops(model: Any, result: StopsResult, sample_file: str | None) -> None:
     limit = result.stop_sequences_max
-    takes = f"takes at most {limit}" if limit is not None else "no documented limit on"
+    if limit == 0:
+        takes = "takes no"
+    elif limit is not None:
+        takes = f"takes at most {limit}"
+    else:
+        takes = "no documented limit on"
     click.echo(f"model  {model.id}  ({takes} stop sequences)")
     label = "" if result.exact else " (estimate)"
     for sequence, tokens in zip(result.sequences, result.token_counts, strict=True):
