@@ -267,6 +267,14 @@ def _system(system: Any, where: str, field: str) -> Any:
     return system
 
 
+def _gemini_system(system: Any, where: str, field: str) -> Any:
+    """Gemini's system instruction: a Content object (``{"parts": [...]}``) or a string."""
+    if isinstance(system, dict):
+        _check_content(system.get("parts"), where, f"{field}.parts")
+        return system.get("parts")
+    return _system(system, where, field)
+
+
 def _request(body: dict[str, Any], where: str, field: str) -> Request:
     return Request(
         _messages(body["messages"], where, f"{field}messages"),
@@ -314,11 +322,12 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
             raise InputError(f"{where}: {key}.messages: expected a list of message objects")
     if "messages" in value:
         return _request(value, where, ""), custom_id
-    if isinstance(value.get("contents"), list):  # Gemini
+    if isinstance(value.get("contents"), list):  # Gemini (REST takes both spellings)
+        system_key = "systemInstruction" if "systemInstruction" in value else "system_instruction"
         return Request(
             _messages(value["contents"], where, "contents"),
             _tools(value.get("tools"), where, "tools"),
-            value.get("systemInstruction"),
+            _gemini_system(value.get(system_key), where, system_key),
         ), custom_id
     for key in ("text", "prompt", "input"):
         if isinstance(value.get(key), str):

@@ -134,6 +134,23 @@ def test_anthropic_batch_file_is_a_labelled_estimate():
     assert "no (estimate)" in table.output
 
 
+@pytest.mark.parametrize("key", ["systemInstruction", "system_instruction"])
+def test_gemini_request_counts_the_system_instruction_text(tmp_path, key):
+    # Gemini's REST API takes either spelling; the estimate counts the text, not its JSON.
+    path = tmp_path / "gemini.json"
+    path.write_text(
+        json.dumps(
+            {
+                key: {"parts": [{"text": "Be brief."}]},
+                "contents": [{"role": "user", "parts": [{"text": "Hello there"}]}],
+            }
+        )
+    )
+    out = run_json("count", str(path), "-m", "gemini-2.5-pro")
+    # "Be brief." + "Hello there" = 20 characters / 4 = 5, + 3 for the one message
+    assert out["tokens"] == 8 and out["exact"] is False
+
+
 def test_format_option_overrides_the_extension(tmp_path):
     path = tmp_path / "requests.log"
     path.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
