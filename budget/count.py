@@ -120,12 +120,14 @@ def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
 def _add(
     result: _BlockResult,
     tokenizer: Tokenizer,
-    record: str | Request,
+    record: str | list[str] | Request,
     number: int,
     custom_id: str | None,
 ) -> None:
     if isinstance(record, str):
         tokens, exact = tokenizer.count_text(record), True
+    elif isinstance(record, list):  # embeddings: each text billed as it is
+        tokens, exact = sum(tokenizer.count_many(record)), True
     else:
         counted = tokenizer.count_request(record)
         tokens, exact = counted.tokens, counted.exact

@@ -283,8 +283,17 @@ def _request(body: dict[str, Any], where: str, field: str) -> Request:
     )
 
 
-def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | None]:
-    """(text or request, custom_id) for one JSON record in any accepted shape."""
+def _embedding_input(value: Any, where: str, field: str) -> str | list[str]:
+    """``/v1/embeddings`` input: a text or a list of texts, billed without chat overhead."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise InputError(f"{where}: {field}: expected a text or a list of texts")
+
+
+def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Request, str | None]:
+    """(text, texts or request; custom_id) for one JSON record in any accepted shape."""
     if fmt == "openai-batch" and not (
         isinstance(value, dict) and isinstance(value.get("body"), dict)
     ):
@@ -303,6 +312,8 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
     for key in ("body", "params"):  # OpenAI Batch, Anthropic Message Batches
         body = value.get(key)
         if isinstance(body, dict):
+            if str(value.get("url", "")).endswith("/embeddings"):
+                return _embedding_input(body.get("input"), where, f"{key}.input"), custom_id
             if "messages" in body:
                 return _request(body, where, f"{key}."), custom_id
             if isinstance(body.get("input"), list):  # Responses API
@@ -338,7 +349,9 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | Request, str | No
     )
 
 
-def json_file_record(text: str, path: str, fmt: str = "json") -> tuple[str | Request, str | None]:
+def json_file_record(
+    text: str, path: str, fmt: str = "json"
+) -> tuple[str | list[str] | Request, str | None]:
     """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
     if not text.strip():
         raise InputError(f"{path}: empty file, expected a chat request JSON")

@@ -48,7 +48,7 @@ def count_input(
 def read_request(path: str) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages)."""
     record, _ = json_file_record(read_text(path, "chat request JSON"), path)
-    if isinstance(record, str):
+    if not isinstance(record, Request):
         raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
     return record
 

@@ -122,6 +122,22 @@ def test_openai_batch_file_and_per_record_csv(tmp_path):
     ]
 
 
+def test_openai_embeddings_batch_counts_the_texts_without_chat_overhead(tmp_path):
+    # /v1/embeddings bills the input texts alone: no message or reply-priming tokens.
+    path = tmp_path / "embeddings.jsonl"
+    lines = [
+        {"custom_id": "e-1", "method": "POST", "url": "/v1/embeddings",
+         "body": {"model": "text-embedding-3-small", "input": "The quick brown fox"}},
+        {"custom_id": "e-2", "method": "POST", "url": "/v1/embeddings",
+         "body": {"model": "text-embedding-3-small", "input": ["jumps over", "the lazy dog"]}},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = run_json("count", str(path), "-m", "gpt-4o")
+    first = tokens("The quick brown fox")
+    second = tokens("jumps over") + tokens("the lazy dog")
+    assert out["tokens"] == first + second and out["records"] == 2 and out["exact"] is True
+
+
 def test_anthropic_batch_file_is_a_labelled_estimate():
     out = run_json("count", str(FIXTURES / "anthropic_batch.jsonl"), "-m", "claude-sonnet-4-5")
     assert out["exact"] is False and out["tokenizer"] == "estimate:anthropic"

@@ -95,8 +95,9 @@ def _request(record: dict[str, Any], where: str) -> Request:
     if not any(key in body for key in ("text", "messages", "contents", "body", "params")):
         raise InputError(f'{where}: text: expected "text", "messages" or "request"')
     value, _ = record_of(body, where, "jsonl")
-    if isinstance(value, str):
-        return Request(messages=[{"role": "user", "content": value}])
+    if isinstance(value, str | list):
+        texts = [value] if isinstance(value, str) else value
+        return Request(messages=[{"role": "user", "content": text} for text in texts])
     return value
 
 
