@@ -68,15 +68,26 @@ def load_catalog(extra_files: Iterable[str] | None = None) -> Catalog:
     """The bundled catalog with user files merged over it (default: ``$TOKEN_BUDGET_CATALOG``)."""
     if extra_files is None:
         extra_files = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
-    return _load(tuple(str(p) for p in extra_files))
+    files = tuple(str(p) for p in extra_files)
+    # Modification times and sizes are part of the cache key: an edited override file is read
+    # again (a notebook that changes its prices must not get the old ones).
+    return _load(files, tuple(_mtime(name) for name in files))
+
+
+def _mtime(name: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(name)
+        return stat.st_mtime_ns, stat.st_size
+    except OSError:
+        return None  # reported as not found by _merge_user_file
 
 
 @lru_cache(maxsize=8)
-def _load(extra_files: tuple[str, ...]) -> Catalog:
+def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ...]) -> Catalog:
     entries: dict[str, dict] = {}  # canonical id -> raw model with file defaults filled in
     where: dict[str, str] = {}  # canonical id -> "file:line" for error messages
     for path in sorted(DATA_DIR.glob("*.yaml")):
-        for raw, place in _raw_models(path):
+        for raw, place, _ in _raw_models(path):
             if raw["id"] in entries:
                 raise InputError(
                     f"{place}: model {raw['id']!r}: id already defined at {where[raw['id']]}"
@@ -87,7 +98,9 @@ def _load(extra_files: tuple[str, ...]) -> Catalog:
     return Catalog(build_model(raw, where[key]) for key, raw in entries.items())
 
 
-def _raw_models(path: Path) -> list[tuple[dict, str]]:
+def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
+    """(model with file defaults filled in, "file:line", the fields filled from defaults the
+    file never wrote)."""
     document = read_yaml(path)
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a mapping with provider, source, as_of and models")
@@ -116,9 +129,10 @@ def _raw_models(path: Path) -> list[tuple[dict, str]]:
             raise InputError(f"{place}: each model needs an 'id'")
         raw = dict(raw)
         raw["id"] = str(raw["id"])
+        unwritten = frozenset(k for k in defaults if k not in raw and k not in document)
         for key, value in defaults.items():
             raw.setdefault(key, value)
-        out.append((raw, place))
+        out.append((raw, place, unwritten))
     return out
 
 
@@ -127,7 +141,7 @@ def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]
     if not path.is_file():
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())
-    for raw, place in _raw_models(path):
+    for raw, place, unwritten in _raw_models(path):
         try:
             existing = known.resolve(raw["id"]).id
         except InputError:
@@ -135,7 +149,10 @@ def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]
         if existing is None:
             entries[raw["id"]], where[raw["id"]] = raw, place
             continue
-        merged = _deep_merge(entries[existing], {k: v for k, v in raw.items() if k != "id"})
+        # A default the file never wrote (output_param, batch_discount, ...) must not reset
+        # the bundled model's value: only what the user wrote overrides.
+        update = {k: v for k, v in raw.items() if k != "id" and k not in unwritten}
+        merged = _deep_merge(entries[existing], update)
         entries[existing], where[existing] = merged, place
 
 

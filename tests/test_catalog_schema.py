@@ -99,6 +99,24 @@ def test_override_updates_a_known_model_field_by_field(tmp_path):
     assert model.as_of == "2026-11-20"  # provenance follows the number
 
 
+def test_a_price_override_keeps_the_bundled_request_settings(tmp_path):
+    # A negotiated price for gpt-5.2 must not reset what the file header did not say:
+    # OpenAI's max_completion_tokens, its 4 stop sequences and the 50% batch discount.
+    deal = (
+        "provider: openai\nsource: our contract\nas_of: 2026-12-01\nmodels:\n"
+        "  - id: gpt-5.2\n    prices: {input: 1, output: 8}\n"
+    )
+    bundled = load_catalog([]).resolve("gpt-5.2")
+    model = load_catalog([write(tmp_path, deal)]).resolve("gpt-5.2")
+    assert model.prices.input == Decimal(1)
+    assert (model.output_param, model.stop_sequences_max) == ("max_completion_tokens", 4)
+    assert model.batch_discount == bundled.batch_discount == Decimal("0.5")
+    assert (model.source, model.as_of) == ("our contract", "2026-12-01")
+    # a header that does say it still applies (the edited file is read again, not cached)
+    no_batch = deal.replace("models:", "batch_discount: null\nmodels:")
+    assert load_catalog([write(tmp_path, no_batch)]).resolve("gpt-5.2").batch_discount is None
+
+
 def test_cliff_tiers_must_ascend(tmp_path):
     tiers = (
         "    tiers:\n      - {above_input_tokens: 500, input: 2, output: 4}\n"
