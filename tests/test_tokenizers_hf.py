@@ -120,3 +120,22 @@ def test_deepseek_counts_add_up_across_line_blocks():
     ]
     assert len(pieces) > 10
     assert sum(pieces) == tokenizer.count_text(text)
+
+
+def test_a_prefix_space_tokenizer_is_not_counted_as_chunk_safe(tmp_path):
+    # ByteLevel(add_prefix_space=True) puts a space before every piece it is given, so a text
+    # counted in blocks would gain tokens: such a count must not be labelled exact.
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    trainer = trainers.BpeTrainer(
+        vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tokenizer.train_from_iterator(CORPUS, trainer)
+    path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(path))
+    counter = HFTokenizer("acme/prefix", path)
+    text = "return len(text)\n" * 40
+    blocks = text_blocks(io.BytesIO(text.encode()), block_size=100)
+    pieces = [counter.count_text(block.data.decode()) for block, _ in blocks]
+    assert sum(pieces) > counter.count_text(text)  # "Ġreturn" at each block start
+    assert counter.chunk_safe is False

@@ -118,13 +118,27 @@ def _download(repo_id: str) -> Path:
         raise InputError(f"tokenizer: could not download hf:{repo_id}: {exc}") from None
 
 
+def _components(value: object) -> list[dict]:
+    """Every normalizer / pre-tokenizer object in a (possibly nested Sequence) config."""
+    if isinstance(value, list):
+        return [c for item in value for c in _components(item)]
+    if not isinstance(value, dict):
+        return []
+    return [value] + [c for item in value.values() for c in _components(item)]
+
+
 def _is_chunk_safe(path: Path) -> bool:
     """Byte-level BPE tokenizers split at newlines the way tiktoken does; sentencepiece-style
-    ones (Metaspace, a Prepend normalizer) add a marker at the start of each piece."""
+    ones (Metaspace, a Prepend normalizer) and ByteLevel with ``add_prefix_space`` add a
+    marker or a space at the start of each piece."""
     with open(path, encoding="utf-8") as handle:
         config = json.load(handle)
-    text = json.dumps([config.get("normalizer"), config.get("pre_tokenizer")])
-    return '"ByteLevel"' in text and "Metaspace" not in text and "Prepend" not in text
+    parts = _components([config.get("normalizer"), config.get("pre_tokenizer")])
+    kinds = {part.get("type") for part in parts}
+    prefix_space = any(
+        part.get("type") == "ByteLevel" and part.get("add_prefix_space") for part in parts
+    )
+    return "ByteLevel" in kinds and not kinds & {"Metaspace", "Prepend"} and not prefix_space
 
 
 class HFTokenizer:
