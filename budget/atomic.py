@@ -12,16 +12,24 @@ from typing import IO
 from pricing.errors import InputError
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Open a temporary file in the target's directory; rename it over ``path`` on success,
-    delete it on any error, so a failed run leaves no half-written report behind."""
+def check_destination(path: str | Path) -> Path:
+    """The directory ``path`` will be written in; InputError if it cannot be a file there.
+    A command writing several files checks them all first, so none is written if one fails."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"{path}: directory {directory} does not exist")
     if target.is_dir():
         raise InputError(f"{path}: is a directory; give a file name to write")
+    return directory
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
+    """Open a temporary file in the target's directory; rename it over ``path`` on success,
+    delete it on any error, so a failed run leaves no half-written report behind."""
+    target = Path(path)
+    directory = check_destination(path)
     try:
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=directory

@@ -134,3 +134,12 @@ def test_output_directory_must_exist(scenario, tmp_path):
     result = run("report", str(scenario), "-o", str(tmp_path / "nowhere" / "out.csv"))
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_a_bad_chart_or_markdown_path_writes_no_csv_either(scenario, tmp_path):
+    out = tmp_path / "out.csv"
+    for option in ("--markdown", "--chart"):
+        result = run("report", str(scenario), "-o", str(out), option, str(tmp_path / "no" / "x"))
+        assert result.exit_code == 2
+        assert "does not exist" in result.output
+        assert not out.exists()  # exit 2 means no report, not a CSV without its chart

@@ -103,10 +103,14 @@ def report(
 
     See docs/scenarios.md for the YAML format and the CSV columns.
     """
+    from budget.atomic import check_destination
     from budget.projection import project
     from budget.report import markdown_summary, write_charts, write_csv, write_text
     from budget.scenario import load_scenario
 
+    for path in (output, markdown, chart):
+        if path:
+            check_destination(path)
     scenario = load_scenario(scenario_file)
     projection = project(scenario, get_catalog(), calls=simulated_calls)
     table = projection.table()
