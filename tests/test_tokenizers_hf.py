@@ -62,6 +62,17 @@ def test_found_in_the_hugging_face_cache(trained, tmp_path, monkeypatch):
     assert find_tokenizer_file("acme/tiny") == snapshot / "tokenizer.json"
 
 
+def test_found_in_the_cache_under_xdg_cache_home(trained, tmp_path, monkeypatch):
+    # huggingface_hub puts its cache in $XDG_CACHE_HOME/huggingface/hub when that is set.
+    snapshot = tmp_path / "huggingface" / "hub" / "models--acme--tiny" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / "tokenizer.json").write_bytes(trained.read_bytes())
+    for name in ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert find_tokenizer_file("acme/tiny") == snapshot / "tokenizer.json"
+
+
 def test_found_in_the_tokenizer_dir(trained, tmp_path, monkeypatch):
     folder = tmp_path / "acme--tiny"
     folder.mkdir()

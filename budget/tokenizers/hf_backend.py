@@ -6,7 +6,8 @@ unless the user allowed it:
 1. an explicit file (``--tokenizer-file PATH``);
 2. ``$TOKEN_BUDGET_TOKENIZER_DIR/<org>--<name>/tokenizer.json``;
 3. the local Hugging Face cache (``$HF_HUB_CACHE``, else ``$HF_HOME/hub``, else
-   ``~/.cache/huggingface/hub``): ``models--<org>--<name>/snapshots/*/tokenizer.json``;
+   ``$XDG_CACHE_HOME/huggingface/hub`` or ``~/.cache/huggingface/hub``):
+   ``models--<org>--<name>/snapshots/*/tokenizer.json``;
 4. an installed package known to ship that repository's tokenizer (``KNOWN_PACKAGES``);
 5. with ``online=True`` only: a download through ``huggingface_hub``.
 
@@ -50,11 +51,14 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def hub_cache_dir() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"])
+    """Where huggingface_hub keeps its cache, by the same environment variables."""
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(name):
+            return Path(os.environ[name]).expanduser()
     if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]) / "hub"
-    return Path.home() / ".cache" / "huggingface" / "hub"
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home).expanduser() / "huggingface" / "hub"
 
 
 def _from_package(repo_id: str) -> Path | None:
