@@ -127,10 +127,14 @@ def fast_record(record: dict) -> tuple | None:
         completion = usage.get("completion_tokens_details") or {}
         if details.__class__ is not dict or completion.__class__ is not dict:
             return None
+        if details.get("cached_tokens") is not None:
+            cached = _count(details, "cached_tokens")
+        else:  # DeepSeek: prompt_cache_hit_tokens, as normalize reads it
+            cached = _count(usage, "prompt_cache_hit_tokens")
         counts = (
             _count(usage, "prompt_tokens"),
             _count(usage, "completion_tokens"),
-            _count(details, "cached_tokens"),
+            cached,
             0,
             0,
             _count(completion, "reasoning_tokens"),

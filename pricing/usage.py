@@ -3,7 +3,8 @@
 The most common bug in cost tools is reading these the wrong way round:
 
 * OpenAI Chat Completions: ``prompt_tokens`` is the whole prompt and
-  ``prompt_tokens_details.cached_tokens`` is a part of it; ``completion_tokens`` includes
+  ``prompt_tokens_details.cached_tokens`` is a part of it (DeepSeek's OpenAI-format usage
+  says ``prompt_cache_hit_tokens`` instead); ``completion_tokens`` includes
   ``completion_tokens_details.reasoning_tokens``. Responses API: the same with
   ``input_tokens``/``output_tokens`` and ``*_details``.
 * Anthropic: ``input_tokens`` is only the uncached part; ``cache_read_input_tokens`` and
@@ -133,10 +134,14 @@ def _is_anthropic(usage: Mapping) -> bool:
 def _openai_chat(usage: Mapping) -> Usage:
     details = usage.get("prompt_tokens_details") or {}
     completion = usage.get("completion_tokens_details") or {}
+    cached = _count(details, "cached_tokens", "prompt_tokens_details.")
+    if details.get("cached_tokens") is None:
+        # DeepSeek's OpenAI-format usage: prompt_tokens = cache hits + misses
+        cached = _count(usage, "prompt_cache_hit_tokens")
     return Usage(
         input_tokens=_count(usage, "prompt_tokens"),
         output_tokens=_count(usage, "completion_tokens"),
-        cache_read_tokens=_count(details, "cached_tokens", "prompt_tokens_details."),
+        cache_read_tokens=cached,
         reasoning_tokens=_count(completion, "reasoning_tokens", "completion_tokens_details."),
     )
 

@@ -212,3 +212,29 @@ def test_service_tier_is_read_from_openai_responses_and_anthropic_usage():
     }
     call = normalize(batch)
     assert call.batch and call.service_tier is None
+
+
+DEEPSEEK = {
+    "object": "chat.completion",
+    "model": "deepseek-v4-flash",
+    "choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "..."}}],
+    "usage": {
+        "prompt_tokens": 10_000,
+        "completion_tokens": 500,
+        "total_tokens": 10_500,
+        "prompt_cache_hit_tokens": 8_000,
+        "prompt_cache_miss_tokens": 2_000,
+        "completion_tokens_details": {"reasoning_tokens": 300},
+    },
+}
+
+
+def test_deepseek_cache_hits_are_the_cached_part_of_the_prompt():
+    # DeepSeek reports cache hits as prompt_cache_hit_tokens (prompt = hits + misses), not
+    # as prompt_tokens_details.cached_tokens; missing them bills hits at 50x the price.
+    call = normalize(DEEPSEEK)
+    assert call.usage.input_tokens == 10_000
+    assert call.usage.cache_read_tokens == 8_000
+    both = json.loads(json.dumps(DEEPSEEK))
+    both["usage"]["prompt_tokens_details"] = {"cached_tokens": 8_000}
+    assert normalize(both).usage.cache_read_tokens == 8_000  # the same tokens, once

@@ -292,3 +292,26 @@ def test_csv_naming_one_column_twice_is_bad_input(tmp_path):
         InputError, match=r"log.csv:1: cache_read_tokens: given twice \(cached_tokens, cache_read"
     ):
         cost_logs([str(log)], CATALOG)
+
+
+def test_deepseek_logs_price_cache_hits_at_the_cache_rate(tmp_path):
+    record = {
+        "model": "deepseek-v4-flash",
+        "choices": [{"finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": 10_000,
+            "completion_tokens": 500,
+            "prompt_cache_hit_tokens": 8_000,
+            "prompt_cache_miss_tokens": 2_000,
+        },
+    }
+    log = tmp_path / "deepseek.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    # the fast path and normalize read the hits alike
+    assert fast_record(record)[3:] == (10_000, 500, 8_000, 0, 0, 0)
+    assert normalize(record).usage.cache_read_tokens == 8_000
+    report = cost_logs([str(log)], load_catalog())
+    flash = load_catalog().resolve("deepseek-v4-flash").prices
+    # 2,000 misses at the input rate, 8,000 hits at the cache rate, 500 out, per million
+    expected = (2_000 * flash.input + 8_000 * flash.cache_read + 500 * flash.output) / 1_000_000
+    assert report.total_usd == expected
