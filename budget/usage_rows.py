@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from budget.cost_arrays import TokenArrays
+from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import InputError
 from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, normalize
 
@@ -101,7 +102,7 @@ def _count(mapping: dict, key: str) -> int | None:
     value = mapping.get(key)
     if value is None:
         return 0
-    return value if value.__class__ is int and value >= 0 else None
+    return value if value.__class__ is int and 0 <= value <= MAX_TOKEN_COUNT else None
 
 
 def fast_record(record: dict) -> tuple | None:
@@ -318,10 +319,14 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
         values = pd.to_numeric(frame[name], errors="coerce")
         if name not in ("input_tokens", "output_tokens"):
             values = values.where(frame[name].notna(), 0)
-        wrong = (values.isna() | (values < 0) | (values % 1 != 0)).to_numpy()
+        wrong = (
+            values.isna() | (values < 0) | (values > MAX_TOKEN_COUNT) | (values % 1 != 0)
+        ).to_numpy()
         for row in np.flatnonzero(wrong & ~bad)[:1]:
             reason.setdefault(
-                int(row), f"{name}: expected a token count >= 0, got {frame[name].iloc[row]!r}"
+                int(row),
+                f"{name}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
+                f"got {frame[name].iloc[row]!r}",
             )
         bad |= wrong
         columns[name] = values.fillna(0).to_numpy(dtype=np.int64)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pricing.engine import Usage
+from pricing.engine import MAX_TOKEN_COUNT, Usage
 from pricing.errors import InputError
 
 # finish/stop reasons that mean "cut by the output limit" (or by the context window)
@@ -202,8 +202,10 @@ def _count(mapping: Mapping, key: str, prefix: str = "") -> int:
     value = mapping.get(key)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{prefix}{key}: expected a token count >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKEN_COUNT:
+        raise InputError(
+            f"{prefix}{key}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, got {value!r}"
+        )
     return value
 
 

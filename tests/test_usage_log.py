@@ -315,3 +315,16 @@ def test_deepseek_logs_price_cache_hits_at_the_cache_rate(tmp_path):
     # 2,000 misses at the input rate, 8,000 hits at the cache rate, 500 out, per million
     expected = (2_000 * flash.input + 8_000 * flash.cache_read + 500 * flash.output) / 1_000_000
     assert report.total_usd == expected
+
+
+def test_a_token_count_above_a_trillion_is_bad_input_not_an_overflow(tmp_path):
+    # two rows of 5e18 tokens would wrap int64 sums to a negative bill
+    log = tmp_path / "log.jsonl"
+    row = {"model": "acme-chat", "usage": {"prompt_tokens": 5 * 10**18, "completion_tokens": 1}}
+    log.write_text((json.dumps(row) + "\n") * 2)
+    with pytest.raises(InputError, match=r"log.jsonl:1: prompt_tokens: expected a token count"):
+        cost_logs([str(log)], CATALOG)
+    table = tmp_path / "log.csv"
+    table.write_text("model,input_tokens,output_tokens\nacme-chat,5000000000000000000,1\n")
+    with pytest.raises(InputError, match=r"log.csv:2: input_tokens: expected a token count"):
+        cost_logs([str(table)], CATALOG)
