@@ -103,8 +103,9 @@ def find_tokenizer_file(
     if online:
         return _download(repo_id)
     raise InputError(
-        f"tokenizer: no tokenizer.json for hf:{repo_id} on this machine; pass --tokenizer-file "
-        "PATH, put it in the Hugging Face cache, or allow a download with --online"
+        f"tokenizer: no tokenizer.json for hf:{repo_id} on this machine; put it at "
+        f"$TOKEN_BUDGET_TOKENIZER_DIR/{folder_name}/tokenizer.json or in the Hugging Face "
+        "cache (budget count also takes --tokenizer-file PATH, --online or --estimate)"
     )
 
 
