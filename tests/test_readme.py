@@ -75,6 +75,24 @@ def test_readme_example(command, expected, tmp_path, monkeypatch):
     assert printed == expected.rstrip("\n"), f"README output of `{command}` has drifted"
 
 
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def test_readme_python_examples_print_what_their_comments_say(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    blocks = PYTHON_BLOCK.findall(README.read_text(encoding="utf-8"))
+    assert blocks, "the README shows the library"
+    for block in blocks:
+        expected = [
+            line.split("# ", 1)[1].strip()
+            for line in block.splitlines()
+            if line.startswith("print(") and "# " in line
+        ]
+        exec(compile(block, "README.md", "exec"), {})
+        printed = capsys.readouterr().out.splitlines()
+        assert printed == expected
+
+
 def update() -> None:
     """Rewrite every console block's output with what the commands print now."""
     import os
