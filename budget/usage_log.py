@@ -89,11 +89,13 @@ class UsageReport:
     by_model: dict[str, ModelUsage]
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    failed: int = 0  # batch results of failed requests: not billed, left out
 
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
             "skipped": self.skipped,
+            "failed_requests": self.failed,
             "total_usd": self.total_usd,
             "by_model": {name: usage.as_dict() for name, usage in self.by_model.items()},
             "files": list(self.files),
@@ -154,7 +156,7 @@ def cost_logs(
     paths = tuple(paths)
     resolve = _Resolver(catalog, model)
     by_model: dict[str, ModelUsage] = {}
-    rows = skipped = 0
+    rows = skipped = failed = 0
     unpriced: dict[tuple[str, str], int] = {}  # (model, service tier) -> calls at standard
     writer = None
     if rows_out is not None:
@@ -164,6 +166,7 @@ def cost_logs(
         paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
     ):
         skipped += chunk_skipped
+        failed += chunk.failed
         chunk, unknown = _drop_unknown(chunk, resolve, skip_invalid)
         skipped += unknown
         if not len(chunk):
@@ -209,8 +212,10 @@ def cost_logs(
             _write_rows(writer, chunk, [m.id for m in models], usd)
     if rows == 0:
         where = ", ".join(paths)
+        left_out = [f"{skipped} skipped"] if skipped else []
+        left_out += [f"{failed} failed requests"] if failed else []
         raise InputError(
-            f"{where}: no usage rows found" + (f" ({skipped} skipped)" if skipped else "")
+            f"{where}: no usage rows found" + (f" ({', '.join(left_out)})" if left_out else "")
         )
     total = sum((m.totals.total_usd for m in by_model.values()), Decimal(0))
     notes = tuple(
@@ -218,7 +223,12 @@ def cost_logs(
         "which the catalog does not price: priced at standard rates"
         for (name, tier), calls in unpriced.items()
     )
-    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths, notes)
+    if failed:
+        notes += (
+            f"{failed:,} batch result{'s' if failed != 1 else ''} of failed requests left out "
+            "(providers bill nothing for them)",
+        )
+    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths, notes, failed)
 
 
 def _first_refused(chunk: Rows, index: np.ndarray, model: Model, tier: str | None) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 
 from budget.cost_arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
-from pricing.errors import InputError
+from pricing.errors import FailedRequest, InputError
 from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, normalize
 
 try:  # orjson parses a line ~3x faster; the standard library is the fallback
@@ -59,6 +59,7 @@ class Rows:
     finish_reasons: list[str | None]
     data: np.ndarray  # (rows, len(FIELDS)) int64
     service_tiers: list[str | None]  # flex, priority, ... as the record reports it
+    failed: int = 0  # batch result lines of failed requests (not billed), left out
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -234,7 +235,7 @@ def _array(raw: bytes, label: str) -> list:
 
 
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
-    numbers, values, skipped = [], [], 0
+    numbers, values, skipped, failed = [], [], 0, 0
     for number, line in lines:
         try:
             if isinstance(line, bytes):
@@ -245,6 +246,8 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                 record = line
             values.append(read_record(record))
             numbers.append(number)
+        except FailedRequest:
+            failed += 1  # the provider billed nothing for it
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if skip_invalid:
                 skipped += 1
@@ -255,12 +258,12 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             raise InputError(f"{label}:{number}: {message}") from None
     if not values:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
-        return Rows(label, [], [], [], [], empty, []), skipped
+        return Rows(label, [], [], [], [], empty, [], failed), skipped
     models, apis, finishes, *counts, tiers = zip(*values, strict=True)
     data = np.array(list(zip(*counts, strict=True)), dtype=np.int64)
     truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
     data = np.column_stack([data[:, :6], truncated, data[:, 6]])
-    rows = Rows(label, numbers, list(models), list(apis), list(finishes), data, list(tiers))
+    rows = Rows(label, numbers, list(models), list(apis), list(finishes), data, list(tiers), failed)
     return rows, skipped
 
 

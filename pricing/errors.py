@@ -15,6 +15,10 @@ class InputError(ValueError):
     """
 
 
+class FailedRequest(InputError):
+    """A batch result line for a request that failed: the provider billed nothing for it."""
+
+
 class UnknownModelError(InputError, LookupError):
     """A model name that the catalog cannot resolve; carries did-you-mean suggestions."""
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pricing.engine import MAX_TOKEN_COUNT, Usage
-from pricing.errors import InputError
+from pricing.errors import FailedRequest, InputError
 
 # finish/stop reasons that mean "cut by the output limit" (or by the context window)
 TRUNCATION_REASONS = frozenset(
@@ -53,18 +53,30 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
     if isinstance(record.get("response"), Mapping):
         inner = record["response"]
         if inner.get("status_code") not in (None, 200):
-            raise InputError(f"response: batch request failed (status {inner.get('status_code')})")
+            raise FailedRequest(
+                f"response: batch request failed (status {inner.get('status_code')})"
+            )
         record, batch = (inner.get("body", inner)), True
+    elif "custom_id" in record and record.get("error") and record.get("response") is None:
+        raise FailedRequest(f"error: batch request failed ({_error_text(record['error'])})")
     elif isinstance(record.get("result"), Mapping) and "custom_id" in record:
         result = record["result"]
         if result.get("type") != "succeeded":
-            raise InputError(f"result.type: batch request did not succeed ({result.get('type')})")
+            raise FailedRequest(
+                f"result.type: batch request did not succeed ({result.get('type')})"
+            )
         record, batch = result["message"], True
     call = _normalize_response(record)
     tier = _service_tier(record)
     return dataclasses.replace(
         call, batch=batch or tier == "batch", service_tier=None if tier == "batch" else tier
     )
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, Mapping):
+        return str(error.get("code") or error.get("message") or "error")
+    return str(error)
 
 
 # What responses say when no special service tier applied.

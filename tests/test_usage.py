@@ -238,3 +238,12 @@ def test_deepseek_cache_hits_are_the_cached_part_of_the_prompt():
     both = json.loads(json.dumps(DEEPSEEK))
     both["usage"]["prompt_tokens_details"] = {"cached_tokens": 8_000}
     assert normalize(both).usage.cache_read_tokens == 8_000  # the same tokens, once
+
+
+def test_failed_batch_lines_raise_failed_request():
+    from pricing.errors import FailedRequest
+
+    with pytest.raises(FailedRequest, match="batch_expired"):
+        normalize({"custom_id": "r2", "response": None, "error": {"code": "batch_expired"}})
+    with pytest.raises(FailedRequest, match="errored"):
+        normalize({"custom_id": "a", "result": {"type": "errored"}})

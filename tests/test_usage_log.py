@@ -328,3 +328,25 @@ def test_a_token_count_above_a_trillion_is_bad_input_not_an_overflow(tmp_path):
     table.write_text("model,input_tokens,output_tokens\nacme-chat,5000000000000000000,1\n")
     with pytest.raises(InputError, match=r"log.csv:2: input_tokens: expected a token count"):
         cost_logs([str(table)], CATALOG)
+
+
+def test_failed_batch_requests_are_left_out_and_counted_not_fatal(tmp_path):
+    ok = {
+        "custom_id": "r1",
+        "response": {
+            "status_code": 200,
+            "body": {
+                "model": "acme-chat",
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 100},
+            },
+        },
+    }
+    expired = {"custom_id": "r2", "response": None, "error": {"code": "batch_expired"}}
+    rejected = {"custom_id": "r3", "response": {"status_code": 400, "body": {"error": {}}}}
+    errored = {"custom_id": "a1", "result": {"type": "errored", "error": {"type": "overloaded"}}}
+    log = tmp_path / "batch_output.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in (ok, expired, rejected, errored)))
+    report = cost_logs([str(log)], CATALOG)
+    assert (report.rows, report.failed, report.skipped) == (1, 3, 0)
+    assert "3 batch results of failed requests left out" in report.notes[-1]
+    assert report.as_dict()["failed_requests"] == 3

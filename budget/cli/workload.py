@@ -70,7 +70,8 @@ def usage(
             for name, u in report.by_model.items()
         ],
     )
-    click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} calls")
+    calls = "call" if report.rows == 1 else "calls"
+    click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} {calls}")
     if report.skipped:
         warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
     for note in report.notes:
