@@ -58,13 +58,19 @@ class ModelProjection:
     shape: CallShape
     shape_at_planned: CallShape | None
     output_sample: np.ndarray  # uncapped output draws (for the histogram)
+    # Share of calls sent live: batch calls queue under the batch API's own limits, not RPM/TPM.
+    live_share: float = 1.0
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
         return Decimal(getattr(self.totals, name)) / self.calls_simulated
 
-    def capacity(self, calls_per_day: float, peak_factor: float, limits) -> Capacity:
-        return capacity(calls_per_day, peak_factor, self.shape, limits)
+    def capacity(
+        self, calls_per_day: float, peak_factor: float, limits, at_planned: bool = False
+    ) -> Capacity:
+        """The live (non-batch) calls' need at the peak minute against the rate limits."""
+        shape = self.shape_at_planned if at_planned else self.shape
+        return capacity(calls_per_day * self.live_share, peak_factor, shape, limits)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,7 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
         shape=call_shape(draws),
         shape_at_planned=shape_planned,
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
+        live_share=1.0 - scenario.batch_share,
     )
 
 
@@ -324,10 +331,10 @@ def _row(
     mean = totals.total_usd / n
     band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(calls)))
     limits = scenario.rate_limits
-    load = capacity(rate, scenario.traffic.peak_factor, item.shape, limits)
+    load = item.capacity(rate, scenario.traffic.peak_factor, limits)
     at_planned = None
     if item.shape_at_planned is not None and limits.any():
-        at_planned = capacity(rate, 1, item.shape_at_planned, limits).sustainable_rpm
+        at_planned = item.capacity(rate, 1, limits, at_planned=True).sustainable_rpm
     elif limits.any():
         at_planned = load.sustainable_rpm
     return {

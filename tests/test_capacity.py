@@ -91,3 +91,23 @@ def test_report_rows_carry_capacity_per_period(tmp_path):
     # the planner wants 300 x 1.25 = 375 -> 400 tokens: 100,000 / 1,400 calls a minute
     assert table.loc["month-01", "planned_max_tokens"] == 400
     assert table.loc["month-01", "sustainable_rpm_at_planned"] == round(100_000 / 1400, 2)
+
+
+def test_batch_calls_do_not_count_against_live_rate_limits(tmp_path):
+    from budget.projection import project
+    from budget.scenario import load_scenario
+    from pricing.catalog import load_catalog
+
+    text = (
+        "name: s\nmodel: gpt-4.1-mini\ntraffic: {calls_per_day: 14400}\n"
+        "input_tokens: 1000\noutput_tokens: 100\nmax_tokens: 200\n"
+        "rate_limits: {rpm: 100}\nsimulated_calls: 1000\n"
+    )
+    live = tmp_path / "live.yaml"
+    live.write_text(text)
+    half = tmp_path / "half.yaml"
+    half.write_text(text + "batch_share: 0.5\n")
+    catalog = load_catalog(())
+    for path, rpm in ((live, 10.0), (half, 5.0)):  # 14,400 a day = 10 a minute
+        item = project(load_scenario(path), catalog).models[0]
+        assert item.capacity(14_400, 1, load_scenario(path).rate_limits).peak_rpm == rpm
