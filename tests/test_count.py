@@ -55,42 +55,8 @@ def test_stdin_and_endoftext_as_plain_text():
 
 def test_json_request_with_tools_counts_the_chat_overhead(tmp_path):
     # The cookbook's tool example: OpenAI's API reported 101 prompt tokens for gpt-4o.
-    request = {
-        "messages": [
-            {
-                "role": "system",
-                "content": "You are a helpful assistant that can answer to questions about the "
-                "weather.",
-            },
-            {"role": "user", "content": "What's the weather like in San Francisco?"},
-        ],
-        "tools": [
-            {
-                "type": "function",
-                "function": {
-                    "name": "get_current_weather",
-                    "description": "Get the current weather in a given location",
-                    "parameters": {
-                        "type": "object",
-                        "properties": {
-                            "location": {
-                                "type": "string",
-                                "description": "The city and state, e.g. San Francisco, CA",
-                            },
-                            "unit": {
-                                "type": "string",
-                                "description": "The unit of temperature to return",
-                                "enum": ["celsius", "fahrenheit"],
-                            },
-                        },
-                        "required": ["location"],
-                    },
-                },
-            }
-        ],
-    }
-    path = tmp_path / "request.json"
-    path.write_text(json.dumps(request, indent=2))
+    path = Path(__file__).parent / "fixtures" / "count" / "cookbook_tools_request.json"
+    request = json.loads(path.read_text())
     out = run_json("count", str(path), "--model", "gpt-4o")
     assert out["tokens"] == 101 and out["records"] == 1 and out["exact"] is True
     messages_only = tmp_path / "messages.json"

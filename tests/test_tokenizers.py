@@ -30,30 +30,9 @@ COOKBOOK_MESSAGES = json.loads(
 )["messages"]
 # Section 7: with this tool the API reported 105 prompt tokens for gpt-4 / gpt-3.5-turbo and
 # 101 for gpt-4o / gpt-4o-mini.
-COOKBOOK_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_current_weather",
-            "description": "Get the current weather in a given location",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "location": {
-                        "type": "string",
-                        "description": "The city and state, e.g. San Francisco, CA",
-                    },
-                    "unit": {
-                        "type": "string",
-                        "description": "The unit of temperature to return",
-                        "enum": ["celsius", "fahrenheit"],
-                    },
-                },
-                "required": ["location"],
-            },
-        },
-    }
-]
+COOKBOOK_TOOLS = json.loads(
+    (Path(__file__).parent / "fixtures" / "count" / "cookbook_tools_request.json").read_text()
+)["tools"]
 COOKBOOK_TOOL_MESSAGES = [
     {
         "role": "system",
