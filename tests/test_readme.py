@@ -93,6 +93,18 @@ def test_readme_python_examples_print_what_their_comments_say(monkeypatch, capsy
         assert printed == expected
 
 
+def test_readme_user_catalog_listing_is_the_file_it_names():
+    text = README.read_text(encoding="utf-8")
+    listing = re.search(r"`(reports/data/[\w-]+\.yaml)`:\n\n```yaml\n(.*?)```", text, re.S)
+    assert listing, "the README lists the example user catalog"
+    path, shown = listing.groups()
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+    assert shown.splitlines() == [line for line in lines if not line.startswith("#")]
+    from pricing.catalog import load_catalog
+
+    assert load_catalog([str(ROOT / path)]).resolve("support-llm-ft").provider == "acme"
+
+
 def update() -> None:
     """Rewrite every console block's output with what the commands print now."""
     import os
