@@ -150,3 +150,47 @@ def test_a_prefix_space_tokenizer_is_not_counted_as_chunk_safe(tmp_path):
     pieces = [counter.count_text(block.data.decode()) for block, _ in blocks]
     assert sum(pieces) > counter.count_text(text)  # "Ġreturn" at each block start
     assert counter.chunk_safe is False
+
+
+def test_plan_check_and_stops_take_the_tokenizer_options_count_takes(
+    trained, tmp_path, monkeypatch
+):
+    import json
+
+    from click.testing import CliRunner
+
+    from budget.cli import cli
+
+    monkeypatch.delenv("TOKEN_BUDGET_TOKENIZER_DIR", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
+    catalog = tmp_path / "tiny.yaml"
+    catalog.write_text(
+        "provider: acme\nsource: https://example.invalid/tiny\nas_of: 2026-11-25\nmodels:\n"
+        "  - id: tiny\n    name: Tiny\n    context_window: 4096\n    max_output_tokens: 1024\n"
+        "    tokenizer: hf:acme/tiny\n    prices: {input: 1, output: 2}\n"
+    )
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("The quick brown fox jumps over the lazy dog.")
+    expected = len(Tokenizer.from_file(str(trained)).encode(prompt.read_text()).ids)
+    base = ["--catalog", str(catalog)]
+
+    def run(*args):
+        return CliRunner().invoke(cli, [*base, *args])
+
+    missing = run("check", "-m", "tiny", "--prompt", str(prompt), "--max-tokens", "10")
+    assert missing.exit_code == 2 and "no tokenizer.json for hf:acme/tiny" in missing.output
+    tok = ["--tokenizer-file", str(trained)]
+    checked = run(
+        "check", "-m", "tiny", "--prompt", str(prompt), "--max-tokens", "10", *tok, "--json"
+    )
+    assert json.loads(checked.output)["input_tokens"] == expected
+    planned = run(
+        "plan", "-m", "tiny", "--prompt", str(prompt), "--expected-output", "80", *tok, "--json"
+    )
+    assert json.loads(planned.output)["input_tokens"] == expected
+    assert run("stops", "-m", "tiny", "###", *tok).exit_code == 0
+    estimated = run(
+        "check", "-m", "tiny", "--prompt", str(prompt), "--max-tokens", "10", "--estimate", "--json"
+    )
+    assert estimated.exit_code == 0
+    assert json.loads(estimated.output)["exact"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -51,6 +52,56 @@ def catalog_option(function: Callable) -> Callable:
         callback=remember,
         help="A YAML catalog merged over the bundled one (repeatable).",
     )(function)
+
+
+def tokenizer_options(function: Callable) -> Callable:
+    """--online, --tokenizer-file, --estimate and --calibration, for commands that count.
+
+    The command runs with them in force for every count it makes (prompt files, samples,
+    stop sequences); ``budget.tokenizers`` is imported only when one is given.
+    """
+
+    @functools.wraps(function)
+    def run(*args, online, tokenizer_file, estimate_fallback, calibration_file, **kwargs):
+        if not (online or tokenizer_file or estimate_fallback or calibration_file):
+            return function(*args, **kwargs)
+        from budget.tokenizers import TokenizerOptions, using_options
+
+        options = TokenizerOptions(online, tokenizer_file, calibration_file, estimate_fallback)
+        with using_options(options):
+            return function(*args, **kwargs)
+
+    for option in reversed(TOKENIZER_OPTIONS):
+        run = option(run)
+    return run
+
+
+TOKENIZER_OPTIONS = [
+    click.option(
+        "--online",
+        is_flag=True,
+        help="Allow network use: download a missing tokenizer.json, or ask the provider's "
+        "count-tokens endpoint (needs ANTHROPIC_API_KEY / GEMINI_API_KEY).",
+    ),
+    click.option(
+        "--tokenizer-file",
+        type=click.Path(dir_okay=False),
+        help="A tokenizer.json to use for an hf: model.",
+    ),
+    click.option(
+        "--estimate",
+        "estimate_fallback",
+        is_flag=True,
+        help="For an hf: model with no tokenizer.json here: a labelled estimate, not an error.",
+    ),
+    click.option(
+        "--calibration",
+        "calibration_file",
+        type=click.Path(dir_okay=False),
+        envvar="TOKEN_BUDGET_CALIBRATION",
+        help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
+    ),
+]
 
 
 def to_jsonable(value: Any) -> Any:

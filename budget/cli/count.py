@@ -18,45 +18,12 @@ from budget.cli.common import (
     print_json,
     print_pairs,
     print_table,
+    tokenizer_options,
     warn,
 )
 from budget.inputs import FORMATS
 
 PROGRESS_MIN_BYTES = 32 << 20
-
-
-def _tokenizer_options(function):
-    options = [
-        click.option(
-            "--online",
-            is_flag=True,
-            help="Allow network use: download a missing tokenizer.json, or ask the provider's "
-            "count-tokens endpoint (needs ANTHROPIC_API_KEY / GEMINI_API_KEY).",
-        ),
-        click.option(
-            "--tokenizer-file",
-            type=click.Path(dir_okay=False),
-            help="A tokenizer.json to use for an hf: model.",
-        ),
-        click.option(
-            "--calibration",
-            "calibration_file",
-            type=click.Path(dir_okay=False),
-            envvar="TOKEN_BUDGET_CALIBRATION",
-            help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def _options(online: bool, tokenizer_file: str | None, calibration_file: str | None, **extra):
-    from budget.tokenizers import TokenizerOptions
-
-    return TokenizerOptions(
-        online=online, tokenizer_file=tokenizer_file, calibration_file=calibration_file, **extra
-    )
 
 
 class _RowWriter:
@@ -104,13 +71,7 @@ def _total_bytes(paths: list[str]) -> int:
     type=click.Path(dir_okay=False),
     help="Write one CSV row per record (file, line, custom_id, tokens, exact) to this file.",
 )
-@click.option(
-    "--estimate",
-    "estimate_fallback",
-    is_flag=True,
-    help="For an hf: model whose tokenizer.json is not here: a labelled estimate, not an error.",
-)
-@_tokenizer_options
+@tokenizer_options
 @catalog_option
 @json_option
 def count(
@@ -122,10 +83,6 @@ def count(
     errors: str,
     skip_invalid: bool,
     per_record: str | None,
-    estimate_fallback: bool,
-    online: bool,
-    tokenizer_file: str | None,
-    calibration_file: str | None,
     as_json: bool,
 ) -> None:
     """Count the input tokens of PATHS (files, globs, or - for stdin) for a model.
@@ -138,9 +95,6 @@ def count(
     from budget.count import count_paths
 
     model = get_catalog().resolve(model_name)
-    options = _options(
-        online, tokenizer_file, calibration_file, estimate_fallback=estimate_fallback
-    )
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
         rows = _RowWriter(stack.enter_context(atomic_write(per_record))) if per_record else None
@@ -159,7 +113,6 @@ def count(
             jobs=jobs,
             errors=errors,
             skip_invalid=skip_invalid,
-            options=options,
             on_record=rows,
             on_progress=progress,
         )

@@ -12,7 +12,13 @@ from typing import Any
 
 import click
 
-from budget.cli.common import catalog_option, get_catalog, json_option, print_json
+from budget.cli.common import (
+    catalog_option,
+    get_catalog,
+    json_option,
+    print_json,
+    tokenizer_options,
+)
 from pricing.errors import InputError
 
 
@@ -95,6 +101,7 @@ def model_options(function):
 @model_options
 @input_options
 @click.option("--max-tokens", type=TOKENS, required=True, help="The max_tokens you plan to send.")
+@tokenizer_options
 @catalog_option
 @json_option
 def check(
@@ -168,6 +175,7 @@ def check(
     type=TOKENS,
     help="Hidden reasoning/thinking budget to plan inside max_tokens.",
 )
+@tokenizer_options
 @catalog_option
 @json_option
 def plan(
@@ -249,6 +257,7 @@ def unescape(sequence: str) -> str:
     help="Legitimate output text to scan for places a sequence would fire early.",
 )
 @click.option("--raw", is_flag=True, help="Take sequences literally (no \\n, \\t escapes).")
+@tokenizer_options
 @catalog_option
 @json_option
 def stops(

@@ -13,13 +13,23 @@ Backends import tiktoken / tokenizers on first use, so importing this package is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
 from budget.tokenizers.protocol import Request, RequestCount, Tokenizer
 from pricing.errors import InputError
 
-__all__ = ["Request", "RequestCount", "Tokenizer", "TokenizerOptions", "tokenizer_for"]
+__all__ = [
+    "Request",
+    "RequestCount",
+    "Tokenizer",
+    "TokenizerOptions",
+    "tokenizer_for",
+    "using_options",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,23 @@ class TokenizerOptions:
     tokenizer_file: str | None = None  # an explicit tokenizer.json for hf: models
     calibration_file: str | None = None  # fitted estimate factors (budget calibrate)
     estimate_fallback: bool = False  # hf: model without a local file -> labelled estimate
+
+
+# The options of the command being run: `check`, `plan` and `stops` count through several
+# functions (prompt files, samples, stop sequences); they all honour the command's options.
+_current_options: ContextVar[TokenizerOptions | None] = ContextVar(
+    "tokenizer_options", default=None
+)
+
+
+@contextmanager
+def using_options(options: TokenizerOptions) -> Iterator[None]:
+    """Within the block, ``tokenizer_for`` without explicit options uses these."""
+    token = _current_options.set(options)
+    try:
+        yield
+    finally:
+        _current_options.reset(token)
 
 
 def _tiktoken(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
@@ -84,7 +111,7 @@ def tokenizer_for(
     model: Any, online: bool = False, options: TokenizerOptions | None = None
 ) -> Tokenizer:
     """The tokenizer for a catalog model (anything with ``.tokenizer``, ``.provider``, ``.id``)."""
-    options = options or TokenizerOptions(online=online)
+    options = options or _current_options.get() or TokenizerOptions(online=online)
     if online and not options.online:
         options = replace(options, online=True)
     scheme, _, argument = model.tokenizer.partition(":")

@@ -105,7 +105,7 @@ def find_tokenizer_file(
     raise InputError(
         f"tokenizer: no tokenizer.json for hf:{repo_id} on this machine; put it at "
         f"$TOKEN_BUDGET_TOKENIZER_DIR/{folder_name}/tokenizer.json or in the Hugging Face "
-        "cache (budget count also takes --tokenizer-file PATH, --online or --estimate)"
+        "cache, or pass --tokenizer-file PATH, --online or --estimate"
     )
 
 
