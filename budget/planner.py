@@ -238,6 +238,7 @@ def plan(
     percentile: float = DEFAULT_PERCENTILE,
     reasoning_tokens: int | None = None,
     messages: list[dict[str, Any]] | None = None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
@@ -346,7 +347,7 @@ def plan(
         percentile=float(percentile) if samples is not None else None,
         percentile_is_lower_bound=bool(samples is not None and samples.censored),
         sample_count=samples.count if samples is not None else None,
-        request=request_body(model, max_tokens, reasoning, messages, input_tokens),
+        request=request_body(model, max_tokens, reasoning, messages, input_tokens, tools),
         request_headers=dict(model.request_headers),
         problems=tuple(problems),
         notes=tuple(notes),

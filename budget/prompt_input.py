@@ -23,6 +23,7 @@ class InputCount:
     exact: bool
     tokenizer: str | None
     messages: list[dict[str, Any]] | None  # for the request body (--messages)
+    tools: list[dict[str, Any]] | None = None  # tool definitions from the --messages file
 
 
 def count_input(
@@ -62,6 +63,5 @@ def _count_messages_file(model: Any, path: str) -> InputCount:
     messages = list(request.messages)
     if request.system:
         messages.insert(0, {"role": "system", "content": request.system})
-    return InputCount(
-        counted.tokens, path, counted.exact and tokenizer.exact, tokenizer.name, messages
-    )
+    exact = counted.exact and tokenizer.exact
+    return InputCount(counted.tokens, path, exact, tokenizer.name, messages, request.tools)

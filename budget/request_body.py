@@ -18,8 +18,58 @@ def request_body(
     reasoning: int,
     messages: list[dict[str, Any]] | None,
     input_tokens: int,
+    tools: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A ready request body for the provider's API with the output limit set."""
+    """A ready request body for the provider's API with the output limit set (and the
+    request's tools, in that API's shape)."""
+    body = _body(model, max_tokens, reasoning, messages, input_tokens)
+    tools = tools or []
+    functions = [_function(tool) for tool in tools if _is_function(tool)]
+    builtin = [tool for tool in tools if not _is_function(tool)]  # web search, ... as given
+    if not tools:
+        return body
+    if model.provider == "anthropic":
+        shaped = [
+            {"name": f["name"], "description": f["description"], "input_schema": f["parameters"]}
+            for f in functions
+        ]
+    elif model.output_param == "maxOutputTokens":
+        shaped = [{"functionDeclarations": functions}] if functions else []
+    elif model.output_param == "max_output_tokens":  # Responses API: flat function tools
+        shaped = [{"type": "function", **f} for f in functions]
+    else:
+        shaped = [{"type": "function", "function": f} for f in functions]
+    body["tools"] = shaped + builtin
+    return body
+
+
+def _is_function(tool: dict[str, Any]) -> bool:
+    """A function tool (OpenAI, Anthropic or Gemini shape), not a provider's built-in one."""
+    return isinstance(tool.get("function"), dict) or tool.get("type") in (
+        None,
+        "function",
+        "custom",
+    )
+
+
+def _function(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool definition in any API's shape as (name, description, JSON-schema parameters)."""
+    spec = tool["function"] if isinstance(tool.get("function"), dict) else tool
+    declared = spec.get("parameters") or spec.get("input_schema") or {"type": "object"}
+    return {
+        "name": spec.get("name", ""),
+        "description": spec.get("description", ""),
+        "parameters": declared,
+    }
+
+
+def _body(
+    model: Model,
+    max_tokens: int,
+    reasoning: int,
+    messages: list[dict[str, Any]] | None,
+    input_tokens: int,
+) -> dict[str, Any]:
     messages = messages or [{"role": "user", "content": f"<your prompt: {input_tokens:,} tokens>"}]
     system = [m.get("content") for m in messages if m.get("role") in ("system", "developer")]
     turns = [m for m in messages if m.get("role") not in ("system", "developer")]

@@ -339,3 +339,43 @@ def test_unknown_task_and_negative_numbers(plain):
         plan(plain, 100, expected_output=10, reasoning_tokens=-5)
     with pytest.raises(InputError, match="no output lengths"):
         plan(plain, 100, samples=[])
+
+
+COOKBOOK_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_current_weather",
+        "description": "Get the current weather in a given location",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "model_name, expected",
+    [
+        ("gpt-4.1", {"type": "function", "function": COOKBOOK_TOOL["function"]}),
+        ("gpt-5-pro", {"type": "function", **COOKBOOK_TOOL["function"]}),  # Responses API
+        (
+            "claude-sonnet-4-5",
+            {
+                "name": "get_current_weather",
+                "description": "Get the current weather in a given location",
+                "input_schema": COOKBOOK_TOOL["function"]["parameters"],
+            },
+        ),
+        ("gemini-2.5-pro", {"functionDeclarations": [COOKBOOK_TOOL["function"]]}),
+    ],
+)
+def test_the_ready_request_carries_the_tools_in_each_apis_shape(model_name, expected):
+    model = load_catalog(()).resolve(model_name)
+    messages = [{"role": "user", "content": "Weather in Paris?"}]
+    result = plan(model, 100, expected_output=80, messages=messages, tools=[COOKBOOK_TOOL])
+    assert result.request["tools"] == [expected]
+
+
+def test_builtin_tools_pass_through_unchanged():
+    model = load_catalog(()).resolve("claude-sonnet-4-5")
+    search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}
+    result = plan(model, 100, expected_output=80, tools=[search])
+    assert result.request["tools"] == [search]

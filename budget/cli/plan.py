@@ -229,6 +229,7 @@ def plan(
         percentile=percentile,
         reasoning_tokens=reasoning_tokens,
         messages=count.messages,
+        tools=count.tools,
     )
     if as_json:
         extra = input_json(count)
