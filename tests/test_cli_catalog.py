@@ -179,3 +179,24 @@ def test_cost_usage_prices_the_service_tier_the_response_reports(tmp_path):
     )
     assert flex["service_tier"] == "flex"
     assert flex["total_usd"] < standard["total_usd"] == pytest.approx(1.75)
+
+
+def test_cost_compares_several_models_on_the_same_calls():
+    args = [
+        "cost",
+        "-m",
+        "gpt-5.2",
+        "-m",
+        "claude-sonnet-4-5",
+        "--input",
+        "20000",
+        "--output",
+        "1000",
+    ]
+    records = json.loads(run(*args, "--json").output)
+    assert [r["model"] for r in records] == ["gpt-5.2", "claude-sonnet-4-5"]  # order given
+    # 20,000 x $1.75 + 1,000 x $14 and 20,000 x $3 + 1,000 x $15, per million
+    assert [r["total_usd"] for r in records] == [pytest.approx(0.049), pytest.approx(0.075)]
+    table = run(*args).output.splitlines()
+    assert table[2].startswith("gpt-5.2") and "+$0 " in table[2]  # cheapest first
+    assert table[3].startswith("claude-sonnet-4-5") and "+53.1%" in table[3]

@@ -12,19 +12,25 @@ from budget.cli.common import (
     json_option,
     print_json,
     print_pairs,
+    print_table,
     warn,
 )
-from pricing.engine import MAX_TOKEN_COUNT, Usage, add_up
+from pricing.catalog import Catalog
+from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
-from pricing.usage import read_usage_file
+from pricing.usage import ObservedCall, read_usage_file
 
 TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
 
 
 @click.command()
 @click.option(
-    "--model", "-m", "model_name", help="Model as you write it (id, alias, provider/model)."
+    "--model",
+    "-m",
+    "model_names",
+    multiple=True,
+    help="Model as you write it (id, alias, provider/model); repeat to compare models.",
 )
 @click.option("--variant", help="A variant that changes prices, e.g. 1m-context.")
 @click.option("--input", "input_tokens", type=TOKENS, help="Total prompt tokens per call.")
@@ -52,7 +58,7 @@ TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
 @catalog_option
 @json_option
 def cost(
-    model_name: str | None,
+    model_names: tuple[str, ...],
     variant: str | None,
     input_tokens: int | None,
     output_tokens: int | None,
@@ -75,62 +81,30 @@ def cost(
     budget cost --model claude-sonnet-4-5 --input 50000 --cached-input 40000 \
         --output 1000 --calls 10000
     budget cost --usage response.json
+    budget cost -m gpt-5.2 -m claude-sonnet-4-5 -m gemini-2.5-pro --input 20000 --output 1000
     """
     catalog = get_catalog()
     if usage_file:
         if input_tokens is not None or output_tokens is not None:
             raise click.UsageError("give either --usage or --input/--output, not both")
-        observed = read_usage_file(usage_file)
-        breakdowns = []
-        for call in observed:
-            name = model_name or call.model
-            if not name:
-                raise InputError(f"{usage_file}: no model in the record; pass --model")
-            model = catalog.resolve(name, variant)
-            tier = service_tier or call.service_tier
-            if tier and tier not in model.service_tiers and not service_tier:
-                warn(
-                    f"{usage_file}: {model.id} has no {tier!r} service tier in the catalog; "
-                    "priced at standard rates"
-                )
-                tier = None
-            breakdowns.append(
-                price(model, call.usage, batch=batch or call.batch, service_tier=tier)
-            )
-        per_call_count = len(breakdowns)
+        calls_seen = read_usage_file(usage_file)
     else:
-        if not model_name:
+        if not model_names:
             raise click.UsageError("missing --model (or --usage FILE)")
         if input_tokens is None or output_tokens is None:
             raise click.UsageError("give --input and --output token counts (or --usage FILE)")
-        model = catalog.resolve(model_name, variant)
         usage = Usage(input_tokens, output_tokens, cached_input, cache_write, cache_write_1h)
-        breakdowns = [price(model, usage, batch=batch, service_tier=service_tier)]
-        per_call_count = 1
-    total = add_up(breakdowns, calls)
-    total_calls = per_call_count * calls
-    per_call = total.total_usd / total_calls
-    model = catalog.resolve(breakdowns[0].model, variant)
-    record = {
-        "model": total.model,
-        "variant": total.variant,
-        "calls": total_calls,
-        "total_usd": total.total_usd,
-        "per_call_usd": per_call,
-        "breakdown": {
-            "input_usd": total.input_usd,
-            "cache_read_usd": total.cache_read_usd,
-            "cache_write_usd": total.cache_write_usd,
-            "output_usd": total.output_usd,
-        },
-        "usage": total.usage,
-        "batch": total.batch,
-        "service_tier": total.service_tier,
-        "tier_threshold": total.tier_threshold,
-        "rates_per_million": total.rates,
-        "as_of": model.as_of,
-        "source": model.source,
-    }
+        calls_seen = [ObservedCall(usage, None, "tokens", None, False)]
+    priced = [
+        _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls)
+        for name in (model_names or (None,))
+    ]
+    if len(priced) > 1:
+        _print_comparison([record for _, record in priced], as_json)
+        return
+    total, record = priced[0]
+    per_call = record["per_call_usd"]
+    total_calls = record["calls"]
     if as_json:
         print_json(record)
         return
@@ -156,6 +130,82 @@ def cost(
         ("output", part(total.output_usd, usage.output_tokens)),
         ("total", format_usd(total.total_usd)),
         ("per call", format_usd(per_call)),
-        ("prices as of", f"{model.as_of}  {model.source}"),
+        ("prices as of", f"{record['as_of']}  {record['source']}"),
     ]
     print_pairs(lines)
+
+
+def _priced(
+    catalog: Catalog,
+    name: str | None,
+    variant: str | None,
+    observed: list[ObservedCall],
+    usage_file: str | None,
+    batch: bool,
+    service_tier: str | None,
+    calls: int,
+) -> tuple[CostBreakdown, dict]:
+    """The cost of ``observed`` calls on one model (None: the model each call names), and
+    its JSON record."""
+    breakdowns = []
+    for call in observed:
+        model_name = name or call.model
+        if not model_name:
+            raise InputError(f"{usage_file}: no model in the record; pass --model")
+        model = catalog.resolve(model_name, variant)
+        tier = service_tier or call.service_tier
+        if tier and tier not in model.service_tiers and not service_tier:
+            warn(
+                f"{usage_file}: {model.id} has no {tier!r} service tier in the catalog; "
+                "priced at standard rates"
+            )
+            tier = None
+        breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
+    total = add_up(breakdowns, calls)
+    total_calls = len(breakdowns) * calls
+    first = catalog.resolve(breakdowns[0].model, variant)
+    return total, {
+        "model": total.model,
+        "variant": total.variant,
+        "calls": total_calls,
+        "total_usd": total.total_usd,
+        "per_call_usd": total.total_usd / total_calls,
+        "breakdown": {
+            "input_usd": total.input_usd,
+            "cache_read_usd": total.cache_read_usd,
+            "cache_write_usd": total.cache_write_usd,
+            "output_usd": total.output_usd,
+        },
+        "usage": total.usage,
+        "batch": total.batch,
+        "service_tier": total.service_tier,
+        "tier_threshold": total.tier_threshold,
+        "rates_per_million": total.rates,
+        "as_of": first.as_of,
+        "source": first.source,
+    }
+
+
+def _print_comparison(records: list[dict], as_json: bool) -> None:
+    """Several models on the same calls: cheapest first, each against the first one given."""
+    if as_json:
+        print_json(records)
+        return
+    baseline = records[0]["total_usd"]
+    rows = []
+    for record in sorted(records, key=lambda r: r["total_usd"]):
+        diff = record["total_usd"] - baseline
+        share = f"{diff / baseline * 100:+.1f}%" if baseline else "-"
+        sign = "-" if diff < 0 else "+"
+        rows.append(
+            [
+                record["model"] + (f" [{record['variant']}]" if record["variant"] else ""),
+                format_usd(record["total_usd"]),
+                format_usd(record["per_call_usd"]),
+                format_usd(record["breakdown"]["output_usd"]),
+                f"{sign}{format_usd(abs(diff))}",
+                share,
+                record["as_of"],
+            ]
+        )
+    print_table(["model", "total", "per call", "output", "vs first", "%", "prices as of"], rows)
