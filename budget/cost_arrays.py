@@ -2,7 +2,7 @@
 
 The same rules as :func:`pricing.engine.cost`, applied to many calls at once: the cliff tier
 is chosen per call from its input tokens (``rates_for``), absent cache prices fall back to the
-input rate (``effective_rates``), batch calls get ``batch_factor``. Per-call costs are float64
+input rate and batch calls get the batch discount (``billed_rates``). Per-call costs are float64
 (good to ~1e-15 relative, far inside a micro-dollar); sums are exact: tokens are summed per
 (tier, batch) group as integers and multiplied once by the Decimal rate.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 import numpy as np
 
 from pricing.catalog import Model, Tier
-from pricing.engine import PER_MILLION, batch_factor, effective_rates, rates_for
+from pricing.engine import PER_MILLION, billed_rates, rates_for
 from pricing.errors import InputError
 
 PARTS = ("uncached", "cache_read", "cache_write", "cache_write_1h", "output")
@@ -98,8 +98,7 @@ def group_rates(
     tiers = _cliff_tiers(model, service_tier)
     probe = 0 if tier == 0 else tiers[tier - 1].above_input_tokens + 1
     prices, _ = rates_for(model, probe, service_tier)
-    factor = batch_factor(model, batch)
-    return tuple(rate * factor for rate in effective_rates(prices))
+    return billed_rates(model, prices, batch)
 
 
 EXACT_FLOAT = 2**53  # integers below this add up exactly in float64

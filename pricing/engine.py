@@ -131,12 +131,22 @@ def effective_rates(prices: Prices) -> tuple[Decimal, Decimal, Decimal, Decimal,
     return prices.input, read, write_5m, write_1h, prices.output
 
 
-def batch_factor(model: Model, batch: bool) -> Decimal:
+RATE_NAMES = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
+
+
+def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal, ...]:
+    """The rates of ``effective_rates`` with the batch discount applied where it applies
+    (not to the prices in ``model.batch_full_price``, e.g. Gemini's batch cache reads)."""
+    rates = effective_rates(prices)
     if not batch:
-        return Decimal(1)
+        return rates
     if model.batch_discount is None:
         raise InputError(f"model {model.id!r} has no batch API in the catalog (batch_discount)")
-    return 1 - model.batch_discount
+    factor = 1 - model.batch_discount
+    return tuple(
+        rate if name in model.batch_full_price else rate * factor
+        for name, rate in zip(RATE_NAMES, rates, strict=True)
+    )
 
 
 def cost(
@@ -146,11 +156,12 @@ def cost(
     if batch and service_tier is not None:
         raise InputError("choose either batch or a service tier, not both")
     prices, threshold = rates_for(model, usage.input_tokens, service_tier)
-    factor = batch_factor(model, batch)
-    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = effective_rates(prices)
+    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = billed_rates(
+        model, prices, batch
+    )
 
     def usd(tokens: int, rate: Decimal) -> Decimal:
-        return tokens * rate * factor / PER_MILLION
+        return tokens * rate / PER_MILLION
 
     input_usd = usd(usage.uncached_input_tokens, input_rate)
     cache_read_usd = usd(usage.cache_read_tokens, read_rate)

@@ -74,6 +74,9 @@ class Model:
     variant: str | None = None
     variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
     request_headers: Mapping[str, str] = field(default_factory=dict)
+    # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
+    # Standard"): names from ``input, cache_read, cache_write_5m, cache_write_1h, output``.
+    batch_full_price: frozenset[str] = frozenset()
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ MODEL_FIELDS = {
     "tiers",
     "service_tiers",
     "batch_discount",
+    "batch_full_price",
     "variants",
     "deprecated",
     "as_of",
@@ -185,6 +186,7 @@ def build_model(raw: dict, place: str) -> Model:
         prices=check.prices(raw.get("prices"), "prices."),
         tiers=check.tiers(raw.get("tiers"), "tiers"),
         batch_discount=check.fraction(raw, "batch_discount"),
+        batch_full_price=_price_names(raw.get("batch_full_price"), check),
         as_of=str(raw["as_of"]),
         source=str(raw["source"]),
         notes=(str(raw["notes"]).strip() if raw.get("notes") else None),
@@ -227,3 +229,13 @@ def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ..
             )
         )
     return tuple(specs)
+
+
+def _price_names(raw: Any, check: _Checker) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list) or not all(name in PRICE_FIELDS for name in raw):
+        raise check.fail(
+            "batch_full_price", f"a list of price fields ({', '.join(PRICE_FIELDS)})", raw
+        )
+    return frozenset(raw)

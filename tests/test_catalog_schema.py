@@ -55,6 +55,7 @@ def test_a_user_file_adds_a_private_model():
         (("{input: 1, output: 2}", "{input: 1, output: 2, cache_reed: 1}"), r"prices.cache_reed"),
         (("estimate:generic", "sentencepiece"), r"field 'tokenizer'"),
         (("name: M1", "name: M1\n    contxt: 5"), r"field 'contxt'"),
+        (("name: M1", "name: M1\n    batch_full_price: [cache_reed]"), r"field 'batch_full_price'"),
     ],
 )
 def test_schema_errors_name_file_line_model_and_field(tmp_path, replace, message):

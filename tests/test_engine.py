@@ -138,3 +138,12 @@ def test_cost_never_falls_when_a_count_rises(
     assert cost(model, after).total_usd >= cost(model, before).total_usd
     if model.batch_discount is not None:
         assert cost(model, after, batch=True).total_usd <= cost(model, after).total_usd
+
+
+def test_gemini_batch_keeps_cache_reads_at_the_standard_rate():
+    # Google's Batch table: input and output half price, cached input "Same as Standard".
+    model = CATALOG.resolve("gemini-2.5-pro")
+    batch = cost(model, Usage(100_000, 1_000, cache_read_tokens=80_000), batch=True)
+    assert batch.cache_read_usd == Decimal("0.01")  # 80,000 x $0.125, not halved
+    assert batch.input_usd == Decimal("0.0125")  # 20,000 x $1.25 x 0.5
+    assert batch.output_usd == Decimal("0.005")  # 1,000 x $10 x 0.5
