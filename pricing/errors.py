@@ -26,4 +26,7 @@ class UnknownModelError(InputError, LookupError):
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown model {name!r}{hint} (see `budget models`)")
+        if not name.strip():
+            super().__init__("model: no name given (see `budget models`)")
+        else:
+            super().__init__(f"unknown model {name!r}{hint} (see `budget models`)")

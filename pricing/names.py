@@ -16,6 +16,8 @@ _DATE_SUFFIX = re.compile(r"(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4}))$")
 # Bedrock's version suffix: anthropic.claude-sonnet-4-5-20250929-v1:0
 _BEDROCK_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
 _LATEST_SUFFIX = "-latest"
+# OpenRouter and others write Claude versions with a dot: claude-sonnet-4.5 for claude-sonnet-4-5.
+_DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def candidates(name: str) -> Iterator[str]:
@@ -41,6 +43,8 @@ def candidates(name: str) -> Iterator[str]:
                 pending.append(stripped)
         if form.endswith(_LATEST_SUFFIX):
             pending.append(form[: -len(_LATEST_SUFFIX)])
+        if form.startswith("claude"):
+            pending.append(_DOTTED_VERSION.sub("-", form))
 
 
 class NameIndex(Generic[T]):
@@ -53,6 +57,8 @@ class NameIndex(Generic[T]):
                 self._by_name.setdefault(name.lower(), entry)
 
     def resolve(self, name: str) -> T:
+        if not name or not name.strip():
+            raise UnknownModelError(name, [])
         for form in candidates(name):
             if form in self._by_name:
                 return self._by_name[form]
@@ -60,6 +66,8 @@ class NameIndex(Generic[T]):
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         forms = list(candidates(name))
+        if not forms:
+            return []
         names = list(self._by_name)
         found: list[str] = []
         for form in reversed(forms):  # the most stripped form is the best guess

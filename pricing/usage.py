@@ -234,7 +234,13 @@ def _snake_keys(usage: Mapping) -> dict:
     return {_CAMEL.sub("_", key).lower(): value for key, value in usage.items()}
 
 
-def read_usage_file(path: str) -> list[ObservedCall]:
+@dataclass(frozen=True)
+class UsageFile:
+    calls: list[ObservedCall]
+    failed: int  # batch results of failed requests: billed nothing, left out
+
+
+def read_usage_file(path: str) -> UsageFile:
     """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL."""
     import json
 
@@ -255,11 +261,15 @@ def read_usage_file(path: str) -> list[ObservedCall]:
                 records.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-    calls = []
+    calls, failed = [], 0
     for number, record in records:
         try:
             calls.append(normalize(record))
+        except FailedRequest:
+            failed += 1
         except InputError as exc:
             where = f"{path}:{number}" if number else path
             raise InputError(f"{where}: {exc}") from None
-    return calls
+    if not calls:
+        raise InputError(f"{path}: no usage to price ({failed} failed batch requests)")
+    return UsageFile(calls, failed)

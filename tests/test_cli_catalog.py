@@ -175,7 +175,7 @@ def test_cost_usage_prices_the_service_tier_the_response_reports(tmp_path):
     path.write_text(json.dumps(response))
     flex = json.loads(run("cost", "--usage", str(path), "--json").output)
     standard = json.loads(
-        run("cost", "--model", "gpt-5.2", "--input", "1000000", "--output", "0", "--json").output
+        run("cost", "--model", "gpt-5.2", "--input", "1000000", "--output", "0", "--json").stdout
     )
     assert flex["service_tier"] == "flex"
     assert flex["total_usd"] < standard["total_usd"] == pytest.approx(1.75)
@@ -200,3 +200,47 @@ def test_cost_compares_several_models_on_the_same_calls():
     table = run(*args).output.splitlines()
     assert table[2].startswith("gpt-5.2") and "+$0 " in table[2]  # cheapest first
     assert table[3].startswith("claude-sonnet-4-5") and "+53.1%" in table[3]
+
+
+def test_cost_of_a_call_that_cannot_be_sent_says_why_and_which_variant_fits():
+    result = run(
+        "cost", "-m", "claude-sonnet-4-5", "--input", "300000", "--output", "1000", "--json"
+    )
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["fits"] is False
+    assert any("exceeds max input 200,000" in p for p in record["problems"])
+    assert any("1m-context would fit" in p for p in record["problems"])
+    assert "warning: claude-sonnet-4-5: input 300,000 exceeds" in result.stderr
+    fits = json.loads(
+        run("cost", "-m", "gpt-5.2", "--input", "1000", "--output", "10", "--json").stdout
+    )
+    assert fits["fits"] is True and fits["problems"] == []
+
+
+def test_cost_compares_each_model_once_and_empty_names_are_bad_input():
+    records = json.loads(
+        run(
+            "cost",
+            "-m",
+            "gpt-5.2",
+            "-m",
+            "openai/gpt-5.2",
+            "-m",
+            "claude-haiku-4-5",
+            "--input",
+            "100",
+            "--output",
+            "10",
+            "--json",
+        ).stdout
+    )
+    assert [r["model"] for r in records] == ["gpt-5.2", "claude-haiku-4-5"]
+    empty = run("cost", "-m", "", "--input", "1", "--output", "1")
+    assert empty.exit_code == 2 and "model: no name given" in empty.output
+    assert run("limits", "").exit_code == 2
+
+
+@pytest.mark.parametrize("written", ["claude-sonnet-4.5", "openrouter/anthropic/claude-sonnet-4.5"])
+def test_dotted_claude_versions_resolve(written):
+    assert json.loads(run("limits", written, "--json").stdout)["model"] == "claude-sonnet-4-5"

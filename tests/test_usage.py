@@ -190,7 +190,7 @@ def test_read_usage_file_names_the_line_of_a_bad_record(tmp_path):
 def test_read_usage_file_reads_a_list_and_rejects_empty_files(tmp_path):
     listing = tmp_path / "calls.json"
     listing.write_text(json.dumps([{"input_tokens": 5, "output_tokens": 1}] * 3))
-    assert [c.usage.input_tokens for c in read_usage_file(str(listing))] == [5, 5, 5]
+    assert [c.usage.input_tokens for c in read_usage_file(str(listing)).calls] == [5, 5, 5]
     empty = tmp_path / "empty.json"
     empty.write_text("  \n")
     with pytest.raises(InputError, match="empty"):
@@ -247,3 +247,24 @@ def test_failed_batch_lines_raise_failed_request():
         normalize({"custom_id": "r2", "response": None, "error": {"code": "batch_expired"}})
     with pytest.raises(FailedRequest, match="errored"):
         normalize({"custom_id": "a", "result": {"type": "errored"}})
+
+
+def test_read_usage_file_leaves_out_failed_batch_requests(tmp_path):
+    ok = {
+        "custom_id": "r1",
+        "response": {
+            "status_code": 200,
+            "body": {
+                "model": "gpt-4.1-mini",
+                "usage": {"prompt_tokens": 10, "completion_tokens": 2},
+            },
+        },
+    }
+    expired = {"custom_id": "r2", "response": None, "error": {"code": "batch_expired"}}
+    log = tmp_path / "out.jsonl"
+    log.write_text(json.dumps(ok) + "\n" + json.dumps(expired) + "\n")
+    logged = read_usage_file(str(log))
+    assert (len(logged.calls), logged.failed) == (1, 1)
+    log.write_text(json.dumps(expired) + "\n")
+    with pytest.raises(InputError, match="no usage to price"):
+        read_usage_file(str(log))

@@ -132,7 +132,7 @@ def format_usd(amount: Decimal | float | None) -> str:
         return "$0"
     if abs(amount) >= 100:
         return f"${amount:,.2f}"
-    if abs(amount) >= 0.01:
+    if abs(amount) >= Decimal("0.01"):
         return f"${amount:,.4f}"
     return f"${amount:.6f}"
 

@@ -15,7 +15,7 @@ from budget.cli.common import (
     print_table,
     warn,
 )
-from pricing.catalog import Catalog
+from pricing.catalog import Catalog, Model
 from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
@@ -87,7 +87,10 @@ def cost(
     if usage_file:
         if input_tokens is not None or output_tokens is not None:
             raise click.UsageError("give either --usage or --input/--output, not both")
-        calls_seen = read_usage_file(usage_file)
+        logged = read_usage_file(usage_file)
+        calls_seen = logged.calls
+        if logged.failed:
+            warn(f"{usage_file}: left out {logged.failed} failed batch requests (not billed)")
     else:
         if not model_names:
             raise click.UsageError("missing --model (or --usage FILE)")
@@ -95,10 +98,21 @@ def cost(
             raise click.UsageError("give --input and --output token counts (or --usage FILE)")
         usage = Usage(input_tokens, output_tokens, cached_input, cache_write, cache_write_1h)
         calls_seen = [ObservedCall(usage, None, "tokens", None, False)]
+    # `-m gpt-5.2 -m openai/gpt-5.2` name one model: compare each model once.
+    names: list[str | None] = []
+    seen: set[str] = set()
+    for name in model_names:
+        key = catalog.resolve(name, variant).id
+        if key not in seen:
+            seen.add(key)
+            names.append(name)
     priced = [
         _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls)
-        for name in (model_names or (None,))
+        for name in (names or [None])
     ]
+    for _, record in priced:
+        for problem in record["problems"]:
+            warn(f"warning: {record['model']}: {problem}")
     if len(priced) > 1:
         _print_comparison([record for _, record in priced], as_json)
         return
@@ -130,7 +144,7 @@ def cost(
         ("output", part(total.output_usd, usage.output_tokens)),
         ("total", format_usd(total.total_usd)),
         ("per call", format_usd(per_call)),
-        ("prices as of", f"{record['as_of']}  {record['source']}"),
+        ("prices as of", f"{record['as_of']}  {record['source']}" if record["as_of"] else "-"),
     ]
     print_pairs(lines)
 
@@ -149,8 +163,8 @@ def _priced(
     its JSON record."""
     breakdowns = []
     for call in observed:
-        model_name = name or call.model
-        if not model_name:
+        model_name = call.model if name is None else name
+        if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
         model = catalog.resolve(model_name, variant)
         tier = service_tier or call.service_tier
@@ -164,6 +178,10 @@ def _priced(
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
     first = catalog.resolve(breakdowns[0].model, variant)
+    several = total.model == "(several)"
+    # A planned call that cannot be sent is priced all the same, with the reasons: the
+    # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
+    problems = [] if usage_file else _fit_problems(first, observed[0].usage)
     return total, {
         "model": total.model,
         "variant": total.variant,
@@ -180,10 +198,26 @@ def _priced(
         "batch": total.batch,
         "service_tier": total.service_tier,
         "tier_threshold": total.tier_threshold,
-        "rates_per_million": total.rates,
-        "as_of": first.as_of,
-        "source": first.source,
+        "rates_per_million": None if several else total.rates,
+        "batch_discount": None if several else first.batch_discount,
+        "fits": not problems,
+        "problems": problems,
+        "as_of": None if several else first.as_of,
+        "source": None if several else first.source,
     }
+
+
+def _fit_problems(model: Model, usage: Usage) -> list[str]:
+    """Why a call of this size could not be sent to ``model`` (empty when it could)."""
+    if (
+        usage.input_tokens <= model.max_input_tokens
+        and usage.input_tokens + usage.output_tokens <= model.context_window
+        and usage.output_tokens <= model.max_output_tokens
+    ):
+        return []
+    from budget.planner import check  # only for calls that do not fit: keeps start-up light
+
+    return list(check(model, usage.input_tokens, max(usage.output_tokens, 1)).problems)
 
 
 def _print_comparison(records: list[dict], as_json: bool) -> None:
@@ -191,7 +225,7 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
     if as_json:
         print_json(records)
         return
-    baseline = records[0]["total_usd"]
+    baseline, first = records[0]["total_usd"], records[0]["model"]
     rows = []
     for record in sorted(records, key=lambda r: r["total_usd"]):
         diff = record["total_usd"] - baseline
@@ -202,10 +236,16 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
                 record["model"] + (f" [{record['variant']}]" if record["variant"] else ""),
                 format_usd(record["total_usd"]),
                 format_usd(record["per_call_usd"]),
+                format_usd(
+                    record["breakdown"]["input_usd"]
+                    + record["breakdown"]["cache_read_usd"]
+                    + record["breakdown"]["cache_write_usd"]
+                ),
                 format_usd(record["breakdown"]["output_usd"]),
                 f"{sign}{format_usd(abs(diff))}",
                 share,
                 record["as_of"],
             ]
         )
-    print_table(["model", "total", "per call", "output", "vs first", "%", "prices as of"], rows)
+    headers = ["model", "total", "per call", "input", "output", f"vs {first}", "%", "prices as of"]
+    print_table(headers, rows)
