@@ -349,12 +349,35 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Reque
     )
 
 
+def is_jsonl(text: str) -> bool:
+    """Several JSON values, one per line (not one JSON document spread over lines)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        json.loads(text)
+        return False
+    except json.JSONDecodeError:
+        pass
+    try:
+        json.loads(lines[0])
+        json.loads(lines[1])
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def json_file_record(
     text: str, path: str, fmt: str = "json"
 ) -> tuple[str | list[str] | Request, str | None]:
     """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
     if not text.strip():
         raise InputError(f"{path}: empty file, expected a chat request JSON")
+    if is_jsonl(text):
+        raise InputError(
+            f"{path}: one JSON value per line (JSONL), expected one chat request; "
+            "count it with --format jsonl (or name it .jsonl)"
+        )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

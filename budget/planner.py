@@ -32,6 +32,8 @@ from pricing.errors import InputError
 DEFAULT_BUFFER = Decimal("0.25")
 DEFAULT_PERCENTILE = 95.0
 MAX_BUFFER = 100  # 10,000%: a larger buffer is a typo (and overflows Decimal arithmetic)
+MAX_BARE_BUFFER = 5  # a bare number above this (--buffer 25) surely meant percent
+MIN_MAX_TOKENS = 50  # one rounding step: the smallest recommendation (--expected-output 0)
 ANTHROPIC_MIN_THINKING = 1024  # budget_tokens below this is rejected by the API
 
 
@@ -104,9 +106,13 @@ def token_count_argument(value: Any, name: str) -> int:
     return value
 
 
-def limit_problems(model: Model, input_tokens: int, max_tokens: int) -> list[str]:
+def limit_problems(
+    model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
+) -> list[str]:
     """What is wrong with this input and max_tokens for ``model``, each with the numbers."""
     problems = []
+    if max_tokens < 1 and zero_is_a_problem:
+        problems.append(f"max_tokens must be at least 1, got {max_tokens:,}")
     ceiling_note = " (it includes hidden reasoning tokens)" if model.reasoning else ""
     if input_tokens > model.max_input_tokens:
         over = input_tokens - model.max_input_tokens
@@ -204,7 +210,7 @@ class PlanResult:
     percentile: float | None
     percentile_is_lower_bound: bool
     sample_count: int | None
-    request: dict[str, Any]
+    request: dict[str, Any] | None  # None when there is no room for any output
     request_headers: dict[str, str]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
@@ -224,6 +230,11 @@ def parse_buffer(buffer: Decimal | float | str) -> Decimal:
         raise InputError(expected) from None
     if not value.is_finite() or not 0 <= value <= MAX_BUFFER:
         raise InputError(expected)
+    if not text.endswith("%") and value > MAX_BARE_BUFFER:
+        meant = f"for {text}% write {(value / 100).normalize():f} or {text}%"
+        if value / 100 > MAX_BARE_BUFFER:
+            meant = f"for {text}% write {text}%"
+        raise InputError(f"--buffer {text} would add {(value * 100).normalize():,f}%; {meant}")
     return value
 
 
@@ -274,7 +285,7 @@ def plan(
     # Usage logs already count reasoning inside output tokens; texts and counts do not.
     extra = 0 if samples is not None and samples.includes_reasoning else reasoning
     needed = chosen + extra
-    buffered = round_up_to_step(math.ceil(chosen * (1 + buffer)) + extra)
+    buffered = max(MIN_MAX_TOKENS, round_up_to_step(math.ceil(chosen * (1 + buffer)) + extra))
     context_room = max(0, model.context_window - input_tokens)
     max_tokens = min(buffered, model.max_output_tokens, context_room)
     clamped_by = None
@@ -291,7 +302,13 @@ def plan(
                 f"{model.context_window:,} leaves {context_room:,} after {input_tokens:,} input"
             )
 
-    problems = limit_problems(model, input_tokens, max_tokens)
+    # a plan that leaves 0 has no request to send: say why instead of "must be at least 1"
+    problems = limit_problems(model, input_tokens, max_tokens, zero_is_a_problem=False)
+    if max_tokens < 1:
+        problems.append(
+            f"no room for output: the context window {model.context_window:,} leaves "
+            f"{context_room:,} after {input_tokens:,} input, so there is no request to send"
+        )
     if max_tokens < needed:
         problems.append(
             f"the planned output {needed:,} does not fit: at most {max_tokens:,} is available "
@@ -347,7 +364,11 @@ def plan(
         percentile=float(percentile) if samples is not None else None,
         percentile_is_lower_bound=bool(samples is not None and samples.censored),
         sample_count=samples.count if samples is not None else None,
-        request=request_body(model, max_tokens, reasoning, messages, input_tokens, tools),
+        request=(
+            request_body(model, max_tokens, reasoning, messages, input_tokens, tools)
+            if max_tokens >= 1
+            else None
+        ),
         request_headers=dict(model.request_headers),
         problems=tuple(problems),
         notes=tuple(notes),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs import json_file_record
+from budget.inputs import is_jsonl, json_file_record
 from budget.tokenizers import Request
 from pricing.errors import InputError
 from pricing.textfile import read_text
@@ -48,7 +48,13 @@ def count_input(
 
 def read_request(path: str) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages)."""
-    record, _ = json_file_record(read_text(path, "chat request JSON"), path)
+    text = read_text(path, "chat request JSON")
+    if is_jsonl(text):
+        raise InputError(
+            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
+            "(a .json file); for a JSONL of requests use budget count"
+        )
+    record, _ = json_file_record(text, path)
     if not isinstance(record, Request):
         raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
     return record

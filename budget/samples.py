@@ -51,6 +51,7 @@ class OutputSamples:
     exact: bool = True  # False when texts were counted with an estimating tokenizer
     tokenizer: str | None = None  # the tokenizer that counted texts, None for counts
     note: str | None = None  # how the samples were chosen, when that needs saying
+    other_models: bool = False  # the log had no replies from the model: others' replies used
 
     def __post_init__(self) -> None:
         if len(self.lengths) != len(self.truncated):
@@ -275,7 +276,10 @@ def _usage_log(
     chosen = mine or calls
     lengths = tuple(call.usage.output_tokens for call in chosen)
     truncated = tuple(call.truncated for call in chosen)
-    return OutputSamples(lengths, truncated, "usage", str(path), note=note)
+    other_models = not mine and any(call.model for call in calls)
+    return OutputSamples(
+        lengths, truncated, "usage", str(path), note=note, other_models=other_models
+    )
 
 
 def _is_model(logged: str, model: Any) -> bool:

@@ -299,3 +299,91 @@ def test_stops_missing_sample_file_exit_2(tmp_path):
     result = run("stops", "--model", "gpt-4.1", "</a>", "--sample", tmp_path / "nope.txt")
     assert result.exit_code == 2
     assert "nope.txt: no such file" in result.output
+
+
+# --- fresh-user review: mistakes that must not pass silently --------------------------------
+
+
+@pytest.mark.parametrize("buffer", ["25", "10", "5.5"])
+def test_plan_bare_buffer_above_5_is_a_one_line_error(buffer):
+    result = run(
+        "plan", "-m", "gpt-5.2", "--input", "1000", "--expected-output", "800", "--buffer", buffer
+    )
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    percent = f"{float(buffer) * 100:,.0f}%"
+    assert f"--buffer {buffer} would add {percent}" in result.output
+    assert f"for {buffer}% write {float(buffer) / 100:g} or {buffer}%" in result.output
+
+
+@pytest.mark.parametrize(("buffer", "max_tokens"), [("0.25", 1000), ("25%", 1000), ("1.5", 2000)])
+def test_plan_buffer_forms_that_stay_valid(buffer, max_tokens):
+    result, data = run_json(
+        "plan", "-m", "gpt-5.2", "--input", "1000", "--expected-output", "800", "--buffer", buffer
+    )
+    assert result.exit_code == 0
+    assert data["max_tokens"] == max_tokens
+
+
+def test_plan_with_no_room_for_output_has_no_request_body():
+    # exit 0 all the same: a plan is advice, `check` is the gate (tests/test_cli_contract.py)
+    args = ("plan", "-m", "gpt-4o", "--input", "200000", "--expected-output", "100")
+    result, data = run_json(*args)
+    assert result.exit_code == 0
+    assert data["fits"] is False
+    assert data["request"] is None
+    assert any("no room for output" in p for p in data["problems"])
+    human = run(*args)
+    assert "fits             no" in human.output
+    assert '"max_tokens": 0' not in human.output
+    assert "request: none (no room for output; see problems)" in human.output
+
+
+def test_plan_clamped_below_the_planned_output_keeps_a_usable_body():
+    # 127,000 input leaves 1,000 of gpt-4o's 128,000: the 2,000 planned does not fit
+    result, data = run_json(
+        "plan", "-m", "gpt-4o", "--input", "127000", "--expected-output", "2000"
+    )
+    assert data["fits"] is False
+    assert data["max_tokens"] == 1000
+    assert data["request"]["max_tokens"] == 1000
+
+
+def test_plan_expected_output_0_recommends_one_rounding_step():
+    result, data = run_json("plan", "-m", "gpt-4o", "--input", "200", "--expected-output", "0")
+    assert result.exit_code == 0
+    assert data["max_tokens"] == 50
+    assert data["request"]["max_tokens"] == 50
+
+
+def test_check_max_tokens_0_does_not_fit():
+    result, data = run_json("check", "-m", "gpt-4o", "--input", "100", "--max-tokens", "0")
+    assert result.exit_code == 1
+    assert data["fits"] is False
+    assert data["problems"] == ["max_tokens must be at least 1, got 0"]
+    assert data["variants_that_fit"] == []
+
+
+def test_check_messages_jsonl_says_to_use_count(tmp_path):
+    jsonl = tmp_path / "requests.jsonl"
+    line = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
+    jsonl.write_text(f"{line}\n{line}\n", encoding="utf-8")
+    result = run("check", "-m", "gpt-4o", "--messages", jsonl, "--max-tokens", "10")
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "--messages takes one chat request (a .json file)" in result.output
+    assert "for a JSONL of requests use budget count" in result.output
+    assert "Extra data" not in result.output
+
+
+def test_plan_samples_from_other_models_warns_on_stderr():
+    args = ("plan", "-m", "gpt-4.1", "--input", "900", "--samples")
+    result = run(*args, FIXTURES / "anthropic_gemini_log.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "the log has no replies from gpt-4.1" in result.stderr
+    assert "the log has no replies from gpt-4.1" in result.stdout  # still among the notes
+    quiet = run(
+        "plan", "-m", "gpt-5.2", "--input", "900", "--samples", FIXTURES / "openai_usage_log.jsonl"
+    )
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""

@@ -298,3 +298,14 @@ def test_invalid_utf8_in_csv_and_jsonl(tmp_path):
     lines = tmp_path / "t.jsonl"
     lines.write_bytes(b'{"text": "ok"}\n{"text": "\xff"}\n')
     assert_bad(run("count", str(lines), "-m", "gpt-4o"), f"{lines}: not valid UTF-8 at byte 25")
+
+
+def test_jsonl_content_in_a_json_file_says_use_format_jsonl(tmp_path):
+    path = tmp_path / "requests.json"
+    line = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
+    path.write_text(f"{line}\n{line}\n", encoding="utf-8")
+    result = run("count", str(path), "-m", "gpt-4o")
+    assert result.exit_code == 2
+    assert "one JSON value per line (JSONL)" in result.output
+    assert "--format jsonl" in result.output
+    assert run_json("count", str(path), "-m", "gpt-4o", "--format", "jsonl")["records"] == 2

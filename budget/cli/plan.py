@@ -18,6 +18,7 @@ from budget.cli.common import (
     json_option,
     print_json,
     tokenizer_options,
+    warn,
 )
 from pricing.errors import InputError
 
@@ -236,8 +237,10 @@ def plan(
         if samples is not None:
             extra |= {"samples_exact": samples.exact, "samples_tokenizer": samples.tokenizer}
         print_json({**result.as_dict(), **extra})
-        return
-    print_plan(model, count, result, samples)
+    else:
+        if samples is not None and samples.other_models:
+            warn(f"warning: {samples.note}")  # easy to miss among the notes
+        print_plan(model, count, result, samples)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}

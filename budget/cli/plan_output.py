@@ -97,6 +97,9 @@ def print_plan(
     print_pairs(rows)
     print_list("problems", result.problems)
     print_list("notes", result.notes)
+    if result.request is None:
+        click.echo("request: none (no room for output; see problems)")
+        return
     click.echo("request:")
     if result.request_headers:
         click.echo(f"  headers: {json.dumps(result.request_headers)}")
