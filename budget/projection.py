@@ -251,7 +251,51 @@ def month_calls_per_day(scenario: Scenario) -> list[float]:
 
 
 def calls_in(calls_per_day: float, days: float) -> int:
-    return int(math.floor(calls_per_day * days + 0.5))
+    return round_calls(calls_per_day * days)
+
+
+def round_calls(calls: float) -> int:
+    """Calls as displayed: rounded half up, once, from the exact (fractional) count."""
+    return int(math.floor(calls + 0.5))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period: its traffic rate (for capacity) and its exact, fractional call count.
+
+    Money and tokens scale with ``exact_calls``; ``calls`` is for display only, so twelve
+    months of 30,416.67 calls add up to 365,000 calls, not 12 x 30,417.
+    """
+
+    name: str
+    days: float
+    calls_per_day: float  # the rate capacity is checked at (total: the busiest month)
+    exact_calls: float
+
+    @property
+    def calls(self) -> int:
+        return round_calls(self.exact_calls)
+
+
+def periods(scenario: Scenario) -> list[Period]:
+    """An average day of the first month, each month of the horizon, and the horizon total."""
+    per_day = month_calls_per_day(scenario)
+    months = [
+        Period(f"month-{m + 1:02d}", DAYS_PER_MONTH, rate, rate * DAYS_PER_MONTH)
+        for m, rate in enumerate(per_day)
+    ]
+    total = Period(
+        "total",
+        DAYS_PER_MONTH * scenario.horizon_months,
+        max(per_day),
+        math.fsum(p.exact_calls for p in months),
+    )
+    return [Period("day", 1.0, per_day[0], per_day[0]), *months, total]
+
+
+def exact(calls: float) -> Decimal:
+    """A fractional call count as a Decimal (the float's shortest repr)."""
+    return Decimal(repr(float(calls)))
 
 
 # The report's columns, in order (documented in docs/scenarios.md).
@@ -295,32 +339,16 @@ PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-d
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
-    """An average day of the first month, each month of the horizon, and the horizon total.
-
-    Capacity columns use the period's own traffic; the total row uses the busiest month.
-    """
-    per_day = month_calls_per_day(scenario)
-    periods = [("day", 1.0, per_day[0], calls_in(per_day[0], 1))]
-    periods += [
-        (f"month-{m + 1:02d}", DAYS_PER_MONTH, rate, calls_in(rate, DAYS_PER_MONTH))
-        for m, rate in enumerate(per_day)
-    ]
-    periods.append(
-        (
-            "total",
-            DAYS_PER_MONTH * scenario.horizon_months,
-            max(per_day),
-            sum(p[3] for p in periods[1:]),
-        )
-    )
-    return [_row(scenario, item, *period) for period in periods]
+    """One row per period (see :func:`periods`). Capacity columns use the period's own
+    traffic; the total row uses the busiest month."""
+    return [_row(scenario, item, period) for period in periods(scenario)]
 
 
-def _row(
-    scenario: Scenario, item: ModelProjection, period: str, days: float, rate: float, calls: int
-) -> dict:
+def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
     totals = item.totals
     n = item.calls_simulated
+
+    calls = exact(period.exact_calls)
 
     def tokens(total: int) -> int:
         return int(Decimal(total) * calls / n + Decimal("0.5"))
@@ -329,8 +357,9 @@ def _row(
         return (total * calls / n).quantize(places)
 
     mean = totals.total_usd / n
-    band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(calls)))
+    band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(period.exact_calls)))
     limits = scenario.rate_limits
+    rate = period.calls_per_day
     load = item.capacity(rate, scenario.traffic.peak_factor, limits)
     at_planned = None
     if item.shape_at_planned is not None and limits.any():
@@ -341,9 +370,9 @@ def _row(
         "scenario": scenario.name,
         "model": item.model.id,
         "variant": item.model.variant or "",
-        "period": period,
-        "days": round(days, 4),
-        "calls": calls,
+        "period": period.name,
+        "days": round(period.days, 4),
+        "calls": period.calls,
         "input_tokens": tokens(totals.input_tokens),
         "cached_tokens": tokens(totals.cache_read_tokens),
         "cache_write_tokens": tokens(totals.cache_write_tokens),

@@ -18,10 +18,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from budget.projection import ModelProjection, calls_in, month_calls_per_day, project
+from budget.projection import ModelProjection, exact, periods, project
 from budget.scenario import (
     CACHE_KEYS,
-    DAYS_PER_MONTH,
     LIMIT_KEYS,
     TRAFFIC_KEYS,
     Scenario,
@@ -198,20 +197,19 @@ def _file_value(scenario: Scenario, vary: Vary) -> str:
 
 
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
-    per_day = month_calls_per_day(scenario)
-    calls = sum(calls_in(rate, DAYS_PER_MONTH) for rate in per_day)
+    spans = periods(scenario)
+    first, total = spans[1], spans[-1]  # month 1 and the horizon
     mean = item.totals.total_usd / item.calls_simulated
-    first = calls_in(per_day[0], DAYS_PER_MONTH)
-    load = item.capacity(max(per_day), scenario.traffic.peak_factor, scenario.rate_limits)
+    load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
     return {
         "scenario": scenario.name,
         "model": item.model.id,
         "variant": item.model.variant or "",
         "max_tokens": item.max_tokens,
         "horizon_months": scenario.horizon_months,
-        "calls": calls,
-        "month_1_usd": (mean * first).quantize(MONEY),
-        "total_usd": (mean * calls).quantize(MONEY),
+        "calls": total.calls,
+        "month_1_usd": (mean * exact(first.exact_calls)).quantize(MONEY),
+        "total_usd": (mean * exact(total.exact_calls)).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
         "truncation_rate": round(item.truncation_rate, 6),

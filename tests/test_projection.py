@@ -92,12 +92,16 @@ def test_period_totals_are_calls_times_the_engines_mean(tmp_path):
     for month in range(3):
         calls = math.floor(20000 * 1.1**month * DAYS_PER_MONTH + 0.5)
         row = table.loc[f"month-{month + 1:02d}"]
+        exact = 20000 * 1.1**month * DAYS_PER_MONTH  # billed unrounded, shown rounded
         assert row["calls"] == calls
-        assert row["total_usd"] == (engine_total * calls / 3000).quantize(Decimal("0.000001"))
-    assert table.loc["total", "calls"] == sum(table.loc[f"month-0{m}", "calls"] for m in (1, 2, 3))
+        assert row["total_usd"] == (engine_total * Decimal(repr(exact)) / 3000).quantize(
+            Decimal("0.000001")
+        )
+    horizon = math.fsum(20000 * 1.1**m * DAYS_PER_MONTH for m in range(3))
+    assert table.loc["total", "calls"] == math.floor(horizon + 0.5)
     assert table.loc["day", "calls"] == 20000
     assert table.loc["total", "total_usd"] == (
-        engine_total * table.loc["total", "calls"] / 3000
+        engine_total * Decimal(repr(horizon)) / 3000
     ).quantize(Decimal("0.000001"))
     # parts add up to the total within rounding of each column
     month = table.loc["month-01"]
@@ -189,3 +193,26 @@ def test_observed_samples_are_resampled(tmp_path):
     draws, _, _, _ = simulate(scenario_from(tmp_path, text), CATALOG.resolve("acme-chat"), 3000)
     assert set(np.unique(draws.output_wanted)) == {100, 200, 300, 5000}
     assert draws.truncation_rate == pytest.approx(0.25, abs=0.03)
+
+
+def test_a_year_of_1000_calls_a_day_is_365000_calls_not_12_rounded_months(tmp_path):
+    text = """\
+    name: flat
+    model: acme-mini
+    traffic: {calls_per_day: 1000}
+    input_tokens: 1000
+    output_tokens: 100
+    simulated_calls: 10
+    """
+    scenario = scenario_from(tmp_path, text)
+    table = project(scenario, CATALOG).table().set_index("period")
+    # each month shows 30,417 calls (30,416.67 rounded) but the year is 365 x 1,000
+    assert table.loc["month-01", "calls"] == 30417
+    assert table.loc["total", "calls"] == 365_000
+    per_call = (1000 * Decimal("0.4") + 100 * Decimal("1.6")) / 10**6
+    assert table.loc["total", "total_usd"] == per_call * 365_000
+    # a month is billed for its exact 30,416.67 calls, not the rounded count
+    assert table.loc["month-01", "total_usd"] == (
+        per_call * Decimal(repr(1000 * DAYS_PER_MONTH))
+    ).quantize(Decimal("0.000001"))
+    assert table.loc["total", "output_tokens"] == 100 * 365_000

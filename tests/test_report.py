@@ -76,8 +76,9 @@ def test_csv_has_the_documented_columns_and_hand_checked_numbers(tmp_path, scena
     per_call = (1000 * Decimal("0.4") + 1000 * Decimal("0.1") + 500 * Decimal("1.6")) / 10**6
     assert Decimal(mini["day"]["per_call_usd"]) == per_call
     assert Decimal(mini["day"]["total_usd"]) == per_call * 1000
-    assert int(mini["month-01"]["calls"]) == 30417  # 1,000 a day x 365/12 days
-    assert Decimal(mini["month-01"]["total_usd"]) == per_call * 30417
+    assert int(mini["month-01"]["calls"]) == 30417  # 1,000 a day x 365/12 days, rounded
+    # billed for the exact 30,416.67 calls: $0.0013 x 30,416.67 = $39.541667
+    assert Decimal(mini["month-01"]["total_usd"]) == Decimal("39.541667")
     assert mini["day"]["truncation_rate"] == "0.0"
     # peak: 1,000/1,440 x 2 = 1.389 calls/min; TPM reserves 2,000 + 1,000 per call
     assert mini["day"]["peak_rpm"] == "1.389"

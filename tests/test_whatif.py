@@ -112,3 +112,14 @@ def test_cli_bad_value_exits_2_without_output(scenario, tmp_path):
     assert result.exit_code == 2
     assert "--vary calls_per_day=-1: traffic.calls_per_day: must be >= 0, got -1" in result.output
     assert not out.exists()
+
+
+def test_horizon_calls_are_rounded_once(tmp_path):
+    path = tmp_path / "flat.yaml"
+    path.write_text(
+        SCENARIO.replace("horizon_months: 2", "horizon_months: 12").replace(
+            "{p50: 2000, p95: 5000}", "1000"
+        )
+    )
+    table = what_if(path, [parse_vary("cache_share=0")], CATALOG).table
+    assert list(table["calls"]) == [365_000]  # not 12 x round(30,416.67) = 365,004
