@@ -79,7 +79,7 @@ class Projection:
     models: tuple[ModelProjection, ...]
 
     def table(self) -> pd.DataFrame:
-        """One row per model and period (see COLUMNS and docs/scenarios.md)."""
+        """One row per model and period (see COLUMNS; documented in README.md, "Workloads")."""
         rows = [row for item in self.models for row in period_rows(self.scenario, item)]
         return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -298,7 +298,8 @@ def exact(calls: float) -> Decimal:
     return Decimal(repr(float(calls)))
 
 
-# The report's columns, in order (documented in docs/scenarios.md).
+# The report's columns, in order (documented in README.md, section "Workloads: scenarios,
+# reports, what-if grids and usage logs").
 COLUMNS = (
     "scenario",
     "model",

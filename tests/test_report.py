@@ -144,3 +144,20 @@ def test_a_bad_chart_or_markdown_path_writes_no_csv_either(scenario, tmp_path):
         assert result.exit_code == 2
         assert "does not exist" in result.output
         assert not out.exists()  # exit 2 means no report, not a CSV without its chart
+
+
+def test_help_points_to_the_readme_section_that_documents_scenarios():
+    result = CliRunner().invoke(cli, ["report", "--help"])
+    assert result.exit_code == 0
+    assert "docs/scenarios.md" not in result.output
+    heading = "Workloads: scenarios, reports, what-if grids and usage logs"
+    assert heading in " ".join(result.output.split())
+    readme = Path(__file__).parents[1] / "README.md"
+    assert f"## {heading}" in readme.read_text(encoding="utf-8")
+    # the modules' docstrings name the same place, not a file that does not exist
+    import budget.projection
+    import budget.scenario
+
+    for module in (budget.projection, budget.scenario):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert "docs/scenarios.md" not in source, module.__name__

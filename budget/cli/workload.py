@@ -102,7 +102,8 @@ def report(
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
-    See docs/scenarios.md for the YAML format and the CSV columns.
+    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
+    reports, what-if grids and usage logs".
     """
     from budget.atomic import check_destination
     from budget.projection import project
