@@ -152,8 +152,33 @@ def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]
         # A default the file never wrote (output_param, batch_discount, ...) must not reset
         # the bundled model's value: only what the user wrote overrides.
         update = {k: v for k, v in raw.items() if k != "id" and k not in unwritten}
-        merged = _deep_merge(entries[existing], update)
+        bundled = entries[existing]
+        merged = _deep_merge(bundled, update)
+        # The file's source and date label the whole model from now on: say which numbers
+        # are the user's and which are still the bundled catalog's.
+        if "notes" not in update:
+            changed = _changed(update, bundled, skip={"source", "as_of", "notes"})
+            written = ", ".join(sorted(changed)) or "no number"
+            merged["notes"] = (
+                f"{path} sets {written} (as of {merged['as_of']}); everything else is the "
+                f"bundled catalog's ({bundled['source']}, as of {bundled['as_of']})."
+                + (f" {bundled['notes']}" if bundled.get("notes") else "")
+            )
         entries[existing], where[existing] = merged, place
+
+
+def _changed(update: dict, base: dict, skip: set[str], prefix: str = "") -> list[str]:
+    """Dotted keys (`prices.input`) whose value ``update`` changes from ``base``."""
+    found = []
+    for key, value in update.items():
+        if key in skip:
+            continue
+        old = base.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            found += _changed(value, old, set(), f"{prefix}{key}.")
+        elif value != old:
+            found.append(f"{prefix}{key}")
+    return found
 
 
 def _deep_merge(base: dict, update: dict) -> dict:

@@ -160,3 +160,15 @@ def test_unknown_names_suggest_close_ones():
         load_catalog([PRIVATE]).resolve("acme-llm-lrage")
     assert "acme-llm-large" in caught.value.suggestions
     assert "did you mean" in str(caught.value)
+
+
+def test_an_override_says_which_numbers_are_the_users_and_which_are_bundled(tmp_path):
+    base = write(tmp_path, HEADER + MODEL, "base.yaml")
+    deal = write(
+        tmp_path,
+        HEADER.replace("2026-11-01", "2026-11-20") + "  - id: m1\n    prices: {output: 1.5}\n",
+        "deal.yaml",
+    )
+    model = load_catalog([base, deal]).resolve("m1")
+    assert model.notes.startswith(f"{deal} sets prices.output (as of 2026-11-20)")
+    assert "everything else is the bundled catalog's (https://example.invalid/prices" in model.notes

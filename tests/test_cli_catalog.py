@@ -244,3 +244,18 @@ def test_cost_compares_each_model_once_and_empty_names_are_bad_input():
 @pytest.mark.parametrize("written", ["claude-sonnet-4.5", "openrouter/anthropic/claude-sonnet-4.5"])
 def test_dotted_claude_versions_resolve(written):
     assert json.loads(run("limits", written, "--json").stdout)["model"] == "claude-sonnet-4-5"
+
+
+def test_limits_and_stops_agree_on_models_that_reject_stop_sequences():
+    data = json.loads(run("limits", "gpt-5.2", "--json").stdout)
+    assert data["supports_stop"] is False and data["stop_sequences_max"] == 0
+    assert json.loads(run("limits", "gpt-4.1", "--json").stdout)["stop_sequences_max"] == 4
+
+
+def test_models_finds_names_as_people_write_them_and_shows_long_context_prices():
+    assert "gpt-5.2" in run("models", "openai/gpt-5.2").stdout
+    rows = run("models", "gemini-2.5-pro").stdout.splitlines()
+    line = next(row for row in rows if row.startswith("gemini-2.5-pro"))
+    assert ">200K $2.5/$15" in line
+    nothing = run("models", "zzz")
+    assert nothing.exit_code == 0 and "no model matches 'zzz'" in nothing.stderr

@@ -12,8 +12,10 @@ from budget.cli.common import (
     print_json,
     print_pairs,
     print_table,
+    warn,
 )
 from pricing.catalog import Model
+from pricing.errors import InputError
 
 
 def _per_million(amount) -> str:
@@ -32,7 +34,9 @@ def model_limits(model: Model) -> dict:
         "max_output_tokens": model.max_output_tokens,
         "output_param": model.output_param,
         "reasoning": model.reasoning,
-        "stop_sequences_max": model.stop_sequences_max,
+        "supports_stop": model.supports_stop,
+        # 0 where the API rejects stop sequences (OpenAI reasoning models), as `budget stops` says
+        "stop_sequences_max": model.stop_sequences_max if model.supports_stop else 0,
         "tokenizer": model.tokenizer,
         "variants": list(model.variants),
         "request_headers": dict(model.request_headers),
@@ -69,6 +73,27 @@ def model_prices(model: Model) -> dict:
     }
 
 
+def _stops(model: Model) -> str:
+    if not model.supports_stop:
+        return "0 (the API rejects stop sequences)"
+    return str(model.stop_sequences_max or "no documented limit")
+
+
+def _long_context(model: Model) -> str:
+    """The cliff tiers in short: `>200K $2.5/$15`."""
+
+    def threshold(tokens: int) -> str:  # xAI's ">= 200K" is stored as "above 199,999"
+        if (tokens + 1) % 1000 == 0:
+            return f">={(tokens + 1) // 1000:,}K"
+        return f">{tokens // 1000:,}K"
+
+    tiers = [
+        f"{threshold(t.above_input_tokens)} ${t.prices.input}/${t.prices.output}"
+        for t in model.tiers
+    ]
+    return ", ".join(tiers) or "-"
+
+
 @click.command()
 @click.argument("query", required=False)
 @click.option("--provider", help="Only this provider (openai, anthropic, google, ...).")
@@ -86,11 +111,17 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
             param_hint="--provider",
         )
     found = catalog.search(query, provider)
+    if not found and query:
+        try:  # a name as people write it: openai/gpt-5.2, claude-sonnet-4-5-20250929
+            found = [catalog.resolve(query)]
+        except InputError:
+            found = []
     if as_json:
         print_json([{**model_limits(m), "prices": model_prices(m)} for m in found])
         return
     if not found:
-        raise click.ClickException(f"no model matches {query!r}")
+        warn(f"no model matches {query!r} (budget models lists them all)")
+        return
     print_table(
         [
             "model",
@@ -101,6 +132,7 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
             "input/M",
             "output/M",
             "cache read/M",
+            "long context",
             "batch",
         ],
         [
@@ -113,6 +145,7 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
                 _per_million(m.prices.input),
                 _per_million(m.prices.output),
                 _per_million(m.prices.cache_read),
+                _long_context(m),
                 "-" if m.batch_discount is None else f"-{m.batch_discount * 100:.0f}%",
             ]
             for m in found
@@ -150,7 +183,7 @@ def limits(model_name: str, variant: str | None, as_json: bool) -> None:
                 + (" (includes hidden reasoning)" if model.reasoning else ""),
             ),
             ("output_param", model.output_param),
-            ("stop_sequences_max", model.stop_sequences_max or "no documented limit"),
+            ("stop_sequences_max", _stops(model)),
             ("tokenizer", model.tokenizer),
             ("variants", ", ".join(model.variants) or "-"),
             ("as_of", f"{model.as_of}  {model.source}"),
