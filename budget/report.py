@@ -137,7 +137,7 @@ def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> s
     load = item.capacity(max(_per_day(s)), s.traffic.peak_factor, s.rate_limits)
     verdict = "carry the peak" if load.fits else "do NOT carry the peak"
     needs = "; ".join(
-        f"{c.limit} {c.needed:,.0f} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
+        f"{c.limit} {_need(c.needed)} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
         for c in load.checks
     )
     text = (
@@ -152,6 +152,11 @@ def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> s
             f" With max_tokens {planned:,} (planned) it would sustain {at_planned:,.1f} calls/min."
         )
     return text
+
+
+def _need(amount: float) -> str:
+    """A peak need: one decimal below 100 (26.5 calls/min is not 26), whole numbers above."""
+    return f"{amount:,.1f}" if amount < 100 else f"{amount:,.0f}"
 
 
 def _per_day(s: Scenario) -> list[float]:

@@ -161,3 +161,12 @@ def test_help_points_to_the_readme_section_that_documents_scenarios():
     for module in (budget.projection, budget.scenario):
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert "docs/scenarios.md" not in source, module.__name__
+
+
+def test_markdown_shows_small_peak_needs_with_a_decimal(tmp_path, scenario):
+    md = tmp_path / "out.md"
+    assert run("report", str(scenario), "--markdown", str(md)).exit_code == 0
+    text = md.read_text()
+    # 1,000 calls/day / 1,440 x 2 = 1.39 calls/min: "rpm 1.4", not "rpm 1" (nor 26 for 26.5)
+    assert "need rpm 1.4 of 100" in text
+    assert "tpm 4,167 of 50,000" in text  # 1.389 x 3,000 tokens: whole numbers from 100 up
