@@ -23,6 +23,7 @@ from budget.scenario import (
     load_scenario,
 )
 from pricing.catalog import Catalog
+from pricing.errors import InputError
 
 REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
 
@@ -165,10 +166,19 @@ def _per_day(s: Scenario) -> list[float]:
     return month_calls_per_day(s)
 
 
+def check_chart_path(path: str | Path) -> None:
+    """Charts are PNG only: a .jpg or .svg name holding PNG bytes would mislead every viewer."""
+    if Path(path).suffix.lower() != ".png":
+        raise InputError(
+            f"--chart {path}: charts are written as PNG; give a file name ending in .png"
+        )
+
+
 def write_charts(
     projection: Projection, path: str | Path, table: pd.DataFrame | None = None
 ) -> None:
     """One PNG: monthly cost by model, the monthly projection, and output lengths vs max_tokens."""
+    check_chart_path(path)
     import matplotlib
 
     matplotlib.use("Agg")

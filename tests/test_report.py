@@ -140,7 +140,8 @@ def test_output_directory_must_exist(scenario, tmp_path):
 def test_a_bad_chart_or_markdown_path_writes_no_csv_either(scenario, tmp_path):
     out = tmp_path / "out.csv"
     for option in ("--markdown", "--chart"):
-        result = run("report", str(scenario), "-o", str(out), option, str(tmp_path / "no" / "x"))
+        target = str(tmp_path / "no" / ("x.png" if option == "--chart" else "x.md"))
+        result = run("report", str(scenario), "-o", str(out), option, target)
         assert result.exit_code == 2
         assert "does not exist" in result.output
         assert not out.exists()  # exit 2 means no report, not a CSV without its chart
@@ -170,3 +171,16 @@ def test_markdown_shows_small_peak_needs_with_a_decimal(tmp_path, scenario):
     # 1,000 calls/day / 1,440 x 2 = 1.39 calls/min: "rpm 1.4", not "rpm 1" (nor 26 for 26.5)
     assert "need rpm 1.4 of 100" in text
     assert "tpm 4,167 of 50,000" in text  # 1.389 x 3,000 tokens: whole numbers from 100 up
+
+
+def test_a_chart_path_that_is_not_png_is_refused_before_anything_is_written(tmp_path, scenario):
+    out, chart = tmp_path / "out.csv", tmp_path / "chart.jpg"
+    result = run("report", str(scenario), "-o", str(out), "--chart", str(chart))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: --chart {chart}: charts are written as PNG; give a file name ending in .png"
+    ]
+    assert not out.exists() and not chart.exists()
+    upper = tmp_path / "CHART.PNG"  # the extension's case does not matter
+    assert run("report", str(scenario), "--chart", str(upper)).exit_code == 0
+    assert upper.read_bytes()[:4] == b"\x89PNG"

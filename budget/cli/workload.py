@@ -84,7 +84,7 @@ def usage(
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
-@click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
     "--simulated-calls",
     type=click.IntRange(min=1),
@@ -107,9 +107,17 @@ def report(
     """
     from budget.atomic import check_destination
     from budget.projection import project
-    from budget.report import markdown_summary, write_charts, write_csv, write_text
+    from budget.report import (
+        check_chart_path,
+        markdown_summary,
+        write_charts,
+        write_csv,
+        write_text,
+    )
     from budget.scenario import load_scenario
 
+    if chart:
+        check_chart_path(chart)
     for path in (output, markdown, chart):
         if path:
             check_destination(path)
