@@ -88,6 +88,7 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
     n = calls or scenario.simulated_calls
     models = []
+    seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
     for number, choice in enumerate(scenario.models):
         key = "model" if len(scenario.models) == 1 and "model" in scenario.where else "models"
         key = key if key == "model" else f"models.{number}"
@@ -95,6 +96,13 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
             model = catalog.resolve(choice.name, choice.variant)
         except ValueError as exc:
             raise scenario.error(key, str(exc)) from None
+        # Two names for one model would print two identical rows that look like a comparison.
+        if (model.id, model.variant) in seen:
+            label = model.id + (f" [{model.variant}]" if model.variant else "")
+            raise scenario.error(
+                key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
+            )
+        seen[model.id, model.variant] = key
         models.append(project_model(scenario, model, n))
     return Projection(scenario, tuple(models))
 

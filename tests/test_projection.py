@@ -216,3 +216,14 @@ def test_a_year_of_1000_calls_a_day_is_365000_calls_not_12_rounded_months(tmp_pa
         per_call * Decimal(repr(1000 * DAYS_PER_MONTH))
     ).quantize(Decimal("0.000001"))
     assert table.loc["total", "output_tokens"] == 100 * 365_000
+
+
+def test_the_same_model_under_two_names_is_an_error(tmp_path):
+    text = MIXED.replace("model: acme-chat", "models: [acme-chat, acme/acme-chat]")
+    scenario = scenario_from(tmp_path, text)
+    # both resolve to acme-chat: two identical rows would look like a comparison
+    with pytest.raises(
+        InputError,
+        match=r"s.yaml:2:21: models.1: acme/acme-chat is acme-chat, already listed as models.0",
+    ):
+        project(scenario, CATALOG)
