@@ -161,7 +161,7 @@ def _need(amount: float) -> str:
 
 
 def _per_day(s: Scenario) -> list[float]:
-    from budget.projection import month_calls_per_day
+    from budget.periods import month_calls_per_day
 
     return month_calls_per_day(s)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from budget.projection import ModelProjection, exact, periods, project
+from budget.periods import exact, periods
+from budget.projection import ModelProjection, project
 from budget.scenario import (
     CACHE_KEYS,
     LIMIT_KEYS,
