@@ -56,6 +56,7 @@ class FileCount:
     records: int = 0
     skipped: int = 0
     exact: bool = True
+    notes: list[str] = field(default_factory=list)  # which request parts were estimated
 
 
 @dataclass
@@ -68,6 +69,8 @@ class CountResult:
     records: int
     skipped: int
     files: list[FileCount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # why not exact, beyond the method
+    warnings: list[str] = field(default_factory=list)  # for stderr (e.g. --online, no key)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class _BlockResult:
     skipped: int = 0
     exact: bool = True
     rows: list[tuple[int, str | None, int, bool]] | None = None
+    notes: dict[str, None] = field(default_factory=dict)  # ordered set
     size: int = 0
     characters: int = 0  # text blocks: characters decoded
 
@@ -131,6 +135,7 @@ def _add(
     else:
         counted = tokenizer.count_request(record)
         tokens, exact = counted.tokens, counted.exact
+        result.notes.update(dict.fromkeys(counted.notes))
     result.tokens += tokens
     result.records += 1
     result.exact = result.exact and exact
@@ -262,6 +267,9 @@ def count_paths(
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
         pool = multiprocessing.get_context("fork").Pool(jobs)
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    warning = getattr(tokenizer, "warning", None)
+    if warning:
+        result.warnings.append(warning)
     try:
         for path, file_format in zip(files, formats, strict=True):
             counted = _count_file(
@@ -281,6 +289,7 @@ def count_paths(
             result.records += counted.records
             result.skipped += counted.skipped
             result.exact = result.exact and counted.exact
+            result.notes.extend(n for n in counted.notes if n not in result.notes)
     finally:
         if pool is not None:
             pool.terminate()
@@ -317,6 +326,7 @@ def _count_file(
             counted.records += block_result.records
             counted.skipped += block_result.skipped
             counted.exact = counted.exact and block_result.exact
+            counted.notes.extend(n for n in block_result.notes if n not in counted.notes)
             if on_record is not None:
                 for number, custom_id, tokens, exact in block_result.rows or []:
                     on_record(

@@ -24,6 +24,8 @@ class InputCount:
     tokenizer: str | None
     messages: list[dict[str, Any]] | None  # for the request body (--messages)
     tools: list[dict[str, Any]] | None = None  # tool definitions from the --messages file
+    notes: tuple[str, ...] = ()  # which parts of the request were estimated, and how
+    warning: str | None = None  # for stderr: e.g. --online without the provider's key
 
 
 def count_input(
@@ -42,7 +44,10 @@ def count_input(
         from budget.count import count_paths
 
         counted = count_paths([prompt_file], model, fmt="text")
-        return InputCount(counted.tokens, prompt_file, counted.exact, counted.tokenizer, None)
+        warning = counted.warnings[0] if counted.warnings else None
+        return InputCount(
+            counted.tokens, prompt_file, counted.exact, counted.tokenizer, None, warning=warning
+        )
     return _count_messages_file(model, str(messages_file))
 
 
@@ -70,4 +75,13 @@ def _count_messages_file(model: Any, path: str) -> InputCount:
     if request.system:
         messages.insert(0, {"role": "system", "content": request.system})
     exact = counted.exact and tokenizer.exact
-    return InputCount(counted.tokens, path, exact, tokenizer.name, messages, request.tools)
+    return InputCount(
+        counted.tokens,
+        path,
+        exact,
+        tokenizer.name,
+        messages,
+        request.tools,
+        notes=counted.notes,
+        warning=getattr(tokenizer, "warning", None),
+    )

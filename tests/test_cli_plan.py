@@ -387,3 +387,29 @@ def test_plan_samples_from_other_models_warns_on_stderr():
     )
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
+
+
+def test_check_messages_with_an_image_says_what_was_assumed(tmp_path):
+    request = tmp_path / "image.json"
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    content = [{"type": "text", "text": "What is this?"}, image]
+    request.write_text(json.dumps({"messages": [{"role": "user", "content": content}]}))
+    args = ("check", "-m", "gpt-4o", "--messages", request, "--max-tokens", "100")
+    result, data = run_json(*args)
+    assert data["exact"] is False
+    assert data["input_notes"] == [
+        "images: no size given, so 765 tokens assumed per image "
+        "(a 1024x1024 image at high detail: 85 + 4 tiles x 170)"
+    ]
+    assert "estimated         images: no size given, so 765 tokens" in run(*args).output
+
+
+def test_check_prompt_online_without_a_key_warns(tmp_path):
+    prompt = tmp_path / "hi.txt"
+    prompt.write_text("hi there\n", encoding="utf-8")
+    args = ["check", "-m", "claude-sonnet-4-5", "--prompt", str(prompt), "--max-tokens", "100"]
+    env = {"ANTHROPIC_API_KEY": None}
+    result = CliRunner().invoke(cli, [*args, "--online"], env=env)
+    assert result.exit_code == 0
+    assert "ANTHROPIC_API_KEY is not set, so the count is an estimate" in result.stderr
+    assert CliRunner().invoke(cli, args, env=env).stderr == ""

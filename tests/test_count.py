@@ -309,3 +309,77 @@ def test_jsonl_content_in_a_json_file_says_use_format_jsonl(tmp_path):
     assert "one JSON value per line (JSONL)" in result.output
     assert "--format jsonl" in result.output
     assert run_json("count", str(path), "-m", "gpt-4o", "--format", "jsonl")["records"] == 2
+
+
+NESTED_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "book",
+        "description": "Book a trip",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "stops": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"city": {"type": "string"}}},
+                }
+            },
+        },
+    },
+}
+URL_IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+
+
+def _request_file(tmp_path, content, tools=None):
+    request = {"messages": [{"role": "user", "content": content}]}
+    if tools:
+        request["tools"] = tools
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request), encoding="utf-8")
+    return str(path)
+
+
+def test_an_inexact_request_says_which_parts_are_estimated(tmp_path):
+    path = _request_file(tmp_path, "Plan my trip", [NESTED_TOOL])
+    data = run_json("count", path, "-m", "gpt-4o")
+    assert data["exact"] is False
+    assert len(data["notes"]) == 1
+    assert "tool definitions with nested schemas" in data["notes"][0]
+    human = run("count", path, "-m", "gpt-4o")
+    assert "exact      no (estimate: the tokenizer is exact, parts of the request are not)" in (
+        human.output
+    )
+    assert "estimated  tool definitions with nested schemas" in human.output
+
+
+def test_a_url_image_discloses_the_tokens_assumed(tmp_path):
+    content = [{"type": "text", "text": "What is this?"}, URL_IMAGE]
+    data = run_json("count", _request_file(tmp_path, content), "-m", "gpt-4o")
+    assert data["exact"] is False
+    assert data["notes"] == [
+        "images: no size given, so 765 tokens assumed per image "
+        "(a 1024x1024 image at high detail: 85 + 4 tiles x 170)"
+    ]
+    claude = run_json("count", _request_file(tmp_path, content), "-m", "claude-sonnet-4-5")
+    assert any("1,600 tokens assumed per image" in note for note in claude["notes"])
+
+
+def test_an_exact_request_has_no_notes():
+    data = run_json("count", str(FIXTURES / "cookbook_tools_request.json"), "-m", "gpt-4o")
+    assert data["exact"] is True and data["notes"] == []
+
+
+def test_online_without_a_key_warns_that_the_count_is_an_estimate(tmp_path):
+    path = tmp_path / "hi.txt"
+    path.write_text("hi there\n", encoding="utf-8")
+    env = {"ANTHROPIC_API_KEY": None}
+    result = CliRunner().invoke(
+        cli, ["count", str(path), "-m", "claude-sonnet-4-5", "--online"], env=env
+    )
+    assert result.exit_code == 0
+    assert result.stderr.strip() == (
+        "warning: --online: ANTHROPIC_API_KEY is not set, so the count is an estimate"
+    )
+    assert "no (estimate)" in result.stdout
+    offline = CliRunner().invoke(cli, ["count", str(path), "-m", "claude-sonnet-4-5"], env=env)
+    assert offline.stderr == ""

@@ -116,6 +116,8 @@ def count(
             on_record=rows,
             on_progress=progress,
         )
+    for message in result.warnings:
+        warn(f"warning: {message}")
     if result.skipped:
         warn(f"skipped {result.skipped} invalid line(s)")
     if as_json:
@@ -125,6 +127,7 @@ def count(
                 "tokenizer": result.tokenizer,
                 "exact": result.exact,
                 "method": result.method,
+                "notes": result.notes,
                 "tokens": result.tokens,
                 "records": result.records,
                 "skipped": result.skipped,
@@ -136,6 +139,7 @@ def count(
                         "records": f.records,
                         "skipped": f.skipped,
                         "exact": f.exact,
+                        "notes": f.notes,
                     }
                     for f in result.files
                 ],
@@ -151,12 +155,16 @@ def count(
             ],
         )
         click.echo()
+    exact = "yes" if result.exact else "no (estimate)"
+    if not result.exact and result.notes and result.method.startswith("exact"):
+        exact = "no (estimate: the tokenizer is exact, parts of the request are not)"
     print_pairs(
         [
             ("model", result.model),
             ("tokenizer", result.tokenizer),
-            ("exact", "yes" if result.exact else "no (estimate)"),
+            ("exact", exact),
             ("method", result.method),
+            *(("estimated", note) for note in result.notes),
             ("records", format_tokens(result.records)),
             ("tokens", format_tokens(result.tokens)),
         ]

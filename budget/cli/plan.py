@@ -130,6 +130,8 @@ def check(
 
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
+    if count.warning:
+        warn(f"warning: {count.warning}")
     result = check_fit(model, count.tokens, max_tokens)
     if as_json:
         print_json({**result.as_dict(), **input_json(count)})
@@ -217,6 +219,8 @@ def plan(
         )
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
+    if count.warning:
+        warn(f"warning: {count.warning}")
     samples = None
     if samples_file is not None:
         samples = read_samples(samples_file, model, fmt=samples_format, column=column)

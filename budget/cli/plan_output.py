@@ -26,7 +26,17 @@ def input_json(count: InputCount) -> dict[str, Any]:
     """Where the input count came from, for --json (nothing for a plain --input N)."""
     if count.source is None:
         return {}
-    return {"input_source": count.source, "exact": count.exact, "tokenizer": count.tokenizer}
+    return {
+        "input_source": count.source,
+        "exact": count.exact,
+        "tokenizer": count.tokenizer,
+        "input_notes": list(count.notes),
+    }
+
+
+def input_rows(count: InputCount) -> list[tuple[str, str]]:
+    """The input line, and one line per part of it that was estimated."""
+    return [("input", input_line(count)), *(("estimated", note) for note in count.notes)]
 
 
 def model_label(model: Any) -> str:
@@ -46,7 +56,7 @@ def print_check(model: Any, count: InputCount, result: CheckResult) -> None:
     print_pairs(
         [
             ("model", model_label(model)),
-            ("input", input_line(count)),
+            *input_rows(count),
             ("max_tokens", format_tokens(result.max_tokens)),
             ("context window", format_tokens(model.context_window)),
             ("max input", format_tokens(model.max_input_tokens)),
@@ -81,7 +91,7 @@ def print_plan(
 ) -> None:
     rows = [
         ("model", model_label(model)),
-        ("input", input_line(count)),
+        *input_rows(count),
         ("planned output", _planned_line(result, samples)),
         (result.param, _recommendation_line(result)),
         ("fits", "yes" if result.fits else "no"),

@@ -87,20 +87,25 @@ def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer
     from budget.tokenizers.calibration import calibrated_factor, calibration_path
     from budget.tokenizers.estimate import EstimateTokenizer
 
+    warning = None
     if options.online:
-        from budget.tokenizers.online import online_counter
+        from budget.tokenizers.online import missing_key_warning, online_counter
 
         counter = online_counter(model)
         if counter is not None:
             return counter
+        warning = missing_key_warning(model)
     calibrated = calibrated_factor(
         model.id, f"estimate:{argument}", calibration_path(options.calibration_file)
     )
     if calibrated:
-        return EstimateTokenizer(
+        tokenizer = EstimateTokenizer(
             argument, chars_per_token=calibrated[0], calibration_note=calibrated[1]
         )
-    return EstimateTokenizer(argument)
+    else:
+        tokenizer = EstimateTokenizer(argument)
+    tokenizer.warning = warning
+    return tokenizer
 
 
 # reference scheme -> constructor(argument, model, options)

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 from budget.tokenizers.protocol import Request, RequestCount
-from budget.tokenizers.structure import request_parts
+from budget.tokenizers.structure import RequestParts, request_parts
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class EstimateTokenizer:
 
     exact = False
     chunk_safe = True  # character counts add up (round once: tokens_for_characters)
+    warning: str | None = None  # for stderr: why an --online count is an estimate after all
 
     def __init__(
         self,
@@ -84,7 +85,9 @@ class EstimateTokenizer:
 
     def fixed_tokens(self, request: Request) -> tuple[int, int]:
         """(characters of text, tokens that do not depend on the text) for one request."""
-        parts = request_parts(request)
+        return self._fixed(request_parts(request))
+
+    def _fixed(self, parts: RequestParts) -> tuple[int, int]:
         fixed = parts.messages * self.family.per_message
         if parts.tools:
             fixed += self.family.tool_use_overhead
@@ -96,8 +99,33 @@ class EstimateTokenizer:
         return sum(len(text) for text in parts.texts), fixed
 
     def count_request(self, request: Request) -> RequestCount:
-        characters, fixed = self.fixed_tokens(request)
-        return RequestCount(self._tokens_for_chars(characters) + fixed, exact=False)
+        parts = request_parts(request)
+        characters, fixed = self._fixed(parts)
+        return RequestCount(
+            self._tokens_for_chars(characters) + fixed, exact=False, notes=self._notes(parts)
+        )
+
+    def _notes(self, parts: RequestParts) -> tuple[str, ...]:
+        """The assumptions beyond characters per token that went into a request's count."""
+        notes = []
+        family = self.family
+        if family.image_pixels_per_token and None in parts.images:
+            notes.append(
+                f"images: no size given, so {family.image_tokens:,} tokens assumed per image "
+                f"({family.label} estimate; width x height / {family.image_pixels_per_token:g} "
+                "when the size is given)"
+            )
+        elif parts.images and not family.image_pixels_per_token:
+            notes.append(
+                f"images: {family.image_tokens:,} tokens assumed per image "
+                f"({family.label} estimate)"
+            )
+        if parts.tools and self.family.tool_use_overhead:
+            notes.append(
+                f"tool use: {self.family.tool_use_overhead:,} tokens assumed for the "
+                f"tool-use system prompt ({self.family.label})"
+            )
+        return tuple(notes)
 
     def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int:
         return self.count_request(Request(messages=messages, tools=tools)).tokens

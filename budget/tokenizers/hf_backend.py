@@ -174,7 +174,11 @@ class HFTokenizer:
         parts = request_parts(request)
         tokens = sum(self.count_many(parts.texts)) if parts.texts else 0
         tokens += parts.messages * TEMPLATE_TOKENS_PER_MESSAGE + TEMPLATE_TOKENS_PER_REQUEST
-        return RequestCount(tokens, exact=False)
+        note = (
+            f"chat template approximated: {TEMPLATE_TOKENS_PER_MESSAGE} tokens per message + "
+            f"{TEMPLATE_TOKENS_PER_REQUEST} per request"
+        )
+        return RequestCount(tokens, exact=False, notes=(note,))
 
     def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int:
         return self.count_request(Request(messages=messages, tools=tools)).tokens

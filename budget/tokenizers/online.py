@@ -94,6 +94,17 @@ class GeminiCounter(AnthropicCounter):
         return RequestCount(reply["totalTokens"], exact=simple)
 
 
+def missing_key_warning(model: Any) -> str:
+    """Why ``--online`` still gave an estimate for this model (no key, or no endpoint)."""
+    if model.provider == "anthropic":
+        return "--online: ANTHROPIC_API_KEY is not set, so the count is an estimate"
+    if model.provider == "google":
+        return (
+            "--online: GEMINI_API_KEY (or GOOGLE_API_KEY) is not set, so the count is an estimate"
+        )
+    return f"--online: {model.provider} has no count-tokens endpoint, so the count is an estimate"
+
+
 def online_counter(model: Any, post: Post = http_post):
     """The provider's counter for this model with the key from the environment, or None."""
     if model.provider == "anthropic" and os.environ.get("ANTHROPIC_API_KEY"):

@@ -34,6 +34,16 @@ REPLY_PRIMING = 3
 IMAGE_LOW_DETAIL = 85
 IMAGE_DEFAULT = 765
 STANDARD_KEYS = {"role", "content", "name"}
+IMAGE_NOTE = (
+    f"images: no size given, so {IMAGE_DEFAULT} tokens assumed per image "
+    "(a 1024x1024 image at high detail: 85 + 4 tiles x 170)"
+)
+LOW_DETAIL_NOTE = f"low-detail images: {IMAGE_LOW_DETAIL} tokens each, OpenAI's flat rate"
+PARTS_NOTE = "content parts other than text and images counted as their JSON text"
+NESTED_NOTE = (
+    "tool definitions with nested schemas (properties, items or anyOf inside a parameter) "
+    "counted as their JSON text: OpenAI publishes no layout for them"
+)
 
 
 @dataclass(frozen=True)
@@ -50,14 +60,16 @@ def as_json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _content_tokens(count: Callable[[str], int], content: Any) -> tuple[int, bool]:
+def _content_tokens(count: Callable[[str], int], content: Any, notes: dict[str, None]) -> int:
+    """Tokens of a message's content; what is estimated goes into ``notes`` (ordered set)."""
     if content is None:
-        return 0, True
+        return 0
     if isinstance(content, str):
-        return count(content), True
+        return count(content)
     if not isinstance(content, list):
-        return count(as_json_text(content)), False
-    tokens, exact = 0, True
+        notes[PARTS_NOTE] = None
+        return count(as_json_text(content))
+    tokens = 0
     for part in content:
         kind = part.get("type") if isinstance(part, dict) else None
         if kind in ("text", "input_text") and isinstance(part.get("text"), str):
@@ -65,11 +77,11 @@ def _content_tokens(count: Callable[[str], int], content: Any) -> tuple[int, boo
         elif kind in ("image_url", "input_image", "image"):
             detail = (part.get("image_url") or {}).get("detail") if kind == "image_url" else None
             tokens += IMAGE_LOW_DETAIL if detail == "low" else IMAGE_DEFAULT
-            exact = False
+            notes[LOW_DETAIL_NOTE if detail == "low" else IMAGE_NOTE] = None
         else:
             tokens += count(as_json_text(part))
-            exact = False
-    return tokens, exact
+            notes[PARTS_NOTE] = None
+    return tokens
 
 
 def _system_text(system: Any) -> str:
@@ -80,25 +92,32 @@ def _system_text(system: Any) -> str:
     return as_json_text(system)
 
 
-def messages_tokens(count: Callable[[str], int], request: Request) -> tuple[int, bool]:
-    """Messages plus reply priming (the cookbook's ``num_tokens_from_messages``)."""
+def messages_tokens(count: Callable[[str], int], request: Request) -> tuple[int, tuple[str, ...]]:
+    """Messages plus reply priming (the cookbook's ``num_tokens_from_messages``), and notes on
+    the parts estimated (none: exact)."""
     messages = list(request.messages)
     if request.system:
         messages.insert(0, {"role": "system", "content": _system_text(request.system)})
-    tokens, exact = 0, True
+    tokens, notes, other_keys = 0, dict[str, None](), set()
     for message in messages:
         tokens += TOKENS_PER_MESSAGE
         for key, value in message.items():
-            if key == "content" or not isinstance(value, str):
-                part_tokens, part_exact = _content_tokens(count, value)
-                tokens += part_tokens
-                exact = exact and part_exact and key in STANDARD_KEYS
+            if key not in STANDARD_KEYS or (key != "content" and not isinstance(value, str)):
+                other_keys.add(key)
+            if key == "content":
+                tokens += _content_tokens(count, value, notes)
+            elif not isinstance(value, str):  # tool_calls, ...: the note is other_keys'
+                tokens += _content_tokens(count, value, {})
             else:
                 tokens += count(value)
-                exact = exact and key in STANDARD_KEYS
             if key == "name":
                 tokens += TOKENS_PER_NAME
-    return tokens + REPLY_PRIMING, exact
+    if other_keys:
+        notes[
+            f"message fields {', '.join(sorted(other_keys))} counted as their JSON text "
+            "(OpenAI's cookbook covers role, content and name)"
+        ] = None
+    return tokens + REPLY_PRIMING, tuple(notes)
 
 
 def _as_function(tool: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +170,8 @@ def tools_tokens(
 def openai_request_tokens(
     count: Callable[[str], int], request: Request, constants: ToolConstants
 ) -> RequestCount:
-    message_tokens, messages_exact = messages_tokens(count, request)
+    message_tokens, notes = messages_tokens(count, request)
     tool_tokens, tools_exact = tools_tokens(count, request.tools or [], constants)
-    return RequestCount(message_tokens + tool_tokens, messages_exact and tools_exact)
+    if not tools_exact:
+        notes += (NESTED_NOTE,)
+    return RequestCount(message_tokens + tool_tokens, not notes, notes)

@@ -26,6 +26,7 @@ class RequestCount:
 
     tokens: int
     exact: bool
+    notes: tuple[str, ...] = ()  # when not exact: which parts were estimated, and how
 
 
 @runtime_checkable
