@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -21,8 +23,9 @@ from pricing.errors import InputError
 
 Z95 = 1.6448536269514722  # one-sided 95% point of the standard normal
 
-# (spec, tokenizer, file mtimes) -> counts: several models of one scenario read a file once
-_observed_cache: dict[tuple, np.ndarray] = {}
+# (spec, tokenizer, file mtimes) -> (counts, share of cut replies): several models of one
+# scenario read a file once
+_observed_cache: dict[tuple, tuple[np.ndarray, float]] = {}
 
 
 def lognormal_sigma(p50: float, p95: float) -> float:
@@ -44,19 +47,43 @@ def draw_tokens(
     return pool[rng.integers(0, len(pool), n)]
 
 
+@dataclass(frozen=True)
+class ObservedLog:
+    """A usage log that output lengths are resampled from, and its share of cut replies."""
+
+    path: Path
+    cut_share: float  # replies cut at their max_tokens: their lengths are lower bounds
+
+
 def observed_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> np.ndarray:
     """The token counts calls are drawn among (files counted, samples or log read)."""
+    return _observed(spec, model, scenario, key)[0]
+
+
+def output_log(scenario: Scenario, model: Model) -> ObservedLog | None:
+    """The scenario's ``output_tokens: {usage_log: FILE}`` with its cut share, else None."""
+    spec = scenario.output_tokens
+    if not (isinstance(spec, Observed) and spec.kind == "usage_log"):
+        return None
+    return ObservedLog(spec.path, _observed(spec, model, scenario, "output_tokens")[1])
+
+
+def _observed(
+    spec: TokenSpec, model: Model, scenario: Scenario, key: str
+) -> tuple[np.ndarray, float]:
     paths = spec.paths if isinstance(spec, PromptFiles) else (spec.path,)
     cache_key = (repr(spec), model.tokenizer, tuple(p.stat().st_mtime_ns for p in paths))
     if cache_key in _observed_cache:
         return _observed_cache[cache_key]
+    cut_share = 0.0
     try:
         if isinstance(spec, PromptFiles):
             pool = _prompt_counts(spec, model)
         elif isinstance(spec, Observed) and spec.kind == "usage_log":
-            from budget.usage_log import output_lengths
+            from budget.usage_log import observed_outputs
 
-            pool = output_lengths([str(spec.path)])
+            outputs = observed_outputs([str(spec.path)])
+            pool, cut_share = outputs.lengths, outputs.cut_share
         elif isinstance(spec, Observed):
             from budget.samples import read_samples
 
@@ -67,8 +94,8 @@ def observed_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -
         raise scenario.error(key, str(exc)) from None
     if len(pool) == 0:
         raise scenario.error(key, "no token counts found")
-    _observed_cache[cache_key] = pool
-    return pool
+    _observed_cache[cache_key] = pool, cut_share
+    return pool, cut_share
 
 
 def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:

@@ -117,10 +117,32 @@ def read_rows(
             yield from jsonl_chunks(file, path, skip_invalid, chunk_lines)
 
 
+@dataclass(frozen=True)
+class OutputLengths:
+    """Output tokens of every logged reply, and how many replies were cut at max_tokens."""
+
+    lengths: np.ndarray  # reasoning included
+    truncated: int  # finish reason length / max_tokens / MAX_TOKENS / max_output_tokens
+
+    @property
+    def cut_share(self) -> float:
+        return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
+
+
+def observed_outputs(paths: Iterable[str]) -> OutputLengths:
+    """The logs' output lengths for resampling; a cut reply's length is only a lower bound."""
+    chunks = [rows for rows, _ in read_rows(paths)]
+    if not chunks:
+        return OutputLengths(np.zeros(0, dtype=np.int64), 0)
+    return OutputLengths(
+        np.concatenate([rows.column("output_tokens") for rows in chunks]),
+        int(sum(rows.column("truncated").sum() for rows in chunks)),
+    )
+
+
 def output_lengths(paths: Iterable[str]) -> np.ndarray:
     """Output tokens (reasoning included) of every row of the logs, for resampling."""
-    parts = [rows.column("output_tokens") for rows, _ in read_rows(paths)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return observed_outputs(paths).lengths
 
 
 class _Resolver:

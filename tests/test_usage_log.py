@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.usage_log import cost_logs, output_lengths
+from budget.usage_log import cost_logs, observed_outputs, output_lengths
 from budget.usage_rows import fast_record, read_record
 from pricing.catalog import load_catalog
 from pricing.engine import cost
@@ -350,3 +350,11 @@ def test_failed_batch_requests_are_left_out_and_counted_not_fatal(tmp_path):
     assert (report.rows, report.failed, report.skipped) == (1, 3, 0)
     assert "3 batch results of failed requests left out" in report.notes[-1]
     assert report.as_dict()["failed_requests"] == 3
+
+
+def test_observed_outputs_count_the_cut_replies():
+    outputs = observed_outputs([str(LOG)])
+    report = cost_logs([str(LOG)], CATALOG)
+    assert outputs.truncated == sum(u.totals.truncated for u in report.by_model.values())
+    assert outputs.cut_share == outputs.truncated / len(outputs.lengths)
+    assert 0 < outputs.cut_share < 1  # the fixture has both finished and cut replies
