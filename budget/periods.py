@@ -111,6 +111,7 @@ COLUMNS = (
     "headroom",
     "sustainable_rpm",
     "sustainable_rpm_at_planned",
+    "input_capped_share",  # added after the others, so existing column positions hold
 )
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
@@ -178,6 +179,7 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "headroom": round(min(c.headroom for c in load.checks), 4) if load.checks else None,
         "sustainable_rpm": _round(load.sustainable_rpm),
         "sustainable_rpm_at_planned": _round(at_planned),
+        "input_capped_share": round(item.input_capped_share, 6),
     }
 
 

@@ -10,7 +10,7 @@ cliff tier and batch flag, times the catalog rate), so a projection agrees with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 
 from budget.capacity import CallShape, Capacity, capacity
 from budget.cost_arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
-from budget.draws import draw_tokens
+from budget.draws import ObservedLog, draw_tokens, output_log
 from budget.scenario import Fixed, Scenario
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
@@ -35,6 +35,7 @@ class CallDraws:
     tokens: TokenArrays
     output_wanted: np.ndarray  # before the max_tokens cap
     max_tokens: int
+    input_capped_share: float = 0.0  # drawn inputs above max_input_tokens, capped there
 
     @property
     def truncation_rate(self) -> float:
@@ -59,6 +60,9 @@ class ModelProjection:
     output_sample: np.ndarray  # uncapped output draws (for the histogram)
     # Share of calls sent live: batch calls queue under the batch API's own limits, not RPM/TPM.
     live_share: float = 1.0
+    # Share of drawn inputs above the model's max_input_tokens, priced at that maximum (such a
+    # call could not be sent bigger); models with different maxima then see different prompts.
+    input_capped_share: float = 0.0
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
@@ -76,6 +80,7 @@ class ModelProjection:
 class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
+    output_log: ObservedLog | None = None  # output lengths resampled from this usage log
 
     def table(self) -> pd.DataFrame:
         """One row per model and period (:mod:`budget.periods`; README.md, "Workloads")."""
@@ -105,7 +110,7 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
             )
         seen[model.id, model.variant] = key
         models.append(project_model(scenario, model, n))
-    return Projection(scenario, tuple(models))
+    return Projection(scenario, tuple(models), output_log(scenario, models[0].model))
 
 
 def simulate(
@@ -118,10 +123,13 @@ def simulate(
         )
     rng = np.random.default_rng(scenario.seed)
     input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
+    capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
     wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
-    draws = make_draws(scenario, input_tokens, wanted, max_tokens)
+    draws = replace(
+        make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
+    )
     return draws, price_arrays(model, draws.tokens), planned, source
 
 
@@ -151,6 +159,7 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
         shape_at_planned=shape_planned,
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
+        input_capped_share=draws.input_capped_share,
     )
 
 

@@ -13,6 +13,13 @@ import pandas as pd
 
 from budget.atomic import atomic_write
 from budget.projection import ModelProjection, Projection, project
+from budget.projection_notes import (
+    busiest_peak,
+    capped_input_note,
+    cut_replies_note,
+    label,
+    need,
+)
 from budget.scenario import (
     Fixed,
     LogNormal,
@@ -89,7 +96,7 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         month = rows[rows["period"] == "month-01"].iloc[0]
         total = rows[rows["period"] == "total"].iloc[0]
         lines.append(
-            f"| {_label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
+            f"| {label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
             f"{_usd(month['per_call_usd'])} | {_usd(month['p95_per_call_usd'])} | "
             f"{_usd(month['worst_case_per_call_usd'])} | {_usd(month['total_usd'])} | "
             f"{_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
@@ -123,26 +130,26 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         "share of simulated calls that wanted more.",
         "- Monthly totals are calls x mean cost per call; the CSV's `total_p95_usd` adds the "
         "95% band of a sum of independent calls. Traffic itself is taken as given.",
-        "",
     ]
-    return "\n".join(lines)
-
-
-def _label(item: ModelProjection) -> str:
-    return item.model.id + (f" [{item.model.variant}]" if item.model.variant else "")
+    cut = cut_replies_note(projection)
+    lines += [f"- **Cut replies in the usage log**: {cut}."] if cut else []
+    for item in projection.models:
+        capped = capped_input_note(item)
+        lines += [f"- **Input capped**: {capped} (CSV `input_capped_share`)."] if capped else []
+    return "\n".join([*lines, ""])
 
 
 def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> str:
     rows = table[(table["model"] == item.model.id) & (table["period"] == "total")]
     row = rows[rows["variant"] == (item.model.variant or "")].iloc[0]
-    load = item.capacity(max(_per_day(s)), s.traffic.peak_factor, s.rate_limits)
+    load = busiest_peak(s, item)
     verdict = "carry the peak" if load.fits else "do NOT carry the peak"
     needs = "; ".join(
-        f"{c.limit} {_need(c.needed)} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
+        f"{c.limit} {need(c.needed)} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
         for c in load.checks
     )
     text = (
-        f"- {_label(item)}: at peak {load.peak_rpm:,.1f} calls/min need {needs}. "
+        f"- {label(item)}: at peak {load.peak_rpm:,.1f} calls/min need {needs}. "
         f"Binding limit **{load.binding_limit}**: it sustains {load.sustainable_rpm:,.1f} "
         f"calls/min, so the limits {verdict}."
     )
@@ -153,17 +160,6 @@ def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> s
             f" With max_tokens {planned:,} (planned) it would sustain {at_planned:,.1f} calls/min."
         )
     return text
-
-
-def _need(amount: float) -> str:
-    """A peak need: one decimal below 100 (26.5 calls/min is not 26), whole numbers above."""
-    return f"{amount:,.1f}" if amount < 100 else f"{amount:,.0f}"
-
-
-def _per_day(s: Scenario) -> list[float]:
-    from budget.periods import month_calls_per_day
-
-    return month_calls_per_day(s)
 
 
 def check_chart_path(path: str | Path) -> None:
@@ -194,10 +190,10 @@ def write_charts(
         rows = months[months["model"] == item.model.id]
         if item.model.variant:
             rows = rows[rows["variant"] == item.model.variant]
-        labels.append(_label(item))
+        labels.append(label(item))
         first_month.append(float(rows.iloc[0]["total_usd"]))
         lines.plot(
-            range(1, len(rows) + 1), rows["total_usd"].astype(float), marker="o", label=_label(item)
+            range(1, len(rows) + 1), rows["total_usd"].astype(float), marker="o", label=label(item)
         )
     bars.bar(labels, first_month, color="#4C78A8")
     bars.set_title("Cost in month 1 (USD)")
@@ -212,7 +208,7 @@ def write_charts(
     histogram.axvline(
         item.max_tokens, color="#E45756", linestyle="--", label=f"max_tokens {item.max_tokens:,}"
     )
-    histogram.set_title(f"Output tokens wanted ({_label(item)})")
+    histogram.set_title(f"Output tokens wanted ({label(item)})")
     histogram.legend(fontsize=8)
     figure.suptitle(projection.scenario.name)
     figure.tight_layout()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,8 @@ import pandas as pd
 import yaml
 
 from budget.periods import exact, periods
-from budget.projection import ModelProjection, project
+from budget.projection import ModelProjection, Projection, project
+from budget.projection_notes import capped_input_note, cut_replies_note, over_limits_note
 from budget.scenario import (
     CACHE_KEYS,
     LIMIT_KEYS,
@@ -76,6 +79,12 @@ class WhatIf:
     keys: tuple[str, ...]
     table: pd.DataFrame  # cheapest first; see COLUMNS
     baseline_usd: Decimal
+    warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
+
+    def records(self) -> list[dict]:
+        """The rows for JSON, varied values typed (``0.5`` a number, ``{fixed: 50}`` text)."""
+        rows = self.table.to_dict(orient="records")
+        return [{k: typed(v) if k in self.keys else v for k, v in row.items()} for row in rows]
 
 
 COLUMNS = (
@@ -152,13 +161,18 @@ def _editor(assignments: list[tuple[Vary, str]]):
 def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
     baseline = load_scenario(path)
-    base = project(baseline, catalog).models[0]
+    base_projection = project(baseline, catalog)
+    base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
+    notes: dict[str, None] = {}  # warnings in order, each once
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = load_scenario(path, edit=_editor(assignments))
-        for item in project(scenario, catalog).models:
+        projection = project(scenario, catalog)
+        where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
+        _collect(notes, projection, projection.models, where)
+        for item in projection.models:
             row = {vary.given: value for vary, value in assignments}
             row.update(_summary(scenario, item))
             # A combination that reproduces the file as written is the baseline itself.
@@ -168,7 +182,8 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
             rows.append(row)
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
     if baseline_index is None:
-        base_row = {vary.given: _file_value(baseline, vary) for vary in varies}
+        _collect(notes, base_projection, (base,), "baseline")
+        base_row = {vary.given: _baseline_value(baseline, vary) for vary in varies}
         base_row.update(_summary(baseline, base))
         baseline_index = len(rows)
         rows.append(base_row)
@@ -183,18 +198,86 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total)
+    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes))
 
 
-def _file_value(scenario: Scenario, vary: Vary) -> str:
-    """The baseline's setting for a varied key, as the file gives it."""
+def _collect(
+    notes: dict[str, None], projection: Projection, items: Iterable[ModelProjection], where: str
+) -> None:
+    """Warnings for the rows of one combination (``where``: its varied values)."""
+    cut = cut_replies_note(projection)
+    if cut:
+        notes[cut] = None
+    for item in items:
+        capped = capped_input_note(item)
+        if capped:
+            notes[capped] = None
+        over = over_limits_note(projection.scenario, item)
+        if over:
+            notes[f"{where}: {over}"] = None
+
+
+_MISSING = object()
+# What an unset key means, as the scenario checker fills it in (text for the grid).
+_DEFAULTS = {
+    "max_tokens": "model maximum",
+    "variant": "none",
+    **{f"rate_limits.{key}": "none" for key in LIMIT_KEYS},
+}
+
+
+def _baseline_value(scenario: Scenario, vary: Vary) -> str:
+    """The baseline's setting for a varied key, written as in the YAML: the file's value, the
+    other way the file gives the traffic (``calls_per_day 40000``), or the default in effect."""
     document = read_document(scenario.path.read_text(encoding="utf-8"), str(scenario.path))
-    value = document.data
-    for part in vary.key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return "(default)"
-        value = value[part]
-    return str(value)
+    value = _lookup(document.data, vary.key)
+    if value is not _MISSING:
+        return yaml_text(value)
+    traffic = ("traffic.calls_per_day", "traffic.calls_per_month")
+    if vary.key in traffic:
+        other = traffic[1 - traffic.index(vary.key)]
+        given = _lookup(document.data, other)
+        if given is not _MISSING:
+            return f"{other.split('.')[1]} {yaml_text(given)}"
+    if vary.key == "model":
+        return scenario.models[0].name
+    if vary.key in _DEFAULTS:
+        return _DEFAULTS[vary.key]
+    effective = scenario
+    for part in vary.key.replace("cache.", "cache_").split("."):
+        effective = getattr(effective, part, _MISSING)  # cache.read_share: cache_read_share
+    return "(default)" if effective is _MISSING else yaml_text(effective)
+
+
+def _lookup(data: object, key: str) -> object:
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return _MISSING
+        data = data[part]
+    return data
+
+
+def yaml_text(value: object) -> str:
+    """A value as a user writes it in YAML: ``{p50: 220, p95: 700}``, ``0.7``, ``0``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
+    return text.strip().removesuffix("...").strip()
+
+
+def typed(text: object) -> object:
+    """A varied value for JSON: a number where the text is one, else the text."""
+    if not isinstance(text, str):
+        return text
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        return number if math.isfinite(number) else text
+    return text
 
 
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:

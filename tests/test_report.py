@@ -184,3 +184,66 @@ def test_a_chart_path_that_is_not_png_is_refused_before_anything_is_written(tmp_
     upper = tmp_path / "CHART.PNG"  # the extension's case does not matter
     assert run("report", str(scenario), "--chart", str(upper)).exit_code == 0
     assert upper.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_peak_over_the_limits_is_marked_and_warned_but_exits_0(tmp_path, scenario):
+    # peak 1.389 calls/min x 3,000 TPM per call = 4,167 > 3,000
+    scenario.write_text(scenario.read_text().replace("tpm: 50000", "tpm: 3000"))
+    result = run("report", str(scenario))
+    assert result.exit_code == 0  # a projection is not a check
+    rows = [line.split() for line in result.stdout.splitlines() if "acme-mini" in line]
+    assert [row[-2:] for row in rows] == [["tpm", "OVER"], ["tpm", "OVER"]]
+    assert result.stderr.splitlines() == [
+        f"warning: {model}: the rate limits do not carry the peak: 1.4 calls/min in the "
+        "busiest month need tpm 4,167 of 3,000; they sustain 1.0 calls/min"
+        for model in ("acme-chat", "acme-mini")
+    ]
+    scenario.write_text(scenario.read_text().replace("tpm: 3000", "tpm: 50000"))
+    healthy = run("report", str(scenario))
+    assert "OVER" not in healthy.stdout and healthy.stderr == ""
+
+
+def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
+    # acme-mini takes 128,000 input tokens, acme-chat 400,000: P(input > 128K) ~ 13%
+    text = scenario.read_text().replace(
+        "input_tokens: 2000", "input_tokens: {p50: 60000, p95: 180000}"
+    )
+    scenario.write_text(text.replace("simulated_calls: 1000", "simulated_calls: 20000"))
+    out, md = tmp_path / "out.csv", tmp_path / "out.md"
+    result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
+    assert result.exit_code == 0, result.output
+    header = out.read_text().splitlines()[0].split(",")
+    assert header[-1] == "input_capped_share"  # appended: earlier columns keep their place
+    shares = {r["model"]: float(r["input_capped_share"]) for r in csv.DictReader(out.open())}
+    assert shares["acme-mini"] == pytest.approx(0.128, abs=0.01)
+    assert shares["acme-chat"] < 0.01  # P(input > 400K) ~ 0.2%
+    warnings = [w for w in result.stderr.splitlines() if "max_input_tokens" in w]
+    mini = [w for w in warnings if w.startswith("warning: acme-mini: ")]
+    assert len(mini) == 1 and "its max_input_tokens (128,000) and are priced capped" in mini[0]
+    percent = f"{shares['acme-mini']:.2%}"
+    assert f"acme-mini: {percent} of simulated calls have more input" in mini[0]
+    assert f"**Input capped**: acme-mini: {percent}" in md.read_text()
+    # the same scenario within both models' input limits: nothing capped, nothing said
+    scenario.write_text(text.replace("{p50: 60000, p95: 180000}", "{p50: 6000, p95: 18000}"))
+    quiet = run("report", str(scenario), "-o", str(out))
+    assert "max_input_tokens" not in quiet.stderr
+    assert {r["input_capped_share"] for r in csv.DictReader(out.open())} == {"0.0"}
+
+
+def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario):
+    log = FIXTURES / "usage.jsonl"  # 9 replies, 4 cut at their max_tokens
+    scenario.write_text(
+        scenario.read_text().replace("output_tokens: 500", f"output_tokens: {{usage_log: {log}}}")
+    )
+    md = tmp_path / "out.md"
+    result = run("report", str(scenario), "--markdown", str(md))
+    assert result.exit_code == 0, result.output
+    note = (
+        "output_tokens: 44.44% of the replies in usage.jsonl were cut at their max_tokens "
+        "(finish reason length); their lengths are lower bounds"
+    )
+    assert [w for w in result.stderr.splitlines() if "usage.jsonl" in w] == [
+        f"warning: {note} of what those calls wanted, so truncation and output cost may be "
+        "understated"
+    ]
+    assert f"- **Cut replies in the usage log**: {note}" in md.read_text()

@@ -102,7 +102,7 @@ def test_cli_writes_the_grid_csv(scenario, tmp_path):
 def test_baseline_outside_the_grid_gets_its_own_row(scenario):
     table = what_if(scenario, [parse_vary("batch_share=0.5,1")], CATALOG).table
     assert len(table) == 3
-    assert list(table[table["baseline"]]["batch_share"]) == ["(default)"]  # not set in the file
+    assert list(table[table["baseline"]]["batch_share"]) == ["0"]  # the default, not in the file
 
 
 def test_cli_bad_value_exits_2_without_output(scenario, tmp_path):
@@ -123,3 +123,43 @@ def test_horizon_calls_are_rounded_once(tmp_path):
     )
     table = what_if(path, [parse_vary("cache_share=0")], CATALOG).table
     assert list(table["calls"]) == [365_000]  # not 12 x round(30,416.67) = 365,004
+
+
+def test_baseline_cells_read_as_the_yaml_the_user_writes(scenario):
+    table = what_if(scenario, [parse_vary("output={fixed: 50}")], CATALOG).table
+    base = table[table["baseline"]].iloc[0]
+    assert base["output"] == "{p50: 300, p95: 900}"  # not the Python {'p50': 300, 'p95': 900}
+
+
+def test_varying_calls_per_month_shows_the_files_calls_per_day(scenario):
+    table = what_if(scenario, [parse_vary("calls_per_month=60000")], CATALOG).table
+    base = table[table["baseline"]].iloc[0]
+    assert base["calls_per_month"] == "calls_per_day 1000"  # what the file sets, not (default)
+    varied = table[~table["baseline"]].iloc[0]
+    assert varied["calls"] == 120_000  # 60,000 a month for two months
+
+
+def test_json_varied_values_are_typed(scenario):
+    args = ["--catalog", CATALOG_FILE, "whatif", str(scenario), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--vary", "cache_share=0.5", "--vary", "seed=3"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert sorted((r["cache_share"], r["seed"]) for r in rows) == [(0, 0), (0.5, 3)]
+    result = CliRunner().invoke(cli, [*args, "--vary", "output={fixed: 50}"])
+    outputs = [r["output"] for r in json.loads(result.stdout)["rows"]]
+    assert sorted(outputs) == ["{fixed: 50}", "{p50: 300, p95: 900}"]  # not numbers: text
+
+
+def test_a_varied_limit_the_peak_exceeds_is_marked_and_warned(scenario):
+    # 1,000 calls/day = 0.69 calls/min, each reserving ~2,300 input + 1,000 max_tokens of TPM
+    args = ["--catalog", CATALOG_FILE, "whatif", str(scenario), "--vary", "tpm=1000,100000"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0  # a projection is not a check
+    over = [line for line in result.stdout.splitlines() if "OVER" in line]
+    assert len(over) == 1 and over[0].split()[0] == "1000" and "tpm OVER" in over[0]
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "warning: tpm=1000: acme-chat: the rate limits do not carry the peak: 0.7 calls/min"
+    )
+    assert warnings[0].endswith("of 1,000; they sustain 0.3 calls/min")

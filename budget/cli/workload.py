@@ -107,6 +107,7 @@ def report(
     """
     from budget.atomic import check_destination
     from budget.projection import project
+    from budget.projection_notes import projection_warnings
     from budget.report import (
         check_chart_path,
         markdown_summary,
@@ -157,14 +158,23 @@ def report(
                 format_usd(row.p95_per_call_usd),
                 format_tokens(row.max_tokens),
                 f"{row.truncation_rate:.2%}",
-                row.binding_limit or "-",
+                _binds(row.binding_limit, row.headroom is not None and row.headroom < 0),
             ]
             for row in summary.itertuples()
         ],
     )
+    for note in projection_warnings(projection):
+        warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _binds(limit: str | None, over: bool) -> str:
+    """The binding limit; `OVER` when the peak needs more than it allows."""
+    if not limit:
+        return "-"
+    return f"{limit} OVER" if over else limit
 
 
 @click.command()
@@ -194,7 +204,7 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
             {
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
-                "rows": result.table.to_dict(orient="records"),
+                "rows": result.records(),
             }
         )
         return
@@ -213,10 +223,12 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
                 ("-" if row["diff_usd"] < 0 else "+") + format_usd(abs(row["diff_usd"])),
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
-                row["binding_limit"] or "-",
+                _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),
             ]
             for row in result.table.to_dict(orient="records")
         ],
     )
+    for note in result.warnings:
+        warn(f"warning: {note}")
     if output:
         click.echo(f"wrote {output}")
