@@ -2,7 +2,7 @@
 
     python bench/bench_projection.py [--calls 10000000] [--baseline-calls 20000]
 
-Times ``budget.projection.project`` on a scenario with log-normal input and output, cache
+Times ``budget.workload.projection.project`` on a scenario with log-normal input and output, cache
 reads, a batch share and a cliff tier (gemini-2.5-pro: 200K), drawing ``--calls`` calls.
 The baseline prices ``--baseline-calls`` of the same drawn calls one by one with
 ``pricing.engine.cost`` (Decimal) and extrapolates to ``--calls``; the two means per call
@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from budget.projection import project, simulate  # noqa: E402
-from budget.scenario import load_scenario  # noqa: E402
+from budget.workload.projection import project, simulate  # noqa: E402
+from budget.workload.scenario import load_scenario  # noqa: E402
+from budget.workload.table import report_table  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
 from pricing.engine import Usage, cost  # noqa: E402
 
@@ -54,7 +55,7 @@ def main() -> None:
 
         start = time.perf_counter()
         projection = project(scenario, catalog)
-        table = projection.table()
+        table = report_table(projection)
         fast = time.perf_counter() - start
         item = projection.models[0]
         print(

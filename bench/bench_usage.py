@@ -6,7 +6,7 @@ Writes a JSONL log of realistic provider responses (OpenAI Chat Completions and 
 Anthropic Messages, Gemini generateContent, OpenAI Batch output lines) to a temporary
 directory, then times:
 
-* ``budget.usage_log.cost_logs`` (chunked, vectorized pricing), totals only;
+* ``budget.usage.price.cost_logs`` (chunked, vectorized pricing), totals only;
 * the same with the per-row CSV written;
 * the baseline: for each row, ``json.loads`` + ``pricing.usage.normalize`` +
   ``catalog.resolve`` + ``pricing.engine.cost`` (Decimal), summed in Python, over the same
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from budget.usage_log import cost_logs  # noqa: E402
+from budget.usage.price import cost_logs  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
 from pricing.engine import cost  # noqa: E402
 from pricing.usage import normalize  # noqa: E402

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from budget.report import regenerate_samples  # noqa: E402
+from budget.workload.report import regenerate_samples  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
 
 if __name__ == "__main__":

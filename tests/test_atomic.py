@@ -2,7 +2,7 @@
 
 import pytest
 
-from budget.atomic import atomic_write
+from budget.outputs import atomic_write
 from pricing.errors import InputError
 
 

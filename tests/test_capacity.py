@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from budget.capacity import CallShape, capacity, peak_rpm
-from budget.projection import project
-from budget.scenario import RateLimits, load_scenario
+from budget.workload.capacity import CallShape, capacity, peak_rpm
+from budget.workload.projection import project
+from budget.workload.scenario import RateLimits, load_scenario
+from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 
 CATALOG = load_catalog([str(Path(__file__).parent / "fixtures" / "workload" / "catalog.yaml")])
@@ -79,7 +80,7 @@ def test_report_rows_carry_capacity_per_period(tmp_path):
         )
     )
     projection = project(load_scenario(path), CATALOG)
-    table = projection.table().set_index("period")
+    table = report_table(projection).set_index("period")
     assert table.loc["month-01", "peak_rpm"] == 30
     assert table.loc["month-01", "peak_tpm"] == 75_000
     assert table.loc["month-01", "peak_input_tpm"] == 18_000
@@ -94,8 +95,8 @@ def test_report_rows_carry_capacity_per_period(tmp_path):
 
 
 def test_batch_calls_do_not_count_against_live_rate_limits(tmp_path):
-    from budget.projection import project
-    from budget.scenario import load_scenario
+    from budget.workload.projection import project
+    from budget.workload.scenario import load_scenario
     from pricing.catalog import load_catalog
 
     text = (

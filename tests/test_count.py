@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.count import count_paths
+from budget.tokenizers.count import count_paths
 from budget.tokenizers.tiktoken_backend import load_encoding
 from pricing.catalog import load_catalog
 

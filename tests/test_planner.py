@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from budget.planner import check, plan, round_up_to_step
-from budget.samples import samples_from_lengths
+from budget.inputs.samples import samples_from_lengths
+from budget.planner.max_tokens import check, plan, round_up_to_step
 from pricing.catalog import Prices, load_catalog
 from pricing.engine import Usage, cost
 from pricing.errors import InputError

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from budget.planner import plan
-from budget.projection import project, simulate
-from budget.scenario import DAYS_PER_MONTH, load_scenario
+from budget.planner.max_tokens import plan
+from budget.workload.projection import project, simulate
+from budget.workload.scenario import DAYS_PER_MONTH, load_scenario
+from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.engine import Usage, cost
 from pricing.errors import InputError
@@ -88,7 +89,7 @@ def test_period_totals_are_calls_times_the_engines_mean(tmp_path):
     model = CATALOG.resolve("acme-chat")
     draws, _, _, _ = simulate(scenario, model, 3000)
     engine_total = sum((e.total_usd for e in engine_costs(model, draws)), Decimal(0))
-    table = project(scenario, CATALOG).table().set_index("period")
+    table = report_table(project(scenario, CATALOG)).set_index("period")
     for month in range(3):
         calls = math.floor(20000 * 1.1**month * DAYS_PER_MONTH + 0.5)
         row = table.loc[f"month-{month + 1:02d}"]
@@ -135,7 +136,7 @@ def test_same_seed_same_numbers_and_models_see_the_same_calls(tmp_path):
     text = text.replace("{p50: 60000, p95: 180000}", "{p50: 6000, p95: 18000}")
     first = project(scenario_from(tmp_path, text), CATALOG)
     again = project(scenario_from(tmp_path, text), CATALOG)
-    assert first.table().equals(again.table())
+    assert report_table(first).equals(report_table(again))
     chat, mini = first.models
     assert chat.totals.input_tokens == mini.totals.input_tokens
     other = project(scenario_from(tmp_path, text.replace("seed: 11", "seed: 12")), CATALOG)
@@ -205,7 +206,7 @@ def test_a_year_of_1000_calls_a_day_is_365000_calls_not_12_rounded_months(tmp_pa
     simulated_calls: 10
     """
     scenario = scenario_from(tmp_path, text)
-    table = project(scenario, CATALOG).table().set_index("period")
+    table = report_table(project(scenario, CATALOG)).set_index("period")
     # each month shows 30,417 calls (30,416.67 rounded) but the year is 365 x 1,000
     assert table.loc["month-01", "calls"] == 30417
     assert table.loc["total", "calls"] == 365_000

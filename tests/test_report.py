@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from budget.atomic import atomic_write
 from budget.cli import cli
+from budget.outputs import atomic_write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workload"
 CATALOG = str(FIXTURES / "catalog.yaml")
@@ -156,10 +156,10 @@ def test_help_points_to_the_readme_section_that_documents_scenarios():
     readme = Path(__file__).parents[1] / "README.md"
     assert f"## {heading}" in readme.read_text(encoding="utf-8")
     # the modules' docstrings name the same place, not a file that does not exist
-    import budget.projection
-    import budget.scenario
+    import budget.workload.projection
+    import budget.workload.scenario
 
-    for module in (budget.projection, budget.scenario):
+    for module in (budget.workload.projection, budget.workload.scenario):
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert "docs/scenarios.md" not in source, module.__name__
 

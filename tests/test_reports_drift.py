@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budget.report import REPORTS_DIR, regenerate_samples
+from budget.workload.report import REPORTS_DIR, regenerate_samples
 from pricing.catalog import load_catalog
 
 

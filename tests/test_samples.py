@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from budget.samples import percentile, read_samples, samples_from_lengths
+from budget.inputs.samples import percentile, read_samples, samples_from_lengths
 from budget.tokenizers import tokenizer_for
 from pricing.catalog import load_catalog
 from pricing.errors import InputError

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.scenario import (
+from budget.workload.scenario import (
     DAYS_PER_MONTH,
     Fixed,
     LogNormal,

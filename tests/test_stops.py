@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from budget.stops import find_occurrences, lint_stops
+from budget.planner.stops import find_occurrences, lint_stops
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget.cli import cli
-from budget.inputs import text_blocks
+from budget.inputs.files import text_blocks
 from budget.tokenizers import TokenizerOptions, tokenizer_for
 from budget.tokenizers.calibration import fit, read_log
 from budget.tokenizers.estimate import EstimateTokenizer

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from budget.inputs import text_blocks
+from budget.inputs.files import text_blocks
 from budget.tokenizers import TokenizerOptions, tokenizer_for
 from budget.tokenizers.hf_backend import HFTokenizer, find_tokenizer_file
 from pricing.errors import InputError

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.usage_log import cost_logs, observed_outputs, output_lengths
-from budget.usage_rows import fast_record, read_record
+from budget.usage.price import cost_logs, observed_outputs, output_lengths
+from budget.usage.read import fast_record, read_record
 from pricing.catalog import load_catalog
 from pricing.engine import cost
 from pricing.errors import InputError

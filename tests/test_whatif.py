@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.whatif import parse_vary, what_if
+from budget.workload.whatif import parse_vary, what_if
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 

@@ -215,7 +215,9 @@ def _fit_problems(model: Model, usage: Usage) -> list[str]:
         and usage.output_tokens <= model.max_output_tokens
     ):
         return []
-    from budget.planner import check  # only for calls that do not fit: keeps start-up light
+    from budget.planner.max_tokens import (
+        check,  # only for calls that do not fit: keeps start-up light
+    )
 
     return list(check(model, usage.input_tokens, max(usage.output_tokens, 1)).problems)
 

@@ -9,7 +9,6 @@ from contextlib import ExitStack
 
 import click
 
-from budget.atomic import atomic_write
 from budget.cli.common import (
     catalog_option,
     format_tokens,
@@ -21,13 +20,14 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
-from budget.inputs import FORMATS
+from budget.inputs.files import FORMATS
+from budget.outputs import atomic_write
 
 PROGRESS_MIN_BYTES = 32 << 20
 
 
 class _RowWriter:
-    """Per-record CSV rows, written whole or not at all (see budget.atomic)."""
+    """Per-record CSV rows, written whole or not at all (see budget.outputs)."""
 
     def __init__(self, handle):
         self.writer = csv.writer(handle)
@@ -92,7 +92,7 @@ def count(
     line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     """
-    from budget.count import count_paths
+    from budget.tokenizers.count import count_paths
 
     model = get_catalog().resolve(model_name)
     path_list = list(paths) or ["-"]

@@ -1,7 +1,7 @@
 """`budget check`, `budget plan`, `budget stops`: fit checks, max_tokens plans, stop-sequence lint.
 
-Only argument parsing; the logic is in budget.planner, budget.prompt_input, budget.samples and
-budget.stops, the human output in budget.cli.plan_output.
+Only argument parsing; the logic is in budget.planner (max_tokens, stops) and budget.inputs
+(prompt, samples), the human output in budget.cli.plan_output.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class TokenCount(click.ParamType):
     name = "N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from budget.planner import token_count_argument
+        from budget.planner.max_tokens import token_count_argument
 
         if isinstance(value, str):
             text = value.strip().replace("_", "").replace(",", "")
@@ -125,8 +125,8 @@ def check(
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
     """
     from budget.cli.plan_output import input_json, print_check
-    from budget.planner import check as check_fit
-    from budget.prompt_input import count_input
+    from budget.inputs.prompt import count_input
+    from budget.planner.max_tokens import check as check_fit
 
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
@@ -209,9 +209,9 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
     from budget.cli.plan_output import input_json, print_plan
-    from budget.planner import plan as make_plan
-    from budget.prompt_input import count_input
-    from budget.samples import read_samples
+    from budget.inputs.prompt import count_input
+    from budget.inputs.samples import read_samples
+    from budget.planner.max_tokens import plan as make_plan
 
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(
@@ -285,7 +285,7 @@ def stops(
     budget stops --model gpt-4.1 '</answer>' '\\n\\nHuman:' --sample replies.txt
     """
     from budget.cli.plan_output import print_stops
-    from budget.stops import lint_stops
+    from budget.planner.stops import lint_stops
     from pricing.textfile import read_text
 
     model = get_catalog().resolve(model_name, variant)

@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from budget.cli.common import format_tokens, format_usd, print_pairs
-from budget.planner import CheckResult, PlanResult
-from budget.prompt_input import InputCount
-from budget.samples import OutputSamples
-from budget.stops import StopsResult
+from budget.inputs.prompt import InputCount
+from budget.inputs.samples import OutputSamples
+from budget.planner.max_tokens import CheckResult, PlanResult
+from budget.planner.stops import StopsResult
 
 
 def input_line(count: InputCount) -> str:

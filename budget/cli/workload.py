@@ -40,8 +40,8 @@ def usage(
     Messages and Gemini generateContent records; the model comes from each record's
     `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
     """
-    from budget.atomic import atomic_write
-    from budget.usage_log import cost_logs
+    from budget.outputs import atomic_write
+    from budget.usage.price import cost_logs
 
     catalog = get_catalog()
     if output:
@@ -105,17 +105,18 @@ def report(
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
     """
-    from budget.atomic import check_destination
-    from budget.projection import project
-    from budget.projection_notes import projection_warnings
-    from budget.report import (
+    from budget.outputs import check_destination
+    from budget.workload.projection import project
+    from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
         write_csv,
         write_text,
     )
-    from budget.scenario import load_scenario
+    from budget.workload.scenario import load_scenario
+    from budget.workload.table import report_table
+    from budget.workload.warnings import projection_warnings
 
     if chart:
         check_chart_path(chart)
@@ -124,7 +125,7 @@ def report(
             check_destination(path)
     scenario = load_scenario(scenario_file)
     projection = project(scenario, get_catalog(), calls=simulated_calls)
-    table = projection.table()
+    table = report_table(projection)
     text = markdown_summary(projection, table) if markdown else None
     if output:
         write_csv(table, output)
@@ -193,8 +194,8 @@ def _binds(limit: str | None, over: bool) -> str:
 @json_option
 def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_json: bool) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
-    from budget.report import write_csv
-    from budget.whatif import parse_vary, what_if
+    from budget.workload.report import write_csv
+    from budget.workload.whatif import parse_vary, what_if
 
     result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
     if output:

@@ -89,7 +89,7 @@ def _real_tokens(record: dict[str, Any], where: str) -> int:
 
 
 def _request(record: dict[str, Any], where: str) -> Request:
-    from budget.inputs import record_of
+    from budget.inputs.files import record_of
 
     body = record.get("request") if isinstance(record.get("request"), dict) else record
     if not any(key in body for key in ("text", "messages", "contents", "body", "params")):
@@ -160,7 +160,7 @@ def save_calibration(result: CalibrationResult, path: Path) -> None:
         "tokenizer": result.tokenizer,
         "fitted_on": date.today().isoformat(),
     }
-    from budget.atomic import atomic_write
+    from budget.outputs import atomic_write
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,23 +1,11 @@
-"""The one small protocol every tokenizer backend follows, and the chat request it counts."""
+"""The one small protocol every tokenizer backend follows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-
-@dataclass(frozen=True)
-class Request:
-    """One chat request as the APIs take it.
-
-    ``messages`` are OpenAI or Anthropic messages (``content`` a string or a list of content
-    blocks); ``system`` is Anthropic's top-level system prompt (a string or text blocks);
-    ``tools`` are tool definitions in either API's shape.
-    """
-
-    messages: list[dict[str, Any]]
-    tools: list[dict[str, Any]] | None = None
-    system: Any = None
+from budget.inputs.request import Request
 
 
 @dataclass(frozen=True)

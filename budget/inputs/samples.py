@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budget.inputs import csv_rows
+from budget.inputs.files import csv_rows
 from pricing.errors import InputError
 from pricing.textfile import read_text
 

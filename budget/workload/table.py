@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from budget.draws import Z95
-from budget.scenario import DAYS_PER_MONTH, Scenario
+import pandas as pd
+
+from budget.workload.draws import Z95
+from budget.workload.scenario import DAYS_PER_MONTH, Scenario
 
 if TYPE_CHECKING:
-    from budget.projection import ModelProjection
+    from budget.workload.projection import ModelProjection, Projection
 
 
 def month_calls_per_day(scenario: Scenario) -> list[float]:
@@ -115,6 +117,12 @@ COLUMNS = (
 )
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
+
+
+def report_table(projection: Projection) -> pd.DataFrame:
+    """One row per model and period (README.md, "Workloads")."""
+    rows = [row for item in projection.models for row in period_rows(projection.scenario, item)]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:

@@ -14,12 +14,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
-from budget.capacity import CallShape, Capacity, capacity
-from budget.cost_arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
-from budget.draws import ObservedLog, draw_tokens, output_log
-from budget.scenario import Fixed, Scenario
+from budget.workload.capacity import CallShape, Capacity, capacity
+from budget.workload.draws import ObservedLog, draw_tokens, output_log
+from budget.workload.scenario import Fixed, Scenario
+from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
 
@@ -81,13 +80,6 @@ class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
-
-    def table(self) -> pd.DataFrame:
-        """One row per model and period (:mod:`budget.periods`; README.md, "Workloads")."""
-        from budget.periods import COLUMNS, period_rows
-
-        rows = [row for item in self.models for row in period_rows(self.scenario, item)]
-        return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
@@ -231,7 +223,7 @@ def _planned(
     scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray
 ) -> int | None:
     """The planner's max_tokens for the p95 input and the drawn outputs (None: no room)."""
-    from budget.planner import plan
+    from budget.planner.max_tokens import plan
 
     if isinstance(scenario.output_tokens, Fixed):
         evidence = {"expected_output": scenario.output_tokens.tokens or 1}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from budget.scenario import RateLimits
+from budget.workload.scenario import RateLimits
 
 MINUTES_PER_DAY = 1440
 LIMIT_NAMES = ("rpm", "tpm", "input_tpm", "output_tpm")

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budget.samples import OutputSamples
+from budget.inputs.samples import OutputSamples
 from pricing.catalog import Model
 from pricing.engine import Usage, cost
 

@@ -7,7 +7,7 @@ A log is JSONL (one provider response, batch output line or bare usage object pe
 ``model``; ``prompt_tokens``/``completion_tokens`` are read as input/output).
 
 Files are read in chunks (``CHUNK_LINES`` lines), so memory stays bounded whatever the size:
-each chunk is normalized, priced with numpy per model (:mod:`budget.cost_arrays`, exact sums),
+each chunk is normalized, priced with numpy per model (:mod:`pricing.arrays`, exact sums),
 written out as per-row CSV if asked, and only per-model totals are kept.
 """
 
@@ -22,8 +22,8 @@ from typing import IO
 
 import numpy as np
 
-from budget.cost_arrays import CostTotals, price_arrays
-from budget.usage_rows import FIELDS, Rows, csv_chunks, jsonl_chunks
+from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
+from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import rates_for
 from pricing.errors import InputError

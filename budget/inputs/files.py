@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from budget.tokenizers.protocol import Request
+from budget.inputs.request import Request
 from pricing.errors import InputError
 from pricing.textfile import strip_bom
 

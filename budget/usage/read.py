@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from budget.cost_arrays import TokenArrays
+from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError
 from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, normalize

@@ -1,6 +1,6 @@
 """Count the input tokens of files for a model: texts, chat requests, batch files, CSV.
 
-Input is streamed in blocks of a few MB (``budget.inputs``), so memory stays bounded
+Input is streamed in blocks of a few MB (``budget.inputs.files``), so memory stays bounded
 whatever the file size; with ``jobs > 1`` blocks are counted by worker processes (forked,
 so each has the tokenizer already built), at most two blocks per worker in flight, results
 taken in order so errors and per-record rows come out as in the file.
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from budget.inputs import (
+from budget.inputs.files import (
     STDIN,
     Block,
     csv_rows,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs import is_jsonl, json_file_record
+from budget.inputs.files import is_jsonl, json_file_record
 from budget.tokenizers import Request
 from pricing.errors import InputError
 from pricing.textfile import read_text
@@ -41,7 +41,7 @@ def count_input(
     if input_tokens is not None:
         return InputCount(input_tokens, None, True, None, None)
     if prompt_file is not None:
-        from budget.count import count_paths
+        from budget.tokenizers.count import count_paths
 
         counted = count_paths([prompt_file], model, fmt="text")
         warning = counted.warnings[0] if counted.warnings else None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from budget.scenario import Fixed, LogNormal, Observed, PromptFiles, Scenario, TokenSpec
+from budget.workload.scenario import Fixed, LogNormal, Observed, PromptFiles, Scenario, TokenSpec
 from pricing.catalog import Model
 from pricing.errors import InputError
 
@@ -80,12 +80,12 @@ def _observed(
         if isinstance(spec, PromptFiles):
             pool = _prompt_counts(spec, model)
         elif isinstance(spec, Observed) and spec.kind == "usage_log":
-            from budget.usage_log import observed_outputs
+            from budget.usage.price import observed_outputs
 
             outputs = observed_outputs([str(spec.path)])
             pool, cut_share = outputs.lengths, outputs.cut_share
         elif isinstance(spec, Observed):
-            from budget.samples import read_samples
+            from budget.inputs.samples import read_samples
 
             pool = np.array(read_samples(spec.path, model).lengths, dtype=np.int64)
         else:  # pragma: no cover - the scenario checker admits no other form
@@ -100,7 +100,7 @@ def _observed(
 
 def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:
     """One count per prompt: a text file is one prompt, a JSONL or CSV file one per record."""
-    from budget.count import count_paths
+    from budget.tokenizers.count import count_paths
 
     counts: list[int] = []
     for path in spec.paths:

@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from budget.atomic import atomic_write
-from budget.projection import ModelProjection, Projection, project
-from budget.projection_notes import (
-    busiest_peak,
-    capped_input_note,
-    cut_replies_note,
-    label,
-    need,
-)
-from budget.scenario import (
+from budget.outputs import atomic_write
+from budget.workload.projection import ModelProjection, Projection, project
+from budget.workload.scenario import (
     Fixed,
     LogNormal,
     Observed,
@@ -29,10 +22,18 @@ from budget.scenario import (
     TokenSpec,
     load_scenario,
 )
+from budget.workload.table import report_table
+from budget.workload.warnings import (
+    busiest_peak,
+    capped_input_note,
+    cut_replies_note,
+    label,
+    need,
+)
 from pricing.catalog import Catalog
 from pricing.errors import InputError
 
-REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
+REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> None:
@@ -70,7 +71,7 @@ def describe_tokens(spec: TokenSpec) -> str:
 def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) -> str:
     """A one-page summary a finance or capacity reader can act on."""
     s = projection.scenario
-    table = projection.table() if table is None else table
+    table = report_table(projection) if table is None else table
     t = s.traffic
     lines = [f"# {s.name}", ""]
     if s.description:
@@ -182,7 +183,7 @@ def write_charts(
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    table = projection.table() if table is None else table
+    table = report_table(projection) if table is None else table
     figure, (bars, lines, histogram) = plt.subplots(1, 3, figsize=(16, 4.8))
     months = table[table["period"].str.startswith("month-")]
     labels, first_month = [], []
@@ -226,7 +227,7 @@ def regenerate_samples(
     for scenario_file in sorted(source.glob("*.yaml")):
         scenario = load_scenario(scenario_file, name=scenario_file.name)
         projection = project(scenario, catalog)
-        table = projection.table()
+        table = report_table(projection)
         stem = target / scenario_file.stem
         write_csv(table, stem.with_suffix(".csv"))
         write_text(markdown_summary(projection, table), stem.with_suffix(".md"))

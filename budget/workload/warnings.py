@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from budget.capacity import Capacity
-from budget.periods import month_calls_per_day
-from budget.scenario import Scenario
+from budget.workload.capacity import Capacity
+from budget.workload.scenario import Scenario
+from budget.workload.table import month_calls_per_day
 
 if TYPE_CHECKING:
-    from budget.projection import ModelProjection, Projection
+    from budget.workload.projection import ModelProjection, Projection
 
 
 def label(item: ModelProjection) -> str:

@@ -20,17 +20,17 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from budget.periods import exact, periods
-from budget.projection import ModelProjection, Projection, project
-from budget.projection_notes import capped_input_note, cut_replies_note, over_limits_note
-from budget.scenario import (
+from budget.scenario_yaml import Document, did_you_mean, read_document
+from budget.workload.projection import ModelProjection, Projection, project
+from budget.workload.scenario import (
     CACHE_KEYS,
     LIMIT_KEYS,
     TRAFFIC_KEYS,
     Scenario,
     load_scenario,
 )
-from budget.scenario_yaml import Document, did_you_mean, read_document
+from budget.workload.table import exact, periods
+from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
 

@@ -3,7 +3,7 @@ where hidden reasoning tokens go for this provider."""
 
 from __future__ import annotations
 
-from budget.samples import OutputSamples
+from budget.inputs.samples import OutputSamples
 from pricing.catalog import Model
 
 FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or two

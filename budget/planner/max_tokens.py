@@ -9,7 +9,7 @@ clamped to the output ceiling and to what the context window leaves after the in
 Steps: a multiple of 50 up to 1,000 tokens, of 100 up to 10,000, of 1,000 above
 (800 expected with the default 25% buffer -> 1,000).
 
-Costs (expected, worst case, continuation) are in :mod:`budget.plan_costs`.
+Costs (expected, worst case, continuation) are in :mod:`budget.planner.costs`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from budget.plan_costs import expected_cost, truncation, worst_case_cost
-from budget.plan_notes import reasoning_notes, sample_notes
-from budget.request_body import request_body
-from budget.samples import OutputSamples, samples_from_lengths
-from budget.samples import percentile as nearest_rank
+from budget.inputs.samples import OutputSamples, samples_from_lengths
+from budget.inputs.samples import percentile as nearest_rank
+from budget.planner.costs import expected_cost, truncation, worst_case_cost
+from budget.planner.notes import reasoning_notes, sample_notes
+from budget.planner.request_body import request_body
 from pricing.catalog import Model
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import InputError

@@ -1,0 +1,1 @@
+"""Real traffic: usage logs read into columns and priced, nothing dropped."""
