@@ -7,21 +7,34 @@ Every file is validated as it loads; a bad entry fails with file, line, model an
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from pricing.dates import parse_day, today
 from pricing.errors import InputError
-from pricing.model import Model, Prices, ServiceTier, Tier, Variant
+from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 from pricing.names import NameIndex
 from pricing.schema import build_model
 from pricing.yamlfile import read_yaml
 
-__all__ = ["Catalog", "Model", "Prices", "ServiceTier", "Tier", "Variant", "load_catalog"]
+__all__ = [
+    "Catalog",
+    "Model",
+    "PricePeriod",
+    "Prices",
+    "ServiceTier",
+    "Tier",
+    "Variant",
+    "load_catalog",
+]
 
 DATA_DIR = Path(__file__).with_name("data")
 ENV_VAR = "TOKEN_BUDGET_CATALOG"
+# Past this many days after the catalog's date, prices may have changed: commands say so.
+STALE_AFTER_DAYS = 90
 
 FILE_FIELDS = {
     "provider",
@@ -42,8 +55,25 @@ class Catalog:
         self.models: tuple[Model, ...] = tuple(models)
         self._index = NameIndex((m.id, m.aliases, m) for m in self.models)
 
-    def resolve(self, name: str, variant: str | None = None) -> Model:
-        return self._index.resolve(name).with_variant(variant)
+    def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
+        """The model a name means, with the prices in force on ``at`` (``None``: the catalog's
+        current prices, those of its ``as_of`` date) and the variant applied."""
+        return self._index.resolve(name).at(at or today()).with_variant(variant)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the newest figures were checked: the catalog's date."""
+        return max(parse_day(m.as_of) for m in self.models)
+
+    def staleness(self, day: dt.date) -> str | None:
+        """A warning when the catalog is more than STALE_AFTER_DAYS older than ``day``."""
+        age = (day - self.as_of).days
+        if age <= STALE_AFTER_DAYS:
+            return None
+        return (
+            f"warning: the price catalog is dated {self.as_of}, {age} days before {day}; "
+            "prices may have changed since (update token-budget or pass --catalog FILE)"
+        )
 
     def search(self, query: str | None = None, provider: str | None = None) -> list[Model]:
         needle = (query or "").lower()
@@ -101,7 +131,12 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
 def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
     file never wrote)."""
-    document = read_yaml(path)
+    try:
+        document = read_yaml(path)
+    except InputError:
+        raise
+    except ValueError as exc:  # PyYAML builds `2026-13-45` as a date and fails, unlocated
+        raise InputError(f"{path}: invalid date: {exc} (expected YYYY-MM-DD)") from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a mapping with provider, source, as_of and models")
     unknown = set(document) - FILE_FIELDS

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pricing.errors import InputError
+
+# A model retiring within this many days of the day planned for gets a warning.
+RETIRES_SOON_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,33 @@ class ServiceTier:
     name: str
     prices: Prices
     tiers: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True)
+class PricePeriod:
+    """The prices in force from ``start`` (inclusive) until ``end`` (exclusive); ``None``: open.
+
+    A model's ``prices``/``tiers``/``service_tiers`` are the period in force on its ``as_of``
+    date; ``price_periods`` in the YAML hold the others (earlier prices, scheduled changes).
+    """
+
+    start: dt.date | None
+    end: dt.date | None
+    prices: Prices
+    tiers: tuple[Tier, ...]
+    service_tiers: Mapping[str, ServiceTier]
+    source: str
+    notes: str | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day < self.end)
+
+    @property
+    def label(self) -> str:
+        """``2025-06-10..`` (from), ``..2025-06-10`` (before), ``A..B``, or ``all dates``."""
+        if self.start is None and self.end is None:
+            return "all dates"
+        return f"{self.start or ''}..{self.end or ''}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +100,12 @@ class Model:
     as_of: str
     source: str
     notes: str | None = None
-    deprecated: str | None = None
+    deprecated: dt.date | None = None  # the provider announced its end (legacy from this day)
+    retired: dt.date | None = None  # the provider stopped serving it (kept here for old logs)
+    replacement: str | None = None  # the model the provider points users to
+    # Every price period, in date order, the one in force on ``as_of`` included.
+    price_periods: tuple[PricePeriod, ...] = field(default=(), repr=False)
+    period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
     service_tiers: Mapping[str, ServiceTier] = field(default_factory=dict)
     variant: str | None = None
     variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
@@ -77,6 +113,46 @@ class Model:
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
     # Standard"): names from ``input, cache_read, cache_write_5m, cache_write_1h, output``.
     batch_full_price: frozenset[str] = frozenset()
+
+    def at(self, day: dt.date | None) -> Model:
+        """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``)."""
+        if day is None or (self.period is not None and self.period.covers(day)):
+            return self
+        for period in self.price_periods:
+            if period.covers(day):
+                return dataclasses.replace(
+                    self,
+                    prices=period.prices,
+                    tiers=period.tiers,
+                    service_tiers=period.service_tiers,
+                    period=period,
+                )
+        return self  # unreachable for a checked model: its periods cover every day
+
+    def changes_between(self, start: dt.date, end: dt.date) -> list[PricePeriod]:
+        """The periods that begin after ``start`` and on or before ``end``."""
+        return [p for p in self.price_periods if p.start is not None and start < p.start <= end]
+
+    def lifecycle_on(self, day: dt.date) -> str | None:
+        """``retired``, ``deprecated`` or ``None`` (served and not deprecated) on ``day``."""
+        if self.retired is not None and day >= self.retired:
+            return "retired"
+        if self.deprecated is not None and day >= self.deprecated:
+            return "deprecated"
+        return None
+
+    def lifecycle_note(self, day: dt.date, soon_days: int = RETIRES_SOON_DAYS) -> str | None:
+        """For planning a deployment on ``day``: why this model is a poor choice (retired,
+        retiring within ``soon_days``, deprecated), naming the replacement; ``None`` if fine."""
+        instead = f"; the provider's replacement is {self.replacement}" if self.replacement else ""
+        state = self.lifecycle_on(day)
+        if state == "retired":
+            return f"{self.id} was retired on {self.retired}: calls to it fail{instead}"
+        if self.retired is not None and (self.retired - day).days <= soon_days:
+            return f"{self.id} retires on {self.retired}{instead}"
+        if state == "deprecated":
+            return f"{self.id} is deprecated since {self.deprecated}{instead}"
+        return None
 
     @property
     def variants(self) -> tuple[str, ...]:

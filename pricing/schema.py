@@ -6,12 +6,14 @@ SCHEMA.md beside this module describes the fields.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from pricing.dates import parse_day
 from pricing.errors import InputError
-from pricing.model import Model, Prices, ServiceTier, Tier, Variant
+from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 
 OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
 PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
@@ -35,7 +37,10 @@ MODEL_FIELDS = {
     "batch_discount",
     "batch_full_price",
     "variants",
+    "price_periods",
     "deprecated",
+    "retired",
+    "replacement",
     "as_of",
     "source",
     "notes",
@@ -50,6 +55,7 @@ VARIANT_FIELDS = {
     "prices",
     "tiers",
 }
+PERIOD_FIELDS = {"from", "until", "prices", "tiers", "service_tiers", "source", "notes"}
 TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
 
 
@@ -120,6 +126,28 @@ class _Checker:
             raise self.fail(label, "tiers in ascending order of above_input_tokens", thresholds)
         return tuple(tiers)
 
+    def day(self, raw: Mapping, key: str, label: str = "") -> dt.date | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        try:
+            return parse_day(value)
+        except ValueError:
+            raise self.fail(label + key, "a date YYYY-MM-DD", value) from None
+
+    def service_tiers(self, raw: Any, label: str) -> dict[str, ServiceTier]:
+        service = raw or {}
+        if not isinstance(service, Mapping):
+            raise self.fail(label, "a mapping of tier name to prices", service)
+        return {
+            str(name): ServiceTier(
+                str(name),
+                self.prices(spec, f"{label}.{name}.", frozenset({"tiers"})),
+                self.tiers(spec.get("tiers"), f"{label}.{name}.tiers"),
+            )
+            for name, spec in service.items()
+        }
+
     def fraction(self, raw: Mapping, key: str) -> Decimal | None:
         value = raw.get(key)
         if value is None:
@@ -159,17 +187,21 @@ def build_model(raw: dict, place: str) -> Model:
     for key in ("reasoning", "supports_stop"):
         if not isinstance(raw.get(key, False), bool):
             raise check.fail(key, "true or false", raw.get(key))
-    service = raw.get("service_tiers") or {}
-    if not isinstance(service, Mapping):
-        raise check.fail("service_tiers", "a mapping of tier name to prices", service)
-    service_tiers = {
-        str(name): ServiceTier(
-            str(name),
-            check.prices(spec, f"service_tiers.{name}.", frozenset({"tiers"})),
-            check.tiers(spec.get("tiers"), f"service_tiers.{name}.tiers"),
-        )
-        for name, spec in service.items()
-    }
+    service_tiers = check.service_tiers(raw.get("service_tiers"), "service_tiers")
+    prices = check.prices(raw.get("prices"), "prices.")
+    tiers = check.tiers(raw.get("tiers"), "tiers")
+    deprecated, retired = check.day(raw, "deprecated"), check.day(raw, "retired")
+    if deprecated and retired and deprecated > retired:
+        raise check.fail("deprecated", f"a date on or before retired ({retired})", str(deprecated))
+    replacement = raw.get("replacement")
+    if replacement is not None and (not isinstance(replacement, str) or not replacement):
+        raise check.fail("replacement", "a model id", replacement)
+    as_of = check.day(raw, "as_of")
+    if as_of is None:
+        raise check.fail("as_of", "a date YYYY-MM-DD", raw.get("as_of"))
+    current, periods = _price_periods(
+        raw, check, as_of, PricePeriod(None, None, prices, tiers, service_tiers, str(raw["source"]))
+    )
     return Model(
         id=raw["id"],
         name=raw["name"],
@@ -183,17 +215,100 @@ def build_model(raw: dict, place: str) -> Model:
         supports_stop=raw.get("supports_stop", True),
         stop_sequences_max=stops,
         tokenizer=raw["tokenizer"],
-        prices=check.prices(raw.get("prices"), "prices."),
-        tiers=check.tiers(raw.get("tiers"), "tiers"),
+        prices=prices,
+        tiers=tiers,
         batch_discount=check.fraction(raw, "batch_discount"),
         batch_full_price=_price_names(raw.get("batch_full_price"), check),
-        as_of=str(raw["as_of"]),
+        as_of=str(as_of),
         source=str(raw["source"]),
         notes=(str(raw["notes"]).strip() if raw.get("notes") else None),
-        deprecated=(str(raw["deprecated"]) if raw.get("deprecated") else None),
+        deprecated=deprecated,
+        retired=retired,
+        replacement=replacement,
+        price_periods=periods,
+        period=current,
         service_tiers=service_tiers,
         variant_specs=_variants(raw.get("variants"), check, context),
     )
+
+
+def _price_periods(
+    raw: dict, check: _Checker, as_of: dt.date, current: PricePeriod
+) -> tuple[PricePeriod, tuple[PricePeriod, ...]]:
+    """(the period ``prices`` hold, every period in date order). The written periods may not
+    overlap or cover ``as_of`` (the ``prices`` block is the price on that day); the model's own
+    prices fill every day they leave uncovered around ``as_of``."""
+    entries = raw.get("price_periods")
+    if entries is None:
+        return current, (current,)
+    if not isinstance(entries, list):
+        raise check.fail("price_periods", "a list of periods (from/until, prices, source)", entries)
+    written = []
+    for number, entry in enumerate(entries):
+        label = f"price_periods[{number}]."
+        if not isinstance(entry, Mapping):
+            raise check.fail(label.rstrip("."), "a period mapping", entry)
+        unknown = set(entry) - PERIOD_FIELDS
+        if unknown:
+            key = sorted(unknown)[0]
+            fields = ", ".join(sorted(PERIOD_FIELDS))
+            raise check.fail(label + key, f"a period field ({fields})", key)
+        start, end = check.day(entry, "from", label), check.day(entry, "until", label)
+        if start is None and end is None:
+            raise check.fail(label + "from", "a date (from and/or until)", None)
+        if start and end and start >= end:
+            raise check.fail(label + "until", f"a date after from ({start})", str(end))
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise check.fail(label + "source", "where this price was published (a URL)", source)
+        if current.tiers and "tiers" not in entry:
+            # Inheriting today's long-context rates would guess; an empty list says "none".
+            raise check.fail(label + "tiers", "the period's long-context tiers (or [])", None)
+        period = PricePeriod(
+            start,
+            end,
+            check.prices(entry.get("prices"), label + "prices."),
+            check.tiers(entry.get("tiers"), label + "tiers"),
+            check.service_tiers(entry.get("service_tiers"), label + "service_tiers"),
+            source.strip(),
+            str(entry["notes"]).strip() if entry.get("notes") else None,
+        )
+        if period.covers(as_of):
+            raise check.fail(
+                label + ("from" if start else "until"),
+                f"a period that leaves out as_of ({as_of}): `prices` holds the price on that day",
+                str(start or end),
+            )
+        written.append((number, period))
+    before = [p for _, p in written if p.end is not None and p.end <= as_of]
+    after = [p for _, p in written if p.start is not None and p.start > as_of]
+    current = PricePeriod(
+        max((p.end for p in before), default=None),
+        min((p.start for p in after), default=None),
+        current.prices,
+        current.tiers,
+        current.service_tiers,
+        current.source,
+    )
+    periods = sorted([p for _, p in written] + [current], key=_period_order)
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        if earlier.end is None or later.start is None or earlier.end != later.start:
+            raise check.fail(
+                "price_periods",
+                "periods that meet end to end (each until is the next from)",
+                f"{earlier.label} then {later.label}",
+            )
+    if periods[0].start is not None or periods[-1].end is not None:
+        raise check.fail(
+            "price_periods",
+            "an open first period (no from) and an open last one (no until)",
+            f"{periods[0].label} ... {periods[-1].label}",
+        )
+    return current, tuple(periods)
+
+
+def _period_order(period: PricePeriod) -> dt.date:
+    return period.start or dt.date.min
 
 
 def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ...]:

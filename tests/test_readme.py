@@ -21,6 +21,8 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+# The README's examples price at the catalog's date, so they do not change with the calendar.
+README_DAY = "2026-11-25"
 
 
 def examples(text: str) -> list[tuple[str, str]]:
@@ -46,7 +48,9 @@ def run_example(command: str) -> tuple[int, str]:
 
     argv = shlex.split(command)
     assert argv[0] == "budget", f"README example is not a budget command: {command}"
-    result = CliRunner().invoke(cli, argv[1:], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, argv[1:], catch_exceptions=False, env={"TOKEN_BUDGET_AT": README_DAY}
+    )
     printed = "\n".join(line.rstrip() for line in result.output.rstrip("\n").splitlines())
     return result.exit_code, printed
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from budget.cli.common import (
+    at_option,
     catalog_option,
     format_tokens,
     get_catalog,
     json_option,
+    pricing_day,
     print_json,
     print_pairs,
     print_table,
@@ -22,7 +26,7 @@ def _per_million(amount) -> str:
     return "-" if amount is None else f"${amount}"
 
 
-def model_limits(model: Model) -> dict:
+def model_limits(model: Model, day: dt.date) -> dict:
     """The `limits` record: the CLI contract's keys first, then everything a planner needs."""
     return {
         "model": model.id,
@@ -41,6 +45,9 @@ def model_limits(model: Model) -> dict:
         "variants": list(model.variants),
         "request_headers": dict(model.request_headers),
         "deprecated": model.deprecated,
+        "retired": model.retired,
+        "replacement": model.replacement,
+        "lifecycle": model.lifecycle_on(day) or "current",
         "as_of": model.as_of,
         "source": model.source,
         "notes": model.notes,
@@ -62,9 +69,18 @@ def _price_table(prices, tiers) -> dict:
 
 
 def model_prices(model: Model) -> dict:
-    """USD per million tokens: base rates, cliff tiers, batch discount and service tiers."""
+    """USD per million tokens in force on the day the model was resolved at: base rates, cliff
+    tiers, batch discount and service tiers, and the dates they hold."""
+    period = model.period
     return {
         **_price_table(model.prices, model.tiers),
+        "period": period.label if period else None,
+        "period_source": period.source if period else model.source,
+        "changes": [
+            {"from": p.start, "until": p.end, "input": p.prices.input, "output": p.prices.output}
+            for p in model.price_periods
+            if p is not period
+        ],
         "batch_discount": model.batch_discount,
         "service_tiers": {
             name: _price_table(level.prices, level.tiers)
@@ -97,27 +113,36 @@ def _long_context(model: Model) -> str:
 @click.command()
 @click.argument("query", required=False)
 @click.option("--provider", help="Only this provider (openai, anthropic, google, ...).")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Include models retired by --at (default today)."
+)
+@at_option
 @catalog_option
 @json_option
-def models(query: str | None, provider: str | None, as_json: bool) -> None:
-    """List models with their limits and prices per million tokens.
+def models(
+    query: str | None, provider: str | None, show_all: bool, at: dt.date | None, as_json: bool
+) -> None:
+    """List models with their limits and prices per million tokens on a date.
 
-    QUERY filters by id, name or alias, e.g. `budget models sonnet`.
+    QUERY filters by id, name or alias, e.g. `budget models sonnet` (retired models included).
     """
     catalog = get_catalog()
+    day = pricing_day(catalog, at)
     if provider and provider.lower() not in catalog.providers:
         raise click.BadParameter(
             f"unknown provider {provider!r} (known: {', '.join(catalog.providers)})",
             param_hint="--provider",
         )
-    found = catalog.search(query, provider)
+    found = [m.at(day) for m in catalog.search(query, provider)]
     if not found and query:
         try:  # a name as people write it: openai/gpt-5.2, claude-sonnet-4-5-20250929
-            found = [catalog.resolve(query)]
+            found = [catalog.resolve(query, at=day)]
         except InputError:
             found = []
+    if not (query or show_all):
+        found = [m for m in found if m.lifecycle_on(day) != "retired"]
     if as_json:
-        print_json([{**model_limits(m), "prices": model_prices(m)} for m in found])
+        print_json([{**model_limits(m, day), "prices": model_prices(m)} for m in found])
         return
     if not found:
         warn(f"no model matches {query!r} (budget models lists them all)")
@@ -134,6 +159,7 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
             "cache read/M",
             "long context",
             "batch",
+            "status",
         ],
         [
             [
@@ -147,25 +173,50 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
                 _per_million(m.prices.cache_read),
                 _long_context(m),
                 "-" if m.batch_discount is None else f"-{m.batch_discount * 100:.0f}%",
+                _status(m, day),
             ]
             for m in found
         ],
     )
+    click.echo(
+        f"\nUSD per million tokens in force on {day}; catalog dated {catalog.as_of}."
+        + ("" if query or show_all else " Retired models: --all.")
+    )
+
+
+def _retire_word(model: Model, day: dt.date) -> str:
+    return "retired" if model.lifecycle_on(day) == "retired" else "retires"
+
+
+def _status(model: Model, day: dt.date) -> str:
+    """`retired 2026-10-23`, `retires 2026-12-11`, `price change 2026-12-01`, or empty."""
+    state = model.lifecycle_on(day)
+    if state == "retired":
+        return f"retired {model.retired}"
+    if model.retired is not None:
+        return f"retires {model.retired}"
+    if state == "deprecated":
+        return f"deprecated {model.deprecated}"
+    upcoming = [p.start for p in model.price_periods if p.start is not None and p.start > day]
+    return f"price change {min(upcoming)}" if upcoming else ""
 
 
 @click.command()
 @click.argument("model_name", metavar="MODEL")
 @click.option("--variant", help="A variant that changes limits, e.g. 1m-context.")
+@at_option
 @catalog_option
 @json_option
-def limits(model_name: str, variant: str | None, as_json: bool) -> None:
+def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bool) -> None:
     """Context window, input and output ceilings, and the parameter that caps output.
 
     MODEL as you write it: `gpt-5.2`, `claude-sonnet-4-5-20250929`,
     `anthropic/claude-sonnet-4-5`, `google_genai:gemini-2.5-pro`.
     """
-    model = get_catalog().resolve(model_name, variant)
-    record = model_limits(model)
+    catalog = get_catalog()
+    day = pricing_day(catalog, at)
+    model = catalog.resolve(model_name, variant, day)
+    record = model_limits(model, day)
     if as_json:
         print_json(record)
         return
@@ -188,7 +239,9 @@ def limits(model_name: str, variant: str | None, as_json: bool) -> None:
             ("variants", ", ".join(model.variants) or "-"),
             ("as_of", f"{model.as_of}  {model.source}"),
         ]
-        + ([("retires", model.deprecated)] if model.deprecated else [])
+        + ([("deprecated", model.deprecated)] if model.deprecated else [])
+        + ([(_retire_word(model, day), model.retired)] if model.retired else [])
+        + ([("replacement", model.replacement)] if model.replacement else [])
         + ([("request_headers", dict(model.request_headers))] if model.request_headers else [])
         + ([("notes", model.notes)] if model.notes else [])
     )

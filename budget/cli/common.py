@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 import click
 
 from pricing.catalog import Catalog, load_catalog
+from pricing.dates import parse_day, today
 
 _catalog_files: tuple[str, ...] = ()
 
@@ -26,6 +28,42 @@ def use_catalog_files(paths: Iterable[str]) -> None:
 def get_catalog() -> Catalog:
     """The bundled catalog with the user's override files merged over it."""
     return load_catalog(_catalog_files)
+
+
+class DateType(click.ParamType):
+    """A calendar date, YYYY-MM-DD; anything else is a one-line usage error (exit 2)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        try:
+            return parse_day(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+DATE = DateType()
+
+
+def at_option(function: Callable) -> Callable:
+    """`--at DATE`: price at the prices in force that day (default today, UTC)."""
+    return click.option(
+        "--at",
+        "at",
+        type=DATE,
+        envvar="TOKEN_BUDGET_AT",
+        help="Price at the prices in force on this date, YYYY-MM-DD (default today, UTC; "
+        "env TOKEN_BUDGET_AT).",
+    )(function)
+
+
+def pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
+    """The day to price at (``--at`` or today); warns once when the catalog is stale for it."""
+    day = at or today()
+    stale = catalog.staleness(day)
+    if stale:
+        warn(stale)
+    return day
 
 
 def json_option(function: Callable) -> Callable:
@@ -116,6 +154,8 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 

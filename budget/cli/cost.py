@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from budget.cli.common import (
+    at_option,
     catalog_option,
     format_tokens,
     format_usd,
     get_catalog,
     json_option,
+    pricing_day,
     print_json,
     print_pairs,
     print_table,
@@ -55,6 +59,7 @@ TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
     type=click.Path(dir_okay=False),
     help="A provider response or usage object (JSON, or JSONL of several).",
 )
+@at_option
 @catalog_option
 @json_option
 def cost(
@@ -69,6 +74,7 @@ def cost(
     service_tier: str | None,
     calls: int,
     usage_file: str | None,
+    at,
     as_json: bool,
 ) -> None:
     """Cost of a call in USD: expected from token counts, or actual from a usage object.
@@ -82,8 +88,10 @@ def cost(
         --output 1000 --calls 10000
     budget cost --usage response.json
     budget cost -m gpt-5.2 -m claude-sonnet-4-5 -m gemini-2.5-pro --input 20000 --output 1000
+    budget cost -m o3 --input 10000 --output 2000 --at 2025-06-01
     """
     catalog = get_catalog()
+    day = pricing_day(catalog, at)
     if usage_file:
         if input_tokens is not None or output_tokens is not None:
             raise click.UsageError("give either --usage or --input/--output, not both")
@@ -102,12 +110,12 @@ def cost(
     names: list[str | None] = []
     seen: set[str] = set()
     for name in model_names:
-        key = catalog.resolve(name, variant).id
+        key = catalog.resolve(name, variant, day).id
         if key not in seen:
             seen.add(key)
             names.append(name)
     priced = [
-        _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls)
+        _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls, day)
         for name in (names or [None])
     ]
     for _, record in priced:
@@ -145,6 +153,7 @@ def cost(
         ("total", format_usd(total.total_usd)),
         ("per call", format_usd(per_call)),
         ("prices as of", f"{record['as_of']}  {record['source']}" if record["as_of"] else "-"),
+        ("priced at", _priced_at(record)),
     ]
     print_pairs(lines)
 
@@ -158,6 +167,7 @@ def _priced(
     batch: bool,
     service_tier: str | None,
     calls: int,
+    day: dt.date,
 ) -> tuple[CostBreakdown, dict]:
     """The cost of ``observed`` calls on one model (None: the model each call names), and
     its JSON record."""
@@ -166,7 +176,7 @@ def _priced(
         model_name = call.model if name is None else name
         if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
-        model = catalog.resolve(model_name, variant)
+        model = catalog.resolve(model_name, variant, day)
         tier = service_tier or call.service_tier
         if tier and tier not in model.service_tiers and not service_tier:
             warn(
@@ -177,7 +187,7 @@ def _priced(
         breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
-    first = catalog.resolve(breakdowns[0].model, variant)
+    first = catalog.resolve(breakdowns[0].model, variant, day)
     several = total.model == "(several)"
     # A planned call that cannot be sent is priced all the same, with the reasons: the
     # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
@@ -203,8 +213,17 @@ def _priced(
         "fits": not problems,
         "problems": problems,
         "as_of": None if several else first.as_of,
-        "source": None if several else first.source,
+        "source": None if several else first.period.source,
+        "priced_at": day,
+        "price_period": None if several else first.period.label,
+        "catalog_as_of": catalog.as_of,
+        "lifecycle": None if several else first.lifecycle_on(day),
     }
+
+
+def _priced_at(record: dict) -> str:
+    period = f"price period: {record['price_period']}; " if record["price_period"] else ""
+    return f"{record['priced_at']}  ({period}catalog dated {record['catalog_as_of']})"
 
 
 def _fit_problems(model: Model, usage: Usage) -> list[str]:

@@ -13,13 +13,17 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    at_option,
     catalog_option,
     get_catalog,
     json_option,
+    pricing_day,
     print_json,
+    to_jsonable,
     tokenizer_options,
     warn,
 )
+from pricing.catalog import Model
 from pricing.errors import InputError
 
 
@@ -86,6 +90,7 @@ def input_options(function):
 
 
 def model_options(function):
+    function = at_option(function)
     function = click.option("--variant", help="A variant with other limits, e.g. 1m-context.")(
         function
     )
@@ -96,6 +101,21 @@ def model_options(function):
         required=True,
         help="Model as you write it (id, alias, ...).",
     )(function)
+
+
+def planned_model(model_name: str, variant: str | None, at) -> tuple[Model, str | None]:
+    """The model at the prices of ``--at`` (default today), and why it is a poor choice on that
+    day (retired, retiring soon, deprecated; printed by the caller once its input was read)."""
+    catalog = get_catalog()
+    day = pricing_day(catalog, at)
+    model = catalog.resolve(model_name, variant, day)
+    return model, model.lifecycle_note(day)
+
+
+def warn_lifecycle(note: str | None) -> None:
+    """On stderr, after the human output (JSON output carries it as `lifecycle_note`)."""
+    if note:
+        warn(f"warning: {note}")
 
 
 @click.command()
@@ -112,6 +132,7 @@ def check(
     prompt_file: str | None,
     messages_file: str | None,
     max_tokens: int,
+    at,
     as_json: bool,
 ) -> None:
     """Does a request fit? Exit 0 when it fits, 1 when it does not.
@@ -128,15 +149,16 @@ def check(
     from budget.inputs.prompt import count_input
     from budget.planner.max_tokens import check as check_fit
 
-    model = get_catalog().resolve(model_name, variant)
+    model, note = planned_model(model_name, variant, at)
     count = count_input(model, input_tokens, prompt_file, messages_file)
     if count.warning:
         warn(f"warning: {count.warning}")
     result = check_fit(model, count.tokens, max_tokens)
     if as_json:
-        print_json({**result.as_dict(), **input_json(count)})
+        print_json({**result.as_dict(), **input_json(count), "lifecycle_note": note})
     else:
         print_check(model, count, result)
+        warn_lifecycle(note)
     if not result.fits:
         sys.exit(1)  # a check that did not pass
 
@@ -195,6 +217,7 @@ def plan(
     buffer: str,
     percentile: float,
     reasoning_tokens: int | None,
+    at,
     as_json: bool,
 ) -> None:
     """Recommend max_tokens: the planned length x (1 + buffer), rounded up, within limits.
@@ -217,7 +240,7 @@ def plan(
         raise click.UsageError(
             "give exactly one of --expected-output N, --samples FILE or --task qa|explain|longform"
         )
-    model = get_catalog().resolve(model_name, variant)
+    model, note = planned_model(model_name, variant, at)
     count = count_input(model, input_tokens, prompt_file, messages_file)
     if count.warning:
         warn(f"warning: {count.warning}")
@@ -240,11 +263,12 @@ def plan(
         extra = input_json(count)
         if samples is not None:
             extra |= {"samples_exact": samples.exact, "samples_tokenizer": samples.tokenizer}
-        print_json({**result.as_dict(), **extra})
+        print_json({**result.as_dict(), **extra, "lifecycle_note": note})
     else:
         if samples is not None and samples.other_models:
             warn(f"warning: {samples.note}")  # easy to miss among the notes
         print_plan(model, count, result, samples)
+        warn_lifecycle(note)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
@@ -274,6 +298,7 @@ def stops(
     sequences: tuple[str, ...],
     sample_file: str | None,
     raw: bool,
+    at,
     as_json: bool,
 ) -> None:
     """Lint stop sequences: provider limits, weak sequences, early firing. Exit 1 on problems.
@@ -288,7 +313,7 @@ def stops(
     from budget.planner.stops import lint_stops
     from pricing.textfile import read_text
 
-    model = get_catalog().resolve(model_name, variant)
+    model, note = planned_model(model_name, variant, at)
     if not raw:
         sequences = tuple(unescape(s) for s in sequences)
     sample_text = None
@@ -298,8 +323,9 @@ def stops(
             raise InputError(f"{sample_file}: empty file, expected sample output text to scan")
     result = lint_stops(model, sequences, sample_text)
     if as_json:
-        print_json(result)
+        print_json({**to_jsonable(result), "lifecycle_note": note})
     else:
         print_stops(model, result, sample_file)
+        warn_lifecycle(note)
     if not result.ok:
         sys.exit(1)  # a check that did not pass

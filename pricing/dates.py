@@ -1,0 +1,38 @@
+"""Dates as the catalog and the command line write them: ``YYYY-MM-DD``, checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def parse_day(value: object) -> dt.date:
+    """A calendar date from ``YYYY-MM-DD`` text or a YAML date; ``ValueError`` otherwise
+    (``2026-13-45`` included)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or len(value.strip()) != 10:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def today() -> dt.date:
+    """Today in UTC: providers date their price changes in UTC."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` later (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
