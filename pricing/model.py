@@ -120,18 +120,34 @@ class Model:
             return self
         for period in self.price_periods:
             if period.covers(day):
-                return dataclasses.replace(
-                    self,
-                    prices=period.prices,
-                    tiers=period.tiers,
-                    service_tiers=period.service_tiers,
-                    period=period,
-                )
+                return self.with_period(period)
         return self  # unreachable for a checked model: its periods cover every day
 
-    def changes_between(self, start: dt.date, end: dt.date) -> list[PricePeriod]:
-        """The periods that begin after ``start`` and on or before ``end``."""
-        return [p for p in self.price_periods if p.start is not None and start < p.start <= end]
+    def with_period(self, period: PricePeriod) -> Model:
+        """This model at one of its price periods (a variant's own prices still apply)."""
+        if period is self.period:
+            return self
+        moved = dataclasses.replace(
+            self,
+            prices=period.prices,
+            tiers=period.tiers,
+            service_tiers=period.service_tiers,
+            period=period,
+        )
+        for spec in self.variant_specs:
+            if spec.name == self.variant:
+                moved = dataclasses.replace(moved, **spec.overrides)
+        return moved
+
+    def periods_between(self, first: dt.date, end: dt.date) -> list[tuple[PricePeriod, int]]:
+        """The periods in force from ``first`` until ``end`` (exclusive), with their days."""
+        found = []
+        for period in self.price_periods:
+            low = max(first, period.start or first)
+            high = min(end, period.end or end)
+            if low < high:
+                found.append((period, (high - low).days))
+        return found
 
     def lifecycle_on(self, day: dt.date) -> str | None:
         """``retired``, ``deprecated`` or ``None`` (served and not deprecated) on ``day``."""

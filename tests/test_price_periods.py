@@ -173,7 +173,9 @@ def test_cost_at_a_date_and_the_day_before_a_change():
     assert after["catalog_as_of"] == "2026-11-25"
 
 
-@pytest.mark.parametrize("command", ["cost", "models", "limits", "check", "plan"])
+@pytest.mark.parametrize(
+    "command", ["cost", "models", "limits", "check", "plan", "report", "whatif"]
+)
 def test_a_bad_date_is_a_one_line_error(command):
     args = {
         "cost": ["cost", "-m", "o3", "--input", "1", "--output", "1"],
@@ -182,6 +184,7 @@ def test_a_bad_date_is_a_one_line_error(command):
         "check": ["check", "-m", "o3", "--input", "1", "--max-tokens", "1"],
         "plan": ["plan", "-m", "o3", "--input", "1", "--expected-output", "1"],
         "report": ["report", "nothing.yaml"],
+        "whatif": ["whatif", "nothing.yaml", "--vary", "seed=1,2"],
     }[command]
     result = run(*args, "--at", "2026-13-45")
     assert result.exit_code == 2

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    at_option,
     catalog_option,
     format_tokens,
     format_usd,
     get_catalog,
     json_option,
+    pricing_day,
     print_json,
     print_table,
     warn,
@@ -90,6 +92,7 @@ def usage(
     type=click.IntRange(min=1),
     help="Override the scenario's simulated_calls (calls drawn per model).",
 )
+@at_option
 @catalog_option
 @json_option
 def report(
@@ -98,9 +101,13 @@ def report(
     markdown: str | None,
     chart: str | None,
     simulated_calls: int | None,
+    at,
     as_json: bool,
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
+
+    Month 1 starts on the scenario's `start:` date, else on --at (default today); each month
+    is priced at the prices in force that month.
 
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
@@ -124,7 +131,9 @@ def report(
         if path:
             check_destination(path)
     scenario = load_scenario(scenario_file)
-    projection = project(scenario, get_catalog(), calls=simulated_calls)
+    catalog = get_catalog()
+    day = pricing_day(catalog, scenario.start or at)
+    projection = project(scenario, catalog, calls=simulated_calls, at=day)
     table = report_table(projection)
     text = markdown_summary(projection, table) if markdown else None
     if output:
@@ -190,14 +199,20 @@ def _binds(limit: str | None, over: bool) -> str:
     "batch_share, calls_per_day, ...",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@at_option
 @catalog_option
 @json_option
-def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_json: bool) -> None:
+def whatif(
+    scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
+) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
 
-    result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
+    catalog = get_catalog()
+    result = what_if(
+        scenario_file, [parse_vary(v) for v in varies], catalog, at=pricing_day(catalog, at)
+    )
     if output:
         write_csv(result.table, output)
     if as_json:

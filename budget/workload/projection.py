@@ -6,10 +6,15 @@ max_tokens (a cut reply is billed at max_tokens); the truncation rate is the sha
 that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
 cliff tier and batch flag, times the catalog rate), so a projection agrees with
 :func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
+
+Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
+is priced at the prices in force that month (the same simulated calls, priced again for each
+price period the horizon meets; a month that a change splits is weighted by its days).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -19,7 +24,8 @@ from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.draws import ObservedLog, draw_tokens, output_log
 from budget.workload.scenario import Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
-from pricing.catalog import Catalog, Model
+from pricing.catalog import Catalog, Model, PricePeriod
+from pricing.dates import add_months, today
 from pricing.engine import Usage, cost
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
@@ -39,6 +45,20 @@ class CallDraws:
     @property
     def truncation_rate(self) -> float:
         return float(np.mean(self.output_wanted > self.max_tokens))
+
+
+@dataclass(frozen=True)
+class MonthPrices:
+    """One month of the horizon: the price periods in force and the simulated calls' money
+    at those prices (sums over the simulated calls; a split month weighted by its days)."""
+
+    first_day: dt.date
+    periods: tuple[PricePeriod, ...]
+    totals: CostTotals
+
+    @property
+    def label(self) -> str:
+        return " + ".join(p.label for p in self.periods)
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,11 @@ class ModelProjection:
     # Share of drawn inputs above the model's max_input_tokens, priced at that maximum (such a
     # call could not be sent bigger); models with different maxima then see different prompts.
     input_capped_share: float = 0.0
+    # Month by month, at the prices in force that month (empty: ``totals`` for every month).
+    months: tuple[MonthPrices, ...] = ()
+
+    def month_totals(self, month: int) -> CostTotals:
+        return self.months[month].totals if self.months else self.totals
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
@@ -80,18 +105,23 @@ class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
+    start: dt.date | None = None  # first day of month 1
 
 
-def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
-    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
+def project(
+    scenario: Scenario, catalog: Catalog, calls: int | None = None, at: dt.date | None = None
+) -> Projection:
+    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``. Month 1
+    starts on the scenario's ``start``, else on ``at``, else today."""
     n = calls or scenario.simulated_calls
+    start = scenario.start or at or today()
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
     for number, choice in enumerate(scenario.models):
         key = "model" if len(scenario.models) == 1 and "model" in scenario.where else "models"
         key = key if key == "model" else f"models.{number}"
         try:
-            model = catalog.resolve(choice.name, choice.variant)
+            model = catalog.resolve(choice.name, choice.variant, start)
         except ValueError as exc:
             raise scenario.error(key, str(exc)) from None
         # Two names for one model would print two identical rows that look like a comparison.
@@ -101,8 +131,8 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        models.append(project_model(scenario, model, n))
-    return Projection(scenario, tuple(models), output_log(scenario, models[0].model))
+        models.append(project_model(scenario, model, n, start))
+    return Projection(scenario, tuple(models), output_log(scenario, models[0].model), start)
 
 
 def simulate(
@@ -125,8 +155,11 @@ def simulate(
     return draws, price_arrays(model, draws.tokens), planned, source
 
 
-def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
+def project_model(
+    scenario: Scenario, model: Model, n: int, start: dt.date | None = None
+) -> ModelProjection:
     draws, costs, planned, source = simulate(scenario, model, n)
+    months = () if start is None else month_prices(scenario, model, draws.tokens, costs, start)
     tokens = draws.tokens
     low, high = np.percentile(costs.total_usd, [50, 95])
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
@@ -152,7 +185,36 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
         input_capped_share=draws.input_capped_share,
+        months=months,
     )
+
+
+MONEY_FIELDS = ("input_usd", "cache_read_usd", "cache_write_usd", "output_usd", "total_usd")
+
+
+def month_prices(
+    scenario: Scenario, model: Model, tokens: TokenArrays, costs: ArrayCosts, start: dt.date
+) -> tuple[MonthPrices, ...]:
+    """Each month of the horizon at the prices in force that month."""
+    priced: dict[int, CostTotals] = {id(model.period): costs.totals}
+    months = []
+    for month in range(scenario.horizon_months):
+        first, end = add_months(start, month), add_months(start, month + 1)
+        parts = model.periods_between(first, end)
+        for period, _ in parts:
+            if id(period) not in priced:
+                priced[id(period)] = price_arrays(model.with_period(period), tokens).totals
+        if len(parts) == 1:
+            totals = priced[id(parts[0][0])]
+        else:
+            days = sum(d for _, d in parts)
+            money = {
+                name: sum((getattr(priced[id(p)], name) * d for p, d in parts), Decimal(0)) / days
+                for name in MONEY_FIELDS
+            }
+            totals = replace(costs.totals, **money)
+        months.append(MonthPrices(first, tuple(p for p, _ in parts), totals))
+    return tuple(months)
 
 
 def make_draws(

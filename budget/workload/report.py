@@ -28,7 +28,9 @@ from budget.workload.warnings import (
     capped_input_note,
     cut_replies_note,
     label,
+    lifecycle_note,
     need,
+    price_change_notes,
 )
 from pricing.catalog import Catalog
 from pricing.errors import InputError
@@ -126,12 +128,22 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         "",
         "- Costs come from the bundled catalog; prices as of "
         + ", ".join(sorted({f"{m.model.id} {m.model.as_of}" for m in projection.models}))
-        + ".",
+        + "."
+        + (
+            f" Month 1 starts on {projection.start}; each month is priced at the prices in "
+            "force that month (CSV `price_period`)."
+            if projection.start
+            else ""
+        ),
         "- A reply longer than max_tokens is cut and billed at max_tokens; `truncated` is the "
         "share of simulated calls that wanted more.",
         "- Monthly totals are calls x mean cost per call; the CSV's `total_p95_usd` adds the "
         "95% band of a sum of independent calls. Traffic itself is taken as given.",
     ]
+    for item in projection.models:
+        lines += [f"- **Price change**: {note}." for note in price_change_notes(projection, item)]
+        retiring = lifecycle_note(projection, item)
+        lines += [f"- **Model lifecycle**: {retiring}."] if retiring else []
     cut = cut_replies_note(projection)
     lines += [f"- **Cut replies in the usage log**: {cut}."] if cut else []
     for item in projection.models:

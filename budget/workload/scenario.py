@@ -14,6 +14,7 @@ name ``--vary KEY=VALUE``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from budget.scenario_yaml import Document, Path_, did_you_mean, read_document
+from pricing.dates import parse_day
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -43,6 +45,7 @@ TOP_KEYS = (
     "max_tokens",
     "rate_limits",
     "horizon_months",
+    "start",
     "seed",
     "simulated_calls",
 )
@@ -129,6 +132,8 @@ class Scenario:
     seed: int = 0
     simulated_calls: int = DEFAULT_SIMULATED_CALLS
     description: str | None = None
+    # First day of month 1 (prices in force then); None: the day the projection is run for.
+    start: dt.date | None = None
     # key path ("traffic.calls_per_day") -> where its value was written, for later errors
     where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -162,7 +167,12 @@ def parse_scenario(
     path: Path | None = None,
     edit: Callable[[Document], None] | None = None,
 ) -> Scenario:
-    doc = read_document(text, name)
+    try:
+        doc = read_document(text, name)
+    except InputError:
+        raise
+    except ValueError as exc:  # PyYAML builds `2026-13-45` as a date and fails, unlocated
+        raise InputError(f"{name}: invalid date: {exc} (expected YYYY-MM-DD)") from None
     if edit is not None:
         edit(doc)
     return _Checker(doc, base_dir, path or Path(name)).scenario()
@@ -220,6 +230,12 @@ class _Checker:
             raise self.fail(path, f"must be a share between 0 and 1, got {value:g}")
         return float(self.number(value, path, minimum=0, maximum=1))
 
+    def day(self, value: Any, path: Path_) -> dt.date:
+        try:
+            return parse_day(value)
+        except ValueError:
+            raise self.fail(path, f"expected a date YYYY-MM-DD, got {value!r}") from None
+
     def text(self, value: Any, path: Path_) -> str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
             raise self.fail(path, f"expected a non-empty string, got {value!r}")
@@ -276,6 +292,7 @@ class _Checker:
                 )
             ),
             description=str(description) if description is not None else None,
+            start=self.day(data["start"], ("start",)) if data.get("start") is not None else None,
             where={".".join(p): w for p, w in self.doc.value_at.items() if p},
         )
 

@@ -50,6 +50,8 @@ class Period:
     days: float
     calls_per_day: float  # the rate capacity is checked at (total: the busiest month)
     exact_calls: float
+    # (month index, exact calls) the period's money is priced at: each month at its own prices
+    month_calls: tuple[tuple[int, float], ...] = ()
 
     @property
     def calls(self) -> int:
@@ -60,7 +62,13 @@ def periods(scenario: Scenario) -> list[Period]:
     """An average day of the first month, each month of the horizon, and the horizon total."""
     per_day = month_calls_per_day(scenario)
     months = [
-        Period(f"month-{m + 1:02d}", DAYS_PER_MONTH, rate, rate * DAYS_PER_MONTH)
+        Period(
+            f"month-{m + 1:02d}",
+            DAYS_PER_MONTH,
+            rate,
+            rate * DAYS_PER_MONTH,
+            ((m, rate * DAYS_PER_MONTH),),
+        )
         for m, rate in enumerate(per_day)
     ]
     total = Period(
@@ -68,8 +76,33 @@ def periods(scenario: Scenario) -> list[Period]:
         DAYS_PER_MONTH * scenario.horizon_months,
         max(per_day),
         math.fsum(p.exact_calls for p in months),
+        tuple(pair for p in months for pair in p.month_calls),
     )
-    return [Period("day", 1.0, per_day[0], per_day[0]), *months, total]
+    return [Period("day", 1.0, per_day[0], per_day[0], ((0, per_day[0]),)), *months, total]
+
+
+def period_usd(item: ModelProjection, period: Period, name: str = "total_usd") -> Decimal:
+    """A money total of a period (exact, unrounded): each month's calls x that month's mean
+    cost per call at the prices in force that month."""
+    return sum(
+        (
+            getattr(item.month_totals(month), name) * exact(calls) / item.calls_simulated
+            for month, calls in period.month_calls
+        ),
+        Decimal(0),
+    )
+
+
+def price_periods_label(item: ModelProjection, period: Period) -> str:
+    """The price periods a row is priced at (``2026-12-01..``; several joined by ``+``)."""
+    if not item.months:
+        return item.model.period.label if item.model.period else ""
+    labels: list[str] = []
+    for month, _ in period.month_calls:
+        for price in item.months[month].periods:
+            if price.label not in labels:
+                labels.append(price.label)
+    return " + ".join(labels)
 
 
 def exact(calls: float) -> Decimal:
@@ -114,6 +147,7 @@ COLUMNS = (
     "sustainable_rpm",
     "sustainable_rpm_at_planned",
     "input_capped_share",  # added after the others, so existing column positions hold
+    "price_period",  # the catalog price periods the row is priced at
 )
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
@@ -140,10 +174,11 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
     def tokens(total: int) -> int:
         return int(Decimal(total) * calls / n + Decimal("0.5"))
 
-    def money(total: Decimal, places: Decimal = MONEY) -> Decimal:
-        return (total * calls / n).quantize(places)
+    def money(name: str) -> Decimal:
+        return period_usd(item, period, name).quantize(MONEY)
 
-    mean = totals.total_usd / n
+    total_usd = period_usd(item, period)
+    mean = total_usd / calls if calls else totals.total_usd / n
     band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(period.exact_calls)))
     limits = scenario.rate_limits
     rate = period.calls_per_day
@@ -164,10 +199,12 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "cached_tokens": tokens(totals.cache_read_tokens),
         "cache_write_tokens": tokens(totals.cache_write_tokens),
         "output_tokens": tokens(totals.output_tokens),
-        "input_usd": money(totals.input_usd),
-        "cache_usd": money(totals.cache_read_usd + totals.cache_write_usd),
-        "output_usd": money(totals.output_usd),
-        "total_usd": money(totals.total_usd),
+        "input_usd": money("input_usd"),
+        "cache_usd": (
+            period_usd(item, period, "cache_read_usd") + period_usd(item, period, "cache_write_usd")
+        ).quantize(MONEY),
+        "output_usd": money("output_usd"),
+        "total_usd": total_usd.quantize(MONEY),
         "total_p95_usd": (mean * calls + band).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p50_per_call_usd": item.p50_per_call_usd.quantize(PER_CALL),
@@ -188,6 +225,7 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "sustainable_rpm": _round(load.sustainable_rpm),
         "sustainable_rpm_at_planned": _round(at_planned),
         "input_capped_share": round(item.input_capped_share, 6),
+        "price_period": price_periods_label(item, period),
     }
 
 

@@ -6,6 +6,9 @@
   said out loud rather than only in the ``headroom`` column.
 * Output lengths resampled from a usage log where some replies were cut (finish reason
   ``length``/``max_tokens``): those lengths are lower bounds of what the calls wanted.
+* A model retired, deprecated or retiring within the horizon: the projection keeps its last
+  prices, but the calls would fail; the provider's replacement is named.
+* A price change within the horizon (a scheduled rise, a cut): the month it takes effect.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 from budget.workload.capacity import Capacity
 from budget.workload.scenario import Scenario
 from budget.workload.table import month_calls_per_day
+from pricing.dates import add_months
 
 if TYPE_CHECKING:
     from budget.workload.projection import ModelProjection, Projection
@@ -69,9 +73,58 @@ def cut_replies_note(projection: Projection) -> str | None:
     )
 
 
+def lifecycle_note(projection: Projection, item: ModelProjection) -> str | None:
+    """A model retired, deprecated or retiring before the horizon ends."""
+    if projection.start is None:
+        return None
+    model = item.model
+    end = add_months(projection.start, projection.scenario.horizon_months)
+    instead = f"; the provider's replacement is {model.replacement}" if model.replacement else ""
+    if model.retired is not None and model.retired < end:
+        when = (
+            f"was retired on {model.retired}, before month 1"
+            if model.retired <= projection.start
+            else f"retires on {model.retired} ({month_of(projection, model.retired)})"
+        )
+        return (
+            f"{label(item)} {when}: calls to it fail from then on, and later months are priced "
+            f"at its last prices{instead}"
+        )
+    return model.lifecycle_note(projection.start, soon_days=0)
+
+
+def price_change_notes(projection: Projection, item: ModelProjection) -> list[str]:
+    """Each change of price within the horizon, with the month it takes effect."""
+    notes = []
+    seen = [item.months[0].periods[0]] if item.months else []
+    for month in item.months:
+        for period in month.periods:
+            if period in seen:
+                continue
+            before = seen[-1].prices
+            when = f"{period.start} ({month_of(projection, period.start)})"
+            notes.append(
+                f"{label(item)}: prices change on {when}: ${before.input}/${before.output} -> "
+                f"${period.prices.input}/${period.prices.output} per million input/output "
+                f"({period.source})"
+            )
+            seen.append(period)
+    return notes
+
+
+def month_of(projection: Projection, day) -> str:
+    """``month-03``: the month of the horizon holding ``day``."""
+    start = projection.start
+    month = 0
+    while add_months(start, month + 1) <= day:
+        month += 1
+    return f"month-{month + 1:02d}"
+
+
 def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
     notes = [cut_replies_note(projection)]
     for item in projection.models:
         notes += [capped_input_note(item), over_limits_note(projection.scenario, item)]
+        notes += [lifecycle_note(projection, item), *price_change_notes(projection, item)]
     return [note for note in notes if note]

@@ -10,6 +10,7 @@ compared on the horizon total against the baseline (the file as written, its fir
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable
@@ -29,7 +30,7 @@ from budget.workload.scenario import (
     Scenario,
     load_scenario,
 )
-from budget.workload.table import exact, periods
+from budget.workload.table import exact, period_usd, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
@@ -158,10 +159,12 @@ def _editor(assignments: list[tuple[Vary, str]]):
     return edit
 
 
-def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
+def what_if(
+    path: str | Path, varies: list[Vary], catalog: Catalog, at: dt.date | None = None
+) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
     baseline = load_scenario(path)
-    base_projection = project(baseline, catalog)
+    base_projection = project(baseline, catalog, at=at)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
@@ -169,7 +172,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = load_scenario(path, edit=_editor(assignments))
-        projection = project(scenario, catalog)
+        projection = project(scenario, catalog, at=at)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
         for item in projection.models:
@@ -283,7 +286,7 @@ def typed(text: object) -> object:
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
     spans = periods(scenario)
     first, total = spans[1], spans[-1]  # month 1 and the horizon
-    mean = item.totals.total_usd / item.calls_simulated
+    mean = period_usd(item, first) / exact(first.exact_calls)
     load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
     return {
         "scenario": scenario.name,
@@ -292,8 +295,8 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "max_tokens": item.max_tokens,
         "horizon_months": scenario.horizon_months,
         "calls": total.calls,
-        "month_1_usd": (mean * exact(first.exact_calls)).quantize(MONEY),
-        "total_usd": (mean * exact(total.exact_calls)).quantize(MONEY),
+        "month_1_usd": period_usd(item, first).quantize(MONEY),
+        "total_usd": period_usd(item, total).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
         "truncation_rate": round(item.truncation_rate, 6),
