@@ -36,3 +36,29 @@ def add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def day_of_timestamp(value: object) -> dt.date:
+    """The UTC day of a logged time: unix seconds (OpenAI's ``created``; milliseconds when
+    too large for seconds), or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``).
+    ``ValueError`` otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        value = float(value)
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # ms from ~1973
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"expected unix seconds, got {value!r}") from None
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc)
+        return moment.date()
+    raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")

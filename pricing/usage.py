@@ -18,11 +18,13 @@ The most common bug in cost tools is reading these the wrong way round:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pricing.dates import day_of_timestamp
 from pricing.engine import MAX_TOKEN_COUNT, Usage
 from pricing.errors import FailedRequest, InputError
 
@@ -41,6 +43,31 @@ class ObservedCall:
     truncated: bool
     batch: bool = False  # read from a batch API's output file
     service_tier: str | None = None  # flex, priority, ... as the response reports it
+    day: dt.date | None = None  # when the call was made (UTC), if the record says: record_day
+
+
+# Where a record says when the call was made: OpenAI Chat `created` (unix seconds), Responses
+# `created_at`, Vertex `createTime`, and the `timestamp` of logs people write themselves.
+TIME_FIELDS = ("created", "created_at", "createTime", "create_time", "timestamp")
+
+
+def record_day(record: Any) -> dt.date | None:
+    """The UTC day a logged call was made (batch output lines: their response body's), or
+    None when the record does not say."""
+    if not isinstance(record, Mapping):
+        return None
+    inner = record.get("response")
+    if isinstance(inner, Mapping):
+        body = inner.get("body")
+        record = body if isinstance(body, Mapping) else inner
+    for name in TIME_FIELDS:
+        value = record.get(name)
+        if value is not None:
+            try:
+                return day_of_timestamp(value)
+            except ValueError as exc:
+                raise InputError(f"{name}: {exc}") from None
+    return None
 
 
 def normalize(record: Mapping[str, Any]) -> ObservedCall:
@@ -264,7 +291,7 @@ def read_usage_file(path: str) -> UsageFile:
     calls, failed = [], 0
     for number, record in records:
         try:
-            calls.append(normalize(record))
+            calls.append(dataclasses.replace(normalize(record), day=record_day(record)))
         except FailedRequest:
             failed += 1
         except InputError as exc:

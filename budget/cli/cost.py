@@ -172,11 +172,15 @@ def _priced(
     """The cost of ``observed`` calls on one model (None: the model each call names), and
     its JSON record."""
     breakdowns = []
+    periods: list[str] = []  # the price periods that priced the calls, in order met
     for call in observed:
         model_name = call.model if name is None else name
         if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
-        model = catalog.resolve(model_name, variant, day)
+        # a logged call at the prices of the day it was made (`created`, ...), else --at
+        model = catalog.resolve(model_name, variant, call.day or day)
+        if model.period and model.period.label not in periods:
+            periods.append(model.period.label)
         tier = service_tier or call.service_tier
         if tier and tier not in model.service_tiers and not service_tier:
             warn(
@@ -187,7 +191,7 @@ def _priced(
         breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
-    first = catalog.resolve(breakdowns[0].model, variant, day)
+    first = catalog.resolve(breakdowns[0].model, variant, observed[0].day or day)
     several = total.model == "(several)"
     # A planned call that cannot be sent is priced all the same, with the reasons: the
     # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
@@ -214,8 +218,8 @@ def _priced(
         "problems": problems,
         "as_of": None if several else first.as_of,
         "source": None if several else first.period.source,
-        "priced_at": day,
-        "price_period": None if several else first.period.label,
+        "priced_at": observed[0].day or day,
+        "price_period": " + ".join(periods) or None,
         "catalog_as_of": catalog.as_of,
         "lifecycle": None if several else first.lifecycle_on(day),
     }

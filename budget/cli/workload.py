@@ -27,6 +27,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip unreadable lines and unknown models (counted)."
 )
+@at_option
 @catalog_option
 @json_option
 def usage(
@@ -34,6 +35,7 @@ def usage(
     output: str | None,
     model_name: str | None,
     skip_invalid: bool,
+    at,
     as_json: bool,
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
@@ -41,18 +43,21 @@ def usage(
     Reads OpenAI Chat Completions and Responses, OpenAI Batch output files, Anthropic
     Messages and Gemini generateContent records; the model comes from each record's
     `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
+
+    Each call is priced at the prices of the day it was made (`created`, `created_at`,
+    `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
     from budget.outputs import atomic_write
     from budget.usage.price import cost_logs
 
     catalog = get_catalog()
+    day = pricing_day(catalog, at)
+    options = {"model": model_name, "skip_invalid": skip_invalid, "at": day}
     if output:
         with atomic_write(output) as handle:
-            report = cost_logs(
-                logs, catalog, model=model_name, skip_invalid=skip_invalid, rows_out=handle
-            )
+            report = cost_logs(logs, catalog, rows_out=handle, **options)
     else:
-        report = cost_logs(logs, catalog, model=model_name, skip_invalid=skip_invalid)
+        report = cost_logs(logs, catalog, **options)
     if as_json:
         print_json(report)
         return

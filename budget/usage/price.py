@@ -6,6 +6,11 @@ A log is JSONL (one provider response, batch output line or bare usage object pe
 ``cache_write_tokens``, ``cache_write_1h_tokens``, ``reasoning_tokens``, ``finish_reason``,
 ``model``; ``prompt_tokens``/``completion_tokens`` are read as input/output).
 
+Each call is priced at the prices in force on the day it was made: the record's ``created``
+(OpenAI Chat, unix seconds), ``created_at`` (Responses), ``createTime`` or ``timestamp``
+(a CSV column of that name too); records that say nothing are priced at ``at`` (default
+today). The per-row CSV names the day and the catalog price period of each row.
+
 Files are read in chunks (``CHUNK_LINES`` lines), so memory stays bounded whatever the size:
 each chunk is normalized, priced with numpy per model (:mod:`pricing.arrays`, exact sums),
 written out as per-row CSV if asked, and only per-model totals are kept.
@@ -14,6 +19,7 @@ written out as per-row CSV if asked, and only per-model totals are kept.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +31,7 @@ import numpy as np
 from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
+from pricing.dates import today
 from pricing.engine import rates_for
 from pricing.errors import InputError
 
@@ -47,6 +54,8 @@ ROW_COLUMNS = (
     "cache_write_usd",
     "output_usd",
     "total_usd",
+    "priced_at",  # the day the call was made (or --at for records that do not say)
+    "price_period",  # the catalog price period that priced it
 )
 
 
@@ -151,6 +160,16 @@ class _Resolver:
     def __init__(self, catalog: Catalog, fallback: str | None):
         self.catalog, self.fallback = catalog, fallback
         self.known: dict[str | None, Model | InputError] = {}
+        self.dated: dict[tuple[str | None, dt.date], Model] = {}
+
+    def at(self, name: str | None, day: dt.date) -> Model:
+        """The model a (known) name means, at the prices in force on ``day``."""
+        key = (name, day)
+        if key not in self.dated:
+            found = self(name)
+            assert isinstance(found, Model)  # unknown names were dropped before pricing
+            self.dated[key] = found.at(day)
+        return self.dated[key]
 
     def __call__(self, name: str | None) -> Model | InputError:
         if name not in self.known:
@@ -173,9 +192,12 @@ def cost_logs(
     skip_invalid: bool = False,
     rows_out: IO[str] | None = None,
     chunk_lines: int = CHUNK_LINES,
+    at: dt.date | None = None,
 ) -> UsageReport:
-    """Price every row of the logs; per-row CSV goes to ``rows_out`` if given."""
+    """Price every row of the logs, each at the prices of the day it was made (``at``, default
+    today, for records that do not say); per-row CSV goes to ``rows_out`` if given."""
     paths = tuple(paths)
+    default_day = at or today()
     resolve = _Resolver(catalog, model)
     by_model: dict[str, ModelUsage] = {}
     rows = skipped = failed = 0
@@ -195,15 +217,16 @@ def cost_logs(
             continue
         rows += len(chunk)
         usd = np.zeros((len(chunk), 5))
-        models = [resolve(name) for name in chunk.models]
+        days = [chunk.day(row) or default_day for row in range(len(chunk))]
+        models = [resolve.at(name, day) for name, day in zip(chunk.models, days, strict=True)]
         tiers = [
             _priced_tier(m, tier, unpriced)
             for m, tier in zip(models, chunk.service_tiers, strict=True)
         ]
-        codes: dict[tuple[str, str | None, str | None], int] = {}
+        codes: dict[tuple[str, str | None, str | None, int], int] = {}
         code = np.array(
             [
-                codes.setdefault((m.id, m.variant, tier), len(codes))
+                codes.setdefault((m.id, m.variant, tier, id(m.period)), len(codes))
                 for m, tier in zip(models, tiers, strict=True)
             ],
             dtype=np.int64,
@@ -231,7 +254,7 @@ def cost_logs(
                 ]
             )
         if writer is not None:
-            _write_rows(writer, chunk, [m.id for m in models], usd)
+            _write_rows(writer, chunk, models, usd, days)
     if rows == 0:
         where = ", ".join(paths)
         left_out = [f"{skipped} skipped"] if skipped else []
@@ -285,7 +308,9 @@ def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[
     return chunk.select(np.flatnonzero(keep)), len(bad)
 
 
-def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> None:
+def _write_rows(
+    writer, chunk: Rows, models: list[Model], usd: np.ndarray, days: list[dt.date]
+) -> None:
     columns = [chunk.column(name).tolist() for name in FIELDS]
     money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(5)]
     input_, output, read, write, write_1h, reasoning, truncated, batch = columns
@@ -293,7 +318,7 @@ def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> N
         zip(
             chunk.files,
             chunk.lines,
-            model_ids,
+            [m.id for m in models],
             chunk.apis,
             batch,
             input_,
@@ -304,6 +329,8 @@ def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> N
             chunk.finish_reasons,
             truncated,
             *money,
+            [d.isoformat() for d in days],
+            [m.period.label if m.period else "" for m in models],
             strict=True,
         )
     )

@@ -1,0 +1,104 @@
+"""A usage log is priced call by call at the prices in force the day each call was made."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.usage.price import cost_logs
+from pricing.catalog import load_catalog
+from pricing.dates import day_of_timestamp
+
+LOG = str(Path(__file__).parent / "fixtures" / "usage" / "o3_across_the_cut.jsonl")
+CATALOG = load_catalog(())
+
+# o3: $10 / $40 per million before 2025-06-10, $2 / $8 from that day (OpenAI's cut).
+# Each call: 100,000 input + 10,000 output tokens -> $1.00 + $0.40 = $1.40 before,
+# $0.20 + $0.08 = $0.28 after.
+# Line 1: Chat `created` 1749513599 = 2025-06-09T23:59:59Z (the day before): $1.40
+# Line 2: Chat `created` 1749513600 = 2025-06-10T00:00:00Z (the day of):     $0.28
+# Line 3: Responses `created_at` 1749513600 (the day of):                       $0.28
+# Line 4: no time: priced at --at 2025-06-01:                                   $1.40
+
+
+def test_a_log_spanning_a_price_change_prices_each_call_at_its_day():
+    import datetime as dt
+
+    rows = io.StringIO()
+    report = cost_logs([LOG], CATALOG, rows_out=rows, at=dt.date(2025, 6, 1))
+    assert report.total_usd == Decimal("3.36")
+    written = list(csv.DictReader(io.StringIO(rows.getvalue())))
+    assert [r["priced_at"] for r in written] == [
+        "2025-06-09",
+        "2025-06-10",
+        "2025-06-10",
+        "2025-06-01",
+    ]
+    assert [r["price_period"] for r in written] == [
+        "..2025-06-10",
+        "2025-06-10..",
+        "2025-06-10..",
+        "..2025-06-10",
+    ]
+    assert [Decimal(r["total_usd"]) for r in written] == [
+        Decimal("1.4"),
+        Decimal("0.28"),
+        Decimal("0.28"),
+        Decimal("1.4"),
+    ]
+
+
+def test_records_without_a_time_take_at():
+    result = CliRunner().invoke(cli, ["usage", LOG, "--at", "2026-01-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total_usd"] == 2.24  # 1.40 + 0.28 + 0.28 + 0.28
+
+
+def test_a_csv_timestamp_column_prices_each_row_at_its_day(tmp_path):
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "model,timestamp,input_tokens,output_tokens\n"
+        "o3,2025-06-09T23:59:59Z,100000,10000\n"
+        "o3,2025-06-10T00:00:00Z,100000,10000\n"
+    )
+    report = cost_logs([str(log)], CATALOG)
+    assert report.total_usd == Decimal("1.68")  # 1.40 + 0.28
+
+
+def test_an_unreadable_time_is_a_located_error(tmp_path):
+    log = tmp_path / "calls.jsonl"
+    log.write_text(
+        '{"model": "o3", "created": "last tuesday", '
+        '"usage": {"prompt_tokens": 10, "completion_tokens": 1}}\n'
+    )
+    result = CliRunner().invoke(cli, ["usage", str(log)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {log}:1: created: expected unix seconds or an ISO 8601 time, got 'last tuesday'"
+    ]
+
+
+def test_cost_usage_prices_a_logged_call_at_its_day(tmp_path):
+    first = tmp_path / "one.json"
+    first.write_text(Path(LOG).read_text().splitlines()[0])
+    record = json.loads(CliRunner().invoke(cli, ["cost", "--usage", str(first), "--json"]).stdout)
+    assert record["total_usd"] == 1.4
+    assert record["price_period"] == "..2025-06-10"
+    assert record["priced_at"] == "2025-06-09"
+
+
+def test_timestamps_in_the_forms_logs_write_them():
+    import datetime as dt
+
+    day = dt.date(2025, 6, 10)
+    assert day_of_timestamp(1749513600) == day  # unix seconds
+    assert day_of_timestamp(1749513600000) == day  # milliseconds
+    assert day_of_timestamp("1749513600") == day
+    assert day_of_timestamp("2025-06-10") == day
+    assert day_of_timestamp("2025-06-09T23:30:00-01:00") == day  # 00:30 UTC
