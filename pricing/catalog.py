@@ -53,7 +53,10 @@ class Catalog:
 
     def __init__(self, models: Iterable[Model]):
         self.models: tuple[Model, ...] = tuple(models)
-        self._index = NameIndex((m.id, m.aliases, m) for m in self.models)
+        self._index = NameIndex(
+            ((m.id, m.aliases, m) for m in self.models),
+            listed_snapshots_only=[m.id for m in self.models if m.listed_snapshots_only],
+        )
 
     def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
         """The model a name means, with the prices in force on ``at`` (``None``: the catalog's

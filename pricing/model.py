@@ -103,6 +103,8 @@ class Model:
     deprecated: dt.date | None = None  # the provider announced its end (legacy from this day)
     retired: dt.date | None = None  # the provider stopped serving it (kept here for old logs)
     replacement: str | None = None  # the model the provider points users to
+    # Dated names resolve here only as listed in aliases (other snapshots had other prices).
+    listed_snapshots_only: bool = False
     # Every price period, in date order, the one in force on ``as_of`` included.
     price_periods: tuple[PricePeriod, ...] = field(default=(), repr=False)
     period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold

@@ -22,58 +22,97 @@ _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 
 def candidates(name: str) -> Iterator[str]:
     """The forms to try for a name, most literal first."""
+    for form, _ in _forms(name):
+        yield form
+
+
+def _forms(name: str) -> Iterator[tuple[str, bool]]:
+    """(form, whether a snapshot date was dropped on the way to it), most literal first."""
     name = name.strip().lower()
     seen: set[str] = set()
-    pending = [name]
+    pending = [(name, False)]
     while pending:
-        form = pending.pop(0)
+        form, undated = pending.pop(0)
         if not form or form in seen:
             continue
         seen.add(form)
-        yield form
+        yield form, undated
         # `provider/model`, `provider:model`, `models/gemini-...`, `bedrock/anthropic.claude-...`
         for separator in ("/", ":"):
             if separator in form:
-                pending.append(form.split(separator, 1)[1])
+                pending.append((form.split(separator, 1)[1], undated))
         if "." in form.split("-", 1)[0] and not form[0].isdigit():
-            pending.append(form.split(".", 1)[1])  # Bedrock's `anthropic.` prefix
-        for pattern in (_BEDROCK_SUFFIX, _DATE_SUFFIX):
-            stripped = pattern.sub("", form)
-            if stripped != form:
-                pending.append(stripped)
+            pending.append((form.split(".", 1)[1], undated))  # Bedrock's `anthropic.` prefix
+        stripped = _BEDROCK_SUFFIX.sub("", form)
+        if stripped != form:
+            pending.append((stripped, undated))
+        stripped = _DATE_SUFFIX.sub("", form)
+        if stripped != form:
+            pending.append((stripped, True))
         if form.endswith(_LATEST_SUFFIX):
-            pending.append(form[: -len(_LATEST_SUFFIX)])
+            pending.append((form[: -len(_LATEST_SUFFIX)], undated))
         if form.startswith("claude"):
-            pending.append(_DOTTED_VERSION.sub("-", form))
+            pending.append((_DOTTED_VERSION.sub("-", form), undated))
+
+
+_FAMILY = re.compile(r"[a-z]+")
+_MAJOR = re.compile(r"\d+")
+
+
+def family(name: str) -> tuple[str, str | None]:
+    """(leading word, first number): `gpt-3.5-turbo` -> (gpt, 3), `o4-mini` -> (o, 4),
+    `claude-sonnet-4-5` -> (claude, 4). Suggestions stay within a family."""
+    word = _FAMILY.match(name)
+    number = _MAJOR.search(name)
+    return (word.group(0) if word else ""), (number.group(0) if number else None)
 
 
 class NameIndex(Generic[T]):
-    """Resolves names to entries, given (id, aliases, entry) triples."""
+    """Resolves names to entries, given (id, aliases, entry) triples. Entries whose id is in
+    ``listed_snapshots_only`` take dated names only as listed: dropping the date of an unlisted
+    snapshot would price it as another snapshot, whose price differed."""
 
-    def __init__(self, entries: Iterable[tuple[str, Iterable[str], T]]):
+    def __init__(
+        self,
+        entries: Iterable[tuple[str, Iterable[str], T]],
+        listed_snapshots_only: Iterable[str] = (),
+    ):
         self._by_name: dict[str, T] = {}
+        self._canonical: dict[str, str] = {}
         for canonical, aliases, entry in entries:
             for name in (canonical, *aliases):
                 self._by_name.setdefault(name.lower(), entry)
+                self._canonical.setdefault(name.lower(), canonical.lower())
+        self._listed_only = {name.lower() for name in listed_snapshots_only}
 
     def resolve(self, name: str) -> T:
         if not name or not name.strip():
             raise UnknownModelError(name, [])
-        for form in candidates(name):
+        for form, undated in _forms(name):
             if form in self._by_name:
+                if undated and self._canonical[form] in self._listed_only:
+                    raise UnknownModelError(
+                        name,
+                        [self._canonical[form]],
+                        reason=f"a dated snapshot of {self._canonical[form]} not in the catalog "
+                        "(its snapshots were priced differently)",
+                    )
                 return self._by_name[form]
         raise UnknownModelError(name, self.suggest(name))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`)."""
         forms = list(candidates(name))
         if not forms:
             return []
-        names = list(self._by_name)
+        wanted = family(forms[-1])
+        names = [n for n in self._by_name if family(n) == wanted]
         found: list[str] = []
         for form in reversed(forms):  # the most stripped form is the best guess
-            for match in difflib.get_close_matches(form, names, n=limit, cutoff=0.6):
-                if match not in found:
-                    found.append(match)
+            for match in difflib.get_close_matches(form, names, n=limit * 2, cutoff=0.6):
+                if self._canonical[match] not in found:  # ids, not their aliases
+                    found.append(self._canonical[match])
         if not found:
-            found = [n for n in names if forms[-1] and forms[-1] in n][:limit]
+            found = [self._canonical[n] for n in names if forms[-1] and forms[-1] in n]
+            found = list(dict.fromkeys(found))
         return found[:limit]

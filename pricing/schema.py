@@ -41,6 +41,7 @@ MODEL_FIELDS = {
     "deprecated",
     "retired",
     "replacement",
+    "listed_snapshots_only",
     "as_of",
     "source",
     "notes",
@@ -184,7 +185,7 @@ def build_model(raw: dict, place: str) -> Model:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise check.fail("aliases", "a list of names", aliases)
-    for key in ("reasoning", "supports_stop"):
+    for key in ("reasoning", "supports_stop", "listed_snapshots_only"):
         if not isinstance(raw.get(key, False), bool):
             raise check.fail(key, "true or false", raw.get(key))
     service_tiers = check.service_tiers(raw.get("service_tiers"), "service_tiers")
@@ -225,6 +226,7 @@ def build_model(raw: dict, place: str) -> Model:
         deprecated=deprecated,
         retired=retired,
         replacement=replacement,
+        listed_snapshots_only=raw.get("listed_snapshots_only", False),
         price_periods=periods,
         period=current,
         service_tiers=service_tiers,

@@ -265,7 +265,11 @@ def test_empty_input_is_zero_tokens(tmp_path):
 def test_unknown_model_suggests_names(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("hi")
-    assert_bad(run("count", str(path), "-m", "gpt-4oo"), "did you mean gpt-4o")
+    result = run("count", str(path), "-m", "gpt-4oo")
+    # One error line, then how to add the model with --catalog (a three-line YAML example).
+    first, *hint = result.output.strip().splitlines()
+    assert result.exit_code == 2 and "did you mean gpt-4o" in first
+    assert hint[0].startswith("To price it, pass --catalog FILE") and len(hint) == 4
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from pricing.errors import InputError
+from pricing.errors import InputError, UnknownModelError
 
 # name -> "module:attribute"; each module holds the thin CLI layer for one idea.
 COMMANDS = {
@@ -57,6 +57,10 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except UnknownModelError as exc:
+            # A model named on the command line: say how to add it (a scenario or a log
+            # names its own file and line instead, on one line).
+            raise BadInput(f"{exc}\n{exc.how_to_add}") from None
         except InputError as exc:
             raise BadInput(str(exc)) from None
 

@@ -134,13 +134,23 @@ def models(
             param_hint="--provider",
         )
     found = [m.at(day) for m in catalog.search(query, provider)]
-    if not found and query:
+    named = None
+    if query:
         try:  # a name as people write it: openai/gpt-5.2, claude-sonnet-4-5-20250929
-            found = [catalog.resolve(query, at=day)]
+            named = catalog.resolve(query, at=day)
         except InputError:
-            found = []
-    if not (query or show_all):
-        found = [m for m in found if m.lifecycle_on(day) != "retired"]
+            named = None
+    if named is not None and named.id not in {m.id for m in found}:
+        found.insert(0, named)
+    # Retired models are listed when asked for (--all), named exactly, or the only match.
+    served = [
+        m for m in found if m.lifecycle_on(day) != "retired" or m.id == getattr(named, "id", None)
+    ]
+    hidden = len(found) - len(served)
+    if not show_all and served:
+        found = served
+    else:
+        hidden = 0
     if as_json:
         print_json([{**model_limits(m, day), "prices": model_prices(m)} for m in found])
         return
@@ -180,7 +190,11 @@ def models(
     )
     click.echo(
         f"\nUSD per million tokens in force on {day}; catalog dated {catalog.as_of}."
-        + ("" if query or show_all else " Retired models: --all.")
+        + (
+            f" {hidden} retired model{'s' if hidden != 1 else ''} not shown (--all)."
+            if hidden
+            else ""
+        )
     )
 
 
