@@ -108,8 +108,8 @@ def test_images_and_tool_calls_are_counted_but_not_exact():
 def test_unknown_tokenizer_reference_is_an_input_error():
     with pytest.raises(InputError, match="tokenizer: expected tiktoken:NAME"):
         tokenizer_for(fake_model("sentencepiece:foo"))
-    with pytest.raises(InputError, match="unknown tiktoken encoding 'p50k_base'"):
-        tokenizer_for(fake_model("tiktoken:p50k_base"))
+    with pytest.raises(InputError, match="unknown tiktoken encoding 'gpt2'"):
+        tokenizer_for(fake_model("tiktoken:gpt2"))
 
 
 def test_estimate_is_labelled_and_follows_its_documented_factor():
@@ -185,3 +185,29 @@ def test_options_pass_through(tmp_path):
     options = TokenizerOptions(calibration_file=str(tmp_path / "none.json"))
     tokenizer = tokenizer_for(fake_model("estimate:gemini", "google"), options=options)
     assert tokenizer.count_text("x" * 40) == 10
+
+
+def test_completion_era_encodings_are_bundled_and_count_without_a_model(tmp_path):
+    # tiktoken's own test: "hello world" is [31373, 995] in GPT-2's vocabulary, which r50k_base
+    # and p50k_base share.
+    from budget.tokenizers.tiktoken_backend import load_encoding
+
+    for name in ("r50k_base", "p50k_base"):
+        assert load_encoding(name).encode_ordinary("hello world") == [31373, 995]
+    from click.testing import CliRunner
+
+    from budget.cli import cli
+
+    text = tmp_path / "t.txt"
+    text.write_text("hello world")
+    result = CliRunner().invoke(cli, ["count", str(text), "--encoding", "p50k_base", "--json"])
+    data = json.loads(result.stdout)
+    assert (data["tokens"], data["tokenizer"], data["exact"]) == (2, "tiktoken:p50k_base", True)
+    chat = Path(__file__).parent / "fixtures" / "count" / "cookbook_messages.json"
+    refused = CliRunner().invoke(cli, ["count", str(chat), "--encoding", "r50k_base"])
+    assert refused.exit_code == 2 and "predates chat requests" in refused.stderr
+    # the cookbook's chat request counts with cl100k_base as for gpt-4: 129
+    cl100k = CliRunner().invoke(cli, ["count", str(chat), "--encoding", "cl100k_base", "--json"])
+    assert json.loads(cl100k.stdout)["tokens"] == 129
+    both = CliRunner().invoke(cli, ["count", str(text), "-m", "gpt-4o", "--encoding", "p50k_base"])
+    assert both.exit_code == 2 and "exactly one of --model M or --encoding NAME" in both.stderr

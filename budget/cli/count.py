@@ -22,6 +22,7 @@ from budget.cli.common import (
 )
 from budget.inputs.files import FORMATS
 from budget.outputs import atomic_write
+from budget.tokenizers.tiktoken_backend import ENCODINGS
 
 PROGRESS_MIN_BYTES = 32 << 20
 
@@ -50,7 +51,12 @@ def _total_bytes(paths: list[str]) -> int:
 
 @click.command()
 @click.argument("paths", nargs=-1)
-@click.option("--model", "-m", "model_name", required=True, help="Model id or alias.")
+@click.option("--model", "-m", "model_name", help="Model id or alias.")
+@click.option(
+    "--encoding",
+    type=click.Choice(list(ENCODINGS)),
+    help="Count with a bundled tiktoken encoding instead of a model's tokenizer.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -76,7 +82,8 @@ def _total_bytes(paths: list[str]) -> int:
 @json_option
 def count(
     paths: tuple[str, ...],
-    model_name: str,
+    model_name: str | None,
+    encoding: str | None,
     fmt: str | None,
     column: str | None,
     jobs: int,
@@ -91,10 +98,14 @@ def count(
     object with messages and tools) with the chat overhead; .jsonl is one request or text per
     line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
+    --encoding o200k_base|cl100k_base|p50k_base|r50k_base counts with that encoding, no model.
     """
+    from budget.tokenizers import encoding_target
     from budget.tokenizers.count import count_paths
 
-    model = get_catalog().resolve(model_name)
+    if (model_name is None) == (encoding is None):
+        raise click.UsageError("give exactly one of --model M or --encoding NAME")
+    model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
         rows = _RowWriter(stack.enter_context(atomic_write(per_record))) if per_record else None

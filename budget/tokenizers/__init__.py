@@ -108,6 +108,25 @@ def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer
     return tokenizer
 
 
+@dataclass(frozen=True)
+class EncodingOnly:
+    """A bare tiktoken encoding to count with, where no model is named (`count --encoding`)."""
+
+    id: str
+    tokenizer: str
+    provider: str = "openai"
+
+
+def encoding_target(name: str) -> EncodingOnly:
+    """What ``count_paths`` counts with for ``--encoding NAME`` (a bundled tiktoken encoding)."""
+    from budget.tokenizers.tiktoken_backend import ENCODINGS
+
+    if name not in ENCODINGS:
+        known = ", ".join(sorted(ENCODINGS))
+        raise InputError(f"--encoding: unknown encoding {name!r} (bundled: {known})")
+    return EncodingOnly(id=name, tokenizer=f"tiktoken:{name}")
+
+
 # reference scheme -> constructor(argument, model, options)
 BACKENDS = {"tiktoken": _tiktoken, "hf": _hf, "estimate": _estimate}
 

@@ -1,7 +1,8 @@
 """OpenAI models: tiktoken with the rank files bundled in this package, never downloaded.
 
-The two rank files under ``data/`` are byte-for-byte OpenAI's published ``o200k_base`` and
-``cl100k_base`` (see ``budget/NOTICE`` for where they were taken from). Every load checks
+The rank files under ``data/`` are byte-for-byte OpenAI's published ``o200k_base``,
+``cl100k_base``, ``p50k_base`` and ``r50k_base`` (see ``budget/NOTICE`` for where they were
+taken from). Every load checks
 them against OpenAI's SHA-256, as tiktoken does for its own cache, and the parsed
 ``Encoding`` is kept for the life of the process.
 
@@ -34,6 +35,10 @@ _O200K_PATTERN = "|".join(
         r"""\s+""",
     ]
 )
+# r50k_base and p50k_base (GPT-3 era, completions): tiktoken_ext.openai_public's r50k_pat_str.
+_R50K_PATTERN = (
+    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+)
 _CL100K_PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
     r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
@@ -48,7 +53,7 @@ class EncodingSpec:
     sha256: str
     pattern: str
     special_tokens: dict[str, int]
-    tools: ToolConstants
+    tools: ToolConstants | None  # None: an encoding of the completions era, no chat format
 
 
 # Tool-definition constants from OpenAI's cookbook "How to count tokens with tiktoken":
@@ -77,6 +82,20 @@ ENCODINGS: dict[str, EncodingSpec] = {
         tools=ToolConstants(
             func_init=10, prop_init=3, prop_key=3, enum_init=-3, enum_item=3, func_end=12
         ),
+    ),
+    "p50k_base": EncodingSpec(
+        name="p50k_base",
+        sha256="94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+        pattern=_R50K_PATTERN,
+        special_tokens={"<|endoftext|>": 50256},
+        tools=None,
+    ),
+    "r50k_base": EncodingSpec(
+        name="r50k_base",
+        sha256="306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+        pattern=_R50K_PATTERN,
+        special_tokens={"<|endoftext|>": 50256},
+        tools=None,
     ),
 }
 
@@ -139,6 +158,11 @@ class TiktokenTokenizer:
         return [len(encode(text)) for text in texts]
 
     def count_request(self, request: Request) -> RequestCount:
+        if self.spec.tools is None:
+            raise InputError(
+                f"{self.spec.name} predates chat requests (no chat format is published for it): "
+                "count text files, or use --encoding cl100k_base / o200k_base for chat"
+            )
         return openai_request_tokens(self.count_text, request, self.spec.tools)
 
     def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int:
