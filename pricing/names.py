@@ -16,6 +16,7 @@ _DATE_SUFFIX = re.compile(r"(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4}))$")
 # Bedrock's version suffix: anthropic.claude-sonnet-4-5-20250929-v1:0
 _BEDROCK_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
 _LATEST_SUFFIX = "-latest"
+_FINE_TUNED = "ft:"
 # OpenRouter and others write Claude versions with a dot: claude-sonnet-4.5 for claude-sonnet-4-5.
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 
@@ -37,6 +38,8 @@ def _forms(name: str) -> Iterator[tuple[str, bool]]:
             continue
         seen.add(form)
         yield form, undated
+        if form.startswith(_FINE_TUNED):
+            continue  # ft:gpt-4o-mini:org::id is a fine-tune, priced apart from its base model
         # `provider/model`, `provider:model`, `models/gemini-...`, `bedrock/anthropic.claude-...`
         for separator in ("/", ":"):
             if separator in form:

@@ -17,6 +17,7 @@ from pricing.errors import InputError, UnknownModelError
 COMMANDS = {
     "models": "budget.cli.catalog:models",
     "limits": "budget.cli.catalog:limits",
+    "catalog": "budget.cli.catalog:catalog",
     "cost": "budget.cli.cost:cost",
     "count": "budget.cli.count:count",
     "calibrate": "budget.cli.count:calibrate",

@@ -259,3 +259,48 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
         + ([("request_headers", dict(model.request_headers))] if model.request_headers else [])
         + ([("notes", model.notes)] if model.notes else [])
     )
+
+
+@click.group()
+def catalog() -> None:
+    """Look after the catalog: compare it with a price dataset before a refresh."""
+
+
+@catalog.command()
+@click.argument("dataset", metavar="FILE", type=click.Path(dir_okay=False))
+@at_option
+@catalog_option
+@json_option
+def compare(dataset: str, at: dt.date | None, as_json: bool) -> None:
+    """Where a price dataset disagrees with the catalog: prices, limits, models we lack,
+    retirements.
+
+    FILE is genai-prices' data.json or LiteLLM's model_prices_and_context_window.json (a
+    copy you have at hand: nothing is downloaded). Prices are compared at --at (default today).
+    """
+    from pricing.compare import compare_file
+
+    catalog_ = get_catalog()
+    result = compare_file(dataset, catalog_, pricing_day(catalog_, at))
+    if as_json:
+        print_json(result)
+        return
+    click.echo(
+        f"{result.dataset} {dataset} on {result.day}: {result.compared} entries matched our "
+        f"models, {len(result.differences)} differences, {len(result.missing)} models we "
+        f"lack, {len(result.retirements)} retirements to review."
+    )
+    if result.differences:
+        click.echo()
+        print_table(
+            ["their name", "our model", "field", "ours", "theirs"],
+            [[d.name, d.model, d.field, d.ours, d.theirs] for d in result.differences],
+        )
+    if result.missing:
+        click.echo("\nNot in our catalog:")
+        for provider, name in result.missing:
+            click.echo(f"  {provider}  {name}")
+    if result.retirements:
+        click.echo("\nRetirements:")
+        for name, model, what in result.retirements:
+            click.echo(f"  {name} ({model}): {what}")
