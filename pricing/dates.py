@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 
 def parse_day(value: object) -> dt.date:
@@ -42,6 +43,8 @@ def day_of_timestamp(value: object) -> dt.date:
     """The UTC day of a logged time: unix seconds (OpenAI's ``created``; milliseconds when
     too large for seconds), or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``).
     ``ValueError`` otherwise."""
+    if value.__class__ is int and 0 <= value < 100_000_000_000:  # the common case: seconds
+        return _epoch_day(value // 86_400)
     if isinstance(value, bool):
         raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
@@ -62,3 +65,11 @@ def day_of_timestamp(value: object) -> dt.date:
             moment = moment.astimezone(dt.timezone.utc)
         return moment.date()
     raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@lru_cache(maxsize=4096)
+def _epoch_day(days: int) -> dt.date:
+    return _EPOCH + dt.timedelta(days=days)

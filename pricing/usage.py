@@ -57,7 +57,7 @@ def record_day(record: Any) -> dt.date | None:
     if not isinstance(record, Mapping):
         return None
     inner = record.get("response")
-    if isinstance(inner, Mapping):
+    if inner is not None and isinstance(inner, Mapping):
         body = inner.get("body")
         record = body if isinstance(body, Mapping) else inner
     for name in TIME_FIELDS:
