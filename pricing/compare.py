@@ -174,6 +174,10 @@ def _ours(catalog: Catalog, entry: _Entry, day: dt.date) -> Model | None:
         model = catalog.resolve(entry.name, at=day)
     except InputError:
         return None
+    if model.retired is not None and day >= model.retired:
+        # Datasets list a retired model's own last price, not what its name is billed as
+        # after a redirect (xAI's retired names are billed as grok-4.3).
+        model = model.at(model.retired - dt.timedelta(days=1))
     return model if model.provider == entry.provider else None
 
 

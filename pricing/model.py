@@ -165,7 +165,7 @@ class Model:
         instead = f"; the provider's replacement is {self.replacement}" if self.replacement else ""
         state = self.lifecycle_on(day)
         if state == "retired":
-            return f"{self.id} was retired on {self.retired}: calls to it fail{instead}"
+            return f"{self.id} was retired on {self.retired}{instead}"
         if self.retired is not None and (self.retired - day).days <= soon_days:
             return f"{self.id} retires on {self.retired}{instead}"
         if state == "deprecated":

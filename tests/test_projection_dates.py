@@ -105,8 +105,8 @@ def test_a_retiring_model_is_named_with_its_replacement(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "warning: gpt-5 retires on 2026-12-11 (month-01): calls to it fail from then on"
-        in result.stderr
+        "warning: gpt-5 retires on 2026-12-11 (month-01): from then on calls to it fail or are "
+        "answered by another model" in result.stderr
     )
     assert "the provider's replacement is gpt-6.1-sol" in result.stderr
 

@@ -87,8 +87,8 @@ def lifecycle_note(projection: Projection, item: ModelProjection) -> str | None:
             else f"retires on {model.retired} ({month_of(projection, model.retired)})"
         )
         return (
-            f"{label(item)} {when}: calls to it fail from then on, and later months are priced "
-            f"at its last prices{instead}"
+            f"{label(item)} {when}: from then on calls to it fail or are answered by another "
+            f"model (later months: the catalog's price for the name then){instead}"
         )
     return model.lifecycle_note(projection.start, soon_days=0)
 
