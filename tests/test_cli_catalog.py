@@ -199,7 +199,7 @@ def test_cost_compares_several_models_on_the_same_calls():
     assert [r["model"] for r in records] == ["gpt-5.2", "claude-sonnet-4-5"]  # order given
     # 20,000 x $1.75 + 1,000 x $14 and 20,000 x $3 + 1,000 x $15, per million
     assert [r["total_usd"] for r in records] == [pytest.approx(0.049), pytest.approx(0.075)]
-    table = run(*args).output.splitlines()
+    table = run(*args).stdout.splitlines()  # (stderr: claude-sonnet-4-5 retires 2026-11-30)
     assert table[2].startswith("gpt-5.2") and "+$0 " in table[2]  # cheapest first
     assert table[3].startswith("claude-sonnet-4-5") and "+53.1%" in table[3]
 

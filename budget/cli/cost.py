@@ -121,6 +121,8 @@ def cost(
     for _, record in priced:
         for problem in record["problems"]:
             warn(f"warning: {record['model']}: {problem}")
+        if record["lifecycle_note"] and not as_json:
+            warn(f"warning: {record['lifecycle_note']}")
     if len(priced) > 1:
         _print_comparison([record for _, record in priced], as_json)
         return
@@ -222,6 +224,8 @@ def _priced(
         "price_period": " + ".join(periods) or None,
         "catalog_as_of": catalog.as_of,
         "lifecycle": None if several else first.lifecycle_on(day),
+        # a planned call (not a log) on a retired or retiring model: say so, with its successor
+        "lifecycle_note": None if several or usage_file else first.lifecycle_note(day),
     }
 
 
