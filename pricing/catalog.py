@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pricing.dates import parse_day, today
 from pricing.errors import InputError
+from pricing.hosts import Host, read_hosts
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 from pricing.names import NameIndex
 from pricing.schema import build_model
@@ -44,6 +45,7 @@ FILE_FIELDS = {
     "output_param",
     "stop_sequences_max",
     "models",
+    "hosts",
     "notes",
 }
 
@@ -51,17 +53,26 @@ FILE_FIELDS = {
 class Catalog:
     """All models, with name resolution as people write model names."""
 
-    def __init__(self, models: Iterable[Model]):
+    def __init__(self, models: Iterable[Model], hosts: Iterable[Host] = ()):
         self.models: tuple[Model, ...] = tuple(models)
+        self.hosts: tuple[Host, ...] = tuple(hosts)
         self._index = NameIndex(
             ((m.id, m.aliases, m) for m in self.models),
             listed_snapshots_only=[m.id for m in self.models if m.listed_snapshots_only],
         )
 
     def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
-        """The model a name means, with the prices in force on ``at`` (``None``: the catalog's
-        current prices, those of its ``as_of`` date) and the variant applied."""
-        return self._index.resolve(name).at(at or today()).with_variant(variant)
+        """The model a name means, with the prices in force on ``at`` (``None``: today), on the
+        host the name is written for (``bedrock/...``, ``vertex_ai/...``, ``azure/...``) and
+        with the variant applied."""
+        model = self._index.resolve(name).at(at or today())
+        for host in self.hosts:
+            if host.provider == model.provider:
+                endpoint = host.endpoint_of(name)
+                if endpoint is not None:
+                    model = host.serve(model, endpoint)
+                    break
+        return model.with_variant(variant)
 
     @property
     def as_of(self) -> dt.date:
@@ -119,21 +130,22 @@ def _mtime(name: str) -> tuple[int, int] | None:
 def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ...]) -> Catalog:
     entries: dict[str, dict] = {}  # canonical id -> raw model with file defaults filled in
     where: dict[str, str] = {}  # canonical id -> "file:line" for error messages
+    hosts: list[Host] = []
     for path in sorted(DATA_DIR.glob("*.yaml")):
-        for raw, place, _ in _raw_models(path):
+        for raw, place, _ in _raw_models(path, hosts):
             if raw["id"] in entries:
                 raise InputError(
                     f"{place}: model {raw['id']!r}: id already defined at {where[raw['id']]}"
                 )
             entries[raw["id"]], where[raw["id"]] = raw, place
     for name in extra_files:
-        _merge_user_file(Path(name), entries, where)
-    return Catalog(build_model(raw, where[key]) for key, raw in entries.items())
+        _merge_user_file(Path(name), entries, where, hosts)
+    return Catalog((build_model(raw, where[key]) for key, raw in entries.items()), hosts)
 
 
-def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
+def _raw_models(path: Path, hosts: list[Host]) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
-    file never wrote)."""
+    file never wrote); the file's hosts are added to ``hosts``."""
     try:
         document = read_yaml(path)
     except InputError:
@@ -151,6 +163,7 @@ def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
     models = document.get("models")
     if not isinstance(models, list):
         raise InputError(f"{path}: field 'models': expected a list of models")
+    hosts += read_hosts(document.get("hosts"), str(document["provider"]).lower(), str(path))
     defaults = {
         "provider": str(document["provider"]),
         "source": str(document["source"]),
@@ -174,12 +187,14 @@ def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
     return out
 
 
-def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]) -> None:
+def _merge_user_file(
+    path: Path, entries: dict[str, dict], where: dict[str, str], hosts: list[Host]
+) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
     if not path.is_file():
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())
-    for raw, place, unwritten in _raw_models(path):
+    for raw, place, unwritten in _raw_models(path, hosts):
         try:
             existing = known.resolve(raw["id"]).id
         except InputError:

@@ -105,6 +105,8 @@ class Model:
     replacement: str | None = None  # the model the provider points users to
     # Dated names resolve here only as listed in aliases (other snapshots had other prices).
     listed_snapshots_only: bool = False
+    host: str | None = None  # bedrock, vertex_ai, azure: a cloud host serving the model
+    endpoint: str | None = None  # global | regional, on a host
     # Every price period, in date order, the one in force on ``as_of`` included.
     price_periods: tuple[PricePeriod, ...] = field(default=(), repr=False)
     period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
@@ -138,7 +140,7 @@ class Model:
         )
         for spec in self.variant_specs:
             if spec.name == self.variant:
-                moved = dataclasses.replace(moved, **spec.overrides)
+                moved = _apply(moved, spec)
         return moved
 
     def periods_between(self, first: dt.date, end: dt.date) -> list[tuple[PricePeriod, int]]:
@@ -182,11 +184,38 @@ class Model:
             return self
         for spec in self.variant_specs:
             if spec.name == name:
-                return dataclasses.replace(
-                    self,
-                    variant=name,
-                    request_headers=dict(spec.request_headers),
-                    **spec.overrides,
+                return _apply(
+                    dataclasses.replace(
+                        self, variant=name, request_headers=dict(spec.request_headers)
+                    ),
+                    spec,
                 )
         offered = ", ".join(self.variants) or "none"
         raise InputError(f"model {self.id!r} has no variant {name!r} (variants: {offered})")
+
+
+def _apply(model: Model, spec: Variant) -> Model:
+    """A variant's overrides; ``price_factor`` scales every price of the period in force (a
+    host's regional endpoint: 1.1)."""
+    overrides = dict(spec.overrides)
+    factor = overrides.pop("price_factor", None)
+    model = dataclasses.replace(model, **overrides)
+    if factor is None:
+        return model
+
+    def scale(prices: Prices) -> Prices:
+        values = dataclasses.asdict(prices)
+        return Prices(**{k: (None if v is None else v * factor) for k, v in values.items()})
+
+    def scale_tiers(tiers: tuple[Tier, ...]) -> tuple[Tier, ...]:
+        return tuple(Tier(t.above_input_tokens, scale(t.prices)) for t in tiers)
+
+    return dataclasses.replace(
+        model,
+        prices=scale(model.prices),
+        tiers=scale_tiers(model.tiers),
+        service_tiers={
+            name: ServiceTier(name, scale(level.prices), scale_tiers(level.tiers))
+            for name, level in model.service_tiers.items()
+        },
+    )

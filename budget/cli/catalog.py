@@ -48,6 +48,8 @@ def model_limits(model: Model, day: dt.date) -> dict:
         "retired": model.retired,
         "replacement": model.replacement,
         "lifecycle": model.lifecycle_on(day) or "current",
+        "host": model.host,
+        "endpoint": model.endpoint,
         "as_of": model.as_of,
         "source": model.source,
         "notes": model.notes,

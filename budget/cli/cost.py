@@ -140,7 +140,8 @@ def cost(
     def part(amount, tokens: int, what: str = "tokens") -> str:
         return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
 
-    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})"
+    host = f", on {record['host']} ({record['endpoint']} endpoint)" if record.get("host") else ""
+    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier}{host})"
     lines = [
         ("model", label),
         ("calls", f"{total_calls:,}"),
@@ -175,6 +176,7 @@ def _priced(
     its JSON record."""
     breakdowns = []
     periods: list[str] = []  # the price periods that priced the calls, in order met
+    used: list[Model] = []  # the models as resolved (host, period, variant)
     for call in observed:
         model_name = call.model if name is None else name
         if model_name is None:
@@ -191,9 +193,10 @@ def _priced(
             )
             tier = None
         breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
+        used.append(model)
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
-    first = catalog.resolve(breakdowns[0].model, variant, observed[0].day or day)
+    first = used[0]
     several = total.model == "(several)"
     # A planned call that cannot be sent is priced all the same, with the reasons: the
     # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
@@ -219,7 +222,9 @@ def _priced(
         "fits": not problems,
         "problems": problems,
         "as_of": None if several else first.as_of,
-        "source": None if several else first.period.source,
+        "source": None if several else (first.source if first.host else first.period.source),
+        "host": None if several else first.host,
+        "endpoint": None if several else first.endpoint,
         "priced_at": observed[0].day or day,
         "price_period": " + ".join(periods) or None,
         "catalog_as_of": catalog.as_of,

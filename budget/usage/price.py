@@ -242,7 +242,8 @@ def cost_logs(
                 ) from None
             truncated = int(chunk.column("truncated")[index].sum())
             totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated})
-            entry = by_model.setdefault(found.id, ModelUsage(found.id, found.variant))
+            key = found.id + (f" ({found.host} {found.endpoint})" if found.host else "")
+            entry = by_model.setdefault(key, ModelUsage(found.id, found.variant))
             entry.totals = entry.totals + totals
             usd[index] = np.column_stack(
                 [
