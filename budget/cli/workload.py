@@ -14,6 +14,7 @@ from budget.cli.common import (
     pricing_day,
     print_json,
     print_table,
+    to_jsonable,
     warn,
 )
 
@@ -59,7 +60,7 @@ def usage(
     else:
         report = cost_logs(logs, catalog, **options)
     if as_json:
-        print_json(report)
+        print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
         return
     print_table(
         ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"],
@@ -79,6 +80,10 @@ def usage(
     )
     calls = "call" if report.rows == 1 else "calls"
     click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} {calls}")
+    click.echo(
+        f"each call priced at the prices of its own day ({day} where the log does not say); "
+        f"catalog dated {catalog.as_of}"
+    )
     if report.skipped:
         warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
     for note in report.notes:
