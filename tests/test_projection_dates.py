@@ -138,3 +138,11 @@ def test_library_start_overrides_nothing_when_the_scenario_says_it():
     scenario = parse_scenario(ARGON.replace("START", "2026-11-01"), "argon.yaml")
     projection = project(scenario, CATALOG, at=dt.date(2027, 6, 1))
     assert projection.start == dt.date(2026, 11, 1)
+
+
+def test_whatif_names_a_change_once(tmp_path):
+    path = tmp_path / "argon.yaml"
+    path.write_text(ARGON.replace("START", "2026-11-01"))
+    result = CliRunner().invoke(cli, ["whatif", str(path), "--vary", "max_tokens=100,200"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("gemini-4-argon: prices change on 2026-12-01 (month-02)") == 1

@@ -31,7 +31,13 @@ from budget.workload.scenario import (
     load_scenario,
 )
 from budget.workload.table import exact, period_usd, periods
-from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
+from budget.workload.warnings import (
+    capped_input_note,
+    cut_replies_note,
+    lifecycle_note,
+    over_limits_note,
+    price_change_notes,
+)
 from pricing.catalog import Catalog
 from pricing.errors import InputError
 
@@ -218,6 +224,10 @@ def _collect(
         over = over_limits_note(projection.scenario, item)
         if over:
             notes[f"{where}: {over}"] = None
+        # the same model and dates give the same note in every combination: said once
+        for note in (lifecycle_note(projection, item), *price_change_notes(projection, item)):
+            if note:
+                notes[note] = None
 
 
 _MISSING = object()
