@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -146,3 +147,18 @@ def test_whatif_names_a_change_once(tmp_path):
     result = CliRunner().invoke(cli, ["whatif", str(path), "--vary", "max_tokens=100,200"])
     assert result.exit_code == 0, result.output
     assert result.stderr.count("gemini-4-argon: prices change on 2026-12-01 (month-02)") == 1
+
+
+def test_whatif_can_vary_the_start(tmp_path):
+    path = tmp_path / "argon.yaml"
+    path.write_text(ARGON.replace("start: START\n", ""))
+    args = ["whatif", str(path), "--vary", "start=2026-11-01,2026-12-01", "--json"]
+    result = CliRunner().invoke(cli, [*args, "--at", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    rows = {str(r["start"]): r for r in json.loads(result.stdout)["rows"]}
+    # Nov, Dec, Jan from 2026-11-01: 91.25 + 182.50 + 182.50; all at $4 / $20 from 2026-12-01
+    assert rows["2026-11-01"]["total_usd"] == 456.25
+    assert rows["2026-12-01"]["total_usd"] == 547.5
+    bad = CliRunner().invoke(cli, ["whatif", str(path), "--vary", "start=2026-13-45"])
+    assert bad.exit_code == 2
+    assert "start: expected a date YYYY-MM-DD, got '2026-13-45'" in bad.stderr

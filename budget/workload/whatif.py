@@ -62,7 +62,7 @@ VARY_ALIASES = {
 VARY_KEYS = tuple(
     sorted(
         set(VARY_ALIASES)
-        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed"}
+        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed", "start"}
         | {"input_tokens", "output_tokens", "simulated_calls"}
         | {f"cache.{k}" for k in CACHE_KEYS}
         | {f"traffic.{k}" for k in TRAFFIC_KEYS}
@@ -150,7 +150,7 @@ def _editor(assignments: list[tuple[Vary, str]]):
             label = f"--vary {vary.given}={text}"
             try:
                 value = yaml.safe_load(text)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError):  # ValueError: an impossible date, 2026-13-45
                 value = text
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
@@ -235,6 +235,7 @@ _MISSING = object()
 _DEFAULTS = {
     "max_tokens": "model maximum",
     "variant": "none",
+    "start": "--at (default today)",
     **{f"rate_limits.{key}": "none" for key in LIMIT_KEYS},
 }
 
