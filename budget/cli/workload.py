@@ -183,6 +183,10 @@ def report(
             for row in summary.itertuples()
         ],
     )
+    click.echo(
+        f"\nmonth 1 starts {projection.start}; each month at the prices in force then "
+        f"(catalog dated {catalog.as_of})"
+    )
     for note in projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
