@@ -207,6 +207,10 @@ def _merge_user_file(
         update = {k: v for k, v in raw.items() if k != "id" and k not in unwritten}
         bundled = entries[existing]
         merged = _deep_merge(bundled, update)
+        if "prices" in update and "price_periods" not in update:
+            # A price of one's own (a contract) holds on every date: the list price history
+            # and scheduled changes are the provider's, not the user's.
+            merged.pop("price_periods", None)
         # The file's source and date label the whole model from now on: say which numbers
         # are the user's and which are still the bundled catalog's.
         if "notes" not in update:

@@ -221,3 +221,15 @@ def test_default_is_today(monkeypatch):
     monkeypatch.delenv("TOKEN_BUDGET_AT")
     record = json.loads(run("cost", "-m", "o3", "--input", "1", "--output", "1", "--json").stdout)
     assert record["priced_at"] == today().isoformat()
+
+
+def test_a_users_own_price_holds_on_every_date(tmp_path):
+    # A contract price for gemini-4-argon replaces the list price and its scheduled rise.
+    path = tmp_path / "deal.yaml"
+    path.write_text(
+        "provider: google\nsource: our contract\nas_of: 2026-12-05\nmodels:\n"
+        "  - id: gemini-4-argon\n    prices: {input: 1.5, output: 8}\n"
+    )
+    catalog = load_catalog([str(path)])
+    for day in ("2026-11-30", "2026-12-01", "2027-06-01"):
+        assert catalog.resolve("gemini-4-argon", at=D(day)).prices.input == Decimal("1.5")
