@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def parse_day(value: object) -> dt.date:
@@ -39,12 +40,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def day_of_timestamp(value: object) -> dt.date:
-    """The UTC day of a logged time: unix seconds (OpenAI's ``created``; milliseconds when
-    too large for seconds), or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``).
+class CallTime(NamedTuple):
+    """When a logged call was made, in UTC: its day, and the minute of its week (Monday 00:00
+    is 0) when the log gives the time of day (``None`` for a bare date)."""
+
+    day: dt.date
+    week_minute: int | None
+
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+
+
+def call_time(value: object) -> CallTime:
+    """A logged time: unix seconds (OpenAI's ``created``; milliseconds when too large for
+    seconds), or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``; no zone = UTC).
     ``ValueError`` otherwise."""
     if value.__class__ is int and 0 <= value < 100_000_000_000:  # the common case: seconds
-        return _epoch_day(value // 86_400)
+        days, seconds = divmod(value, 86_400)
+        return CallTime(_epoch_day(days), ((days + 3) % 7) * 1440 + seconds // 60)
     if isinstance(value, bool):
         raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
@@ -52,19 +65,34 @@ def day_of_timestamp(value: object) -> dt.date:
     if isinstance(value, (int, float)):
         seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # ms from ~1973
         try:
-            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
+            moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"expected unix seconds, got {value!r}") from None
+        return _of_moment(moment)
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
+        if len(text) == 10:
+            try:
+                return CallTime(dt.date.fromisoformat(text), None)
+            except ValueError:
+                pass
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}") from None
         if moment.tzinfo is not None:
             moment = moment.astimezone(dt.timezone.utc)
-        return moment.date()
+        return _of_moment(moment)
     raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
+
+
+def _of_moment(moment: dt.datetime) -> CallTime:
+    return CallTime(moment.date(), moment.weekday() * 1440 + moment.hour * 60 + moment.minute)
+
+
+def day_of_timestamp(value: object) -> dt.date:
+    """The UTC day of a logged time (see :func:`call_time`)."""
+    return call_time(value).day
 
 
 _EPOCH = dt.date(1970, 1, 1)

@@ -41,6 +41,12 @@ class ServiceTier:
     name: str
     prices: Prices
     tiers: tuple[Tier, ...] = ()
+    # When the provider bills every call at this tier by the clock (DeepSeek's off-peak
+    # hours): [start, end) minutes of the UTC week, Monday 00:00 = 0.
+    when_utc: tuple[tuple[int, int], ...] = ()
+
+    def applies_at(self, week_minute: int) -> bool:
+        return any(start <= week_minute < end for start, end in self.when_utc)
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,16 @@ class Model:
                 found.append((period, (high - low).days))
         return found
 
+    def service_tier_at(self, week_minute: int | None) -> str | None:
+        """The service tier the provider bills a call at by its time of day (DeepSeek's
+        off-peak hours), or None (standard rates, or the time is not known)."""
+        if week_minute is None:
+            return None
+        for name, level in self.service_tiers.items():
+            if level.applies_at(week_minute):
+                return name
+        return None
+
     def lifecycle_on(self, day: dt.date) -> str | None:
         """``retired``, ``deprecated`` or ``None`` (served and not deprecated) on ``day``."""
         if self.retired is not None and day >= self.retired:
@@ -215,7 +231,7 @@ def _apply(model: Model, spec: Variant) -> Model:
         prices=scale(model.prices),
         tiers=scale_tiers(model.tiers),
         service_tiers={
-            name: ServiceTier(name, scale(level.prices), scale_tiers(level.tiers))
+            name: ServiceTier(name, scale(level.prices), scale_tiers(level.tiers), level.when_utc)
             for name, level in model.service_tiers.items()
         },
     )

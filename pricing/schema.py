@@ -7,6 +7,7 @@ SCHEMA.md beside this module describes the fields.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -58,6 +59,8 @@ VARIANT_FIELDS = {
 }
 PERIOD_FIELDS = {"from", "until", "prices", "tiers", "service_tiers", "source", "notes"}
 TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
 
 
 class _Checker:
@@ -143,11 +146,46 @@ class _Checker:
         return {
             str(name): ServiceTier(
                 str(name),
-                self.prices(spec, f"{label}.{name}.", frozenset({"tiers"})),
+                self.prices(spec, f"{label}.{name}.", frozenset({"tiers", "when_utc"})),
                 self.tiers(spec.get("tiers"), f"{label}.{name}.tiers"),
+                self.week_windows(spec.get("when_utc"), f"{label}.{name}.when_utc"),
             )
             for name, spec in service.items()
         }
+
+    def week_windows(self, raw: Any, label: str) -> tuple[tuple[int, int], ...]:
+        """``[{days: [mon, tue], hours: ["16:30-00:30"]}]`` -> [start, end) minutes of the
+        UTC week; a window past midnight runs into the next day (Sunday into Monday)."""
+        if raw is None:
+            return ()
+        expected = "a list of {days: [mon, ...], hours: [HH:MM-HH:MM, ...]} (UTC)"
+        if not isinstance(raw, list):
+            raise self.fail(label, expected, raw)
+        windows: list[tuple[int, int]] = []
+        for entry in raw:
+            if not isinstance(entry, Mapping) or set(entry) - {"days", "hours"}:
+                raise self.fail(label, expected, entry)
+            days = entry.get("days") or list(WEEKDAYS)
+            hours = entry.get("hours") or ["00:00-24:00"]
+            if not all(day in WEEKDAYS for day in days):
+                raise self.fail(label + ".days", f"days of the week ({', '.join(WEEKDAYS)})", days)
+            for text in hours:
+                match = _HOURS.fullmatch(str(text))
+                if not match:
+                    raise self.fail(label + ".hours", "HH:MM-HH:MM (UTC)", text)
+                h1, m1, h2, m2 = (int(x) for x in match.groups())
+                start, end = h1 * 60 + m1, h2 * 60 + m2
+                if start > 1440 or end > 1440 or m1 > 59 or m2 > 59 or start == end:
+                    raise self.fail(label + ".hours", "HH:MM-HH:MM (UTC)", text)
+                for day in days:
+                    base = WEEKDAYS.index(day) * 1440
+                    if start < end:
+                        windows.append((base + start, base + end))
+                    else:  # past midnight
+                        windows.append((base + start, base + 1440))
+                        following = (base + 1440) % (7 * 1440)
+                        windows.append((following, following + end))
+        return tuple(sorted(windows))
 
     def fraction(self, raw: Mapping, key: str) -> Decimal | None:
         value = raw.get(key)

@@ -18,13 +18,12 @@ The most common bug in cost tools is reading these the wrong way round:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pricing.dates import day_of_timestamp
+from pricing.dates import CallTime, call_time
 from pricing.engine import MAX_TOKEN_COUNT, Usage
 from pricing.errors import FailedRequest, InputError
 
@@ -43,7 +42,7 @@ class ObservedCall:
     truncated: bool
     batch: bool = False  # read from a batch API's output file
     service_tier: str | None = None  # flex, priority, ... as the response reports it
-    day: dt.date | None = None  # when the call was made (UTC), if the record says: record_day
+    created: CallTime | None = None  # when the call was made (UTC), if the record says
 
 
 # Where a record says when the call was made: OpenAI Chat `created` (unix seconds), Responses
@@ -51,8 +50,8 @@ class ObservedCall:
 TIME_FIELDS = ("created", "created_at", "createTime", "create_time", "timestamp")
 
 
-def record_day(record: Any) -> dt.date | None:
-    """The UTC day a logged call was made (batch output lines: their response body's), or
+def record_time(record: Any) -> CallTime | None:
+    """When a logged call was made, in UTC (batch output lines: their response body's), or
     None when the record does not say."""
     if not isinstance(record, Mapping):
         return None
@@ -64,7 +63,7 @@ def record_day(record: Any) -> dt.date | None:
         value = record.get(name)
         if value is not None:
             try:
-                return day_of_timestamp(value)
+                return call_time(value)
             except ValueError as exc:
                 raise InputError(f"{name}: {exc}") from None
     return None
@@ -291,7 +290,7 @@ def read_usage_file(path: str) -> UsageFile:
     calls, failed = [], 0
     for number, record in records:
         try:
-            calls.append(dataclasses.replace(normalize(record), day=record_day(record)))
+            calls.append(dataclasses.replace(normalize(record), created=record_time(record)))
         except FailedRequest:
             failed += 1
         except InputError as exc:

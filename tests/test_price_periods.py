@@ -233,3 +233,22 @@ def test_a_users_own_price_holds_on_every_date(tmp_path):
     catalog = load_catalog([str(path)])
     for day in ("2026-11-30", "2026-12-01", "2027-06-01"):
         assert catalog.resolve("gemini-4-argon", at=D(day)).prices.input == Decimal("1.5")
+
+
+@pytest.mark.parametrize(
+    "when, message",
+    [
+        ("[{days: [funday]}]", r"when_utc.days': expected days of the week"),
+        ('[{hours: ["25:00-26:00"]}]', r"when_utc.hours': expected HH:MM-HH:MM \(UTC\)"),
+        ('[{hours: ["22:00"]}]', r"when_utc.hours': expected HH:MM-HH:MM"),
+        ("nightly", r"when_utc': expected a list of"),
+    ],
+)
+def test_bad_time_of_day_windows_fail_at_file_and_line(tmp_path, when, message):
+    path = tmp_path / "user.yaml"
+    model = MODEL.replace("    price_periods:\n", "")
+    tier = f"    service_tiers:\n      night: {{input: 0.5, output: 1, when_utc: {when}}}\n"
+    path.write_text(HEADER + model + tier)
+    field = r"user.yaml:5: model 'm1': field 'service_tiers.night."
+    with pytest.raises(InputError, match=field + message):
+        load_catalog([str(path)])

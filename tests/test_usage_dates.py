@@ -102,3 +102,51 @@ def test_timestamps_in_the_forms_logs_write_them():
     assert day_of_timestamp("1749513600") == day
     assert day_of_timestamp("2025-06-10") == day
     assert day_of_timestamp("2025-06-09T23:30:00-01:00") == day  # 00:30 UTC
+
+
+def test_deepseek_calls_are_priced_by_their_time_of_day(tmp_path):
+    # deepseek-flash: peak $0.30 / $1.20 in 01:00-04:00 and 06:00-10:00 UTC on weekdays, off-peak
+    # $0.15 / $0.60 every other hour and all weekend. 1M input tokens: $0.30 or $0.15.
+    def line(when: str) -> str:
+        return json.dumps(
+            {
+                "model": "deepseek-flash",
+                "created": when,
+                "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0},
+            }
+        )
+
+    log = tmp_path / "deepseek.jsonl"
+    times = [
+        "2026-11-23T00:59:00Z",  # Monday, before the first peak window: off-peak
+        "2026-11-23T01:00:00Z",  # Monday 01:00: peak
+        "2026-11-23T09:59:00Z",  # Monday, end of the second window: peak
+        "2026-11-23T10:00:00Z",  # Monday 10:00: off-peak again
+        "2026-11-28T02:00:00Z",  # Saturday: off-peak all day
+        "2026-11-23",  # a date without a time: peak, the upper bound
+    ]
+    log.write_text("\n".join(line(t) for t in times) + "\n")
+    rows = io.StringIO()
+    report = cost_logs([str(log)], CATALOG, rows_out=rows)
+    written = list(csv.DictReader(io.StringIO(rows.getvalue())))
+    assert [r["service_tier"] for r in written] == [
+        "off-peak",
+        "",
+        "",
+        "off-peak",
+        "off-peak",
+        "",
+    ]
+    assert report.total_usd == Decimal("1.35")  # 3 x 0.15 + 3 x 0.30
+
+
+def test_the_old_off_peak_window_crosses_midnight():
+    # deepseek-chat before 2025-09-05: off-peak 16:30-00:30 UTC every day
+    import datetime as dt
+
+    model = CATALOG.resolve("deepseek-chat", at=dt.date(2025, 6, 1))
+    sunday = 6 * 1440
+    assert model.service_tier_at(sunday + 16 * 60 + 29) is None
+    assert model.service_tier_at(sunday + 16 * 60 + 30) == "off-peak"
+    assert model.service_tier_at(0 + 29) == "off-peak"  # Monday 00:29, from Sunday's window
+    assert model.service_tier_at(30) is None

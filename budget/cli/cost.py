@@ -182,10 +182,12 @@ def _priced(
         if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
         # a logged call at the prices of the day it was made (`created`, ...), else --at
-        model = catalog.resolve(model_name, variant, call.day or day)
+        model = catalog.resolve(model_name, variant, call.created.day if call.created else day)
         if model.period and model.period.label not in periods:
             periods.append(model.period.label)
         tier = service_tier or call.service_tier
+        if tier is None and call.created is not None:  # billed by the clock (DeepSeek off-peak)
+            tier = model.service_tier_at(call.created.week_minute)
         if tier and tier not in model.service_tiers and not service_tier:
             warn(
                 f"{usage_file}: {model.id} has no {tier!r} service tier in the catalog; "
@@ -225,7 +227,7 @@ def _priced(
         "source": None if several else (first.source if first.host else first.period.source),
         "host": None if several else first.host,
         "endpoint": None if several else first.endpoint,
-        "priced_at": observed[0].day or day,
+        "priced_at": observed[0].created.day if observed[0].created else day,
         "price_period": " + ".join(periods) or None,
         "catalog_as_of": catalog.as_of,
         "lifecycle": None if several else first.lifecycle_on(day),

@@ -9,7 +9,9 @@ A log is JSONL (one provider response, batch output line or bare usage object pe
 Each call is priced at the prices in force on the day it was made: the record's ``created``
 (OpenAI Chat, unix seconds), ``created_at`` (Responses), ``createTime`` or ``timestamp``
 (a CSV column of that name too); records that say nothing are priced at ``at`` (default
-today). The per-row CSV names the day and the catalog price period of each row.
+today). Where the time of day is known and the provider bills by the clock (DeepSeek's
+off-peak hours, a service tier with ``when_utc``), that tier prices the call. The per-row
+CSV names the day, the catalog price period and the service tier of each row.
 
 Files are read in chunks (``CHUNK_LINES`` lines), so memory stays bounded whatever the size:
 each chunk is normalized, priced with numpy per model (:mod:`pricing.arrays`, exact sums),
@@ -56,6 +58,7 @@ ROW_COLUMNS = (
     "total_usd",
     "priced_at",  # the day the call was made (or --at for records that do not say)
     "price_period",  # the catalog price period that priced it
+    "service_tier",  # the tier that priced it (reported by the record, or by its time of day)
 )
 
 
@@ -217,11 +220,15 @@ def cost_logs(
             continue
         rows += len(chunk)
         usd = np.zeros((len(chunk), 5))
-        days = [chunk.day(row) or default_day for row in range(len(chunk))]
+        times = chunk.times or [None] * len(chunk)
+        days = [default_day if t is None else t.day for t in times]
         models = [resolve.at(name, day) for name, day in zip(chunk.models, days, strict=True)]
         tiers = [
+            # a tier the record reports, else the one its time of day bills (DeepSeek off-peak)
             _priced_tier(m, tier, unpriced)
-            for m, tier in zip(models, chunk.service_tiers, strict=True)
+            if tier is not None or t is None
+            else m.service_tier_at(t.week_minute)
+            for m, tier, t in zip(models, chunk.service_tiers, times, strict=True)
         ]
         codes: dict[tuple[str, str | None, str | None, int], int] = {}
         code = np.array(
@@ -255,7 +262,7 @@ def cost_logs(
                 ]
             )
         if writer is not None:
-            _write_rows(writer, chunk, models, usd, days)
+            _write_rows(writer, chunk, models, usd, days, tiers)
     if rows == 0:
         where = ", ".join(paths)
         left_out = [f"{skipped} skipped"] if skipped else []
@@ -310,7 +317,12 @@ def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[
 
 
 def _write_rows(
-    writer, chunk: Rows, models: list[Model], usd: np.ndarray, days: list[dt.date]
+    writer,
+    chunk: Rows,
+    models: list[Model],
+    usd: np.ndarray,
+    days: list[dt.date],
+    tiers: list[str | None],
 ) -> None:
     columns = [chunk.column(name).tolist() for name in FIELDS]
     money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(5)]
@@ -332,6 +344,7 @@ def _write_rows(
             *money,
             [d.isoformat() for d in days],
             [m.period.label if m.period else "" for m in models],
+            [tier or "" for tier in tiers],
             strict=True,
         )
     )

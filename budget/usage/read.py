@@ -10,7 +10,6 @@ agree on every fixture shape.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pricing.arrays import TokenArrays
-from pricing.dates import day_of_timestamp
+from pricing.dates import CallTime, call_time
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError
 from pricing.usage import (
@@ -28,7 +27,7 @@ from pricing.usage import (
     TIME_FIELDS,
     TRUNCATION_REASONS,
     normalize,
-    record_day,
+    record_time,
 )
 
 try:  # orjson parses a line ~3x faster; the standard library is the fallback
@@ -68,10 +67,10 @@ class Rows:
     data: np.ndarray  # (rows, len(FIELDS)) int64
     service_tiers: list[str | None]  # flex, priority, ... as the record reports it
     failed: int = 0  # batch result lines of failed requests (not billed), left out
-    days: list[dt.date | None] | None = None  # when each call was made, if the log says
+    times: list[CallTime | None] | None = None  # when each call was made, if the log says
 
-    def day(self, row: int) -> dt.date | None:
-        return self.days[row] if self.days else None
+    def time(self, row: int) -> CallTime | None:
+        return self.times[row] if self.times else None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -108,7 +107,7 @@ class Rows:
             [self.finish_reasons[i] for i in pick],
             self.data[index],
             [self.service_tiers[i] for i in pick],
-            days=[self.days[i] for i in pick] if self.days else None,
+            times=[self.times[i] for i in pick] if self.times else None,
         )
 
 
@@ -212,12 +211,12 @@ def _general(record: object) -> tuple:
 
 def read_record(record: object) -> tuple:
     """One parsed JSON record -> (model, api, finish, input, output, read, w5m, w1h,
-    reasoning, batch, service tier, day)."""
+    reasoning, batch, service tier, time)."""
     if record.__class__ is dict:
         fast = fast_record(record)
         if fast is not None:
-            return (*fast, False, None, record_day(record))
-    return (*_general(record), record_day(record))
+            return (*fast, False, None, record_time(record))
+    return (*_general(record), record_time(record))
 
 
 def jsonl_chunks(
@@ -272,7 +271,7 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     if not values:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
         return Rows(label, [], [], [], [], empty, [], failed), skipped
-    models, apis, finishes, *counts, tiers, days = zip(*values, strict=True)
+    models, apis, finishes, *counts, tiers, times = zip(*values, strict=True)
     data = np.array(list(zip(*counts, strict=True)), dtype=np.int64)
     truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
     data = np.column_stack([data[:, :6], truncated, data[:, 6]])
@@ -285,7 +284,7 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         data,
         list(tiers),
         failed,
-        days=list(days) if any(d is not None for d in days) else None,
+        times=list(times) if any(t is not None for t in times) else None,
     )
     return rows, skipped
 
@@ -387,30 +386,30 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
         [columns[name] for name in FIELDS[:6]] + [truncated, np.zeros(n, dtype=np.int64)]
     )
     lines = list(range(start, start + n))
-    days = _csv_days(frame, label, start, bad, skip_invalid)
-    rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, [None] * n, days=days)
+    times = _csv_times(frame, label, start, bad, skip_invalid)
+    rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, [None] * n, times=times)
     keep = np.flatnonzero(~bad)
     return (rows.select(keep) if bad.any() else rows), int(bad.sum())
 
 
-def _csv_days(frame, label: str, start: int, bad: np.ndarray, skip_invalid: bool):
-    """The day of each row from the first time column present (``created``, ``created_at``,
-    ``timestamp``, ...); an unreadable time marks the row bad (or fails)."""
+def _csv_times(frame, label: str, start: int, bad: np.ndarray, skip_invalid: bool):
+    """When each row's call was made, from the first time column present (``created``,
+    ``created_at``, ``timestamp``, ...); an unreadable time marks the row bad (or fails)."""
     import pandas as pd
 
     name = next((c for c in TIME_FIELDS if c in frame.columns), None)
     if name is None:
         return None
-    days: list[dt.date | None] = []
+    times: list[CallTime | None] = []
     for row, value in enumerate(frame[name]):
         if pd.isna(value):
-            days.append(None)
+            times.append(None)
             continue
         try:
-            days.append(day_of_timestamp(value.item() if hasattr(value, "item") else value))
+            times.append(call_time(value.item() if hasattr(value, "item") else value))
         except ValueError as exc:
             if not skip_invalid:
                 raise InputError(f"{label}:{start + row}: {name}: {exc}") from None
             bad[row] = True
-            days.append(None)
-    return days
+            times.append(None)
+    return times
