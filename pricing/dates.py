@@ -47,17 +47,25 @@ class CallTime(NamedTuple):
     day: dt.date
     week_minute: int | None
 
+    @classmethod
+    def of(cls, stamp: int | dt.date) -> CallTime:
+        """From a :func:`call_stamp`."""
+        if stamp.__class__ is int:
+            days, minute = divmod(stamp, 1440)
+            return cls(_epoch_day(days), ((days + 3) % 7) * 1440 + minute)
+        return cls(stamp, None)
+
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 
 
-def call_time(value: object) -> CallTime:
-    """A logged time: unix seconds (OpenAI's ``created``; milliseconds when too large for
-    seconds), or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``; no zone = UTC).
-    ``ValueError`` otherwise."""
+def call_stamp(value: object) -> int | dt.date:
+    """A logged time, compactly: UTC minutes since 1970 when the time of day is known, else
+    the date. Read from unix seconds (OpenAI's ``created``; milliseconds when too large for
+    seconds) or ISO 8601 text (``2026-05-01``, ``2026-05-01T12:00:00Z``; no zone = UTC).
+    ``ValueError`` otherwise. (Plain ints and dates: millions of them cost no GC time.)"""
     if value.__class__ is int and 0 <= value < 100_000_000_000:  # the common case: seconds
-        days, seconds = divmod(value, 86_400)
-        return CallTime(_epoch_day(days), ((days + 3) % 7) * 1440 + seconds // 60)
+        return value // 60
     if isinstance(value, bool):
         raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
@@ -65,29 +73,34 @@ def call_time(value: object) -> CallTime:
     if isinstance(value, (int, float)):
         seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # ms from ~1973
         try:
-            moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+            dt.datetime.fromtimestamp(seconds, dt.timezone.utc)  # in range?
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"expected unix seconds, got {value!r}") from None
-        return _of_moment(moment)
+        return int(seconds // 60)
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
         if len(text) == 10:
             try:
-                return CallTime(dt.date.fromisoformat(text), None)
+                return dt.date.fromisoformat(text)
             except ValueError:
                 pass
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}") from None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(dt.timezone.utc)
-        return _of_moment(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return int(moment.timestamp() // 60)
     raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
 
 
-def _of_moment(moment: dt.datetime) -> CallTime:
-    return CallTime(moment.date(), moment.weekday() * 1440 + moment.hour * 60 + moment.minute)
+def call_time(value: object) -> CallTime:
+    """A logged time as a :class:`CallTime` (see :func:`call_stamp`)."""
+    return CallTime.of(call_stamp(value))
+
+
+def stamp_day(stamp: int | dt.date) -> dt.date:
+    return _epoch_day(stamp // 1440) if stamp.__class__ is int else stamp
 
 
 def day_of_timestamp(value: object) -> dt.date:

@@ -18,12 +18,13 @@ The most common bug in cost tools is reading these the wrong way round:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pricing.dates import CallTime, call_time
+from pricing.dates import CallTime, call_stamp
 from pricing.engine import MAX_TOKEN_COUNT, Usage
 from pricing.errors import FailedRequest, InputError
 
@@ -53,7 +54,16 @@ TIME_FIELDS = ("created", "created_at", "createTime", "create_time", "timestamp"
 def record_time(record: Any) -> CallTime | None:
     """When a logged call was made, in UTC (batch output lines: their response body's), or
     None when the record does not say."""
-    if not isinstance(record, Mapping):
+    stamp = record_stamp(record)
+    return None if stamp is None else CallTime.of(stamp)
+
+
+def record_stamp(record: Any) -> int | dt.date | None:
+    """:func:`record_time` compactly (:func:`pricing.dates.call_stamp`), for reading logs."""
+    if record.__class__ is dict:
+        if "response" not in record and record.keys().isdisjoint(TIME_FIELDS):
+            return None  # the common case of a log without times, decided in C
+    elif not isinstance(record, Mapping):
         return None
     inner = record.get("response")
     if inner is not None and isinstance(inner, Mapping):
@@ -63,7 +73,7 @@ def record_time(record: Any) -> CallTime | None:
         value = record.get(name)
         if value is not None:
             try:
-                return call_time(value)
+                return call_stamp(value)
             except ValueError as exc:
                 raise InputError(f"{name}: {exc}") from None
     return None

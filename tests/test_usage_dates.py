@@ -102,6 +102,12 @@ def test_timestamps_in_the_forms_logs_write_them():
     assert day_of_timestamp("1749513600") == day
     assert day_of_timestamp("2025-06-10") == day
     assert day_of_timestamp("2025-06-09T23:30:00-01:00") == day  # 00:30 UTC
+    from pricing.dates import call_time
+
+    # 2025-06-10 was a Tuesday: minute 1 x 1440 + 16 x 60 + 45 of the UTC week
+    assert call_time("2025-06-10T16:45:00Z").week_minute == 2445
+    assert call_time(1749573900).week_minute == 2445  # the same moment in unix seconds
+    assert call_time("2025-06-10").week_minute is None  # a date alone: no time of day
 
 
 def test_deepseek_calls_are_priced_by_their_time_of_day(tmp_path):

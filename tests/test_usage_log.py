@@ -16,7 +16,7 @@ from budget.usage.read import fast_record, read_record
 from pricing.catalog import load_catalog
 from pricing.engine import cost
 from pricing.errors import InputError
-from pricing.usage import normalize, record_time
+from pricing.usage import normalize, record_stamp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workload"
 CATALOG_FILE = str(FIXTURES / "catalog.yaml")
@@ -75,7 +75,7 @@ def test_fast_path_reads_exactly_what_normalize_reads():
             u.reasoning_tokens,
             call.batch,
             call.service_tier,
-            record_time(record),  # when the call was made, read the same way by both
+            record_stamp(record),  # when the call was made, read the same way by both
         )
         assert read_record(record) == general
         fast_seen += fast_record(record) is not None

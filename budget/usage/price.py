@@ -33,7 +33,7 @@ import numpy as np
 from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
-from pricing.dates import today
+from pricing.dates import CallTime, stamp_day, today
 from pricing.engine import rates_for
 from pricing.errors import InputError
 
@@ -164,6 +164,14 @@ class _Resolver:
         self.catalog, self.fallback = catalog, fallback
         self.known: dict[str | None, Model | InputError] = {}
         self.dated: dict[tuple[str | None, dt.date], Model] = {}
+        self.by_clock: dict[int, bool] = {}  # id(model) -> billed by the clock
+
+    def clocked(self, model: Model) -> bool:
+        """Whether the model has a service tier billed by the clock (cached per model)."""
+        key = id(model)
+        if key not in self.by_clock:
+            self.by_clock[key] = any(level.when_utc for level in model.service_tiers.values())
+        return self.by_clock[key]
 
     def at(self, name: str | None, day: dt.date) -> Model:
         """The model a (known) name means, at the prices in force on ``day``."""
@@ -221,13 +229,13 @@ def cost_logs(
         rows += len(chunk)
         usd = np.zeros((len(chunk), 5))
         times = chunk.times or [None] * len(chunk)
-        days = [default_day if t is None else t.day for t in times]
+        days = [default_day if t is None else stamp_day(t) for t in times]
         models = [resolve.at(name, day) for name, day in zip(chunk.models, days, strict=True)]
         tiers = [
             # a tier the record reports, else the one its time of day bills (DeepSeek off-peak)
             _priced_tier(m, tier, unpriced)
-            if tier is not None or t is None
-            else m.service_tier_at(t.week_minute)
+            if tier is not None or t is None or not resolve.clocked(m)
+            else m.service_tier_at(CallTime.of(t).week_minute)
             for m, tier, t in zip(models, chunk.service_tiers, times, strict=True)
         ]
         codes: dict[tuple[str, str | None, str | None, int], int] = {}

@@ -10,6 +10,7 @@ agree on every fixture shape.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pricing.arrays import TokenArrays
-from pricing.dates import CallTime, call_time
+from pricing.dates import call_stamp
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError
 from pricing.usage import (
@@ -27,7 +28,7 @@ from pricing.usage import (
     TIME_FIELDS,
     TRUNCATION_REASONS,
     normalize,
-    record_time,
+    record_stamp,
 )
 
 try:  # orjson parses a line ~3x faster; the standard library is the fallback
@@ -67,10 +68,8 @@ class Rows:
     data: np.ndarray  # (rows, len(FIELDS)) int64
     service_tiers: list[str | None]  # flex, priority, ... as the record reports it
     failed: int = 0  # batch result lines of failed requests (not billed), left out
-    times: list[CallTime | None] | None = None  # when each call was made, if the log says
-
-    def time(self, row: int) -> CallTime | None:
-        return self.times[row] if self.times else None
+    # when each call was made, if the log says: pricing.dates.call_stamp (UTC minutes or a date)
+    times: list[int | dt.date | None] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -215,8 +214,8 @@ def read_record(record: object) -> tuple:
     if record.__class__ is dict:
         fast = fast_record(record)
         if fast is not None:
-            return (*fast, False, None, record_time(record))
-    return (*_general(record), record_time(record))
+            return (*fast, False, None, record_stamp(record))
+    return (*_general(record), record_stamp(record))
 
 
 def jsonl_chunks(
@@ -400,13 +399,13 @@ def _csv_times(frame, label: str, start: int, bad: np.ndarray, skip_invalid: boo
     name = next((c for c in TIME_FIELDS if c in frame.columns), None)
     if name is None:
         return None
-    times: list[CallTime | None] = []
+    times: list[int | dt.date | None] = []
     for row, value in enumerate(frame[name]):
         if pd.isna(value):
             times.append(None)
             continue
         try:
-            times.append(call_time(value.item() if hasattr(value, "item") else value))
+            times.append(call_stamp(value.item() if hasattr(value, "item") else value))
         except ValueError as exc:
             if not skip_invalid:
                 raise InputError(f"{label}:{start + row}: {name}: {exc}") from None
