@@ -7,6 +7,18 @@ as a ``ValueError``.
 from __future__ import annotations
 
 
+MAX_QUOTED = 80  # characters of a user's value quoted in a message
+
+
+def clip(value: object, limit: int = MAX_QUOTED) -> str:
+    """``repr`` of a value as quoted in a message, cut short: a 50 MB line of digits is bad
+    input, not a 50 MB error message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}... ({len(text):,} characters)"
+
+
 class InputError(ValueError):
     """Bad input: unknown model, malformed file, impossible number.
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from budget.scenario_yaml import Document, Path_, did_you_mean, read_document
+from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -162,7 +162,9 @@ def parse_scenario(
     path: Path | None = None,
     edit: Callable[[Document], None] | None = None,
 ) -> Scenario:
-    doc = read_document(text, name)
+    doc = read_document(text, name, "scenario")
+    if not isinstance(doc.data, dict):
+        raise InputError(f"{doc.where(())}: a scenario is a mapping of keys")
     if edit is not None:
         edit(doc)
     return _Checker(doc, base_dir, path or Path(name)).scenario()
@@ -175,10 +177,10 @@ class _Checker:
     def __init__(self, doc: Document, base_dir: Path, path: Path):
         self.doc, self.base_dir, self.path = doc, base_dir, path
 
-    def fail(self, path: Path_, message: str) -> InputError:
+    def fail(self, path: KeyPath, message: str) -> InputError:
         return InputError(f"{self.doc.where(path)}: {'.'.join(path)}: {message}")
 
-    def keys(self, value: Any, path: Path_, allowed: Iterable[str]) -> dict:
+    def keys(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict:
         if not isinstance(value, dict):
             raise self.fail(path, f"expected a mapping, got {value!r}")
         allowed = tuple(allowed)
@@ -192,7 +194,7 @@ class _Checker:
     def number(
         self,
         value: Any,
-        path: Path_,
+        path: KeyPath,
         *,
         minimum: float | None = None,
         maximum: float | None = None,
@@ -214,13 +216,13 @@ class _Checker:
             raise self.fail(path, f"must be <= {maximum:g}, got {value:g}")
         return int(value) if whole else value
 
-    def share(self, value: Any, path: Path_) -> float:
+    def share(self, value: Any, path: KeyPath) -> float:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if number and not 0 <= value <= 1:
             raise self.fail(path, f"must be a share between 0 and 1, got {value:g}")
         return float(self.number(value, path, minimum=0, maximum=1))
 
-    def text(self, value: Any, path: Path_) -> str:
+    def text(self, value: Any, path: KeyPath) -> str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
             raise self.fail(path, f"expected a non-empty string, got {value!r}")
         return str(value)
@@ -331,7 +333,7 @@ class _Checker:
         peak = self.number(value.get("peak_factor", 1), path + ("peak_factor",), minimum=1)
         return Traffic(float(per_day), float(growth), float(peak))
 
-    def tokens(self, value: Any, path: Path_, forms: tuple[str, ...]) -> TokenSpec:
+    def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Fixed(int(self.number(value, path, minimum=0, whole=True)))
         value = self.keys(value, path, forms)
@@ -363,7 +365,7 @@ class _Checker:
         where = path + (form,)
         return Observed(self.file(self.text(value[form], where), where), form)
 
-    def file(self, name: str, path: Path_) -> Path:
+    def file(self, name: str, path: KeyPath) -> Path:
         resolved = (self.base_dir / name) if not Path(name).is_absolute() else Path(name)
         if not resolved.is_file():
             raise self.fail(path, f"file not found: {name} (paths are relative to the scenario)")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from budget.scenario_yaml import Document, did_you_mean, read_document
+from pricing.yamlfile import Document, did_you_mean, read_document
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
@@ -263,8 +263,17 @@ def yaml_text(value: object) -> str:
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
+    text = yaml.safe_dump(_plain(value), default_flow_style=True, sort_keys=False, width=10**6)
     return text.strip().removesuffix("...").strip()
+
+
+def _plain(value: object) -> object:
+    """Mappings read with positions (:class:`pricing.yamlfile.LineDict`) as plain dicts."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def typed(text: object) -> object:
