@@ -6,7 +6,6 @@ as a ``ValueError``.
 
 from __future__ import annotations
 
-
 MAX_QUOTED = 80  # characters of a user's value quoted in a message
 
 

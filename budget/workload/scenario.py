@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 from pricing.errors import InputError
 from pricing.textfile import read_text
+from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 
 DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
 DEFAULT_HORIZON_MONTHS = 12

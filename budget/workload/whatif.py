@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pricing.yamlfile import Document, did_you_mean, read_document
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
@@ -33,6 +32,7 @@ from budget.workload.table import exact, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
+from pricing.yamlfile import Document, did_you_mean, read_document
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
