@@ -183,7 +183,7 @@ def test_jobs_zero_is_bad_usage(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'{"text": "hi", "input_tokens": 3}\n\xff\n', "not UTF-8 text at byte 34"),
+        (b'{"text": "hi", "input_tokens": 3}\n\xff\n', "log.jsonl:2: not UTF-8 text at byte 0"),
         ('{"text": "hi", "input_tokens": 3}\n'.encode("utf-16"), "UTF-16 text"),
         (
             b'{"messages": [{"role": "user", "content": 5}], "input_tokens": 9}\n',

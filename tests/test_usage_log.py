@@ -147,7 +147,7 @@ def test_unreadable_line_names_path_and_line_and_leaves_no_file(tmp_path):
     out = tmp_path / "rows.csv"
     result = CliRunner().invoke(cli, ["--catalog", CATALOG_FILE, "usage", str(log), "-o", str(out)])
     assert result.exit_code == 2
-    assert f"{log}:10: unreadable record" in result.output
+    assert f"{log}:10: invalid JSON" in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]
     skipped = CliRunner().invoke(

@@ -19,7 +19,7 @@ from pricing.catalog import Catalog, Model
 from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
-from pricing.usage import ObservedCall, read_usage_file
+from pricing.usage import ObservedCall
 
 TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
 
@@ -87,6 +87,8 @@ def cost(
     if usage_file:
         if input_tokens is not None or output_tokens is not None:
             raise click.UsageError("give either --usage or --input/--output, not both")
+        from budget.usage.read import read_usage_file  # numpy: only for --usage
+
         logged = read_usage_file(usage_file)
         calls_seen = logged.calls
         if logged.failed:

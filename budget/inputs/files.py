@@ -10,12 +10,12 @@ per row, from ``--column``).
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from budget.inputs.records import kind_of, loads
 from budget.inputs.request import Request
 from pricing.errors import InputError
 from pricing.textfile import strip_bom
@@ -56,21 +56,6 @@ def detect_format(path: str, fmt: str | None, column: str | None) -> str:
     if chosen == "csv" and not column:
         raise InputError(f"{path}: CSV input needs --column NAME (the column holding the text)")
     return chosen
-
-
-def csv_rows(reader: Any, path: str | os.PathLike, header: list[str]) -> Iterator[tuple[int, list]]:
-    """(line number, row) of a ``csv.reader`` past its header, blank lines skipped; a row with
-    more or fewer fields than the header is an error (an unquoted comma shifts the columns,
-    so the value read would be the wrong one)."""
-    for row in reader:
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(
-                f"{path}:{reader.line_num}: expected {len(header)} fields as in the header, "
-                f"got {len(row)}"
-            )
-        yield reader.line_num, row
 
 
 @dataclass(frozen=True)
@@ -349,37 +334,15 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Reque
     )
 
 
-def is_jsonl(text: str) -> bool:
-    """Several JSON values, one per line (not one JSON document spread over lines)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return False
-    try:
-        json.loads(text)
-        return False
-    except json.JSONDecodeError:
-        pass
-    try:
-        json.loads(lines[0])
-        json.loads(lines[1])
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
 def json_file_record(
     text: str, path: str, fmt: str = "json"
 ) -> tuple[str | list[str] | Request, str | None]:
     """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
     if not text.strip():
         raise InputError(f"{path}: empty file, expected a chat request JSON")
-    if is_jsonl(text):
+    if kind_of(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL), expected one chat request; "
             "count it with --format jsonl (or name it .jsonl)"
         )
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    return record_of(value, path, fmt)
+    return record_of(loads(text, path, document=True), path, fmt)

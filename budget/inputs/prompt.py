@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs.files import is_jsonl, json_file_record
+from budget.inputs.files import json_file_record
+from budget.inputs.records import kind_of
 from budget.tokenizers import Request
 from pricing.errors import InputError
 from pricing.textfile import read_text
@@ -54,7 +55,7 @@ def count_input(
 def read_request(path: str) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages)."""
     text = read_text(path, "chat request JSON")
-    if is_jsonl(text):
+    if kind_of(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
             "(a .json file); for a JSONL of requests use budget count"

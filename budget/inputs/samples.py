@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budget.inputs.files import csv_rows
+from budget.inputs.records import csv_rows, records
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -184,23 +183,7 @@ def _split_text(raw: str) -> list[str]:
 
 def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
     """(location, value) pairs from JSONL, one JSON array, or one JSON object."""
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError:
-        document = None
-    if isinstance(document, list):
-        return [(f"{path}[{i}]", value) for i, value in enumerate(document)]
-    if isinstance(document, dict):
-        return [(f"{path}:1", document)]  # where the object starts
-    records = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((f"{path}:{number}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-    return records
+    return list(records(io.BytesIO(raw.encode()), str(path)))
 
 
 def _text_field(record: dict, column: str | None) -> str | None:

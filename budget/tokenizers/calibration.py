@@ -102,17 +102,11 @@ def _request(record: dict[str, Any], where: str) -> Request:
 
 
 def read_log(path: str) -> list[tuple[Request, int]]:
-    from pricing.textfile import read_text
+    """(request, real input tokens) per record of a JSONL (or JSON array) of calls."""
+    from budget.inputs.records import file_records
 
     pairs = []
-    for number, line in enumerate(read_text(path, "calibration log").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
+    for where, record in file_records(path):
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object")
         pairs.append((_request(record, where), _real_tokens(record, where)))

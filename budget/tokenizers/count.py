@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import multiprocessing
 import os
 import sys
@@ -22,7 +21,6 @@ from typing import Any
 from budget.inputs.files import (
     STDIN,
     Block,
-    csv_rows,
     decode,
     detect_format,
     expand_paths,
@@ -31,6 +29,7 @@ from budget.inputs.files import (
     record_of,
     text_blocks,
 )
+from budget.inputs.records import csv_rows, loads
 from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import InputError
@@ -107,11 +106,7 @@ def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
             continue
         where = f"{job.path}:{number}"
         try:
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
-            record, custom_id = record_of(value, where, job.fmt)
+            record, custom_id = record_of(loads(line, where), where, job.fmt)
         except InputError:
             if not job.skip_invalid:
                 raise

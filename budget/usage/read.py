@@ -11,22 +11,17 @@ agree on every fixture shape.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
 from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError
-from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, normalize
-
-try:  # orjson parses a line ~3x faster; the standard library is the fallback
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
+from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, ObservedCall, normalize
 
 # int64 columns of a chunk, in this order
 FIELDS = (
@@ -210,12 +205,11 @@ def read_record(record: object) -> tuple:
 def jsonl_chunks(
     file: Path, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    with file.open("rb") as handle:
-        first = handle.read(1)
-        handle.seek(0)
-        if first == b"[":  # a JSON array of records: small files only, read whole
-            lines = [(None, record) for record in _array(handle.read(), label)]
-            yield _rows(label, lines, skip_invalid)
+    with open_input(str(file)) as raw:
+        head, handle = peek(raw)
+        if kind_of(label, head) == "json":  # one document: small, read whole
+            values = [value for _, value in records(handle, label, "json")]
+            yield _rows(label, enumerate(values, start=1), skip_invalid)
             return
         number = 0
         while True:
@@ -226,24 +220,19 @@ def jsonl_chunks(
             number += len(block)
 
 
-def _array(raw: bytes, label: str) -> list:
-    try:
-        document = _loads(raw)
-    except ValueError as exc:
-        raise InputError(f"{label}: invalid JSON ({exc})") from None
-    return list(enumerate(document, start=1))
-
-
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     numbers, values, skipped, failed = [], [], 0, 0
     for number, line in lines:
+        if isinstance(line, bytes) and not line.strip():
+            continue
         try:
-            if isinstance(line, bytes):
-                if not line.strip():
-                    continue
-                record = _loads(line)
-            else:
-                record = line
+            record = loads(line, f"{label}:{number}") if isinstance(line, bytes) else line
+        except InputError:
+            if skip_invalid:
+                skipped += 1
+                continue
+            raise
+        try:
             values.append(read_record(record))
             numbers.append(number)
         except FailedRequest:
@@ -367,3 +356,27 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
     rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, [None] * n)
     keep = np.flatnonzero(~bad)
     return (rows.select(keep) if bad.any() else rows), int(bad.sum())
+
+
+@dataclass(frozen=True)
+class UsageFile:
+    calls: list[ObservedCall]
+    failed: int  # batch results of failed requests: billed nothing, left out
+
+
+def read_usage_file(path: str) -> UsageFile:
+    """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL."""
+    calls, failed, seen = [], 0, False
+    for where, record in file_records(path):
+        seen = True
+        try:
+            calls.append(normalize(record))
+        except FailedRequest:
+            failed += 1
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    if not seen:
+        raise InputError(f"{path}: file is empty (expected a usage object or response JSON)")
+    if not calls:
+        raise InputError(f"{path}: no usage to price ({failed} failed batch requests)")
+    return UsageFile(calls, failed)
