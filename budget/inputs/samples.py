@@ -89,17 +89,23 @@ def samples_from_lengths(
     return OutputSamples(lengths=tuple(lengths), truncated=flags, kind="list")
 
 
-def percentile(lengths: Sequence[int], p: float) -> int:
-    """The nearest-rank P-th percentile: the smallest observed length with at least P% of
-    samples at or below it. Always an observed value; P=100 is the maximum."""
+def percentile(values: Sequence[Any], p: float) -> Any:
+    """The nearest-rank P-th percentile: the smallest value with at least P% of the values at
+    or below it. Always an observed value (P=100 is the maximum), never an interpolation.
+
+    The one definition, for a plan's sample lengths and a projection's drawn calls alike; a
+    numpy array is ranked with ``np.partition`` instead of a full sort."""
     if not 0 < p <= 100:
         raise InputError(f"--percentile: expected a number in (0, 100], got {p}")
-    if not lengths:
+    if len(values) == 0:
         raise InputError("samples: no output lengths found (need at least one)")
-    ordered = sorted(lengths)
     # Round away float noise first: 95/100*20 is 19.000000000000004, which must be rank 19.
-    rank = max(1, math.ceil(round(p / 100 * len(ordered), 9)))
-    return ordered[rank - 1]
+    rank = max(1, math.ceil(round(p / 100 * len(values), 9)))
+    if hasattr(values, "dtype"):  # numpy
+        import numpy as np
+
+        return np.partition(values, rank - 1)[rank - 1].item()
+    return sorted(values)[rank - 1]
 
 
 def read_samples(

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from budget.inputs.samples import percentile
 from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.draws import ObservedLog, draw_tokens, output_log
 from budget.workload.scenario import Fixed, Scenario
@@ -128,7 +129,7 @@ def simulate(
 def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
     draws, costs, planned, source = simulate(scenario, model, n)
     tokens = draws.tokens
-    low, high = np.percentile(costs.total_usd, [50, 95])
+    low, high = percentile(costs.total_usd, 50), percentile(costs.total_usd, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
     shape_planned = None
     if planned is not None and planned != draws.max_tokens:
@@ -229,7 +230,7 @@ def _planned(
         evidence = {"expected_output": scenario.output_tokens.tokens or 1}
     else:
         evidence = {"samples": [int(x) for x in wanted[:PLAN_SAMPLE]]}
-    typical_input = int(np.percentile(input_tokens, 95))
+    typical_input = int(percentile(input_tokens, 95))
     planned = plan(model, typical_input, **evidence).max_tokens
     return planned if planned > 0 else None
 

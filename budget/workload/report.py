@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from budget.inputs.samples import percentile
 from budget.outputs import atomic_write
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
@@ -180,7 +181,6 @@ def write_charts(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
     from matplotlib.ticker import MaxNLocator
 
     table = report_table(projection) if table is None else table
@@ -204,7 +204,7 @@ def write_charts(
     lines.xaxis.set_major_locator(MaxNLocator(integer=True))
     lines.legend(fontsize=8)
     item = projection.models[0]
-    top = max(float(np.percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
+    top = max(float(percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
     histogram.hist(item.output_sample, bins=60, range=(0, top), color="#72B7B2")
     histogram.axvline(
         item.max_tokens, color="#E45756", linestyle="--", label=f"max_tokens {item.max_tokens:,}"
