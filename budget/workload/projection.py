@@ -17,7 +17,7 @@ import numpy as np
 
 from budget.inputs.samples import percentile
 from budget.workload.capacity import CallShape, Capacity, capacity
-from budget.workload.draws import ObservedLog, draw_tokens, output_log
+from budget.workload.draws import ObservedLog, PoolReader, draw_tokens, output_log
 from budget.workload.scenario import Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
@@ -83,9 +83,16 @@ class Projection:
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
 
 
-def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
-    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
+def project(
+    scenario: Scenario,
+    catalog: Catalog,
+    calls: int | None = None,
+    reader: PoolReader | None = None,
+) -> Projection:
+    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
+    ``reader`` shared by several projections (a what-if grid) reads each file once."""
     n = calls or scenario.simulated_calls
+    reader = reader or PoolReader()
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
     for number, choice in enumerate(scenario.models):
@@ -102,23 +109,29 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        models.append(project_model(scenario, model, n))
-    return Projection(scenario, tuple(models), output_log(scenario, models[0].model))
+        models.append(project_model(scenario, model, n, reader))
+    first = models[0].model
+    log_pool = reader.pool(scenario.output_tokens, first, scenario, "output_tokens")
+    return Projection(scenario, tuple(models), output_log(scenario, log_pool))
 
 
 def simulate(
-    scenario: Scenario, model: Model, n: int
+    scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
 ) -> tuple[CallDraws, ArrayCosts, int | None, str]:
-    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source)."""
+    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source).
+    Files the scenario draws from are read first (``reader``); the draws read nothing."""
     if scenario.batch_share > 0 and model.batch_discount is None:
         raise scenario.error(
             "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
         )
+    reader = reader or PoolReader()
+    input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
+    output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     rng = np.random.default_rng(scenario.seed)
-    input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
+    input_tokens = draw_tokens(scenario.input_tokens, n, rng, input_pool)
     capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
-    wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
+    wanted = draw_tokens(scenario.output_tokens, n, rng, output_pool)
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
     draws = replace(
         make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
@@ -126,8 +139,10 @@ def simulate(
     return draws, price_arrays(model, draws.tokens), planned, source
 
 
-def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
-    draws, costs, planned, source = simulate(scenario, model, n)
+def project_model(
+    scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
+) -> ModelProjection:
+    draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
     low, high = percentile(costs.total_usd, 50), percentile(costs.total_usd, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)

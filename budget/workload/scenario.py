@@ -149,25 +149,28 @@ def load_scenario(
     """Read and check a scenario file. ``name`` labels errors (default: the path as given);
     ``edit`` may change the document before it is checked (``budget whatif``)."""
     path = Path(path)
-    label = name or str(path)
-    text = read_text(path, "scenario YAML")
-    return parse_scenario(text, label, base_dir=path.parent, path=path, edit=edit)
+    return check_scenario(scenario_document(path, name), path, edit=edit)
 
 
-def parse_scenario(
-    text: str,
-    name: str,
-    *,
-    base_dir: Path = Path("."),
-    path: Path | None = None,
-    edit: Callable[[Document], None] | None = None,
+def scenario_document(path: str | Path, name: str | None = None) -> Document:
+    """A scenario file read once into values with their positions (``name`` labels errors;
+    default: the path as given)."""
+    path = Path(path)
+    return read_document(read_text(path, "scenario YAML"), name or str(path), "scenario")
+
+
+def check_scenario(
+    doc: Document, path: str | Path, *, edit: Callable[[Document], None] | None = None
 ) -> Scenario:
-    doc = read_document(text, name, "scenario")
+    """The checked scenario of a document read by :func:`scenario_document`; ``edit`` changes
+    a copy of it first, so one document serves a whole what-if grid."""
+    path = Path(path)
     if not isinstance(doc.data, dict):
         raise InputError(f"{doc.where(())}: a scenario is a mapping of keys")
     if edit is not None:
+        doc = doc.copy()
         edit(doc)
-    return _Checker(doc, base_dir, path or Path(name)).scenario()
+    return _Checker(doc, path.parent, path).scenario()
 
 
 # --- checking: plain values -> Scenario -------------------------------------------------------

@@ -2,7 +2,8 @@
 
 ``--vary KEY=V1,V2`` (repeatable) names a scenario key (dotted, as in the YAML, or a short
 alias such as ``cache_share`` or ``calls_per_day``) and the values to try; the grid is every
-combination. Each variant is the scenario file with those values put in before checking, so
+combination. The scenario is read once; each variant is a copy of its values with those put in
+before checking, so
 a bad value fails the same way a bad file does, naming ``--vary KEY=VALUE``. Variants are
 compared on the horizon total against the baseline (the file as written, its first model).
 """
@@ -20,19 +21,21 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from budget.workload.draws import PoolReader
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
     LIMIT_KEYS,
     TRAFFIC_KEYS,
     Scenario,
-    load_scenario,
+    check_scenario,
+    scenario_document,
 )
 from budget.workload.table import exact, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
-from pricing.yamlfile import Document, did_you_mean, read_document
+from pricing.yamlfile import Document, did_you_mean
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
@@ -160,16 +163,18 @@ def _editor(assignments: list[tuple[Vary, str]]):
 
 def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
-    baseline = load_scenario(path)
-    base_projection = project(baseline, catalog)
+    document = scenario_document(path)  # read once: the grid varies values, not files
+    baseline = check_scenario(document, path)
+    reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
+    base_projection = project(baseline, catalog, reader=reader)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
     notes: dict[str, None] = {}  # warnings in order, each once
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
-        scenario = load_scenario(path, edit=_editor(assignments))
-        projection = project(scenario, catalog)
+        scenario = check_scenario(document, path, edit=_editor(assignments))
+        projection = project(scenario, catalog, reader=reader)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
         for item in projection.models:
@@ -183,7 +188,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
-        base_row = {vary.given: _baseline_value(baseline, vary) for vary in varies}
+        base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
         base_row.update(_summary(baseline, base))
         baseline_index = len(rows)
         rows.append(base_row)
@@ -226,10 +231,9 @@ _DEFAULTS = {
 }
 
 
-def _baseline_value(scenario: Scenario, vary: Vary) -> str:
+def _baseline_value(document: Document, scenario: Scenario, vary: Vary) -> str:
     """The baseline's setting for a varied key, written as in the YAML: the file's value, the
     other way the file gives the traffic (``calls_per_day 40000``), or the default in effect."""
-    document = read_document(scenario.path.read_text(encoding="utf-8"), str(scenario.path))
     value = _lookup(document.data, vary.key)
     if value is not _MISSING:
         return yaml_text(value)
