@@ -2,9 +2,9 @@
 
 ``--vary KEY=V1,V2`` (repeatable) names a scenario key (dotted, as in the YAML, or a short
 alias such as ``cache_share`` or ``calls_per_day``) and the values to try; the grid is every
-combination. The scenario is read once; each variant is a copy of its values with those put in
-before checking, so
-a bad value fails the same way a bad file does, naming ``--vary KEY=VALUE``. Variants are
+combination. The scenario is read once; each variant is a copy of its values with those put
+in before checking, so a bad value fails the same way a bad file does, naming
+``--vary KEY=VALUE``. Variants are
 compared on the horizon total against the baseline (the file as written, its first model).
 """
 
