@@ -231,7 +231,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
 
 
 def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario):
-    log = FIXTURES / "usage.jsonl"  # 9 replies, 4 cut at their max_tokens
+    # 9 replies, 4 cut at their max_tokens; 5 from acme-chat (the scenario's first model), 2
+    # of them cut: as `plan --samples` does, a model's outputs come from its own replies.
+    log = FIXTURES / "usage.jsonl"
     scenario.write_text(
         scenario.read_text().replace("output_tokens: 500", f"output_tokens: {{usage_log: {log}}}")
     )
@@ -239,11 +241,13 @@ def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario)
     result = run("report", str(scenario), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     note = (
-        "output_tokens: 44.44% of the replies in usage.jsonl were cut at their max_tokens "
+        "output_tokens: 40.00% of the replies in usage.jsonl were cut at their max_tokens "
         "(finish reason length); their lengths are lower bounds"
     )
     assert [w for w in result.stderr.splitlines() if "usage.jsonl" in w] == [
+        "warning: output_tokens: usage.jsonl: used the 5 of 9 logged replies that came from "
+        "acme-chat",
         f"warning: {note} of what those calls wanted, so truncation and output cost may be "
-        "understated"
+        "understated",
     ]
     assert f"- **Cut replies in the usage log**: {note}" in md.read_text()

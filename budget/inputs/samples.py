@@ -252,23 +252,44 @@ def _usage_log(
         except InputError as exc:
             hint = f" or a text field {column!r}" if column else ""
             raise InputError(f"{where}: {exc} (expected a usage record{hint})") from None
-    mine = [call for call in calls if call.model and _is_model(call.model, model)]
-    note = None
-    if mine and len(mine) < len(calls):
-        note = f"used the {len(mine):,} of {len(calls):,} logged replies that came from {model.id}"
-    elif not mine and any(call.model for call in calls):
-        logged = sorted({call.model for call in calls if call.model})
-        note = (
-            f"the log has no replies from {model.id}; used all {len(calls):,} replies of "
-            f"{', '.join(logged[:3])}{' ...' if len(logged) > 3 else ''}"
-        )
-    chosen = mine or calls
+    picked = model_replies([call.model for call in calls], model)
+    chosen = [calls[i] for i in picked.rows]
     lengths = tuple(call.usage.output_tokens for call in chosen)
     truncated = tuple(call.truncated for call in chosen)
-    other_models = not mine and any(call.model for call in calls)
     return OutputSamples(
-        lengths, truncated, "usage", str(path), note=note, other_models=other_models
+        lengths, truncated, "usage", str(path), note=picked.note, other_models=picked.other_models
     )
+
+
+@dataclass(frozen=True)
+class ModelReplies:
+    """Which logged replies stand for a model's replies, and what to tell the user."""
+
+    rows: list[int]
+    note: str | None
+    other_models: bool  # no reply came from the model: these are other models' replies
+
+
+def model_replies(logged: Sequence[str | None], model: Any) -> ModelReplies:
+    """The one sampling rule for `plan --samples LOG` and a scenario's ``usage_log``: where
+    the log names models, only ``model``'s replies; failing any, every reply, with a note."""
+    mine = [i for i, name in enumerate(logged) if name and _is_model(name, model)]
+    named = sorted({name for name in logged if name})
+    if mine:
+        note = None
+        if len(mine) < len(logged):
+            note = (
+                f"used the {len(mine):,} of {len(logged):,} logged replies that came from "
+                f"{model.id}"
+            )
+        return ModelReplies(mine, note, False)
+    note = None
+    if named:
+        note = (
+            f"the log has no replies from {model.id}; used all {len(logged):,} replies of "
+            f"{', '.join(named[:3])}{' ...' if len(named) > 3 else ''}"
+        )
+    return ModelReplies(list(range(len(logged))), note, bool(named))
 
 
 def _is_model(logged: str, model: Any) -> bool:

@@ -22,6 +22,7 @@ from typing import IO
 
 import numpy as np
 
+from budget.inputs.samples import model_replies
 from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
@@ -123,21 +124,27 @@ class OutputLengths:
 
     lengths: np.ndarray  # reasoning included
     truncated: int  # finish reason length / max_tokens / MAX_TOKENS / max_output_tokens
+    note: str | None = None  # which replies were taken (one model's, or all of them)
 
     @property
     def cut_share(self) -> float:
         return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
 
 
-def observed_outputs(paths: Iterable[str]) -> OutputLengths:
-    """The logs' output lengths for resampling; a cut reply's length is only a lower bound."""
+def observed_outputs(paths: Iterable[str], model: Model | None = None) -> OutputLengths:
+    """The logs' output lengths for resampling; a cut reply's length is only a lower bound.
+    With ``model``: only its replies where the log names models, as `plan --samples` takes
+    them (:func:`budget.inputs.samples.model_replies`)."""
     chunks = [rows for rows, _ in read_rows(paths)]
     if not chunks:
         return OutputLengths(np.zeros(0, dtype=np.int64), 0)
-    return OutputLengths(
-        np.concatenate([rows.column("output_tokens") for rows in chunks]),
-        int(sum(rows.column("truncated").sum() for rows in chunks)),
-    )
+    lengths = np.concatenate([rows.column("output_tokens") for rows in chunks])
+    truncated = np.concatenate([rows.column("truncated") for rows in chunks])
+    note = None
+    if model is not None:
+        picked = model_replies([name for rows in chunks for name in rows.models], model)
+        lengths, truncated, note = lengths[picked.rows], truncated[picked.rows], picked.note
+    return OutputLengths(lengths, int(truncated.sum()), note)
 
 
 def output_lengths(paths: Iterable[str]) -> np.ndarray:

@@ -34,6 +34,7 @@ class Pool:
 
     counts: np.ndarray  # int64
     cut_share: float = 0.0  # replies cut at their max_tokens (a usage log): lower bounds
+    note: str | None = None  # which logged replies were taken (one model's, or all)
 
 
 def draw_tokens(spec: TokenSpec, n: int, rng: np.random.Generator, pool: Pool | None) -> np.ndarray:
@@ -56,6 +57,7 @@ class ObservedLog:
 
     path: Path
     cut_share: float  # replies cut at their max_tokens: their lengths are lower bounds
+    note: str | None = None  # which logged replies were taken (one model's, or all)
 
 
 def output_log(scenario: Scenario, pool: Pool | None) -> ObservedLog | None:
@@ -63,7 +65,7 @@ def output_log(scenario: Scenario, pool: Pool | None) -> ObservedLog | None:
     spec = scenario.output_tokens
     if pool is None or not (isinstance(spec, Observed) and spec.kind == "usage_log"):
         return None
-    return ObservedLog(spec.path, pool.cut_share)
+    return ObservedLog(spec.path, pool.cut_share, pool.note)
 
 
 class PoolReader:
@@ -72,29 +74,32 @@ class PoolReader:
     lives: one projection, or one what-if grid. Nothing is kept between them."""
 
     def __init__(self) -> None:
-        self._read: dict[tuple[TokenSpec, str], Pool] = {}
+        self._read: dict[tuple[TokenSpec, str], Pool] = {}  # (spec, whose) -> pool
 
     def pool(self, spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> Pool | None:
         """The pool of a file-backed spec (None for ``fixed`` and ``p50/p95``)."""
         if isinstance(spec, Fixed | LogNormal):
             return None
-        # Only prompt files are counted with the model's tokenizer; samples and logs are not.
-        tokenizer = model.tokenizer if isinstance(spec, PromptFiles) else ""
-        if (spec, tokenizer) not in self._read:
-            self._read[spec, tokenizer] = _read_pool(spec, model, scenario, key)
-        return self._read[spec, tokenizer]
+        # Prompt files depend on the model's tokenizer only; samples and logs on the model
+        # (only its replies where a log names models, texts counted with its tokenizer).
+        whose = (
+            model.tokenizer if isinstance(spec, PromptFiles) else f"{model.id} {model.tokenizer}"
+        )
+        if (spec, whose) not in self._read:
+            self._read[spec, whose] = _read_pool(spec, model, scenario, key)
+        return self._read[spec, whose]
 
 
 def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> Pool:
-    cut_share = 0.0
+    cut_share, note = 0.0, None
     try:
         if isinstance(spec, PromptFiles):
             counts = _prompt_counts(spec, model)
         elif isinstance(spec, Observed) and spec.kind == "usage_log":
             from budget.usage.price import observed_outputs
 
-            outputs = observed_outputs([str(spec.path)])
-            counts, cut_share = outputs.lengths, outputs.cut_share
+            outputs = observed_outputs([str(spec.path)], model)
+            counts, cut_share, note = outputs.lengths, outputs.cut_share, outputs.note
         elif isinstance(spec, Observed):
             from budget.inputs.samples import read_samples
 
@@ -105,7 +110,7 @@ def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> P
         raise scenario.error(key, str(exc)) from None
     if len(counts) == 0:
         raise scenario.error(key, "no token counts found")
-    return Pool(counts, cut_share)
+    return Pool(counts, cut_share, note)
 
 
 def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:

@@ -69,9 +69,17 @@ def cut_replies_note(projection: Projection) -> str | None:
     )
 
 
+def log_replies_note(projection: Projection) -> str | None:
+    """Which replies of the scenario's usage_log the outputs are drawn from."""
+    log = projection.output_log
+    if log is None or log.note is None:
+        return None
+    return f"output_tokens: {log.path.name}: {log.note}"
+
+
 def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
-    notes = [cut_replies_note(projection)]
+    notes = [log_replies_note(projection), cut_replies_note(projection)]
     for item in projection.models:
         notes += [capped_input_note(item), over_limits_note(projection.scenario, item)]
     return [note for note in notes if note]
