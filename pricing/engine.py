@@ -12,14 +12,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 from pricing.catalog import Model, Prices
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
 # is a typo (or a unit mix-up), not a plan.
 MAX_TOKEN_COUNT = 10**12
+
+
+def token_count(value: Any, field: str, limit: int | None = MAX_TOKEN_COUNT) -> int:
+    """The one check of a token count from a user, a file or a log: a whole number from 0 to
+    ``limit`` (None: no limit, for sums of many calls). Text may use ``_`` or ``,`` between
+    digits (``12_000``). ``field`` names the value in the message (``FILE:LINE: field``)."""
+    if isinstance(value, str):
+        text = value.strip().replace("_", "").replace(",", "")
+        if not text.lstrip("-").isdigit() or len(text) > 40:
+            raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+        value = int(text)
+    elif isinstance(value, bool) or not hasattr(value, "__index__"):  # 12.0 is not a count
+        raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+    count = int(value)  # numpy integers too: messages show plain numbers, not np.int64(...)
+    if count < 0:
+        raise InputError(f"{field}: expected a token count >= 0, got {count}")
+    if limit is not None and count > limit:
+        raise InputError(
+            f"{field}: expected at most {limit:,} tokens (no model comes near), got {clip(count)}"
+        )
+    return count
 
 
 @dataclass(frozen=True)
@@ -36,10 +58,9 @@ class Usage:
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, int):  # 1.5 is not a count
                 raise InputError(f"{item.name}: expected a whole number of tokens, got {value!r}")
-            if value < 0:
-                raise InputError(f"{item.name}: expected a count >= 0, got {value}")
+            token_count(value, item.name, limit=None)  # a sum of calls may pass a trillion
         cached = self.cache_read_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
         if cached > self.input_tokens:
             raise InputError(

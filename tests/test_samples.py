@@ -164,3 +164,11 @@ def test_a_mixed_usage_log_gives_only_the_planned_models_replies(tmp_path):
     other = read_samples(str(log), catalog.resolve("gpt-5.2"))
     assert other.lengths == (100, 900, 200)
     assert "no replies from gpt-5.2" in other.note
+
+
+def test_absurd_sample_lengths_are_refused_not_priced(tmp_path):
+    # 10**30 tokens would print an astronomical cost: it is a typo, refused at its line.
+    path = tmp_path / "lengths.txt"
+    path.write_text("800\n" + "1" + "0" * 30 + "\n")
+    with pytest.raises(InputError, match=rf"^{path}:2: output length: expected at most"):
+        read_samples(path, load_catalog().resolve("gpt-5.2"))

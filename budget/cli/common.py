@@ -178,3 +178,16 @@ def warn(message: str) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+class TokenCount(click.ParamType):
+    """A whole number of tokens >= 0 (``12_000`` and ``12,000`` allowed); bad values are a
+    one-line error with exit code 2 (:func:`pricing.engine.token_count`)."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from pricing.engine import token_count
+
+        name = param.opts[0] if param is not None and param.opts else "value"
+        return token_count(value, name)

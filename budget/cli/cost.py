@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    TokenCount,
     catalog_option,
     format_tokens,
     format_usd,
@@ -16,12 +17,12 @@ from budget.cli.common import (
     warn,
 )
 from pricing.catalog import Catalog, Model
-from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
+from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
 from pricing.usage import ObservedCall
 
-TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
+TOKENS = TokenCount()
 
 
 @click.command()

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    TokenCount,
     catalog_option,
     get_catalog,
     json_option,
@@ -21,26 +22,6 @@ from budget.cli.common import (
     warn,
 )
 from pricing.errors import InputError
-
-
-class TokenCount(click.ParamType):
-    """A whole number of tokens >= 0 (``_`` and ``,`` separators allowed); bad values are a
-    one-line error with exit code 2."""
-
-    name = "N"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from budget.planner.max_tokens import token_count_argument
-
-        if isinstance(value, str):
-            text = value.strip().replace("_", "").replace(",", "")
-            try:
-                value = int(text)
-            except ValueError:
-                raise InputError(
-                    f"{_option(param)}: expected a whole number of tokens, got {value!r}"
-                ) from None
-        return token_count_argument(value, _option(param))
 
 
 class Percentile(click.ParamType):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from budget.inputs.records import csv_rows, records
+from pricing.engine import token_count
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -59,8 +60,7 @@ class OutputSamples:
             where = f"{self.source}: " if self.source else ""
             raise InputError(f"{where}samples: no output lengths found (need at least one)")
         for length in self.lengths:
-            if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-                raise InputError(f"samples: expected a token count >= 0, got {length!r}")
+            token_count(length, "samples")
 
     @property
     def count(self) -> int:
@@ -160,16 +160,7 @@ def _integers(path: Path, raw: str) -> OutputSamples:
 
 
 def _count(value: Any, where: str, field: str = "output length") -> int:
-    text = str(value).strip()
-    try:
-        count = int(text)
-    except ValueError:
-        raise InputError(
-            f"{where}: {field}: expected a whole number of tokens, got {text!r}"
-        ) from None
-    if count < 0:
-        raise InputError(f"{where}: {field}: expected a token count >= 0, got {count}")
-    return count
+    return token_count(value.strip() if isinstance(value, str) else value, f"{where}: {field}")
 
 
 def _split_text(raw: str) -> list[str]:

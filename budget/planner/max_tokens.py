@@ -26,7 +26,7 @@ from budget.planner.costs import expected_cost, truncation, worst_case_cost
 from budget.planner.notes import reasoning_notes, sample_notes
 from budget.planner.request_body import request_body
 from pricing.catalog import Model
-from pricing.engine import MAX_TOKEN_COUNT
+from pricing.engine import token_count
 from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
@@ -92,20 +92,6 @@ def _fields_dict(result: Any) -> dict[str, Any]:
     }
 
 
-def token_count_argument(value: Any, name: str) -> int:
-    """A token count given by the user: a whole number from 0 to MAX_TOKEN_COUNT."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
-    if value < 0:
-        raise InputError(f"{name}: expected a count >= 0, got {value}")
-    if value > MAX_TOKEN_COUNT:
-        raise InputError(
-            f"{name}: expected at most {MAX_TOKEN_COUNT:,} tokens (no model comes near), "
-            f"got {value:,}"
-        )
-    return value
-
-
 def limit_problems(
     model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
 ) -> list[str]:
@@ -161,8 +147,8 @@ def _variant_hint(candidate: Model) -> str:
 
 def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
     """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
-    max_tokens = token_count_argument(max_tokens, "max_tokens")
+    input_tokens = token_count(input_tokens, "input_tokens")
+    max_tokens = token_count(max_tokens, "max_tokens")
     problems = limit_problems(model, input_tokens, max_tokens)
     fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
     problems.extend(_variant_hint(candidate) for candidate in fitting)
@@ -253,7 +239,7 @@ def plan(
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
+    input_tokens = token_count(input_tokens, "input_tokens")
     given = [expected_output is not None, samples is not None, task is not None]
     if sum(given) != 1:
         raise InputError("plan: give exactly one of expected_output, samples or task")
@@ -264,7 +250,7 @@ def plan(
     if samples is not None and not isinstance(samples, OutputSamples):
         samples = samples_from_lengths(list(samples))
     if expected_output is not None:
-        basis, chosen = "expected-output", token_count_argument(expected_output, "expected_output")
+        basis, chosen = "expected-output", token_count(expected_output, "expected_output")
         typical = chosen
     elif task is not None:
         preset = TASKS.get(task)
@@ -378,7 +364,7 @@ def plan(
 def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
-    reasoning = token_count_argument(reasoning_tokens, "--reasoning")
+    reasoning = token_count(reasoning_tokens, "--reasoning")
     if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
