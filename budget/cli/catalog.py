@@ -6,7 +6,6 @@ import click
 
 from budget.cli.common import (
     catalog_option,
-    format_tokens,
     get_catalog,
     json_option,
     print_json,
@@ -14,6 +13,7 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.format import format_tokens, model_label
 from pricing.catalog import Model
 from pricing.errors import InputError
 
@@ -173,7 +173,7 @@ def limits(model_name: str, variant: str | None, as_json: bool) -> None:
         [
             (
                 "model",
-                f"{model.id} ({model.name})" + (f" [{model.variant}]" if model.variant else ""),
+                model_label(f"{model.id} ({model.name})", model.variant),
             ),
             ("context_window", format_tokens(model.context_window)),
             ("max_input_tokens", format_tokens(model.max_input_tokens)),

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import click
 
+from budget.format import to_json
 from pricing.catalog import Catalog, load_catalog
 
 _catalog_files: tuple[str, ...] = ()
@@ -104,41 +102,8 @@ TOKENIZER_OPTIONS = [
 ]
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, Decimals and tuples as plain JSON values (money as numbers)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if hasattr(value, "as_dict"):
-            return to_jsonable(value.as_dict())
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
-
-
-def format_usd(amount: Decimal | float | None) -> str:
-    """Dollars with enough places to show sub-cent per-call costs."""
-    if amount is None:
-        return "-"
-    amount = Decimal(str(amount))
-    if amount == 0:
-        return "$0"
-    if abs(amount) >= 100:
-        return f"${amount:,.2f}"
-    if abs(amount) >= Decimal("0.01"):
-        return f"${amount:,.4f}"
-    return f"${amount:.6f}"
-
-
-def format_tokens(count: int | None) -> str:
-    return "-" if count is None else f"{count:,}"
+    click.echo(to_json(value))
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

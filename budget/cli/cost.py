@@ -7,8 +7,6 @@ import click
 from budget.cli.common import (
     TokenCount,
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     print_json,
@@ -16,6 +14,7 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.format import format_tokens, format_usd, model_label
 from pricing.catalog import Catalog, Model
 from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
@@ -133,7 +132,7 @@ def cost(
     def part(amount, tokens: int, what: str = "tokens") -> str:
         return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
 
-    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})"
+    label = f"{model_label(total.model, total.variant)}  ({mode}{tier})"
     lines = [
         ("model", label),
         ("calls", f"{total_calls:,}"),
@@ -235,10 +234,9 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
     for record in sorted(records, key=lambda r: r["total_usd"]):
         diff = record["total_usd"] - baseline
         share = f"{diff / baseline * 100:+.1f}%" if baseline else "-"
-        sign = "-" if diff < 0 else "+"
         rows.append(
             [
-                record["model"] + (f" [{record['variant']}]" if record["variant"] else ""),
+                model_label(record["model"], record["variant"]),
                 format_usd(record["total_usd"]),
                 format_usd(record["per_call_usd"]),
                 format_usd(
@@ -247,7 +245,7 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
                     + record["breakdown"]["cache_write_usd"]
                 ),
                 format_usd(record["breakdown"]["output_usd"]),
-                f"{sign}{format_usd(abs(diff))}",
+                format_usd(diff, sign=True),
                 share,
                 record["as_of"],
             ]

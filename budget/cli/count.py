@@ -11,7 +11,6 @@ import click
 
 from budget.cli.common import (
     catalog_option,
-    format_tokens,
     get_catalog,
     json_option,
     print_json,
@@ -20,6 +19,7 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
+from budget.format import format_tokens
 from budget.inputs.files import FORMATS
 from budget.outputs import atomic_write
 

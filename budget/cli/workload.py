@@ -6,14 +6,13 @@ import click
 
 from budget.cli.common import (
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     print_json,
     print_table,
     warn,
 )
+from budget.format import format_tokens, format_usd, model_label
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 
@@ -151,7 +150,7 @@ def report(
         ],
         [
             [
-                row.model + (f" [{row.variant}]" if row.variant else ""),
+                model_label(row.model, row.variant),
                 row.period,
                 format_tokens(row.calls),
                 format_usd(row.total_usd),
@@ -215,13 +214,12 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
         [
             [
                 *(str(row[k]) for k in shown),
-                row["model"]
-                + (f" [{row['variant']}]" if row["variant"] else "")
+                model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
                 format_tokens(row["max_tokens"]),
                 format_usd(row["total_usd"]),
                 format_usd(row["per_call_usd"]),
-                ("-" if row["diff_usd"] < 0 else "+") + format_usd(abs(row["diff_usd"])),
+                format_usd(row["diff_usd"], sign=True),
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from budget.format import model_label
 from budget.inputs.samples import percentile
 from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.draws import ObservedLog, PoolReader, draw_tokens, output_log
@@ -104,7 +105,7 @@ def project(
             raise scenario.error(key, str(exc)) from None
         # Two names for one model would print two identical rows that look like a comparison.
         if (model.id, model.variant) in seen:
-            label = model.id + (f" [{model.variant}]" if model.variant else "")
+            label = model_label(model.id, model.variant)
             raise scenario.error(
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )

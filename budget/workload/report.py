@@ -6,11 +6,11 @@ scenarios; a test runs it into a temporary folder and fails if the committed fil
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from budget.format import format_usd
 from budget.inputs.samples import percentile
 from budget.outputs import atomic_write
 from budget.workload.projection import ModelProjection, Projection, project
@@ -45,15 +45,6 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> None:
 def write_text(text: str, path: str | Path) -> None:
     with atomic_write(path) as handle:
         handle.write(text)
-
-
-def _usd(amount: Decimal | float) -> str:
-    amount = Decimal(str(amount))
-    if abs(amount) >= 100:
-        return f"${amount:,.2f}"
-    if abs(amount) >= 0.01:
-        return f"${amount:,.4f}"
-    return f"${amount:.6f}"
 
 
 def describe_tokens(spec: TokenSpec) -> str:
@@ -99,9 +90,9 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         total = rows[rows["period"] == "total"].iloc[0]
         lines.append(
             f"| {label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
-            f"{_usd(month['per_call_usd'])} | {_usd(month['p95_per_call_usd'])} | "
-            f"{_usd(month['worst_case_per_call_usd'])} | {_usd(month['total_usd'])} | "
-            f"{_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
+            f"{format_usd(month['per_call_usd'])} | {format_usd(month['p95_per_call_usd'])} | "
+            f"{format_usd(month['worst_case_per_call_usd'])} | {format_usd(month['total_usd'])} | "
+            f"{format_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
         )
     lines += ["", "## Rate limits", ""]
     limits = s.rate_limits

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from budget.format import model_label
 from budget.workload.capacity import Capacity
 from budget.workload.scenario import Scenario
 from budget.workload.table import month_calls_per_day
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def label(item: ModelProjection) -> str:
-    return item.model.id + (f" [{item.model.variant}]" if item.model.variant else "")
+    return model_label(item.model.id, item.model.variant)
 
 
 def need(amount: float) -> str:
