@@ -232,7 +232,7 @@ def test_the_same_model_under_two_names_is_an_error(tmp_path):
 
 def test_plan_samples_and_a_scenario_usage_log_take_the_same_replies(tmp_path):
     # One sampling rule: where a log names models, a model's outputs are its own replies.
-    from budget.inputs.samples import read_samples
+    from budget.tokenizers.samples import read_samples
     from budget.workload.draws import PoolReader
 
     log = FIXTURES / "usage.jsonl"  # 9 replies; 5 from acme-chat

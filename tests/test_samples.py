@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from budget.inputs.samples import percentile, read_samples, samples_from_lengths
+from budget.inputs.samples import percentile, samples_from_lengths
 from budget.tokenizers import tokenizer_for
+from budget.tokenizers.samples import read_samples
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 

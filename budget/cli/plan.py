@@ -106,8 +106,8 @@ def check(
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
     """
     from budget.cli.plan_output import input_json, print_check
-    from budget.inputs.prompt import count_input
     from budget.planner.max_tokens import check as check_fit
+    from budget.tokenizers.prompt import count_input
 
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
@@ -190,9 +190,9 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
     from budget.cli.plan_output import input_json, print_plan
-    from budget.inputs.prompt import count_input
-    from budget.inputs.samples import read_samples
     from budget.planner.max_tokens import plan as make_plan
+    from budget.tokenizers.prompt import count_input
+    from budget.tokenizers.samples import read_samples
 
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(

@@ -10,10 +10,10 @@ import click
 
 from budget.cli.common import print_pairs
 from budget.format import format_tokens, format_usd, model_label
-from budget.inputs.prompt import InputCount
 from budget.inputs.samples import OutputSamples
 from budget.planner.max_tokens import CheckResult, PlanResult
 from budget.planner.stops import StopsResult
+from budget.tokenizers.prompt import InputCount
 
 
 def input_line(count: InputCount) -> str:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from budget.inputs.records import kind_of, loads
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import strip_bom
+from pricing.textfile import read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -346,3 +346,17 @@ def json_file_record(
             "count it with --format jsonl (or name it .jsonl)"
         )
     return record_of(loads(text, path, document=True), path, fmt)
+
+
+def read_request(path: str) -> Request:
+    """One chat request from a JSON file (a list of messages, or an object with messages)."""
+    text = read_text(path, "chat request JSON")
+    if kind_of(path, text.encode()) == "jsonl":
+        raise InputError(
+            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
+            "(a .json file); for a JSONL of requests use budget count"
+        )
+    record, _ = json_file_record(text, path)
+    if not isinstance(record, Request):
+        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
+    return record

@@ -108,14 +108,25 @@ def percentile(values: Sequence[Any], p: float) -> Any:
     return sorted(values)[rank - 1]
 
 
-def read_samples(
+@dataclass(frozen=True)
+class SampleTexts:
+    """Reply texts read from a samples file, to be counted with a model's tokenizer
+    (:func:`budget.tokenizers.samples.read_samples`)."""
+
+    texts: tuple[str, ...]
+    kind: str  # "text" | "jsonl" | "csv"
+    source: str
+
+
+def read_sample_file(
     path: str | Path,
     model: Any,
     *,
     fmt: str | None = None,
     column: str | None = None,
-) -> OutputSamples:
-    """Read observed output lengths from a file; texts are counted with ``model``'s tokenizer."""
+) -> OutputSamples | SampleTexts:
+    """Observed output lengths from a file, or its reply texts still to be counted. ``model``
+    picks its own replies from a usage log that names models (:func:`model_replies`)."""
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -191,7 +202,7 @@ def _text_field(record: dict, column: str | None) -> str | None:
 
 def _records(
     path: Path, records: list[tuple[str, Any]], model: Any, column: str | None, forced_usage: bool
-) -> OutputSamples:
+) -> OutputSamples | SampleTexts:
     if not records:
         raise InputError(f"{path}: samples file is empty (need at least one output length)")
     first_where, first = records[0]
@@ -291,7 +302,7 @@ def _is_model(logged: str, model: Any) -> bool:
     return any(form in names for form in candidates(logged))
 
 
-def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
+def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples | SampleTexts:
     reader = csv.reader(io.StringIO(raw), strict=True)
     try:
         header = next(reader, [])
@@ -318,18 +329,7 @@ def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
     return _texts(path, [value for _, value in values], model, "csv")
 
 
-def _texts(path: Path, texts: list[str], model: Any, kind: str) -> OutputSamples:
+def _texts(path: Path, texts: list[str], model: Any, kind: str) -> SampleTexts:
     if not texts:
         raise InputError(f"{path}: samples file is empty (need at least one output text)")
-    from budget.tokenizers import tokenizer_for
-
-    tokenizer = tokenizer_for(model)
-    lengths = tokenizer.count_many(texts)
-    return OutputSamples(
-        tuple(lengths),
-        (False,) * len(lengths),
-        kind,
-        str(path),
-        exact=tokenizer.exact,
-        tokenizer=tokenizer.name,
-    )
+    return SampleTexts(tuple(texts), kind, str(path))

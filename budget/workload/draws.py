@@ -101,7 +101,7 @@ def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> P
             outputs = observed_outputs([str(spec.path)], model)
             counts, cut_share, note = outputs.lengths, outputs.cut_share, outputs.note
         elif isinstance(spec, Observed):
-            from budget.inputs.samples import read_samples
+            from budget.tokenizers.samples import read_samples
 
             counts = np.array(read_samples(spec.path, model).lengths, dtype=np.int64)
         else:  # pragma: no cover - the scenario checker admits no other form
