@@ -19,7 +19,7 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
-from budget.format import format_tokens
+from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
 from budget.outputs import atomic_write
 
@@ -121,30 +121,7 @@ def count(
     if result.skipped:
         warn(f"skipped {result.skipped} invalid line(s)")
     if as_json:
-        print_json(
-            {
-                "model": result.model,
-                "tokenizer": result.tokenizer,
-                "exact": result.exact,
-                "method": result.method,
-                "notes": result.notes,
-                "tokens": result.tokens,
-                "records": result.records,
-                "skipped": result.skipped,
-                "files": [
-                    {
-                        "path": f.path,
-                        "format": f.format,
-                        "tokens": f.tokens,
-                        "records": f.records,
-                        "skipped": f.skipped,
-                        "exact": f.exact,
-                        "notes": f.notes,
-                    }
-                    for f in result.files
-                ],
-            }
-        )
+        print_json(result)
         return
     if len(result.files) > 1:
         print_table(
@@ -217,7 +194,7 @@ def calibrate(
     if save:
         save_calibration(result, path)
     if as_json:
-        print_json({**result.__dict__, "saved_to": str(path) if save else None})
+        print_json({**to_jsonable(result), "saved_to": str(path) if save else None})
         return
     print_pairs(
         [

@@ -71,6 +71,11 @@ class CountResult:
     notes: list[str] = field(default_factory=list)  # why not exact, beyond the method
     warnings: list[str] = field(default_factory=list)  # for stderr (e.g. --online, no key)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The `budget count --json` record (warnings go to stderr, not here)."""
+        keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "records", "skipped")
+        return {**{key: getattr(self, key) for key in keys}, "files": self.files}
+
 
 @dataclass
 class _BlockResult:
