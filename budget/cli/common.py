@@ -12,18 +12,19 @@ import click
 from budget.format import to_json
 from pricing.catalog import Catalog, load_catalog
 
-_catalog_files: tuple[str, ...] = ()
+CATALOG_FILES = "token_budget.catalog_files"  # key in the click context's meta
 
 
 def use_catalog_files(paths: Iterable[str]) -> None:
-    """Remember user catalog files given to the group (or through the environment)."""
-    global _catalog_files
-    _catalog_files = tuple(paths)
+    """Add user catalog files (group or command `--catalog`, or the environment) to this
+    invocation: kept in click's context, not in the module, so runs never share them."""
+    meta = click.get_current_context().meta
+    meta[CATALOG_FILES] = (*meta.get(CATALOG_FILES, ()), *paths)
 
 
 def get_catalog() -> Catalog:
-    """The bundled catalog with the user's override files merged over it."""
-    return load_catalog(_catalog_files)
+    """The bundled catalog with this invocation's override files merged over it."""
+    return load_catalog(click.get_current_context().meta.get(CATALOG_FILES, ()))
 
 
 def json_option(function: Callable) -> Callable:
@@ -37,7 +38,7 @@ def catalog_option(function: Callable) -> Callable:
 
     def remember(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
         if value:
-            use_catalog_files(_catalog_files + tuple(value))
+            use_catalog_files(value)
         return value
 
     return click.option(
