@@ -10,12 +10,14 @@ is above a tier's threshold is priced whole at that tier's rates, output include
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 from pricing.catalog import Model, Prices
 from pricing.errors import InputError, clip
+from pricing.rules import tools_usd
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
@@ -97,6 +99,10 @@ class CostBreakdown:
     service_tier: str | None
     tier_threshold: int | None  # above_input_tokens of the cliff tier applied; None = base rates
     rates: Prices  # per-million rates applied, before any batch discount
+    # Built-in tool uses ({"web_search": 3}) and their fees (pricing/data/rules/tool_fees.yaml),
+    # billed per use on top of tokens and included in total_usd.
+    tool_calls: Mapping[str, int] = field(default_factory=dict)
+    tool_usd: Decimal = Decimal(0)
 
     def as_dict(self) -> dict:
         return {
@@ -110,6 +116,8 @@ class CostBreakdown:
             "batch": self.batch,
             "service_tier": self.service_tier,
             "tier_threshold": self.tier_threshold,
+            "tool_calls": dict(self.tool_calls),
+            "tool_usd": self.tool_usd,
         }
 
 
@@ -171,9 +179,15 @@ def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal, ..
 
 
 def cost(
-    model: Model, usage: Usage, *, batch: bool = False, service_tier: str | None = None
+    model: Model,
+    usage: Usage,
+    *,
+    batch: bool = False,
+    service_tier: str | None = None,
+    tool_calls: Mapping[str, int] | None = None,
 ) -> CostBreakdown:
-    """Price one request (tiers apply per request) in Decimal USD."""
+    """Price one request (tiers apply per request) in Decimal USD; ``tool_calls`` counts the
+    built-in tool uses it made ({"web_search": 2}), billed at the catalog's fee per use."""
     if batch and service_tier is not None:
         raise InputError("choose either batch or a service tier, not both")
     prices, threshold = rates_for(model, usage.input_tokens, service_tier)
@@ -190,6 +204,8 @@ def cost(
         usage.cache_write_1h_tokens, write_1h_rate
     )
     output_usd = usd(usage.output_tokens, output_rate)
+    uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
+    tool_usd = tools_usd(model, uses) if uses else Decimal(0)
     return CostBreakdown(
         model=model.id,
         variant=model.variant,
@@ -198,11 +214,13 @@ def cost(
         cache_read_usd=cache_read_usd,
         cache_write_usd=cache_write_usd,
         output_usd=output_usd,
-        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd,
+        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd + tool_usd,
         batch=batch,
         service_tier=service_tier,
         tier_threshold=threshold,
         rates=prices,
+        tool_calls=uses,
+        tool_usd=tool_usd,
     )
 
 
@@ -222,6 +240,10 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         **{f.name: sum(getattr(b.usage, f.name) for b in breakdowns) * calls for f in fields(Usage)}
     )
     tiers = {b.tier_threshold for b in breakdowns}
+    uses: dict[str, int] = {}
+    for b in breakdowns:
+        for tool, n in b.tool_calls.items():
+            uses[tool] = uses.get(tool, 0) + n * calls
     return CostBreakdown(
         model=first.model if len({b.model for b in breakdowns}) == 1 else "(several)",
         variant=first.variant,
@@ -235,4 +257,6 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         service_tier=first.service_tier,
         tier_threshold=tiers.pop() if len(tiers) == 1 else None,
         rates=first.rates,
+        tool_calls=uses,
+        tool_usd=total("tool_usd"),
     )

@@ -103,6 +103,10 @@ def test_impossible_usage_is_refused(kwargs, message):
 def test_every_bundled_model_has_sane_prices_and_limits():
     for model in CATALOG.models:
         where = f"{model.id}"
+        if model.is_embedding:  # vectors out: billed by input only, no output ceiling
+            assert model.prices.output == 0 and model.max_output_tokens == 0, where
+            assert model.prices.input > 0 and model.output_param is None, where
+            continue
         assert model.prices.output >= model.prices.input, where
         if model.prices.cache_read is not None:
             assert model.prices.cache_read <= model.prices.input, where

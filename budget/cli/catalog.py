@@ -28,6 +28,7 @@ def model_limits(model: Model) -> dict:
         "model": model.id,
         "name": model.name,
         "provider": model.provider,
+        "kind": model.kind,
         "variant": model.variant,
         "context_window": model.context_window,
         "max_input_tokens": model.max_input_tokens,
@@ -141,7 +142,7 @@ def models(query: str | None, provider: str | None, as_json: bool) -> None:
                 m.provider,
                 format_tokens(m.context_window),
                 format_tokens(m.max_input_tokens),
-                format_tokens(m.max_output_tokens),
+                "-" if m.is_embedding else format_tokens(m.max_output_tokens),
                 _per_million(m.prices.input),
                 _per_million(m.prices.output),
                 _per_million(m.prices.cache_read),
@@ -179,10 +180,12 @@ def limits(model_name: str, variant: str | None, as_json: bool) -> None:
             ("max_input_tokens", format_tokens(model.max_input_tokens)),
             (
                 "max_output_tokens",
-                format_tokens(model.max_output_tokens)
+                "- (an embedding model: vectors out, billed by input tokens)"
+                if model.is_embedding
+                else format_tokens(model.max_output_tokens)
                 + (" (includes hidden reasoning)" if model.reasoning else ""),
             ),
-            ("output_param", model.output_param),
+            ("output_param", model.output_param or "-"),
             ("stop_sequences_max", _stops(model)),
             ("tokenizer", model.tokenizer),
             ("variants", ", ".join(model.variants) or "-"),

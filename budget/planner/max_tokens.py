@@ -144,8 +144,17 @@ def _variant_hint(candidate: Model) -> str:
     )
 
 
+def _not_embedding(model: Model) -> None:
+    if model.is_embedding:
+        raise InputError(
+            f"{model.id} is an embedding model: it returns vectors, so there is no output or "
+            "max_tokens to check or plan (price it with `budget cost --input N`)"
+        )
+
+
 def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
     """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
+    _not_embedding(model)
     input_tokens = token_count(input_tokens, "input_tokens")
     max_tokens = token_count(max_tokens, "max_tokens")
     problems = limit_problems(model, input_tokens, max_tokens)
@@ -238,6 +247,7 @@ def plan(
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
+    _not_embedding(model)
     input_tokens = token_count(input_tokens, "input_tokens")
     given = [expected_output is not None, samples is not None, task is not None]
     if sum(given) != 1:
