@@ -213,7 +213,8 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
-    assert header[-1] == "input_capped_share"  # appended: earlier columns keep their place
+    # appended after sustainable_rpm_at_planned: earlier columns keep their place
+    assert header[32:34] == ["sustainable_rpm_at_planned", "input_capped_share"]
     shares = {r["model"]: float(r["input_capped_share"]) for r in csv.DictReader(out.open())}
     assert shares["acme-mini"] == pytest.approx(0.128, abs=0.01)
     assert shares["acme-chat"] < 0.01  # P(input > 400K) ~ 0.2%

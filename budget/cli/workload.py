@@ -135,7 +135,7 @@ def report(
     if as_json:
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
-    summary = table[table["period"].isin(["month-01", "total"])]
+    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     print_table(
         [
             "model",

@@ -17,8 +17,17 @@ import numpy as np
 
 from budget.format import model_label
 from budget.inputs.samples import percentile
+from budget.workload.bill import EmbeddingLines, add_tool_fees, embedding_lines
 from budget.workload.capacity import CallShape, Capacity, capacity
-from budget.workload.draws import ObservedLog, PoolReader, draw_tokens, output_log
+from budget.workload.conversation import (
+    MAX_TURNS,
+    ConversationStats,
+    TurnDraws,
+    conversation_stats,
+    expected_turns,
+    simulate_conversations,
+)
+from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
 from budget.workload.scenario import Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
@@ -37,6 +46,7 @@ class CallDraws:
     output_wanted: np.ndarray  # before the max_tokens cap
     max_tokens: int
     input_capped_share: float = 0.0  # drawn inputs above max_input_tokens, capped there
+    turns: TurnDraws | None = None  # a conversation scenario: which conversation each call is
 
     @property
     def truncation_rate(self) -> float:
@@ -64,6 +74,12 @@ class ModelProjection:
     # Share of drawn inputs above the model's max_input_tokens, priced at that maximum (such a
     # call could not be sent bigger); models with different maxima then see different prompts.
     input_capped_share: float = 0.0
+    conversation: ConversationStats | None = None  # a conversation scenario's per-conversation
+
+    @property
+    def calls_per_unit(self) -> float:
+        """Calls per unit of traffic: 1, or the calls of a conversation on average."""
+        return self.conversation.calls_per_conversation if self.conversation else 1.0
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
@@ -82,6 +98,7 @@ class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
+    embeddings: EmbeddingLines | None = None  # a RAG service's embedding lines of the bill
 
 
 def project(
@@ -113,7 +130,12 @@ def project(
         models.append(project_model(scenario, model, n, reader))
     first = models[0].model
     log_pool = reader.pool(scenario.output_tokens, first, scenario, "output_tokens")
-    return Projection(scenario, tuple(models), output_log(scenario, log_pool))
+    return Projection(
+        scenario,
+        tuple(models),
+        output_log(scenario, log_pool),
+        embedding_lines(scenario, catalog),
+    )
 
 
 def simulate(
@@ -129,6 +151,10 @@ def simulate(
     input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
     output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     rng = np.random.default_rng(scenario.seed)
+    if scenario.conversation is not None:
+        draws, planned, source = _conversation_draws(scenario, model, n, rng, output_pool)
+        costs = price_arrays(model, draws.tokens)
+        return draws, add_tool_fees(costs, scenario, model, rng), planned, source
     input_tokens = draw_tokens(scenario.input_tokens, n, rng, input_pool)
     capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
@@ -137,7 +163,51 @@ def simulate(
     draws = replace(
         make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
     )
-    return draws, price_arrays(model, draws.tokens), planned, source
+    costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, rng)
+    return draws, costs, planned, source
+
+
+def _conversation_draws(
+    scenario: Scenario, model: Model, n: int, rng: np.random.Generator, output_pool: Pool | None
+) -> tuple[CallDraws, int | None, str]:
+    """About ``n`` calls as whole conversations (conversation.py builds each turn)."""
+    from pricing.rules import prompt_cache_rule
+
+    spec = scenario.conversation
+    conversations = max(1, round(n / expected_turns(spec)))
+    turns = draw_tokens(spec.turns, conversations, rng, None)
+    calls = int(np.minimum(turns, MAX_TURNS).sum())
+    user = draw_tokens(spec.user_tokens, calls, rng, None)
+    wanted = draw_tokens(scenario.output_tokens, calls, rng, output_pool)
+    rule = prompt_cache_rule(model)
+    # Conversations arriving faster than the cache lifetime keep the system prompt cached.
+    per_second = scenario.traffic.calls_per_day / 86_400
+    warm = rule is not None and per_second * rule.lifetime_seconds >= 1
+
+    def build(cap: int) -> TurnDraws:
+        return simulate_conversations(spec, model, rule, turns, user, wanted, cap, warm_system=warm)
+
+    given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
+    first_cap = min(given or model.max_output_tokens, model.max_output_tokens)
+    turn_draws = build(first_cap)
+    max_tokens, source, planned = resolve_max_tokens(
+        scenario, model, turn_draws.tokens.input_tokens, turn_draws.output_wanted
+    )
+    if max_tokens != first_cap:
+        turn_draws = build(max_tokens)
+    tokens = turn_draws.tokens
+    capped = float(np.mean(tokens.input_tokens > model.max_input_tokens))
+    if capped:  # system + one message alone above the model's max input: cannot be sent bigger
+        inputs = np.minimum(tokens.input_tokens, model.max_input_tokens)
+        read = np.minimum(tokens.cache_read_tokens, inputs)
+        tokens = replace(
+            tokens,
+            input_tokens=inputs,
+            cache_read_tokens=read,
+            cache_write_tokens=np.minimum(tokens.cache_write_tokens, inputs - read),
+        )
+    draws = CallDraws(tokens, turn_draws.output_wanted, max_tokens, capped, turn_draws)
+    return draws, planned, source
 
 
 def project_model(
@@ -145,10 +215,11 @@ def project_model(
 ) -> ModelProjection:
     draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
+    n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
     low, high = percentile(costs.total_usd, 50), percentile(costs.total_usd, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
     shape_planned = None
-    if planned is not None and planned != draws.max_tokens:
+    if planned is not None and planned != draws.max_tokens and draws.turns is None:
         shape_planned = call_shape(
             make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
         )
@@ -169,6 +240,9 @@ def project_model(
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
         input_capped_share=draws.input_capped_share,
+        conversation=None
+        if draws.turns is None
+        else conversation_stats(draws.turns, costs.total_usd, costs.totals.total_usd),
     )
 
 

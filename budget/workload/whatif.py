@@ -294,7 +294,7 @@ def typed(text: object) -> object:
 
 
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
-    spans = periods(scenario)
+    spans = periods(scenario, item.calls_per_unit)
     first, total = spans[1], spans[-1]  # month 1 and the horizon
     mean = item.totals.total_usd / item.calls_simulated
     load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
@@ -314,4 +314,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "binding_limit": load.binding_limit or "",
         "sustainable_rpm": None if load.sustainable_rpm is None else round(load.sustainable_rpm, 2),
         "fits_rate_limits": load.fits if load.checks else None,
+        "per_conversation_usd": None
+        if item.conversation is None
+        else item.conversation.per_conversation_usd.quantize(PER_CALL),
     }

@@ -1,0 +1,192 @@
+"""Conversations and agent loops in a scenario (issue #14): every turn re-sends the history.
+
+Figures are worked by hand from the catalog's published rates (comments show the sums)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from budget.cli import cli
+from budget.workload.projection import project
+from budget.workload.scenario import load_scenario
+from budget.workload.table import report_table
+from pricing.catalog import load_catalog
+from pricing.errors import InputError
+
+BOT = """\
+name: bot
+model: {model}
+traffic: {{conversations_per_day: {per_day}}}
+conversation:
+  turns: 3
+  system_tokens: {system}
+  user_tokens: 100
+  cache: {cache}
+  gap_seconds: {gap}
+output_tokens: 200
+max_tokens: 1000
+horizon_months: 1
+simulated_calls: 300
+"""
+
+AGENT_CATALOG = """\
+provider: acme
+source: https://example.invalid/acme-prices
+as_of: 2026-01-01
+models:
+  - id: acme-agent
+    name: Acme Agent
+    context_window: 10000
+    max_output_tokens: 1000
+    tokenizer: estimate:generic
+    prices: {input: 1, output: 2}
+"""
+
+AGENT = """\
+model: acme-agent
+traffic: {conversations_per_day: 1000}
+conversation:
+  turns: 5
+  system_tokens: 1000
+  user_tokens: 3000      # each tool result
+  history: HISTORY
+  cache: none
+output_tokens: 500
+max_tokens: 1000
+horizon_months: 1
+simulated_calls: 50
+"""
+
+
+def bot(tmp_path, model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60):
+    path = tmp_path / "bot.yaml"
+    path.write_text(BOT.format(model=model, cache=cache, system=system, per_day=per_day, gap=gap))
+    return project(load_scenario(path), load_catalog([])).models[0]
+
+
+def test_three_turns_without_cache_cost_what_the_issue_worked_out(tmp_path):
+    item = bot(tmp_path)
+    stats = item.conversation
+    # gpt-5.2 $1.75 / $14 per 1M: inputs 1,100 + 1,400 + 1,700 = 4,200 tokens = $0.00735,
+    # outputs 3 x 200 = 600 tokens = $0.0084: $0.01575 per conversation.
+    assert stats.per_conversation_usd == Decimal("0.01575")
+    assert stats.p50_per_conversation_usd == stats.p95_per_conversation_usd == Decimal("0.01575")
+    assert stats.calls_per_conversation == 3 and item.calls_simulated == 300
+    assert item.totals.input_tokens == 100 * 4200 and item.totals.cache_read_tokens == 0
+
+
+def test_openai_caches_the_previous_prompt_in_128_token_steps(tmp_path):
+    item = bot(tmp_path, cache="auto")
+    # OpenAI caches prompts of 1,024+ tokens in 128-token steps (cache read $0.175 per 1M).
+    # Turn 1: 1,100 uncached (the 1,000-token system prompt is under 1,024).
+    # Turn 2: the previous 1,100-token prompt is a prefix: 1,024 read, 376 uncached.
+    # Turn 3: the previous 1,400: 1,280 read, 420 uncached.
+    # Uncached 1,896 x $1.75 = $0.003318; read 2,304 x $0.175 = $0.0004032; output $0.0084.
+    assert item.conversation.per_conversation_usd == Decimal("0.0121212")
+    assert item.totals.cache_read_tokens == 100 * 2304
+    assert item.totals.cache_write_tokens == 0  # gpt-5.2 bills no cache writes
+
+
+def test_a_gap_longer_than_the_cache_lifetime_reads_nothing(tmp_path):
+    # OpenAI keeps an unused prefix 5 minutes (the short end of "5 to 10"): 10 minutes apart,
+    # every turn starts cold, so caching changes nothing here.
+    item = bot(tmp_path, cache="auto", gap=600)
+    assert item.conversation.per_conversation_usd == Decimal("0.01575")
+
+
+def test_anthropic_reads_the_previous_prompt_and_writes_the_new_part(tmp_path):
+    # Sonnet 4.5: input $3, cache read $0.30, 5-minute write $3.75, output $15 per 1M.
+    # 100 conversations a day: fewer than one per 5-minute lifetime, so turn 1 starts cold.
+    # Turn 1: 2,100 written. Turn 2: 2,100 read, 300 written. Turn 3: 2,400 read, 300 written.
+    # Writes 2,700 x $3.75 = $0.010125; reads 4,500 x $0.30 = $0.00135; output 600 x $15 =
+    # $0.009: $0.020475 (without cache: 7,200 x $3 + $0.009 = $0.0306).
+    item = bot(tmp_path, model="claude-sonnet-4-5", cache="auto", system=2000, per_day=100)
+    assert item.conversation.per_conversation_usd == Decimal("0.020475")
+    # 20,000 a day keep the system prompt warm: turn 1 reads 2,000 and writes 100 instead.
+    # Saves 2,000 x ($3.75 - $0.30) = $0.0069.
+    warm = bot(tmp_path, model="claude-sonnet-4-5", cache="auto", system=2000)
+    assert warm.conversation.per_conversation_usd == Decimal("0.013575")
+
+
+def agent(tmp_path, history: str):
+    catalog = tmp_path / "acme.yaml"
+    catalog.write_text(AGENT_CATALOG)
+    path = tmp_path / "agent.yaml"
+    path.write_text(AGENT.replace("HISTORY", history))
+    return project(load_scenario(path), load_catalog([str(catalog)])).models[0]
+
+
+def test_an_agent_that_outgrows_the_context_window_is_cut_and_reported(tmp_path):
+    item = agent(tmp_path, "full")
+    # A turn may send min(10,000, 10,000 - max_tokens 1,000) = 9,000 tokens. Turn 1: 1,000 +
+    # 3,000 = 4,000; turn 2: + history 3,500 = 7,500; turn 3 would be 11,000: its history is
+    # cut to 5,000 (9,000 sent), as are turns 4 and 5. 38,500 input tokens per run.
+    assert item.totals.input_tokens == 10 * 38_500
+    assert item.conversation.cut_share == 1.0
+    # $1 / $2 per 1M: 38,500 x $1 + 2,500 x $2 = $0.0435 per run
+    assert item.conversation.per_conversation_usd == Decimal("0.0435")
+
+
+def test_history_last_n_turns_keeps_the_agent_inside_the_window(tmp_path):
+    item = agent(tmp_path, "last 1")
+    # Turn 1: 4,000; turns 2-5 send the last turn (3,500) + system + the new result: 7,500.
+    assert item.totals.input_tokens == 10 * (4000 + 4 * 7500)
+    assert item.conversation.cut_share == 0.0
+
+
+def test_a_summarised_history_costs_an_extra_call_each_time(tmp_path):
+    item = agent(tmp_path, "summarised at 5000")
+    # summary_tokens defaults to 10% of 5,000 = 500. Turn 3's history (7,000) is over 5,000:
+    # a summary call (input 1,000 + 7,000, output 500) replaces it by 500, so turn 3 sends
+    # 4,500; turn 4: 500 + 3,500 = 4,000 history, 8,000 sent; turn 5: 7,500 is over again:
+    # a summary call (8,500 in, 500 out), turn 5 sends 4,500.
+    # Calls: 5 turns + 2 summaries; input 4,000 + 7,500 + 4,500 + 8,000 + 4,500 + 16,500.
+    assert item.conversation.calls_per_conversation == 7
+    assert item.conversation.summary_calls == 20
+    assert item.totals.input_tokens == 10 * 45_000
+    assert item.totals.output_tokens == 10 * (5 * 500 + 2 * 500)
+
+
+def test_the_csv_gives_conversations_and_counts_every_turn(tmp_path):
+    path = tmp_path / "bot.yaml"
+    path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
+    table = report_table(project(load_scenario(path), load_catalog([])))
+    day = table[table["period"] == "day"].iloc[0]
+    # 20,000 conversations a day of 3 turns: 60,000 calls; $0.01575 x 20,000 = $315 a day
+    assert day["calls"] == 60_000 and day["conversations"] == 20_000
+    assert day["total_usd"] == Decimal("315.000000")
+    assert day["per_conversation_usd"] == Decimal("0.01575000")
+    assert day["per_call_usd"] == Decimal("0.00525000")
+    # capacity counts turns: 60,000 a day = 41.667 a minute (peak factor 1)
+    assert day["peak_rpm"] == pytest.approx(41.667, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("turns: 3", "turns: 0"), "conversation.turns: a conversation has at least 1 turn"),
+        (("cache: none", "cache: sometimes"), "conversation.cache: expected auto or none"),
+        (("user_tokens: 100", "user_tokens: 100\n  history: last"), "expected full, last N"),
+        (("conversations_per_day", "calls_per_day"), "counts conversations_per_day"),
+        (("output_tokens: 200", "input_tokens: 5\noutput_tokens: 200"), "remove input_tokens"),
+    ],
+)
+def test_conversation_mistakes_name_file_line_and_key(tmp_path, edit, message):
+    path = tmp_path / "bot.yaml"
+    text = BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60)
+    path.write_text(text.replace(*edit))
+    with pytest.raises(InputError, match=message) as info:
+        load_scenario(path)
+    assert str(info.value).startswith(str(path) + ":")
+
+
+def test_report_cli_exits_2_on_a_bad_history(tmp_path):
+    path = tmp_path / "bot.yaml"
+    text = BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60)
+    path.write_text(text.replace("gap_seconds: 60", "gap_seconds: 60\n  history: last 0"))
+    result = CliRunner().invoke(cli, ["report", str(path)])
+    assert result.exit_code == 2
+    assert "conversation.history.last: must be >= 1" in result.output
