@@ -79,3 +79,59 @@ def test_nightly_batch_month_1_on_gpt_4_1_mini_at_half_price():
     assert usd(found["input_usd"]) == Decimal("18.120000")  # 90.6M x 0.40 / 2
     output = int(found["output_tokens"])
     assert usd(found["output_usd"]) == round(output * Decimal("1.60") / 2 / MILLION, 6)
+
+
+def embedding_row(scenario: str, line: str, period: str) -> dict[str, str]:
+    with open(REPORTS / f"{scenario}.csv", newline="") as handle:
+        for found in csv.DictReader(handle):
+            if found["line"] == line and found["period"] == period:
+                return found
+    raise AssertionError(f"no {line} {period} row in {scenario}.csv")
+
+
+def test_rag_service_embeds_its_corpus_and_every_question():
+    # text-embedding-3-small: $0.02 per MTok, half through the Batch API. The 400M-token
+    # corpus: 400 x $0.01 = $4.00 in month 1; a quarter of it again in month 4: $1.00.
+    corpus = embedding_row("rag-service", "embedding corpus", "month-01")
+    assert corpus["model"] == "text-embedding-3-small"
+    assert corpus["input_tokens"] == "400000000" and usd(corpus["total_usd"]) == Decimal("4")
+    again = embedding_row("rag-service", "embedding corpus", "month-04")
+    assert again["input_tokens"] == "100000000" and usd(again["total_usd"]) == Decimal("1")
+    assert usd(embedding_row("rag-service", "embedding corpus", "month-02")["total_usd"]) == 0
+    # Every one of month 1's 250,000 questions is embedded at the interactive $0.02 per MTok.
+    queries = embedding_row("rag-service", "embedding queries", "month-01")
+    assert queries["calls"] == "250000"
+    tokens = int(queries["input_tokens"])
+    assert usd(queries["total_usd"]) == round(tokens * Decimal("0.02") / MILLION, 6)
+    assert 30 <= tokens / 250_000 <= 40  # p50 30, p95 90: a log-normal mean of about 37.5
+
+
+def test_support_chat_counts_every_turn_and_each_conversation():
+    # 8,000 conversations a day over 365/12 days = 243,333.3 conversations in month 1.
+    found = row("support-chat", "gpt-5-mini", "month-01")
+    assert found["conversations"] == "243333"
+    calls = int(found["calls"])
+    assert 4.5 < calls / 243_333 < 5.5  # turns: p50 4, p95 12 (log-normal mean ~5)
+    # Every turn re-sends the 3,000-token system prompt: at least 3,000 + 1 input tokens a call
+    assert int(found["input_tokens"]) / calls > 3_001
+    # gpt-5-mini: $0.25 input, $0.025 cached input, $2 output per MTok; no cache-write fee
+    uncached = int(found["input_tokens"]) - int(found["cached_tokens"])
+    assert found["cache_write_tokens"] == "0"
+    assert abs(usd(found["input_usd"]) - uncached * Decimal("0.25") / MILLION) < Decimal("0.001")
+    cached = int(found["cached_tokens"])
+    assert abs(usd(found["cache_usd"]) - cached * Decimal("0.025") / MILLION) < Decimal("0.001")
+    # per conversation x conversations is the month's cost
+    month = usd(found["per_conversation_usd"]) * Decimal(8000 * 365) / 12
+    assert abs(month - usd(found["total_usd"])) < Decimal("0.01")
+
+
+def test_research_agent_pays_ten_dollars_per_thousand_web_searches():
+    # Anthropic web search: $10 per 1,000 searches, on 40% of the agent's calls.
+    found = row("research-agent", "claude-sonnet-4-5", "month-01")
+    searches, calls = int(found["tool_calls"]), int(found["calls"])
+    assert abs(searches / calls - 0.4) < 0.005
+    assert abs(usd(found["tool_usd"]) - searches * Decimal("0.01")) < Decimal("0.01")
+    # Sonnet 4.5 cache: read $0.30, 5-minute write $3.75 per MTok
+    read, write = int(found["cached_tokens"]), int(found["cache_write_tokens"])
+    cache = read * Decimal("0.30") / MILLION + write * Decimal("3.75") / MILLION
+    assert abs(usd(found["cache_usd"]) - cache) < Decimal("0.01")

@@ -163,11 +163,30 @@ def report(
             for row in summary.itertuples()
         ],
     )
+    if projection.embeddings is not None:
+        _print_bill(table)
     for note in projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _print_bill(table) -> None:
+    """A RAG service's bill: the embedding lines, then each generation model's total with them."""
+    click.echo("")
+    spans = ["month-01", "total"]
+    embedding = table[(table["line"] != "generation") & table["period"].isin(spans)]
+    generation = table[(table["line"] == "generation") & table["period"].isin(spans)]
+    rows = [
+        [r.line, r.model, r.period, format_tokens(r.input_tokens), format_usd(r.total_usd)]
+        for r in embedding.itertuples()
+    ]
+    for r in generation.itertuples():
+        extra = embedding[embedding["period"] == r.period]["total_usd"].sum()
+        label = model_label(r.model, r.variant)
+        rows.append(["bill", label, r.period, "", format_usd(r.total_usd + extra)])
+    print_table(["line", "model", "period", "tokens", "total"], rows)
 
 
 def _binds(limit: str | None, over: bool) -> str:

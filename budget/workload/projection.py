@@ -223,6 +223,13 @@ def project_model(
         shape_planned = call_shape(
             make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
         )
+    elif planned is not None and planned != draws.max_tokens:
+        # A conversation at the planned max_tokens: the same turns with replies cut there
+        # (the history they feed is left as drawn: close enough for a capacity estimate).
+        output = np.minimum(draws.output_wanted, planned)
+        shape_planned = call_shape(
+            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned)
+        )
     return ModelProjection(
         model=model,
         max_tokens=draws.max_tokens,

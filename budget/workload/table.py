@@ -126,6 +126,20 @@ COLUMNS = (
     "tool_usd",
 )
 GENERATION = "generation"
+WHOLE = (
+    "calls",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "max_tokens",
+    "planned_max_tokens",
+    "peak_tpm",
+    "peak_input_tpm",
+    "peak_output_tpm",
+    "conversations",
+    "tool_calls",
+)
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
 
@@ -133,9 +147,17 @@ PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-d
 def report_table(projection: Projection) -> pd.DataFrame:
     """One row per model and period (README.md, "Workloads")."""
     rows = [row for item in projection.models for row in period_rows(projection.scenario, item)]
-    if projection.embeddings is not None:
-        rows += embedding_rows(projection)
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    if projection.embeddings is None:
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows + embedding_rows(projection), columns=list(COLUMNS))
+    # The embedding lines leave generation columns empty: keep whole numbers whole.
+    for column in WHOLE:
+        if (
+            table[column].notna().any()
+            and table[column].dropna().map(lambda v: float(v).is_integer()).all()
+        ):
+            table[column] = table[column].astype("Int64")
+    return table
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
@@ -183,7 +205,6 @@ def embedding_rows(projection: Projection) -> list[dict]:
         rows.append(
             {**base, "line": "embedding queries", "calls": period.calls}
             | {"input_tokens": query_tokens, "input_usd": query_usd, "total_usd": query_usd}
-            | {"per_call_usd": lines.query_usd_per_call.quantize(PER_CALL)}
         )
     return rows
 

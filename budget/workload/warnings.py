@@ -32,7 +32,7 @@ def need(amount: float) -> str:
 
 def busiest_peak(scenario: Scenario, item: ModelProjection) -> Capacity:
     """The need at the peak minute of the busiest month against the scenario's limits."""
-    busiest = max(month_calls_per_day(scenario))
+    busiest = max(month_calls_per_day(scenario, item.calls_per_unit))
     return item.capacity(busiest, scenario.traffic.peak_factor, scenario.rate_limits)
 
 

@@ -25,7 +25,9 @@ from budget.workload.draws import PoolReader
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
+    CONVERSATION_KEYS,
     LIMIT_KEYS,
+    TOOL_KEYS,
     TRAFFIC_KEYS,
     Scenario,
     check_scenario,
@@ -54,7 +56,14 @@ VARY_ALIASES = {
     "tpm": "rate_limits.tpm",
     "input_tpm": "rate_limits.input_tpm",
     "output_tpm": "rate_limits.output_tpm",
+    "conversations_per_day": "traffic.conversations_per_day",
+    "conversations_per_month": "traffic.conversations_per_month",
+    "turns": "conversation.turns",
+    "history": "conversation.history",
+    "web_search": "tools.web_search",
+    "file_search": "tools.file_search",
 }
+TOOLS = ("web_search", "file_search")  # tools with published fees (tool_fees.yaml)
 VARY_KEYS = tuple(
     sorted(
         set(VARY_ALIASES)
@@ -63,6 +72,9 @@ VARY_KEYS = tuple(
         | {f"cache.{k}" for k in CACHE_KEYS}
         | {f"traffic.{k}" for k in TRAFFIC_KEYS}
         | {f"rate_limits.{k}" for k in LIMIT_KEYS}
+        | {f"conversation.{k}" for k in CONVERSATION_KEYS}
+        | {f"tools.{tool}" for tool in TOOLS}
+        | {f"tools.{tool}.{k}" for tool in TOOLS for k in TOOL_KEYS}
     )
 )
 MONEY = Decimal("0.000001")
@@ -109,6 +121,7 @@ COLUMNS = (
     "diff_usd",
     "diff_pct",
     "baseline",
+    "per_conversation_usd",  # conversation scenarios (issue #14); appended: positions hold
 )
 
 
@@ -134,6 +147,9 @@ def parse_vary(option: str) -> Vary:
     return Vary(VARY_ALIASES.get(given, given), given, tuple(values))
 
 
+RATES = ("calls_per_day", "calls_per_month", "conversations_per_day", "conversations_per_month")
+
+
 def _editor(assignments: list[tuple[Vary, str]]):
     keys = {vary.key for vary, _ in assignments}
 
@@ -151,11 +167,11 @@ def _editor(assignments: list[tuple[Vary, str]]):
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
-            if parts[0] == "traffic" and parts[1] in ("calls_per_day", "calls_per_month"):
+            if parts[0] == "traffic" and parts[1] in RATES:
                 traffic = doc.data.get("traffic")
                 if isinstance(traffic, dict):
-                    traffic.pop("calls_per_day", None)
-                    traffic.pop("calls_per_month", None)
+                    for rate in RATES:
+                        traffic.pop(rate, None)
             doc.set(parts, value, label)
 
     return edit
@@ -228,6 +244,12 @@ _DEFAULTS = {
     "max_tokens": "model maximum",
     "variant": "none",
     **{f"rate_limits.{key}": "none" for key in LIMIT_KEYS},
+    "conversation.history": "full",
+    "conversation.cache": "auto",
+    "conversation.gap_seconds": "60",
+    **{f"tools.{tool}": "0" for tool in TOOLS},
+    **{f"tools.{tool}.share": "0" for tool in TOOLS},
+    **{f"tools.{tool}.per_call": "1" for tool in TOOLS},
 }
 
 
