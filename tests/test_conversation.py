@@ -190,3 +190,92 @@ def test_report_cli_exits_2_on_a_bad_history(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(path)])
     assert result.exit_code == 2
     assert "conversation.history.last: must be >= 1" in result.output
+
+
+CALLS = """\
+name: calls
+model: {model}
+traffic: {{calls_per_day: 1000}}
+input_tokens: 1000
+output_tokens: 100
+max_tokens: 500
+horizon_months: 1
+simulated_calls: 10000
+{extra}
+"""
+
+
+def calls_scenario(tmp_path, extra: str, model: str = "gpt-5.2"):
+    path = tmp_path / "calls.yaml"
+    path.write_text(CALLS.format(model=model, extra=extra))
+    return load_scenario(path)
+
+
+def test_a_share_of_calls_pays_the_web_search_fee(tmp_path):
+    scenario = calls_scenario(tmp_path, "tools: {web_search: {share: 0.25, per_call: 2}}")
+    item = project(scenario, load_catalog([])).models[0]
+    # OpenAI web search $10 per 1,000 calls: 2 searches on ~25% of 10,000 simulated calls
+    uses = item.totals.tool_calls
+    assert 4_800 <= uses <= 5_200 and uses % 2 == 0
+    assert item.totals.tool_usd == Decimal(uses) / 100
+    # tokens: 1,000 x $1.75 + 100 x $14 per 1M = $0.00315 a call, plus the fees
+    assert item.totals.total_usd == Decimal("0.00315") * 10_000 + Decimal(uses) / 100
+
+
+def test_a_tool_the_provider_does_not_bill_is_an_error_at_its_key(tmp_path):
+    scenario = calls_scenario(tmp_path, "tools: {web_search: 0.5}", model="deepseek-flash")
+    with pytest.raises(InputError, match=r"tools.web_search: deepseek-flash has no published"):
+        project(scenario, load_catalog([]))
+
+
+def test_embedding_lines_price_the_corpus_and_the_queries(tmp_path):
+    extra = (
+        "embeddings: {model: text-embedding-3-large, corpus_tokens: 10000000, "
+        "reindex_every_months: 1, reindex_share: 0.5, query_tokens: 50}\n"
+        "horizon_months: 2"
+    )
+    text = CALLS.format(model="gpt-5.2", extra=extra).replace("horizon_months: 1\n", "")
+    path = tmp_path / "rag.yaml"
+    path.write_text(text)
+    table = report_table(project(load_scenario(path), load_catalog([])))
+    lines = table[table["line"] != "generation"].set_index(["line", "period"])
+    # text-embedding-3-large $0.13 per 1M: the 10M corpus $1.30 in month 1, half again in month 2
+    assert lines.loc[("embedding corpus", "month-01"), "total_usd"] == Decimal("1.3")
+    assert lines.loc[("embedding corpus", "month-02"), "total_usd"] == Decimal("0.65")
+    assert lines.loc[("embedding corpus", "total"), "total_usd"] == Decimal("1.95")
+    # 1,000 calls a day x 50 tokens x $0.13 per 1M = $0.0065 a day
+    assert lines.loc[("embedding queries", "day"), "total_usd"] == Decimal("0.0065")
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ("embeddings: {model: gpt-5.2}", "embeddings.model: gpt-5.2 is not an embedding model"),
+        ("embeddings: {corpus_tokens: 5}", "embeddings: model: required"),
+        ("embeddings: {model: embed-v4.0, corpus_batch: true}", "has no batch API"),
+        ("tools: {web_search: 2}", "tools.web_search: must be a share between 0 and 1"),
+    ],
+)
+def test_embedding_and_tool_mistakes_are_one_line_errors(tmp_path, extra, message):
+    with pytest.raises(InputError, match=message):
+        project(calls_scenario(tmp_path, extra), load_catalog([]))
+
+
+def test_whatif_varies_turns_history_and_tool_shares(tmp_path):
+    from budget.workload.whatif import parse_vary, what_if
+
+    path = tmp_path / "bot.yaml"
+    path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
+    varies = [parse_vary("turns=3,4"), parse_vary("history=full,last 1")]
+    varies.append(parse_vary("web_search=0,0.5"))
+    result = what_if(path, varies, load_catalog([]))
+    rows = {(r["turns"], r["history"], r["web_search"]): r for r in result.records()}
+    # 4 turns, no cache: inputs 1,100 + 1,400 + 1,700 + 2,000 = 6,200 x $1.75 + 800 x $14 per
+    # 1M = $0.02205 a conversation
+    assert rows[(4, "full", 0)]["per_conversation_usd"] == Decimal("0.02205")
+    # last 1: from turn 2 on, one earlier turn (300) is re-sent: 1,100 + 3 x 1,400 = 5,300
+    # x $1.75 + 800 x $14 per 1M = $0.020475
+    assert rows[(4, "last 1", 0)]["per_conversation_usd"] == Decimal("0.020475")
+    # half the turns search once at $10 per 1,000: +$0.005 a call on average
+    with_search = rows[(3, "full", 0.5)]["per_call_usd"] - rows[(3, "full", 0)]["per_call_usd"]
+    assert abs(with_search - Decimal("0.005")) < Decimal("0.0008")
