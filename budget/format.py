@@ -52,6 +52,9 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    # A table's empty cells (NaN, pandas' NA) are null: NaN is not JSON.
+    if isinstance(value, float) and value != value or type(value).__name__ == "NAType":
+        return None
     return value
 
 

@@ -279,3 +279,48 @@ def test_whatif_varies_turns_history_and_tool_shares(tmp_path):
     # half the turns search once at $10 per 1,000: +$0.005 a call on average
     with_search = rows[(3, "full", 0.5)]["per_call_usd"] - rows[(3, "full", 0)]["per_call_usd"]
     assert abs(with_search - Decimal("0.005")) < Decimal("0.0008")
+
+
+def test_conversation_calls_agree_with_the_per_call_engine(tmp_path):
+    # Every simulated turn priced one by one with the Decimal engine adds up to the
+    # projection's exact totals (cache reads and writes, long-context tiers included).
+    from budget.workload.projection import simulate
+    from pricing.engine import Usage, cost
+
+    path = tmp_path / "long.yaml"
+    text = BOT.format(model="claude-sonnet-4-5", cache="auto", system=199500, per_day=100, gap=60)
+    path.write_text(text.replace("turns: 3", "turns: {p50: 3, p95: 9}"))
+    scenario = load_scenario(path)
+    model = load_catalog([]).resolve("claude-sonnet-4-5", "1m-context")  # tiers above 200K
+    draws, costs, _, _ = simulate(scenario, model, 300)
+    t = draws.tokens
+    total = sum(
+        cost(
+            model,
+            Usage(
+                int(t.input_tokens[i]),
+                int(t.output_tokens[i]),
+                int(t.cache_read_tokens[i]),
+                int(t.cache_write_tokens[i]),
+            ),
+        ).total_usd
+        for i in range(len(t))
+    )
+    assert total == costs.totals.total_usd
+    assert (t.input_tokens > 200_000).any() and t.cache_write_tokens.any()
+
+
+def test_report_json_has_no_nan(tmp_path):
+    import json
+
+    path = tmp_path / "rag.yaml"
+    extra = "embeddings: {model: text-embedding-3-small, corpus_tokens: 1000, query_tokens: 9}"
+    path.write_text(CALLS.format(model="gpt-5.2", extra=extra))
+    result = CliRunner().invoke(cli, ["report", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+
+    def refuse(name):
+        raise AssertionError(f"{name} in --json output")
+
+    rows = json.loads(result.output, parse_constant=refuse)["rows"]
+    assert {row["line"] for row in rows} == {"generation", "embedding corpus", "embedding queries"}
