@@ -172,6 +172,17 @@ def test_the_csv_gives_conversations_and_counts_every_turn(tmp_path):
         (("user_tokens: 100", "user_tokens: 100\n  history: last"), "expected full, last N"),
         (("conversations_per_day", "calls_per_day"), "counts conversations_per_day"),
         (("output_tokens: 200", "input_tokens: 5\noutput_tokens: 200"), "remove input_tokens"),
+        (
+            (
+                "user_tokens: 100",
+                "user_tokens: 100\n  history: {summarise_at: 500, summary_tokens: 500}",
+            ),
+            "conversation.history.summary_tokens: must be < summarise_at",
+        ),
+        (("gap_seconds: 60", "gap_seconds: -1"), "conversation.gap_seconds: must be >= 0"),
+        (("system_tokens: 1000", "system_tokens: lots"), "conversation.system_tokens: expected"),
+        (("  turns: 3\n", ""), "conversation: turns: required"),
+        (("  cache: none", "  cache: none\n  memory: 5"), "conversation.memory: unknown key"),
     ],
 )
 def test_conversation_mistakes_name_file_line_and_key(tmp_path, edit, message):

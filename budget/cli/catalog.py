@@ -37,7 +37,9 @@ def model_limits(model: Model) -> dict:
         "reasoning": model.reasoning,
         "supports_stop": model.supports_stop,
         # 0 where the API rejects stop sequences (OpenAI reasoning models), as `budget stops` says
-        "stop_sequences_max": model.stop_sequences_max if model.supports_stop else 0,
+        "stop_sequences_max": None
+        if model.is_embedding
+        else (model.stop_sequences_max if model.supports_stop else 0),
         "tokenizer": model.tokenizer,
         "variants": list(model.variants),
         "request_headers": dict(model.request_headers),
@@ -75,6 +77,8 @@ def model_prices(model: Model) -> dict:
 
 
 def _stops(model: Model) -> str:
+    if model.is_embedding:
+        return "-"
     if not model.supports_stop:
         return "0 (the API rejects stop sequences)"
     return str(model.stop_sequences_max or "no documented limit")
