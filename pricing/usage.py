@@ -278,3 +278,15 @@ def tool_calls(record: Mapping[str, Any]) -> dict[str, int]:
         for tool in flat:
             add(str(tool), _count(flat, tool, "tool_calls."))
     return found
+
+
+def record_tool_calls(record: Any) -> dict[str, int]:
+    """:func:`tool_calls` of a provider response, a batch output line or a bare usage object
+    (what :func:`normalize` reads): for log readers that take tokens another way."""
+    if not isinstance(record, Mapping):
+        return {}
+    if isinstance(record.get("response"), Mapping):
+        record = record["response"].get("body", record["response"])
+    elif isinstance(record.get("result"), Mapping):
+        record = record["result"].get("message") or {}
+    return tool_calls(record) if isinstance(record, Mapping) else {}

@@ -140,3 +140,49 @@ def test_rules_carry_a_source_and_date():
             assert fee.source.startswith("https://") and fee.as_of, model.id
     assert prompt_cache_rule(CATALOG.resolve("claude-haiku-4-5")).min_tokens == 4096
     assert prompt_cache_rule(CATALOG.resolve("gpt-5.2")).step_tokens == 128
+
+
+def test_budget_usage_prices_the_web_searches_of_a_log(tmp_path):
+    # The same two records as above through `budget usage`: tokens $0.00765, searches
+    # 2 + 3 at $10 per 1,000 = $0.05, per model and per row.
+    responses = {
+        "model": "gpt-5.2",
+        "output": [{"type": "web_search_call"}, {"type": "web_search_call"}],
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+    }
+    anthropic = {
+        "type": "message",
+        "model": "claude-sonnet-4-5",
+        "usage": {
+            "input_tokens": 1000,
+            "output_tokens": 100,
+            "server_tool_use": {"web_search_requests": 3},
+        },
+    }
+    plain = {"model": "gpt-5.2", "usage": {"input_tokens": 1000, "output_tokens": 100}}
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps(r) for r in (responses, anthropic, plain)) + "\n")
+    rows = tmp_path / "rows.csv"
+    result = run("usage", str(log), "--json", "-o", str(rows))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.split("\nwrote")[0])
+    gpt, claude = report["by_model"]["gpt-5.2"], report["by_model"]["claude-sonnet-4-5"]
+    assert gpt["tool_calls"] == 2 and gpt["tool_usd"] == 0.02
+    assert claude["tool_calls"] == 3 and claude["tool_usd"] == 0.03
+    assert report["total_usd"] == pytest.approx(2 * 0.00315 + 0.0045 + 0.05, abs=1e-12)
+    lines = rows.read_text().splitlines()
+    assert lines[0].endswith(",total_usd,tool_usd")
+    assert lines[1].endswith(",0.0231500000,0.0200000000")  # $0.00315 + 2 searches
+
+
+def test_a_logged_tool_without_a_fee_fails_at_its_line(tmp_path):
+    record = {
+        "model": "deepseek-flash",
+        "usage": {"input_tokens": 10, "output_tokens": 1},
+        "tool_calls": {"web_search": 1},
+    }
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    result = run("usage", str(log))
+    assert result.exit_code == 2
+    assert f"{log}:1: deepseek-flash has no published web_search fee" in result.output
