@@ -6,6 +6,9 @@ max_tokens (a cut reply is billed at max_tokens); the truncation rate is the sha
 that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
 cliff tier and batch flag, times the catalog rate), so a projection agrees with
 :func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
+
+A conversation scenario draws whole conversations instead (conversation.py builds every
+turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from budget.workload.scenario import Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
+from pricing.rules import prompt_cache_rule
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
@@ -171,8 +175,6 @@ def _conversation_draws(
     scenario: Scenario, model: Model, n: int, rng: np.random.Generator, output_pool: Pool | None
 ) -> tuple[CallDraws, int | None, str]:
     """About ``n`` calls as whole conversations (conversation.py builds each turn)."""
-    from pricing.rules import prompt_cache_rule
-
     spec = scenario.conversation
     conversations = max(1, round(n / expected_turns(spec)))
     turns = draw_tokens(spec.turns, conversations, rng, None)
