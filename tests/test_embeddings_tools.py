@@ -16,6 +16,26 @@ from pricing.rules import prompt_cache_rule, tool_fees
 from pricing.usage import normalize
 
 CATALOG = load_catalog([])
+# An OpenAI Responses object that ran two web searches, and an Anthropic message with three.
+RESPONSES_WITH_SEARCHES = {
+    "model": "gpt-5.2",
+    "output": [
+        {"type": "web_search_call", "status": "completed"},
+        {"type": "web_search_call", "status": "completed"},
+        {"type": "message", "content": []},
+    ],
+    "usage": {"input_tokens": 1000, "output_tokens": 100},
+}
+ANTHROPIC_WITH_SEARCHES = {
+    "type": "message",
+    "model": "claude-sonnet-4-5",
+    "usage": {
+        "input_tokens": 1000,
+        "output_tokens": 100,
+        "cache_read_input_tokens": 0,
+        "server_tool_use": {"web_search_requests": 3},
+    },
+}
 
 
 def run(*args: str):
@@ -90,25 +110,7 @@ def test_a_tool_without_a_published_fee_is_an_error():
 
 
 def test_a_log_with_web_searches_is_priced_at_the_published_rate(tmp_path):
-    responses = {
-        "model": "gpt-5.2",
-        "output": [
-            {"type": "web_search_call", "status": "completed"},
-            {"type": "web_search_call", "status": "completed"},
-            {"type": "message", "content": []},
-        ],
-        "usage": {"input_tokens": 1000, "output_tokens": 100},
-    }
-    anthropic = {
-        "type": "message",
-        "model": "claude-sonnet-4-5",
-        "usage": {
-            "input_tokens": 1000,
-            "output_tokens": 100,
-            "cache_read_input_tokens": 0,
-            "server_tool_use": {"web_search_requests": 3},
-        },
-    }
+    responses, anthropic = RESPONSES_WITH_SEARCHES, ANTHROPIC_WITH_SEARCHES
     assert normalize(responses).tool_calls == {"web_search": 2}
     assert normalize(anthropic).tool_calls == {"web_search": 3}
     log = tmp_path / "log.jsonl"
@@ -145,20 +147,7 @@ def test_rules_carry_a_source_and_date():
 def test_budget_usage_prices_the_web_searches_of_a_log(tmp_path):
     # The same two records as above through `budget usage`: tokens $0.00765, searches
     # 2 + 3 at $10 per 1,000 = $0.05, per model and per row.
-    responses = {
-        "model": "gpt-5.2",
-        "output": [{"type": "web_search_call"}, {"type": "web_search_call"}],
-        "usage": {"input_tokens": 1000, "output_tokens": 100},
-    }
-    anthropic = {
-        "type": "message",
-        "model": "claude-sonnet-4-5",
-        "usage": {
-            "input_tokens": 1000,
-            "output_tokens": 100,
-            "server_tool_use": {"web_search_requests": 3},
-        },
-    }
+    responses, anthropic = RESPONSES_WITH_SEARCHES, ANTHROPIC_WITH_SEARCHES
     plain = {"model": "gpt-5.2", "usage": {"input_tokens": 1000, "output_tokens": 100}}
     log = tmp_path / "log.jsonl"
     log.write_text("\n".join(json.dumps(r) for r in (responses, anthropic, plain)) + "\n")

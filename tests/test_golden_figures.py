@@ -15,14 +15,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 MILLION = Decimal(1_000_000)
+EMBED = "text-embedding-3-small"
 
 
-def row(scenario: str, model: str, period: str) -> dict[str, str]:
+def row(scenario: str, model: str, period: str, line: str = "generation") -> dict[str, str]:
     with open(REPORTS / f"{scenario}.csv", newline="") as handle:
         for found in csv.DictReader(handle):
-            if found["model"] == model and found["period"] == period:
+            if (found["model"], found["period"], found["line"]) == (model, period, line):
                 return found
-    raise AssertionError(f"no {model} {period} row in {scenario}.csv")
+    raise AssertionError(f"no {model} {period} {line} row in {scenario}.csv")
 
 
 def usd(text: str) -> Decimal:
@@ -81,25 +82,17 @@ def test_nightly_batch_month_1_on_gpt_4_1_mini_at_half_price():
     assert usd(found["output_usd"]) == round(output * Decimal("1.60") / 2 / MILLION, 6)
 
 
-def embedding_row(scenario: str, line: str, period: str) -> dict[str, str]:
-    with open(REPORTS / f"{scenario}.csv", newline="") as handle:
-        for found in csv.DictReader(handle):
-            if found["line"] == line and found["period"] == period:
-                return found
-    raise AssertionError(f"no {line} {period} row in {scenario}.csv")
-
-
 def test_rag_service_embeds_its_corpus_and_every_question():
     # text-embedding-3-small: $0.02 per MTok, half through the Batch API. The 400M-token
     # corpus: 400 x $0.01 = $4.00 in month 1; a quarter of it again in month 4: $1.00.
-    corpus = embedding_row("rag-service", "embedding corpus", "month-01")
+    corpus = row("rag-service", EMBED, "month-01", "embedding corpus")
     assert corpus["model"] == "text-embedding-3-small"
     assert corpus["input_tokens"] == "400000000" and usd(corpus["total_usd"]) == Decimal("4")
-    again = embedding_row("rag-service", "embedding corpus", "month-04")
+    again = row("rag-service", EMBED, "month-04", "embedding corpus")
     assert again["input_tokens"] == "100000000" and usd(again["total_usd"]) == Decimal("1")
-    assert usd(embedding_row("rag-service", "embedding corpus", "month-02")["total_usd"]) == 0
+    assert usd(row("rag-service", EMBED, "month-02", "embedding corpus")["total_usd"]) == 0
     # Every one of month 1's 250,000 questions is embedded at the interactive $0.02 per MTok.
-    queries = embedding_row("rag-service", "embedding queries", "month-01")
+    queries = row("rag-service", EMBED, "month-01", "embedding queries")
     assert queries["calls"] == "250000"
     tokens = int(queries["input_tokens"])
     assert usd(queries["total_usd"]) == round(tokens * Decimal("0.02") / MILLION, 6)
