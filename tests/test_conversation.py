@@ -171,6 +171,10 @@ def test_the_csv_gives_conversations_and_counts_every_turn(tmp_path):
         (("cache: none", "cache: sometimes"), "conversation.cache: expected auto or none"),
         (("user_tokens: 100", "user_tokens: 100\n  history: last"), "expected full, last N"),
         (("conversations_per_day", "calls_per_day"), "counts conversations_per_day"),
+        (
+            ("conversation:\n", "conversation_off:\n"),
+            "conversation_off: unknown key",
+        ),
         (("output_tokens: 200", "input_tokens: 5\noutput_tokens: 200"), "remove input_tokens"),
         (
             (
@@ -335,3 +339,11 @@ def test_report_json_has_no_nan(tmp_path):
 
     rows = json.loads(result.output, parse_constant=refuse)["rows"]
     assert {row["line"] for row in rows} == {"generation", "embedding corpus", "embedding queries"}
+
+
+def test_conversations_per_day_needs_a_conversation_section(tmp_path):
+    path = tmp_path / "calls.yaml"
+    text = CALLS.format(model="gpt-5.2", extra="").replace("calls_per_day", "conversations_per_day")
+    path.write_text(text)
+    with pytest.raises(InputError, match="traffic: conversations_per_day/month goes with a"):
+        load_scenario(path)
