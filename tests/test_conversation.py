@@ -184,6 +184,8 @@ def test_the_csv_gives_conversations_and_counts_every_turn(tmp_path):
             "conversation.history.summary_tokens: must be < summarise_at",
         ),
         (("gap_seconds: 60", "gap_seconds: -1"), "conversation.gap_seconds: must be >= 0"),
+        (("max_tokens: 1000", "max_tokens: 1000\nbatch_share: 0.5"), "batch_share: does not apply"),
+        (("max_tokens: 1000", "max_tokens: 1000\ncache: {read_share: 0.5}"), "cache: does not"),
         (("system_tokens: 1000", "system_tokens: lots"), "conversation.system_tokens: expected"),
         (("  turns: 3\n", ""), "conversation: turns: required"),
         (("  cache: none", "  cache: none\n  memory: 5"), "conversation.memory: unknown key"),

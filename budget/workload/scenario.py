@@ -311,13 +311,21 @@ class _Checker:
                 raise InputError(f"{self.doc.where(())}: {key}: required")
         traffic = self.traffic(data["traffic"])
         if (traffic.unit == "conversation") != (conversation is not None):
-            given = "conversations_per_day/month" if conversation is None else "calls_per_*"
-            raise self.fail(
-                ("traffic",),
-                f"{given} goes with a `conversation:` section"
+            message = (
+                "conversations_per_day/month goes with a `conversation:` section"
                 if conversation is None
-                else "a conversation scenario counts conversations_per_day (or _per_month)",
+                else "a conversation scenario counts conversations_per_day (or _per_month)"
             )
+            raise self.fail(("traffic",), message)
+        if conversation is not None:
+            # Each turn's cache reads and writes follow the provider's rules, and turns wait
+            # for each other: shares of a stream of independent calls do not apply.
+            for key, why in (
+                ("cache", "set conversation.cache: auto | none instead"),
+                ("batch_share", "a conversation's turns wait for each other"),
+            ):
+                if key in data:
+                    raise self.fail((key,), f"does not apply to a conversation ({why})")
         cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
         read_share = self.share(cache.get("read_share", 0), ("cache", "read_share"))
         write_share = self.share(cache.get("write_share", 0), ("cache", "write_share"))
