@@ -175,3 +175,18 @@ def test_a_logged_tool_without_a_fee_fails_at_its_line(tmp_path):
     result = run("usage", str(log))
     assert result.exit_code == 2
     assert f"{log}:1: deepseek-flash has no published web_search fee" in result.output
+
+
+def test_an_embeddings_response_is_priced_from_its_usage(tmp_path):
+    # OpenAI's /v1/embeddings response reports prompt_tokens only: 5M x $0.02 per 1M = $0.10
+    record = {
+        "object": "list",
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1]}],
+        "model": "text-embedding-3-small",
+        "usage": {"prompt_tokens": 5_000_000, "total_tokens": 5_000_000},
+    }
+    path = tmp_path / "embeddings.json"
+    path.write_text(json.dumps(record))
+    result = run("cost", "--usage", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total_usd"] == 0.1
