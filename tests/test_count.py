@@ -399,3 +399,20 @@ def test_two_threads_counting_for_different_models_each_get_their_own_tokenizer(
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda m: (m.id, count_paths([str(path)], m).tokens), models))
     assert all(tokens == alone[model_id] for model_id, tokens in results)
+
+
+def test_a_directory_counts_every_file_below_it(tmp_path):
+    # `budget count DOCS/ -m text-embedding-3-small`: a corpus folder, hidden files left out.
+    docs = tmp_path / "docs"
+    (docs / "guides").mkdir(parents=True)
+    (docs / "a.txt").write_text("first text")
+    (docs / "guides" / "b.txt").write_text("second")
+    (docs / ".cache").mkdir()
+    (docs / ".cache" / "junk.txt").write_text("not a document " * 100)
+    (docs / ".DS_Store").write_text("junk")
+    result = count_paths([str(docs)], GPT4O)
+    assert [f.path for f in result.files] == [str(docs / "a.txt"), str(docs / "guides" / "b.txt")]
+    assert result.tokens == tokens("first text") + tokens("second")
+    out = CliRunner().invoke(cli, ["count", str(docs), "-m", "text-embedding-3-small", "--json"])
+    assert out.exit_code == 0, out.output
+    assert '"records": 2' in out.output

@@ -29,12 +29,17 @@ MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemi
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Globs expanded (for shells that did not), in order; ``-`` is standard input."""
+    """Globs expanded (for shells that did not), in order; a directory stands for every file
+    below it (hidden ones left out), sorted; ``-`` is standard input."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
         if path == STDIN or os.path.exists(path):
             if os.path.isdir(path):
-                raise InputError(f"{path}: is a directory (give files or a glob like {path}/*.txt)")
+                found = _files_below(path)
+                if not found:
+                    raise InputError(f"{path}: is a directory with no files in it")
+                expanded.extend(found)
+                continue
             expanded.append(path)
             continue
         matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
@@ -42,6 +47,14 @@ def expand_paths(paths: list[str]) -> list[str]:
             raise InputError(f"{path}: no such file")
         expanded.extend(matches)
     return expanded
+
+
+def _files_below(directory: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+    return [path for path in found if os.path.isfile(path)]
 
 
 def detect_format(path: str, fmt: str | None, column: str | None) -> str:
