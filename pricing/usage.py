@@ -672,10 +672,13 @@ def _envelope_index() -> dict[str, dict[str | None, list[Envelope]]]:
 
 
 _ENVELOPES = _envelope_index()
+_ENVELOPE_KEYS = frozenset(_ENVELOPES)
 _KEEP = {e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep}
 
 
 def _envelope(record: dict) -> Envelope | None:
+    if _ENVELOPE_KEYS.isdisjoint(record):
+        return None
     for key, by_value in _ENVELOPES.items():
         value = record.get(key)
         if value is None:
@@ -848,10 +851,13 @@ def _otlp_value(value: Any) -> Any:
     return None
 
 
+OTLP = "resourceSpans"  # the key of an OpenTelemetry OTLP JSON document
+
+
 def expand(record: Any) -> Iterator[Any]:
     """The calls' records inside one parsed record: an OTLP document holds many spans;
     anything else is itself."""
-    if record.__class__ is dict and "resourceSpans" in record:
+    if record.__class__ is dict and OTLP in record:
         yield from spans(record)
     else:
         yield record

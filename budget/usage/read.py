@@ -20,7 +20,15 @@ from budget.inputs.records import file_records, kind_of, loads, open_input, peek
 from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError
-from pricing.usage import COUNTS, TRUNCATION_REASONS, ObservedCall, expand, observed, read_call
+from pricing.usage import (
+    COUNTS,
+    OTLP,
+    TRUNCATION_REASONS,
+    ObservedCall,
+    expand,
+    observed,
+    read_call,
+)
 
 # int64 columns of a chunk, in this order
 FIELDS = (*COUNTS, "truncated", "batch", "calls")
@@ -192,6 +200,7 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     unpriced: list[Unpriced] = []
     skipped: list[str] = []
     failed = events = skips = 0
+    last_model = None
     for number, line in lines:
         if isinstance(line, bytes) and not line.strip():
             continue
@@ -204,7 +213,8 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                     skipped.append(f"{label}:{number}")
                 continue
             raise
-        for item in expand(record):
+        items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
+        for item in items:
             try:
                 found = read_call(item)
             except FailedRequest:
@@ -216,6 +226,10 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             if found is None:
                 events += 1
                 continue
+            if found[0] is not None:
+                last_model = found[0]
+            elif found[5] == 0:  # Anthropic's message_delta: the model its message_start named
+                found = (last_model, *found[1:])
             numbers.append(number)
             metas.append(found)
             flat.extend(found[6])
@@ -375,7 +389,8 @@ def read_usage_file(path: str) -> UsageFile:
     calls, wheres, unreadable, failed, seen = [], [], [], 0, False
     for where, record in file_records(path):
         seen = True
-        for item in expand(record):
+        items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
+        for item in items:
             try:
                 found = read_call(item)
                 if found is not None:
