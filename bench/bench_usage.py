@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from budget.usage.price import cost_logs  # noqa: E402
+from budget.usage.price import auto_jobs, cost_logs  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
 from pricing.engine import cost  # noqa: E402
 from pricing.usage import normalize  # noqa: E402
@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--baseline-rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="write the log here and keep it")
+    parser.add_argument("--jobs", type=int, default=0, help="processes (0: as budget usage picks)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -183,13 +184,19 @@ def main() -> None:
         print(f"json.loads loop:          {loads:6.2f} s  {args.rows / loads:12,.0f} rows/s")
         catalog = load_catalog(())
         start = time.perf_counter()
-        report = cost_logs([str(log)], catalog)
+        report = cost_logs([str(log)], catalog, jobs=args.jobs)
         fast = time.perf_counter() - start
-        print(f"cost_logs (totals):       {fast:6.2f} s  {args.rows / fast:12,.0f} rows/s")
+        jobs = auto_jobs((str(log),)) if args.jobs == 0 else args.jobs
+        print(f"cost_logs (totals, {jobs} jobs): {fast:6.2f} s  {args.rows / fast:12,.0f} rows/s")
+        start = time.perf_counter()
+        single = cost_logs([str(log)], catalog, jobs=1)
+        one = time.perf_counter() - start
+        print(f"cost_logs (totals, 1 job):  {one:6.2f} s  {args.rows / one:12,.0f} rows/s")
+        assert single.total_usd == report.total_usd, "jobs changed the total"
         print(
-            f"ratio to the json.loads loop: {fast / loads:.2f} (target <= 1.00: "
+            f"ratio to the json.loads loop: {fast / loads:.2f} with {jobs} jobs (target <= 1.00: "
             + ("OK" if fast <= loads else "MISSED")
-            + ")"
+            + f"), {one / loads:.2f} with 1 job"
         )
 
         start = time.perf_counter()
@@ -212,7 +219,11 @@ def main() -> None:
             same = "agree exactly" if total == report.total_usd else "DIFFER"
             print(f"total_usd: {report.total_usd} vs loop {total}: {same}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS: {peak:,.0f} MB (target < 300 MB)")
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(
+            f"peak RSS: {peak:,.0f} MB this process, {workers:,.0f} MB the largest worker "
+            "(target < 300 MB each)"
+        )
 
 
 if __name__ == "__main__":

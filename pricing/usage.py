@@ -438,30 +438,37 @@ def _steps(path: str) -> list[tuple[str, Any]]:
 
 
 def _lookup(src: _Source, depth: int, root: str, path: str, cache: dict) -> str:
-    """Emit the lookups of ``path`` from variable ``root`` (sharing prefixes already looked
-    up, in ``cache``); return the variable holding the value (None when absent)."""
+    """Emit the lookups of ``path`` from variable ``root``; return an expression of its
+    value (None when absent). Objects on the way are looked up once (``cache``) and held as
+    the object or ``_E`` (an empty dict) when absent; a value that is not an object where
+    one is expected raises AttributeError, which the reader turns into a message naming the
+    field (:func:`_diagnose`)."""
     steps = _steps(path)
     current = root
-    for i, (kind, arg) in enumerate(steps):
+    for i, (kind, arg) in enumerate(steps[:-1]):
         key = (root, tuple(steps[: i + 1]))
         if key in cache:
             current = cache[key]
             continue
         target = src.var()
-        label = "".join(
-            f"[{a[0]}={a[1]}]" if k == "find" else f".{a}" for k, a in steps[: i + 1]
-        ).lstrip(".")
         if kind == "key":
-            src.emit(depth, f"{target} = {current}.get({arg!r}) if {current} else None")
+            src.emit(depth, f"{target} = {current}.get({arg!r}) or _E")
         elif kind == "index":
-            src.emit(depth, f"{target} = _index({current}, {arg}, {label!r})")
+            src.emit(
+                depth,
+                f"{target} = {current}[{arg}] if {current}.__class__ is list "
+                f"and len({current}) > {arg} else _E",
+            )
         else:
-            src.emit(depth, f"{target} = _find({current}, {arg[0]!r}, {arg[1]!r}, {label!r})")
-        if i < len(steps) - 1 and steps[i + 1][0] == "key":
-            src.emit(depth, f"if {target} is not None and {target}.__class__ is not dict:")
-            src.emit(depth + 1, f"raise _not_object({label!r}, {target})")
+            src.emit(depth, f"{target} = _find({current}, {arg[0]!r}, {arg[1]!r})")
         cache[key] = current = target
-    return current
+    kind, arg = steps[-1]
+    if kind == "key":
+        return f"{current}.get({arg!r})"
+    if kind == "index":
+        present = f"{current}.__class__ is list and len({current}) > {arg}"
+        return f"({current}[{arg}] if {present} else None)"
+    raise ValueError(f"{path}: a [key=value] step must be followed by a field")
 
 
 def _join(prefix: str, path: str) -> str:
@@ -469,58 +476,74 @@ def _join(prefix: str, path: str) -> str:
 
 
 def _first(src: _Source, depth: int, root: str, paths: tuple[str, ...], cache: dict) -> str:
-    """The first present value of ``paths`` (alternatives ``a|b`` flattened too)."""
+    """A variable holding the first present value of ``paths`` (``a|b`` flattened too)."""
     out = src.var()
-    src.emit(depth, f"{out} = None")
-    for path in (alt for p in paths for alt in p.split("|")):
-        var = _lookup(src, depth, root, path, cache)
-        src.emit(depth, f"if {out} is None: {out} = {var}")
+    alternatives = [alt for p in paths for alt in p.split("|")]
+    src.emit(depth, f"{out} = {_lookup(src, depth, root, alternatives[0], cache)}")
+    for path in alternatives[1:]:
+        value = _lookup(src, depth, root, path, cache)
+        src.emit(depth, f"if {out} is None: {out} = {value}")
     return out
 
 
-def _compile_shape(src: _Source, name: str, shape: Shape, root_path: str) -> None:
-    """Emit ``def name(r)``: read ``shape`` from ``r``, its usage object at ``root_path``."""
-    src.emit(0, f"def {name}(r):")
+def _compile_shape(src: _Source, number: int, shape: Shape, root_path: str) -> None:
+    """Emit ``def _read_N(r)``: read ``shape`` from ``r``, its usage object at ``root_path``."""
+    src.emit(0, f"def _read_{number}(r):")
+    src.emit(1, "try:")
     cache: dict = {}
     usage = "r"
     if root_path:
-        usage = _lookup(src, 1, "r", root_path, cache)
-        src.emit(1, f"if {usage}.__class__ is not dict: raise _not_object({root_path!r}, {usage})")
+        usage = src.var()
+        src.emit(2, f"{usage} = {_lookup(src, 2, 'r', root_path, cache)} or _E")
     if shape.final:
-        marker, final = shape.final
-        found = [_lookup(src, 1, "r", path, cache) for path in (marker, final)]
-        src.emit(1, f"if {found[0]} and {found[1]} is None: return None  # a stream chunk")
-    terms: list[tuple[str, str]] = []  # (variable, label) of every term, for the checks
+        marker, final = (_lookup(src, 2, "r", path, cache) for path in shape.final)
+        src.emit(2, f"if {marker} and {final} is None: return None  # a stream chunk")
+    terms: dict[str, str] = {}  # expression -> variable: a term used twice is read once
     fields = []
     for count in COUNTS:
         parts = []
         for term in shape.counts.get(count, ()):
             sign = "-" if term.startswith("-") else "+"
             alternatives = term.lstrip("-").split("|")
-            found = [_lookup(src, 1, usage, alt, cache) for alt in alternatives]
-            value = src.var()
-            chain = "".join(f"{var} if {var} is not None else " for var in found)
-            src.emit(1, f"{value} = {chain}0")
-            terms.append((value, _join(root_path, alternatives[0])))
-            parts.append(f"{sign} {value}")
+            values = [_lookup(src, 2, usage, alt, cache) for alt in alternatives]
+            expression = f"{' or '.join(values)} or 0"
+            if expression not in terms:
+                terms[expression] = src.var()
+                src.emit(2, f"{terms[expression]} = {expression}")
+            parts.append(f"{sign} {terms[expression]}")
         fields.append(" ".join(parts).removeprefix("+ ") or "0")
-    labels = tuple(label for _, label in terms)
-    src.emit(1, f"t = ({', '.join(v for v, _ in terms)},)")
-    src.emit(1, f"if set(map(type, t)) != _INT or min(t) < 0 or max(t) > {MAX_TOKEN_COUNT}:")
-    src.emit(2, f"raise _bad_count(t, {labels!r})")
-    src.emit(1, f"counts = ({', '.join(fields)},)")
-    src.emit(1, f"if min(counts) < 0: raise _negative(counts, {shape.api!r})")
-    model = _first(src, 1, "r", shape.model, cache)
-    finish = _first(src, 1, "r", shape.finish, cache) if shape.finish else "None"
-    tier = src.var()
-    src.emit(1, f"{tier} = None")
-    for path in shape.tier:
-        var = _lookup(src, 1, "r", path, cache)
-        src.emit(
-            1, f"if {tier} is None and {var}.__class__ is str and {var}.lower() not in _STANDARD:"
-        )
-        src.emit(2, f"{tier} = {var}.lower()")
-    src.emit(1, f"return ({model}, {shape.api!r}, {finish}, {tier}, counts)")
+    src.emit(2, f"counts = ({', '.join(fields)},)")
+    # a negative part, a float or text count, one out of range: _bad names it (a float
+    # anywhere makes its field, and so the sum, a float)
+    src.emit(
+        2,
+        f"if min(counts) < 0 or max(counts) > {MAX_TOKEN_COUNT} "
+        "or sum(counts).__class__ is not int:",
+    )
+    src.emit(3, f"raise _bad({number}, r, counts)")
+    model = _first(src, 2, "r", shape.model, cache)
+    finish = _first(src, 2, "r", shape.finish, cache) if shape.finish else "None"
+    tier = "None"
+    if shape.tier:
+        tier = src.var()
+        src.emit(2, f"{tier} = None")
+        for path in shape.tier:
+            value = src.var()
+            src.emit(2, f"{value} = {_lookup(src, 2, 'r', path, cache)}")
+            src.emit(
+                2,
+                f"if {tier} is None and {value}.__class__ is str "
+                f"and {value}.lower() not in _STANDARD: {tier} = {value}.lower()",
+            )
+    src.emit(1, "except (AttributeError, TypeError):")
+    src.emit(2, f"raise _diagnose({number}, r) from None")
+    # the whole result, as read_call returns it for a record outside any envelope
+    text = "{0} if {0}.__class__ is str else _text({0})"
+    head = f"{text.format(model)}, {shape.api!r}, {text.format(finish)}"
+    if shape.tier:
+        src.emit(1, f"if {tier} == 'batch':")
+        src.emit(2, f"return ({head}, None, True, 1, counts)")
+    src.emit(1, f"return ({head}, {tier}, False, 1, counts)")
     src.emit(0, "")
 
 
@@ -536,11 +559,11 @@ def _when(src: _Source, tests: tuple[str, ...], shape: Shape, cache: dict) -> st
     conditions = []
     for test in tests:
         path, eq, value = test.partition("=")
-        var = _lookup(src, 1, "r", path, cache)
-        conditions.append(f"{var} == {value!r}" if eq else f"{var} is not None")
+        found = _lookup(src, 2, "r", path, cache)
+        conditions.append(f"{found} == {value!r}" if eq else f"{found} is not None")
     condition = " or ".join(conditions) or "False"
     if shape.model_prefix:
-        model = _first(src, 1, "r", shape.model, cache)
+        model = _first(src, 2, "r", shape.model, cache)
         condition = (
             f"({condition}) and {model}.__class__ is str "
             f"and {model}.lower().startswith({tuple(shape.model_prefix)!r})"
@@ -557,62 +580,91 @@ def _order() -> list[tuple[Shape, str, tuple[str, ...]]]:
     return whole + bare + last
 
 
+_ORDER = _order()
+
+
 def _compile() -> str:
     src = _Source()
-    order = _order()
-    for i, (shape, root, _) in enumerate(order):
-        _compile_shape(src, f"_read_{i}", shape, root)
+    for i, (shape, root, _) in enumerate(_ORDER):
+        _compile_shape(src, i, shape, root)
     src.emit(0, "def _shape(r):")
+    src.emit(1, "try:")
     cache: dict = {}
-    for i, (shape, _, tests) in enumerate(order):
-        src.emit(1, f"if {_when(src, tests, shape, cache)}:")
-        src.emit(2, f"return _read_{i}(r)")
+    for i, (shape, _, tests) in enumerate(_ORDER):
+        src.emit(2, f"if {_when(src, tests, shape, cache)}:")
+        src.emit(3, f"return _read_{i}(r)")
+    src.emit(1, "except AttributeError:")
+    src.emit(2, "raise _diagnose(None, r) from None")
     src.emit(1, "return _NO_SHAPE")
     src.emit(0, "")
-    src.emit(
-        0,
-        "_BY_API = {"
-        + ", ".join(
-            f"{shape.api!r}: _read_{i}"
-            for i, (shape, root, _) in reversed(list(enumerate(order)))
-            if root == shape.root
-        )
-        + "}",
-    )
+    by_api = {shape.api: i for i, (shape, root, _) in reversed(list(enumerate(_ORDER)))}
+    src.emit(0, "_BY_API = {" + ", ".join(f"{a!r}: _read_{i}" for a, i in by_api.items()) + "}")
     return "\n".join(src.lines)
 
 
-def _index(value: Any, index: int, label: str) -> Any:
-    if value is None:
-        return None
-    if value.__class__ is not list:
-        raise _not_object(label, value, "a list")
-    return value[index] if len(value) > index else None
+def _diagnose(number: int | None, record: dict) -> InputError:
+    """The message for a record the compiled reader stopped at: the first path (of shape
+    ``number``, or of any shape's tests) that holds something other than what it should."""
+    shapes = _ORDER if number is None else [_ORDER[number]]
+    for shape, root, tests in shapes:
+        paths = [test.partition("=")[0] for test in tests] if number is None else []
+        if number is not None:
+            paths = [
+                _join(root, alt)
+                for terms in shape.counts.values()
+                for term in terms
+                for alt in term.lstrip("-").split("|")
+            ]
+        for path in paths:
+            value, where = record, []
+            for kind, arg in _steps(path):
+                if value is None:
+                    break
+                if kind == "key":
+                    if value.__class__ is not dict:
+                        return _not_object(".".join(where) or "record", value)
+                    value = value.get(arg)
+                elif kind == "index":
+                    value = value[arg] if value.__class__ is list and len(value) > arg else None
+                else:
+                    if value.__class__ is not list:
+                        return _not_object(".".join(where), value, "a list")
+                    value = _find(value, arg[0], arg[1]) or None
+                where.append(str(arg) if kind != "find" else f"[{arg[0]}={arg[1]}]")
+            else:
+                if (
+                    number is not None
+                    and value is not None
+                    and (value.__class__ is not int or not 0 <= value <= MAX_TOKEN_COUNT)
+                ):
+                    return InputError(
+                        f"{path}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
+                        f"got {clip(value)}"
+                    )
+    return InputError("usage: unreadable usage object")
 
 
-def _find(value: Any, key: str, wanted: str, label: str) -> Any:
-    if value is None:
-        return None
-    if value.__class__ is not list:
-        raise _not_object(label, value, "a list")
-    for item in value:
-        if item.__class__ is dict and item.get(key) == wanted:
-            return item
-    return None
+def _bad(number: int, record: dict, counts: tuple) -> InputError:
+    """A count that is not one (named), else parts larger than their whole."""
+    found = _diagnose(number, record)
+    if found.args[0] != "usage: unreadable usage object":
+        return found
+    if min(counts) < 0:
+        return _negative(counts, _ORDER[number][0].api)
+    return found
+
+
+def _find(value: Any, key: str, wanted: str) -> Any:
+    """The element of a list whose ``key`` is ``wanted`` (``_E`` when none)."""
+    if value.__class__ is list:
+        for item in value:
+            if item.__class__ is dict and item.get(key) == wanted:
+                return item
+    return _E
 
 
 def _not_object(label: str, value: Any, what: str = "an object") -> InputError:
     return InputError(f"{label}: expected {what}, got {clip(value)}")
-
-
-def _bad_count(values: tuple, labels: tuple[str, ...]) -> InputError:
-    for value, label in zip(values, labels, strict=True):
-        if value.__class__ is not int or not 0 <= value <= MAX_TOKEN_COUNT:
-            return InputError(
-                f"{label}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                f"got {clip(value)}"
-            )
-    return InputError("usage: unreadable token counts")
 
 
 def _negative(counts: tuple, api: str) -> InputError:
@@ -622,17 +674,22 @@ def _negative(counts: tuple, api: str) -> InputError:
     )
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 _NO_SHAPE = object()
+_E: dict = {}  # an absent object (never written to)
 _SOURCE = _compile()
 _NAMESPACE: dict[str, Any] = {
-    "_INT": {int},
     "_STANDARD": STANDARD_SERVICE_TIERS,
     "_NO_SHAPE": _NO_SHAPE,
-    "_index": _index,
+    "_E": _E,
     "_find": _find,
-    "_not_object": _not_object,
-    "_bad_count": _bad_count,
+    "_diagnose": _diagnose,
+    "_bad": _bad,
     "_negative": _negative,
+    "_text": _text,
 }
 exec(compile(_SOURCE, "<pricing.usage table>", "exec"), _NAMESPACE)  # noqa: S102
 _shape = _NAMESPACE["_shape"]
@@ -648,7 +705,7 @@ def _path(record: Any, path: str) -> Any:
         elif kind == "index":
             value = value[arg] if value.__class__ is list and len(value) > arg else None
         else:
-            value = _find(value, arg[0], arg[1], path) if value.__class__ is list else None
+            value = _find(value, arg[0], arg[1]) or None
         if value is None:
             return None
     return value
@@ -697,7 +754,6 @@ def read_call(record: Any) -> tuple | None:
     for a failed request, :class:`InputError` for malformed usage (naming the field)."""
     if record.__class__ is not dict:
         raise _not_object("record", record)
-    batch, calls, keep = False, 1, None
     envelope = _envelope(record)
     if envelope is not None:
         if envelope.no_call:
@@ -724,25 +780,15 @@ def read_call(record: Any) -> tuple | None:
             "usage: no usage found (expected usage, usageMetadata, prompt_tokens or "
             f"input_tokens; keys: {clip(sorted(record))})"
         )
-    if found is None:  # a stream chunk before the last
-        return None
-    model, api, finish, tier, counts = found
+    if found is None or envelope is None:  # None: a stream chunk before the last
+        return found
+    model, api, finish, tier, is_batch, _, counts = found
     if keep is not None:
         kept = _KEEP[keep]
         counts = tuple(value if i in kept else 0 for i, value in enumerate(counts))
-    if tier == "batch":
+    if batch or is_batch:
         batch, tier = True, None
-    elif batch:
-        tier = None
-    return (
-        None if model is None else str(model),
-        api,
-        None if finish is None else str(finish),
-        tier,
-        batch,
-        calls,
-        counts,
-    )
+    return (model, api, finish, tier, batch, calls, counts)
 
 
 def _short(status: Any) -> Any:

@@ -28,6 +28,14 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 @click.option(
     "--strict", is_flag=True, help="Stop at the first call that cannot be priced (exit 2)."
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
+)
 @catalog_option
 @json_option
 def usage(
@@ -36,6 +44,7 @@ def usage(
     model_name: str | None,
     skip_invalid: bool,
     strict: bool,
+    jobs: int,
     as_json: bool,
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
@@ -64,7 +73,7 @@ def usage(
             )
     else:
         report = cost_logs(
-            logs, catalog, model=model_name, skip_invalid=skip_invalid, strict=strict
+            logs, catalog, model=model_name, skip_invalid=skip_invalid, strict=strict, jobs=jobs
         )
     if as_json:
         print_json(report)

@@ -14,6 +14,7 @@ written out as per-row CSV if asked, and only per-model totals are kept.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,15 @@ from typing import IO, Any
 
 import numpy as np
 
-from budget.usage.read import FIELDS, KEEP_LOCATIONS, Rows, Unpriced, csv_chunks, jsonl_chunks
+from budget.usage.read import (
+    FIELDS,
+    KEEP_LOCATIONS,
+    LogPart,
+    Rows,
+    Unpriced,
+    part_chunks,
+    split_log,
+)
 from pricing.arrays import CostTotals, price_arrays, refusals
 from pricing.catalog import Catalog, Model
 from pricing.errors import InputError, UnpricedError
@@ -160,13 +169,9 @@ def read_rows(
 ) -> Iterator[tuple[Rows, int]]:
     """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
     for path in paths:
-        file = Path(path)
-        if not file.is_file():
+        if not Path(path).is_file():
             raise InputError(f"{path}: file not found")
-        if file.suffix.lower() in (".csv", ".tsv"):
-            yield from csv_chunks(file, path, skip_invalid, chunk_lines)
-        else:
-            yield from jsonl_chunks(file, path, skip_invalid, chunk_lines)
+        yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
 
 
 @dataclass(frozen=True)
@@ -238,41 +243,26 @@ class _Unpriced:
         group.calls += tokens[2]
 
 
-def cost_logs(
-    paths: Iterable[str],
-    catalog: Catalog,
-    *,
-    model: str | None = None,
-    skip_invalid: bool = False,
-    strict: bool = False,
-    rows_out: IO[str] | None = None,
-    rows_frame: bool = False,
-    chunk_lines: int = CHUNK_LINES,
-) -> UsageReport:
-    """Price every call of the logs, line by line: a call the catalog cannot price (unknown
-    model, no rate for its service tier, cliff or modality, malformed usage) is counted in
-    ``unpriced`` by model and reason and the rest are priced; ``strict`` stops at the first
-    such call instead (InputError naming file:line). Per-row CSV goes to ``rows_out``;
-    ``rows_frame`` keeps the rows as a DataFrame on the report."""
-    paths = tuple(paths)
-    resolve = _Resolver(catalog, model)
-    by_model: dict[str, ModelUsage] = {}
-    unpriced = _Unpriced()
-    rows = skipped = failed = events = 0
-    skipped_lines: list[str] = []
-    inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
-    frames: list = []
-    writer = None
-    if rows_out is not None:
-        writer = csv.writer(rows_out, lineterminator="\n")
-        writer.writerow(ROW_COLUMNS)
-    for chunk, chunk_skipped in read_rows(
-        paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
-    ):
-        skipped += chunk_skipped
-        skipped_lines += chunk.skipped[: KEEP_LOCATIONS - len(skipped_lines)]
-        failed += chunk.failed
-        events += chunk.events
+class _Costing:
+    """Running totals of the logs read so far: what one process (or one worker, on its part
+    of a file) keeps. Bounded whatever the log size: totals per model, one entry per
+    unpriced (model, reason) group."""
+
+    def __init__(self, catalog: Catalog, model: str | None, strict: bool):
+        self.resolve = _Resolver(catalog, model)
+        self.strict = strict
+        self.by_model: dict[str, ModelUsage] = {}
+        self.unpriced = _Unpriced()
+        self.skipped = self.failed = self.events = 0
+        self.skipped_lines: list[str] = []
+        self.inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
+
+    def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray]:
+        """Price one chunk; returns the model id per row and the USD per row (NaN: unpriced)."""
+        self.skipped += skipped
+        self.skipped_lines += chunk.skipped[: KEEP_LOCATIONS - len(self.skipped_lines)]
+        self.failed += chunk.failed
+        self.events += chunk.events
         refused: list[tuple[int, str | None, str, str]] = []  # (row, model, reason, detail)
         usd = np.full((len(chunk), 5), np.nan)
         ids: list[str | None] = list(chunk.models)
@@ -288,7 +278,7 @@ def cost_logs(
         inputs, outputs = chunk.column("input_tokens"), chunk.column("output_tokens")
         for (name, tier), number in codes.items():
             index = np.flatnonzero(code == number) if len(codes) > 1 else np.arange(len(chunk))
-            found = resolve(name)
+            found = self.resolve(name)
             if isinstance(found, UnpricedError):
                 refused += [(row, name, found.reason, str(found)) for row in index.tolist()]
                 continue
@@ -296,10 +286,11 @@ def cost_logs(
                 priced = found.with_variant(variant)
                 if variant is not None and variant != found.variant:
                     key = (found.id, variant, found.max_input_tokens)
-                    inferred[key] = inferred.get(key, 0) + len(part)
-                part = _price_group(chunk, part, priced, tier, by_model, usd, refused)
+                    self.inferred[key] = self.inferred.get(key, 0) + len(part)
+                part = _price_group(chunk, part, priced, tier, self.by_model, usd, refused)
                 for row in part.tolist():
                     ids[row] = priced.id
+        calls = chunk.column("calls")
         problems = [
             Unpriced(
                 chunk.where(row),
@@ -308,61 +299,165 @@ def cost_logs(
                 detail,
                 int(inputs[row]),
                 int(outputs[row]),
-                int(chunk.column("calls")[row]),
+                int(calls[row]),
             )
             for row, name, reason, detail in refused
         ] + chunk.unpriced
         problems.sort(key=lambda item: int(item.where.rsplit(":", 1)[1]))
-        if strict and problems:
-            first = problems[0]
-            raise InputError(f"{first.where}: {first.detail}")
+        if self.strict and problems:
+            raise InputError(f"{problems[0].where}: {problems[0].detail}")
         for item in problems:
             tokens = (item.input_tokens, item.output_tokens, item.calls)
-            unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
+            self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
+        return ids, usd
+
+    def merge(self, other: _Costing) -> None:
+        """Add the totals of a later part of the logs."""
+        for name, usage in other.by_model.items():
+            entry = self.by_model.setdefault(name, ModelUsage(name, usage.variant))
+            entry.totals = entry.totals + usage.totals
+        for key, group in other.unpriced.groups.items():
+            mine = self.unpriced.groups.get(key)
+            if mine is None:
+                self.unpriced.groups[key] = group
+            else:
+                mine.calls += group.calls
+                mine.input_tokens += group.input_tokens
+                mine.output_tokens += group.output_tokens
+        self.skipped += other.skipped
+        self.skipped_lines += other.skipped_lines[: KEEP_LOCATIONS - len(self.skipped_lines)]
+        self.failed += other.failed
+        self.events += other.events
+        for key, calls in other.inferred.items():
+            self.inferred[key] = self.inferred.get(key, 0) + calls
+
+    def report(self, paths: tuple[str, ...], frame: Any = None) -> UsageReport:
+        groups = tuple(
+            sorted(self.unpriced.groups.values(), key=lambda g: (-g.calls, g.model, g.reason))
+        )
+        rows = sum(m.totals.calls for m in self.by_model.values())
+        if rows == 0 and not groups:
+            where = ", ".join(paths)
+            left_out = [f"{self.skipped} skipped"] if self.skipped else []
+            left_out += [f"{self.failed} failed requests"] if self.failed else []
+            raise InputError(
+                f"{where}: no usage rows found" + (f" ({', '.join(left_out)})" if left_out else "")
+            )
+        total = sum((m.totals.total_usd for m in self.by_model.values()), Decimal(0))
+        notes = tuple(
+            f"{calls:,} call{'s' if calls != 1 else ''} of {name} above {limit:,} input tokens "
+            f"priced as its {variant!r} variant (the only one that serves such calls)"
+            for (name, variant, limit), calls in self.inferred.items()
+        )
+        if self.failed:
+            notes += (
+                f"{self.failed:,} batch result{'s' if self.failed != 1 else ''} of failed "
+                "requests left out (providers bill nothing for them)",
+            )
+        if self.events:
+            notes += (f"{self.events:,} streaming events without usage (not calls) left out",)
+        return UsageReport(
+            rows,
+            self.skipped,
+            total,
+            dict(sorted(self.by_model.items())),
+            paths,
+            notes,
+            self.failed,
+            groups,
+            tuple(self.skipped_lines),
+            self.events,
+            frame,
+        )
+
+
+def cost_logs(
+    paths: Iterable[str],
+    catalog: Catalog,
+    *,
+    model: str | None = None,
+    skip_invalid: bool = False,
+    strict: bool = False,
+    rows_out: IO[str] | None = None,
+    rows_frame: bool = False,
+    chunk_lines: int = CHUNK_LINES,
+    jobs: int = 1,
+) -> UsageReport:
+    """Price every call of the logs, line by line: a call the catalog cannot price (unknown
+    model, no rate for its service tier, cliff or modality, malformed usage) is counted in
+    ``unpriced`` by model and reason and the rest are priced; ``strict`` stops at the first
+    such call instead (InputError naming file:line). Per-row CSV goes to ``rows_out``;
+    ``rows_frame`` keeps the rows as a DataFrame on the report. ``jobs`` > 1 reads large
+    JSONL files in that many processes (totals only: not with ``rows_out``/``rows_frame``);
+    0 picks a number from the CPUs and the logs' size."""
+    paths = tuple(paths)
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"{path}: file not found")
+    if jobs == 0:
+        jobs = auto_jobs(paths)
+    if jobs > 1 and rows_out is None and not rows_frame:
+        parts = [part for path in paths for part in split_log(path, jobs)]
+        if len(parts) > 1:
+            return _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs)
+    costing = _Costing(catalog, model, strict)
+    frames: list = []
+    writer = None
+    if rows_out is not None:
+        writer = csv.writer(rows_out, lineterminator="\n")
+        writer.writerow(ROW_COLUMNS)
+    for chunk, chunk_skipped in read_rows(
+        paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
+    ):
+        ids, usd = costing.add(chunk, chunk_skipped)
         if writer is not None:
             _write_rows(writer, chunk, ids, usd)
         if rows_frame:
             frames.append(_frame(chunk, ids, usd))
-    groups = tuple(sorted(unpriced.groups.values(), key=lambda g: (-g.calls, g.model, g.reason)))
-    rows = sum(m.totals.calls for m in by_model.values())
-    if rows == 0 and not groups:
-        where = ", ".join(paths)
-        left_out = [f"{skipped} skipped"] if skipped else []
-        left_out += [f"{failed} failed requests"] if failed else []
-        raise InputError(
-            f"{where}: no usage rows found" + (f" ({', '.join(left_out)})" if left_out else "")
-        )
-    total = sum((m.totals.total_usd for m in by_model.values()), Decimal(0))
-    notes = tuple(
-        f"{calls:,} call{'s' if calls != 1 else ''} of {name} above {limit:,} input tokens "
-        f"priced as its {variant!r} variant (the only one that serves such calls)"
-        for (name, variant, limit), calls in inferred.items()
-    )
-    if failed:
-        notes += (
-            f"{failed:,} batch result{'s' if failed != 1 else ''} of failed requests left out "
-            "(providers bill nothing for them)",
-        )
-    if events:
-        notes += (f"{events:,} streaming events without usage (not calls) left out",)
     frame = None
     if rows_frame:
         import pandas as pd
 
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return UsageReport(
-        rows,
-        skipped,
-        total,
-        dict(sorted(by_model.items())),
-        paths,
-        notes,
-        failed,
-        groups,
-        tuple(skipped_lines),
-        events,
-        frame,
-    )
+    return costing.report(paths, frame)
+
+
+PARALLEL_MIN_BYTES = 32 * 2**20  # below this a log is read in one process
+MAX_AUTO_JOBS = 4
+
+
+def auto_jobs(paths: tuple[str, ...]) -> int:
+    """Processes for ``jobs=0``: one per CPU (at most 4) for large logs, else one."""
+    size = sum(Path(path).stat().st_size for path in paths)
+    if size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))
+
+
+def _cost_part(task: tuple) -> _Costing:
+    """A worker: the totals of one byte range of one JSONL file (or of one whole file)."""
+    part, catalog, model, skip_invalid, strict, chunk_lines = task
+    costing = _Costing(catalog, model, strict)
+    for chunk, skipped in part_chunks(part, skip_invalid, chunk_lines):
+        costing.add(chunk, skipped)
+    costing.resolve = None  # the catalog stays with the caller
+    return costing
+
+
+def _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs) -> UsageReport:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # smaller chunks per worker: memory stays bounded with several processes
+    chunk_lines = max(1_000, CHUNK_LINES // jobs)
+    tasks = [(part, catalog, model, skip_invalid, strict, chunk_lines) for part in parts]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        results = pool.map(_cost_part, tasks)  # in order: the first error by line is raised
+        costing = next(results)
+        for other in results:
+            costing.merge(other)
+    return costing.report(paths)
 
 
 def _by_variant(model: Model, index: np.ndarray, inputs: np.ndarray, outputs: np.ndarray):
