@@ -322,3 +322,89 @@ def test_usage_report_frame_has_floats_and_exact_totals():
     assert frame.loc["gpt-4o-mini", "total_usd"] == float(report.total_usd)
     assert frame.loc["gpt-4o-mini", "total_usd_exact"] == report.total_usd
     assert len(report.rows_frame) == 2 and set(report.rows_frame["model"]) == {"gpt-4o-mini"}
+
+
+def test_openai_batch_line_and_flex_tier(tmp_path):
+    # gpt-6.1-sol: standard input 2 / output 10, batch 50% off; flex input 1 / output 5.
+    body = {
+        "model": "gpt-6.1-sol",
+        "usage": {"prompt_tokens": 10_000, "completion_tokens": 1_000},
+    }
+    batch = {"custom_id": "r1", "response": {"status_code": 200, "body": body}, "error": None}
+    # (10,000 x 2 + 1,000 x 10) / 2 = (0.02 + 0.01) / 2 = 0.015
+    assert priced(tmp_path, batch) == Decimal("0.015")
+    flex = dict(body, service_tier="flex")
+    # 10,000 x 1 + 1,000 x 5 = 0.01 + 0.005 = 0.015
+    assert priced(tmp_path, flex) == Decimal("0.015")
+
+
+def test_openai_audio_tokens_without_an_audio_rate_are_unpriced_not_text(tmp_path):
+    record = {
+        "model": "gpt-4o-mini",
+        "usage": {
+            "prompt_tokens": 1_000,
+            "completion_tokens": 100,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 400},
+        },
+    }
+    log = tmp_path / "audio.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    report = cost_logs([str(log)], CATALOG)
+    assert report.rows == 0 and report.total_usd == 0
+    assert [(g.model, g.reason, g.input_tokens) for g in report.unpriced] == [
+        ("gpt-4o-mini", "no audio input rate", 1_000)
+    ]
+
+
+def test_several_jobs_give_the_same_report_as_one(tmp_path):
+    # > 2 MB so the log is cut in two; unknown models and bad counts on both sides of the cut
+    log = tmp_path / "big.jsonl"
+    lines = []
+    for i in range(6_000):
+        record = {
+            "model": "gpt-4o-mini" if i % 500 else "no-such-model",
+            "choices": [{"finish_reason": "length" if i % 7 == 0 else "stop"}],
+            "usage": {
+                "prompt_tokens": 1_000 + i,
+                "completion_tokens": -1 if i % 1_999 == 0 else 100 + i % 50,
+                "prompt_tokens_details": {"cached_tokens": i % 300},
+            },
+            "padding": "x" * 300,
+        }
+        lines.append(json.dumps(record))
+    log.write_text("\n".join(lines) + "\n")
+    one = cost_logs([str(log)], CATALOG, jobs=1)
+    two = cost_logs([str(log)], CATALOG, jobs=2)
+    assert one.as_dict() == two.as_dict()
+    # unknown model on lines 1, 501, ..., 5501 (12); a negative count on lines 1, 2000,
+    # 3999, 5998 (4); line 1 is both, and counted once, as malformed
+    assert one.unpriced_calls == 15
+    firsts = {(g.model, g.reason): (g.first, g.calls) for g in two.unpriced}
+    bad = "malformed usage: usage.completion_tokens"
+    assert firsts == {
+        ("no-such-model", "unknown model"): (f"{log}:501", 11),
+        ("no-such-model", bad): (f"{log}:1", 1),
+        ("gpt-4o-mini", bad): (f"{log}:2000", 3),
+    }
+
+
+def test_cost_usage_prices_the_rest_and_exits_1(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["cost", "--usage", str(FIXTURES / "unknown_model.jsonl"), "--json"]
+    )
+    assert result.exit_code == 1
+    # only gpt-4o-mini's call: 1,000 x 0.15 + 100 x 0.6 per million = 0.00021
+    assert json.loads(result.stdout)["total_usd"] == 0.00021
+    assert "unknown_model.jsonl:2: unknown model 'o4-mini-2025-04-16'" in result.stderr
+
+
+def test_per_row_csv_keeps_unpriced_calls_with_empty_money(tmp_path):
+    out = tmp_path / "rows.csv"
+    result = CliRunner().invoke(
+        cli, ["usage", str(FIXTURES / "unknown_model.jsonl"), "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    rows = out.read_text().splitlines()
+    assert len(rows) == 4  # header + every call, priced or not
+    assert rows[2].split(",")[2] == "o4-mini-2025-04-16" and rows[2].endswith(",,,,,")
+    assert rows[1].endswith("0.0002100000")
