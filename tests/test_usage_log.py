@@ -345,7 +345,7 @@ def test_failed_batch_requests_are_left_out_and_counted_not_fatal(tmp_path):
     log.write_text("".join(json.dumps(r) + "\n" for r in (ok, expired, rejected, errored)))
     report = cost_logs([str(log)], CATALOG)
     assert (report.rows, report.failed, report.skipped) == (1, 3, 0)
-    assert "3 batch results of failed requests left out" in report.notes[-1]
+    assert "3 failed requests left out" in report.notes[-1]
     assert report.as_dict()["failed_requests"] == 3
 
 

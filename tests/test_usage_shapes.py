@@ -408,3 +408,18 @@ def test_per_row_csv_keeps_unpriced_calls_with_empty_money(tmp_path):
     assert len(rows) == 4  # header + every call, priced or not
     assert rows[2].split(",")[2] == "o4-mini-2025-04-16" and rows[2].endswith(",,,,,")
     assert rows[1].endswith("0.0002100000")
+
+
+def test_a_csv_with_token_columns_litellm_export():
+    report = cost_logs([str(FIXTURES / "litellm_spend.csv")], CATALOG)
+    # two calls: (1,000 + 2,000) x 0.15 + (100 + 200) x 0.6 per million = 0.00045 + 0.00018
+    assert report.total_usd == Decimal("0.00063") and report.rows == 2
+    assert report.failed == 1 and not report.unpriced
+    assert "1 record not billed as calls left out" in " ".join(report.notes)
+
+
+def test_openai_chat_stream_chunks_bill_the_last_one_once(tmp_path):
+    chunk = {"object": "chat.completion.chunk", "model": "gpt-4o-mini", "usage": None}
+    last = dict(chunk, choices=[], usage={"prompt_tokens": 1_000, "completion_tokens": 100})
+    # 1,000 x 0.15 + 100 x 0.6 per million = 0.00021, once for three chunks
+    assert priced(tmp_path, chunk, chunk, last) == Decimal("0.00021")

@@ -351,11 +351,14 @@ class _Costing:
         )
         if self.failed:
             notes += (
-                f"{self.failed:,} batch result{'s' if self.failed != 1 else ''} of failed "
-                "requests left out (providers bill nothing for them)",
+                f"{self.failed:,} failed request{'s' if self.failed != 1 else ''} left out "
+                "(batch results or logged failures: providers bill nothing for them)",
             )
         if self.events:
-            notes += (f"{self.events:,} streaming events without usage (not calls) left out",)
+            notes += (
+                f"{self.events:,} record{'s' if self.events != 1 else ''} not billed "
+                "as calls left out (streaming events without usage, proxy cache hits)",
+            )
         return UsageReport(
             rows,
             self.skipped,

@@ -456,6 +456,15 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
         [columns[name] for name in COUNTS]
         + [truncated, batch.astype(np.int64), np.ones(n, dtype=np.int64)]
     )
+    # LiteLLM spend-log exports: failed calls and proxy cache hits cost nothing upstream
+    dropped = np.zeros(n, dtype=bool)
+    if "status" in frame.columns:
+        dropped |= frame["status"].astype(str).str.lower().eq("failure").to_numpy()
+    failed = int(dropped.sum())
+    if "cache_hit" in frame.columns:
+        hits = frame["cache_hit"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+        dropped |= hits
+    events = int(dropped.sum()) - failed
     lines = list(range(start, start + n))
     unpriced = [
         Unpriced(
@@ -465,10 +474,12 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
             reasons[row][1],
         )
         for row in sorted(reasons)
+        if not dropped[row]
     ]
-    rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, tiers, 0, unpriced)
-    if bad.any():
-        rows = rows.select(np.flatnonzero(~bad))
+    api = "litellm" if "spend" in frame.columns else "tokens"
+    rows = Rows(label, lines, models, [api] * n, finishes, data, tiers, failed, unpriced, events)
+    if bad.any() or dropped.any():
+        rows = rows.select(np.flatnonzero(~bad & ~dropped))
     return check_parts(rows), 0
 
 
