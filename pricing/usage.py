@@ -451,8 +451,10 @@ def _lookup(src: _Source, depth: int, root: str, path: str, cache: dict) -> str:
             current = cache[key]
             continue
         target = src.var()
-        if kind == "key":
+        if kind == "key" and current == root:
             src.emit(depth, f"{target} = {current}.get({arg!r}) or _E")
+        elif kind == "key":  # an absent (empty) object is not searched
+            src.emit(depth, f"{target} = {current} and {current}.get({arg!r}) or _E")
         elif kind == "index":
             src.emit(
                 depth,
@@ -469,6 +471,16 @@ def _lookup(src: _Source, depth: int, root: str, path: str, cache: dict) -> str:
         present = f"{current}.__class__ is list and len({current}) > {arg}"
         return f"({current}[{arg}] if {present} else None)"
     raise ValueError(f"{path}: a [key=value] step must be followed by a field")
+
+
+def _guarded(value: str, usage: str) -> str:
+    """``node.get(k)`` as ``node and node.get(k)`` where ``node`` is an optional object inside
+    the usage (most records lack most details objects: an empty one is not searched). Only
+    for counts, where absent, None and 0 all read as 0."""
+    node, dot, _ = value.partition(".get(")
+    if not dot or node in (usage, "r") or not node.isidentifier():
+        return value
+    return f"{node} and {value}"
 
 
 def _join(prefix: str, path: str) -> str:
@@ -505,7 +517,7 @@ def _compile_shape(src: _Source, number: int, shape: Shape, root_path: str) -> N
         for term in shape.counts.get(count, ()):
             sign = "-" if term.startswith("-") else "+"
             alternatives = term.lstrip("-").split("|")
-            values = [_lookup(src, 2, usage, alt, cache) for alt in alternatives]
+            values = [_guarded(_lookup(src, 2, usage, alt, cache), usage) for alt in alternatives]
             expression = f"{' or '.join(values)} or 0"
             if expression not in terms:
                 terms[expression] = src.var()
@@ -717,31 +729,40 @@ def _holds(record: dict, test: str) -> bool:
     return found is not None and (not eq or str(found).lower() == value.lower())
 
 
-def _envelope_index() -> dict[str, dict[str | None, list[Envelope]]]:
-    """Envelopes by their first test's top-level key, then value (None: any value)."""
-    index: dict[str, dict[str | None, list[Envelope]]] = {}
+def _envelope_index() -> list[tuple[str, dict[str, tuple[Envelope, ...]], tuple[Envelope, ...]]]:
+    """Per top-level key of an envelope's first test (in table order): the envelopes by that
+    key's value (as written, lower- and title-case), and those for any value."""
+    index: dict[str, tuple[dict[str, list[Envelope]], list[Envelope]]] = {}
     for envelope in ENVELOPES:
         path, eq, value = envelope.when[0].partition("=")
         top = path.split(".")[0]
-        by_value = value.lower() if eq and top == path else None
-        index.setdefault(top, {}).setdefault(by_value, []).append(envelope)
-    return index
+        by_value, any_value = index.setdefault(top, ({}, []))
+        if eq and top == path:
+            for form in dict.fromkeys((value, value.lower(), value.title())):
+                by_value.setdefault(form, []).append(envelope)
+        else:
+            any_value.append(envelope)
+    return [
+        (key, {v: tuple(e) for v, e in by_value.items()}, tuple(any_value))
+        for key, (by_value, any_value) in index.items()
+    ]
 
 
 _ENVELOPES = _envelope_index()
-_ENVELOPE_KEYS = frozenset(_ENVELOPES)
+_ENVELOPE_KEYS = frozenset(key for key, _, _ in _ENVELOPES)
 _KEEP = {e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep}
 
 
 def _envelope(record: dict) -> Envelope | None:
-    if _ENVELOPE_KEYS.isdisjoint(record):
-        return None
-    for key, by_value in _ENVELOPES.items():
+    for key, by_value, any_value in _ENVELOPES:
         value = record.get(key)
         if value is None:
             continue
-        keyed = by_value.get(value.lower(), ()) if value.__class__ is str else ()
-        for envelope in (*keyed, *by_value.get(None, ())):
+        if value.__class__ is str:
+            for envelope in by_value.get(value, ()):
+                if all(_holds(record, test) for test in envelope.when):
+                    return envelope
+        for envelope in any_value:
             if all(_holds(record, test) for test in envelope.when):
                 return envelope
     return None
@@ -752,43 +773,50 @@ def read_call(record: Any) -> tuple | None:
     finish, tier, batch, calls, counts) with ``counts`` in :data:`COUNTS` order; None for an
     event that is not a call (a streaming delta, a cache hit). Raises :class:`FailedRequest`
     for a failed request, :class:`InputError` for malformed usage (naming the field)."""
+    if record.__class__ is dict and _ENVELOPE_KEYS.isdisjoint(record):
+        found = _shape(record)  # the common case: a response or usage object as it is
+        return found if found is not _NO_SHAPE else _no_shape(record)
     if record.__class__ is not dict:
         raise _not_object("record", record)
     envelope = _envelope(record)
-    if envelope is not None:
-        if envelope.no_call:
-            return None
-        if envelope.failed is not None:
-            status = _path(record, envelope.failed)
-            if status is not None and status not in envelope.ok:
-                raise FailedRequest(
-                    f"{envelope.failed}: request failed (status {clip(_short(status))})"
-                )
-        inner = _path(record, envelope.inner) if envelope.inner else record
-        if inner is None:
-            raise FailedRequest(f"{envelope.failed or envelope.inner}: request failed")
-        if inner.__class__ is not dict:
-            raise _not_object(envelope.inner, inner)
-        record, batch, calls, keep = inner, envelope.batch, envelope.calls, envelope.keep
-        found = _BY_API[envelope.shape](record) if envelope.shape else _shape(record)
-    else:
+    if envelope is None:
         found = _shape(record)
+        return found if found is not _NO_SHAPE else _no_shape(record)
+    if envelope.no_call:
+        return None
+    if envelope.failed is not None:
+        status = _path(record, envelope.failed)
+        if status is not None and status not in envelope.ok:
+            raise FailedRequest(
+                f"{envelope.failed}: request failed (status {clip(_short(status))})"
+            )
+    inner = _path(record, envelope.inner) if envelope.inner else record
+    if inner is None:
+        raise FailedRequest(f"{envelope.failed or envelope.inner}: request failed")
+    if inner.__class__ is not dict:
+        raise _not_object(envelope.inner, inner)
+    found = _BY_API[envelope.shape](inner) if envelope.shape else _shape(inner)
     if found is _NO_SHAPE:
-        if _is_usage_free_event(record):
-            return None
-        raise InputError(
-            "usage: no usage found (expected usage, usageMetadata, prompt_tokens or "
-            f"input_tokens; keys: {clip(sorted(record))})"
-        )
-    if found is None or envelope is None:  # None: a stream chunk before the last
-        return found
-    model, api, finish, tier, is_batch, _, counts = found
-    if keep is not None:
-        kept = _KEEP[keep]
+        return _no_shape(inner)
+    if found is None:  # a stream chunk before the last
+        return None
+    model, api, finish, tier, batch, _, counts = found
+    if envelope.keep is not None:
+        kept = _KEEP[envelope.keep]
         counts = tuple(value if i in kept else 0 for i, value in enumerate(counts))
-    if batch or is_batch:
+    if envelope.batch or batch:
         batch, tier = True, None
-    return (model, api, finish, tier, batch, calls, counts)
+    return (model, api, finish, tier, batch, envelope.calls, counts)
+
+
+def _no_shape(record: dict) -> None:
+    """None for a streaming event that carries no usage; else the error."""
+    if _is_usage_free_event(record):
+        return None
+    raise InputError(
+        "usage: no usage found (expected usage, usageMetadata, prompt_tokens or "
+        f"input_tokens; keys: {clip(sorted(record))})"
+    )
 
 
 def _short(status: Any) -> Any:

@@ -42,6 +42,7 @@ CSV_ALIASES = {
 }
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 KEEP_LOCATIONS = 20  # file:line of skipped lines kept for the report (all are counted)
+_BLANK = frozenset(b" \t\r\n\f\v")  # first bytes of a line that may be blank
 
 
 @dataclass(frozen=True)
@@ -293,9 +294,10 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     skipped: list[str] = []
     failed = events = skips = 0
     last_model = None
+    add_number, add_meta, add_counts = numbers.append, metas.append, flat.extend
     for number, line in lines:
         if line.__class__ is bytes:
-            if not line.strip():
+            if line[0] in _BLANK and not line.strip():
                 continue
             try:
                 try:
@@ -311,7 +313,9 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                 raise
         else:
             record = line
-        items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
+        # an OTLP document holds many calls
+        many = record.__class__ is dict and OTLP in record
+        items = list(expand(record)) if many else (record,)
         for item in items:
             try:
                 found = read_call(item)
@@ -328,9 +332,9 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                 last_model = found[0]
             elif found[5] == 0:  # Anthropic's message_delta: the model its message_start named
                 found = (last_model, *found[1:])
-            numbers.append(number)
-            metas.append(found)
-            flat.extend(found[6])
+            add_number(number)
+            add_meta(found)
+            add_counts(found[6])
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
