@@ -423,3 +423,52 @@ def test_openai_chat_stream_chunks_bill_the_last_one_once(tmp_path):
     last = dict(chunk, choices=[], usage={"prompt_tokens": 1_000, "completion_tokens": 100})
     # 1,000 x 0.15 + 100 x 0.6 per million = 0.00021, once for three chunks
     assert priced(tmp_path, chunk, chunk, last) == Decimal("0.00021")
+
+
+def test_cost_usage_infers_the_1m_variant_too(tmp_path):
+    record = {
+        "type": "message",
+        "model": "claude-sonnet-4-5",
+        "usage": {"input_tokens": 300_000, "output_tokens": 1_000},
+    }
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(record))
+    result = CliRunner().invoke(cli, ["cost", "--usage", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # the 1M variant's > 200K tier: 300,000 x 6 + 1,000 x 22.5 per million = 1.8225
+    assert (data["variant"], data["total_usd"]) == ("1m-context", 1.8225)
+
+
+def test_bedrock_one_hour_writes_and_gemini_batch(tmp_path):
+    # claude-sonnet-4-5 via Bedrock: 5m writes 3.75, 1h writes 6. Writes 3,000 of which
+    # 1,000 for 1 hour: 100 x 3 + 2,000 x 3.75 + 1,000 x 6 + 10 x 15
+    # = 0.0003 + 0.0075 + 0.006 + 0.00015 = 0.01395
+    bedrock = {
+        "modelId": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "usage": {
+            "inputTokens": 100,
+            "outputTokens": 10,
+            "cacheWriteInputTokens": 3_000,
+            "cacheDetails": [
+                {"ttl": "1h", "inputTokens": 1_000},
+                {"ttl": "5m", "inputTokens": 2_000},
+            ],
+        },
+    }
+    assert priced(tmp_path, bedrock) == Decimal("0.01395")
+    # Gemini Batch output line: gemini-2.5-flash halved, cache reads at full price:
+    # (8,000 x 0.3 + 1,000 x 2.5) / 2 + 2,000 x 0.03 = 0.00245 + 0.00006 = 0.00251
+    line = {
+        "key": "request-1",
+        "response": {
+            "candidates": [{"finishReason": "STOP"}],
+            "usageMetadata": {
+                "promptTokenCount": 10_000,
+                "cachedContentTokenCount": 2_000,
+                "candidatesTokenCount": 1_000,
+            },
+            "modelVersion": "gemini-2.5-flash",
+        },
+    }
+    assert priced(tmp_path, line) == Decimal("0.00251")
