@@ -599,6 +599,13 @@ def _compile() -> str:
     src = _Source()
     for i, (shape, root, _) in enumerate(_ORDER):
         _compile_shape(src, i, shape, root)
+    # read_call itself: records outside any envelope (nearly all) go straight to a shape
+    src.emit(0, "def _read(r):")
+    src.emit(1, "if r.__class__ is not dict or not _ENVELOPE_KEYS.isdisjoint(r):")
+    src.emit(2, "return _enveloped(r)")
+    src.emit(1, "found = _shape(r)")
+    src.emit(1, "return found if found is not _NO_SHAPE else _no_shape(r)")
+    src.emit(0, "")
     src.emit(0, "def _shape(r):")
     src.emit(1, "try:")
     cache: dict = {}
@@ -692,20 +699,6 @@ def _text(value: Any) -> str | None:
 
 _NO_SHAPE = object()
 _E: dict = {}  # an absent object (never written to)
-_SOURCE = _compile()
-_NAMESPACE: dict[str, Any] = {
-    "_STANDARD": STANDARD_SERVICE_TIERS,
-    "_NO_SHAPE": _NO_SHAPE,
-    "_E": _E,
-    "_find": _find,
-    "_diagnose": _diagnose,
-    "_bad": _bad,
-    "_negative": _negative,
-    "_text": _text,
-}
-exec(compile(_SOURCE, "<pricing.usage table>", "exec"), _NAMESPACE)  # noqa: S102
-_shape = _NAMESPACE["_shape"]
-_BY_API = _NAMESPACE["_BY_API"]
 
 
 def _path(record: Any, path: str) -> Any:
@@ -768,14 +761,8 @@ def _envelope(record: dict) -> Envelope | None:
     return None
 
 
-def read_call(record: Any) -> tuple | None:
-    """One record (response, batch line, streaming event, usage object) -> (model, api,
-    finish, tier, batch, calls, counts) with ``counts`` in :data:`COUNTS` order; None for an
-    event that is not a call (a streaming delta, a cache hit). Raises :class:`FailedRequest`
-    for a failed request, :class:`InputError` for malformed usage (naming the field)."""
-    if record.__class__ is dict and _ENVELOPE_KEYS.isdisjoint(record):
-        found = _shape(record)  # the common case: a response or usage object as it is
-        return found if found is not _NO_SHAPE else _no_shape(record)
+def _enveloped(record: Any) -> tuple | None:
+    """:func:`read_call` for a record that may be a batch line or a streaming event."""
     if record.__class__ is not dict:
         raise _not_object("record", record)
     envelope = _envelope(record)
@@ -831,6 +818,31 @@ def _is_usage_free_event(record: dict) -> bool:
     if isinstance(kind, str) and kind.startswith(_NO_USAGE_EVENTS):
         return True
     return record.get("object") == "chat.completion.chunk" and record.get("usage") is None
+
+
+_SOURCE = _compile()
+_NAMESPACE: dict[str, Any] = {
+    "_STANDARD": STANDARD_SERVICE_TIERS,
+    "_NO_SHAPE": _NO_SHAPE,
+    "_E": _E,
+    "_find": _find,
+    "_diagnose": _diagnose,
+    "_bad": _bad,
+    "_negative": _negative,
+    "_text": _text,
+    "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
+    "_enveloped": _enveloped,
+    "_no_shape": _no_shape,
+}
+exec(compile(_SOURCE, "<pricing.usage table>", "exec"), _NAMESPACE)  # noqa: S102
+_shape = _NAMESPACE["_shape"]
+read_call = _NAMESPACE["_read"]
+read_call.__doc__ = """One record (response, batch line, streaming event, usage object) ->
+(model, api, finish, tier, batch, calls, counts) with ``counts`` in :data:`COUNTS` order;
+None for an event that is not a call (a streaming delta, a cache hit). Raises
+:class:`FailedRequest` for a failed request, :class:`InputError` for malformed usage (naming
+the field). Compiled from :data:`SHAPES` and :data:`ENVELOPES` (see :func:`table_source`)."""
+_BY_API = _NAMESPACE["_BY_API"]
 
 
 @dataclass(frozen=True)

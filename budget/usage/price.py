@@ -266,15 +266,9 @@ class _Costing:
         refused: list[tuple[int, str | None, str, str]] = []  # (row, model, reason, detail)
         usd = np.full((len(chunk), 5), np.nan)
         ids: list[str | None] = list(chunk.models)
-        codes: dict[tuple[str | None, str | None], int] = {}
-        code = np.fromiter(
-            (
-                codes.setdefault(key, len(codes))
-                for key in zip(chunk.models, chunk.service_tiers, strict=True)
-            ),
-            dtype=np.int64,
-            count=len(chunk),
-        )
+        keys = list(zip(chunk.models, chunk.service_tiers, strict=True))
+        codes = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+        code = np.fromiter(map(codes.__getitem__, keys), dtype=np.int64, count=len(keys))
         inputs, outputs = chunk.column("input_tokens"), chunk.column("output_tokens")
         for (name, tier), number in codes.items():
             index = np.flatnonzero(code == number) if len(codes) > 1 else np.arange(len(chunk))

@@ -342,7 +342,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         return rows, skips
     models, apis, finishes, tiers, batch, calls, _ = zip(*metas, strict=True)
     counts = np.fromiter(flat, dtype=np.int64, count=n * len(COUNTS)).reshape(n, len(COUNTS))
-    truncated = np.fromiter((f in TRUNCATION_REASONS for f in finishes), dtype=np.int64, count=n)
+    truncated = np.fromiter(map(TRUNCATION_REASONS.__contains__, finishes), dtype=np.int64, count=n)
     data = np.column_stack(
         [
             counts,
