@@ -37,6 +37,7 @@ round, so each shape says how its fields add up:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -767,7 +768,7 @@ def _enveloped(record: Any) -> tuple | None:
         raise _not_object("record", record)
     envelope = _envelope(record)
     if envelope is None:
-        found = _shape(record)
+        found = _compiled()["_shape"](record)
         return found if found is not _NO_SHAPE else _no_shape(record)
     if envelope.no_call:
         return None
@@ -782,7 +783,9 @@ def _enveloped(record: Any) -> tuple | None:
         raise FailedRequest(f"{envelope.failed or envelope.inner}: request failed")
     if inner.__class__ is not dict:
         raise _not_object(envelope.inner, inner)
-    found = _BY_API[envelope.shape](inner) if envelope.shape else _shape(inner)
+    compiled = _compiled()
+    found = compiled["_BY_API"][envelope.shape] if envelope.shape else compiled["_shape"]
+    found = found(inner)
     if found is _NO_SHAPE:
         return _no_shape(inner)
     if found is None:  # a stream chunk before the last
@@ -820,29 +823,40 @@ def _is_usage_free_event(record: dict) -> bool:
     return record.get("object") == "chat.completion.chunk" and record.get("usage") is None
 
 
-_SOURCE = _compile()
-_NAMESPACE: dict[str, Any] = {
-    "_STANDARD": STANDARD_SERVICE_TIERS,
-    "_NO_SHAPE": _NO_SHAPE,
-    "_E": _E,
-    "_find": _find,
-    "_diagnose": _diagnose,
-    "_bad": _bad,
-    "_negative": _negative,
-    "_text": _text,
-    "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
-    "_enveloped": _enveloped,
-    "_no_shape": _no_shape,
-}
-exec(compile(_SOURCE, "<pricing.usage table>", "exec"), _NAMESPACE)  # noqa: S102
-_shape = _NAMESPACE["_shape"]
-read_call = _NAMESPACE["_read"]
-read_call.__doc__ = """One record (response, batch line, streaming event, usage object) ->
+@functools.cache
+def _compiled() -> dict[str, Any]:
+    """The table compiled (once per process, on first use: `budget cost` without --usage
+    never pays for it): the namespace holding ``_read``, ``_shape`` and ``_BY_API``."""
+    namespace: dict[str, Any] = {
+        "_STANDARD": STANDARD_SERVICE_TIERS,
+        "_NO_SHAPE": _NO_SHAPE,
+        "_E": _E,
+        "_find": _find,
+        "_diagnose": _diagnose,
+        "_bad": _bad,
+        "_negative": _negative,
+        "_text": _text,
+        "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
+        "_enveloped": _enveloped,
+        "_no_shape": _no_shape,
+    }
+    exec(compile(table_source(), "<pricing.usage table>", "exec"), namespace)  # noqa: S102
+    namespace["_read"].__doc__ = READ_CALL_DOC
+    return namespace
+
+
+READ_CALL_DOC = """One record (response, batch line, streaming event, usage object) ->
 (model, api, finish, tier, batch, calls, counts) with ``counts`` in :data:`COUNTS` order;
 None for an event that is not a call (a streaming delta, a cache hit). Raises
 :class:`FailedRequest` for a failed request, :class:`InputError` for malformed usage (naming
 the field). Compiled from :data:`SHAPES` and :data:`ENVELOPES` (see :func:`table_source`)."""
-_BY_API = _NAMESPACE["_BY_API"]
+
+
+def __getattr__(name: str) -> Any:
+    """``read_call``: the compiled reader (PEP 562: compiled when first asked for)."""
+    if name == "read_call":
+        return _compiled()["_read"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -861,7 +875,7 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
     """Read one provider response, batch output line, streaming event or usage object."""
     if not isinstance(record, Mapping):
         raise InputError(f"expected a JSON object, got {type(record).__name__}")
-    found = read_call(dict(record) if record.__class__ is not dict else record)
+    found = _compiled()["_read"](dict(record) if record.__class__ is not dict else record)
     if found is None:
         raise InputError("usage: a streaming event without usage (not a call)")
     return observed(found)
@@ -870,8 +884,6 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
 def observed(found: tuple) -> ObservedCall:
     """The :class:`ObservedCall` of a :func:`read_call` result (checks the parts)."""
     model, api, finish, tier, batch, calls, counts = found
-    # Gemini's candidates split may miss thoughts: Gemini counts thinking on top of
-    # candidates, so the reasoning part is inside output by construction.
     usage = Usage(**dict(zip(COUNTS, counts, strict=True)))
     return ObservedCall(usage, model, api, finish, finish in TRUNCATION_REASONS, batch, tier, calls)
 
@@ -949,9 +961,10 @@ def expand(record: Any) -> Iterator[Any]:
         yield record
 
 
+@functools.cache
 def table_source() -> str:
     """The Python source the table compiles to (for reading, and for tests)."""
-    return _SOURCE
+    return _compile()
 
 
 # A dated snapshot: -20250929, -2024-05-13 (Bedrock's -v1:0 after it)
