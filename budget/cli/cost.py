@@ -84,6 +84,7 @@ def cost(
     budget cost -m gpt-5.2 -m claude-sonnet-4-5 -m gemini-2.5-pro --input 20000 --output 1000
     """
     catalog = get_catalog()
+    unpriced: list[str] = []  # file:line: why, of logged calls that cannot be priced
     if usage_file:
         if input_tokens is not None or output_tokens is not None:
             raise click.UsageError("give either --usage or --input/--output, not both")
@@ -93,7 +94,7 @@ def cost(
         calls_seen = logged.calls
         if logged.failed:
             warn(f"{usage_file}: left out {logged.failed} failed batch requests (not billed)")
-        unpriced = [f"{item.where}: {item.detail}" for item in logged.unreadable]
+        unpriced += [f"{item.where}: {item.detail}" for item in logged.unreadable]
         if not model_names:
             calls_seen, refused = _priceable(catalog, logged, variant, service_tier, batch)
             unpriced += refused
@@ -118,11 +119,16 @@ def cost(
         _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls)
         for name in (names or [None])
     ]
+    _print_priced(priced, as_json)
     if usage_file and unpriced:
         # like `budget usage`: the calls that can be priced are, the others named; exit 1
         for line in unpriced:
             warn(f"not priced: {line}")
-        click.get_current_context().call_on_close(lambda: _exit_unpriced(len(unpriced)))
+        warn(f"{len(unpriced):,} calls could not be priced")
+        click.get_current_context().exit(1)
+
+
+def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> None:
     for _, record in priced:
         for problem in record["problems"]:
             warn(f"warning: {record['model']}: {problem}")
@@ -229,16 +235,9 @@ def _priced(
     }
 
 
-def _exit_unpriced(count: int) -> None:
-    warn(f"{count:,} calls could not be priced")
-    raise SystemExit(1)
-
-
 def _priceable(catalog, logged, variant, service_tier, batch):
     """The logged calls the catalog can price (each on the model it names), and the others
     as ``file:line: why`` lines."""
-    from pricing.engine import cost as price_one
-    from pricing.errors import UnpricedError
     from pricing.usage import resolve_logged, serving_variant
 
     kept, refused = [], []
@@ -253,11 +252,8 @@ def _priceable(catalog, logged, variant, service_tier, batch):
             )
             model = model.with_variant(chosen)
             tier = service_tier or call.service_tier
-            price_one(model, call.usage, batch=batch or call.batch, service_tier=tier)
-        except UnpricedError as exc:
-            refused.append(f"{where}: {exc}")
-            continue
-        except InputError as exc:
+            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
+        except InputError as exc:  # UnpricedError, UnknownModelError
             refused.append(f"{where}: {exc}")
             continue
         kept.append(call)
