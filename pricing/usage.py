@@ -83,7 +83,8 @@ class Shape:
     Paths are dotted keys (``usage.prompt_tokens_details.cached_tokens``); a number is a list
     index (``choices.0.finish_reason``); ``list[key=VALUE].field`` picks the list element
     whose ``key`` is ``VALUE`` (Gemini's ``promptTokensDetails[modality=AUDIO].tokenCount``).
-    A term ``a|b`` takes the first of ``a``, ``b`` that is present; ``-a`` subtracts.
+    A count is the sum of its terms; a term ``a|b`` takes the first of ``a``, ``b`` that is
+    present and not 0 (absent, null and 0 all read as 0); ``-a`` subtracts.
     ``when`` holds alternatives (any one suffices), each a path that must be present or
     ``path=value``. Count paths are relative to ``root`` (the usage object); ``model``,
     ``finish`` and ``tier`` paths to the record.
@@ -403,9 +404,10 @@ _NO_USAGE_EVENTS = ("message_stop", "ping", "content_block_", "response.", "erro
 
 
 # ------------------------------------------------------------------ the compiler
-# The table above is compiled into Python source: one function per shape (`_read_N(r)`,
-# returning (model, api, finish, tier, counts) or None for a stream chunk before the last)
-# and one dispatcher (`_shape(r)`) trying the shapes' `when` in order.
+# The table above is compiled into Python source (see `table_source()`): one function per
+# shape (`_read_N(r)`, returning read_call's tuple, or None for a stream chunk before the
+# last), one dispatcher (`_shape(r)`) trying the shapes' `when` in order, and `_read(r)`,
+# which is read_call: records outside any envelope go straight to the dispatcher.
 
 
 class _Source:
