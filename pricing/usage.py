@@ -45,7 +45,6 @@ from typing import Any
 
 from pricing.engine import MAX_TOKEN_COUNT, Usage
 from pricing.errors import FailedRequest, InputError, UnpricedError, clip
-from pricing.names import candidates
 
 # finish/stop reasons that mean "cut by the output limit" (or by the context window)
 TRUNCATION_REASONS = frozenset(
@@ -980,9 +979,11 @@ def resolve_logged(catalog: Any, name: str) -> Any:
     model = catalog.resolve(name)
     match = _DATED.search(name.strip().lower())
     if match:
-        date = match.group(1)
-        known = {model.id.lower(), *(alias.lower() for alias in model.aliases)}
-        if not any(date in form for form in candidates(name) if form in known):
+        # the snapshot is known when one of the model's names carries its date (Vertex's
+        # claude-sonnet-4-5@20250929 is the listed claude-sonnet-4-5-20250929)
+        date = match.group(1).replace("-", "")
+        known = (model.id, *model.aliases)
+        if not any(date in known_name.replace("-", "") for known_name in known):
             raise UnpricedError(
                 f"model {name!r}: dated snapshot not in the catalog (it may not cost what "
                 f"{model.id} costs); add it to a --catalog file",

@@ -70,3 +70,24 @@ def test_fast_mode_is_a_service_tier_with_its_own_rates():
     fast = cost(model, Usage(100_000, 10_000), service_tier="fast")
     # 100,000 x 10 + 10,000 x 50 = 1.0 + 0.5
     assert fast.total_usd == Decimal("1.5")
+
+
+@pytest.mark.parametrize(
+    "name, model",
+    [
+        ("gpt-4o-2024-08-06", "gpt-4o"),  # a listed snapshot
+        ("openai/gpt-4o-2024-11-20", "gpt-4o"),
+        ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),  # Vertex writes the date so
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),  # Bedrock
+        ("gpt-4o-2024-05-13", None),  # $5 / $15, not gpt-4o's $2.50 / $10: not listed
+    ],
+)
+def test_a_dated_snapshot_is_priced_only_when_the_catalog_lists_it(name, model):
+    from pricing.usage import resolve_logged
+
+    catalog = load_catalog(())
+    if model is None:
+        with pytest.raises(UnpricedError, match="dated snapshot not in the catalog"):
+            resolve_logged(catalog, name)
+    else:
+        assert resolve_logged(catalog, name).id == model
