@@ -4,26 +4,30 @@ Target (issue 9): ``cost_logs`` end to end in no more time than a plain Python l
 ``json.loads`` on every line of the same file, measured in the same run (ratio <= 1.0), with
 peak memory under 300 MB whatever the log size.
 
-    python bench/bench_usage.py [--rows 1000000] [--baseline-rows N] [--keep DIR]
+    python bench/bench_usage.py [--rows 1000000] [--baseline-rows N] [--jobs N] [--keep DIR]
 
 Writes a JSONL log of realistic provider responses (OpenAI Chat Completions and Responses,
-Anthropic Messages, Gemini generateContent, OpenAI Batch output lines) to a temporary
-directory, then times:
+Anthropic Messages, Gemini generateContent, OpenAI Batch output lines; 1M rows are ~434 MB)
+to a temporary directory, then times:
 
-* ``budget.usage.price.cost_logs`` (chunked, vectorized pricing), totals only;
-* the same with the per-row CSV written;
+* the yardstick: a Python loop that only ``json.loads`` every line;
+* ``budget.usage.price.cost_logs`` (chunked, vectorized pricing), totals only, with
+  ``--jobs`` processes (0: as ``budget usage`` picks) and with one;
+* the same with the per-row CSV written (one process);
 * the baseline: for each row, ``json.loads`` + ``pricing.usage.normalize`` +
   ``catalog.resolve`` + ``pricing.engine.cost`` (Decimal), summed in Python, over the same
   rows (or ``--baseline-rows`` of them, extrapolated).
 
 Both totals are compared (they must agree exactly). Peak memory is printed from
-``resource.getrusage``.
+``resource.getrusage`` (this process, and the largest worker). Wall-clock ratios depend on
+what else runs on the machine: note the load average beside the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -218,6 +222,7 @@ def main() -> None:
         if counted == args.rows:
             same = "agree exactly" if total == report.total_usd else "DIFFER"
             print(f"total_usd: {report.total_usd} vs loop {total}: {same}")
+        print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
