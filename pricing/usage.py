@@ -41,6 +41,7 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from pricing.engine import MAX_TOKEN_COUNT, Usage
@@ -700,7 +701,7 @@ def _text(value: Any) -> str | None:
 
 
 _NO_SHAPE = object()
-_E: dict = {}  # an absent object (never written to)
+_E: Mapping = MappingProxyType({})  # an absent object (read-only)
 
 
 def _path(record: Any, path: str) -> Any:
