@@ -201,7 +201,7 @@ SHAPES: tuple[Shape, ...] = (
             "usage.cache_creation_input_tokens",
         ),
         counts=_ANTHROPIC_COUNTS,
-        finish=("stop_reason",),
+        finish=("stop_reason", "delta.stop_reason"),  # message_delta: under `delta`
         tier=("usage.service_tier", "usage.speed"),
     ),
     # Bedrock Converse: inputTokens is the uncached part, as Anthropic's (AWS's own
@@ -798,6 +798,8 @@ def _enveloped(record: Any) -> tuple | None:
         counts = tuple(value if i in kept else 0 for i, value in enumerate(counts))
     if envelope.batch or batch:
         batch, tier = True, None
+    if envelope.keep is not None:  # one part of a streamed call
+        api = envelope.name
     return (model, api, finish, tier, batch, envelope.calls, counts)
 
 

@@ -472,3 +472,26 @@ def test_bedrock_one_hour_writes_and_gemini_batch(tmp_path):
         },
     }
     assert priced(tmp_path, line) == Decimal("0.00251")
+
+
+def test_a_streamed_anthropic_call_is_one_output_length(tmp_path):
+    from budget.usage.price import observed_outputs
+
+    start = {
+        "type": "message_start",
+        "message": {
+            "type": "message",
+            "model": "claude-opus-5",
+            "usage": {"input_tokens": 10, "output_tokens": 1},
+        },
+    }
+    delta = {
+        "type": "message_delta",
+        "delta": {"stop_reason": "max_tokens"},
+        "usage": {"output_tokens": 700},
+    }
+    log = tmp_path / "stream.jsonl"
+    log.write_text(json.dumps(start) + "\n" + json.dumps(delta) + "\n")
+    outputs = observed_outputs([str(log)])
+    # one call of 700 output tokens, cut at max_tokens (the delta's stop reason)
+    assert outputs.lengths.tolist() == [700] and outputs.truncated == 1

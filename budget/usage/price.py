@@ -191,10 +191,18 @@ def observed_outputs(paths: Iterable[str]) -> OutputLengths:
     chunks = [rows for rows, _ in read_rows(paths)]
     if not chunks:
         return OutputLengths(np.zeros(0, dtype=np.int64), 0)
+    # A streamed Anthropic call is two rows: message_start (calls 1, no output yet) and
+    # message_delta (calls 0, the output): its length is the delta's.
+    kept = [rows.select(np.flatnonzero(_one_length(rows))) for rows in chunks]
     return OutputLengths(
-        np.concatenate([rows.column("output_tokens") for rows in chunks]),
-        int(sum(rows.column("truncated").sum() for rows in chunks)),
+        np.concatenate([rows.column("output_tokens") for rows in kept]),
+        int(sum(rows.column("truncated").sum() for rows in kept)),
     )
+
+
+def _one_length(rows: Rows) -> np.ndarray:
+    streamed = np.array([api == "anthropic-stream" for api in rows.apis], dtype=bool)
+    return ~streamed | (rows.column("calls") == 0)
 
 
 def output_lengths(paths: Iterable[str]) -> np.ndarray:
