@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from pricing.catalog import Model, Prices
-from pricing.errors import InputError, clip
+from pricing.errors import InputError, UnpricedError, clip
 from pricing.rules import tools_usd
 
 PER_MILLION = Decimal(1_000_000)
@@ -56,6 +56,10 @@ class Usage:
     cache_write_tokens: int = 0  # part of input_tokens: 5-minute cache writes
     cache_write_1h_tokens: int = 0  # part of input_tokens: 1-hour cache writes
     reasoning_tokens: int = 0  # part of output_tokens
+    audio_input_tokens: int = 0  # part of the uncached input
+    image_input_tokens: int = 0  # part of the uncached input
+    video_input_tokens: int = 0  # part of the uncached input
+    audio_output_tokens: int = 0  # part of output_tokens
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -73,6 +77,17 @@ class Usage:
             raise InputError(
                 f"reasoning_tokens ({self.reasoning_tokens:,}) exceed output_tokens "
                 f"({self.output_tokens:,}): output includes reasoning"
+            )
+        modal = self.audio_input_tokens + self.image_input_tokens + self.video_input_tokens
+        if modal > self.uncached_input_tokens:
+            raise InputError(
+                f"audio, image and video input ({modal:,}) exceed the uncached input "
+                f"({self.uncached_input_tokens:,})"
+            )
+        if self.audio_output_tokens > self.output_tokens:
+            raise InputError(
+                f"audio_output_tokens ({self.audio_output_tokens:,}) exceed output_tokens "
+                f"({self.output_tokens:,})"
             )
 
     @property
@@ -124,24 +139,28 @@ class CostBreakdown:
 def rates_for(
     model: Model, input_tokens: int, service_tier: str | None = None
 ) -> tuple[Prices, int | None]:
-    """The per-million rates for a request of ``input_tokens``, and the cliff tier applied."""
+    """The per-million rates for a request of ``input_tokens``, and the cliff tier applied.
+
+    Raises :class:`UnpricedError` when the catalog has no rate for the request: a service
+    tier the model does not offer, or one without a published rate above a cliff."""
     prices, tiers = model.prices, model.tiers
     if service_tier is not None:
         try:
             level = model.service_tiers[service_tier]
         except KeyError:
             offered = ", ".join(model.service_tiers) or "none"
-            raise InputError(
-                f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})"
+            raise UnpricedError(
+                f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})",
+                f"no {service_tier!r} service tier in the catalog",
             ) from None
         unpublished = [t for t in model.tiers if input_tokens > t.above_input_tokens]
         if unpublished and not level.tiers:
             # Guessing would understate the bill: the provider prices long prompts higher.
-            raise InputError(
-                f"model {model.id!r}: no published {service_tier} price above "
-                f"{unpublished[-1].above_input_tokens:,} input tokens (this request has "
-                f"{input_tokens:,}); price it without --service-tier or add the rate "
-                "to a --catalog file"
+            above = unpublished[-1].above_input_tokens
+            raise UnpricedError(
+                f"model {model.id!r}: no published {service_tier} price above {above:,} "
+                f"input tokens (this request has {input_tokens:,})",
+                f"no published {service_tier} price above {above:,} input tokens",
             )
         prices, tiers = level.prices, level.tiers
     threshold = None
@@ -151,30 +170,77 @@ def rates_for(
     return prices, threshold
 
 
-def effective_rates(prices: Prices) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-    """(input, cache read, 5m write, 1h write, output) per million, with absent cache prices
-    billed at the input rate, as providers without a cache discount do."""
+RATE_NAMES = (
+    "input",
+    "cache_read",
+    "cache_write_5m",
+    "cache_write_1h",
+    "output",
+    "input_audio",
+    "input_image",
+    "input_video",
+    "output_audio",
+)
+MODALITY_RATES = ("input_audio", "input_image", "input_video", "output_audio")
+
+
+def effective_rates(
+    prices: Prices, text_rate_modalities: frozenset[str] = frozenset()
+) -> tuple[Decimal | None, ...]:
+    """Rates per million in ``RATE_NAMES`` order, with absent cache prices billed at the
+    input rate (as providers without a cache discount do). A modality without a rate of its
+    own is billed at the text rate only if the provider says so (``text_rate_modalities``);
+    otherwise its rate is None: the catalog cannot price it."""
     read = prices.input if prices.cache_read is None else prices.cache_read
     write_5m = prices.input if prices.cache_write_5m is None else prices.cache_write_5m
     write_1h = write_5m if prices.cache_write_1h is None else prices.cache_write_1h
-    return prices.input, read, write_5m, write_1h, prices.output
+    modal = []
+    for name in MODALITY_RATES:
+        rate = getattr(prices, name)
+        side, kind = name.split("_")
+        if rate is None and kind in text_rate_modalities:
+            rate = prices.input if side == "input" else prices.output
+        modal.append(rate)
+    return (prices.input, read, write_5m, write_1h, prices.output, *modal)
 
 
-RATE_NAMES = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
-
-
-def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal, ...]:
+def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal | None, ...]:
     """The rates of ``effective_rates`` with the batch discount applied where it applies
     (not to the prices in ``model.batch_full_price``, e.g. Gemini's batch cache reads)."""
-    rates = effective_rates(prices)
+    rates = effective_rates(prices, model.text_rate_modalities)
     if not batch:
         return rates
     if model.batch_discount is None:
-        raise InputError(f"model {model.id!r} has no batch API in the catalog (batch_discount)")
+        raise UnpricedError(
+            f"model {model.id!r} has no batch API in the catalog (batch_discount)",
+            "no batch price in the catalog",
+        )
     factor = 1 - model.batch_discount
     return tuple(
-        rate if name in model.batch_full_price else rate * factor
+        rate if rate is None or name in model.batch_full_price else rate * factor
         for name, rate in zip(RATE_NAMES, rates, strict=True)
+    )
+
+
+def modality_parts(usage: Usage) -> tuple[int, int, int, int]:
+    return (
+        usage.audio_input_tokens,
+        usage.image_input_tokens,
+        usage.video_input_tokens,
+        usage.audio_output_tokens,
+    )
+
+
+def missing_rate(model: Model, name: str) -> UnpricedError:
+    """The error for tokens of a modality the catalog has no rate for."""
+    what = {
+        "input_audio": "audio input",
+        "input_image": "image input",
+        "input_video": "video input",
+        "output_audio": "audio output",
+    }[name]
+    return UnpricedError(
+        f"model {model.id!r}: no published {what} rate in the catalog", f"no {what} rate"
     )
 
 
@@ -191,19 +257,29 @@ def cost(
     if batch and service_tier is not None:
         raise InputError("choose either batch or a service tier, not both")
     prices, threshold = rates_for(model, usage.input_tokens, service_tier)
-    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = billed_rates(
-        model, prices, batch
+    rates = billed_rates(model, prices, batch)
+    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = rates[:5]
+    modal = modality_parts(usage)
+    for name, tokens, rate in zip(MODALITY_RATES, modal, rates[5:], strict=True):
+        if tokens and rate is None:
+            raise missing_rate(model, name)
+
+    def usd(tokens: int, rate: Decimal | None) -> Decimal:
+        return Decimal(0) if rate is None else tokens * rate / PER_MILLION
+
+    audio_in, image_in, video_in, audio_out = modal
+    text_input = usage.uncached_input_tokens - audio_in - image_in - video_in
+    input_usd = (
+        usd(text_input, input_rate)
+        + usd(audio_in, rates[5])
+        + usd(image_in, rates[6])
+        + usd(video_in, rates[7])
     )
-
-    def usd(tokens: int, rate: Decimal) -> Decimal:
-        return tokens * rate / PER_MILLION
-
-    input_usd = usd(usage.uncached_input_tokens, input_rate)
     cache_read_usd = usd(usage.cache_read_tokens, read_rate)
     cache_write_usd = usd(usage.cache_write_tokens, write_5m_rate) + usd(
         usage.cache_write_1h_tokens, write_1h_rate
     )
-    output_usd = usd(usage.output_tokens, output_rate)
+    output_usd = usd(usage.output_tokens - audio_out, output_rate) + usd(audio_out, rates[8])
     uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
     tool_usd = tools_usd(model, uses) if uses else Decimal(0)
     return CostBreakdown(

@@ -30,6 +30,16 @@ class FailedRequest(InputError):
     """A batch result line for a request that failed: the provider billed nothing for it."""
 
 
+class UnpricedError(InputError):
+    """A call the catalog cannot price (no rate for its service tier, cliff or modality).
+
+    ``reason`` is the short, call-independent form, for grouping in usage reports."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 class UnknownModelError(InputError, LookupError):
     """A model name that the catalog cannot resolve; carries did-you-mean suggestions."""
 

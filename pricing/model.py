@@ -20,6 +20,12 @@ class Prices:
     cache_read: Decimal | None = None
     cache_write_5m: Decimal | None = None
     cache_write_1h: Decimal | None = None
+    # Non-text modalities where the provider prices them apart (Gemini 2.5 Flash audio
+    # input). ``None``: no published rate (see ``Model.text_rate_modalities``).
+    input_audio: Decimal | None = None
+    input_image: Decimal | None = None
+    input_video: Decimal | None = None
+    output_audio: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,11 @@ class Model:
     @property
     def is_embedding(self) -> bool:
         return self.kind == "embedding"
+
+    # Modalities (audio, image, video) the provider bills at the text rate where no rate of
+    # their own is given (Google: "Input price (text / image / video)"); any other
+    # modality without a rate is unpriced.
+    text_rate_modalities: frozenset[str] = frozenset()
 
     @property
     def variants(self) -> tuple[str, ...]:

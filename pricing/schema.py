@@ -14,7 +14,18 @@ from pricing.errors import InputError
 from pricing.model import Model, Prices, ServiceTier, Tier, Variant
 
 OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
-PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write_5m",
+    "cache_write_1h",
+    "input_audio",
+    "input_image",
+    "input_video",
+    "output_audio",
+)
+MODALITIES = ("audio", "image", "video")
 # Fields a model may carry; file-level defaults are copied into each model before checking.
 MODEL_FIELDS = {
     "id",
@@ -34,6 +45,7 @@ MODEL_FIELDS = {
     "service_tiers",
     "batch_discount",
     "batch_full_price",
+    "text_rate_modalities",
     "variants",
     "deprecated",
     "as_of",
@@ -196,6 +208,7 @@ def build_model(raw: dict, place: str) -> Model:
         tiers=check.tiers(raw.get("tiers"), "tiers"),
         batch_discount=check.fraction(raw, "batch_discount"),
         batch_full_price=_price_names(raw.get("batch_full_price"), check),
+        text_rate_modalities=_modalities(raw.get("text_rate_modalities"), check),
         as_of=str(raw["as_of"]),
         source=str(raw["source"]),
         notes=(str(raw["notes"]).strip() if raw.get("notes") else None),
@@ -255,4 +268,12 @@ def _price_names(raw: Any, check: _Checker) -> frozenset[str]:
         raise check.fail(
             "batch_full_price", f"a list of price fields ({', '.join(PRICE_FIELDS)})", raw
         )
+    return frozenset(raw)
+
+
+def _modalities(raw: Any, check: _Checker) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list) or not all(name in MODALITIES for name in raw):
+        raise check.fail("text_rate_modalities", f"a list of ({', '.join(MODALITIES)})", raw)
     return frozenset(raw)

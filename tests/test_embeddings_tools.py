@@ -127,7 +127,9 @@ def test_a_log_with_web_searches_is_priced_at_the_published_rate(tmp_path):
 def test_gemini_grounding_queries_are_read_from_the_candidates():
     record = {
         "modelVersion": "gemini-3.5-flash",
-        "candidates": [{"groundingMetadata": {"webSearchQueries": ["a", "b"]}}],
+        "candidates": [
+            {"finishReason": "STOP", "groundingMetadata": {"webSearchQueries": ["a", "b"]}}
+        ],
         "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5},
     }
     assert normalize(record).tool_calls == {"web_search": 2}
@@ -164,7 +166,8 @@ def test_budget_usage_prices_the_web_searches_of_a_log(tmp_path):
     assert lines[1].endswith(",0.0231500000,0.0200000000")  # $0.00315 + 2 searches
 
 
-def test_a_logged_tool_without_a_fee_fails_at_its_line(tmp_path):
+def test_a_logged_tool_without_a_fee_is_unpriced_at_its_line(tmp_path):
+    # Nothing lost: the call is reported unpriced with its reason (exit 1), not dropped.
     record = {
         "model": "deepseek-flash",
         "usage": {"input_tokens": 10, "output_tokens": 1},
@@ -172,9 +175,14 @@ def test_a_logged_tool_without_a_fee_fails_at_its_line(tmp_path):
     }
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps(record) + "\n")
-    result = run("usage", str(log))
-    assert result.exit_code == 2
-    assert f"{log}:1: deepseek-flash has no published web_search fee" in result.output
+    result = run("usage", str(log), "--json")
+    assert result.exit_code == 1
+    unpriced = json.loads(result.stdout)["unpriced"]
+    assert [(u["model"], u["reason"], u["calls"]) for u in unpriced] == [
+        ("deepseek-flash", "no fee for a built-in tool", 1)
+    ]
+    assert "has no published web_search fee" in unpriced[0]["detail"]
+    assert unpriced[0]["first"] == f"{log}:1"
 
 
 def test_an_embeddings_response_is_priced_from_its_usage(tmp_path):

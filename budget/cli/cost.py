@@ -103,6 +103,7 @@ def cost(
         tool: n for tool, n in (("web_search", web_searches), ("file_search", file_searches)) if n
     }
     catalog = get_catalog()
+    unpriced: list[str] = []  # file:line: why, of logged calls that cannot be priced
     if usage_file:
         if input_tokens is not None or output_tokens is not None or tools:
             raise click.UsageError(
@@ -114,6 +115,12 @@ def cost(
         calls_seen = logged.calls
         if logged.failed:
             warn(f"{usage_file}: left out {logged.failed} failed batch requests (not billed)")
+        unpriced += [f"{item.where}: {item.detail}" for item in logged.unreadable]
+        if not model_names:
+            calls_seen, refused = _priceable(catalog, logged, variant, service_tier, batch)
+            unpriced += refused
+        if not calls_seen:
+            raise InputError(unpriced[0])
     else:
         if not model_names:
             raise click.UsageError("missing --model (or --usage FILE)")
@@ -137,6 +144,16 @@ def cost(
         _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls)
         for name in (names or [None])
     ]
+    _print_priced(priced, as_json)
+    if usage_file and unpriced:
+        # like `budget usage`: the calls that can be priced are, the others named; exit 1
+        for line in unpriced:
+            warn(f"not priced: {line}")
+        warn(f"{len(unpriced):,} calls could not be priced")
+        click.get_current_context().exit(1)
+
+
+def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> None:
     for _, record in priced:
         for problem in record["problems"]:
             warn(f"warning: {record['model']}: {problem}")
@@ -197,7 +214,16 @@ def _priced(
         model_name = call.model if name is None else name
         if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
-        model = catalog.resolve(model_name, variant)
+        if name is None:  # the model the log names: as `budget usage` resolves it
+            from pricing.usage import resolve_logged, serving_variant
+
+            model = resolve_logged(catalog, model_name)
+            usage = call.usage
+            model = model.with_variant(
+                variant or serving_variant(model, usage.input_tokens, usage.output_tokens)
+            )
+        else:
+            model = catalog.resolve(model_name, variant)
         tier = service_tier or call.service_tier
         if tier and tier not in model.service_tiers and not service_tier:
             warn(
@@ -249,6 +275,31 @@ def _priced(
         "as_of": None if several else first.as_of,
         "source": None if several else first.source,
     }
+
+
+def _priceable(catalog, logged, variant, service_tier, batch):
+    """The logged calls the catalog can price (each on the model it names), and the others
+    as ``file:line: why`` lines."""
+    from pricing.usage import resolve_logged, serving_variant
+
+    kept, refused = [], []
+    for call, where in zip(logged.calls, logged.wheres, strict=True):
+        if call.model is None:
+            refused.append(f"{where}: no model in the record; pass --model")
+            continue
+        try:
+            model = resolve_logged(catalog, call.model)
+            chosen = variant or serving_variant(
+                model, call.usage.input_tokens, call.usage.output_tokens
+            )
+            model = model.with_variant(chosen)
+            tier = service_tier or call.service_tier
+            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
+        except InputError as exc:  # UnpricedError, UnknownModelError
+            refused.append(f"{where}: {exc}")
+            continue
+        kept.append(call)
+    return kept, refused
 
 
 def _fit_problems(model: Model, usage: Usage) -> list[str]:

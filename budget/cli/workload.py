@@ -22,7 +22,18 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 @click.option("-o", "--output", "output", type=OUTPUT_FILE, help="Write one CSV row per call.")
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
-    "--skip-invalid", is_flag=True, help="Skip unreadable lines and unknown models (counted)."
+    "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
+)
+@click.option(
+    "--strict", is_flag=True, help="Stop at the first call that cannot be priced (exit 2)."
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
 @catalog_option
 @json_option
@@ -31,13 +42,19 @@ def usage(
     output: str | None,
     model_name: str | None,
     skip_invalid: bool,
+    strict: bool,
+    jobs: int,
     as_json: bool,
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
-    Reads OpenAI Chat Completions and Responses, OpenAI Batch output files, Anthropic
-    Messages and Gemini generateContent records; the model comes from each record's
-    `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
+    Reads OpenAI Chat Completions and Responses (and their streaming events and Batch
+    output), Anthropic Messages (streaming, batch results), Gemini generateContent, xAI,
+    DeepSeek, Mistral, Bedrock Converse and Cohere responses, LiteLLM spend logs and
+    OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
+    Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
+    model, no rate for their tier or modality, malformed usage) are listed by model and
+    reason, the rest priced, and the exit code is 1.
     """
     from budget.outputs import atomic_write
     from budget.usage.price import cost_logs
@@ -46,12 +63,20 @@ def usage(
     if output:
         with atomic_write(output) as handle:
             report = cost_logs(
-                logs, catalog, model=model_name, skip_invalid=skip_invalid, rows_out=handle
+                logs,
+                catalog,
+                model=model_name,
+                skip_invalid=skip_invalid,
+                strict=strict,
+                rows_out=handle,
             )
     else:
-        report = cost_logs(logs, catalog, model=model_name, skip_invalid=skip_invalid)
+        report = cost_logs(
+            logs, catalog, model=model_name, skip_invalid=skip_invalid, strict=strict, jobs=jobs
+        )
     if as_json:
         print_json(report)
+        _exit_if_unpriced(report)
         return
     print_table(
         ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"],
@@ -71,12 +96,38 @@ def usage(
     )
     calls = "call" if report.rows == 1 else "calls"
     click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} {calls}")
+    if report.unpriced:
+        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        print_table(
+            ["model", "reason", "calls", "input", "output", "first"],
+            [
+                [
+                    group.model,
+                    group.reason,
+                    format_tokens(group.calls),
+                    format_tokens(group.input_tokens),
+                    format_tokens(group.output_tokens),
+                    group.first,
+                ]
+                for group in report.unpriced
+            ],
+        )
     if report.skipped:
-        warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
+        shown = ", ".join(report.skipped_lines)
+        more = "" if len(report.skipped_lines) == report.skipped else ", ..."
+        warn(f"skipped {report.skipped:,} lines that are not JSON (--skip-invalid): {shown}{more}")
     for note in report.notes:
         warn(note)
     if output:
         click.echo(f"wrote {output}")
+    _exit_if_unpriced(report)
+
+
+def _exit_if_unpriced(report) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice."""
+    if report.unpriced:
+        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        click.get_current_context().exit(1)
 
 
 @click.command()
