@@ -220,3 +220,39 @@ def test_limit_blocks_that_cannot_apply_are_errors(tmp_path, change, message):
     result = CliRunner().invoke(cli, ["report", str(path)])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [f"Error: {path.parent}/{message}"]
+
+
+def test_whatif_varies_a_providers_limit(tmp_path):
+    from budget.workload.whatif import parse_vary, what_if
+
+    path = write(tmp_path, THREE_PROVIDERS)
+    grid = what_if(path, [parse_vary("rate_limits.google.tpm=300000")], BUNDLED).exact_table
+    # the baseline row (the file as written, its first model) shows the block as unset
+    base = grid[grid["baseline"]].iloc[0]
+    assert (base["model"], base["rate_limits.google.tpm"]) == ("gpt-5.2", "none")
+    # Gemini was over the flat tpm 100,000 (it counts input: 30 x 8,000 = 240,000 at peak,
+    # test above); its own google block of 300,000 carries it: 300,000 / 8,000 = 37.5 a minute
+    gemini = grid[grid["model"] == "gemini-2.5-pro"].iloc[0]
+    assert bool(gemini["fits_rate_limits"]) and gemini["sustainable_rpm"] == 37.5
+    assert gemini["binding_limit"] == "tpm"
+
+
+def test_a_variant_has_its_own_limits(tmp_path):
+    text = """\
+    name: variants
+    models:
+      - {name: claude-sonnet-4-5, rate_limits: {rpm: 60}}
+      - {name: claude-sonnet-4-5, variant: 1m-context, rate_limits: {rpm: 20}}
+    traffic: {calls_per_day: 14400, peak_factor: 3}
+    input_tokens: 8000
+    output_tokens: 500
+    max_tokens: 1000
+    horizon_months: 1
+    simulated_calls: 10
+    """
+    table = report_table(project(load_scenario(write(tmp_path, text)), BUNDLED))
+    day = table[table["period"] == "day"].set_index("variant")
+    # 30 calls/min at peak: 1 - 30/60 = 0.5 for the base model, 1 - 30/20 = -0.5 for 1m-context
+    assert day.loc["", "rpm_headroom"] == 0.5 and day.loc["", "rate_limits_from"] == "models.0"
+    assert day.loc["1m-context", "rpm_headroom"] == -0.5
+    assert day.loc["1m-context", "rate_limits_from"] == "models.1"

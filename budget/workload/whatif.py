@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,6 +84,9 @@ VARY_KEYS = tuple(
         | {f"tools.{tool}.{k}" for tool in TOOLS for k in TOOL_KEYS}
     )
 )
+# A provider block's limit (rate_limits.anthropic.output_tpm); the provider is checked with
+# the scenario, against the catalog.
+PROVIDER_LIMIT = re.compile(r"rate_limits\.[a-z0-9_-]+\.(" + "|".join(LIMIT_KEYS) + ")")
 MONEY = Decimal("0.000001")
 PER_CALL = Decimal("0.00000001")
 
@@ -147,7 +151,7 @@ def parse_vary(option: str) -> Vary:
         raise InputError(f"--vary {option}: expected KEY=VALUE1,VALUE2,...")
     given, _, text = option.partition("=")
     given = given.strip()
-    if given not in VARY_KEYS:
+    if given not in VARY_KEYS and not PROVIDER_LIMIT.fullmatch(given):
         raise InputError(f"--vary {given}: unknown key{did_you_mean(given, VARY_KEYS)}")
     values, depth, current = [], 0, ""
     for char in text:
@@ -286,8 +290,8 @@ def _baseline_value(document: Document, scenario: Scenario, vary: Vary) -> str:
             return f"{other.split('.')[1]} {yaml_text(given)}"
     if vary.key == "model":
         return scenario.models[0].name
-    if vary.key in _DEFAULTS:
-        return _DEFAULTS[vary.key]
+    if vary.key in _DEFAULTS or PROVIDER_LIMIT.fullmatch(vary.key):
+        return _DEFAULTS.get(vary.key, "none")
     effective = scenario
     for part in vary.key.replace("cache.", "cache_").split("."):
         effective = getattr(effective, part, _MISSING)  # cache.read_share: cache_read_share
