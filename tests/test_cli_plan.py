@@ -568,3 +568,14 @@ def test_check_an_anthropic_message_batch_uses_each_params_max_tokens(tmp_path):
         ("r64001", 64_001, False),
     ]
     assert all(r["exact"] is False for r in rows)  # Claude's tokenizer is not public
+
+
+def test_plan_request_out_with_no_room_for_output_writes_nothing_exit_2(tmp_path):
+    out = tmp_path / "r.json"
+    # gpt-5.2: 400,000 context; 400,000 input leaves no room for output, so no request
+    result = run(
+        "plan", "-m", "gpt-5.2", "--input", "400000", "--expected-output", "50",
+        "--request-out", out,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "no request to write" in result.output and not out.exists()

@@ -14,6 +14,7 @@ from budget.inputs.samples import OutputSamples
 from budget.planner.max_tokens import CheckResult, PlanResult, RequestCheck
 from budget.planner.stops import StopsResult
 from budget.tokenizers.prompt import InputCount
+from pricing.errors import InputError
 
 
 def input_line(count: InputCount) -> str:
@@ -128,7 +129,9 @@ def write_request(result: PlanResult, path: str) -> None:
     from budget.outputs import atomic_write
 
     if result.request is None:
-        raise click.ClickException(f"--request-out {path}: no request to write (see problems)")
+        raise InputError(
+            f"--request-out {path}: no request to write: no room for output (see budget plan)"
+        )
     with atomic_write(path) as handle:
         handle.write(request_text(result) + "\n")
 
