@@ -124,16 +124,16 @@ class ModelProjection:
     input_capped_share: float = 0.0
     conversation: ConversationStats | None = None  # a conversation scenario's per-conversation
 
-    @property
-    def calls_per_unit(self) -> float:
-        """Calls per unit of traffic: 1, or the calls of a conversation on average."""
-        return self.conversation.calls_per_conversation if self.conversation else 1.0
-
     # Exact sums of the calls that follow cut replies (continuations or retries).
     continuation: CostTotals = CostTotals()
     rate_limits: RateLimits = RateLimits()  # this model's (Scenario.limits_for)
     counting: Counting = Counting()  # exact or estimated token counts
     cache: CacheStructure | None = None  # cache: {prefix_tokens, ttl}: what it gives here
+
+    @property
+    def calls_per_unit(self) -> float:
+        """Calls per unit of traffic: 1, or the calls of a conversation on average."""
+        return self.conversation.calls_per_conversation if self.conversation else 1.0
 
     @property
     def total_usd(self) -> Decimal:
