@@ -8,26 +8,43 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 
-def format_usd(amount: Decimal | float | None, *, sign: bool = False) -> str:
+def usd_places(amount: Decimal | float) -> int:
+    """Places that show an amount: 2 from $100, 4 from a cent, 6 below."""
+    size = abs(Decimal(str(amount)))
+    return 2 if size >= 100 else 4 if size >= Decimal("0.01") else 6
+
+
+def column_places(amounts: Iterable[Decimal | float | None], *, fine: bool = False) -> int:
+    """One number of places for a whole column, so its figures line up and read alike: what
+    its largest amount needs (totals, differences), or with ``fine`` its smallest non-zero one
+    (per-call costs, where a sub-cent figure must not round to $0.0000)."""
+    sizes = [abs(Decimal(str(a))) for a in amounts if a is not None and a != 0]
+    if not sizes:
+        return 2
+    return usd_places(min(sizes) if fine else max(sizes))
+
+
+def format_usd(
+    amount: Decimal | float | None, *, sign: bool = False, places: int | None = None
+) -> str:
     """Dollars with enough places to show sub-cent per-call costs: ``$1,234.57`` from $100,
-    ``$0.0322`` from a cent, ``$0.000112`` below. ``sign``: ``+$73.76`` / ``-$609.78`` for
-    differences, the places chosen by the size, the same for both signs."""
+    ``$0.0322`` from a cent, ``$0.000112`` below (:func:`usd_places`), or ``places`` chosen
+    once for a column (:func:`column_places`). ``sign``: ``+$73.76`` / ``-$609.78`` for
+    differences, the same for both signs."""
     if amount is None:
         return "-"
     amount = Decimal(str(amount))
     prefix = ("-" if amount < 0 else "+") if sign else ("-" if amount < 0 else "")
     size = abs(amount)
-    if size == 0:
+    if size == 0 and places is None:
         return f"{'+' if sign else ''}$0"
-    if size >= 100:
-        return f"{prefix}${size:,.2f}"
-    if size >= Decimal("0.01"):
-        return f"{prefix}${size:,.4f}"
-    return f"{prefix}${size:.6f}"
+    places = usd_places(size) if places is None else places
+    return f"{prefix}${size:,.{places}f}"
 
 
 def format_tokens(count: int | None) -> str:

@@ -252,3 +252,55 @@ def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario)
         "understated",
     ]
     assert f"- **Cut replies in the usage log**: {note}" in md.read_text()
+
+
+def test_estimated_counts_are_marked_in_every_output(tmp_path):
+    # 350 characters of prompt: Claude's tokenizer is not public, so the bundled estimate
+    # (1 token per 3.5 characters) gives 100 tokens; GPT-5.2's o200k_base counts exactly.
+    (tmp_path / "prompt.txt").write_text("abcdefg " * 43 + "abcdef", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: files
+            models: [gpt-5.2, claude-sonnet-4-5]
+            traffic: {calls_per_day: 1000}
+            input_tokens: {prompt_files: [prompt.txt]}
+            output_tokens: 100
+            max_tokens: 500
+            horizon_months: 1
+            simulated_calls: 10
+            """
+        )
+    )
+    out, md = tmp_path / "r.csv", tmp_path / "r.md"
+    result = CliRunner().invoke(
+        cli, ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--markdown", str(md)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in csv.DictReader(out.open()) if r["period"] == "total"}
+    claude, gpt = rows["claude-sonnet-4-5"], rows["gpt-5.2"]
+    assert int(claude["input_tokens"]) == 3_041_667  # 100 x 1,000 calls x 365/12 days, rounded
+    assert (claude["input_tokens_exact"], claude["output_tokens_exact"]) == ("False", "True")
+    assert claude["tokenizer"] == "estimate:anthropic"
+    assert (gpt["input_tokens_exact"], gpt["tokenizer"]) == ("True", "tiktoken:o200k_base")
+    # the terminal table marks Claude's figures; stderr names the tokenizer and the remedy
+    claude_line = next(
+        line for line in result.stdout.splitlines() if line.startswith("claude-sonnet-4-5  total")
+    )
+    assert " ~$" in claude_line
+    assert "~$" not in next(line for line in result.stdout.splitlines() if "gpt-5.2" in line)
+    assert (
+        "claude-sonnet-4-5: input tokens are estimates by estimate:anthropic (estimate: 1 token "
+        "per 3.5 characters (Anthropic default)), not exact counts"
+    ) in result.stderr
+    assert "budget calibrate --model claude-sonnet-4-5 LOG.jsonl --save" in result.stderr
+    text = md.read_text()
+    assert "| 0.00% | input estimated |" in text and "| 0.00% | exact |" in text
+    assert "- **Estimated token counts**: claude-sonnet-4-5: input tokens are estimates" in text
+    data = json.loads(
+        CliRunner().invoke(cli, ["report", str(tmp_path / "s.yaml"), "--json"]).stdout
+    )
+    assert {r["model"]: r["input_tokens_exact"] for r in data["rows"]} == {
+        "gpt-5.2": True,
+        "claude-sonnet-4-5": False,
+    }

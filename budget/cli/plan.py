@@ -82,7 +82,11 @@ def model_options(function):
 @click.command()
 @model_options
 @input_options
-@click.option("--max-tokens", type=TOKENS, required=True, help="The max_tokens you plan to send.")
+@click.option(
+    "--max-tokens",
+    type=TOKENS,
+    help="The max_tokens you plan to send (for a JSONL of requests: where a line sets none).",
+)
 @tokenizer_options
 @catalog_option
 @json_option
@@ -92,7 +96,7 @@ def check(
     input_tokens: int | None,
     prompt_file: str | None,
     messages_file: str | None,
-    max_tokens: int,
+    max_tokens: int | None,
     as_json: bool,
 ) -> None:
     """Does a request fit? Exit 0 when it fits, 1 when it does not.
@@ -101,15 +105,37 @@ def check(
     context window, and max_tokens is within the output ceiling (for reasoning models the
     ceiling includes hidden reasoning tokens). Each problem says by how much to cut.
 
+    --messages takes one chat request (.json), or a JSONL of them (OpenAI or Anthropic batch
+    files too): one row per request with its room left and what to cut; each request's own
+    max_tokens is used where it sets one. Exit 1 if any request does not fit.
+
     \b
     budget check --model gpt-5.2 --input 250000 --max-tokens 128000
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
+    budget check --model gpt-5.2 --messages batch.jsonl --max-tokens 4000
     """
-    from budget.cli.plan_output import input_json, print_check
+    from budget.cli.plan_output import input_json, print_check, print_request_checks
+    from budget.inputs.files import is_jsonl
     from budget.planner.max_tokens import check as check_fit
+    from budget.planner.max_tokens import check_requests
     from budget.tokenizers.prompt import count_input
 
     model = get_catalog().resolve(model_name, variant)
+    if messages_file is not None and is_jsonl(messages_file):
+        if input_tokens is not None or prompt_file is not None:
+            raise click.UsageError(
+                "give exactly one of --input N, --prompt FILE or --messages FILE"
+            )
+        rows = check_requests(model, messages_file, max_tokens)
+        if as_json:
+            print_json([row.as_dict() for row in rows])
+        else:
+            print_request_checks(model, messages_file, rows)
+        if not all(row.check.fits for row in rows):
+            sys.exit(1)  # a check that did not pass
+        return
+    if max_tokens is None:
+        raise click.UsageError("give --max-tokens N (the max_tokens you plan to send)")
     count = count_input(model, input_tokens, prompt_file, messages_file)
     if count.warning:
         warn(f"warning: {count.warning}")
@@ -159,6 +185,18 @@ def check(
     type=TOKENS,
     help="Hidden reasoning/thinking budget to plan inside max_tokens.",
 )
+@click.option(
+    "--on-truncation",
+    type=click.Choice(["continue", "retry"]),
+    default="continue",
+    show_default=True,
+    help="How a cut reply is finished: continued (input + cut reply re-sent) or retried.",
+)
+@click.option(
+    "--request-out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the ready request body (JSON) to this file instead of printing it.",
+)
 @tokenizer_options
 @catalog_option
 @json_option
@@ -176,24 +214,30 @@ def plan(
     buffer: str,
     percentile: float,
     reasoning_tokens: int | None,
+    on_truncation: str,
+    request_out: str | None,
     as_json: bool,
 ) -> None:
     """Recommend max_tokens: the planned length x (1 + buffer), rounded up, within limits.
 
     Plan from --expected-output N, observed --samples FILE (the --percentile of them), or a
     --task preset (qa 150-300, explain 1,000-2,000, longform 4,000+). Shows the expected and
-    worst-case cost, how often replies would be cut, and a ready request body.
+    worst-case cost, how often replies would be cut (and what finishing them costs), and a
+    ready request body: printed when short, summarised when long (--request-out FILE writes it).
 
     \b
     budget plan --model gpt-5.2 --input 12000 --expected-output 800
     budget plan --model claude-sonnet-4-5 --input 5000 --samples usage.jsonl --json
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
-    from budget.cli.plan_output import input_json, print_plan
+    from budget.cli.plan_output import input_json, print_plan, write_request
+    from budget.outputs import check_destination
     from budget.planner.max_tokens import plan as make_plan
     from budget.tokenizers.prompt import count_input
     from budget.tokenizers.samples import read_samples
 
+    if request_out:
+        check_destination(request_out)
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(
             "give exactly one of --expected-output N, --samples FILE or --task qa|explain|longform"
@@ -216,7 +260,10 @@ def plan(
         reasoning_tokens=reasoning_tokens,
         messages=count.messages,
         tools=count.tools,
+        on_truncation=on_truncation,
     )
+    if request_out:
+        write_request(result, request_out)
     if as_json:
         extra = input_json(count)
         if samples is not None:
@@ -225,7 +272,7 @@ def plan(
     else:
         if samples is not None and samples.other_models:
             warn(f"warning: {samples.note}")  # easy to miss among the notes
-        print_plan(model, count, result, samples)
+        print_plan(model, count, result, samples, request_out)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}

@@ -12,7 +12,7 @@ from budget.cli.common import (
     print_table,
     warn,
 )
-from budget.format import format_tokens, format_usd, model_label
+from budget.format import column_places, format_tokens, format_usd, model_label
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 
@@ -187,12 +187,19 @@ def report(
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
     summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    # One money format per column (as whatif): totals as the largest needs, per call as the
+    # smallest needs.
+    total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
+    per_call = column_places(
+        list(summary["per_call_usd"]) + list(summary["p95_per_call_usd"]), fine=True
+    )
     print_table(
         [
             "model",
             "period",
             "calls",
             "total",
+            "of which cut",
             "per call",
             "p95/call",
             "max_tokens",
@@ -204,9 +211,11 @@ def report(
                 model_label(row.model, row.variant),
                 row.period,
                 format_tokens(row.calls),
-                format_usd(row.total_usd),
-                format_usd(row.per_call_usd),
-                format_usd(row.p95_per_call_usd),
+                _mark(row.input_tokens_exact, row.output_tokens_exact)
+                + format_usd(row.total_usd, places=total),
+                format_usd(row.continuation_usd, places=total),
+                format_usd(row.per_call_usd, places=per_call),
+                format_usd(row.p95_per_call_usd, places=per_call),
                 format_tokens(row.max_tokens),
                 f"{row.truncation_rate:.2%}",
                 _binds(row.binding_limit, row.headroom is not None and row.headroom < 0),
@@ -240,6 +249,11 @@ def _print_bill(table) -> None:
     print_table(["line", "model", "period", "tokens", "total"], rows)
 
 
+def _mark(input_exact: bool, output_exact: bool) -> str:
+    """``~`` before a figure built on estimated token counts (the warning says which)."""
+    return "" if input_exact and output_exact else "~"
+
+
 def _binds(limit: str | None, over: bool) -> str:
     """The binding limit; `OVER` when the peak needs more than it allows."""
     if not limit:
@@ -268,7 +282,7 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
 
     result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
     if output:
-        write_csv(result.table, output)
+        write_csv(result.exact_table, output)
     if as_json:
         print_json(
             {
@@ -279,22 +293,39 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
         )
         return
     shown = [k for k in result.keys if k not in ("model", "variant", "max_tokens")]
+    rows = result.exact_table.to_dict(orient="records")
+    # One money format per column: totals and differences alike, per-call costs to sub-cents.
+    total = column_places([r[k] for r in rows for k in ("total_usd", "diff_usd")])
+    per_call = column_places([r["per_call_usd"] for r in rows], fine=True)
     print_table(
-        [*shown, "model", "max_tokens", "total", "per call", "diff", "diff %", "trunc", "binds"],
+        [
+            *shown,
+            "model",
+            "max_tokens",
+            "total",
+            "of which cut",
+            "per call",
+            "diff",
+            "diff %",
+            "trunc",
+            "binds",
+        ],
         [
             [
                 *(str(row[k]) for k in shown),
                 model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
                 format_tokens(row["max_tokens"]),
-                format_usd(row["total_usd"]),
-                format_usd(row["per_call_usd"]),
-                format_usd(row["diff_usd"], sign=True),
+                _mark(row["input_tokens_exact"], row["output_tokens_exact"])
+                + format_usd(row["total_usd"], places=total),
+                format_usd(row["continuation_usd"], places=total),
+                format_usd(row["per_call_usd"], places=per_call),
+                format_usd(row["diff_usd"], sign=True, places=total),
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),
             ]
-            for row in result.table.to_dict(orient="records")
+            for row in rows
         ],
     )
     for note in result.warnings:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from budget.inputs.records import kind_of, loads
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import read_text, strip_bom
+from pricing.textfile import open_input, read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -361,13 +361,21 @@ def json_file_record(
     return record_of(loads(text, path, document=True), path, fmt)
 
 
+def is_jsonl(path: str) -> bool:
+    """A file of requests, one per line (``budget check --messages`` checks each)."""
+    with open_input(path, "chat request JSON") as handle:
+        head = handle.read(1 << 16)
+    return kind_of(path, head) == "jsonl"
+
+
 def read_request(path: str) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages)."""
     text = read_text(path, "chat request JSON")
     if kind_of(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
-            "(a .json file); for a JSONL of requests use budget count"
+            "(a .json file); for a JSONL of requests use budget check --messages (one row "
+            "each) or budget count --per-record"
         )
     record, _ = json_file_record(text, path)
     if not isinstance(record, Request):

@@ -23,7 +23,12 @@ from typing import Any
 from budget.inputs.samples import OutputSamples, samples_from_lengths
 from budget.inputs.samples import percentile as nearest_rank
 from budget.planner.request_body import request_body
-from budget.planner.truncation import expected_cost, truncation, worst_case_cost
+from budget.planner.truncation import (
+    DEFAULT_ON_TRUNCATION,
+    expected_cost,
+    truncation,
+    worst_case_cost,
+)
 from pricing.catalog import Model
 from pricing.engine import token_count
 from pricing.errors import InputError
@@ -201,6 +206,8 @@ class PlanResult:
     truncation_rate_is_lower_bound: bool
     observed_truncation_rate: float | None  # share of logged replies cut at their own limit
     continuation_cost_usd: Decimal | None
+    on_truncation: str  # continue | retry: what the continuation cost prices
+    expected_total_usd: Decimal  # expected cost + continuation cost (when samples tell it)
     percentile: float | None
     percentile_is_lower_bound: bool
     sample_count: int | None
@@ -244,6 +251,7 @@ def plan(
     reasoning_tokens: int | None = None,
     messages: list[dict[str, Any]] | None = None,
     tools: list[dict[str, Any]] | None = None,
+    on_truncation: str = DEFAULT_ON_TRUNCATION,
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
@@ -323,7 +331,7 @@ def plan(
     lengths = None
     if samples is not None:
         lengths = [length + extra for length in samples.lengths]
-    cut = truncation(model, input_tokens, max_tokens, lengths, samples)
+    cut = truncation(model, input_tokens, max_tokens, lengths, samples, on_truncation)
     expected = expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
     if cut.is_lower_bound:
         notes.append(
@@ -356,6 +364,8 @@ def plan(
         truncation_rate_is_lower_bound=cut.is_lower_bound,
         observed_truncation_rate=samples.observed_truncation_rate if samples else None,
         continuation_cost_usd=cut.continuation_cost_usd,
+        on_truncation=on_truncation,
+        expected_total_usd=expected[1] + (cut.continuation_cost_usd or 0),
         percentile=float(percentile) if samples is not None else None,
         percentile_is_lower_bound=bool(samples is not None and samples.censored),
         sample_count=samples.count if samples is not None else None,
@@ -427,3 +437,85 @@ def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
             "(OpenAI takes no reasoning budget; reasoning effort steers it)"
         )
     return notes
+
+
+# --- a file of requests (JSONL, OpenAI or Anthropic batch files) ------------------------------
+
+# Where a request line keeps its output cap: OpenAI Batch `body`, Anthropic Message Batches
+# `params`, or the request itself; Chat Completions, Responses, Messages and Gemini spellings.
+MAX_TOKENS_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+
+
+@dataclass(frozen=True)
+class RequestCheck:
+    """One request of a file, checked: where it is, its count, and whether it fits."""
+
+    line: int
+    custom_id: str | None
+    exact: bool  # the input count came from the model's real tokenizer
+    max_tokens_from: str  # "request" (its own field) or "option" (--max-tokens)
+    check: CheckResult
+
+    @property
+    def room_left(self) -> int:
+        """Output tokens the request could still ask for (negative: over by that much)."""
+        return self.check.available_output - self.check.max_tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "custom_id": self.custom_id,
+            **self.check.as_dict(),
+            "room_left": self.room_left,
+            "exact": self.exact,
+            "max_tokens_from": self.max_tokens_from,
+        }
+
+
+def request_max_tokens(value: Any, where: str) -> int | None:
+    """The output cap a request line sets for itself, if any."""
+    if not isinstance(value, dict):
+        return None
+    bodies = [value.get("body"), value.get("params"), value]
+    for body in (b for b in bodies if isinstance(b, dict)):
+        for name in MAX_TOKENS_FIELDS:
+            if body.get(name) is not None:
+                return token_count(body[name], f"{where}: {name}")
+        config = body.get("generationConfig")
+        if isinstance(config, dict) and config.get("maxOutputTokens") is not None:
+            return token_count(config["maxOutputTokens"], f"{where}: maxOutputTokens")
+    return None
+
+
+def check_requests(model: Model, path: str, max_tokens: int | None = None) -> list[RequestCheck]:
+    """Check every request of a JSONL file (chat requests, OpenAI Batch or Anthropic Message
+    Batches lines) for ``model``: each with its own max_tokens where it sets one, else
+    ``max_tokens``. Counted as ``budget count --per-record`` counts them."""
+    from budget.inputs.records import file_records
+    from budget.tokenizers.count import RecordCount, count_paths
+
+    caps: dict[int, int | None] = {}
+    for where, value in file_records(path, "jsonl"):
+        caps[int(where.rsplit(":", 1)[1])] = request_max_tokens(value, where)
+    counts: list[RecordCount] = []
+    count_paths([path], model, fmt="jsonl", on_record=counts.append)
+    rows = []
+    for record in counts:
+        own = caps.get(record.line)
+        if own is None and max_tokens is None:
+            raise InputError(
+                f"{path}:{record.line}: max_tokens: the request sets none; give --max-tokens N"
+            )
+        cap = own if own is not None else max_tokens
+        rows.append(
+            RequestCheck(
+                line=record.line,
+                custom_id=record.custom_id,
+                exact=record.exact,
+                max_tokens_from="request" if own is not None else "option",
+                check=check(model, record.tokens, cap),
+            )
+        )
+    if not rows:
+        raise InputError(f"{path}: no requests found")
+    return rows

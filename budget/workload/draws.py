@@ -35,6 +35,9 @@ class Pool:
     counts: np.ndarray  # int64
     cut_share: float = 0.0  # replies cut at their max_tokens (a usage log): lower bounds
     note: str | None = None  # which logged replies were taken (one model's, or all)
+    exact: bool = True  # False: texts counted with an estimating tokenizer
+    tokenizer: str | None = None  # what counted texts (None: counts given or provider-reported)
+    method: str | None = None  # how an estimate was made ("1 token per 3.5 characters ...")
 
 
 def draw_tokens(spec: TokenSpec, n: int, rng: np.random.Generator, pool: Pool | None) -> np.ndarray:
@@ -92,9 +95,10 @@ class PoolReader:
 
 def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> Pool:
     cut_share, note = 0.0, None
+    exact, tokenizer, method = True, None, None
     try:
         if isinstance(spec, PromptFiles):
-            counts = _prompt_counts(spec, model)
+            counts, exact, tokenizer, method = _prompt_counts(spec, model)
         elif isinstance(spec, Observed) and spec.kind == "usage_log":
             from budget.usage.price import observed_outputs
 
@@ -103,26 +107,31 @@ def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> P
         elif isinstance(spec, Observed):
             from budget.tokenizers.samples import read_samples
 
-            counts = np.array(read_samples(spec.path, model).lengths, dtype=np.int64)
+            samples = read_samples(spec.path, model)
+            counts = np.array(samples.lengths, dtype=np.int64)
+            exact, tokenizer = samples.exact, samples.tokenizer
         else:  # pragma: no cover - the scenario checker admits no other form
             raise InputError(f"unsupported token specification {spec!r}")
     except InputError as exc:
         raise scenario.error(key, str(exc)) from None
     if len(counts) == 0:
         raise scenario.error(key, "no token counts found")
-    return Pool(counts, cut_share, note)
+    return Pool(counts, cut_share, note, exact, tokenizer, method)
 
 
-def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:
-    """One count per prompt: a text file is one prompt, a JSONL or CSV file one per record."""
+def _prompt_counts(spec: PromptFiles, model: Model) -> tuple[np.ndarray, bool, str, str]:
+    """One count per prompt (a text file is one prompt, a JSONL or CSV file one per record),
+    whether every count is exact, the tokenizer and its method."""
     from budget.tokenizers.count import count_paths
 
     counts: list[int] = []
+    exact, tokenizer, method = True, model.tokenizer, ""
     for path in spec.paths:
         records: list[int] = []
         result = count_paths([str(path)], model, on_record=_collect(records))
         counts.extend(records or [result.tokens])
-    return np.array(counts, dtype=np.int64)
+        exact, tokenizer, method = exact and result.exact, result.tokenizer, result.method
+    return np.array(counts, dtype=np.int64), exact, tokenizer, method
 
 
 def _collect(into: list[int]):

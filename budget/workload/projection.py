@@ -3,8 +3,11 @@
 Per model, ``simulated_calls`` calls are drawn with the scenario's seed (the same draws for
 every model, so models are compared on the same traffic). Each call's output is capped at
 max_tokens (a cut reply is billed at max_tokens); the truncation rate is the share of draws
-that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
-cliff tier and batch flag, times the catalog rate), so a projection agrees with
+that wanted more, and each cut reply is followed by a continuation or a retry
+(``on_truncation``), priced by the planner's one rule
+(:func:`budget.planner.truncation.follow_up_tokens`) over the arrays. Calls are priced with
+numpy; the sums are exact Decimals (token sums per cliff tier and batch flag, times the
+catalog rate), so a projection agrees with
 :func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
 
 A conversation scenario draws whole conversations instead (conversation.py builds every
@@ -17,10 +20,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from budget.format import model_label
 from budget.inputs.samples import percentile
+from budget.planner.truncation import follow_up_tokens
 from budget.workload.bill import EmbeddingLines, add_tool_fees, embedding_lines
+from budget.workload.cache import CacheStructure, read_write_tokens, structure
 from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.conversation import (
     MAX_TURNS,
@@ -31,7 +37,7 @@ from budget.workload.conversation import (
     simulate_conversations,
 )
 from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
-from budget.workload.scenario import Fixed, Scenario
+from budget.workload.scenario import Fixed, RateLimits, Scenario, at_end
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
@@ -51,10 +57,48 @@ class CallDraws:
     max_tokens: int
     input_capped_share: float = 0.0  # drawn inputs above max_input_tokens, capped there
     turns: TurnDraws | None = None  # a conversation scenario: which conversation each call is
+    cache: CacheStructure | None = None  # cache from structure (prefix, traffic, lifetime)
 
     @property
     def truncation_rate(self) -> float:
         return float(np.mean(self.output_wanted > self.max_tokens))
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How a model's token counts were made: exact, or estimated (and with what)."""
+
+    input_exact: bool = True
+    output_exact: bool = True
+    tokenizer: str = ""  # what counted texts ("" where the counts were given as numbers)
+    method: str = ""  # how an estimate was made
+
+    @property
+    def exact(self) -> bool:
+        return self.input_exact and self.output_exact
+
+    def estimated_parts(self) -> list[str]:
+        return [
+            name
+            for name, ok in (("input", self.input_exact), ("output", self.output_exact))
+            if not ok
+        ]
+
+
+def counting(scenario: Scenario, model: Model, reader: PoolReader) -> Counting:
+    """Exact or estimated, for the input and output counts the draws come from (numbers given
+    in the YAML and provider-reported usage are exact as written)."""
+    pools = [
+        reader.pool(scenario.input_tokens, model, scenario, "input_tokens"),
+        reader.pool(scenario.output_tokens, model, scenario, "output_tokens"),
+    ]
+    counted = [pool for pool in pools if pool is not None and pool.tokenizer]
+    return Counting(
+        input_exact=pools[0] is None or pools[0].exact,
+        output_exact=pools[1] is None or pools[1].exact,
+        tokenizer=counted[0].tokenizer if counted else "",
+        method=next((pool.method for pool in counted if pool.method), ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +109,7 @@ class ModelProjection:
     planned_max_tokens: int | None  # the planner's value (for capacity at a lower max_tokens)
     truncation_rate: float
     calls_simulated: int
-    totals: CostTotals  # exact sums over the simulated calls
+    totals: CostTotals  # exact sums over the simulated calls (first calls)
     p50_per_call_usd: Decimal
     p95_per_call_usd: Decimal
     std_per_call_usd: float
@@ -80,21 +124,43 @@ class ModelProjection:
     input_capped_share: float = 0.0
     conversation: ConversationStats | None = None  # a conversation scenario's per-conversation
 
+    # Exact sums of the calls that follow cut replies (continuations or retries).
+    continuation: CostTotals = CostTotals()
+    rate_limits: RateLimits = RateLimits()  # this model's (Scenario.limits_for)
+    counting: Counting = Counting()  # exact or estimated token counts
+    cache: CacheStructure | None = None  # cache: {prefix_tokens, ttl}: what it gives here
+
     @property
     def calls_per_unit(self) -> float:
         """Calls per unit of traffic: 1, or the calls of a conversation on average."""
         return self.conversation.calls_per_conversation if self.conversation else 1.0
+
+    @property
+    def total_usd(self) -> Decimal:
+        """Exact total over the simulated calls, continuations of cut replies included."""
+        return self.totals.total_usd + self.continuation.total_usd
+
+    def mean_usd(self) -> Decimal:
+        """Expected cost per call, its continuation included."""
+        return self.total_usd / self.calls_simulated
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
         return Decimal(getattr(self.totals, name)) / self.calls_simulated
 
     def capacity(
-        self, calls_per_day: float, peak_factor: float, limits, at_planned: bool = False
+        self, calls_per_day: float, peak_factor: float, at_planned: bool = False
     ) -> Capacity:
-        """The live (non-batch) calls' need at the peak minute against the rate limits."""
+        """The live (non-batch) calls' need at the peak minute against this model's limits,
+        counted as its provider counts them."""
         shape = self.shape_at_planned if at_planned else self.shape
-        return capacity(calls_per_day * self.live_share, peak_factor, shape, limits)
+        return capacity(
+            calls_per_day * self.live_share,
+            peak_factor,
+            shape,
+            self.rate_limits,
+            self.model.provider,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +169,23 @@ class Projection:
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
     embeddings: EmbeddingLines | None = None  # a RAG service's embedding lines of the bill
+    # The scenario with every range at its cheap end, and at its costly end (None: no ranges).
+    ends: tuple[Projection, Projection] | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per model and period, money as float USD with ``total_usd_exact``
+        (Decimal) alongside; as :attr:`budget.workload.whatif.WhatIf.table`."""
+        from budget.workload.table import with_float_money
+
+        return with_float_money(self.exact_table)
+
+    @property
+    def exact_table(self) -> pd.DataFrame:
+        """The report's rows with money as exact Decimals: what the CSV prints."""
+        from budget.workload.table import report_table
+
+        return report_table(self)
 
 
 def project(
@@ -110,9 +193,11 @@ def project(
     catalog: Catalog,
     calls: int | None = None,
     reader: PoolReader | None = None,
+    bands: bool = True,
 ) -> Projection:
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
-    ``reader`` shared by several projections (a what-if grid) reads each file once."""
+    ``reader`` shared by several projections (a what-if grid) reads each file once;
+    ``bands``: also project both ends of the scenario's ranges (``Projection.ends``)."""
     n = calls or scenario.simulated_calls
     reader = reader or PoolReader()
     models = []
@@ -131,15 +216,52 @@ def project(
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        models.append(project_model(scenario, model, n, reader))
+        item = project_model(scenario, model, n, reader)
+        models.append(replace(item, rate_limits=scenario.limits_for(number, model.provider)))
+    _check_limit_providers(scenario, catalog)
     first = models[0].model
     log_pool = reader.pool(scenario.output_tokens, first, scenario, "output_tokens")
+    ends = None
+    if bands and scenario.ranges:
+        cheap, costly = at_end(scenario, "cheap"), at_end(scenario, "costly")
+        ends = (project(cheap, catalog, calls, reader), project(costly, catalog, calls, reader))
     return Projection(
         scenario,
         tuple(models),
         output_log(scenario, log_pool),
         embedding_lines(scenario, catalog),
+        ends,
     )
+
+
+def _check_limit_providers(scenario: Scenario, catalog: Catalog) -> None:
+    """A provider block must name a provider of the catalog (a typo would silently leave its
+    models judged against the flat keys), and set only limits that provider has."""
+    from budget.workload.capacity import limits_of, unused_limits
+    from pricing.yamlfile import did_you_mean
+
+    known = catalog.providers
+    for provider, limits in scenario.provider_limits.items():
+        key = f"rate_limits.{provider}"
+        if provider not in known:
+            hint = did_you_mean(provider, known) or f" (providers: {', '.join(known)})"
+            raise scenario.error(key, f"unknown provider{hint}")
+        unused = unused_limits(limits, provider)
+        if unused:
+            raise scenario.error(
+                f"{key}.{unused[0]}",
+                f"{provider} sets {', '.join(limits_of(provider))}, not {unused[0]}",
+            )
+    for number, choice in enumerate(scenario.models):
+        if choice.rate_limits is None:
+            continue
+        provider = catalog.resolve(choice.name, choice.variant).provider
+        unused = unused_limits(choice.rate_limits, provider)
+        if unused:
+            raise scenario.error(
+                f"models.{number}.rate_limits.{unused[0]}",
+                f"{provider} sets {', '.join(limits_of(provider))}, not {unused[0]}",
+            )
 
 
 def simulate(
@@ -165,7 +287,7 @@ def simulate(
     wanted = draw_tokens(scenario.output_tokens, n, rng, output_pool)
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
     draws = replace(
-        make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
+        make_draws(scenario, input_tokens, wanted, max_tokens, model), input_capped_share=capped
     )
     costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, rng)
     return draws, costs, planned, source
@@ -215,22 +337,30 @@ def _conversation_draws(
 def project_model(
     scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
 ) -> ModelProjection:
+    reader = reader or PoolReader()
     draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
     n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
-    low, high = percentile(costs.total_usd, 50), percentile(costs.total_usd, 95)
+    cut = follow_ups(draws, scenario.on_truncation)
+    follow = price_arrays(model, cut.tokens)
+    per_call = costs.total_usd.copy()  # a cut call and its follow-up together
+    per_call[cut.calls] += follow.total_usd
+    low, high = percentile(per_call, 50), percentile(per_call, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
+    worst = worst if draws.cache is None else worst_case_cached(model, draws, scenario)
     shape_planned = None
     if planned is not None and planned != draws.max_tokens and draws.turns is None:
         shape_planned = call_shape(
-            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
+            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned, model),
+            scenario.on_truncation,
         )
     elif planned is not None and planned != draws.max_tokens:
         # A conversation at the planned max_tokens: the same turns with replies cut there
         # (the history they feed is left as drawn: close enough for a capacity estimate).
         output = np.minimum(draws.output_wanted, planned)
         shape_planned = call_shape(
-            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned)
+            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned),
+            scenario.on_truncation,
         )
     return ModelProjection(
         model=model,
@@ -242,28 +372,51 @@ def project_model(
         totals=costs.totals,
         p50_per_call_usd=Decimal(repr(float(low))),
         p95_per_call_usd=Decimal(repr(float(high))),
-        std_per_call_usd=float(np.std(costs.total_usd)),
+        std_per_call_usd=float(np.std(per_call)),
         worst_case_per_call_usd=worst,
-        shape=call_shape(draws),
+        shape=call_shape(draws, scenario.on_truncation),
         shape_at_planned=shape_planned,
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
         input_capped_share=draws.input_capped_share,
         conversation=None
         if draws.turns is None
-        else conversation_stats(draws.turns, costs.total_usd, costs.totals.total_usd),
+        else conversation_stats(
+            draws.turns, per_call, costs.totals.total_usd + follow.totals.total_usd
+        ),
+        continuation=follow.totals,
+        counting=counting(scenario, model, reader),
+        cache=draws.cache,
     )
 
 
+def cache_of(scenario: Scenario, model: Model) -> CacheStructure | None:
+    """What ``cache: {prefix_tokens, ttl}`` gives this model at month 1's average rate."""
+    if scenario.cache_prefix_tokens is None:
+        return None
+    per_second = scenario.traffic.calls_per_day / 86_400
+    return structure(model, scenario.cache_prefix_tokens, per_second, scenario.cache_ttl)
+
+
 def make_draws(
-    scenario: Scenario, input_tokens: np.ndarray, wanted: np.ndarray, max_tokens: int
+    scenario: Scenario,
+    input_tokens: np.ndarray,
+    wanted: np.ndarray,
+    max_tokens: int,
+    model: Model | None = None,
 ) -> CallDraws:
-    """Apply the cache and batch shares and the max_tokens cap to drawn token counts."""
+    """Apply the cache (shares, or structure for ``model``), the batch share and the
+    max_tokens cap to drawn token counts."""
     n = len(input_tokens)
-    read = _share_of(input_tokens, scenario.cache_read_share)
-    write = _share_of(input_tokens, scenario.cache_write_share)
+    cache = cache_of(scenario, model) if model is not None else None
+    if cache is not None:
+        read, write = read_write_tokens(input_tokens, cache)
+        one_hour = scenario.cache_ttl == "1h"
+    else:
+        read = _share_of(input_tokens, scenario.cache_read_share)
+        write = _share_of(input_tokens, scenario.cache_write_share)
+        one_hour = scenario.cache_write_ttl == "1h"
     zeros = np.zeros(n, dtype=np.int64)
-    one_hour = scenario.cache_write_ttl == "1h"
     batch = np.zeros(n, dtype=bool)
     # Draws are independent, so the first round(n x share) calls can be the batch ones.
     batch[: round(n * scenario.batch_share)] = True
@@ -275,7 +428,7 @@ def make_draws(
         cache_write_1h_tokens=write if one_hour else zeros,
         batch=batch if scenario.batch_share > 0 else None,
     )
-    return CallDraws(tokens, wanted, max_tokens)
+    return CallDraws(tokens, wanted, max_tokens, cache=cache)
 
 
 def _share_of(tokens: np.ndarray, share: float) -> np.ndarray:
@@ -284,14 +437,46 @@ def _share_of(tokens: np.ndarray, share: float) -> np.ndarray:
     return tokens * round(share * SHARE_SCALE) // SHARE_SCALE
 
 
-def call_shape(draws: CallDraws) -> CallShape:
+@dataclass(frozen=True)
+class FollowUps:
+    """The calls that follow cut replies: which simulated calls were cut, and their tokens."""
+
+    calls: np.ndarray  # indices of the cut calls among the simulated ones
+    tokens: TokenArrays  # one follow-up per cut call, in the same order
+
+
+def follow_ups(draws: CallDraws, on_truncation: str) -> FollowUps:
+    """The planner's rule over the cut calls only (a few percent of them, usually), through
+    the batch API where the first call was."""
     tokens = draws.tokens
+    calls = np.flatnonzero(draws.output_wanted > draws.max_tokens)
+    sent, read, generated = follow_up_tokens(
+        tokens.input_tokens[calls],
+        tokens.cache_read_tokens[calls],
+        draws.output_wanted[calls],
+        draws.max_tokens,
+        on_truncation,
+    )
+    zeros = np.zeros(len(calls), dtype=np.int64)
+    batch = tokens.batch[calls] if tokens.batch is not None else None
+    return FollowUps(calls, TokenArrays(sent, generated, read, zeros, zeros, batch=batch))
+
+
+def call_shape(draws: CallDraws, on_truncation: str = "continue") -> CallShape:
+    tokens = draws.tokens
+    follow = follow_ups(draws, on_truncation).tokens
+    n = max(len(tokens), 1)
     mean_input = float(np.mean(tokens.input_tokens))
+    follow_input = float(follow.input_tokens.sum()) / n
     return CallShape(
         input_tokens=mean_input,
         uncached_input_tokens=mean_input - float(np.mean(tokens.cache_read_tokens)),
         output_tokens=float(np.mean(tokens.output_tokens)),
         max_tokens=draws.max_tokens,
+        follow_up_share=draws.truncation_rate,
+        follow_up_input_tokens=follow_input,
+        follow_up_uncached_input_tokens=follow_input - float(follow.cache_read_tokens.sum()) / n,
+        follow_up_output_tokens=float(follow.output_tokens.sum()) / n,
     )
 
 
@@ -332,6 +517,21 @@ def _planned(
     typical_input = int(percentile(input_tokens, 95))
     planned = plan(model, typical_input, **evidence).max_tokens
     return planned if planned > 0 else None
+
+
+def worst_case_cached(model: Model, draws: CallDraws, scenario: Scenario) -> Decimal:
+    """:func:`worst_case` where the cache comes from structure: the largest drawn input with
+    its cache reads and writes, and a reply of max_tokens."""
+    largest = int(np.argmax(draws.tokens.input_tokens))
+    t = draws.tokens
+    usage = Usage(
+        input_tokens=int(t.input_tokens[largest]),
+        output_tokens=draws.max_tokens,
+        cache_read_tokens=int(t.cache_read_tokens[largest]),
+        cache_write_tokens=int(t.cache_write_tokens[largest]),
+        cache_write_1h_tokens=int(t.cache_write_1h_tokens[largest]),
+    )
+    return cost(model, usage, batch=scenario.batch_share == 1).total_usd
 
 
 def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: int) -> Decimal:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from budget.format import format_usd
+from budget.format import column_places, format_usd
 from budget.inputs.samples import percentile
 from budget.outputs import atomic_write
 from budget.workload.projection import ModelProjection, Projection, project
@@ -28,6 +28,7 @@ from budget.workload.warnings import (
     busiest_peak,
     capped_input_note,
     cut_replies_note,
+    estimated_counts_note,
     label,
     need,
 )
@@ -60,6 +61,19 @@ def describe_tokens(spec: TokenSpec) -> str:
     return repr(spec)
 
 
+def describe_cache(s: Scenario) -> str:
+    if s.conversation is not None and s.conversation.cache == "none":
+        return "Cache off (`cache: none`)"
+    if s.conversation is not None:
+        return "Cache at each provider's prompt-cache rules (pricing/data/rules/prompt_cache.yaml)"
+    if s.cache_prefix_tokens is not None:
+        return (
+            f"Cache: a shared prefix of {s.cache_prefix_tokens:,} tokens kept {s.cache_ttl} "
+            "(reads and writes per model from the provider's rules, see Notes)"
+        )
+    return f"Cache reads {s.cache_read_share:.0%} of input, cache writes {s.cache_write_share:.0%}"
+
+
 def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) -> str:
     """A one-page summary a finance or capacity reader can act on."""
     s = projection.scenario
@@ -72,43 +86,65 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         f"Scenario `{s.path.name}`: {t.calls_per_day:,.0f} {t.unit}s/day in month 1, "
         f"{t.monthly_growth:+.1%} a month over {s.horizon_months} months, peak factor "
         f"{t.peak_factor:g}. Input tokens: {_describe_input(s)}. Output tokens: "
-        f"{describe_tokens(s.output_tokens)}. Cache reads {_describe_cache(s)}; batch "
-        f"{s.batch_share:.0%} of calls. "
+        f"{describe_tokens(s.output_tokens)}. {describe_cache(s)}; batch {s.batch_share:.0%} "
+        "of calls. "
         f"{s.simulated_calls:,} simulated calls per model (seed {s.seed}).",
         "",
         "## Cost",
         "",
         "| model | max_tokens | per call | p95 per call | worst case | month 1 | "
-        f"{s.horizon_months}-month total | truncated |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"{s.horizon_months}-month total | of which cut replies | truncated | token counts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    picked = []
     for item in projection.models:
-        rows = table[table["model"] == item.model.id]
-        if item.model.variant:
-            rows = rows[rows["variant"] == item.model.variant]
-        month = rows[rows["period"] == "month-01"].iloc[0]
-        total = rows[rows["period"] == "total"].iloc[0]
+        rows = table[(table["model"] == item.model.id) & (table["line"] == "generation")]
+        rows = rows[rows["variant"] == (item.model.variant or "")]
+        picked.append(
+            (
+                item,
+                rows[rows["period"] == "month-01"].iloc[0],
+                rows[rows["period"] == "total"].iloc[0],
+            )
+        )
+    # One money format per column: per-call figures to the places the smallest needs, totals
+    # to the places the largest needs.
+    per_call = {
+        column: column_places([m[column] for _, m, _ in picked], fine=True)
+        for column in ("per_call_usd", "p95_per_call_usd", "worst_case_per_call_usd")
+    }
+    totals = column_places(
+        [m["total_usd"] for _, m, _ in picked]
+        + [t[c] for _, _, t in picked for c in ("total_usd", "continuation_usd")]
+    )
+    for item, month, total in picked:
+        calls = [format_usd(month[c], places=per_call[c]) for c in per_call]
+        money = [
+            format_usd(month["total_usd"], places=totals),
+            format_usd(total["total_usd"], places=totals),
+            format_usd(total["continuation_usd"], places=totals),
+        ]
         lines.append(
             f"| {label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
-            f"{format_usd(month['per_call_usd'])} | {format_usd(month['p95_per_call_usd'])} | "
-            f"{format_usd(month['worst_case_per_call_usd'])} | {format_usd(month['total_usd'])} | "
-            f"{format_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
+            + " | ".join(calls + money)
+            + f" | {item.truncation_rate:.2%} | {counts_mark(item)} |"
         )
     lines += _conversation_lines(projection, table) + _bill_lines(projection, table)
+    lines += ["", *bands_section(projection, table)]
     lines += ["", "## Rate limits", ""]
-    limits = s.rate_limits
-    if not limits.any():
-        lines.append("No rate limits given (`rate_limits: {rpm, tpm, input_tpm, output_tpm}`).")
-    else:
-        given = ", ".join(
-            f"{name} {getattr(limits, name):,}"
-            for name in ("rpm", "tpm", "input_tpm", "output_tpm")
-            if getattr(limits, name) is not None
+    if not any(item.rate_limits.any() for item in projection.models):
+        lines.append(
+            "No rate limits given (`rate_limits: {rpm, tpm, input_tpm, output_tpm}`, per "
+            "provider `rate_limits: {openai: {...}}` or per model `models: [{name, rate_limits}]`)."
         )
+    else:
         lines += [
-            f"Limits: {given}. Peak = the busiest month's average minute x the peak factor. "
-            "TPM counts input + max_tokens per request (OpenAI reserves max_tokens); "
-            "input_tpm leaves out cache reads; output_tpm counts tokens generated.",
+            "Each model is judged against its own limits (its `models:` entry, else its "
+            "provider's block, else the scenario's flat keys) as its provider counts them. "
+            "Peak = the busiest month's average minute x the peak factor; a cut reply's "
+            "continuation is one more request. OpenAI `tpm` counts input + max_tokens per "
+            "request (OpenAI reserves max_tokens); Gemini `tpm` counts input; Anthropic "
+            "`input_tpm` leaves out cache reads and `output_tpm` counts tokens generated.",
             "",
         ]
         for item in projection.models:
@@ -121,12 +157,31 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         + ", ".join(sorted({f"{m.model.id} {m.model.as_of}" for m in projection.models}))
         + ".",
         "- A reply longer than max_tokens is cut and billed at max_tokens; `truncated` is the "
-        "share of simulated calls that wanted more.",
+        "share of simulated calls that wanted more. Each cut reply is "
+        + (
+            "continued: one more call re-sends the input plus the cut reply and generates the rest"
+            if s.on_truncation == "continue"
+            else "retried: the call is sent again and the whole reply generated again"
+        )
+        + f" (`on_truncation: {s.on_truncation}`). Every cost above includes those calls; "
+        "`of which cut replies` (CSV `continuation_usd`) is their share of the total.",
         "- Monthly totals are calls x mean cost per call; the CSV's `total_p95_usd` adds the "
-        "95% band of a sum of independent calls. Traffic itself is taken as given.",
+        "call-to-call variation of a sum of that many independent calls (95%): it is not a "
+        "budget ceiling; the scenario's ranges are (section above).",
     ]
     cut = cut_replies_note(projection)
     lines += [f"- **Cut replies in the usage log**: {cut}."] if cut else []
+    if s.cache_prefix_tokens is not None:
+        lines.append(
+            "- **Cache from structure**: "
+            + "; ".join(item.cache.note(label(item)) for item in projection.models if item.cache)
+            + ". Hit rate = 1 - exp(-calls per minute x lifetime) at month 1's average rate, "
+            "one shared prefix; a miss writes the prefix (billed at the input rate where the "
+            "catalog has no write price). Gemini's explicit-cache storage fee is not modelled."
+        )
+    for item in projection.models:
+        estimated = estimated_counts_note(item)
+        lines += [f"- **Estimated token counts**: {estimated}."] if estimated else []
     for item in projection.models:
         capped = capped_input_note(item)
         lines += [f"- **Input capped**: {capped} (CSV `input_capped_share`)."] if capped else []
@@ -152,14 +207,6 @@ def _describe_input(s: Scenario) -> str:
         f"{describe_tokens(c.user_tokens)} new; turns per conversation "
         f"{describe_tokens(c.turns)}, {c.gap_seconds:g} s apart"
     )
-
-
-def _describe_cache(s: Scenario) -> str:
-    if s.conversation is None:
-        return f"{s.cache_read_share:.0%} of input, cache writes {s.cache_write_share:.0%}"
-    if s.conversation.cache == "none":
-        return "off (`cache: none`)"
-    return "at each provider's prompt-cache rules (pricing/data/rules/prompt_cache.yaml)"
 
 
 def _conversation_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
@@ -230,20 +277,96 @@ def _bill_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
     return lines
 
 
+BAND_COLUMNS = ("total_low_usd", "total_usd", "total_high_usd")
+
+
+def describe_range(key: str, low: float, expected: float, high: float) -> str:
+    share = key.startswith("cache.")
+    show = (
+        (lambda v: f"{v:.0%}") if share else (lambda v: f"{v:,.4g}" if abs(v) < 1 else f"{v:,.0f}")
+    )
+    return f"`{key}` {show(low)} / {show(expected)} / {show(high)}"
+
+
+def bands_section(projection: Projection, table: pd.DataFrame) -> list[str]:
+    """The monthly bill's low / expected / high from the scenario's own ranges, and the
+    simulation's error, each said for what it is."""
+    s = projection.scenario
+    lines = [
+        "## The bill: low / expected / high",
+        "",
+        f"| model | month 1 low | month 1 expected | month 1 high | {s.horizon_months}-month low "
+        f"| {s.horizon_months}-month expected | {s.horizon_months}-month high |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    errors, picked = [], []
+    for item in projection.models:
+        rows = table[(table["model"] == item.model.id) & (table["line"] == "generation")]
+        rows = rows[rows["variant"] == (item.model.variant or "")]
+        month = rows[rows["period"] == "month-01"].iloc[0]
+        total = rows[rows["period"] == "total"].iloc[0]
+        picked.append((item, [row[c] for row in (month, total) for c in BAND_COLUMNS]))
+        share = month["simulation_error_usd"] / month["total_usd"] if month["total_usd"] else 0
+        error = format_usd(month["simulation_error_usd"], places=2)
+        errors.append(f"{label(item)} ±{error} ({share:.2%})")
+    places = column_places([amount for _, amounts in picked for amount in amounts])
+    for item, amounts in picked:
+        cells = [format_usd(amount, places=places) for amount in amounts]
+        lines.append(f"| {label(item)} | " + " | ".join(cells) + " |")
+    lines.append("")
+    if s.ranges:
+        given = "; ".join(describe_range(key, *ends) for key, ends in s.ranges.items())
+        lines.append(
+            f"Low and high come from the scenario's own ranges (low / expected / high): {given}. "
+            "Low puts every range at its cheaper end at once (a high cache hit rate is the "
+            "cheaper end), high at its costlier end: bounds from what you wrote, not a "
+            "probability; the expected column uses the expected values."
+        )
+    else:
+        lines.append(
+            "The scenario gives no ranges, so low = expected = high. Write what you are unsure "
+            "of as a range, e.g. `calls_per_day: {low: 30000, expected: 40000, high: 55000}` "
+            "(traffic, growth, `p50`/`p95`/`fixed` token counts, cache shares)."
+        )
+    lines += [
+        "",
+        f"Simulation error (95%, month 1, from {s.simulated_calls:,} simulated calls per "
+        f"model): {'; '.join(errors)}. It is the sampling noise of this estimate, not "
+        "uncertainty about the traffic; raise `simulated_calls` to shrink it.",
+    ]
+    return lines
+
+
+def counts_mark(item: ModelProjection) -> str:
+    """``exact``, or which counts are estimates: the mark the tables carry."""
+    parts = item.counting.estimated_parts()
+    return "exact" if not parts else f"{' and '.join(parts)} estimated"
+
+
 def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> str:
     rows = table[(table["model"] == item.model.id) & (table["period"] == "total")]
     row = rows[rows["variant"] == (item.model.variant or "")].iloc[0]
     load = busiest_peak(s, item)
+    given = ", ".join(f"{name} {value:,}" for name, value in item.rate_limits.given().items())
+    if not load.checks:
+        ignored = f" ({given} given, which {item.model.provider} does not set)" if given else ""
+        return f"- {label(item)}: no rate limits for it{ignored}."
     verdict = "carry the peak" if load.fits else "do NOT carry the peak"
     needs = "; ".join(
         f"{c.limit} {need(c.needed)} of {c.allowed:,} ({c.headroom:+.0%} headroom)"
         for c in load.checks
     )
     text = (
-        f"- {label(item)}: at peak {load.peak_rpm:,.1f} calls/min need {needs}. "
+        f"- {label(item)} ({item.rate_limits.described()}): at peak {load.peak_rpm:,.1f} "
+        f"calls/min need {needs}. "
         f"Binding limit **{load.binding_limit}**: it sustains {load.sustainable_rpm:,.1f} "
         f"calls/min, so the limits {verdict}."
     )
+    if load.unused:
+        text += (
+            f" Not applied: {', '.join(load.unused)} ({item.model.provider} does not set "
+            f"{'it' if len(load.unused) == 1 else 'them'})."
+        )
     planned = item.planned_max_tokens
     at_planned = row["sustainable_rpm_at_planned"]
     if planned is not None and planned != item.max_tokens and at_planned is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from budget.planner.truncation import ON_TRUNCATION
 from pricing.errors import InputError
 from pricing.textfile import read_text
 from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
@@ -41,6 +42,7 @@ TOP_KEYS = (
     "cache",
     "batch_share",
     "max_tokens",
+    "on_truncation",
     "rate_limits",
     "horizon_months",
     "seed",
@@ -69,9 +71,13 @@ EMBEDDING_KEYS = (
     "corpus_batch",
     "query_tokens",
 )
-CACHE_KEYS = ("read_share", "write_share", "write_ttl")
+CACHE_KEYS = ("read_share", "write_share", "write_ttl", "prefix_tokens", "ttl")
 LIMIT_KEYS = ("rpm", "tpm", "input_tpm", "output_tpm")
-MODEL_KEYS = ("name", "variant")
+MODEL_KEYS = ("name", "variant", "rate_limits")
+RANGE_KEYS = ("low", "expected", "high")
+# Ranges whose high end makes the bill smaller (more cache reads); every other range costs
+# more at its high end (more calls, more growth, longer prompts and replies, more writes).
+CHEAPER_WHEN_HIGH = frozenset({"cache.read_share"})
 INPUT_FORMS = ("fixed", "p50", "p95", "prompt_files")
 OUTPUT_FORMS = ("fixed", "p50", "p95", "samples", "usage_log")
 
@@ -113,6 +119,7 @@ TokenSpec = Fixed | LogNormal | PromptFiles | Observed
 class ModelChoice:
     name: str
     variant: str | None = None
+    rate_limits: RateLimits | None = None  # this model's own limits (models: [{rate_limits}])
 
 
 @dataclass(frozen=True)
@@ -171,12 +178,28 @@ class Embeddings:
 @dataclass(frozen=True)
 class RateLimits:
     rpm: int | None = None
-    tpm: int | None = None  # OpenAI style: input + max_tokens reserved per request
+    tpm: int | None = None  # OpenAI: input + max_tokens reserved per request; Gemini: input
     input_tpm: int | None = None  # Anthropic style ITPM
     output_tpm: int | None = None  # Anthropic style OTPM
+    # Where these limits were written: "scenario" (the flat keys), "provider openai" (a
+    # provider block) or "models.1" (a model's own): the most specific block wins whole.
+    scope: str = "scenario"
 
     def any(self) -> bool:
         return any(v is not None for v in (self.rpm, self.tpm, self.input_tpm, self.output_tpm))
+
+    def described(self) -> str:
+        """Where the limits come from, for a reader: "scenario limits", "openai limits",
+        "its own limits (models.1)"."""
+        if self.scope.startswith("provider "):
+            return f"{self.scope.removeprefix('provider ')} limits"
+        if self.scope.startswith("models."):
+            return f"its own limits ({self.scope})"
+        return "scenario limits"
+
+    def given(self) -> dict[str, int]:
+        """The limits set, by name, in the order of LIMIT_KEYS."""
+        return {k: getattr(self, k) for k in LIMIT_KEYS if getattr(self, k) is not None}
 
 
 @dataclass(frozen=True)
@@ -190,9 +213,15 @@ class Scenario:
     cache_read_share: float = 0.0
     cache_write_share: float = 0.0
     cache_write_ttl: str = "5m"
+    # cache: {prefix_tokens, ttl}: shares worked out per model from structure (workload/cache)
+    cache_prefix_tokens: int | None = None
+    cache_ttl: str = "5m"
     batch_share: float = 0.0
     max_tokens: int | str | None = None  # a number, "plan", or None (the model's maximum)
-    rate_limits: RateLimits = RateLimits()
+    on_truncation: str = "continue"  # what a cut reply costs: continue | retry (planner/truncation)
+    rate_limits: RateLimits = RateLimits()  # the flat keys: every model's default
+    # rate_limits: {openai: {...}, anthropic: {...}}: limits for the models of one provider
+    provider_limits: Mapping[str, RateLimits] = field(default_factory=dict)
     horizon_months: int = DEFAULT_HORIZON_MONTHS
     seed: int = 0
     simulated_calls: int = DEFAULT_SIMULATED_CALLS
@@ -202,6 +231,21 @@ class Scenario:
     embeddings: Embeddings | None = None
     # key path ("traffic.calls_per_day") -> where its value was written, for later errors
     where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # What the scenario is unsure of: key path -> (low, expected, high) as written
+    # (`calls_per_day: {low: 30000, expected: 40000, high: 55000}`); the fields above hold
+    # the expected values. :func:`at_end` gives the scenario at one end of every range.
+    # Not compared: a what-if cell that sets a range's expected value is the baseline.
+    ranges: Mapping[str, tuple[float, float, float]] = field(default_factory=dict, compare=False)
+    document: Document | None = field(default=None, repr=False, compare=False)
+
+    def limits_for(self, number: int, provider: str) -> RateLimits:
+        """The limits model ``number`` (its place in ``models``) is judged against: its own
+        block, else its provider's block, else the scenario's flat keys; the first found wins
+        whole, so Claude is never judged against an OpenAI ``tpm``."""
+        own = self.models[number].rate_limits
+        if own is not None:
+            return own
+        return self.provider_limits.get(provider, self.rate_limits)
 
     def locate(self, key: str) -> str:
         """``FILE:LINE:COL`` (or ``--vary ...``) of a key, for errors found after loading."""
@@ -209,6 +253,27 @@ class Scenario:
 
     def error(self, key: str, message: str) -> InputError:
         return InputError(f"{self.locate(key)}: {key}: {message}")
+
+
+def at_end(scenario: Scenario, end: str) -> Scenario:
+    """The scenario with every range at its ``cheap`` or ``costly`` end together (for
+    ``cache.read_share`` the cheap end is the high one). Without ranges: the scenario."""
+    if not scenario.ranges or scenario.document is None:
+        return scenario
+    if end not in ("cheap", "costly"):
+        raise ValueError(f"end: expected cheap or costly, got {end!r}")
+
+    def edit(doc: Document) -> None:
+        for key, (low, _, high) in scenario.ranges.items():
+            high_is_cheap = key in CHEAPER_WHEN_HIGH
+            value = high if (end == "cheap") == high_is_cheap else low
+            parts = tuple(key.split("."))
+            target = doc.data
+            for part in parts[:-1]:
+                target = target[part]
+            target[parts[-1]] = value  # positions stay: the range was checked where written
+
+    return check_scenario(scenario.document, scenario.path, edit=edit)
 
 
 def load_scenario(
@@ -250,6 +315,7 @@ def check_scenario(
 class _Checker:
     def __init__(self, doc: Document, base_dir: Path, path: Path):
         self.doc, self.base_dir, self.path = doc, base_dir, path
+        self.ranges: dict[str, tuple[float, float, float]] = {}
 
     def fail(self, path: KeyPath, message: str) -> InputError:
         return InputError(f"{self.doc.where(path)}: {'.'.join(path)}: {message}")
@@ -290,11 +356,36 @@ class _Checker:
             raise self.fail(path, f"must be <= {maximum:g}, got {value:g}")
         return int(value) if whole else value
 
+    def ranged(self, value: Any, path: KeyPath, check: Callable[[Any, KeyPath], Any]) -> Any:
+        """A value that may be a range ``{low, expected, high}``: each end checked like the
+        value itself, low <= expected <= high; the range kept, the expected value returned."""
+        if not (isinstance(value, dict) and set(value) & set(RANGE_KEYS)):
+            return check(value, path)
+        value = self.keys(value, path, RANGE_KEYS)
+        missing = [k for k in RANGE_KEYS if k not in value]
+        if missing:
+            raise self.fail(path, f"a range needs low, expected and high; {missing[0]} missing")
+        low, expected, high = (check(value[k], path + (k,)) for k in RANGE_KEYS)
+        if not low <= expected <= high:
+            raise self.fail(
+                path, f"a range needs low <= expected <= high, got {low:g}, {expected:g}, {high:g}"
+            )
+        self.ranges[".".join(path)] = (float(low), float(expected), float(high))
+        return expected
+
     def share(self, value: Any, path: KeyPath) -> float:
+        return self.ranged(value, path, self._share)
+
+    def _share(self, value: Any, path: KeyPath) -> float:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if number and not 0 <= value <= 1:
             raise self.fail(path, f"must be a share between 0 and 1, got {value:g}")
         return float(self.number(value, path, minimum=0, maximum=1))
+
+    def choice(self, value: Any, path: KeyPath, allowed: tuple[str, ...]) -> str:
+        if value not in allowed:
+            raise self.fail(path, f"expected one of {', '.join(allowed)}, got {value!r}")
+        return str(value)
 
     def text(self, value: Any, path: KeyPath) -> str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
@@ -327,6 +418,7 @@ class _Checker:
                 if key in data:
                     raise self.fail((key,), f"does not apply to a conversation ({why})")
         cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
+        prefix = self.cache_structure(cache)
         read_share = self.share(cache.get("read_share", 0), ("cache", "read_share"))
         write_share = self.share(cache.get("write_share", 0), ("cache", "write_share"))
         if read_share + write_share > 1:
@@ -351,9 +443,15 @@ class _Checker:
             cache_read_share=read_share,
             cache_write_share=write_share,
             cache_write_ttl=ttl,
+            cache_prefix_tokens=prefix,
+            cache_ttl=str(cache.get("ttl", "5m")),
             batch_share=self.share(data.get("batch_share", 0), ("batch_share",)),
             max_tokens=self.max_tokens(data.get("max_tokens")),
+            on_truncation=self.choice(
+                data.get("on_truncation", "continue"), ("on_truncation",), ON_TRUNCATION
+            ),
             rate_limits=self.limits(data.get("rate_limits")),
+            provider_limits=self.provider_limits(data.get("rate_limits")),
             horizon_months=int(
                 self.number(
                     data.get("horizon_months", DEFAULT_HORIZON_MONTHS),
@@ -378,7 +476,27 @@ class _Checker:
             tools=self.tools(data.get("tools")),
             embeddings=self.embeddings(data.get("embeddings")),
             where={".".join(p): w for p, w in self.doc.value_at.items() if p},
+            ranges=dict(self.ranges),
+            document=self.doc,
         )
+
+    def cache_structure(self, cache: dict) -> int | None:
+        """``cache: {prefix_tokens, ttl}``, or None where the cache is given as shares."""
+        if "prefix_tokens" not in cache:
+            if "ttl" in cache:
+                raise self.fail(("cache", "ttl"), "goes with prefix_tokens (shares take write_ttl)")
+            return None
+        shares = [k for k in ("read_share", "write_share", "write_ttl") if k in cache]
+        if shares:
+            raise self.fail(
+                ("cache", shares[0]),
+                "give the cache either as prefix_tokens (and ttl) or as shares, not both",
+            )
+        ttl = str(cache.get("ttl", "5m"))
+        if ttl not in ("5m", "1h"):
+            raise self.fail(("cache", "ttl"), f"expected 5m or 1h, got {ttl!r}")
+        path = ("cache", "prefix_tokens")
+        return int(self.number(cache["prefix_tokens"], path, minimum=0, whole=True))
 
     def models(self, data: dict) -> tuple[ModelChoice, ...]:
         if "model" in data and "models" in data:
@@ -406,15 +524,21 @@ class _Checker:
                 if "name" not in item:
                     raise self.fail(path, "name: required")
                 variant = item.get("variant")
+                limits = None
+                if item.get("rate_limits") is not None:
+                    limits = self.limit_block(
+                        item["rate_limits"], path + ("rate_limits",), f"models.{number}"
+                    )
                 choices.append(
                     ModelChoice(
                         self.text(item["name"], path + ("name",)),
                         self.text(variant, path + ("variant",)) if variant is not None else None,
+                        limits,
                     )
                 )
             else:
                 choices.append(ModelChoice(self.text(item, path)))
-        if len(set(choices)) != len(choices):
+        if len({(c.name, c.variant) for c in choices}) != len(choices):
             raise self.fail(("models",), "lists the same model twice")
         return tuple(choices)
 
@@ -430,30 +554,59 @@ class _Checker:
         given = [k for k in rates if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
-        calls = self.number(value[given[0]], path + (given[0],), minimum=0)
+        calls = self.ranged(
+            value[given[0]], path + (given[0],), lambda v, p: self.number(v, p, minimum=0)
+        )
         per_day = calls if given[0].endswith("_per_day") else calls / DAYS_PER_MONTH
         unit = "conversation" if given[0].startswith("conversations") else "call"
-        growth = self.number(
-            value.get("monthly_growth", 0), path + ("monthly_growth",), above=-1, maximum=10
+        growth = self.ranged(
+            value.get("monthly_growth", 0),
+            path + ("monthly_growth",),
+            lambda v, p: self.number(v, p, above=-1, maximum=10),
         )
-        peak = self.number(value.get("peak_factor", 1), path + ("peak_factor",), minimum=1)
+        peak = self.ranged(
+            value.get("peak_factor", 1),
+            path + ("peak_factor",),
+            lambda v, p: self.number(v, p, minimum=1),
+        )
         return Traffic(float(per_day), float(growth), float(peak), unit)
 
     def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
+        whole = lambda v, p: self.number(v, p, minimum=0, whole=True)  # noqa: E731
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Fixed(int(self.number(value, path, minimum=0, whole=True)))
+            return Fixed(int(whole(value, path)))
+        if isinstance(value, dict) and value and set(value) <= set(RANGE_KEYS):
+            return Fixed(int(self.ranged(value, path, whole)))  # {low, expected, high} tokens
         value = self.keys(value, path, forms)
         if "fixed" in value:
             if len(value) > 1:
                 raise self.fail(path, "`fixed` stands alone")
-            return Fixed(int(self.number(value["fixed"], path + ("fixed",), minimum=0, whole=True)))
+            fixed = self.ranged(
+                value["fixed"],
+                path + ("fixed",),
+                lambda v, p: self.number(v, p, minimum=0, whole=True),
+            )
+            return Fixed(int(fixed))
         if "p50" in value or "p95" in value:
             if set(value) != {"p50", "p95"}:
                 raise self.fail(path, "a distribution needs both p50 and p95 (and nothing else)")
-            p50 = self.number(value["p50"], path + ("p50",), above=0)
-            p95 = self.number(value["p95"], path + ("p95",), above=0)
+            positive = lambda v, p: self.number(v, p, above=0)  # noqa: E731
+            p50 = self.ranged(value["p50"], path + ("p50",), positive)
+            p95 = self.ranged(value["p95"], path + ("p95",), positive)
             if p95 < p50:
                 raise self.fail(path + ("p95",), f"must be >= p50 ({p50:g}), got {p95:g}")
+            for end in (0, 2):  # each end of the ranges a distribution in its own right
+                low_or_high = [
+                    self.ranges.get(".".join(path + (k,)), (v, v, v))[end]
+                    for k, v in (("p50", p50), ("p95", p95))
+                ]
+                if low_or_high[1] < low_or_high[0]:
+                    name = RANGE_KEYS[end]
+                    raise self.fail(
+                        path + ("p95",),
+                        f"at the {name} end p95 ({low_or_high[1]:g}) is below p50 "
+                        f"({low_or_high[0]:g})",
+                    )
             return LogNormal(float(p50), float(p95))
         if len(value) != 1:
             raise self.fail(path, f"expected one of: {', '.join(forms)}")
@@ -487,16 +640,42 @@ class _Checker:
         return int(self.number(value, ("max_tokens",), minimum=1, whole=True))
 
     def limits(self, value: Any) -> RateLimits:
+        """The flat keys of ``rate_limits``: the default for every model."""
         if value is None:
             return RateLimits()
         path = ("rate_limits",)
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {value!r}")
+        flat = {k: v for k, v in value.items() if k in LIMIT_KEYS}
+        return self.limit_block(flat, path, "scenario")
+
+    def provider_limits(self, value: Any) -> dict[str, RateLimits]:
+        """``rate_limits: {openai: {...}}``: any other key names a provider (checked against
+        the catalog when the scenario is projected)."""
+        if not isinstance(value, dict):
+            return {}
+        blocks = {}
+        for provider, block in value.items():
+            if provider in LIMIT_KEYS:
+                continue
+            path = ("rate_limits", str(provider))
+            if not isinstance(block, dict):
+                where = self.doc.key_at.get(path) or self.doc.where(path)
+                raise InputError(
+                    f"{where}: {'.'.join(path)}: unknown key (expected one of: "
+                    f"{', '.join(LIMIT_KEYS)}, or a provider name with a mapping of limits)"
+                )
+            blocks[str(provider)] = self.limit_block(block, path, f"provider {provider}")
+        return blocks
+
+    def limit_block(self, value: Any, path: KeyPath, scope: str) -> RateLimits:
         value = self.keys(value, path, LIMIT_KEYS)
         checked = {
             key: int(self.number(value[key], path + (key,), above=0, whole=True))
             for key in LIMIT_KEYS
             if value.get(key) is not None
         }
-        return RateLimits(**checked)
+        return RateLimits(**checked, scope=scope)
 
     # --- conversations, built-in tools, embeddings (issue #14) -------------------------------
 

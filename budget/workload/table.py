@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from budget.workload.draws import Z95
-from budget.workload.scenario import DAYS_PER_MONTH, Scenario
+from budget.workload.scenario import DAYS_PER_MONTH, LIMIT_KEYS, Scenario
 
 if TYPE_CHECKING:
     from budget.workload.projection import ModelProjection, Projection
@@ -124,6 +124,21 @@ COLUMNS = (
     "context_cut_share",
     "tool_calls",
     "tool_usd",
+    "continuation_usd",  # part of total_usd: continuations or retries of cut replies
+    "on_truncation",
+    "rate_limits_from",  # scenario | provider NAME | models.N: the block the model is judged by
+    "rpm_headroom",
+    "tpm_headroom",
+    "input_tpm_headroom",
+    "output_tpm_headroom",
+    "input_tokens_exact",  # false: counted from texts with an estimating tokenizer
+    "output_tokens_exact",
+    "tokenizer",  # what counted texts (empty: the counts were given as numbers or logged)
+    "total_low_usd",  # every range of the scenario at its cheaper end (= total_usd: none)
+    "total_high_usd",  # every range at its costlier end
+    "simulation_error_usd",  # +/- 95% error of total_usd from simulating a finite sample
+    "cache_hit_rate",  # cache: {prefix_tokens, ttl}: share of calls finding the prefix warm
+    "cache_prefix_cached",  # ... and the tokens of the prefix the provider caches
 )
 GENERATION = "generation"
 WHOLE = (
@@ -140,13 +155,23 @@ WHOLE = (
     "conversations",
     "tool_calls",
 )
+Z95_TWO_SIDED = 1.959963984540054
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
 
 
 def report_table(projection: Projection) -> pd.DataFrame:
     """One row per model and period (README.md, "Workloads")."""
-    rows = [row for item in projection.models for row in period_rows(projection.scenario, item)]
+    rows = []
+    for number, item in enumerate(projection.models):
+        own = period_rows(projection.scenario, item)
+        ends = [period_rows(end.scenario, end.models[number]) for end in projection.ends or ()] or [
+            own,
+            own,
+        ]
+        for row, cheap, costly in zip(own, *ends, strict=True):
+            row["total_low_usd"], row["total_high_usd"] = cheap["total_usd"], costly["total_usd"]
+        rows.extend(own)
     if projection.embeddings is None:
         return pd.DataFrame(rows, columns=list(COLUMNS))
     table = pd.DataFrame(rows + embedding_rows(projection), columns=list(COLUMNS))
@@ -158,6 +183,21 @@ def report_table(projection: Projection) -> pd.DataFrame:
         ):
             table[column] = table[column].astype("Int64")
     return table
+
+
+def with_float_money(frame: pd.DataFrame) -> pd.DataFrame:
+    """For analysis: every money column (``*_usd``) as float USD, with the exact Decimal total
+    kept alongside as ``total_usd_exact`` (the CSV prints the exact figures)."""
+    out = frame.copy()
+    if "total_usd" in out.columns:
+        out.insert(out.columns.get_loc("total_usd") + 1, "total_usd_exact", frame["total_usd"])
+    for column in (c for c in frame.columns if c.endswith("_usd")):
+        out[column] = pd.to_numeric(frame[column].map(_float), errors="coerce")
+    return out
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
@@ -226,15 +266,14 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
     def money(total: Decimal, places: Decimal = MONEY) -> Decimal:
         return (total * calls / n).quantize(places)
 
-    mean = totals.total_usd / n
+    mean = item.mean_usd()
     band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(period.exact_calls)))
-    limits = scenario.rate_limits
     rate = period.calls_per_day
-    load = item.capacity(rate, scenario.traffic.peak_factor, limits)
+    load = item.capacity(rate, scenario.traffic.peak_factor)
     at_planned = None
-    if item.shape_at_planned is not None and limits.any():
-        at_planned = item.capacity(rate, 1, limits, at_planned=True).sustainable_rpm
-    elif limits.any():
+    if item.shape_at_planned is not None and load.checks:
+        at_planned = item.capacity(rate, 1, at_planned=True).sustainable_rpm
+    elif load.checks:
         at_planned = load.sustainable_rpm
     return {
         "scenario": scenario.name,
@@ -250,7 +289,7 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "input_usd": money(totals.input_usd),
         "cache_usd": money(totals.cache_read_usd + totals.cache_write_usd),
         "output_usd": money(totals.output_usd),
-        "total_usd": money(totals.total_usd),
+        "total_usd": money(item.total_usd),
         "total_p95_usd": (mean * calls + band).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p50_per_call_usd": item.p50_per_call_usd.quantize(PER_CALL),
@@ -260,7 +299,14 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "max_tokens_source": item.max_tokens_source,
         "planned_max_tokens": item.planned_max_tokens,
         "truncation_rate": round(item.truncation_rate, 6),
-        "cache_read_share": scenario.cache_read_share,
+        # as written, or with cache: {prefix_tokens} the share of input read from cache
+        "cache_read_share": (
+            scenario.cache_read_share
+            if item.cache is None
+            else round(totals.cache_read_tokens / totals.input_tokens, 6)
+            if totals.input_tokens
+            else 0.0
+        ),
         "batch_share": scenario.batch_share,
         "peak_rpm": round(load.peak_rpm, 3),
         "peak_tpm": round(load.peak_tpm),
@@ -275,6 +321,19 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         **_conversation_columns(item, period),
         "tool_calls": tokens(totals.tool_calls) if totals.tool_calls else 0,
         "tool_usd": money(totals.tool_usd),
+        "continuation_usd": money(item.continuation.total_usd),
+        "on_truncation": scenario.on_truncation,
+        "rate_limits_from": load.limits.scope if load.checks else "",
+        **{f"{name}_headroom": _headroom(load.headroom(name)) for name in LIMIT_KEYS},
+        "input_tokens_exact": item.counting.input_exact,
+        "output_tokens_exact": item.counting.output_exact,
+        "tokenizer": item.counting.tokenizer,
+        "cache_hit_rate": None if item.cache is None else round(item.cache.hit_rate, 6),
+        "cache_prefix_cached": None if item.cache is None else item.cache.cached_tokens,
+        # the mean per call is estimated from n draws: its 95% error, scaled to the period
+        "simulation_error_usd": Decimal(
+            repr(Z95_TWO_SIDED * item.std_per_call_usd / math.sqrt(n) * period.exact_calls)
+        ).quantize(MONEY),
     }
 
 
@@ -289,6 +348,10 @@ def _conversation_columns(item: ModelProjection, period: Period) -> dict:
         "p95_per_conversation_usd": stats.p95_per_conversation_usd.quantize(PER_CALL),
         "context_cut_share": round(stats.cut_share, 6),
     }
+
+
+def _headroom(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _round(value: float | None) -> float | None:

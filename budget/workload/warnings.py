@@ -33,7 +33,7 @@ def need(amount: float) -> str:
 def busiest_peak(scenario: Scenario, item: ModelProjection) -> Capacity:
     """The need at the peak minute of the busiest month against the scenario's limits."""
     busiest = max(month_calls_per_day(scenario, item.calls_per_unit))
-    return item.capacity(busiest, scenario.traffic.peak_factor, scenario.rate_limits)
+    return item.capacity(busiest, scenario.traffic.peak_factor)
 
 
 def capped_input_note(item: ModelProjection) -> str | None:
@@ -70,6 +70,20 @@ def cut_replies_note(projection: Projection) -> str | None:
     )
 
 
+def estimated_counts_note(item: ModelProjection) -> str | None:
+    """Token counts estimated from characters: say with what, and how to do better."""
+    parts = item.counting.estimated_parts()
+    if not parts:
+        return None
+    how = f" ({item.counting.method})" if item.counting.method else ""
+    return (
+        f"{label(item)}: {' and '.join(parts)} tokens are estimates by {item.counting.tokenizer}"
+        f"{how}, not exact counts, and so is its cost; fit a factor from a usage log with "
+        f"`budget calibrate --model {item.model.id} LOG.jsonl --save`, or count with the "
+        "provider's endpoint (`budget count --online`)"
+    )
+
+
 def log_replies_note(projection: Projection) -> str | None:
     """Which replies of the scenario's usage_log the outputs are drawn from."""
     log = projection.output_log
@@ -82,5 +96,9 @@ def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
     notes = [log_replies_note(projection), cut_replies_note(projection)]
     for item in projection.models:
-        notes += [capped_input_note(item), over_limits_note(projection.scenario, item)]
+        notes += [
+            estimated_counts_note(item),
+            capped_input_note(item),
+            over_limits_note(projection.scenario, item),
+        ]
     return [note for note in notes if note]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,8 +34,13 @@ from budget.workload.scenario import (
     check_scenario,
     scenario_document,
 )
-from budget.workload.table import exact, periods
-from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
+from budget.workload.table import exact, periods, with_float_money
+from budget.workload.warnings import (
+    capped_input_note,
+    cut_replies_note,
+    estimated_counts_note,
+    over_limits_note,
+)
 from pricing.catalog import Catalog
 from pricing.errors import InputError
 from pricing.yamlfile import Document, did_you_mean
@@ -67,7 +73,8 @@ TOOLS = ("web_search", "file_search")  # tools with published fees (tool_fees.ya
 VARY_KEYS = tuple(
     sorted(
         set(VARY_ALIASES)
-        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed"}
+        | {"model", "variant", "batch_share", "max_tokens", "on_truncation", "horizon_months"}
+        | {"seed"}
         | {"input_tokens", "output_tokens", "simulated_calls"}
         | {f"cache.{k}" for k in CACHE_KEYS}
         | {f"traffic.{k}" for k in TRAFFIC_KEYS}
@@ -77,6 +84,9 @@ VARY_KEYS = tuple(
         | {f"tools.{tool}.{k}" for tool in TOOLS for k in TOOL_KEYS}
     )
 )
+# A provider block's limit (rate_limits.anthropic.output_tpm); the provider is checked with
+# the scenario, against the catalog.
+PROVIDER_LIMIT = re.compile(r"rate_limits\.[a-z0-9_-]+\.(" + "|".join(LIMIT_KEYS) + ")")
 MONEY = Decimal("0.000001")
 PER_CALL = Decimal("0.00000001")
 
@@ -92,13 +102,19 @@ class Vary:
 class WhatIf:
     scenario: str
     keys: tuple[str, ...]
-    table: pd.DataFrame  # cheapest first; see COLUMNS
+    exact_table: pd.DataFrame  # cheapest first, money as exact Decimals; see COLUMNS
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The grid with money as float USD and ``total_usd_exact`` (Decimal) alongside; as
+        :attr:`budget.workload.projection.Projection.table`."""
+        return with_float_money(self.exact_table)
+
     def records(self) -> list[dict]:
         """The rows for JSON, varied values typed (``0.5`` a number, ``{fixed: 50}`` text)."""
-        rows = self.table.to_dict(orient="records")
+        rows = self.exact_table.to_dict(orient="records")
         return [{k: typed(v) if k in self.keys else v for k, v in row.items()} for row in rows]
 
 
@@ -111,6 +127,7 @@ COLUMNS = (
     "calls",
     "month_1_usd",
     "total_usd",
+    "continuation_usd",
     "per_call_usd",
     "p95_per_call_usd",
     "truncation_rate",
@@ -122,6 +139,9 @@ COLUMNS = (
     "diff_pct",
     "baseline",
     "per_conversation_usd",  # conversation scenarios (issue #14); appended: positions hold
+    "input_tokens_exact",
+    "output_tokens_exact",
+    "tokenizer",
 )
 
 
@@ -131,7 +151,7 @@ def parse_vary(option: str) -> Vary:
         raise InputError(f"--vary {option}: expected KEY=VALUE1,VALUE2,...")
     given, _, text = option.partition("=")
     given = given.strip()
-    if given not in VARY_KEYS:
+    if given not in VARY_KEYS and not PROVIDER_LIMIT.fullmatch(given):
         raise InputError(f"--vary {given}: unknown key{did_you_mean(given, VARY_KEYS)}")
     values, depth, current = [], 0, ""
     for char in text:
@@ -182,7 +202,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     document = scenario_document(path)  # read once: the grid varies values, not files
     baseline = check_scenario(document, path)
     reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
-    base_projection = project(baseline, catalog, reader=reader)
+    base_projection = project(baseline, catalog, reader=reader, bands=False)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
@@ -190,7 +210,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = check_scenario(document, path, edit=_editor(assignments))
-        projection = project(scenario, catalog, reader=reader)
+        projection = project(scenario, catalog, reader=reader, bands=False)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
         for item in projection.models:
@@ -230,6 +250,9 @@ def _collect(
     if cut:
         notes[cut] = None
     for item in items:
+        estimated = estimated_counts_note(item)
+        if estimated:
+            notes[estimated] = None
         capped = capped_input_note(item)
         if capped:
             notes[capped] = None
@@ -267,8 +290,8 @@ def _baseline_value(document: Document, scenario: Scenario, vary: Vary) -> str:
             return f"{other.split('.')[1]} {yaml_text(given)}"
     if vary.key == "model":
         return scenario.models[0].name
-    if vary.key in _DEFAULTS:
-        return _DEFAULTS[vary.key]
+    if vary.key in _DEFAULTS or PROVIDER_LIMIT.fullmatch(vary.key):
+        return _DEFAULTS.get(vary.key, "none")
     effective = scenario
     for part in vary.key.replace("cache.", "cache_").split("."):
         effective = getattr(effective, part, _MISSING)  # cache.read_share: cache_read_share
@@ -318,8 +341,8 @@ def typed(text: object) -> object:
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
     spans = periods(scenario, item.calls_per_unit)
     first, total = spans[1], spans[-1]  # month 1 and the horizon
-    mean = item.totals.total_usd / item.calls_simulated
-    load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
+    mean = item.mean_usd()  # continuations of cut replies included
+    load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor)
     return {
         "scenario": scenario.name,
         "model": item.model.id,
@@ -329,6 +352,9 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "calls": total.calls,
         "month_1_usd": (mean * exact(first.exact_calls)).quantize(MONEY),
         "total_usd": (mean * exact(total.exact_calls)).quantize(MONEY),
+        "continuation_usd": (
+            item.continuation.total_usd / item.calls_simulated * exact(total.exact_calls)
+        ).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
         "truncation_rate": round(item.truncation_rate, 6),
@@ -339,4 +365,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "per_conversation_usd": None
         if item.conversation is None
         else item.conversation.per_conversation_usd.quantize(PER_CALL),
+        "input_tokens_exact": item.counting.input_exact,
+        "output_tokens_exact": item.counting.output_exact,
+        "tokenizer": item.counting.tokenizer,
     }
