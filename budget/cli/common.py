@@ -23,6 +23,11 @@ def use_catalog_files(paths: Iterable[str]) -> None:
     _catalog_files = tuple(paths)
 
 
+def catalog_files() -> tuple[str, ...]:
+    """The user's catalog files in use (inputs a command must not overwrite)."""
+    return _catalog_files
+
+
 def get_catalog() -> Catalog:
     """The bundled catalog with the user's override files merged over it."""
     return load_catalog(_catalog_files)

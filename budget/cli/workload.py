@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    catalog_files,
     catalog_option,
     format_tokens,
     format_usd,
@@ -40,17 +41,18 @@ def usage(
     Messages and Gemini generateContent records; the model comes from each record's
     `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
     """
-    from budget.outputs import atomic_write
+    from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
 
-    catalog = get_catalog()
-    if output:
-        with atomic_write(output) as handle:
-            report = cost_logs(
-                logs, catalog, model=model_name, skip_invalid=skip_invalid, rows_out=handle
-            )
-    else:
-        report = cost_logs(logs, catalog, model=model_name, skip_invalid=skip_invalid)
+    with OutputSet({"-o": output}, inputs=[*logs, *catalog_files()]) as outputs:
+        catalog = get_catalog()
+        report = cost_logs(
+            logs,
+            catalog,
+            model=model_name,
+            skip_invalid=skip_invalid,
+            rows_out=outputs.open(output) if output else None,
+        )
     if as_json:
         print_json(report)
         return
@@ -105,7 +107,7 @@ def report(
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
     """
-    from budget.outputs import check_destination
+    from budget.outputs import OutputSet
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
@@ -120,19 +122,18 @@ def report(
 
     if chart:
         check_chart_path(chart)
-    for path in (output, markdown, chart):
-        if path:
-            check_destination(path)
-    scenario = load_scenario(scenario_file)
-    projection = project(scenario, get_catalog(), calls=simulated_calls)
-    table = report_table(projection)
-    text = markdown_summary(projection, table) if markdown else None
-    if output:
-        write_csv(table, output)
-    if markdown:
-        write_text(text, markdown)
-    if chart:
-        write_charts(projection, chart, table)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
+        scenario = load_scenario(scenario_file)
+        outputs.refuse_inputs(_scenario_files(scenario))
+        projection = project(scenario, get_catalog(), calls=simulated_calls)
+        table = report_table(projection)
+        if output:
+            write_csv(table, output, outputs)
+        if markdown:
+            write_text(markdown_summary(projection, table), markdown, outputs)
+        if chart:
+            write_charts(projection, chart, table, outputs)
     if as_json:
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
@@ -171,6 +172,14 @@ def report(
             click.echo(f"wrote {path}")
 
 
+def _scenario_files(scenario) -> list:
+    """The files a scenario reads besides itself (prompt files, samples, a usage log)."""
+    files = []
+    for spec in (scenario.input_tokens, scenario.output_tokens):
+        files += getattr(spec, "paths", ()) or [getattr(spec, "path", None)]
+    return [path for path in files if path is not None]
+
+
 def _binds(limit: str | None, over: bool) -> str:
     """The binding limit; `OVER` when the peak needs more than it allows."""
     if not limit:
@@ -194,12 +203,14 @@ def _binds(limit: str | None, over: bool) -> str:
 @json_option
 def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_json: bool) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
+    from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
 
-    result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
-    if output:
-        write_csv(result.table, output)
+    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+        result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
+        if output:
+            write_csv(result.table, output, outputs)
     if as_json:
         print_json(
             {

@@ -22,6 +22,7 @@ from typing import IO
 
 import numpy as np
 
+from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
@@ -291,9 +292,9 @@ def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> N
     input_, output, read, write, write_1h, reasoning, truncated, batch = columns
     writer.writerows(
         zip(
-            chunk.files,
+            spreadsheet_safe_column(chunk.files),
             chunk.lines,
-            model_ids,
+            spreadsheet_safe_column(model_ids),
             chunk.apis,
             batch,
             input_,
@@ -301,7 +302,7 @@ def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> N
             [a + b for a, b in zip(write, write_1h, strict=True)],
             output,
             reasoning,
-            chunk.finish_reasons,
+            spreadsheet_safe_column(chunk.finish_reasons),
             truncated,
             *money,
             strict=True,
