@@ -116,8 +116,8 @@ def test_two_outputs_of_one_command_may_not_be_the_same_file(tmp_path, scenario)
     ("name", "message"),
     [("", "empty file name"), ("newdir/", "names a directory"), (".", "is a directory")],
 )
-def test_names_that_are_not_files_are_errors(tmp_path, scenario, name, message):
-    os.chdir(tmp_path)
+def test_names_that_are_not_files_are_errors(tmp_path, monkeypatch, scenario, name, message):
+    monkeypatch.chdir(tmp_path)
     assert_bad(run("report", scenario, "-o", name), message)
     assert files_in(tmp_path) == {"s.yaml"}
 

@@ -8,10 +8,12 @@ taken in order so errors and per-record rows come out as in the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -32,10 +34,11 @@ from budget.inputs.files import (
 from budget.inputs.records import csv_rows, loads
 from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
 CSV_ROWS_PER_BLOCK = 2000
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,40 @@ class _Job:
 
 # The tokenizer of this process; set before workers fork so they inherit it.
 _tokenizer: Tokenizer | None = None
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def capped_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` at most the CPUs available, with a message when it was cut: more workers than
+    CPUs only add memory and forks (``-j 100000`` would stall the machine)."""
+    cpus = available_cpus()
+    if jobs <= cpus:
+        return jobs, None
+    return cpus, f"--jobs {clip(jobs)} capped at {cpus}, the CPUs available"
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: die with the parent, and leave SIGINT to it (the parent stops the pool).
+
+    On Linux the kernel sends SIGKILL to the worker when the parent dies, however it dies
+    (prctl PR_SET_PDEATHSIG); a parent already gone by now is checked after asking.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises in its place
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
@@ -252,7 +289,8 @@ def count_paths(
     if errors not in ("strict", "replace"):
         raise InputError(f"--errors: expected strict or replace, got {errors!r}")
     if jobs < 1:
-        raise InputError(f"--jobs: expected a positive number of processes, got {jobs}")
+        raise InputError(f"--jobs: expected a positive number of processes, got {clip(jobs)}")
+    jobs, capped = capped_jobs(jobs)
     files = expand_paths(paths)
     formats = [detect_format(path, fmt, column) for path in files]
     tokenizer = tokenizer_for(model, online=online, options=options)
@@ -260,8 +298,12 @@ def count_paths(
     pool = None
     if jobs > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+        pool = multiprocessing.get_context("fork").Pool(
+            jobs, initializer=_worker_start, initargs=(os.getpid(),)
+        )
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    if capped:
+        result.warnings.append(capped)
     warning = getattr(tokenizer, "warning", None)
     if warning:
         result.warnings.append(warning)

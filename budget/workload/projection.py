@@ -17,10 +17,11 @@ import numpy as np
 
 from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.draws import ObservedLog, draw_tokens, output_log
-from budget.workload.scenario import Fixed, Scenario
+from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
+from pricing.errors import InputError, clip
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
@@ -84,6 +85,11 @@ class Projection:
 
 def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
+    if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
+        raise InputError(
+            f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "
+            f"limit), got {clip(calls)}"
+        )
     n = calls or scenario.simulated_calls
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
