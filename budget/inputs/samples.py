@@ -30,13 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from budget.inputs.records import csv_rows, records
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.textfile import read_text
 
 FORMATS = ("integers", "usage", "jsonl", "csv", "text")
 TEXT_FIELDS = ("text", "output", "content", "completion", "response")
 COUNT_FIELDS = ("output_tokens", "completion_tokens", "tokens", "length")
 TEXT_SEPARATOR = "---"
+
+MAX_SAMPLE_TOKENS = 100_000_000  # one reply: 10x the largest context window
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class OutputSamples:
             raise InputError(f"{where}samples: no output lengths found (need at least one)")
         for length in self.lengths:
             if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-                raise InputError(f"samples: expected a token count >= 0, got {length!r}")
+                shown = length.item() if hasattr(length, "item") else length  # not np.int64(-5)
+                raise InputError(f"samples: expected a token count >= 0, got {clip(shown)}")
 
     @property
     def count(self) -> int:
@@ -157,12 +160,17 @@ def _count(value: Any, where: str, field: str = "output length") -> int:
     text = str(value).strip()
     try:
         count = int(text)
-    except ValueError:
+    except ValueError:  # also a number of more than 4,300 digits
         raise InputError(
-            f"{where}: {field}: expected a whole number of tokens, got {text!r}"
+            f"{where}: {field}: expected a whole number of tokens, got {clip(text)}"
         ) from None
     if count < 0:
         raise InputError(f"{where}: {field}: expected a token count >= 0, got {count}")
+    if count > MAX_SAMPLE_TOKENS:
+        raise InputError(
+            f"{where}: {field}: {clip(count)} tokens is more than any model writes in one reply "
+            f"(at most {MAX_SAMPLE_TOKENS:,})"
+        )
     return count
 
 

@@ -281,6 +281,8 @@ def csv_chunks(
         raise InputError(f"{label}: unreadable CSV ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save the CSV as UTF-8") from None
 
 
 def _check_aliases(columns: list[str], label: str) -> None:

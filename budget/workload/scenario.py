@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.textfile import read_text
 from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 
@@ -28,6 +28,10 @@ DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_SIMULATED_CALLS = 100_000
 MAX_SIMULATED_CALLS = 50_000_000
+# Bounds that keep every figure finite and exact (Decimal money, int64 token arrays):
+MAX_NUMBER = 10**15  # any number in a scenario
+MAX_CALL_TOKENS = 100_000_000  # tokens of one call: 10x the largest context window
+MAX_CALLS_PER_DAY = 10**10  # in any month of the horizon: above any service's traffic
 
 TOP_KEYS = (
     "name",
@@ -203,11 +207,13 @@ class _Checker:
     ) -> float | int:
         kind = "a whole number" if whole else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected {kind}, got {value!r}")
+            raise self.fail(path, f"expected {kind}, got {clip(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(path, f"expected a finite number, got {clip(value)}")
+        if abs(value) > MAX_NUMBER:
+            raise self.fail(path, f"expected {kind} of at most {MAX_NUMBER:.0e}, got {clip(value)}")
         if whole and not (isinstance(value, int) or float(value).is_integer()):
-            raise self.fail(path, f"expected {kind}, got {value!r}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
+            raise self.fail(path, f"expected {kind}, got {clip(value)}")
         if minimum is not None and value < minimum:
             raise self.fail(path, f"must be >= {minimum:g}, got {value:g}")
         if above is not None and value <= above:
@@ -245,7 +251,7 @@ class _Checker:
         if ttl not in ("5m", "1h"):
             raise self.fail(("cache", "write_ttl"), f"expected 5m or 1h, got {ttl!r}")
         description = data.get("description")
-        return Scenario(
+        scenario = Scenario(
             name=name,
             path=self.path,
             models=self.models(data),
@@ -280,6 +286,8 @@ class _Checker:
             description=str(description) if description is not None else None,
             where={".".join(p): w for p, w in self.doc.value_at.items() if p},
         )
+        self.check_growth(scenario)
+        return scenario
 
     def models(self, data: dict) -> tuple[ModelChoice, ...]:
         if "model" in data and "models" in data:
@@ -325,7 +333,8 @@ class _Checker:
         given = [k for k in ("calls_per_day", "calls_per_month") if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
-        calls = self.number(value[given[0]], path + (given[0],), minimum=0)
+        most = MAX_CALLS_PER_DAY * (1 if given[0] == "calls_per_day" else DAYS_PER_MONTH)
+        calls = self.number(value[given[0]], path + (given[0],), minimum=0, maximum=most)
         per_day = calls if given[0] == "calls_per_day" else calls / DAYS_PER_MONTH
         growth = self.number(
             value.get("monthly_growth", 0), path + ("monthly_growth",), above=-1, maximum=10
@@ -335,17 +344,17 @@ class _Checker:
 
     def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Fixed(int(self.number(value, path, minimum=0, whole=True)))
+            return Fixed(self.token_count(value, path))
         value = self.keys(value, path, forms)
         if "fixed" in value:
             if len(value) > 1:
                 raise self.fail(path, "`fixed` stands alone")
-            return Fixed(int(self.number(value["fixed"], path + ("fixed",), minimum=0, whole=True)))
+            return Fixed(self.token_count(value["fixed"], path + ("fixed",)))
         if "p50" in value or "p95" in value:
             if set(value) != {"p50", "p95"}:
                 raise self.fail(path, "a distribution needs both p50 and p95 (and nothing else)")
-            p50 = self.number(value["p50"], path + ("p50",), above=0)
-            p95 = self.number(value["p95"], path + ("p95",), above=0)
+            p50 = self.number(value["p50"], path + ("p50",), above=0, maximum=MAX_CALL_TOKENS)
+            p95 = self.number(value["p95"], path + ("p95",), above=0, maximum=MAX_CALL_TOKENS)
             if p95 < p50:
                 raise self.fail(path + ("p95",), f"must be >= p50 ({p50:g}), got {p95:g}")
             return LogNormal(float(p50), float(p95))
@@ -364,6 +373,20 @@ class _Checker:
             return PromptFiles(tuple(paths))
         where = path + (form,)
         return Observed(self.file(self.text(value[form], where), where), form)
+
+    def token_count(self, value: Any, path: KeyPath) -> int:
+        return int(self.number(value, path, minimum=0, maximum=MAX_CALL_TOKENS, whole=True))
+
+    def check_growth(self, scenario: Scenario) -> None:
+        """Growth compounding over the horizon must keep the last month's traffic bounded."""
+        traffic = scenario.traffic
+        last = traffic.calls_per_day * (1 + traffic.monthly_growth) ** (scenario.horizon_months - 1)
+        if last > MAX_CALLS_PER_DAY:
+            raise self.fail(
+                ("traffic", "monthly_growth"),
+                f"{traffic.monthly_growth:g} a month over {scenario.horizon_months} months "
+                f"reaches {last:.3g} calls a day; at most {MAX_CALLS_PER_DAY:.0e}",
+            )
 
     def file(self, name: str, path: KeyPath) -> Path:
         resolved = (self.base_dir / name) if not Path(name).is_absolute() else Path(name)

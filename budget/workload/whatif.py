@@ -32,7 +32,7 @@ from budget.workload.table import exact, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
-from pricing.yamlfile import Document, did_you_mean, read_document
+from pricing.yamlfile import Document, did_you_mean, read_document, read_value
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
@@ -141,10 +141,7 @@ def _editor(assignments: list[tuple[Vary, str]]):
                 doc.data.pop("variant", None)
         for vary, text in assignments:
             label = f"--vary {vary.given}={text}"
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                value = text
+            value = read_value(text, label)
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
