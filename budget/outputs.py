@@ -197,19 +197,16 @@ class OutputSet:
                     _copy_through(output)
         except OSError as exc:
             raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
-        # Every output is complete: rename them all with SIGINT/SIGTERM held until the last.
-        blocked = _hold_signals()
+        # Every output is complete: rename them all, a SIGINT/SIGTERM acted on after the last.
         try:
-            for output in written:
-                if not output.through:
-                    os.chmod(output.temporary, _new_file_mode(output.target))
-                    os.replace(output.temporary, output.target)
-                    output.temporary = None
+            with _signals_held():
+                for output in written:
+                    if not output.through:
+                        os.chmod(output.temporary, _new_file_mode(output.target))
+                        os.replace(output.temporary, output.target)
+                        output.temporary = None
         except OSError as exc:
             raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
-        finally:
-            if blocked is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def discard(self) -> None:
         """Remove every temporary file still there (after a failure: all of them)."""
@@ -241,12 +238,25 @@ def _copy_through(output: _Output) -> None:
                 shutil.copyfileobj(source, sink)
 
 
-def _hold_signals():
-    """Block SIGINT and SIGTERM (delivered when unblocked); the previous mask, or None
-    where the platform cannot."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM arriving inside are acted on at the end, as they would have been.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked (numpy
+    and BLAS start threads), so the handlers are swapped rather than the signal mask."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda n, _: caught.append(n)) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _interrupt(signum, frame) -> None:
