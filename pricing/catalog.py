@@ -138,7 +138,7 @@ def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
 
 def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
-    if not path.is_file():
+    if not path.exists():  # a FIFO or <(...) is read like a file
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())
     seen: dict[str, str] = {}  # id -> where this file first gave it

@@ -82,7 +82,9 @@ class LazyGroup(click.Group):
             with warnings.catch_warnings():
                 # numpy's overflow and invalid-value warnings would print source lines; as
                 # errors they meet the one-line last resort in invoke instead.
-                warnings.filterwarnings("error", category=RuntimeWarning, module="budget|pricing")
+                warnings.filterwarnings(
+                    "error", category=RuntimeWarning, module="budget|pricing|numpy|pandas"
+                )
                 code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)

@@ -50,7 +50,7 @@ def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
     """Entries by model id or tokenizer reference; {} when the file does not exist."""
     from budget.inputs.records import loads
 
-    if not path.is_file():
+    if not path.exists():  # a FIFO or <(...) is read like a file
         return {}
     low, high = CHARS_PER_TOKEN_RANGE
     try:

@@ -34,7 +34,7 @@ from budget.inputs.files import (
 from budget.inputs.records import csv_rows, loads
 from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
-from pricing.errors import InputError, clip
+from pricing.errors import MAX_QUOTED, InputError, clip
 from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
 CSV_ROWS_PER_BLOCK = 2000
@@ -199,15 +199,15 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
     """Rows of the text column, numbered from 1 (the first data row)."""
     if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
         raise InputError(f"{job.path}: {UTF16_HINT}")
-    reader = csv.reader(
-        io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline=""),
-        strict=True,
-    )
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline="")
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader, None)
         if header is None or column not in header:
             names = ", ".join(header or [])
-            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {names})")
+            if len(names) > MAX_QUOTED:
+                names = f"{names[:MAX_QUOTED]}... ({len(header)} columns)"
+            raise InputError(f"{job.path}:1: --column: no column {clip(column)} (columns: {names})")
         index = header.index(column)
         rows: list[tuple[int, str]] = []
         for number, (_, row) in enumerate(csv_rows(reader, job.path, header), 1):
@@ -223,6 +223,9 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
         ) from None
     except csv.Error as exc:
         raise InputError(f"{job.path}:{reader.line_num}: invalid CSV ({exc})") from None
+    finally:
+        with contextlib.suppress(ValueError):
+            text.detach()  # the caller closes the stream
 
 
 def _blocks(stream: Any, job: _Job, column: str | None) -> Iterator[tuple[Block, bool]]:

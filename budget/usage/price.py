@@ -110,8 +110,10 @@ def read_rows(
     """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
     for path in paths:
         file = Path(path)
-        if not file.is_file():
+        if not file.exists():  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
+        if file.is_dir():
+            raise InputError(f"{path}: is a directory, expected a usage log")
         if file.suffix.lower() in (".csv", ".tsv"):
             yield from csv_chunks(file, path, skip_invalid, chunk_lines)
         else:

@@ -20,7 +20,7 @@ import numpy as np
 from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
 from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
-from pricing.errors import FailedRequest, InputError
+from pricing.errors import FailedRequest, InputError, clip
 from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, ObservedCall, normalize
 
 # int64 columns of a chunk, in this order
@@ -300,7 +300,7 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
     for required in ("input_tokens", "output_tokens"):
         if required not in frame.columns:
             raise InputError(
-                f"{label}:1: {required}: missing column (columns: {list(frame.columns)})"
+                f"{label}:1: {required}: missing column (columns: {clip(list(frame.columns))})"
             )
     n = len(frame)
     bad = np.zeros(n, dtype=bool)
@@ -320,10 +320,10 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
             reason.setdefault(
                 int(row),
                 f"{name}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                f"got {frame[name].iloc[row]!r}",
+                f"got {clip(frame[name].iloc[row])}",
             )
         bad |= wrong
-        columns[name] = values.fillna(0).to_numpy(dtype=np.int64)
+        columns[name] = values.where(~wrong, 0).to_numpy(dtype=np.int64)  # no inf cast
     cached = (
         columns["cache_read_tokens"]
         + columns["cache_write_tokens"]

@@ -26,12 +26,13 @@ from budget.workload.scenario import (
     LIMIT_KEYS,
     TRAFFIC_KEYS,
     Scenario,
-    load_scenario,
+    parse_scenario,
 )
 from budget.workload.table import exact, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
+from pricing.textfile import read_text
 from pricing.yamlfile import Document, did_you_mean, read_document, read_value
 
 # Short names accepted by --vary, mapped to their place in the YAML.
@@ -157,7 +158,13 @@ def _editor(assignments: list[tuple[Vary, str]]):
 
 def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
-    baseline = load_scenario(path)
+    path = Path(path)
+    text = read_text(path, "scenario YAML")  # read once: a FIFO or <(...) cannot be reread
+
+    def load(edit=None) -> Scenario:
+        return parse_scenario(text, str(path), base_dir=path.parent, path=path, edit=edit)
+
+    baseline = load()
     base_projection = project(baseline, catalog)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
@@ -165,7 +172,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     notes: dict[str, None] = {}  # warnings in order, each once
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
-        scenario = load_scenario(path, edit=_editor(assignments))
+        scenario = load(edit=_editor(assignments))
         projection = project(scenario, catalog)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
@@ -180,7 +187,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
-        base_row = {vary.given: _baseline_value(baseline, vary) for vary in varies}
+        base_row = {vary.given: _baseline_value(baseline, vary, text) for vary in varies}
         base_row.update(_summary(baseline, base))
         baseline_index = len(rows)
         rows.append(base_row)
@@ -223,10 +230,10 @@ _DEFAULTS = {
 }
 
 
-def _baseline_value(scenario: Scenario, vary: Vary) -> str:
+def _baseline_value(scenario: Scenario, vary: Vary, text: str) -> str:
     """The baseline's setting for a varied key, written as in the YAML: the file's value, the
     other way the file gives the traffic (``calls_per_day 40000``), or the default in effect."""
-    document = read_document(scenario.path.read_text(encoding="utf-8"), str(scenario.path))
+    document = read_document(text, str(scenario.path))
     value = _lookup(document.data, vary.key)
     if value is not _MISSING:
         return yaml_text(value)
