@@ -247,3 +247,26 @@ def test_a_numpy_warning_is_one_line(command):
     exec("def boom():\n    return np.array([1e308]) * 10", namespace)
     command(namespace["boom"])
     assert_bad(run("boom"), "unexpected RuntimeWarning (overflow encountered in multiply)")
+
+
+# --- long values in messages ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["limits", "x" * 5000],  # our message
+        ["cost", "--model", "gpt-4o", "--input", "x" * 5000, "--output", "1"],  # click's
+        ["plan", "--model", "gpt-4o", "--input", "100", "--task", "x" * 5000],
+    ],
+)
+def test_a_long_value_is_quoted_cut_short(args):
+    result = run(*args)
+    assert_bad(result, "... (5,0")
+
+
+def test_clip_words_keeps_short_words():
+    from pricing.errors import clip_words
+
+    assert clip_words("a b " + "c" * 300) == "a b " + "c" * 160 + "... (300 characters)"
+    assert clip_words("plain message") == "plain message"

@@ -13,7 +13,7 @@ import warnings
 
 import click
 
-from pricing.errors import MAX_QUOTED, InputError
+from pricing.errors import MAX_QUOTED, InputError, clip_words
 
 # name -> "module:attribute"; each module holds the thin CLI layer for one idea.
 COMMANDS = {
@@ -89,7 +89,8 @@ class LazyGroup(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            message = " ".join(exc.format_message().splitlines())
+            click.echo(f"Error: {clip_words(message)}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted.", err=True)
