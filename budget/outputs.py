@@ -181,10 +181,16 @@ class OutputSet:
             if kind is None:
                 self.commit()
         finally:
+            written = [o for o in self._outputs.values() if o.temporary]
+            names = {None} | {n for o in written for n in (o.temporary, o.target, o.path)}
+            failed = _failed(value, written) if isinstance(value, OSError) and written else ""
             self.discard()
             if self._previous_handler is not None:
                 signal.signal(signal.SIGTERM, self._previous_handler)
                 self._previous_handler = None
+        # A write that failed while the command wrote its outputs (disk full, quota).
+        if failed and value.filename in names and not isinstance(value, BrokenPipeError):
+            raise InputError(f"{failed}: cannot write ({value.strerror or value})") from None
 
     def commit(self) -> None:
         """Close every output, copy those written through, then rename the rest into place."""

@@ -288,3 +288,16 @@ def test_per_record_rows_quote_formulas_in_custom_ids(tmp_path):
     result = run("count", batch, "-m", "gpt-4o", "--per-record", out)
     assert result.exit_code == 0, result.output
     assert "'@evil" in out.read_text()
+
+
+def test_a_full_disk_is_a_one_line_error_and_leaves_the_old_file(tmp_path):
+    import errno
+
+    target = tmp_path / "r.csv"
+    target.write_text("old\n")
+    full = r"^-o .*r.csv: cannot write \(No space left on device\)"
+    with pytest.raises(InputError, match=full), OutputSet({"-o": target}) as outputs:
+        outputs.open(target).write("partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert target.read_text() == "old\n"
+    assert files_in(tmp_path) == {"r.csv"}
