@@ -40,6 +40,9 @@ from pricing.errors import InputError
 
 TEMP_MARK = ".budget-tmp-"
 STDOUT = "-"
+# Names of the command's own standard output: written to the stream itself, so that what the
+# command prints after (the table) follows it, whether stdout is a terminal, a pipe or a file.
+STDOUT_NAMES = (STDOUT, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 
 
 @dataclass
@@ -62,8 +65,8 @@ def _inspect(label: str, path: str | Path) -> _Output:
     name = _describe(label, text)
     if not text.strip():
         raise InputError(f"{label or 'output'}: empty file name; give a file to write")
-    if text == STDOUT:
-        return _Output(label, text, text, through=True)
+    if text in STDOUT_NAMES:
+        return _Output(label, text, STDOUT, through=True)
     if text.endswith(("/", os.sep)):
         raise InputError(f"{name}: names a directory; give a file name to write")
     try:
@@ -74,7 +77,11 @@ def _inspect(label: str, path: str | Path) -> _Output:
         raise InputError(f"{name}: cannot write ({exc.strerror})") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise InputError(f"{name}: is a directory; give a file name to write")
-    if info is not None and not stat.S_ISREG(info.st_mode):
+    # Devices, FIFOs, sockets, and anything reached through /dev or /proc (/dev/fd/N naming a
+    # file the shell opened): never renamed over.
+    if info is not None and (
+        not stat.S_ISREG(info.st_mode) or os.path.abspath(text).startswith(("/dev/", "/proc/"))
+    ):
         return _Output(label, text, text, through=True)
     target = os.path.realpath(text) if os.path.islink(text) else text
     directory = os.path.dirname(target) or "."
@@ -134,7 +141,7 @@ class OutputSet:
     def refuse_inputs(self, inputs: Iterable[str | Path]) -> None:
         """InputError when an output is the same file as one of ``inputs``: writing it would
         destroy what the command reads. Call again for inputs found later (a scenario's files)."""
-        outputs = [(o, _identity(o.target)) for o in self._outputs.values() if o.path != STDOUT]
+        outputs = [(o, _identity(o.target)) for o in self._outputs.values() if o.target != STDOUT]
         if not outputs:
             return
         for path in inputs:

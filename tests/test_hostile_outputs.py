@@ -301,3 +301,32 @@ def test_a_full_disk_is_a_one_line_error_and_leaves_the_old_file(tmp_path):
         raise OSError(errno.ENOSPC, "No space left on device")
     assert target.read_text() == "old\n"
     assert files_in(tmp_path) == {"r.csv"}
+
+
+def test_dev_stdout_redirected_to_a_file_is_written_through(tmp_path, scenario):
+    # `budget report s.yaml -o /dev/stdout > out.txt`: the CSV, then the table, in out.txt
+    # (renaming over /dev/stdout's target would send the table to a deleted file).
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as stdout:
+        inode = os.fstat(stdout.fileno()).st_ino
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from budget.cli import main; main()",
+                "report",
+                str(scenario),
+                "-o",
+                "/dev/stdout",
+            ],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert text.startswith("scenario,model,") and "\nmodel " in text and "wrote /dev/stdout" in text
+    assert out.stat().st_ino == inode
