@@ -102,6 +102,11 @@ COMMANDS: dict[str, tuple[str, str, list[str]]] = {
         '{{"models": {{"claude-haiku-4-5": {{"chars_per_token": {n}}}}}}}',
         ["count", "hello.txt", "-m", "claude-haiku-4-5", "--calibration", "FILE"],
     ),
+    "tokenizer-file": (
+        "tokenizer.json",
+        '{{"version": "1.0", "model": {{"type": "BPE", "vocab": {{"a": {n}}}, "merges": []}}}}',
+        ["count", "hello.txt", "-m", "deepseek-flash", "--tokenizer-file", "FILE"],
+    ),
     "report": ("s.yaml", SCENARIO, ["report", "FILE"]),
     "whatif": ("s.yaml", SCENARIO, ["whatif", "FILE", "--vary", "max_tokens=50,80"]),
     "catalog": ("c.yaml", CATALOG, ["--catalog", "FILE", "limits", "acme-x"]),
@@ -144,8 +149,10 @@ def test_hostile_file(tmp_path, monkeypatch, command, kind):
     args = [str(path) if a == "FILE" else a for a in arguments]
     result = CliRunner().invoke(cli, args)
     if writer is not None and writer.is_alive():  # never opened: let the writer go
-        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-        writer.join(5)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        writer.join(10)
+        os.close(reader)
+    assert writer is None or not writer.is_alive()
     assert result.exit_code in (0, 1, 2), (result.exit_code, result.output, result.exception)
     assert "Traceback" not in result.output
     assert "Warning: " not in result.stderr

@@ -130,6 +130,10 @@ def test_a_read_only_file_is_not_replaced_by_any_output_option(tmp_path, scenari
     locked.chmod(0o444)
     assert_bad(run("count", text, "-m", "gpt-4o", "--per-record", locked), "read-only")
     assert_bad(run("report", scenario, "--markdown", locked), "read-only")
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('{"text": "%s", "input_tokens": 40}\n' % ("hello there " * 10))
+    result = run("calibrate", calls, "-m", "claude-haiku-4-5", "--save", "--calibration", locked)
+    assert_bad(result, "read-only")
     assert locked.read_text() == "keep\n"
 
 
