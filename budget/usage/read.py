@@ -262,6 +262,7 @@ def csv_chunks(
     """CSV with token columns; rows are numbered by line (the header is line 1)."""
     import pandas as pd
 
+    reader = None
     try:
         reader = pd.read_csv(
             file,
@@ -283,6 +284,9 @@ def csv_chunks(
         raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save the CSV as UTF-8") from None
+    finally:
+        if reader is not None:
+            reader.close()  # also when a row was bad: no open file left behind
 
 
 def _check_aliases(columns: list[str], label: str) -> None:
