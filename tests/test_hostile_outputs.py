@@ -334,3 +334,13 @@ def test_dev_stdout_redirected_to_a_file_is_written_through(tmp_path, scenario):
     text = out.read_text()
     assert text.startswith("scenario,model,") and "\nmodel " in text and "wrote /dev/stdout" in text
     assert out.stat().st_ino == inode
+
+
+def test_per_record_onto_the_calibration_file_is_refused(tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("hello")
+    saved = tmp_path / "cal.json"
+    saved.write_text('{"models": {"claude-haiku-4-5": {"chars_per_token": 4}}}')
+    args = ["count", text, "-m", "claude-haiku-4-5", "--calibration", saved]
+    assert_bad(run(*args, "--per-record", saved), "the same file as the input")
+    assert "chars_per_token" in saved.read_text()

@@ -101,12 +101,15 @@ def count(
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     """
     from budget.inputs.files import expand_paths
+    from budget.tokenizers import current_options
+    from budget.tokenizers.calibration import calibration_path
     from budget.tokenizers.count import count_paths
 
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
         outputs = stack.enter_context(OutputSet({"--per-record": per_record}))
-        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files()])
+        calibration = calibration_path(current_options().calibration_file)
+        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
         model = get_catalog().resolve(model_name)
         rows = _RowWriter(outputs.open(per_record)) if per_record else None
         total = _total_bytes(path_list)
