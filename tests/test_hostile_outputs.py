@@ -344,3 +344,13 @@ def test_per_record_onto_the_calibration_file_is_refused(tmp_path):
     args = ["count", text, "-m", "claude-haiku-4-5", "--calibration", saved]
     assert_bad(run(*args, "--per-record", saved), "the same file as the input")
     assert "chars_per_token" in saved.read_text()
+
+
+def test_whatif_onto_a_file_a_variation_reads_is_refused(tmp_path, scenario):
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("You are a helpful assistant.")
+    result = run(
+        "whatif", scenario, "--vary", "input_tokens={prompt_files: [prompt.txt]}", "-o", prompt
+    )
+    assert_bad(result, "the same file as the input")
+    assert prompt.read_text() == "You are a helpful assistant."

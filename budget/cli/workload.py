@@ -125,7 +125,7 @@ def report(
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
     with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
         scenario = load_scenario(scenario_file)
-        outputs.refuse_inputs(_scenario_files(scenario))
+        outputs.refuse_inputs(scenario.input_files())
         projection = project(scenario, get_catalog(), calls=simulated_calls)
         table = report_table(projection)
         if output:
@@ -172,14 +172,6 @@ def report(
             click.echo(f"wrote {path}")
 
 
-def _scenario_files(scenario) -> list:
-    """The files a scenario reads besides itself (prompt files, samples, a usage log)."""
-    files = []
-    for spec in (scenario.input_tokens, scenario.output_tokens):
-        files += getattr(spec, "paths", ()) or [getattr(spec, "path", None)]
-    return [path for path in files if path is not None]
-
-
 def _binds(limit: str | None, over: bool) -> str:
     """The binding limit; `OVER` when the peak needs more than it allows."""
     if not limit:
@@ -209,6 +201,7 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
 
     with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
         result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
+        outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.table, output, outputs)
     if as_json:

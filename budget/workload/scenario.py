@@ -136,6 +136,16 @@ class Scenario:
     # key path ("traffic.calls_per_day") -> where its value was written, for later errors
     where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
+    def input_files(self) -> tuple[Path, ...]:
+        """The files this scenario reads besides itself (prompt files, samples, a usage log)."""
+        files: list[Path] = []
+        for spec in (self.input_tokens, self.output_tokens):
+            if isinstance(spec, PromptFiles):
+                files += spec.paths
+            elif isinstance(spec, Observed):
+                files.append(spec.path)
+        return tuple(files)
+
     def locate(self, key: str) -> str:
         """``FILE:LINE:COL`` (or ``--vary ...``) of a key, for errors found after loading."""
         return self.where.get(key) or str(self.path)

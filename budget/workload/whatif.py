@@ -81,6 +81,7 @@ class WhatIf:
     table: pd.DataFrame  # cheapest first; see COLUMNS
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
+    input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
 
     def records(self) -> list[dict]:
         """The rows for JSON, varied values typed (``0.5`` a number, ``{fixed: 50}`` text)."""
@@ -170,9 +171,11 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
     notes: dict[str, None] = {}  # warnings in order, each once
+    files = dict.fromkeys(baseline.input_files())
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = load(edit=_editor(assignments))
+        files.update(dict.fromkeys(scenario.input_files()))
         projection = project(scenario, catalog)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
@@ -202,7 +205,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes))
+    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes), tuple(files))
 
 
 def _collect(
