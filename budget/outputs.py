@@ -8,12 +8,14 @@ Every command that writes files declares them together as one :class:`OutputSet`
 * each output is written to a temporary file beside its destination, named
   ``.NAME.budget-tmp-PID-XXXX`` so that a later run can recognise it and remove it once the
   process that made it is gone (a SIGKILL leaves it behind);
-* only when every output is complete are they all renamed over their destinations, with
-  SIGINT and SIGTERM held off; a failure or an interruption before that leaves every
-  destination as it was: a command replaces all of its outputs or none;
-* a destination that is not a regular file (``-`` for standard output, ``/dev/stdout``,
-  ``/dev/null``, a FIFO) is written through, never renamed over: its temporary file lives in
-  the system's temporary folder and is copied into it at the end;
+* only when every output is complete are they all renamed over their destinations (a SIGINT
+  or SIGTERM arriving meanwhile is acted on after the last rename); a failure or an
+  interruption before that leaves every destination as it was: a command replaces all of its
+  outputs or none;
+* a destination that is not a regular file (``-`` or ``/dev/stdout`` for standard output,
+  ``/dev/null``, a FIFO, anything under /dev or /proc) is written through, never renamed
+  over: its temporary file lives in the system's temporary folder and is copied into it at
+  the end, so even a stream gets all of the output or none of it;
 * a symlink to a regular file stays a symlink: the file it points to is replaced.
 
 While a set is open SIGTERM is handled like SIGINT (KeyboardInterrupt), so a killed run
