@@ -164,7 +164,12 @@ class OutputSet:
         if output.handle is not None:
             raise InputError(f"{_describe(output.label, output.path)}: written twice")
         if output.through:
-            descriptor, output.temporary = tempfile.mkstemp(prefix=f"budget-tmp-{os.getpid()}-")
+            try:
+                descriptor, output.temporary = tempfile.mkstemp(prefix=f"budget-tmp-{os.getpid()}-")
+            except OSError as exc:
+                where = _describe(output.label, output.path)
+                folder = tempfile.gettempdir()
+                raise InputError(f"{where}: cannot write in {folder} ({exc.strerror})") from None
         else:
             remove_stale_temporaries(output.target)
             directory = os.path.dirname(output.target) or "."
