@@ -215,6 +215,8 @@ class OutputSet:
             for output in written:
                 if output.through:
                     _copy_through(output)
+        except BrokenPipeError:
+            raise  # `budget report -o - | head`: the reader has gone, as for any printing
         except OSError as exc:
             raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
         # Every output is complete: rename them all, a SIGINT/SIGTERM acted on after the last.
