@@ -58,7 +58,9 @@ class CostTotals:
     cache_read_usd: Decimal = Decimal(0)
     cache_write_usd: Decimal = Decimal(0)
     output_usd: Decimal = Decimal(0)
-    total_usd: Decimal = Decimal(0)
+    total_usd: Decimal = Decimal(0)  # tool fees included
+    tool_calls: int = 0  # built-in tool uses billed (web search, file search)
+    tool_usd: Decimal = Decimal(0)
 
     def __add__(self, other: CostTotals) -> CostTotals:
         return CostTotals(

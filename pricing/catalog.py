@@ -55,6 +55,7 @@ class Catalog:
                 not needle
                 or needle in m.id.lower()
                 or needle in m.name.lower()
+                or (m.kind != "chat" and needle in m.kind)  # `budget models embed`
                 or any(needle in alias.lower() for alias in m.aliases)
             )
         ]

@@ -10,16 +10,40 @@ is above a tier's threshold is priced whole at that tier's rates, output include
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
 from pricing.catalog import Model, Prices
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
+from pricing.rules import tools_usd
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
 # is a typo (or a unit mix-up), not a plan.
 MAX_TOKEN_COUNT = 10**12
+
+
+def token_count(value: Any, field: str, limit: int | None = MAX_TOKEN_COUNT) -> int:
+    """The one check of a token count from a user, a file or a log: a whole number from 0 to
+    ``limit`` (None: no limit, for sums of many calls). Text may use ``_`` or ``,`` between
+    digits (``12_000``). ``field`` names the value in the message (``FILE:LINE: field``)."""
+    if isinstance(value, str):
+        text = value.strip().replace("_", "").replace(",", "")
+        if not text.lstrip("-").isdigit() or len(text) > 40:
+            raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+        value = int(text)
+    elif isinstance(value, bool) or not hasattr(value, "__index__"):  # 12.0 is not a count
+        raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+    count = int(value)  # numpy integers too: messages show plain numbers, not np.int64(...)
+    if count < 0:
+        raise InputError(f"{field}: expected a token count >= 0, got {count}")
+    if limit is not None and count > limit:
+        raise InputError(
+            f"{field}: expected at most {limit:,} tokens (no model comes near), got {clip(count)}"
+        )
+    return count
 
 
 @dataclass(frozen=True)
@@ -36,10 +60,9 @@ class Usage:
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, int):  # 1.5 is not a count
                 raise InputError(f"{item.name}: expected a whole number of tokens, got {value!r}")
-            if value < 0:
-                raise InputError(f"{item.name}: expected a count >= 0, got {value}")
+            token_count(value, item.name, limit=None)  # a sum of calls may pass a trillion
         cached = self.cache_read_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
         if cached > self.input_tokens:
             raise InputError(
@@ -76,6 +99,10 @@ class CostBreakdown:
     service_tier: str | None
     tier_threshold: int | None  # above_input_tokens of the cliff tier applied; None = base rates
     rates: Prices  # per-million rates applied, before any batch discount
+    # Built-in tool uses ({"web_search": 3}) and their fees (pricing/data/rules/tool_fees.yaml),
+    # billed per use on top of tokens and included in total_usd.
+    tool_calls: Mapping[str, int] = field(default_factory=dict)
+    tool_usd: Decimal = Decimal(0)
 
     def as_dict(self) -> dict:
         return {
@@ -89,6 +116,8 @@ class CostBreakdown:
             "batch": self.batch,
             "service_tier": self.service_tier,
             "tier_threshold": self.tier_threshold,
+            "tool_calls": dict(self.tool_calls),
+            "tool_usd": self.tool_usd,
         }
 
 
@@ -150,9 +179,15 @@ def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal, ..
 
 
 def cost(
-    model: Model, usage: Usage, *, batch: bool = False, service_tier: str | None = None
+    model: Model,
+    usage: Usage,
+    *,
+    batch: bool = False,
+    service_tier: str | None = None,
+    tool_calls: Mapping[str, int] | None = None,
 ) -> CostBreakdown:
-    """Price one request (tiers apply per request) in Decimal USD."""
+    """Price one request (tiers apply per request) in Decimal USD; ``tool_calls`` counts the
+    built-in tool uses it made ({"web_search": 2}), billed at the catalog's fee per use."""
     if batch and service_tier is not None:
         raise InputError("choose either batch or a service tier, not both")
     prices, threshold = rates_for(model, usage.input_tokens, service_tier)
@@ -169,6 +204,8 @@ def cost(
         usage.cache_write_1h_tokens, write_1h_rate
     )
     output_usd = usd(usage.output_tokens, output_rate)
+    uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
+    tool_usd = tools_usd(model, uses) if uses else Decimal(0)
     return CostBreakdown(
         model=model.id,
         variant=model.variant,
@@ -177,11 +214,13 @@ def cost(
         cache_read_usd=cache_read_usd,
         cache_write_usd=cache_write_usd,
         output_usd=output_usd,
-        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd,
+        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd + tool_usd,
         batch=batch,
         service_tier=service_tier,
         tier_threshold=threshold,
         rates=prices,
+        tool_calls=uses,
+        tool_usd=tool_usd,
     )
 
 
@@ -201,6 +240,10 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         **{f.name: sum(getattr(b.usage, f.name) for b in breakdowns) * calls for f in fields(Usage)}
     )
     tiers = {b.tier_threshold for b in breakdowns}
+    uses: dict[str, int] = {}
+    for b in breakdowns:
+        for tool, n in b.tool_calls.items():
+            uses[tool] = uses.get(tool, 0) + n * calls
     return CostBreakdown(
         model=first.model if len({b.model for b in breakdowns}) == 1 else "(several)",
         variant=first.variant,
@@ -214,4 +257,6 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         service_tier=first.service_tier,
         tier_threshold=tiers.pop() if len(tiers) == 1 else None,
         rates=first.rates,
+        tool_calls=uses,
+        tool_usd=total("tool_usd"),
     )

@@ -58,7 +58,7 @@ class Model:
     context_window: int
     max_input_tokens: int
     max_output_tokens: int
-    output_param: str
+    output_param: str | None  # None: an embedding model (no output to cap)
     reasoning: bool
     supports_stop: bool
     stop_sequences_max: int | None
@@ -77,6 +77,13 @@ class Model:
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
     # Standard"): names from ``input, cache_read, cache_write_5m, cache_write_1h, output``.
     batch_full_price: frozenset[str] = frozenset()
+    # "chat" (text out, priced per output token) or "embedding" (vectors out: no output
+    # tokens, no output ceiling, no max_tokens to plan).
+    kind: str = "chat"
+
+    @property
+    def is_embedding(self) -> bool:
+        return self.kind == "embedding"
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -39,7 +39,9 @@ MODEL_FIELDS = {
     "as_of",
     "source",
     "notes",
+    "kind",
 }
+MODEL_KINDS = ("chat", "embedding")
 VARIANT_FIELDS = {
     "name",
     "description",
@@ -149,11 +151,16 @@ def build_model(raw: dict, place: str) -> Model:
             raise check.fail(key, "a non-empty string", raw.get(key))
     if not raw["tokenizer"].startswith(TOKENIZER_KINDS):
         raise check.fail("tokenizer", "tiktoken:NAME, hf:REPO or estimate:FAMILY", raw["tokenizer"])
-    if raw["output_param"] not in OUTPUT_PARAMS:
+    kind = raw.get("kind", "chat")
+    if kind not in MODEL_KINDS:
+        raise check.fail("kind", " | ".join(MODEL_KINDS), kind)
+    embedding = kind == "embedding"
+    if raw["output_param"] not in OUTPUT_PARAMS and not embedding:
         raise check.fail("output_param", " | ".join(OUTPUT_PARAMS), raw["output_param"])
     context = check.count(raw, "context_window")
     max_input = check.count(raw, "max_input_tokens", required=False) or context
-    max_output = check.count(raw, "max_output_tokens")
+    # An embedding model returns a vector: no output tokens, so no output ceiling.
+    max_output = 0 if embedding else check.count(raw, "max_output_tokens")
     if max_input > context:
         raise check.fail("max_input_tokens", f"at most context_window ({context})", max_input)
     if max_output > context:
@@ -186,12 +193,14 @@ def build_model(raw: dict, place: str) -> Model:
         context_window=context,
         max_input_tokens=max_input,
         max_output_tokens=max_output,
-        output_param=raw["output_param"],
+        output_param=None if embedding else raw["output_param"],
         reasoning=raw.get("reasoning", False),
         supports_stop=raw.get("supports_stop", True),
         stop_sequences_max=stops,
         tokenizer=raw["tokenizer"],
-        prices=check.prices(raw.get("prices"), "prices."),
+        prices=check.prices(
+            _embedding_prices(raw.get("prices")) if embedding else raw.get("prices"), "prices."
+        ),
         tiers=check.tiers(raw.get("tiers"), "tiers"),
         batch_discount=check.fraction(raw, "batch_discount"),
         batch_full_price=_price_names(raw.get("batch_full_price"), check),
@@ -201,7 +210,15 @@ def build_model(raw: dict, place: str) -> Model:
         deprecated=(str(raw["deprecated"]) if raw.get("deprecated") else None),
         service_tiers=service_tiers,
         variant_specs=_variants(raw.get("variants"), check, context),
+        kind=kind,
     )
+
+
+def _embedding_prices(raw: Any) -> Any:
+    """An embedding model's prices: output is 0 (it returns vectors, billed by input only)."""
+    if isinstance(raw, Mapping) and "output" not in raw:
+        return {**raw, "output": 0}
+    return raw
 
 
 def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ...]:

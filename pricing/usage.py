@@ -41,6 +41,8 @@ class ObservedCall:
     truncated: bool
     batch: bool = False  # read from a batch API's output file
     service_tier: str | None = None  # flex, priority, ... as the response reports it
+    # Built-in tool uses billed per use ({"web_search": 2}): see tool_calls() below.
+    tool_calls: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def normalize(record: Mapping[str, Any]) -> ObservedCall:
@@ -69,7 +71,10 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
     call = _normalize_response(record)
     tier = _service_tier(record)
     return dataclasses.replace(
-        call, batch=batch or tier == "batch", service_tier=None if tier == "batch" else tier
+        call,
+        batch=batch or tier == "batch",
+        service_tier=None if tier == "batch" else tier,
+        tool_calls=tool_calls(record),
     )
 
 
@@ -232,3 +237,56 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 def _snake_keys(usage: Mapping) -> dict:
     """Gemini's REST API writes camelCase, its SDK snake_case: read both as snake_case."""
     return {_CAMEL.sub("_", key).lower(): value for key, value in usage.items()}
+
+
+# --- built-in tool uses (web search, file search), billed per use on top of tokens -----------
+# Kept apart from the token fields above: each provider reports them somewhere else.
+# OpenAI Responses: one `web_search_call` / `file_search_call` item in `output` per search.
+# Anthropic: usage.server_tool_use.web_search_requests. Gemini: the search queries in each
+# candidate's groundingMetadata.webSearchQueries (Gemini 2.5 bills the grounded prompt once,
+# whatever the count: pricing/data/rules/tool_fees.yaml says `per: request`). Our flat
+# convention: {"tool_calls": {"web_search": N}}.
+OPENAI_TOOL_ITEMS = {"web_search_call": "web_search", "file_search_call": "file_search"}
+ANTHROPIC_SERVER_TOOLS = {"web_search_requests": "web_search"}  # web_fetch has no fee
+
+
+def tool_calls(record: Mapping[str, Any]) -> dict[str, int]:
+    """Built-in tool uses one response reports, by tool name (empty: none)."""
+    found: dict[str, int] = {}
+
+    def add(tool: str, n: int) -> None:
+        if n:
+            found[tool] = found.get(tool, 0) + n
+
+    output = record.get("output")
+    if isinstance(output, list):
+        for item in output:
+            if isinstance(item, Mapping) and item.get("type") in OPENAI_TOOL_ITEMS:
+                add(OPENAI_TOOL_ITEMS[item["type"]], 1)
+    usage = record.get("usage")
+    server = usage.get("server_tool_use") if isinstance(usage, Mapping) else None
+    if isinstance(server, Mapping):
+        for key, tool in ANTHROPIC_SERVER_TOOLS.items():
+            add(tool, _count(server, key, "usage.server_tool_use."))
+    for candidate in record.get("candidates") or []:
+        meta = candidate.get("groundingMetadata") or candidate.get("grounding_metadata")
+        if isinstance(meta, Mapping):
+            queries = meta.get("webSearchQueries") or meta.get("web_search_queries") or []
+            add("web_search", len(queries) if isinstance(queries, list) else 0)
+    flat = record.get("tool_calls")
+    if isinstance(flat, Mapping):
+        for tool in flat:
+            add(str(tool), _count(flat, tool, "tool_calls."))
+    return found
+
+
+def record_tool_calls(record: Any) -> dict[str, int]:
+    """:func:`tool_calls` of a provider response, a batch output line or a bare usage object
+    (what :func:`normalize` reads): for log readers that take tokens another way."""
+    if not isinstance(record, Mapping):
+        return {}
+    if isinstance(record.get("response"), Mapping):
+        record = record["response"].get("body", record["response"])
+    elif isinstance(record.get("result"), Mapping):
+        record = record["result"].get("message") or {}
+    return tool_calls(record) if isinstance(record, Mapping) else {}

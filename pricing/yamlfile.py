@@ -13,6 +13,7 @@ keep their start marks), then turned into plain Python values, so that:
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,6 +46,13 @@ class Document:
         self.data: Any = None
         self.value_at: dict[KeyPath, str] = {}
         self.key_at: dict[KeyPath, str] = {}
+
+    def copy(self) -> Document:
+        """An independent copy to edit (``budget whatif`` edits one per grid cell)."""
+        other = Document(self.name)
+        other.data = copy.deepcopy(self.data)
+        other.value_at, other.key_at = dict(self.value_at), dict(self.key_at)
+        return other
 
     def place(self, mark: yaml.Mark) -> str:
         return f"{self.name}:{mark.line + 1}:{mark.column + 1}"

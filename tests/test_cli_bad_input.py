@@ -74,7 +74,9 @@ def test_count_names_utf16_files(tmp_path, name, extra):
 
 
 def test_count_directory_and_whitespace_only_json(tmp_path):
-    assert_bad(run("count", str(tmp_path), "-m", "gpt-4o"), f"{tmp_path}: is a directory")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_bad(run("count", str(empty), "-m", "gpt-4o"), f"{empty}: is a directory with no files")
     blank = write(tmp_path / "blank.json", "  \n\t\n")
     assert_bad(run("count", blank, "-m", "gpt-4o"), f"{blank}: empty file, expected a chat request")
 

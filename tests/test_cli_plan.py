@@ -95,7 +95,10 @@ def test_check_messages_file_is_labelled_estimate_for_claude():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "-5", "--max-tokens", "10"], "Error: --input: expected a count >= 0, got -5"),
+        (
+            ["--input", "-5", "--max-tokens", "10"],
+            "Error: --input: expected a token count >= 0, got -5",
+        ),
         (["--input", "ten", "--max-tokens", "10"], "Error: --input: expected a whole number"),
         (["--input", "10", "--max-tokens", "1.5"], "Error: --max-tokens: expected a whole number"),
     ],
@@ -210,7 +213,7 @@ def test_plan_samples_of_integers_with_a_percentile():
         (["--samples", "LENGTHS", "--percentile", "101"], "--percentile: expected a number"),
         (["--expected-output", "800", "--buffer", "-0.1"], "--buffer: expected a number from 0"),
         (["--expected-output", "800", "--buffer", "lots"], "--buffer: expected a number from 0"),
-        (["--expected-output", "-800"], "--expected-output: expected a count >= 0"),
+        (["--expected-output", "-800"], "--expected-output: expected a token count >= 0"),
         (["--task", "qa", "--reasoning", "500"], None),  # fine for OpenAI: no minimum budget
     ],
 )

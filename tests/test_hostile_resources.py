@@ -47,12 +47,12 @@ ORPHANS = textwrap.dedent(
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     parent = subprocess.Popen([sys.executable, "-c", '''
     import multiprocessing, os, signal
-    from budget.tokenizers.count import _worker_start
+    from budget.tokenizers.count import _tie_to_parent
     def busy(_):
         os.write(1, b"%d%c" % (os.getpid(), 10))  # one write: the two workers' lines do not mix
         signal.pause()
     pool = multiprocessing.get_context("fork").Pool(
-        2, initializer=_worker_start, initargs=(os.getpid(),))
+        2, initializer=_tie_to_parent, initargs=(os.getpid(),))
     pool.map_async(busy, [1, 2], chunksize=1)
     signal.pause()
     '''], stdout=subprocess.PIPE, text=True)

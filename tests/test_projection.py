@@ -228,3 +228,23 @@ def test_the_same_model_under_two_names_is_an_error(tmp_path):
         match=r"s.yaml:2:21: models.1: acme/acme-chat is acme-chat, already listed as models.0",
     ):
         project(scenario, CATALOG)
+
+
+def test_plan_samples_and_a_scenario_usage_log_take_the_same_replies(tmp_path):
+    # One sampling rule: where a log names models, a model's outputs are its own replies.
+    from budget.tokenizers.samples import read_samples
+    from budget.workload.draws import PoolReader
+
+    log = FIXTURES / "usage.jsonl"  # 9 replies; 5 from acme-chat
+    scenario = scenario_from(
+        tmp_path,
+        MIXED.replace(
+            "output_tokens: {p50: 500, p95: 2500}", f"output_tokens: {{usage_log: {log}}}"
+        ),
+    )
+    model = CATALOG.resolve("acme-chat")
+    pool = PoolReader().pool(scenario.output_tokens, model, scenario, "output_tokens")
+    planned = read_samples(log, model)
+    assert sorted(pool.counts.tolist()) == sorted(planned.lengths)
+    assert len(planned.lengths) == 5
+    assert pool.note == planned.note == "used the 5 of 9 logged replies that came from acme-chat"

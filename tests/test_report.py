@@ -213,7 +213,8 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
-    assert header[-1] == "input_capped_share"  # appended: earlier columns keep their place
+    # appended after sustainable_rpm_at_planned: earlier columns keep their place
+    assert header[32:34] == ["sustainable_rpm_at_planned", "input_capped_share"]
     shares = {r["model"]: float(r["input_capped_share"]) for r in csv.DictReader(out.open())}
     assert shares["acme-mini"] == pytest.approx(0.128, abs=0.01)
     assert shares["acme-chat"] < 0.01  # P(input > 400K) ~ 0.2%
@@ -231,7 +232,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
 
 
 def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario):
-    log = FIXTURES / "usage.jsonl"  # 9 replies, 4 cut at their max_tokens
+    # 9 replies, 4 cut at their max_tokens; 5 from acme-chat (the scenario's first model), 2
+    # of them cut: as `plan --samples` does, a model's outputs come from its own replies.
+    log = FIXTURES / "usage.jsonl"
     scenario.write_text(
         scenario.read_text().replace("output_tokens: 500", f"output_tokens: {{usage_log: {log}}}")
     )
@@ -239,11 +242,13 @@ def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario)
     result = run("report", str(scenario), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     note = (
-        "output_tokens: 44.44% of the replies in usage.jsonl were cut at their max_tokens "
+        "output_tokens: 40.00% of the replies in usage.jsonl were cut at their max_tokens "
         "(finish reason length); their lengths are lower bounds"
     )
     assert [w for w in result.stderr.splitlines() if "usage.jsonl" in w] == [
+        "warning: output_tokens: usage.jsonl: used the 5 of 9 logged replies that came from "
+        "acme-chat",
         f"warning: {note} of what those calls wanted, so truncation and output cost may be "
-        "understated"
+        "understated",
     ]
     assert f"- **Cut replies in the usage log**: {note}" in md.read_text()

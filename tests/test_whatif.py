@@ -163,3 +163,38 @@ def test_a_varied_limit_the_peak_exceeds_is_marked_and_warned(scenario):
         "warning: tpm=1000: acme-chat: the rate limits do not carry the peak: 0.7 calls/min"
     )
     assert warnings[0].endswith("of 1,000; they sustain 0.3 calls/min")
+
+
+def test_the_grid_varies_values_not_files(tmp_path, monkeypatch):
+    # The scenario is read once and each prompt file counted once, however large the grid:
+    # a FIFO (read once) works as the scenario, and the counter sees each file once.
+    import os
+
+    import budget.tokenizers.count as count_module
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Summarise the ticket below in two sentences.\n" * 20)
+    text = SCENARIO.replace(
+        "input_tokens: {p50: 2000, p95: 5000}", "input_tokens: {prompt_files: [a.txt, b.txt]}"
+    )
+    counted: list[str] = []
+    real = count_module.count_paths
+
+    def counting(paths, *args, **kwargs):
+        counted.extend(paths)
+        return real(paths, *args, **kwargs)
+
+    monkeypatch.setattr(count_module, "count_paths", counting)
+    fifo = tmp_path / "bot.yaml"
+    os.mkfifo(fifo)
+    pid = os.fork()
+    if pid == 0:
+        with open(fifo, "w") as out:
+            out.write(text)
+        os._exit(0)
+    try:
+        result = what_if(fifo, [parse_vary("batch_share=0,0.5,1"), parse_vary("seed=1,2")], CATALOG)
+    finally:
+        os.waitpid(pid, 0)
+    assert len(result.table) == 7  # six cells and the baseline (seed 0)
+    assert sorted(counted) == [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    TokenCount,
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     print_json,
@@ -15,13 +14,14 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.format import format_tokens, format_usd, model_label
 from pricing.catalog import Catalog, Model
-from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
+from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
 from pricing.usage import ObservedCall
 
-TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
+TOKENS = TokenCount()
 
 
 @click.command()
@@ -50,6 +50,18 @@ TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
     "--calls", type=click.IntRange(min=1), default=1, show_default=True, help="Number of calls."
 )
 @click.option(
+    "--web-searches",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Built-in web searches per call, billed per use (catalog tool fees).",
+)
+@click.option(
+    "--file-searches",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Built-in file searches per call (OpenAI file search), billed per use.",
+)
+@click.option(
     "--usage",
     "usage_file",
     type=click.Path(dir_okay=False),
@@ -68,6 +80,8 @@ def cost(
     batch: bool,
     service_tier: str | None,
     calls: int,
+    web_searches: int,
+    file_searches: int,
     usage_file: str | None,
     as_json: bool,
 ) -> None:
@@ -82,11 +96,18 @@ def cost(
         --output 1000 --calls 10000
     budget cost --usage response.json
     budget cost -m gpt-5.2 -m claude-sonnet-4-5 -m gemini-2.5-pro --input 20000 --output 1000
+    budget cost -m text-embedding-3-small --input 50000000   # an embedding model: no --output
+    budget cost -m claude-sonnet-4-5 --input 8000 --output 600 --web-searches 2
     """
+    tools = {
+        tool: n for tool, n in (("web_search", web_searches), ("file_search", file_searches)) if n
+    }
     catalog = get_catalog()
     if usage_file:
-        if input_tokens is not None or output_tokens is not None:
-            raise click.UsageError("give either --usage or --input/--output, not both")
+        if input_tokens is not None or output_tokens is not None or tools:
+            raise click.UsageError(
+                "give either --usage or --input/--output (and --web-searches), not both"
+            )
         from budget.usage.read import read_usage_file  # numpy: only for --usage
 
         logged = read_usage_file(usage_file)
@@ -96,10 +117,14 @@ def cost(
     else:
         if not model_names:
             raise click.UsageError("missing --model (or --usage FILE)")
+        if output_tokens is None and all(
+            catalog.resolve(name, variant).is_embedding for name in model_names
+        ):
+            output_tokens = 0  # embedding models return vectors: billed by input only
         if input_tokens is None or output_tokens is None:
             raise click.UsageError("give --input and --output token counts (or --usage FILE)")
         usage = Usage(input_tokens, output_tokens, cached_input, cache_write, cache_write_1h)
-        calls_seen = [ObservedCall(usage, None, "tokens", None, False)]
+        calls_seen = [ObservedCall(usage, None, "tokens", None, False, tool_calls=tools)]
     # `-m gpt-5.2 -m openai/gpt-5.2` name one model: compare each model once.
     names: list[str | None] = []
     seen: set[str] = set()
@@ -132,7 +157,7 @@ def cost(
     def part(amount, tokens: int, what: str = "tokens") -> str:
         return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
 
-    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier})"
+    label = f"{model_label(total.model, total.variant)}  ({mode}{tier})"
     lines = [
         ("model", label),
         ("calls", f"{total_calls:,}"),
@@ -142,8 +167,12 @@ def cost(
         lines.append(("cache read", part(total.cache_read_usd, usage.cache_read_tokens)))
     if written:
         lines.append(("cache write", part(total.cache_write_usd, written)))
+    if usage.output_tokens or record["kind"] != "embedding":
+        lines.append(("output", part(total.output_usd, usage.output_tokens)))
+    if total.tool_calls:
+        uses = ", ".join(f"{n:,} {tool}" for tool, n in total.tool_calls.items())
+        lines.append(("tool fees", f"{format_usd(total.tool_usd)}  ({uses})"))
     lines += [
-        ("output", part(total.output_usd, usage.output_tokens)),
         ("total", format_usd(total.total_usd)),
         ("per call", format_usd(per_call)),
         ("prices as of", f"{record['as_of']}  {record['source']}" if record["as_of"] else "-"),
@@ -176,16 +205,27 @@ def _priced(
                 "priced at standard rates"
             )
             tier = None
-        breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
+        breakdowns.append(
+            price(
+                model,
+                call.usage,
+                batch=batch or call.batch,
+                service_tier=tier,
+                tool_calls=call.tool_calls,
+            )
+        )
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
     first = catalog.resolve(breakdowns[0].model, variant)
     several = total.model == "(several)"
     # A planned call that cannot be sent is priced all the same, with the reasons: the
     # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
-    problems = [] if usage_file else _fit_problems(first, observed[0].usage)
+    # An embedding model's --input is the tokens embedded, however many inputs they span.
+    planned = not usage_file and not first.is_embedding
+    problems = _fit_problems(first, observed[0].usage) if planned else []
     return total, {
         "model": total.model,
+        "kind": None if several else first.kind,
         "variant": total.variant,
         "calls": total_calls,
         "total_usd": total.total_usd,
@@ -195,7 +235,9 @@ def _priced(
             "cache_read_usd": total.cache_read_usd,
             "cache_write_usd": total.cache_write_usd,
             "output_usd": total.output_usd,
+            "tool_usd": total.tool_usd,
         },
+        "tool_calls": dict(total.tool_calls),
         "usage": total.usage,
         "batch": total.batch,
         "service_tier": total.service_tier,
@@ -234,10 +276,9 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
     for record in sorted(records, key=lambda r: r["total_usd"]):
         diff = record["total_usd"] - baseline
         share = f"{diff / baseline * 100:+.1f}%" if baseline else "-"
-        sign = "-" if diff < 0 else "+"
         rows.append(
             [
-                record["model"] + (f" [{record['variant']}]" if record["variant"] else ""),
+                model_label(record["model"], record["variant"]),
                 format_usd(record["total_usd"]),
                 format_usd(record["per_call_usd"]),
                 format_usd(
@@ -246,7 +287,7 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
                     + record["breakdown"]["cache_write_usd"]
                 ),
                 format_usd(record["breakdown"]["output_usd"]),
-                f"{sign}{format_usd(abs(diff))}",
+                format_usd(diff, sign=True),
                 share,
                 record["as_of"],
             ]

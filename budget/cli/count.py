@@ -12,7 +12,6 @@ import click
 from budget.cli.common import (
     catalog_files,
     catalog_option,
-    format_tokens,
     get_catalog,
     json_option,
     print_json,
@@ -21,6 +20,7 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
+from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
 from budget.outputs import OutputSet, spreadsheet_safe
 
@@ -135,30 +135,7 @@ def count(
     if result.skipped:
         warn(f"skipped {result.skipped} invalid line(s)")
     if as_json:
-        print_json(
-            {
-                "model": result.model,
-                "tokenizer": result.tokenizer,
-                "exact": result.exact,
-                "method": result.method,
-                "notes": result.notes,
-                "tokens": result.tokens,
-                "records": result.records,
-                "skipped": result.skipped,
-                "files": [
-                    {
-                        "path": f.path,
-                        "format": f.format,
-                        "tokens": f.tokens,
-                        "records": f.records,
-                        "skipped": f.skipped,
-                        "exact": f.exact,
-                        "notes": f.notes,
-                    }
-                    for f in result.files
-                ],
-            }
-        )
+        print_json(result)
         return
     if len(result.files) > 1:
         print_table(
@@ -233,7 +210,7 @@ def calibrate(
         if replaced:
             warn(f"warning: {replaced}")
     if as_json:
-        print_json({**result.__dict__, "saved_to": str(path) if save else None})
+        print_json({**to_jsonable(result), "saved_to": str(path) if save else None})
         return
     print_pairs(
         [

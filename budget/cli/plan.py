@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    TokenCount,
     catalog_option,
     get_catalog,
     json_option,
@@ -21,26 +22,6 @@ from budget.cli.common import (
     warn,
 )
 from pricing.errors import InputError
-
-
-class TokenCount(click.ParamType):
-    """A whole number of tokens >= 0 (``_`` and ``,`` separators allowed); bad values are a
-    one-line error with exit code 2."""
-
-    name = "N"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from budget.planner.max_tokens import token_count_argument
-
-        if isinstance(value, str):
-            text = value.strip().replace("_", "").replace(",", "")
-            try:
-                value = int(text)
-            except ValueError:
-                raise InputError(
-                    f"{_option(param)}: expected a whole number of tokens, got {value!r}"
-                ) from None
-        return token_count_argument(value, _option(param))
 
 
 class Percentile(click.ParamType):
@@ -125,8 +106,8 @@ def check(
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
     """
     from budget.cli.plan_output import input_json, print_check
-    from budget.inputs.prompt import count_input
     from budget.planner.max_tokens import check as check_fit
+    from budget.tokenizers.prompt import count_input
 
     model = get_catalog().resolve(model_name, variant)
     count = count_input(model, input_tokens, prompt_file, messages_file)
@@ -209,9 +190,9 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
     from budget.cli.plan_output import input_json, print_plan
-    from budget.inputs.prompt import count_input
-    from budget.inputs.samples import read_samples
     from budget.planner.max_tokens import plan as make_plan
+    from budget.tokenizers.prompt import count_input
+    from budget.tokenizers.samples import read_samples
 
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(

@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from budget.cli.common import format_tokens, format_usd, print_pairs
-from budget.inputs.prompt import InputCount
+from budget.cli.common import print_pairs
+from budget.format import format_tokens, format_usd, model_label
 from budget.inputs.samples import OutputSamples
 from budget.planner.max_tokens import CheckResult, PlanResult
 from budget.planner.stops import StopsResult
+from budget.tokenizers.prompt import InputCount
 
 
 def input_line(count: InputCount) -> str:
@@ -39,10 +40,6 @@ def input_rows(count: InputCount) -> list[tuple[str, str]]:
     return [("input", input_line(count)), *(("estimated", note) for note in count.notes)]
 
 
-def model_label(model: Any) -> str:
-    return f"{model.id} [{model.variant}]" if model.variant else model.id
-
-
 def print_list(title: str, items: Any) -> None:
     items = list(items)
     if items:
@@ -55,7 +52,7 @@ def print_check(model: Any, count: InputCount, result: CheckResult) -> None:
     ceiling = format_tokens(model.max_output_tokens)
     print_pairs(
         [
-            ("model", model_label(model)),
+            ("model", model_label(model.id, model.variant)),
             *input_rows(count),
             ("max_tokens", format_tokens(result.max_tokens)),
             ("context window", format_tokens(model.context_window)),
@@ -90,7 +87,7 @@ def print_plan(
     model: Any, count: InputCount, result: PlanResult, samples: OutputSamples | None
 ) -> None:
     rows = [
-        ("model", model_label(model)),
+        ("model", model_label(model.id, model.variant)),
         *input_rows(count),
         ("planned output", _planned_line(result, samples)),
         (result.param, _recommendation_line(result)),

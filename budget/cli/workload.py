@@ -7,14 +7,13 @@ import click
 from budget.cli.common import (
     catalog_files,
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     print_json,
     print_table,
     warn,
 )
+from budget.format import format_tokens, format_usd, model_label
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 
@@ -137,7 +136,7 @@ def report(
     if as_json:
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
-    summary = table[table["period"].isin(["month-01", "total"])]
+    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     print_table(
         [
             "model",
@@ -152,7 +151,7 @@ def report(
         ],
         [
             [
-                row.model + (f" [{row.variant}]" if row.variant else ""),
+                model_label(row.model, row.variant),
                 row.period,
                 format_tokens(row.calls),
                 format_usd(row.total_usd),
@@ -165,11 +164,30 @@ def report(
             for row in summary.itertuples()
         ],
     )
+    if projection.embeddings is not None:
+        _print_bill(table)
     for note in projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _print_bill(table) -> None:
+    """A RAG service's bill: the embedding lines, then each generation model's total with them."""
+    click.echo("")
+    spans = ["month-01", "total"]
+    embedding = table[(table["line"] != "generation") & table["period"].isin(spans)]
+    generation = table[(table["line"] == "generation") & table["period"].isin(spans)]
+    rows = [
+        [r.line, r.model, r.period, format_tokens(r.input_tokens), format_usd(r.total_usd)]
+        for r in embedding.itertuples()
+    ]
+    for r in generation.itertuples():
+        extra = embedding[embedding["period"] == r.period]["total_usd"].sum()
+        label = model_label(r.model, r.variant)
+        rows.append(["bill", label, r.period, "", format_usd(r.total_usd + extra)])
+    print_table(["line", "model", "period", "tokens", "total"], rows)
 
 
 def _binds(limit: str | None, over: bool) -> str:
@@ -219,13 +237,12 @@ def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_j
         [
             [
                 *(str(row[k]) for k in shown),
-                row["model"]
-                + (f" [{row['variant']}]" if row["variant"] else "")
+                model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
                 format_tokens(row["max_tokens"]),
                 format_usd(row["total_usd"]),
                 format_usd(row["per_call_usd"]),
-                ("-" if row["diff_usd"] < 0 else "+") + format_usd(abs(row["diff_usd"])),
+                format_usd(row["diff_usd"], sign=True),
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),

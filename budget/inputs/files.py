@@ -18,7 +18,7 @@ from typing import IO, Any
 from budget.inputs.records import kind_of, loads
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import strip_bom
+from pricing.textfile import read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -29,12 +29,17 @@ MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemi
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Globs expanded (for shells that did not), in order; ``-`` is standard input."""
+    """Globs expanded (for shells that did not), in order; a directory stands for every file
+    below it (hidden ones left out), sorted; ``-`` is standard input."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
         if path == STDIN or os.path.exists(path):
             if os.path.isdir(path):
-                raise InputError(f"{path}: is a directory (give files or a glob like {path}/*.txt)")
+                found = _files_below(path)
+                if not found:
+                    raise InputError(f"{path}: is a directory with no files in it")
+                expanded.extend(found)
+                continue
             expanded.append(path)
             continue
         matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
@@ -42,6 +47,14 @@ def expand_paths(paths: list[str]) -> list[str]:
             raise InputError(f"{path}: no such file")
         expanded.extend(matches)
     return expanded
+
+
+def _files_below(directory: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+    return [path for path in found if os.path.isfile(path)]
 
 
 def detect_format(path: str, fmt: str | None, column: str | None) -> str:
@@ -346,3 +359,17 @@ def json_file_record(
             "count it with --format jsonl (or name it .jsonl)"
         )
     return record_of(loads(text, path, document=True), path, fmt)
+
+
+def read_request(path: str) -> Request:
+    """One chat request from a JSON file (a list of messages, or an object with messages)."""
+    text = read_text(path, "chat request JSON")
+    if kind_of(path, text.encode()) == "jsonl":
+        raise InputError(
+            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
+            "(a .json file); for a JSONL of requests use budget count"
+        )
+    record, _ = json_file_record(text, path)
+    if not isinstance(record, Request):
+        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
+    return record

@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
 
 from pricing.errors import InputError
-from pricing.textfile import strip_bom
+from pricing.textfile import open_input, strip_bom
 
 MAX_DEPTH = 64  # objects and arrays inside each other; real requests and logs use under 20
 
@@ -103,20 +102,6 @@ def kind_of(path: str, head: bytes) -> str:
             return "json"  # a document spread over lines
         return "jsonl"
     return "json"
-
-
-def open_input(path: str) -> IO[bytes]:
-    """A user's file opened for reading bytes (``-``: standard input), or a one-line error."""
-    if path == "-":
-        return open(sys.stdin.fileno(), "rb", closefd=False)
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def peek(handle: IO[bytes]) -> tuple[bytes, IO[bytes]]:

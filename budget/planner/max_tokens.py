@@ -9,7 +9,7 @@ clamped to the output ceiling and to what the context window leaves after the in
 Steps: a multiple of 50 up to 1,000 tokens, of 100 up to 10,000, of 1,000 above
 (800 expected with the default 25% buffer -> 1,000).
 
-Costs (expected, worst case, continuation) are in :mod:`budget.planner.costs`.
+Costs (expected, worst case, continuation) are in :mod:`budget.planner.truncation`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from typing import Any
 
 from budget.inputs.samples import OutputSamples, samples_from_lengths
 from budget.inputs.samples import percentile as nearest_rank
-from budget.planner.costs import expected_cost, truncation, worst_case_cost
-from budget.planner.notes import reasoning_notes, sample_notes
 from budget.planner.request_body import request_body
+from budget.planner.truncation import expected_cost, truncation, worst_case_cost
 from pricing.catalog import Model
-from pricing.engine import MAX_TOKEN_COUNT
+from pricing.engine import token_count
 from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
@@ -92,20 +91,6 @@ def _fields_dict(result: Any) -> dict[str, Any]:
     }
 
 
-def token_count_argument(value: Any, name: str) -> int:
-    """A token count given by the user: a whole number from 0 to MAX_TOKEN_COUNT."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
-    if value < 0:
-        raise InputError(f"{name}: expected a count >= 0, got {value}")
-    if value > MAX_TOKEN_COUNT:
-        raise InputError(
-            f"{name}: expected at most {MAX_TOKEN_COUNT:,} tokens (no model comes near), "
-            f"got {value:,}"
-        )
-    return value
-
-
 def limit_problems(
     model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
 ) -> list[str]:
@@ -159,10 +144,19 @@ def _variant_hint(candidate: Model) -> str:
     )
 
 
+def _not_embedding(model: Model) -> None:
+    if model.is_embedding:
+        raise InputError(
+            f"{model.id} is an embedding model: it returns vectors, so there is no output or "
+            "max_tokens to check or plan (price it with `budget cost --input N`)"
+        )
+
+
 def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
     """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
-    max_tokens = token_count_argument(max_tokens, "max_tokens")
+    _not_embedding(model)
+    input_tokens = token_count(input_tokens, "input_tokens")
+    max_tokens = token_count(max_tokens, "max_tokens")
     problems = limit_problems(model, input_tokens, max_tokens)
     fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
     problems.extend(_variant_hint(candidate) for candidate in fitting)
@@ -253,7 +247,8 @@ def plan(
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
+    _not_embedding(model)
+    input_tokens = token_count(input_tokens, "input_tokens")
     given = [expected_output is not None, samples is not None, task is not None]
     if sum(given) != 1:
         raise InputError("plan: give exactly one of expected_output, samples or task")
@@ -264,7 +259,7 @@ def plan(
     if samples is not None and not isinstance(samples, OutputSamples):
         samples = samples_from_lengths(list(samples))
     if expected_output is not None:
-        basis, chosen = "expected-output", token_count_argument(expected_output, "expected_output")
+        basis, chosen = "expected-output", token_count(expected_output, "expected_output")
         typical = chosen
     elif task is not None:
         preset = TASKS.get(task)
@@ -378,10 +373,57 @@ def plan(
 def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
-    reasoning = token_count_argument(reasoning_tokens, "--reasoning")
+    reasoning = token_count(reasoning_tokens, "--reasoning")
     if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
         )
     return reasoning
+
+
+# --- the notes a plan carries about its evidence: how many samples, whether they were cut,
+# and where hidden reasoning tokens go for this provider
+
+FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or two
+
+
+def sample_notes(samples: OutputSamples, percentile: float, chosen: int) -> list[str]:
+    noun = "sample" if samples.count == 1 else "samples"
+    notes = [f"p{percentile:g} of {samples.count:,} {noun} is {chosen:,} tokens"]
+    if samples.note:
+        notes.append(samples.note)
+    if samples.count < FEW_SAMPLES:
+        notes.append(
+            f"only {samples.count:,} {noun}: a p{percentile:g} of so few is their largest or close "
+            f"to it; {FEW_SAMPLES} or more give a steadier plan"
+        )
+    if samples.count and all(samples.truncated):
+        notes.append(
+            f"every one of the {samples.count:,} logged replies was cut at its limit: their "
+            "true lengths are unknown, so this plan is a floor; raise the limit and log again"
+        )
+    return notes
+
+
+def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
+    notes = []
+    if reasoning and not extra:
+        notes.append("the samples come from a usage log, so they already include reasoning tokens")
+    if reasoning and not model.reasoning:
+        notes.append(f"the catalog does not list {model.id} as a reasoning model")
+    elif model.reasoning and not reasoning:
+        # OpenAI reasoning models always think; Anthropic and Gemini thinking is a request option.
+        if model.provider == "openai":
+            spends = f"{model.id} spends hidden reasoning tokens inside {model.output_param}"
+        else:
+            spends = (
+                f"with thinking on, {model.id} counts thinking tokens inside {model.output_param}"
+            )
+        notes.append(f"{spends}; add --reasoning N to plan room for them")
+    elif reasoning and model.provider == "openai":
+        notes.append(
+            f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "
+            "(OpenAI takes no reasoning budget; reasoning effort steers it)"
+        )
+    return notes

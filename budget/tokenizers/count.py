@@ -74,6 +74,11 @@ class CountResult:
     notes: list[str] = field(default_factory=list)  # why not exact, beyond the method
     warnings: list[str] = field(default_factory=list)  # for stderr (e.g. --online, no key)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The `budget count --json` record (warnings go to stderr, not here)."""
+        keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "records", "skipped")
+        return {**{key: getattr(self, key) for key in keys}, "files": self.files}
+
 
 @dataclass
 class _BlockResult:
@@ -97,8 +102,22 @@ class _Job:
     want_rows: bool
 
 
-# The tokenizer of this process; set before workers fork so they inherit it.
-_tokenizer: Tokenizer | None = None
+# The tokenizer of a --jobs worker process, set once by the pool's initializer. The caller's
+# process never writes it (it passes its tokenizer along), so library callers in several
+# threads do not share one.
+_worker_tokenizer: Tokenizer | None = None
+
+
+def _start_worker(tokenizer: Tokenizer, parent: int | None = None) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = tokenizer
+    if parent is not None:
+        _tie_to_parent(parent)
+
+
+def _count_in_worker(job: _Job, block: Block, forced_cut: bool) -> _BlockResult:
+    assert _worker_tokenizer is not None, "started by _start_worker"
+    return _count_block(job, block, _worker_tokenizer, forced_cut)
 
 
 def available_cpus() -> int:
@@ -117,7 +136,7 @@ def capped_jobs(jobs: int) -> tuple[int, str | None]:
     return cpus, f"--jobs {clip(jobs)} capped at {cpus}, the CPUs available"
 
 
-def _worker_start(parent: int) -> None:
+def _tie_to_parent(parent: int) -> None:
     """In each worker: die with the parent, and leave SIGINT to it (the parent stops the pool).
 
     On Linux the kernel sends SIGKILL to the worker when the parent dies, however it dies
@@ -177,8 +196,9 @@ def _add(
         )
 
 
-def _count_block(job: _Job, block: Block, forced_cut: bool = False) -> _BlockResult:
-    tokenizer = _tokenizer
+def _count_block(
+    job: _Job, block: Block, tokenizer: Tokenizer, forced_cut: bool = False
+) -> _BlockResult:
     if job.kind == "lines":
         return _count_lines(job, block, tokenizer)
     if job.kind == "csv":
@@ -249,15 +269,15 @@ def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
 
 
 def _results(
-    blocks: Iterator[tuple[Block, bool]], job: _Job, pool: Any, jobs: int
+    blocks: Iterator[tuple[Block, bool]], job: _Job, tokenizer: Tokenizer, pool: Any, jobs: int
 ) -> Iterator[_BlockResult]:
     if pool is None:
         for block, forced in blocks:
-            yield _count_block(job, block, forced)
+            yield _count_block(job, block, tokenizer, forced)
         return
     pending: deque = deque()
     for block, forced in blocks:
-        pending.append(pool.apply_async(_count_block, (job, block, forced)))
+        pending.append(pool.apply_async(_count_in_worker, (job, block, forced)))
         if len(pending) >= 2 * jobs:
             yield pending.popleft().get()
     while pending:
@@ -288,7 +308,6 @@ def count_paths(
     on_progress: Callable[[int], None] | None = None,
 ) -> CountResult:
     """Count every file (``-`` = standard input) for ``model``; see the module docstring."""
-    global _tokenizer
     if errors not in ("strict", "replace"):
         raise InputError(f"--errors: expected strict or replace, got {errors!r}")
     if jobs < 1:
@@ -297,12 +316,13 @@ def count_paths(
     files = expand_paths(paths)
     formats = [detect_format(path, fmt, column) for path in files]
     tokenizer = tokenizer_for(model, online=online, options=options)
-    _tokenizer = tokenizer
     pool = None
     if jobs > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
+        # Forked workers inherit the loaded tokenizer; nothing is pickled per block. They die
+        # with this process (see _start_worker).
         pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_worker_start, initargs=(os.getpid(),)
+            jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
         )
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
     if capped:
@@ -357,7 +377,7 @@ def _count_file(
         if kind == "json":
             block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
         else:
-            block_results = _results(_blocks(stream, job, column), job, pool, jobs)
+            block_results = _results(_blocks(stream, job, column), job, tokenizer, pool, jobs)
         pieces = characters = 0
         for block_result in block_results:
             pieces += 1

@@ -14,6 +14,7 @@ written out as per-row CSV if asked, and only per-model totals are kept.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,12 +23,14 @@ from typing import IO
 
 import numpy as np
 
+from budget.inputs.samples import model_replies
 from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
 from pricing.arrays import CostTotals, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import rates_for
 from pricing.errors import InputError
+from pricing.rules import tools_usd
 
 CHUNK_LINES = 50_000
 ROW_COLUMNS = (
@@ -48,6 +51,7 @@ ROW_COLUMNS = (
     "cache_write_usd",
     "output_usd",
     "total_usd",
+    "tool_usd",  # built-in tool fees (web search, file search), included in total_usd
 )
 
 
@@ -76,6 +80,8 @@ class ModelUsage:
             "cache_write_usd": t.cache_write_usd,
             "output_usd": t.output_usd,
             "total_usd": t.total_usd,
+            "tool_calls": t.tool_calls,
+            "tool_usd": t.tool_usd,
             "per_call_usd": t.total_usd / t.calls if t.calls else Decimal(0),
             "truncated": t.truncated,
             "truncation_rate": self.truncation_rate,
@@ -126,21 +132,27 @@ class OutputLengths:
 
     lengths: np.ndarray  # reasoning included
     truncated: int  # finish reason length / max_tokens / MAX_TOKENS / max_output_tokens
+    note: str | None = None  # which replies were taken (one model's, or all of them)
 
     @property
     def cut_share(self) -> float:
         return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
 
 
-def observed_outputs(paths: Iterable[str]) -> OutputLengths:
-    """The logs' output lengths for resampling; a cut reply's length is only a lower bound."""
+def observed_outputs(paths: Iterable[str], model: Model | None = None) -> OutputLengths:
+    """The logs' output lengths for resampling; a cut reply's length is only a lower bound.
+    With ``model``: only its replies where the log names models, as `plan --samples` takes
+    them (:func:`budget.inputs.samples.model_replies`)."""
     chunks = [rows for rows, _ in read_rows(paths)]
     if not chunks:
         return OutputLengths(np.zeros(0, dtype=np.int64), 0)
-    return OutputLengths(
-        np.concatenate([rows.column("output_tokens") for rows in chunks]),
-        int(sum(rows.column("truncated").sum() for rows in chunks)),
-    )
+    lengths = np.concatenate([rows.column("output_tokens") for rows in chunks])
+    truncated = np.concatenate([rows.column("truncated") for rows in chunks])
+    note = None
+    if model is not None:
+        picked = model_replies([name for rows in chunks for name in rows.models], model)
+        lengths, truncated, note = lengths[picked.rows], truncated[picked.rows], picked.note
+    return OutputLengths(lengths, int(truncated.sum()), note)
 
 
 def output_lengths(paths: Iterable[str]) -> np.ndarray:
@@ -197,7 +209,7 @@ def cost_logs(
         if not len(chunk):
             continue
         rows += len(chunk)
-        usd = np.zeros((len(chunk), 5))
+        usd = np.zeros((len(chunk), 6))
         models = [resolve(name) for name in chunk.models]
         tiers = [
             _priced_tier(m, tier, unpriced)
@@ -222,15 +234,27 @@ def cost_logs(
                 ) from None
             truncated = int(chunk.column("truncated")[index].sum())
             totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated})
+            fees = _tool_fees(chunk, index, found)
+            if fees is not None:
+                uses, per_row = fees
+                tool_usd = sum(per_row, Decimal(0))
+                totals = dataclasses.replace(
+                    totals,
+                    tool_calls=uses,
+                    tool_usd=tool_usd,
+                    total_usd=totals.total_usd + tool_usd,
+                )
             entry = by_model.setdefault(found.id, ModelUsage(found.id, found.variant))
             entry.totals = entry.totals + totals
+            tool_usd = np.zeros(len(index)) if fees is None else np.array(fees[1], dtype=float)
             usd[index] = np.column_stack(
                 [
                     priced.input_usd,
                     priced.cache_read_usd,
                     priced.cache_write_usd,
                     priced.output_usd,
-                    priced.total_usd,
+                    priced.total_usd + tool_usd,
+                    tool_usd,
                 ]
             )
         if writer is not None:
@@ -254,6 +278,22 @@ def cost_logs(
             "(providers bill nothing for them)",
         )
     return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths, notes, failed)
+
+
+def _tool_fees(chunk: Rows, index: np.ndarray, model: Model):
+    """(tool uses, fee per row as Decimals) of a group of rows; None: no row used a tool.
+    A tool the catalog has no fee for is an error at its line (nothing dropped silently)."""
+    if chunk.tool_calls is None:
+        return None
+    uses, fees = 0, []
+    for row in index.tolist():
+        used = chunk.tool_calls[row]
+        try:
+            fees.append(tools_usd(model, used) if used else Decimal(0))
+        except InputError as exc:
+            raise InputError(f"{chunk.where(row)}: {exc}") from None
+        uses += sum(used.values())
+    return uses, fees
 
 
 def _first_refused(chunk: Rows, index: np.ndarray, model: Model, tier: str | None) -> int:
@@ -290,7 +330,7 @@ def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[
 
 def _write_rows(writer, chunk: Rows, model_ids: list[str], usd: np.ndarray) -> None:
     columns = [chunk.column(name).tolist() for name in FIELDS]
-    money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(5)]
+    money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(6)]
     input_, output, read, write, write_1h, reasoning, truncated, batch = columns
     writer.writerows(
         zip(

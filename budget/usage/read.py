@@ -10,6 +10,7 @@ agree on every fixture shape.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,13 @@ from budget.inputs.records import file_records, kind_of, loads, open_input, peek
 from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError, clip
-from pricing.usage import STANDARD_SERVICE_TIERS, TRUNCATION_REASONS, ObservedCall, normalize
+from pricing.usage import (
+    STANDARD_SERVICE_TIERS,
+    TRUNCATION_REASONS,
+    ObservedCall,
+    normalize,
+    record_tool_calls,
+)
 
 # int64 columns of a chunk, in this order
 FIELDS = (
@@ -55,6 +62,8 @@ class Rows:
     data: np.ndarray  # (rows, len(FIELDS)) int64
     service_tiers: list[str | None]  # flex, priority, ... as the record reports it
     failed: int = 0  # batch result lines of failed requests (not billed), left out
+    # Built-in tool uses per row ({"web_search": 2}); None: no row of the chunk used a tool.
+    tool_calls: list[dict[str, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -91,6 +100,7 @@ class Rows:
             [self.finish_reasons[i] for i in pick],
             self.data[index],
             [self.service_tiers[i] for i in pick],
+            tool_calls=None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
         )
 
 
@@ -221,7 +231,7 @@ def jsonl_chunks(
 
 
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
-    numbers, values, skipped, failed = [], [], 0, 0
+    numbers, values, skipped, failed, tools = [], [], 0, 0, []
     for number, line in lines:
         if isinstance(line, bytes) and not line.strip():
             continue
@@ -235,6 +245,7 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         try:
             values.append(read_record(record))
             numbers.append(number)
+            tools.append(record_tool_calls(record))
         except FailedRequest:
             failed += 1  # the provider billed nothing for it
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -253,6 +264,8 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
     data = np.column_stack([data[:, :6], truncated, data[:, 6]])
     rows = Rows(label, numbers, list(models), list(apis), list(finishes), data, list(tiers), failed)
+    if any(tools):
+        rows = dataclasses.replace(rows, tool_calls=tools)
     return rows, skipped
 
 

@@ -6,6 +6,9 @@ max_tokens (a cut reply is billed at max_tokens); the truncation rate is the sha
 that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
 cliff tier and batch flag, times the catalog rate), so a projection agrees with
 :func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
+
+A conversation scenario draws whole conversations instead (conversation.py builds every
+turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 """
 
 from __future__ import annotations
@@ -15,13 +18,25 @@ from decimal import Decimal
 
 import numpy as np
 
+from budget.format import model_label
+from budget.inputs.samples import percentile
+from budget.workload.bill import EmbeddingLines, add_tool_fees, embedding_lines
 from budget.workload.capacity import CallShape, Capacity, capacity
-from budget.workload.draws import ObservedLog, draw_tokens, output_log
+from budget.workload.conversation import (
+    MAX_TURNS,
+    ConversationStats,
+    TurnDraws,
+    conversation_stats,
+    expected_turns,
+    simulate_conversations,
+)
+from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
 from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
 from pricing.errors import InputError, clip
+from pricing.rules import prompt_cache_rule
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
@@ -36,6 +51,7 @@ class CallDraws:
     output_wanted: np.ndarray  # before the max_tokens cap
     max_tokens: int
     input_capped_share: float = 0.0  # drawn inputs above max_input_tokens, capped there
+    turns: TurnDraws | None = None  # a conversation scenario: which conversation each call is
 
     @property
     def truncation_rate(self) -> float:
@@ -63,6 +79,12 @@ class ModelProjection:
     # Share of drawn inputs above the model's max_input_tokens, priced at that maximum (such a
     # call could not be sent bigger); models with different maxima then see different prompts.
     input_capped_share: float = 0.0
+    conversation: ConversationStats | None = None  # a conversation scenario's per-conversation
+
+    @property
+    def calls_per_unit(self) -> float:
+        """Calls per unit of traffic: 1, or the calls of a conversation on average."""
+        return self.conversation.calls_per_conversation if self.conversation else 1.0
 
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
@@ -81,16 +103,24 @@ class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
+    embeddings: EmbeddingLines | None = None  # a RAG service's embedding lines of the bill
 
 
-def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> Projection:
-    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``."""
+def project(
+    scenario: Scenario,
+    catalog: Catalog,
+    calls: int | None = None,
+    reader: PoolReader | None = None,
+) -> Projection:
+    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
+    ``reader`` shared by several projections (a what-if grid) reads each file once."""
     if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
         raise InputError(
             f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "
             f"limit), got {clip(calls)}"
         )
     n = calls or scenario.simulated_calls
+    reader = reader or PoolReader()
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
     for number, choice in enumerate(scenario.models):
@@ -102,44 +132,111 @@ def project(scenario: Scenario, catalog: Catalog, calls: int | None = None) -> P
             raise scenario.error(key, str(exc)) from None
         # Two names for one model would print two identical rows that look like a comparison.
         if (model.id, model.variant) in seen:
-            label = model.id + (f" [{model.variant}]" if model.variant else "")
+            label = model_label(model.id, model.variant)
             raise scenario.error(
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        models.append(project_model(scenario, model, n))
-    return Projection(scenario, tuple(models), output_log(scenario, models[0].model))
+        models.append(project_model(scenario, model, n, reader))
+    first = models[0].model
+    log_pool = reader.pool(scenario.output_tokens, first, scenario, "output_tokens")
+    return Projection(
+        scenario,
+        tuple(models),
+        output_log(scenario, log_pool),
+        embedding_lines(scenario, catalog),
+    )
 
 
 def simulate(
-    scenario: Scenario, model: Model, n: int
+    scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
 ) -> tuple[CallDraws, ArrayCosts, int | None, str]:
-    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source)."""
+    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source).
+    Files the scenario draws from are read first (``reader``); the draws read nothing."""
     if scenario.batch_share > 0 and model.batch_discount is None:
         raise scenario.error(
             "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
         )
+    reader = reader or PoolReader()
+    input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
+    output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     rng = np.random.default_rng(scenario.seed)
-    input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
+    if scenario.conversation is not None:
+        draws, planned, source = _conversation_draws(scenario, model, n, rng, output_pool)
+        costs = price_arrays(model, draws.tokens)
+        return draws, add_tool_fees(costs, scenario, model, rng), planned, source
+    input_tokens = draw_tokens(scenario.input_tokens, n, rng, input_pool)
     capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
-    wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
+    wanted = draw_tokens(scenario.output_tokens, n, rng, output_pool)
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
     draws = replace(
         make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
     )
-    return draws, price_arrays(model, draws.tokens), planned, source
+    costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, rng)
+    return draws, costs, planned, source
 
 
-def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
-    draws, costs, planned, source = simulate(scenario, model, n)
+def _conversation_draws(
+    scenario: Scenario, model: Model, n: int, rng: np.random.Generator, output_pool: Pool | None
+) -> tuple[CallDraws, int | None, str]:
+    """About ``n`` calls as whole conversations (conversation.py builds each turn)."""
+    spec = scenario.conversation
+    conversations = max(1, round(n / expected_turns(spec)))
+    turns = draw_tokens(spec.turns, conversations, rng, None)
+    calls = int(np.minimum(turns, MAX_TURNS).sum())
+    user = draw_tokens(spec.user_tokens, calls, rng, None)
+    wanted = draw_tokens(scenario.output_tokens, calls, rng, output_pool)
+    rule = prompt_cache_rule(model)
+    # Conversations arriving faster than the cache lifetime keep the system prompt cached.
+    per_second = scenario.traffic.calls_per_day / 86_400
+    warm = rule is not None and per_second * rule.lifetime_seconds >= 1
+
+    def build(cap: int) -> TurnDraws:
+        return simulate_conversations(spec, model, rule, turns, user, wanted, cap, warm_system=warm)
+
+    given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
+    first_cap = min(given or model.max_output_tokens, model.max_output_tokens)
+    turn_draws = build(first_cap)
+    max_tokens, source, planned = resolve_max_tokens(
+        scenario, model, turn_draws.tokens.input_tokens, turn_draws.output_wanted
+    )
+    if max_tokens != first_cap:
+        turn_draws = build(max_tokens)
+    tokens = turn_draws.tokens
+    capped = float(np.mean(tokens.input_tokens > model.max_input_tokens))
+    if capped:  # system + one message alone above the model's max input: cannot be sent bigger
+        inputs = np.minimum(tokens.input_tokens, model.max_input_tokens)
+        read = np.minimum(tokens.cache_read_tokens, inputs)
+        tokens = replace(
+            tokens,
+            input_tokens=inputs,
+            cache_read_tokens=read,
+            cache_write_tokens=np.minimum(tokens.cache_write_tokens, inputs - read),
+        )
+    draws = CallDraws(tokens, turn_draws.output_wanted, max_tokens, capped, turn_draws)
+    return draws, planned, source
+
+
+def project_model(
+    scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
+) -> ModelProjection:
+    draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
-    low, high = np.percentile(costs.total_usd, [50, 95])
+    n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
+    low, high = percentile(costs.total_usd, 50), percentile(costs.total_usd, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
     shape_planned = None
-    if planned is not None and planned != draws.max_tokens:
+    if planned is not None and planned != draws.max_tokens and draws.turns is None:
         shape_planned = call_shape(
             make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
+        )
+    elif planned is not None and planned != draws.max_tokens:
+        # A conversation at the planned max_tokens: the same turns with replies cut there
+        # (the history they feed is left as drawn: close enough for a capacity estimate).
+        output = np.minimum(draws.output_wanted, planned)
+        shape_planned = call_shape(
+            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned)
         )
     return ModelProjection(
         model=model,
@@ -158,6 +255,9 @@ def project_model(scenario: Scenario, model: Model, n: int) -> ModelProjection:
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
         input_capped_share=draws.input_capped_share,
+        conversation=None
+        if draws.turns is None
+        else conversation_stats(draws.turns, costs.total_usd, costs.totals.total_usd),
     )
 
 
@@ -235,7 +335,7 @@ def _planned(
         evidence = {"expected_output": scenario.output_tokens.tokens or 1}
     else:
         evidence = {"samples": [int(x) for x in wanted[:PLAN_SAMPLE]]}
-    typical_input = int(np.percentile(input_tokens, 95))
+    typical_input = int(percentile(input_tokens, 95))
     planned = plan(model, typical_input, **evidence).max_tokens
     return planned if planned > 0 else None
 

@@ -6,11 +6,12 @@ scenarios; a test runs it into a temporary folder and fails if the committed fil
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from budget.format import format_usd
+from budget.inputs.samples import percentile
 from budget.outputs import OutputSet, spreadsheet_safe_frame, write_to
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
@@ -48,15 +49,6 @@ def write_text(text: str, path: str | Path, outputs: OutputSet | None = None) ->
         handle.write(text)
 
 
-def _usd(amount: Decimal | float) -> str:
-    amount = Decimal(str(amount))
-    if abs(amount) >= 100:
-        return f"${amount:,.2f}"
-    if abs(amount) >= 0.01:
-        return f"${amount:,.4f}"
-    return f"${amount:.6f}"
-
-
 def describe_tokens(spec: TokenSpec) -> str:
     if isinstance(spec, Fixed):
         return f"{spec.tokens:,} (fixed)"
@@ -79,11 +71,11 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
     if s.description:
         lines += [s.description.strip(), ""]
     lines += [
-        f"Scenario `{s.path.name}`: {t.calls_per_day:,.0f} calls/day in month 1, "
+        f"Scenario `{s.path.name}`: {t.calls_per_day:,.0f} {t.unit}s/day in month 1, "
         f"{t.monthly_growth:+.1%} a month over {s.horizon_months} months, peak factor "
-        f"{t.peak_factor:g}. Input tokens: {describe_tokens(s.input_tokens)}. Output tokens: "
-        f"{describe_tokens(s.output_tokens)}. Cache reads {s.cache_read_share:.0%} of input, "
-        f"cache writes {s.cache_write_share:.0%}; batch {s.batch_share:.0%} of calls. "
+        f"{t.peak_factor:g}. Input tokens: {_describe_input(s)}. Output tokens: "
+        f"{describe_tokens(s.output_tokens)}. Cache reads {_describe_cache(s)}; batch "
+        f"{s.batch_share:.0%} of calls. "
         f"{s.simulated_calls:,} simulated calls per model (seed {s.seed}).",
         "",
         "## Cost",
@@ -100,10 +92,11 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         total = rows[rows["period"] == "total"].iloc[0]
         lines.append(
             f"| {label(item)} | {item.max_tokens:,} ({item.max_tokens_source}) | "
-            f"{_usd(month['per_call_usd'])} | {_usd(month['p95_per_call_usd'])} | "
-            f"{_usd(month['worst_case_per_call_usd'])} | {_usd(month['total_usd'])} | "
-            f"{_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
+            f"{format_usd(month['per_call_usd'])} | {format_usd(month['p95_per_call_usd'])} | "
+            f"{format_usd(month['worst_case_per_call_usd'])} | {format_usd(month['total_usd'])} | "
+            f"{format_usd(total['total_usd'])} | {item.truncation_rate:.2%} |"
         )
+    lines += _conversation_lines(projection, table) + _bill_lines(projection, table)
     lines += ["", "## Rate limits", ""]
     limits = s.rate_limits
     if not limits.any():
@@ -140,6 +133,103 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         capped = capped_input_note(item)
         lines += [f"- **Input capped**: {capped} (CSV `input_capped_share`)."] if capped else []
     return "\n".join([*lines, ""])
+
+
+def _describe_input(s: Scenario) -> str:
+    c = s.conversation
+    if c is None:
+        return describe_tokens(s.input_tokens)
+    h = c.history
+    if h.policy == "last":
+        history = f"the last {h.last_turns} turns"
+    elif h.policy == "summarised":
+        history = (
+            f"a summary of {h.summary_tokens:,} tokens whenever the history reaches "
+            f"{h.summarise_at:,}"
+        )
+    else:
+        history = "the full history"
+    return (
+        f"each turn re-sends a {c.system_tokens:,}-token system prompt and {history}, plus "
+        f"{describe_tokens(c.user_tokens)} new; turns per conversation "
+        f"{describe_tokens(c.turns)}, {c.gap_seconds:g} s apart"
+    )
+
+
+def _describe_cache(s: Scenario) -> str:
+    if s.conversation is None:
+        return f"{s.cache_read_share:.0%} of input, cache writes {s.cache_write_share:.0%}"
+    if s.conversation.cache == "none":
+        return "off (`cache: none`)"
+    return "at each provider's prompt-cache rules (pricing/data/rules/prompt_cache.yaml)"
+
+
+def _conversation_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
+    if projection.scenario.conversation is None:
+        return []
+    lines = [
+        "",
+        "## Per conversation",
+        "",
+        "| model | calls per conversation | mean | p50 | p95 | cut to fit the context |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for item in projection.models:
+        c = item.conversation
+        lines.append(
+            f"| {label(item)} | {c.calls_per_conversation:.2f} | "
+            f"{format_usd(c.per_conversation_usd)} | {format_usd(c.p50_per_conversation_usd)} | "
+            f"{format_usd(c.p95_per_conversation_usd)} | {c.cut_share:.2%} |"
+        )
+    return lines
+
+
+def _bill_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
+    """Tool fees and the embedding lines: the rest of the bill."""
+    s = projection.scenario
+    lines = []
+    if s.tools:
+        uses = ", ".join(f"{use.tool} on {use.share:.0%} of calls" for use in s.tools)
+        lines += ["", f"Built-in tools: {uses}, billed per use (CSV `tool_calls`, `tool_usd`)."]
+    if projection.embeddings is None:
+        return lines
+    e = projection.embeddings
+    spec = s.embeddings
+    reindex = (
+        f"re-indexed every {e.reindex_every_months} months ({e.reindex_share:.0%} of it)"
+        if e.reindex_every_months
+        else "never re-indexed"
+    )
+    query = describe_tokens(spec.query_tokens) if spec.query_tokens else "none"
+    lines += [
+        "",
+        "## The bill",
+        "",
+        f"Embeddings on {e.model.id}: a corpus of {e.corpus_tokens:,} tokens embedded in "
+        f"month 1{' through the batch API' if spec.corpus_batch else ''} and {reindex}; "
+        f"every call embeds its query ({query}).",
+        "",
+        f"| line | month 1 | {s.horizon_months}-month total |",
+        "|---|---:|---:|",
+    ]
+    for name in ("embedding corpus", "embedding queries"):
+        rows = table[table["line"] == name]
+        month = rows[rows["period"] == "month-01"].iloc[0]["total_usd"]
+        total = rows[rows["period"] == "total"].iloc[0]["total_usd"]
+        lines.append(f"| {name} | {format_usd(month)} | {format_usd(total)} |")
+    extra = table[(table["line"] != "generation")]
+    for item in projection.models:
+        rows = table[(table["model"] == item.model.id) & (table["line"] == "generation")]
+        if item.model.variant:
+            rows = rows[rows["variant"] == item.model.variant]
+        sums = []
+        for period in ("month-01", "total"):
+            own = rows[rows["period"] == period].iloc[0]["total_usd"]
+            sums.append(own + extra[extra["period"] == period]["total_usd"].sum())
+        lines.append(
+            f"| **bill with {label(item)}** | {format_usd(sums[0])} | {format_usd(sums[1])} |"
+        )
+    return lines
 
 
 def _capacity_line(s: Scenario, item: ModelProjection, table: pd.DataFrame) -> str:
@@ -185,7 +275,6 @@ def write_charts(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
     from matplotlib.ticker import MaxNLocator
 
     table = report_table(projection) if table is None else table
@@ -209,7 +298,7 @@ def write_charts(
     lines.xaxis.set_major_locator(MaxNLocator(integer=True))
     lines.legend(fontsize=8)
     item = projection.models[0]
-    top = max(float(np.percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
+    top = max(float(percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
     histogram.hist(item.output_sample, bins=60, range=(0, top), color="#72B7B2")
     histogram.axvline(
         item.max_tokens, color="#E45756", linestyle="--", label=f"max_tokens {item.max_tokens:,}"

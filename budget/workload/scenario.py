@@ -49,8 +49,30 @@ TOP_KEYS = (
     "horizon_months",
     "seed",
     "simulated_calls",
+    "conversation",
+    "tools",
+    "embeddings",
 )
-TRAFFIC_KEYS = ("calls_per_day", "calls_per_month", "monthly_growth", "peak_factor")
+TRAFFIC_KEYS = (
+    "calls_per_day",
+    "calls_per_month",
+    "monthly_growth",
+    "peak_factor",
+    "conversations_per_day",
+    "conversations_per_month",
+)
+CONVERSATION_KEYS = ("turns", "system_tokens", "user_tokens", "history", "cache", "gap_seconds")
+HISTORY_FORMS = ("last", "summarise_at", "summary_tokens")
+DEFAULT_GAP_SECONDS = 60  # between a reply and the next turn: a person reading and typing
+TOOL_KEYS = ("share", "per_call")
+EMBEDDING_KEYS = (
+    "model",
+    "corpus_tokens",
+    "reindex_every_months",
+    "reindex_share",
+    "corpus_batch",
+    "query_tokens",
+)
 CACHE_KEYS = ("read_share", "write_share", "write_ttl")
 LIMIT_KEYS = ("rpm", "tpm", "input_tpm", "output_tpm")
 MODEL_KEYS = ("name", "variant")
@@ -99,9 +121,55 @@ class ModelChoice:
 
 @dataclass(frozen=True)
 class Traffic:
-    calls_per_day: float
+    calls_per_day: float  # per conversation when ``unit`` is "conversation"
     monthly_growth: float = 0.0  # 0.05 = +5% a month, compounding
     peak_factor: float = 1.0  # busiest minute / average minute
+    unit: str = "call"  # call | conversation (conversations_per_day: each is several calls)
+
+
+@dataclass(frozen=True)
+class History:
+    """What each turn re-sends of the earlier turns."""
+
+    policy: str  # full | last | summarised
+    last_turns: int | None = None  # last N turns (user message and reply each)
+    summarise_at: int | None = None  # history tokens that trigger a summary call
+    summary_tokens: int | None = None  # the summary's length, which replaces the history
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation or an agent loop: every turn is a call that re-sends the system prompt,
+    the history (per ``history``) and the new message; replies are ``output_tokens``."""
+
+    turns: TokenSpec  # calls per conversation (Fixed or LogNormal)
+    system_tokens: int
+    user_tokens: TokenSpec  # new tokens each turn (an agent: the tool results)
+    history: History = History("full")
+    cache: str = "auto"  # auto: the provider's prompt-cache rules; none: no caching
+    gap_seconds: float = DEFAULT_GAP_SECONDS  # between turns, against the cache lifetime
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A built-in tool (web_search, file_search) used by a share of the calls."""
+
+    tool: str
+    share: float  # share of calls that use it
+    per_call: int = 1  # uses per such call
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """A RAG service's embedding lines: the corpus (once, and at each re-index) and the
+    query of every call."""
+
+    model: str
+    corpus_tokens: int = 0
+    reindex_every_months: int = 0  # 0: never re-indexed
+    reindex_share: float = 1.0  # share of the corpus embedded again at each re-index
+    corpus_batch: bool = False  # the corpus goes through the batch API
+    query_tokens: TokenSpec | None = None  # embedded with every call
 
 
 @dataclass(frozen=True)
@@ -133,6 +201,9 @@ class Scenario:
     seed: int = 0
     simulated_calls: int = DEFAULT_SIMULATED_CALLS
     description: str | None = None
+    conversation: Conversation | None = None
+    tools: tuple[ToolUse, ...] = ()
+    embeddings: Embeddings | None = None
     # key path ("traffic.calls_per_day") -> where its value was written, for later errors
     where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -163,25 +234,28 @@ def load_scenario(
     """Read and check a scenario file. ``name`` labels errors (default: the path as given);
     ``edit`` may change the document before it is checked (``budget whatif``)."""
     path = Path(path)
-    label = name or str(path)
-    text = read_text(path, "scenario YAML")
-    return parse_scenario(text, label, base_dir=path.parent, path=path, edit=edit)
+    return check_scenario(scenario_document(path, name), path, edit=edit)
 
 
-def parse_scenario(
-    text: str,
-    name: str,
-    *,
-    base_dir: Path = Path("."),
-    path: Path | None = None,
-    edit: Callable[[Document], None] | None = None,
+def scenario_document(path: str | Path, name: str | None = None) -> Document:
+    """A scenario file read once into values with their positions (``name`` labels errors;
+    default: the path as given)."""
+    path = Path(path)
+    return read_document(read_text(path, "scenario YAML"), name or str(path), "scenario")
+
+
+def check_scenario(
+    doc: Document, path: str | Path, *, edit: Callable[[Document], None] | None = None
 ) -> Scenario:
-    doc = read_document(text, name, "scenario")
+    """The checked scenario of a document read by :func:`scenario_document`; ``edit`` changes
+    a copy of it first, so one document serves a whole what-if grid."""
+    path = Path(path)
     if not isinstance(doc.data, dict):
         raise InputError(f"{doc.where(())}: a scenario is a mapping of keys")
     if edit is not None:
+        doc = doc.copy()
         edit(doc)
-    return _Checker(doc, base_dir, path or Path(name)).scenario()
+    return _Checker(doc, path.parent, path).scenario()
 
 
 # --- checking: plain values -> Scenario -------------------------------------------------------
@@ -246,9 +320,28 @@ class _Checker:
     def scenario(self) -> Scenario:
         data = self.keys(self.doc.data, (), TOP_KEYS)
         name = self.text(data["name"], ("name",)) if "name" in data else self.path.stem
-        for required in ("traffic", "input_tokens", "output_tokens"):
-            if required not in data:
-                raise InputError(f"{self.doc.where(())}: {required}: required")
+        conversation = self.conversation(data)
+        required = ("traffic", "output_tokens") + (() if conversation else ("input_tokens",))
+        for key in required:
+            if key not in data:
+                raise InputError(f"{self.doc.where(())}: {key}: required")
+        traffic = self.traffic(data["traffic"])
+        if (traffic.unit == "conversation") != (conversation is not None):
+            message = (
+                "conversations_per_day/month goes with a `conversation:` section"
+                if conversation is None
+                else "a conversation scenario counts conversations_per_day (or _per_month)"
+            )
+            raise self.fail(("traffic",), message)
+        if conversation is not None:
+            # Each turn's cache reads and writes follow the provider's rules, and turns wait
+            # for each other: shares of a stream of independent calls do not apply.
+            for key, why in (
+                ("cache", "set conversation.cache: auto | none instead"),
+                ("batch_share", "a conversation's turns wait for each other"),
+            ):
+                if key in data:
+                    raise self.fail((key,), f"does not apply to a conversation ({why})")
         cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
         read_share = self.share(cache.get("read_share", 0), ("cache", "read_share"))
         write_share = self.share(cache.get("write_share", 0), ("cache", "write_share"))
@@ -265,8 +358,11 @@ class _Checker:
             name=name,
             path=self.path,
             models=self.models(data),
-            traffic=self.traffic(data["traffic"]),
-            input_tokens=self.tokens(data["input_tokens"], ("input_tokens",), INPUT_FORMS),
+            traffic=traffic,
+            # A conversation's inputs are built turn by turn (conversation.py).
+            input_tokens=Fixed(0)
+            if conversation
+            else self.tokens(data["input_tokens"], ("input_tokens",), INPUT_FORMS),
             output_tokens=self.tokens(data["output_tokens"], ("output_tokens",), OUTPUT_FORMS),
             cache_read_share=read_share,
             cache_write_share=write_share,
@@ -294,6 +390,9 @@ class _Checker:
                 )
             ),
             description=str(description) if description is not None else None,
+            conversation=conversation,
+            tools=self.tools(data.get("tools")),
+            embeddings=self.embeddings(data.get("embeddings")),
             where={".".join(p): w for p, w in self.doc.value_at.items() if p},
         )
         self.check_growth(scenario)
@@ -340,17 +439,24 @@ class _Checker:
     def traffic(self, value: Any) -> Traffic:
         path = ("traffic",)
         value = self.keys(value, path, TRAFFIC_KEYS)
-        given = [k for k in ("calls_per_day", "calls_per_month") if k in value]
+        rates = (
+            "calls_per_day",
+            "calls_per_month",
+            "conversations_per_day",
+            "conversations_per_month",
+        )
+        given = [k for k in rates if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
-        most = MAX_CALLS_PER_DAY * (1 if given[0] == "calls_per_day" else DAYS_PER_MONTH)
+        most = MAX_CALLS_PER_DAY * (1 if given[0].endswith("_per_day") else DAYS_PER_MONTH)
         calls = self.number(value[given[0]], path + (given[0],), minimum=0, maximum=most)
-        per_day = calls if given[0] == "calls_per_day" else calls / DAYS_PER_MONTH
+        per_day = calls if given[0].endswith("_per_day") else calls / DAYS_PER_MONTH
+        unit = "conversation" if given[0].startswith("conversations") else "call"
         growth = self.number(
             value.get("monthly_growth", 0), path + ("monthly_growth",), above=-1, maximum=10
         )
         peak = self.number(value.get("peak_factor", 1), path + ("peak_factor",), minimum=1)
-        return Traffic(float(per_day), float(growth), float(peak))
+        return Traffic(float(per_day), float(growth), float(peak), unit)
 
     def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -395,7 +501,7 @@ class _Checker:
             raise self.fail(
                 ("traffic", "monthly_growth"),
                 f"{traffic.monthly_growth:g} a month over {scenario.horizon_months} months "
-                f"reaches {last:.3g} calls a day; at most {MAX_CALLS_PER_DAY:.0e}",
+                f"reaches {last:.3g} {traffic.unit}s a day; at most {MAX_CALLS_PER_DAY:.0e}",
             )
 
     def file(self, name: str, path: KeyPath) -> Path:
@@ -424,3 +530,126 @@ class _Checker:
             if value.get(key) is not None
         }
         return RateLimits(**checked)
+
+    # --- conversations, built-in tools, embeddings (issue #14) -------------------------------
+
+    def conversation(self, data: dict) -> Conversation | None:
+        if "conversation" not in data:
+            return None
+        path = ("conversation",)
+        value = self.keys(data["conversation"], path, CONVERSATION_KEYS)
+        if "input_tokens" in data:
+            raise self.fail(
+                ("input_tokens",),
+                "a conversation builds each turn's input (system + history + user_tokens); "
+                "remove input_tokens",
+            )
+        for key in ("turns", "system_tokens", "user_tokens"):
+            if key not in value:
+                raise self.fail(path, f"{key}: required")
+        turns = self.tokens(value["turns"], path + ("turns",), ("fixed", "p50", "p95"))
+        if isinstance(turns, Fixed) and turns.tokens < 1:
+            raise self.fail(path + ("turns",), "a conversation has at least 1 turn")
+        cache = str(value.get("cache", "auto"))
+        if cache not in ("auto", "none"):
+            raise self.fail(path + ("cache",), f"expected auto or none, got {cache!r}")
+        gap = self.number(
+            value.get("gap_seconds", DEFAULT_GAP_SECONDS), path + ("gap_seconds",), minimum=0
+        )
+        system = self.number(
+            value["system_tokens"], path + ("system_tokens",), minimum=0, whole=True
+        )
+        return Conversation(
+            turns=turns,
+            system_tokens=int(system),
+            user_tokens=self.tokens(
+                value["user_tokens"], path + ("user_tokens",), ("fixed", "p50", "p95")
+            ),
+            history=self.history(value.get("history", "full"), path + ("history",)),
+            cache=cache,
+            gap_seconds=float(gap),
+        )
+
+    def history(self, value: Any, path: KeyPath) -> History:
+        """full | last N | summarised at N (or {last: N} | {summarise_at: N, summary_tokens: S})."""
+        if isinstance(value, str):
+            words = value.replace("summarized", "summarised").split()
+            if words == ["full"]:
+                return History("full")
+            if len(words) == 2 and words[0] == "last" and words[1].isdigit():
+                value = {"last": int(words[1])}
+            elif len(words) == 3 and words[:2] == ["summarised", "at"] and words[2].isdigit():
+                value = {"summarise_at": int(words[2])}
+            else:
+                raise self.fail(
+                    path, f"expected full, last N or summarised at N (tokens), got {value!r}"
+                )
+        value = self.keys(value, path, HISTORY_FORMS)
+        if "last" in value:
+            if len(value) > 1:
+                raise self.fail(path, "`last` stands alone")
+            last = self.number(value["last"], path + ("last",), minimum=1, whole=True)
+            return History("last", last_turns=int(last))
+        if "summarise_at" not in value:
+            raise self.fail(path, "expected last or summarise_at")
+        at = int(
+            self.number(value["summarise_at"], path + ("summarise_at",), minimum=1, whole=True)
+        )
+        summary = value.get("summary_tokens", max(1, at // 10))
+        summary = int(self.number(summary, path + ("summary_tokens",), minimum=1, whole=True))
+        if summary >= at:
+            raise self.fail(
+                path + ("summary_tokens",), f"must be < summarise_at ({at}), got {summary}"
+            )
+        return History("summarised", summarise_at=at, summary_tokens=summary)
+
+    def tools(self, value: Any) -> tuple[ToolUse, ...]:
+        """tools: {web_search: 0.3} or {web_search: {share: 0.3, per_call: 2}}."""
+        if value is None:
+            return ()
+        path = ("tools",)
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of tool -> share, got {value!r}")
+        uses = []
+        for tool, spec in value.items():
+            where = path + (str(tool),)
+            if isinstance(spec, dict):
+                spec = self.keys(spec, where, TOOL_KEYS)
+                share = self.share(spec.get("share", 1), where + ("share",))
+                per_call = self.number(
+                    spec.get("per_call", 1), where + ("per_call",), minimum=1, whole=True
+                )
+            else:
+                share, per_call = self.share(spec, where), 1
+            uses.append(ToolUse(str(tool), share, int(per_call)))
+        return tuple(uses)
+
+    def embeddings(self, value: Any) -> Embeddings | None:
+        if value is None:
+            return None
+        path = ("embeddings",)
+        value = self.keys(value, path, EMBEDDING_KEYS)
+        if "model" not in value:
+            raise self.fail(
+                path, "model: required (an embedding model, e.g. text-embedding-3-small)"
+            )
+        corpus = value.get("corpus_tokens", 0)
+        every = value.get("reindex_every_months", 0)
+        batch = value.get("corpus_batch", False)
+        if not isinstance(batch, bool):
+            raise self.fail(path + ("corpus_batch",), f"expected true or false, got {batch!r}")
+        query = value.get("query_tokens")
+        return Embeddings(
+            model=self.text(value["model"], path + ("model",)),
+            corpus_tokens=int(
+                self.number(corpus, path + ("corpus_tokens",), minimum=0, whole=True)
+            ),
+            reindex_every_months=int(
+                self.number(every, path + ("reindex_every_months",), minimum=0, whole=True)
+            ),
+            reindex_share=self.share(value.get("reindex_share", 1), path + ("reindex_share",)),
+            corpus_batch=batch,
+            query_tokens=None
+            if query is None
+            else self.tokens(query, path + ("query_tokens",), ("fixed", "p50", "p95")),
+        )

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from budget.workload.projection import ModelProjection, Projection
 
 
-def month_calls_per_day(scenario: Scenario) -> list[float]:
-    """Average calls per day in each month of the horizon, growth compounding monthly."""
+def month_calls_per_day(scenario: Scenario, calls_per_unit: float = 1.0) -> list[float]:
+    """Average calls per day in each month of the horizon, growth compounding monthly
+    (``calls_per_unit``: a conversation's calls, where traffic counts conversations)."""
     traffic = scenario.traffic
     return [
-        traffic.calls_per_day * (1 + traffic.monthly_growth) ** month
+        traffic.calls_per_day * calls_per_unit * (1 + traffic.monthly_growth) ** month
         for month in range(scenario.horizon_months)
     ]
 
@@ -56,9 +57,9 @@ class Period:
         return round_calls(self.exact_calls)
 
 
-def periods(scenario: Scenario) -> list[Period]:
+def periods(scenario: Scenario, calls_per_unit: float = 1.0) -> list[Period]:
     """An average day of the first month, each month of the horizon, and the horizon total."""
-    per_day = month_calls_per_day(scenario)
+    per_day = month_calls_per_day(scenario, calls_per_unit)
     months = [
         Period(f"month-{m + 1:02d}", DAYS_PER_MONTH, rate, rate * DAYS_PER_MONTH)
         for m, rate in enumerate(per_day)
@@ -114,6 +115,30 @@ COLUMNS = (
     "sustainable_rpm",
     "sustainable_rpm_at_planned",
     "input_capped_share",  # added after the others, so existing column positions hold
+    # Conversations, tool fees and the embedding lines of a RAG service (issue #14):
+    "line",  # generation | embedding corpus | embedding queries: the lines of one bill
+    "conversations",
+    "per_conversation_usd",
+    "p50_per_conversation_usd",
+    "p95_per_conversation_usd",
+    "context_cut_share",
+    "tool_calls",
+    "tool_usd",
+)
+GENERATION = "generation"
+WHOLE = (
+    "calls",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "max_tokens",
+    "planned_max_tokens",
+    "peak_tpm",
+    "peak_input_tpm",
+    "peak_output_tpm",
+    "conversations",
+    "tool_calls",
 )
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
@@ -122,13 +147,71 @@ PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-d
 def report_table(projection: Projection) -> pd.DataFrame:
     """One row per model and period (README.md, "Workloads")."""
     rows = [row for item in projection.models for row in period_rows(projection.scenario, item)]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    if projection.embeddings is None:
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows + embedding_rows(projection), columns=list(COLUMNS))
+    # The embedding lines leave generation columns empty: keep whole numbers whole.
+    for column in WHOLE:
+        if (
+            table[column].notna().any()
+            and table[column].dropna().map(lambda v: float(v).is_integer()).all()
+        ):
+            table[column] = table[column].astype("Int64")
+    return table
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
     """One row per period (see :func:`periods`). Capacity columns use the period's own
     traffic; the total row uses the busiest month."""
-    return [_row(scenario, item, period) for period in periods(scenario)]
+    spans = periods(scenario, item.calls_per_unit)
+    return [_row(scenario, item, period) for period in spans]
+
+
+def embedding_rows(projection: Projection) -> list[dict]:
+    """The embedding lines of the bill, per period: the corpus (month 1 and each re-index;
+    none on the average day) and the query of every generation call (the first model's
+    calls: every model sees the same traffic)."""
+    lines = projection.embeddings
+    scenario = projection.scenario
+    spans = periods(scenario, projection.models[0].calls_per_unit)
+    months = [m + 1 for m in range(scenario.horizon_months)]
+    rows = []
+    for period in spans:
+        number = month_number(period.name)
+        if period.name == "day":
+            times = Decimal(0)
+        elif number is None:  # the horizon total
+            times = sum((lines.corpus_embeddings(m) for m in months), Decimal(0))
+        else:
+            times = lines.corpus_embeddings(number)
+        calls = exact(period.exact_calls)
+        base = {key: None for key in COLUMNS}
+        base.update(
+            scenario=scenario.name,
+            model=lines.model.id,
+            variant="",
+            period=period.name,
+            days=round(period.days, 4),
+            output_tokens=0,
+        )
+        corpus_tokens = int(lines.corpus_tokens * times + Decimal("0.5"))
+        query_tokens = int(lines.query_tokens_per_call * calls + Decimal("0.5"))
+        corpus_usd = (lines.corpus_usd * times).quantize(MONEY)
+        query_usd = (lines.query_usd_per_call * calls).quantize(MONEY)
+        rows.append(
+            {**base, "line": "embedding corpus", "input_tokens": corpus_tokens}
+            | {"input_usd": corpus_usd, "total_usd": corpus_usd}
+        )
+        rows.append(
+            {**base, "line": "embedding queries", "calls": period.calls}
+            | {"input_tokens": query_tokens, "input_usd": query_usd, "total_usd": query_usd}
+        )
+    return rows
+
+
+def month_number(name: str) -> int | None:
+    """``month-03`` -> 3; ``day`` and ``total`` -> None."""
+    return int(name[6:]) if name.startswith("month-") else None
 
 
 def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
@@ -188,6 +271,23 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "sustainable_rpm": _round(load.sustainable_rpm),
         "sustainable_rpm_at_planned": _round(at_planned),
         "input_capped_share": round(item.input_capped_share, 6),
+        "line": GENERATION,
+        **_conversation_columns(item, period),
+        "tool_calls": tokens(totals.tool_calls) if totals.tool_calls else 0,
+        "tool_usd": money(totals.tool_usd),
+    }
+
+
+def _conversation_columns(item: ModelProjection, period: Period) -> dict:
+    stats = item.conversation
+    if stats is None:
+        return {}
+    return {
+        "conversations": round_calls(period.exact_calls / stats.calls_per_conversation),
+        "per_conversation_usd": stats.per_conversation_usd.quantize(PER_CALL),
+        "p50_per_conversation_usd": stats.p50_per_conversation_usd.quantize(PER_CALL),
+        "p95_per_conversation_usd": stats.p95_per_conversation_usd.quantize(PER_CALL),
+        "context_cut_share": round(stats.cut_share, 6),
     }
 
 

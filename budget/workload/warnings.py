@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from budget.format import model_label
 from budget.workload.capacity import Capacity
 from budget.workload.scenario import Scenario
 from budget.workload.table import month_calls_per_day
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def label(item: ModelProjection) -> str:
-    return item.model.id + (f" [{item.model.variant}]" if item.model.variant else "")
+    return model_label(item.model.id, item.model.variant)
 
 
 def need(amount: float) -> str:
@@ -31,7 +32,7 @@ def need(amount: float) -> str:
 
 def busiest_peak(scenario: Scenario, item: ModelProjection) -> Capacity:
     """The need at the peak minute of the busiest month against the scenario's limits."""
-    busiest = max(month_calls_per_day(scenario))
+    busiest = max(month_calls_per_day(scenario, item.calls_per_unit))
     return item.capacity(busiest, scenario.traffic.peak_factor, scenario.rate_limits)
 
 
@@ -69,9 +70,17 @@ def cut_replies_note(projection: Projection) -> str | None:
     )
 
 
+def log_replies_note(projection: Projection) -> str | None:
+    """Which replies of the scenario's usage_log the outputs are drawn from."""
+    log = projection.output_log
+    if log is None or log.note is None:
+        return None
+    return f"output_tokens: {log.path.name}: {log.note}"
+
+
 def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
-    notes = [cut_replies_note(projection)]
+    notes = [log_replies_note(projection), cut_replies_note(projection)]
     for item in projection.models:
         notes += [capped_input_note(item), over_limits_note(projection.scenario, item)]
     return [note for note in notes if note]

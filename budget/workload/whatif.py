@@ -2,8 +2,9 @@
 
 ``--vary KEY=V1,V2`` (repeatable) names a scenario key (dotted, as in the YAML, or a short
 alias such as ``cache_share`` or ``calls_per_day``) and the values to try; the grid is every
-combination. Each variant is the scenario file with those values put in before checking, so
-a bad value fails the same way a bad file does, naming ``--vary KEY=VALUE``. Variants are
+combination. The scenario is read once; each variant is a copy of its values with those put
+in before checking, so a bad value fails the same way a bad file does, naming
+``--vary KEY=VALUE``. Variants are
 compared on the horizon total against the baseline (the file as written, its first model).
 """
 
@@ -20,20 +21,23 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from budget.workload.draws import PoolReader
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
+    CONVERSATION_KEYS,
     LIMIT_KEYS,
+    TOOL_KEYS,
     TRAFFIC_KEYS,
     Scenario,
-    parse_scenario,
+    check_scenario,
+    scenario_document,
 )
 from budget.workload.table import exact, periods
 from budget.workload.warnings import capped_input_note, cut_replies_note, over_limits_note
 from pricing.catalog import Catalog
 from pricing.errors import InputError
-from pricing.textfile import read_text
-from pricing.yamlfile import Document, did_you_mean, read_document, read_value
+from pricing.yamlfile import Document, did_you_mean, read_value
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
@@ -52,7 +56,14 @@ VARY_ALIASES = {
     "tpm": "rate_limits.tpm",
     "input_tpm": "rate_limits.input_tpm",
     "output_tpm": "rate_limits.output_tpm",
+    "conversations_per_day": "traffic.conversations_per_day",
+    "conversations_per_month": "traffic.conversations_per_month",
+    "turns": "conversation.turns",
+    "history": "conversation.history",
+    "web_search": "tools.web_search",
+    "file_search": "tools.file_search",
 }
+TOOLS = ("web_search", "file_search")  # tools with published fees (tool_fees.yaml)
 VARY_KEYS = tuple(
     sorted(
         set(VARY_ALIASES)
@@ -61,6 +72,9 @@ VARY_KEYS = tuple(
         | {f"cache.{k}" for k in CACHE_KEYS}
         | {f"traffic.{k}" for k in TRAFFIC_KEYS}
         | {f"rate_limits.{k}" for k in LIMIT_KEYS}
+        | {f"conversation.{k}" for k in CONVERSATION_KEYS}
+        | {f"tools.{tool}" for tool in TOOLS}
+        | {f"tools.{tool}.{k}" for tool in TOOLS for k in TOOL_KEYS}
     )
 )
 MONEY = Decimal("0.000001")
@@ -108,6 +122,7 @@ COLUMNS = (
     "diff_usd",
     "diff_pct",
     "baseline",
+    "per_conversation_usd",  # conversation scenarios (issue #14); appended: positions hold
 )
 
 
@@ -133,6 +148,9 @@ def parse_vary(option: str) -> Vary:
     return Vary(VARY_ALIASES.get(given, given), given, tuple(values))
 
 
+RATES = ("calls_per_day", "calls_per_month", "conversations_per_day", "conversations_per_month")
+
+
 def _editor(assignments: list[tuple[Vary, str]]):
     keys = {vary.key for vary, _ in assignments}
 
@@ -147,11 +165,11 @@ def _editor(assignments: list[tuple[Vary, str]]):
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
-            if parts[0] == "traffic" and parts[1] in ("calls_per_day", "calls_per_month"):
+            if parts[0] == "traffic" and parts[1] in RATES:
                 traffic = doc.data.get("traffic")
                 if isinstance(traffic, dict):
-                    traffic.pop("calls_per_day", None)
-                    traffic.pop("calls_per_month", None)
+                    for rate in RATES:
+                        traffic.pop(rate, None)
             doc.set(parts, value, label)
 
     return edit
@@ -159,14 +177,10 @@ def _editor(assignments: list[tuple[Vary, str]]):
 
 def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
-    path = Path(path)
-    text = read_text(path, "scenario YAML")  # read once: a FIFO or <(...) cannot be reread
-
-    def load(edit=None) -> Scenario:
-        return parse_scenario(text, str(path), base_dir=path.parent, path=path, edit=edit)
-
-    baseline = load()
-    base_projection = project(baseline, catalog)
+    document = scenario_document(path)  # read once: the grid varies values, not files
+    baseline = check_scenario(document, path)
+    reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
+    base_projection = project(baseline, catalog, reader=reader)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
@@ -174,9 +188,9 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     files = dict.fromkeys(baseline.input_files())
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
-        scenario = load(edit=_editor(assignments))
+        scenario = check_scenario(document, path, edit=_editor(assignments))
         files.update(dict.fromkeys(scenario.input_files()))
-        projection = project(scenario, catalog)
+        projection = project(scenario, catalog, reader=reader)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
         for item in projection.models:
@@ -190,7 +204,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
-        base_row = {vary.given: _baseline_value(baseline, vary, text) for vary in varies}
+        base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
         base_row.update(_summary(baseline, base))
         baseline_index = len(rows)
         rows.append(base_row)
@@ -230,13 +244,18 @@ _DEFAULTS = {
     "max_tokens": "model maximum",
     "variant": "none",
     **{f"rate_limits.{key}": "none" for key in LIMIT_KEYS},
+    "conversation.history": "full",
+    "conversation.cache": "auto",
+    "conversation.gap_seconds": "60",
+    **{f"tools.{tool}": "0" for tool in TOOLS},
+    **{f"tools.{tool}.share": "0" for tool in TOOLS},
+    **{f"tools.{tool}.per_call": "1" for tool in TOOLS},
 }
 
 
-def _baseline_value(scenario: Scenario, vary: Vary, text: str) -> str:
+def _baseline_value(document: Document, scenario: Scenario, vary: Vary) -> str:
     """The baseline's setting for a varied key, written as in the YAML: the file's value, the
     other way the file gives the traffic (``calls_per_day 40000``), or the default in effect."""
-    document = read_document(text, str(scenario.path))
     value = _lookup(document.data, vary.key)
     if value is not _MISSING:
         return yaml_text(value)
@@ -297,7 +316,7 @@ def typed(text: object) -> object:
 
 
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
-    spans = periods(scenario)
+    spans = periods(scenario, item.calls_per_unit)
     first, total = spans[1], spans[-1]  # month 1 and the horizon
     mean = item.totals.total_usd / item.calls_simulated
     load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
@@ -317,4 +336,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "binding_limit": load.binding_limit or "",
         "sustainable_rpm": None if load.sustainable_rpm is None else round(load.sustainable_rpm, 2),
         "fits_rate_limits": load.fits if load.checks else None,
+        "per_conversation_usd": None
+        if item.conversation is None
+        else item.conversation.per_conversation_usd.quantize(PER_CALL),
     }

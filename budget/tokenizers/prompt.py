@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs.files import json_file_record
-from budget.inputs.records import kind_of
-from budget.tokenizers import Request
+from budget.inputs.files import read_request
+from budget.tokenizers import tokenizer_for
+from budget.tokenizers.count import count_paths
 from pricing.errors import InputError
-from pricing.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,6 @@ def count_input(
     if input_tokens is not None:
         return InputCount(input_tokens, None, True, None, None)
     if prompt_file is not None:
-        from budget.tokenizers.count import count_paths
-
         counted = count_paths([prompt_file], model, fmt="text")
         warning = counted.warnings[0] if counted.warnings else None
         return InputCount(
@@ -52,23 +49,7 @@ def count_input(
     return _count_messages_file(model, str(messages_file))
 
 
-def read_request(path: str) -> Request:
-    """One chat request from a JSON file (a list of messages, or an object with messages)."""
-    text = read_text(path, "chat request JSON")
-    if kind_of(path, text.encode()) == "jsonl":
-        raise InputError(
-            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
-            "(a .json file); for a JSONL of requests use budget count"
-        )
-    record, _ = json_file_record(text, path)
-    if not isinstance(record, Request):
-        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
-    return record
-
-
 def _count_messages_file(model: Any, path: str) -> InputCount:
-    from budget.tokenizers import tokenizer_for
-
     request = read_request(path)
     tokenizer = tokenizer_for(model)
     counted = tokenizer.count_request(request)
