@@ -92,6 +92,16 @@ def test_scenario_numbers_and_dates(tmp_path, old, new, messages):
     assert_bad(run("report", scenario), *messages)
 
 
+def test_a_conversation_system_prompt_is_a_token_count_of_one_call(tmp_path):
+    scenario = write(
+        tmp_path / "s.yaml",
+        "models: [gpt-4o-mini]\ntraffic: {conversations_per_day: 100}\n"
+        "conversation: {turns: 3, system_tokens: 100000000000000, user_tokens: 50}\n"
+        "output_tokens: 100\nsimulated_calls: 500\n",
+    )
+    assert_bad(run("report", scenario), "3:41: conversation.system_tokens: must be <= 1e+08")
+
+
 @pytest.mark.parametrize(
     ("vary", "message"),
     [

@@ -556,9 +556,7 @@ class _Checker:
         gap = self.number(
             value.get("gap_seconds", DEFAULT_GAP_SECONDS), path + ("gap_seconds",), minimum=0
         )
-        system = self.number(
-            value["system_tokens"], path + ("system_tokens",), minimum=0, whole=True
-        )
+        system = self.token_count(value["system_tokens"], path + ("system_tokens",))
         return Conversation(
             turns=turns,
             system_tokens=int(system),
