@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.model import Model, Prices, ServiceTier, Tier, Variant
 from pricing.names import NameIndex
 from pricing.schema import build_model
@@ -139,10 +139,17 @@ def _raw_models(path: Path) -> list[tuple[dict, str, frozenset[str]]]:
 
 def _merge_user_file(path: Path, entries: dict[str, dict], where: dict[str, str]) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
-    if not path.is_file():
+    if not path.exists():  # a FIFO or <(...) is read like a file
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())
+    seen: dict[str, str] = {}  # id -> where this file first gave it
     for raw, place, unwritten in _raw_models(path):
+        if raw["id"] in seen:
+            raise InputError(
+                f"{place}: model {clip(raw['id'])}: given twice in this file (first at "
+                f"{seen[raw['id']]}); merge the two entries"
+            )
+        seen[raw["id"]] = place
         try:
             existing = known.resolve(raw["id"]).id
         except InputError:

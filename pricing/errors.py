@@ -18,6 +18,20 @@ def clip(value: object, limit: int = MAX_QUOTED) -> str:
     return f"{text[: limit - 20]}... ({len(text):,} characters)"
 
 
+MAX_WORD = 200  # characters of one unbroken run of text in a message (a path fits)
+
+
+def clip_words(message: str, limit: int = MAX_WORD) -> str:
+    """A message with every unbroken run of text longer than ``limit`` cut short: the last
+    guard for values quoted whole (by click, say) before a message is printed."""
+    if len(message) <= limit:
+        return message
+    return " ".join(
+        word if len(word) <= limit else f"{word[: limit - 40]}... ({len(word):,} characters)"
+        for word in message.split(" ")
+    )
+
+
 class InputError(ValueError):
     """Bad input: unknown model, malformed file, impossible number.
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.model import Model, Prices, ServiceTier, Tier, Variant
 
 OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
@@ -65,6 +65,10 @@ VARIANT_FIELDS = {
     "tiers",
 }
 TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
+# Bounds far above any real model, so that a typo or a hostile file cannot make every cost
+# astronomical or overflow the int64 arrays of a projection.
+MAX_TOKENS = 1_000_000_000  # context and output limits, tier thresholds (largest today: 10M)
+MAX_PRICE = Decimal(100_000)  # USD per million tokens (the dearest published rates: ~$600)
 
 
 class _Checker:
@@ -74,7 +78,7 @@ class _Checker:
     def fail(self, field_name: str, expected: str, got: Any) -> InputError:
         return InputError(
             f"{self.place}: model {self.model_id!r}: field {field_name!r}: "
-            f"expected {expected}, got {got!r}"
+            f"expected {expected}, got {clip(got)}"
         )
 
     def count(
@@ -85,6 +89,8 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(label + key, "a positive whole number of tokens", value)
+        if value > MAX_TOKENS:
+            raise self.fail(label + key, f"at most {MAX_TOKENS:,} tokens", value)
         return value
 
     def money(self, raw: Mapping, key: str, *, required: bool, label: str) -> Decimal | None:
@@ -99,6 +105,8 @@ class _Checker:
             raise self.fail(label + key, "a price in USD per million tokens", value) from None
         if not amount.is_finite() or amount < 0:
             raise self.fail(label + key, "a price >= 0 in USD per million tokens", value)
+        if amount > MAX_PRICE:
+            raise self.fail(label + key, f"at most {MAX_PRICE:,} USD per million tokens", value)
         return amount
 
     def prices(self, raw: Any, label: str, also: frozenset = frozenset()) -> Prices:

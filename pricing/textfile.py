@@ -48,6 +48,11 @@ def read_text(path: str | os.PathLike, what: str = "text") -> str:
             data = handle.read()
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    return decode_text(data, path, what)
+
+
+def decode_text(data: bytes, path: str | os.PathLike, what: str = "text") -> str:
+    """A user file's bytes as UTF-8 text (a BOM dropped), or a one-line InputError."""
     data, dropped = strip_bom(data, str(path))
     try:
         return data.decode("utf-8")

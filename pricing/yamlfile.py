@@ -169,6 +169,28 @@ def read_document(text: str, name: str, what: str = "file") -> Document:
     return doc
 
 
+class _Inline(Document):
+    """A value given on the command line: errors name the option, not a line."""
+
+    def place(self, mark: yaml.Mark) -> str:
+        return self.name
+
+
+def read_value(text: str, name: str) -> Any:
+    """One value written in YAML on the command line (``--vary seed=7``), with the bounds and
+    one-line errors of a file (``name`` labels them); text that is not YAML is a string."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return text
+    if node is None:
+        return None
+    try:
+        return _Builder(_Inline(name)).value(node, ())
+    except RecursionError:
+        raise InputError(f"{name}: nested more than {MAX_DEPTH} deep") from None
+
+
 def read_yaml(path: Path, what: str = "YAML file") -> Any:
     """Read and parse a YAML file, with one-line errors naming the file."""
     return read_document(read_text(path, "YAML"), str(path), what).data

@@ -7,11 +7,13 @@ queries never pay for pandas, tiktoken or tokenizers.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import warnings
 
 import click
 
-from pricing.errors import InputError
+from pricing.errors import MAX_QUOTED, InputError, clip_words
 
 # name -> "module:attribute"; each module holds the thin CLI layer for one idea.
 COMMANDS = {
@@ -59,17 +61,36 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             raise BadInput(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            # The last resort: every known bad input is an InputError where it happens, with
+            # its file, line and field; anything else is still one line, not a traceback.
+            if os.environ.get("BUDGET_TRACEBACK"):
+                raise
+            detail = " ".join(str(exc).split())[:MAX_QUOTED] or "no detail"
+            raise BadInput(
+                f"unexpected {type(exc).__name__} ({detail}); this is a bug in budget, "
+                "run with BUDGET_TRACEBACK=1 for the details"
+            ) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Errors as one line on stderr (no usage block, no traceback), then the exit code."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
+            with warnings.catch_warnings():
+                # numpy's overflow and invalid-value warnings would print source lines; as
+                # errors they meet the one-line last resort in invoke instead.
+                warnings.filterwarnings(
+                    "error", category=RuntimeWarning, module="budget|pricing|numpy|pandas"
+                )
+                code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            message = " ".join(exc.format_message().splitlines())
+            click.echo(f"Error: {clip_words(message)}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted.", err=True)

@@ -22,9 +22,14 @@ def use_catalog_files(paths: Iterable[str]) -> None:
     meta[CATALOG_FILES] = (*meta.get(CATALOG_FILES, ()), *paths)
 
 
+def catalog_files() -> tuple[str, ...]:
+    """This invocation's user catalog files (inputs a command must not overwrite)."""
+    return click.get_current_context().meta.get(CATALOG_FILES, ())
+
+
 def get_catalog() -> Catalog:
     """The bundled catalog with this invocation's override files merged over it."""
-    return load_catalog(click.get_current_context().meta.get(CATALOG_FILES, ()))
+    return load_catalog(catalog_files())
 
 
 def json_option(function: Callable) -> Callable:

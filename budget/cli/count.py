@@ -10,6 +10,7 @@ from contextlib import ExitStack
 import click
 
 from budget.cli.common import (
+    catalog_files,
     catalog_option,
     get_catalog,
     json_option,
@@ -21,13 +22,14 @@ from budget.cli.common import (
 )
 from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
-from budget.outputs import atomic_write
+from budget.outputs import OutputSet, spreadsheet_safe
 
 PROGRESS_MIN_BYTES = 32 << 20
 
 
 class _RowWriter:
-    """Per-record CSV rows, written whole or not at all (see budget.outputs)."""
+    """Per-record CSV rows, written whole or not at all (see budget.outputs); file names and
+    custom_ids are user data, made safe to open in a spreadsheet."""
 
     def __init__(self, handle):
         self.writer = csv.writer(handle)
@@ -35,7 +37,13 @@ class _RowWriter:
 
     def __call__(self, record) -> None:
         self.writer.writerow(
-            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
+            [
+                spreadsheet_safe(record.path),
+                record.line,
+                spreadsheet_safe(record.custom_id or ""),
+                record.tokens,
+                record.exact,
+            ]
         )
 
 
@@ -92,12 +100,18 @@ def count(
     line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     """
+    from budget.inputs.files import expand_paths
+    from budget.tokenizers import current_options
+    from budget.tokenizers.calibration import calibration_path
     from budget.tokenizers.count import count_paths
 
-    model = get_catalog().resolve(model_name)
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
-        rows = _RowWriter(stack.enter_context(atomic_write(per_record))) if per_record else None
+        outputs = stack.enter_context(OutputSet({"--per-record": per_record}))
+        calibration = calibration_path(current_options().calibration_file)
+        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
+        model = get_catalog().resolve(model_name)
+        rows = _RowWriter(outputs.open(per_record)) if per_record else None
         total = _total_bytes(path_list)
         progress = None
         if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
@@ -192,7 +206,9 @@ def calibrate(
     result = fit(model.id, EstimateTokenizer(family), read_log(log))
     path = calibration_path(calibration_file)
     if save:
-        save_calibration(result, path)
+        replaced = save_calibration(result, path, inputs=(log, *catalog_files()))
+        if replaced:
+            warn(f"warning: {replaced}")
     if as_json:
         print_json({**to_jsonable(result), "saved_to": str(path) if save else None})
         return

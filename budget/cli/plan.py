@@ -115,28 +115,32 @@ def check(
     budget check --model gpt-5.2 --messages batch.jsonl --max-tokens 4000
     """
     from budget.cli.plan_output import input_json, print_check, print_request_checks
-    from budget.inputs.files import is_jsonl
+    from budget.inputs.files import request_source
     from budget.planner.max_tokens import check as check_fit
     from budget.planner.max_tokens import check_requests
     from budget.tokenizers.prompt import count_input
 
     model = get_catalog().resolve(model_name, variant)
-    if messages_file is not None and is_jsonl(messages_file):
-        if input_tokens is not None or prompt_file is not None:
-            raise click.UsageError(
-                "give exactly one of --input N, --prompt FILE or --messages FILE"
-            )
-        rows = check_requests(model, messages_file, max_tokens)
-        if as_json:
-            print_json([row.as_dict() for row in rows])
-        else:
-            print_request_checks(model, messages_file, rows)
-        if not all(row.check.fits for row in rows):
-            sys.exit(1)  # a check that did not pass
-        return
+    messages_text = None
+    if messages_file is not None:
+        with request_source(messages_file) as source:  # read once: a FIFO works too
+            if source.records is not None:
+                if input_tokens is not None or prompt_file is not None:
+                    raise click.UsageError(
+                        "give exactly one of --input N, --prompt FILE or --messages FILE"
+                    )
+                rows = check_requests(model, messages_file, max_tokens, source.records)
+                if as_json:
+                    print_json([row.as_dict() for row in rows])
+                else:
+                    print_request_checks(model, messages_file, rows)
+                if not all(row.check.fits for row in rows):
+                    sys.exit(1)  # a check that did not pass
+                return
+            messages_text = source.text
     if max_tokens is None:
         raise click.UsageError("give --max-tokens N (the max_tokens you plan to send)")
-    count = count_input(model, input_tokens, prompt_file, messages_file)
+    count = count_input(model, input_tokens, prompt_file, messages_file, messages_text)
     if count.warning:
         warn(f"warning: {count.warning}")
     result = check_fit(model, count.tokens, max_tokens)

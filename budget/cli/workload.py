@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    catalog_files,
     catalog_option,
     get_catalog,
     json_option,
@@ -56,23 +57,19 @@ def usage(
     model, no rate for their tier or modality, malformed usage) are listed by model and
     reason, the rest priced, and the exit code is 1.
     """
-    from budget.outputs import atomic_write
+    from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
 
-    catalog = get_catalog()
-    if output:
-        with atomic_write(output) as handle:
-            report = cost_logs(
-                logs,
-                catalog,
-                model=model_name,
-                skip_invalid=skip_invalid,
-                strict=strict,
-                rows_out=handle,
-            )
-    else:
+    with OutputSet({"-o": output}, inputs=[*logs, *catalog_files()]) as outputs:
+        catalog = get_catalog()
         report = cost_logs(
-            logs, catalog, model=model_name, skip_invalid=skip_invalid, strict=strict, jobs=jobs
+            logs,
+            catalog,
+            model=model_name,
+            skip_invalid=skip_invalid,
+            strict=strict,
+            rows_out=outputs.open(output) if output else None,
+            jobs=jobs,
         )
     if as_json:
         print_json(report)
@@ -155,7 +152,7 @@ def report(
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
     """
-    from budget.outputs import check_destination
+    from budget.outputs import OutputSet
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
@@ -170,19 +167,18 @@ def report(
 
     if chart:
         check_chart_path(chart)
-    for path in (output, markdown, chart):
-        if path:
-            check_destination(path)
-    scenario = load_scenario(scenario_file)
-    projection = project(scenario, get_catalog(), calls=simulated_calls)
-    table = report_table(projection)
-    text = markdown_summary(projection, table) if markdown else None
-    if output:
-        write_csv(table, output)
-    if markdown:
-        write_text(text, markdown)
-    if chart:
-        write_charts(projection, chart, table)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
+        scenario = load_scenario(scenario_file)
+        outputs.refuse_inputs(scenario.input_files())
+        projection = project(scenario, get_catalog(), calls=simulated_calls)
+        table = report_table(projection)
+        if output:
+            write_csv(table, output, outputs)
+        if markdown:
+            write_text(markdown_summary(projection, table), markdown, outputs)
+        if chart:
+            write_charts(projection, chart, table, outputs)
     if as_json:
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
@@ -277,12 +273,15 @@ def _binds(limit: str | None, over: bool) -> str:
 @json_option
 def whatif(scenario_file: str, varies: tuple[str, ...], output: str | None, as_json: bool) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
+    from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
 
-    result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
-    if output:
-        write_csv(result.exact_table, output)
+    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+        result = what_if(scenario_file, [parse_vary(v) for v in varies], get_catalog())
+        outputs.refuse_inputs(result.input_files)
+        if output:
+            write_csv(result.exact_table, output, outputs)
     if as_json:
         print_json(
             {

@@ -12,13 +12,14 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from budget.inputs.records import kind_of, loads
+from budget.inputs.records import kind_of, loads, peek, records
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import open_input, read_text, strip_bom
+from pricing.textfile import decode_text, open_input, read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -361,16 +362,30 @@ def json_file_record(
     return record_of(loads(text, path, document=True), path, fmt)
 
 
-def is_jsonl(path: str) -> bool:
-    """A file of requests, one per line (``budget check --messages`` checks each)."""
-    with open_input(path, "chat request JSON") as handle:
-        head = handle.read(1 << 16)
-    return kind_of(path, head) == "jsonl"
+@dataclass(frozen=True)
+class RequestSource:
+    """A ``--messages`` file opened once: a JSONL of requests (``records``, streamed) or one
+    chat request (its ``text``). Read once, so a FIFO or ``<(...)`` works like a file."""
+
+    path: str
+    records: Iterator[tuple[str, Any]] | None
+    text: str | None
 
 
-def read_request(path: str) -> Request:
-    """One chat request from a JSON file (a list of messages, or an object with messages)."""
-    text = read_text(path, "chat request JSON")
+@contextmanager
+def request_source(path: str) -> Iterator[RequestSource]:
+    with open_input(path, "chat request JSON") as raw:
+        head, stream = peek(raw)
+        if kind_of(path, head) == "jsonl":
+            yield RequestSource(path, records(stream, path, "jsonl"), None)
+        else:
+            yield RequestSource(path, None, decode_text(stream.read(), path, "chat request JSON"))
+
+
+def read_request(path: str, text: str | None = None) -> Request:
+    """One chat request from a JSON file (a list of messages, or an object with messages);
+    ``text``: the file's text, already read."""
+    text = read_text(path, "chat request JSON") if text is None else text
     if kind_of(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL): --messages takes one chat request "

@@ -15,7 +15,7 @@ Costs (expected, worst case, continuation) are in :mod:`budget.planner.truncatio
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -487,33 +487,37 @@ def request_max_tokens(value: Any, where: str) -> int | None:
     return None
 
 
-def check_requests(model: Model, path: str, max_tokens: int | None = None) -> list[RequestCheck]:
+def check_requests(
+    model: Model,
+    path: str,
+    max_tokens: int | None = None,
+    records: Iterable[tuple[str, Any]] | None = None,
+) -> list[RequestCheck]:
     """Check every request of a JSONL file (chat requests, OpenAI Batch or Anthropic Message
     Batches lines) for ``model``: each with its own max_tokens where it sets one, else
-    ``max_tokens``. Counted as ``budget count --per-record`` counts them."""
+    ``max_tokens``. Counted as ``budget count --per-record`` counts them, in one pass over
+    ``records`` (default: the file's, read once)."""
+    from budget.inputs.files import record_of
     from budget.inputs.records import file_records
-    from budget.tokenizers.count import RecordCount, count_paths
+    from budget.tokenizers import tokenizer_for
+    from budget.tokenizers.count import count_record
 
-    caps: dict[int, int | None] = {}
-    for where, value in file_records(path, "jsonl"):
-        caps[int(where.rsplit(":", 1)[1])] = request_max_tokens(value, where)
-    counts: list[RecordCount] = []
-    count_paths([path], model, fmt="jsonl", on_record=counts.append)
+    tokenizer = tokenizer_for(model)
     rows = []
-    for record in counts:
-        own = caps.get(record.line)
+    for where, value in records if records is not None else file_records(path, "jsonl"):
+        own = request_max_tokens(value, where)
         if own is None and max_tokens is None:
-            raise InputError(
-                f"{path}:{record.line}: max_tokens: the request sets none; give --max-tokens N"
-            )
+            raise InputError(f"{where}: max_tokens: the request sets none; give --max-tokens N")
+        record, custom_id = record_of(value, where, "jsonl")
+        counted = count_record(tokenizer, record)
         cap = own if own is not None else max_tokens
         rows.append(
             RequestCheck(
-                line=record.line,
-                custom_id=record.custom_id,
-                exact=record.exact,
+                line=int(where.rsplit(":", 1)[1]),
+                custom_id=custom_id if isinstance(custom_id, str) else None,
+                exact=counted.exact and tokenizer.exact,
                 max_tokens_from="request" if own is not None else "option",
-                check=check(model, record.tokens, cap),
+                check=check(model, counted.tokens, cap),
             )
         )
     if not rows:

@@ -8,10 +8,12 @@ taken in order so errors and per-record rows come out as in the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,12 +32,13 @@ from budget.inputs.files import (
     text_blocks,
 )
 from budget.inputs.records import csv_rows, loads
-from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
+from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
-from pricing.errors import InputError
+from pricing.errors import MAX_QUOTED, InputError, clip
 from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
 CSV_ROWS_PER_BLOCK = 2000
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -105,14 +108,50 @@ class _Job:
 _worker_tokenizer: Tokenizer | None = None
 
 
-def _start_worker(tokenizer: Tokenizer) -> None:
+def _start_worker(tokenizer: Tokenizer, parent: int | None = None) -> None:
     global _worker_tokenizer
     _worker_tokenizer = tokenizer
+    if parent is not None:
+        _tie_to_parent(parent)
 
 
 def _count_in_worker(job: _Job, block: Block, forced_cut: bool) -> _BlockResult:
     assert _worker_tokenizer is not None, "started by _start_worker"
     return _count_block(job, block, _worker_tokenizer, forced_cut)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def capped_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` at most the CPUs available, with a message when it was cut: more workers than
+    CPUs only add memory and forks (``-j 100000`` would stall the machine)."""
+    cpus = available_cpus()
+    if jobs <= cpus:
+        return jobs, None
+    return cpus, f"--jobs {clip(jobs)} capped at {cpus}, the CPUs available"
+
+
+def _tie_to_parent(parent: int) -> None:
+    """In each worker: die with the parent, and leave SIGINT to it (the parent stops the pool).
+
+    On Linux the kernel sends SIGKILL to the worker when the parent dies, however it dies
+    (prctl PR_SET_PDEATHSIG); a parent already gone by now is checked after asking.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises in its place
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
@@ -133,6 +172,16 @@ def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
     return result
 
 
+def count_record(tokenizer: Tokenizer, record: str | list[str] | Request) -> RequestCount:
+    """One record as `budget count` counts it: a text, texts to embed (each billed as it is),
+    or a chat request with its overhead."""
+    if isinstance(record, str):
+        return RequestCount(tokenizer.count_text(record), True)
+    if isinstance(record, list):
+        return RequestCount(sum(tokenizer.count_many(record)), True)
+    return tokenizer.count_request(record)
+
+
 def _add(
     result: _BlockResult,
     tokenizer: Tokenizer,
@@ -140,14 +189,9 @@ def _add(
     number: int,
     custom_id: str | None,
 ) -> None:
-    if isinstance(record, str):
-        tokens, exact = tokenizer.count_text(record), True
-    elif isinstance(record, list):  # embeddings: each text billed as it is
-        tokens, exact = sum(tokenizer.count_many(record)), True
-    else:
-        counted = tokenizer.count_request(record)
-        tokens, exact = counted.tokens, counted.exact
-        result.notes.update(dict.fromkeys(counted.notes))
+    counted = count_record(tokenizer, record)
+    tokens, exact = counted.tokens, counted.exact
+    result.notes.update(dict.fromkeys(counted.notes))
     result.tokens += tokens
     result.records += 1
     result.exact = result.exact and exact
@@ -180,15 +224,15 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
     """Rows of the text column, numbered from 1 (the first data row)."""
     if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
         raise InputError(f"{job.path}: {UTF16_HINT}")
-    reader = csv.reader(
-        io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline=""),
-        strict=True,
-    )
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline="")
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader, None)
         if header is None or column not in header:
             names = ", ".join(header or [])
-            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {names})")
+            if len(names) > MAX_QUOTED:
+                names = f"{names[:MAX_QUOTED]}... ({len(header)} columns)"
+            raise InputError(f"{job.path}:1: --column: no column {clip(column)} (columns: {names})")
         index = header.index(column)
         rows: list[tuple[int, str]] = []
         for number, (_, row) in enumerate(csv_rows(reader, job.path, header), 1):
@@ -204,6 +248,9 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
         ) from None
     except csv.Error as exc:
         raise InputError(f"{job.path}:{reader.line_num}: invalid CSV ({exc})") from None
+    finally:
+        with contextlib.suppress(ValueError):
+            text.detach()  # the caller closes the stream
 
 
 def _blocks(stream: Any, job: _Job, column: str | None) -> Iterator[tuple[Block, bool]]:
@@ -269,18 +316,22 @@ def count_paths(
     if errors not in ("strict", "replace"):
         raise InputError(f"--errors: expected strict or replace, got {errors!r}")
     if jobs < 1:
-        raise InputError(f"--jobs: expected a positive number of processes, got {jobs}")
+        raise InputError(f"--jobs: expected a positive number of processes, got {clip(jobs)}")
+    jobs, capped = capped_jobs(jobs)
     files = expand_paths(paths)
     formats = [detect_format(path, fmt, column) for path in files]
     tokenizer = tokenizer_for(model, online=online, options=options)
     pool = None
     if jobs > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
-        # Forked workers inherit the loaded tokenizer; nothing is pickled per block.
+        # Forked workers inherit the loaded tokenizer; nothing is pickled per block. They die
+        # with this process (see _start_worker).
         pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_start_worker, initargs=(tokenizer,)
+            jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
         )
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    if capped:
+        result.warnings.append(capped)
     warning = getattr(tokenizer, "warning", None)
     if warning:
         result.warnings.append(warning)

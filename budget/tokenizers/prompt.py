@@ -33,8 +33,10 @@ def count_input(
     input_tokens: int | None = None,
     prompt_file: str | None = None,
     messages_file: str | None = None,
+    messages_text: str | None = None,
 ) -> InputCount:
-    """Input tokens from exactly one of: a count, a prompt text file, a chat request file."""
+    """Input tokens from exactly one of: a count, a prompt text file, a chat request file
+    (``messages_text``: that file's text, already read)."""
     given = [v is not None for v in (input_tokens, prompt_file, messages_file)]
     if sum(given) != 1:
         raise InputError("give exactly one of --input N, --prompt FILE or --messages FILE")
@@ -46,11 +48,11 @@ def count_input(
         return InputCount(
             counted.tokens, prompt_file, counted.exact, counted.tokenizer, None, warning=warning
         )
-    return _count_messages_file(model, str(messages_file))
+    return _count_messages_file(model, str(messages_file), messages_text)
 
 
-def _count_messages_file(model: Any, path: str) -> InputCount:
-    request = read_request(path)
+def _count_messages_file(model: Any, path: str, text: str | None) -> InputCount:
+    request = read_request(path, text)
     tokenizer = tokenizer_for(model)
     counted = tokenizer.count_request(request)
     messages = list(request.messages)

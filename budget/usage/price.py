@@ -25,6 +25,7 @@ from typing import IO, Any
 import numpy as np
 
 from budget.inputs.samples import model_replies
+from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import (
     FIELDS,
     KEEP_LOCATIONS,
@@ -177,8 +178,11 @@ def read_rows(
 ) -> Iterator[tuple[Rows, int]]:
     """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
     for path in paths:
-        if not Path(path).is_file():
+        file = Path(path)
+        if not file.exists():  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
+        if file.is_dir():
+            raise InputError(f"{path}: is a directory, expected a usage log")
         yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
 
 
@@ -596,9 +600,9 @@ def _write_rows(writer, chunk: Rows, model_ids: list, usd: np.ndarray) -> None:
     ]
     writer.writerows(
         zip(
-            chunk.files,
+            spreadsheet_safe_column(chunk.files),
             chunk.lines,
-            model_ids,
+            spreadsheet_safe_column(model_ids),
             chunk.apis,
             columns["batch"],
             columns["input_tokens"],
@@ -606,7 +610,7 @@ def _write_rows(writer, chunk: Rows, model_ids: list, usd: np.ndarray) -> None:
             writes,
             columns["output_tokens"],
             columns["reasoning_tokens"],
-            chunk.finish_reasons,
+            spreadsheet_safe_column(chunk.finish_reasons),
             columns["truncated"],
             *money,
             strict=True,

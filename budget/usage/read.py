@@ -21,7 +21,7 @@ import numpy as np
 from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
 from pricing.arrays import TokenArrays
 from pricing.engine import MAX_TOKEN_COUNT
-from pricing.errors import FailedRequest, InputError
+from pricing.errors import FailedRequest, InputError, clip
 from pricing.usage import (
     COUNTS,
     OTLP,
@@ -382,6 +382,7 @@ def csv_chunks(
     """CSV with token columns; rows are numbered by line (the header is line 1)."""
     import pandas as pd
 
+    reader = None
     try:
         reader = pd.read_csv(
             file,
@@ -401,6 +402,11 @@ def csv_chunks(
         raise InputError(f"{label}: unreadable CSV ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save the CSV as UTF-8") from None
+    finally:
+        if reader is not None:
+            reader.close()  # also when a row was bad: no open file left behind
 
 
 def _check_aliases(columns: list[str], label: str) -> None:
@@ -419,7 +425,7 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
     for required in ("input_tokens", "output_tokens"):
         if required not in frame.columns:
             raise InputError(
-                f"{label}:1: {required}: missing column (columns: {list(frame.columns)})"
+                f"{label}:1: {required}: missing column (columns: {clip(list(frame.columns))})"
             )
     n = len(frame)
     bad = np.zeros(n, dtype=bool)
@@ -439,10 +445,10 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
             reasons[row] = (
                 name,
                 f"{name}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                f"got {frame[name].iloc[row]!r}",
+                f"got {clip(frame[name].iloc[row])}",
             )
         bad |= wrong
-        columns[name] = values.fillna(0).to_numpy(dtype=np.int64)
+        columns[name] = values.where(~wrong, 0).to_numpy(dtype=np.int64)  # no inf cast
     finishes = (
         [None if pd.isna(v) else str(v) for v in frame["finish_reason"]]
         if "finish_reason" in frame.columns

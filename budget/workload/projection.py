@@ -37,10 +37,11 @@ from budget.workload.conversation import (
     simulate_conversations,
 )
 from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
-from budget.workload.scenario import Fixed, RateLimits, Scenario, at_end
+from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, RateLimits, Scenario, at_end
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model
 from pricing.engine import Usage, cost
+from pricing.errors import InputError, clip
 from pricing.rules import prompt_cache_rule
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
@@ -198,6 +199,11 @@ def project(
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
     ``reader`` shared by several projections (a what-if grid) reads each file once;
     ``bands``: also project both ends of the scenario's ranges (``Projection.ends``)."""
+    if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
+        raise InputError(
+            f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "
+            f"limit), got {clip(calls)}"
+        )
     n = calls or scenario.simulated_calls
     reader = reader or PoolReader()
     models = []

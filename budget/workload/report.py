@@ -12,7 +12,7 @@ import pandas as pd
 
 from budget.format import column_places, format_usd
 from budget.inputs.samples import percentile
-from budget.outputs import atomic_write
+from budget.outputs import OutputSet, spreadsheet_safe_frame, write_to
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     Fixed,
@@ -38,13 +38,15 @@ from pricing.errors import InputError
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 
 
-def write_csv(table: pd.DataFrame, path: str | Path) -> None:
-    with atomic_write(path) as handle:
-        table.to_csv(handle, index=False, lineterminator="\n")
+def write_csv(table: pd.DataFrame, path: str | Path, outputs: OutputSet | None = None) -> None:
+    """The table as CSV (text cells safe to open in a spreadsheet); ``outputs``: the command's
+    output set this file is replaced with (see budget.outputs)."""
+    with write_to(path, "w", outputs) as handle:
+        spreadsheet_safe_frame(table).to_csv(handle, index=False, lineterminator="\n")
 
 
-def write_text(text: str, path: str | Path) -> None:
-    with atomic_write(path) as handle:
+def write_text(text: str, path: str | Path, outputs: OutputSet | None = None) -> None:
+    with write_to(path, "w", outputs) as handle:
         handle.write(text)
 
 
@@ -385,7 +387,10 @@ def check_chart_path(path: str | Path) -> None:
 
 
 def write_charts(
-    projection: Projection, path: str | Path, table: pd.DataFrame | None = None
+    projection: Projection,
+    path: str | Path,
+    table: pd.DataFrame | None = None,
+    outputs: OutputSet | None = None,
 ) -> None:
     """One PNG: monthly cost by model, the monthly projection, and output lengths vs max_tokens."""
     check_chart_path(path)
@@ -425,9 +430,11 @@ def write_charts(
     histogram.legend(fontsize=8)
     figure.suptitle(projection.scenario.name)
     figure.tight_layout()
-    with atomic_write(path, "wb") as handle:
-        figure.savefig(handle, format="png", dpi=100)
-    plt.close(figure)
+    try:
+        with write_to(path, "wb", outputs) as handle:
+            figure.savefig(handle, format="png", dpi=100)
+    finally:
+        plt.close(figure)
 
 
 def regenerate_samples(

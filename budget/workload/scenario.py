@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from budget.planner.truncation import ON_TRUNCATION
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.textfile import read_text
 from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 
@@ -29,6 +29,10 @@ DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_SIMULATED_CALLS = 100_000
 MAX_SIMULATED_CALLS = 50_000_000
+# Bounds that keep every figure finite and exact (Decimal money, int64 token arrays):
+MAX_NUMBER = 10**15  # any number in a scenario
+MAX_CALL_TOKENS = 100_000_000  # tokens of one call: 10x the largest context window
+MAX_CALLS_PER_DAY = 10**10  # in any month of the horizon: above any service's traffic
 
 TOP_KEYS = (
     "name",
@@ -247,6 +251,16 @@ class Scenario:
             return own
         return self.provider_limits.get(provider, self.rate_limits)
 
+    def input_files(self) -> tuple[Path, ...]:
+        """The files this scenario reads besides itself (prompt files, samples, a usage log)."""
+        files: list[Path] = []
+        for spec in (self.input_tokens, self.output_tokens):
+            if isinstance(spec, PromptFiles):
+                files += spec.paths
+            elif isinstance(spec, Observed):
+                files.append(spec.path)
+        return tuple(files)
+
     def locate(self, key: str) -> str:
         """``FILE:LINE:COL`` (or ``--vary ...``) of a key, for errors found after loading."""
         return self.where.get(key) or str(self.path)
@@ -343,11 +357,13 @@ class _Checker:
     ) -> float | int:
         kind = "a whole number" if whole else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected {kind}, got {value!r}")
+            raise self.fail(path, f"expected {kind}, got {clip(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(path, f"expected a finite number, got {clip(value)}")
+        if abs(value) > MAX_NUMBER:
+            raise self.fail(path, f"expected {kind} of at most {MAX_NUMBER:.0e}, got {clip(value)}")
         if whole and not (isinstance(value, int) or float(value).is_integer()):
-            raise self.fail(path, f"expected {kind}, got {value!r}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
+            raise self.fail(path, f"expected {kind}, got {clip(value)}")
         if minimum is not None and value < minimum:
             raise self.fail(path, f"must be >= {minimum:g}, got {value:g}")
         if above is not None and value <= above:
@@ -430,7 +446,7 @@ class _Checker:
         if ttl not in ("5m", "1h"):
             raise self.fail(("cache", "write_ttl"), f"expected 5m or 1h, got {ttl!r}")
         description = data.get("description")
-        return Scenario(
+        scenario = Scenario(
             name=name,
             path=self.path,
             models=self.models(data),
@@ -479,6 +495,8 @@ class _Checker:
             ranges=dict(self.ranges),
             document=self.doc,
         )
+        self.check_growth(scenario)
+        return scenario
 
     def cache_structure(self, cache: dict) -> int | None:
         """``cache: {prefix_tokens, ttl}``, or None where the cache is given as shares."""
@@ -554,8 +572,11 @@ class _Checker:
         given = [k for k in rates if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
+        most = MAX_CALLS_PER_DAY * (1 if given[0].endswith("_per_day") else DAYS_PER_MONTH)
         calls = self.ranged(
-            value[given[0]], path + (given[0],), lambda v, p: self.number(v, p, minimum=0)
+            value[given[0]],
+            path + (given[0],),
+            lambda v, p: self.number(v, p, minimum=0, maximum=most),
         )
         per_day = calls if given[0].endswith("_per_day") else calls / DAYS_PER_MONTH
         unit = "conversation" if given[0].startswith("conversations") else "call"
@@ -572,25 +593,19 @@ class _Checker:
         return Traffic(float(per_day), float(growth), float(peak), unit)
 
     def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
-        whole = lambda v, p: self.number(v, p, minimum=0, whole=True)  # noqa: E731
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Fixed(int(whole(value, path)))
+            return Fixed(self.token_count(value, path))
         if isinstance(value, dict) and value and set(value) <= set(RANGE_KEYS):
-            return Fixed(int(self.ranged(value, path, whole)))  # {low, expected, high} tokens
+            return Fixed(int(self.ranged(value, path, self.token_count)))  # {low, expected, high}
         value = self.keys(value, path, forms)
         if "fixed" in value:
             if len(value) > 1:
                 raise self.fail(path, "`fixed` stands alone")
-            fixed = self.ranged(
-                value["fixed"],
-                path + ("fixed",),
-                lambda v, p: self.number(v, p, minimum=0, whole=True),
-            )
-            return Fixed(int(fixed))
+            return Fixed(int(self.ranged(value["fixed"], path + ("fixed",), self.token_count)))
         if "p50" in value or "p95" in value:
             if set(value) != {"p50", "p95"}:
                 raise self.fail(path, "a distribution needs both p50 and p95 (and nothing else)")
-            positive = lambda v, p: self.number(v, p, above=0)  # noqa: E731
+            positive = lambda v, p: self.number(v, p, above=0, maximum=MAX_CALL_TOKENS)  # noqa: E731
             p50 = self.ranged(value["p50"], path + ("p50",), positive)
             p95 = self.ranged(value["p95"], path + ("p95",), positive)
             if p95 < p50:
@@ -623,6 +638,20 @@ class _Checker:
             return PromptFiles(tuple(paths))
         where = path + (form,)
         return Observed(self.file(self.text(value[form], where), where), form)
+
+    def token_count(self, value: Any, path: KeyPath) -> int:
+        return int(self.number(value, path, minimum=0, maximum=MAX_CALL_TOKENS, whole=True))
+
+    def check_growth(self, scenario: Scenario) -> None:
+        """Growth compounding over the horizon must keep the last month's traffic bounded."""
+        traffic = scenario.traffic
+        last = traffic.calls_per_day * (1 + traffic.monthly_growth) ** (scenario.horizon_months - 1)
+        if last > MAX_CALLS_PER_DAY:
+            raise self.fail(
+                ("traffic", "monthly_growth"),
+                f"{traffic.monthly_growth:g} a month over {scenario.horizon_months} months "
+                f"reaches {last:.3g} {traffic.unit}s a day; at most {MAX_CALLS_PER_DAY:.0e}",
+            )
 
     def file(self, name: str, path: KeyPath) -> Path:
         resolved = (self.base_dir / name) if not Path(name).is_absolute() else Path(name)
@@ -702,9 +731,7 @@ class _Checker:
         gap = self.number(
             value.get("gap_seconds", DEFAULT_GAP_SECONDS), path + ("gap_seconds",), minimum=0
         )
-        system = self.number(
-            value["system_tokens"], path + ("system_tokens",), minimum=0, whole=True
-        )
+        system = self.token_count(value["system_tokens"], path + ("system_tokens",))
         return Conversation(
             turns=turns,
             system_tokens=int(system),

@@ -43,7 +43,7 @@ from budget.workload.warnings import (
 )
 from pricing.catalog import Catalog
 from pricing.errors import InputError
-from pricing.yamlfile import Document, did_you_mean
+from pricing.yamlfile import Document, did_you_mean, read_value
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
@@ -105,6 +105,7 @@ class WhatIf:
     exact_table: pd.DataFrame  # cheapest first, money as exact Decimals; see COLUMNS
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
+    input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
 
     @property
     def table(self) -> pd.DataFrame:
@@ -180,10 +181,7 @@ def _editor(assignments: list[tuple[Vary, str]]):
                 doc.data.pop("variant", None)
         for vary, text in assignments:
             label = f"--vary {vary.given}={text}"
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                value = text
+            value = read_value(text, label)
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
@@ -207,9 +205,11 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
     notes: dict[str, None] = {}  # warnings in order, each once
+    files = dict.fromkeys(baseline.input_files())
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = check_scenario(document, path, edit=_editor(assignments))
+        files.update(dict.fromkeys(scenario.input_files()))
         projection = project(scenario, catalog, reader=reader, bands=False)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
@@ -239,7 +239,7 @@ def what_if(path: str | Path, varies: list[Vary], catalog: Catalog) -> WhatIf:
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes))
+    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes), tuple(files))
 
 
 def _collect(
