@@ -35,7 +35,7 @@ _EXPORTS = {
     "project": "budget.workload.projection",
     "cost_logs": "budget.usage.price",
     "what_if": "budget.workload.whatif",
-    "read_samples": "budget.inputs.samples",
+    "read_samples": "budget.tokenizers.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}
 

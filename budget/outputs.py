@@ -1,61 +1,416 @@
-"""Files written whole or not at all: a temporary file beside the target, renamed at the end."""
+"""Files we write, and the user's files we must never destroy.
+
+Every command that writes files declares them together as one :class:`OutputSet`:
+
+* each destination is checked before any work is done: not empty, not a directory (nor a name
+  ending in ``/``), in a directory that exists, not a read-only file, not the same file as any
+  input (through symlinks and hard links) nor as another output of the command;
+* each output is written to a temporary file beside its destination, named
+  ``.NAME.budget-tmp-PID-XXXX`` so that a later run can recognise it and remove it once the
+  process that made it is gone (a SIGKILL leaves it behind);
+* only when every output is complete are they all renamed over their destinations (a SIGINT
+  or SIGTERM arriving meanwhile is acted on after the last rename); a failure or an
+  interruption before that leaves every destination as it was: a command replaces all of its
+  outputs or none;
+* a destination that is not a regular file (``-`` or ``/dev/stdout`` for standard output,
+  ``/dev/null``, a FIFO, anything under /dev or /proc) is written through, never renamed
+  over: its temporary file lives in the system's temporary folder and is copied into it at
+  the end, so even a stream gets all of the output or none of it;
+* a symlink to a regular file stays a symlink: the file it points to is replaced.
+
+While a set is open SIGTERM is handled like SIGINT (KeyboardInterrupt), so a killed run
+cleans up as an interrupted one does.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import signal
+import stat
+import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from pricing.errors import InputError
 
+TEMP_MARK = ".budget-tmp-"
+STDOUT = "-"
+# Names of the command's own standard output: written to the stream itself, so that what the
+# command prints after (the table) follows it, whether stdout is a terminal, a pipe or a file.
+STDOUT_NAMES = (STDOUT, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 
-def check_destination(path: str | Path) -> Path:
-    """The directory ``path`` will be written in; InputError if it cannot be a file there.
-    A command writing several files checks them all first, so none is written if one fails."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"{path}: directory {directory} does not exist")
-    if target.is_dir():
-        raise InputError(f"{path}: is a directory; give a file name to write")
-    return directory
+
+@dataclass
+class _Output:
+    label: str  # how the user named it: "-o report.csv"
+    path: str  # as given
+    target: str  # the file to replace (a symlink resolved), or the stream to write through
+    through: bool  # not a regular file: written through, not renamed over
+    temporary: str | None = None
+    handle: IO | None = None
+
+
+def _describe(label: str, path: str) -> str:
+    return f"{label} {path}" if label else str(path)
+
+
+def _inspect(label: str, path: str | Path) -> _Output:
+    """Where ``path`` will be written, or a one-line error if it cannot be a file there."""
+    text = os.fspath(path)
+    name = _describe(label, text)
+    if not text.strip():
+        raise InputError(f"{label or 'output'}: empty file name; give a file to write")
+    if text in STDOUT_NAMES:
+        return _Output(label, text, STDOUT, through=True)
+    if text.endswith(("/", os.sep)):
+        raise InputError(f"{name}: names a directory; give a file name to write")
+    try:
+        info = os.stat(text)  # follows symlinks: /dev/stdout is the stream it points to
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot write ({exc.strerror})") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{name}: is a directory; give a file name to write")
+    # Devices, FIFOs, sockets, and anything reached through /dev or /proc (/dev/fd/N naming a
+    # file the shell opened): never renamed over.
+    if info is not None and (
+        not stat.S_ISREG(info.st_mode) or os.path.abspath(text).startswith(("/dev/", "/proc/"))
+    ):
+        return _Output(label, text, text, through=True)
+    target = os.path.realpath(text) if os.path.islink(text) else text
+    directory = os.path.dirname(target) or "."
+    if not os.path.isdir(directory):
+        raise InputError(f"{name}: directory {directory} does not exist")
+    # No write bit at all is read-only even for root, whom os.access lets through.
+    if info is not None and (not info.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise InputError(f"{name}: the file is read-only; not replacing it")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(f"{name}: cannot write in {directory} (permission denied)")
+    return _Output(label, text, target, through=False)
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, symlinks followed; None for stdin or no file."""
+    if os.fspath(path) in ("", STDOUT):
+        return None
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+class OutputSet:
+    """A command's output files, replaced all together or not at all (see the module doc).
+
+    ``outputs`` maps how the user named each one (``"-o"``, ``"--chart"``) to its path, None
+    for an option not given; ``inputs`` are the files the command reads. Use it as a context
+    manager: :meth:`open` gives the handle to write each output to; a clean exit renames them
+    all into place, an exception removes every temporary file.
+    """
+
+    def __init__(
+        self, outputs: Mapping[str, str | Path | None] | None = None, inputs: Iterable = ()
+    ):
+        self._outputs: dict[str, _Output] = {}
+        for label, path in (outputs or {}).items():
+            if path is not None:
+                self._declare(label, path)
+        self.refuse_inputs(inputs)
+        self._previous_handler = None
+
+    def _declare(self, label: str, path: str | Path) -> _Output:
+        output = _inspect(label, path)
+        mine = _identity(output.target)
+        for other in self._outputs.values():
+            same_name = os.path.abspath(output.target) == os.path.abspath(other.target)
+            if same_name or (mine and mine == _identity(other.target)):
+                raise InputError(
+                    f"{_describe(label, output.path)}: the same file as "
+                    f"{_describe(other.label, other.path)}; give each output its own file"
+                )
+        self._outputs[os.fspath(path)] = output
+        return output
+
+    def refuse_inputs(self, inputs: Iterable[str | Path]) -> None:
+        """InputError when an output is the same file as one of ``inputs``: writing it would
+        destroy what the command reads. Call again for inputs found later (a scenario's files)."""
+        outputs = [(o, _identity(o.target)) for o in self._outputs.values() if o.target != STDOUT]
+        if not outputs:
+            return
+        for path in inputs:
+            identity = _identity(path)
+            if identity is None:
+                continue
+            for output, mine in outputs:
+                if mine == identity:
+                    raise InputError(
+                        f"{_describe(output.label, output.path)}: the same file as the input "
+                        f"{os.fspath(path)}; writing it would destroy the input"
+                    )
+
+    def open(self, path: str | Path, mode: str = "w") -> IO:
+        """The handle to write output ``path`` to: text (UTF-8, newlines as written) or binary
+        (``"wb"``). Closing it is allowed; the set closes what is left open."""
+        output = self._outputs.get(os.fspath(path)) or self._declare("", path)
+        if output.handle is not None:
+            raise InputError(f"{_describe(output.label, output.path)}: written twice")
+        if output.through:
+            try:
+                descriptor, output.temporary = tempfile.mkstemp(prefix=f"budget-tmp-{os.getpid()}-")
+            except OSError as exc:
+                where = _describe(output.label, output.path)
+                folder = tempfile.gettempdir()
+                raise InputError(f"{where}: cannot write in {folder} ({exc.strerror})") from None
+        else:
+            remove_stale_temporaries(output.target)
+            directory = os.path.dirname(output.target) or "."
+            try:
+                descriptor, output.temporary = tempfile.mkstemp(
+                    prefix=temporary_prefix(os.path.basename(output.target), directory),
+                    dir=directory,
+                )
+            except OSError as exc:
+                where = _describe(output.label, output.path)
+                raise InputError(f"{where}: cannot write in {directory} ({exc.strerror})") from None
+        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        output.handle = os.fdopen(descriptor, mode, **kwargs)
+        return output.handle
+
+    def __enter__(self) -> OutputSet:
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None:
+                self.commit()
+        finally:
+            written = [o for o in self._outputs.values() if o.temporary]
+            names = {None} | {n for o in written for n in (o.temporary, o.target, o.path)}
+            failed = _failed(value, written) if isinstance(value, OSError) and written else ""
+            self.discard()
+            if self._previous_handler is not None:
+                signal.signal(signal.SIGTERM, self._previous_handler)
+                self._previous_handler = None
+        # A write that failed while the command wrote its outputs (disk full, quota).
+        if failed and value.filename in names and not isinstance(value, BrokenPipeError):
+            raise InputError(f"{failed}: cannot write ({value.strerror or value})") from None
+
+    def commit(self) -> None:
+        """Close every output, copy those written through, then rename the rest into place."""
+        written = [o for o in self._outputs.values() if o.temporary]
+        try:
+            for output in written:
+                output.handle.close()
+            for output in written:
+                if output.through:
+                    _copy_through(output)
+        except BrokenPipeError:
+            raise  # `budget report -o - | head`: the reader has gone, as for any printing
+        except OSError as exc:
+            raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
+        # Every output is complete: rename them all, a SIGINT/SIGTERM acted on after the last.
+        try:
+            with _signals_held():
+                for output in written:
+                    if not output.through:
+                        os.chmod(output.temporary, _new_file_mode(output.target))
+                        os.replace(output.temporary, output.target)
+                        output.temporary = None
+        except OSError as exc:
+            raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
+
+    def discard(self) -> None:
+        """Remove every temporary file still there (after a failure: all of them)."""
+        for output in self._outputs.values():
+            if output.handle is not None and not output.handle.closed:
+                with contextlib.suppress(OSError):
+                    output.handle.close()
+            if output.temporary:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(output.temporary)
+                output.temporary = None
+
+
+def _failed(exc: OSError, outputs: list[_Output]) -> str:
+    for output in outputs:
+        if exc.filename in (output.temporary, output.target, output.path):
+            return _describe(output.label, output.path)
+    return ", ".join(_describe(o.label, o.path) for o in outputs)
+
+
+def _copy_through(output: _Output) -> None:
+    with open(output.temporary, "rb") as source:
+        if output.target == STDOUT:
+            sys.stdout.flush()
+            shutil.copyfileobj(source, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output.target, "wb") as sink:
+                shutil.copyfileobj(source, sink)
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Open a temporary file in the target's directory; rename it over ``path`` on success,
-    delete it on any error, so a failed run leaves no half-written report behind."""
-    target = Path(path)
-    directory = check_destination(path)
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM arriving inside are acted on at the end, as they would have been.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked (numpy
+    and BLAS start threads), so the handlers are swapped rather than the signal mask."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda n, _: caught.append(n)) for signum in held}
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=directory
-        )
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write in {directory} ({exc.strerror})") from None
-    try:
-        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(descriptor, mode, **kwargs) as handle:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | Path, mode: str = "w", inputs: Iterable[str | Path] = ()
+) -> Iterator[IO]:
+    """One output file written whole or not at all: an :class:`OutputSet` of one."""
+    with OutputSet({"": path}, inputs) as outputs:
+        yield outputs.open(path, mode)
+
+
+@contextlib.contextmanager
+def write_to(path: str | Path, mode: str = "w", outputs: OutputSet | None = None) -> Iterator[IO]:
+    """The handle for ``path``: part of ``outputs`` when given (renamed with the rest of the
+    set), else a file of its own written atomically."""
+    if outputs is None:
+        with atomic_write(path, mode) as handle:
             yield handle
-        # mkstemp makes the file private (0600); a report gets the mode any new file would.
-        os.chmod(temporary, _new_file_mode(target))
-        os.replace(temporary, target)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError) and exc.filename in (None, temporary, str(target)):
-            raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-        raise
+    else:
+        with outputs.open(path, mode) as handle:
+            yield handle
 
 
-def _new_file_mode(target: Path) -> int:
+def check_destination(path: str | Path) -> None:
+    """InputError if ``path`` cannot be written as an output (see :class:`OutputSet`)."""
+    _inspect("", path)
+
+
+def temporary_prefix(name: str, directory: str | Path = ".") -> str:
+    """``.NAME.budget-tmp-PID-`` for a destination called ``name``, NAME cut short so the
+    temporary name (with mkstemp's 8 random characters) fits the file system's NAME_MAX."""
+    try:
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    tail = f"{TEMP_MARK}{os.getpid()}-"
+    room = limit - len(tail) - 1 - 8
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) > room:
+        name = encoded[:room].decode("utf-8", "ignore")
+    return f".{name}{tail}"
+
+
+_STALE = re.compile(re.escape(TEMP_MARK) + r"(\d+)-[^/]*\Z")
+
+
+def remove_stale_temporaries(target: str | Path) -> list[str]:
+    """Remove temporary files left beside ``target`` by runs that were killed (their process
+    is gone); returns the names removed."""
+    directory = os.path.dirname(os.fspath(target)) or "."
+    prefix = temporary_prefix(os.path.basename(os.fspath(target)), directory)
+    stem = prefix[: prefix.rindex(TEMP_MARK)]
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(stem + TEMP_MARK):
+            continue
+        match = _STALE.search(entry.name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _new_file_mode(target: str) -> int:
     """The mode of the file being replaced, or 0666 less the umask for a new one."""
     try:
-        return target.stat().st_mode & 0o777
+        return os.stat(target).st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (os.umask can only
+    be read by setting it, which races with other threads creating files)."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii") as status,
+    ):
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as written: text from the user's data starting
+    with ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers (``-5``,
+    ``+1.5e3``) and everything that is not text are left alone."""
+    if type(value) is str and value and value[0] in FORMULA_STARTS and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe_column(values: Iterable) -> list:
+    """:func:`spreadsheet_safe` of every cell of a column."""
+    return [spreadsheet_safe(value) for value in values]
+
+
+def spreadsheet_safe_frame(table):
+    """A DataFrame whose text columns are :func:`spreadsheet_safe` (a copy when any changes)."""
+    text_columns = [name for name in table.columns if table[name].dtype == object]
+    if not text_columns:
+        return table
+    table = table.copy()
+    for name in text_columns:
+        table[name] = table[name].map(spreadsheet_safe)
+    return table

@@ -15,10 +15,22 @@ from decimal import Decimal
 import numpy as np
 
 from pricing.catalog import Model, Tier
-from pricing.engine import PER_MILLION, billed_rates, rates_for
-from pricing.errors import InputError
+from pricing.engine import MODALITY_RATES, PER_MILLION, billed_rates, missing_rate, rates_for
+from pricing.errors import InputError, UnpricedError
 
-PARTS = ("uncached", "cache_read", "cache_write", "cache_write_1h", "output")
+# The parts of a call each billed at one rate (``pricing.engine.RATE_NAMES`` in order):
+# text input and text output are what is left once the modalities are taken out.
+PARTS = (
+    "text_uncached",
+    "cache_read",
+    "cache_write",
+    "cache_write_1h",
+    "text_output",
+    "audio_input",
+    "image_input",
+    "video_input",
+    "audio_output",
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +43,38 @@ class TokenArrays:
     cache_write_tokens: np.ndarray  # part of input, 5-minute writes
     cache_write_1h_tokens: np.ndarray  # part of input, 1-hour writes
     batch: np.ndarray | None = None  # bool per call; None: no call is batch
+    # parts of the uncached input / of the output by modality; None: all zero
+    audio_input_tokens: np.ndarray | None = None
+    image_input_tokens: np.ndarray | None = None
+    video_input_tokens: np.ndarray | None = None
+    audio_output_tokens: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.input_tokens)
+
+    def modalities(self) -> list[np.ndarray | None]:
+        return [
+            self.audio_input_tokens,
+            self.image_input_tokens,
+            self.video_input_tokens,
+            self.audio_output_tokens,
+        ]
+
+    def parts(self) -> list[np.ndarray]:
+        """Token counts per billed part, in ``PARTS`` order."""
+        zero = np.zeros(len(self), dtype=np.int64)
+        audio, image, video, audio_out = (zero if m is None else m for m in self.modalities())
+        return [
+            self.uncached() - audio - image - video,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+            self.cache_write_1h_tokens,
+            self.output_tokens - audio_out,
+            audio,
+            image,
+            video,
+            audio_out,
+        ]
 
     def uncached(self) -> np.ndarray:
         return (
@@ -58,7 +99,9 @@ class CostTotals:
     cache_read_usd: Decimal = Decimal(0)
     cache_write_usd: Decimal = Decimal(0)
     output_usd: Decimal = Decimal(0)
-    total_usd: Decimal = Decimal(0)
+    total_usd: Decimal = Decimal(0)  # tool fees included
+    tool_calls: int = 0  # built-in tool uses billed (web search, file search)
+    tool_usd: Decimal = Decimal(0)
 
     def __add__(self, other: CostTotals) -> CostTotals:
         return CostTotals(
@@ -94,7 +137,7 @@ def tier_index(
 def group_rates(
     model: Model, tier: int, batch: bool, service_tier: str | None = None
 ) -> tuple[Decimal, ...]:
-    """Per-token-million rates (uncached, read, 5m write, 1h write, output) with batch applied."""
+    """Per-token-million rates (``PARTS`` order) with batch applied; None: no published rate."""
     tiers = _cliff_tiers(model, service_tier)
     probe = 0 if tier == 0 else tiers[tier - 1].above_input_tokens + 1
     prices, _ = rates_for(model, probe, service_tier)
@@ -128,13 +171,7 @@ def price_arrays(
             raise InputError("choose either batch or a service tier, not both")
         if n:  # the engine's checks: a tier the model offers, with a rate for the longest input
             rates_for(model, int(tokens.input_tokens.max()), service_tier)
-    parts = (
-        tokens.uncached(),
-        tokens.cache_read_tokens,
-        tokens.cache_write_tokens,
-        tokens.cache_write_1h_tokens,
-        tokens.output_tokens,
-    )
+    parts = tokens.parts()
     tiers = tier_index(model, tokens.input_tokens, service_tier)
     group = np.zeros(n, dtype=np.int64) if tiers is None else tiers * 2
     if tokens.batch is not None:
@@ -148,8 +185,12 @@ def price_arrays(
     rate_table = np.zeros((max(present) + 1, len(PARTS)))
     for g in present:
         rates = group_rates(model, g // 2, bool(g % 2), service_tier)
-        rate_table[g] = [float(r) for r in rates]
         for i, rate in enumerate(rates):
+            if rate is None:
+                if sums[i][g]:
+                    raise missing_rate(model, MODALITY_RATES[i - 5])
+                continue
+            rate_table[g, i] = float(rate)
             usd[i] += sums[i][g] * rate / PER_MILLION
     totals = CostTotals(
         calls=n,
@@ -159,10 +200,10 @@ def price_arrays(
             tokens.cache_write_tokens.sum() + tokens.cache_write_1h_tokens.sum()
         ),
         output_tokens=int(tokens.output_tokens.sum()),
-        input_usd=usd[0],
+        input_usd=usd[0] + usd[5] + usd[6] + usd[7],
         cache_read_usd=usd[1],
         cache_write_usd=usd[2] + usd[3],
-        output_usd=usd[4],
+        output_usd=usd[4] + usd[8],
         total_usd=sum(usd, Decimal(0)),
     )
     if not per_call:
@@ -172,12 +213,61 @@ def price_arrays(
         per_part = [array * (rate / 1e6) for array, rate in zip(parts, rates, strict=True)]
     else:
         per_part = [array * (rate_table[group, i] / 1e6) for i, array in enumerate(parts)]
+    input_usd = per_part[0] + per_part[5] + per_part[6] + per_part[7]
     cache_write = per_part[2] + per_part[3]
+    output_usd = per_part[4] + per_part[8]
     return ArrayCosts(
-        input_usd=per_part[0],
+        input_usd=input_usd,
         cache_read_usd=per_part[1],
         cache_write_usd=cache_write,
-        output_usd=per_part[4],
-        total_usd=per_part[0] + per_part[1] + cache_write + per_part[4],
+        output_usd=output_usd,
+        total_usd=input_usd + per_part[1] + cache_write + output_usd,
         totals=totals,
     )
+
+
+def refusals(
+    model: Model, tokens: TokenArrays, service_tier: str | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Which calls the catalog cannot price, and why: per call 0 (priced) or 1 + an index
+    into the reasons (the engine's :class:`~pricing.errors.UnpricedError` reasons)."""
+    n = len(tokens)
+    code = np.zeros(n, dtype=np.int64)
+    reasons: list[str] = []
+
+    def refuse(mask: np.ndarray, reason: str) -> None:
+        mask = mask & (code == 0)
+        if mask.any():
+            if reason not in reasons:
+                reasons.append(reason)
+            code[mask] = reasons.index(reason) + 1
+
+    everything = np.ones(n, dtype=bool)
+    if service_tier is not None:
+        try:
+            rates_for(model, 0, service_tier)
+        except UnpricedError as exc:
+            refuse(everything, exc.reason)
+            return code, reasons
+        if model.tiers and not model.service_tiers[service_tier].tiers:
+            above = model.tiers[0].above_input_tokens
+            try:
+                rates_for(model, above + 1, service_tier)
+            except UnpricedError as exc:
+                refuse(tokens.input_tokens > above, exc.reason)
+    if tokens.batch is not None and model.batch_discount is None:
+        refuse(tokens.batch, "no batch price in the catalog")
+    modal = tokens.modalities()
+    if any(m is not None and m.any() for m in modal):
+        tiers = tier_index(model, tokens.input_tokens, service_tier)
+        levels = [0] if tiers is None else sorted(set(tiers.tolist()))
+        for level in levels:
+            rows = everything if tiers is None else tiers == level
+            try:
+                rates = group_rates(model, level, False, service_tier)
+            except UnpricedError:
+                continue  # refused above
+            for name, column, rate in zip(MODALITY_RATES, modal, rates[5:], strict=True):
+                if column is not None and rate is None:
+                    refuse(rows & (column > 0), missing_rate(model, name).reason)
+    return code, reasons

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pricing.dates import parse_day, today
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.hosts import Host, read_hosts
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 from pricing.names import NameIndex
@@ -99,6 +99,7 @@ class Catalog:
                 not needle
                 or needle in m.id.lower()
                 or needle in m.name.lower()
+                or (m.kind != "chat" and needle in m.kind)  # `budget models embed`
                 or any(needle in alias.lower() for alias in m.aliases)
             )
         ]
@@ -146,12 +147,7 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
 def _raw_models(path: Path, hosts: list[Host]) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
     file never wrote); the file's hosts are added to ``hosts``."""
-    try:
-        document = read_yaml(path)
-    except InputError:
-        raise
-    except ValueError as exc:  # PyYAML builds `2026-13-45` as a date and fails, unlocated
-        raise InputError(f"{path}: invalid date: {exc} (expected YYYY-MM-DD)") from None
+    document = read_yaml(path)
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a mapping with provider, source, as_of and models")
     unknown = set(document) - FILE_FIELDS
@@ -191,10 +187,17 @@ def _merge_user_file(
     path: Path, entries: dict[str, dict], where: dict[str, str], hosts: list[Host]
 ) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
-    if not path.is_file():
+    if not path.exists():  # a FIFO or <(...) is read like a file
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())
+    seen: dict[str, str] = {}  # id -> where this file first gave it
     for raw, place, unwritten in _raw_models(path, hosts):
+        if raw["id"] in seen:
+            raise InputError(
+                f"{place}: model {clip(raw['id'])}: given twice in this file (first at "
+                f"{seen[raw['id']]}); merge the two entries"
+            )
+        seen[raw["id"]] = place
         try:
             existing = known.resolve(raw["id"]).id
         except InputError:

@@ -10,16 +10,40 @@ is above a tier's threshold is priced whole at that tier's rates, output include
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
 from pricing.catalog import Model, Prices
-from pricing.errors import InputError
+from pricing.errors import InputError, UnpricedError, clip
+from pricing.rules import tools_usd
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
 # is a typo (or a unit mix-up), not a plan.
 MAX_TOKEN_COUNT = 10**12
+
+
+def token_count(value: Any, field: str, limit: int | None = MAX_TOKEN_COUNT) -> int:
+    """The one check of a token count from a user, a file or a log: a whole number from 0 to
+    ``limit`` (None: no limit, for sums of many calls). Text may use ``_`` or ``,`` between
+    digits (``12_000``). ``field`` names the value in the message (``FILE:LINE: field``)."""
+    if isinstance(value, str):
+        text = value.strip().replace("_", "").replace(",", "")
+        if not text.lstrip("-").isdigit() or len(text) > 40:
+            raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+        value = int(text)
+    elif isinstance(value, bool) or not hasattr(value, "__index__"):  # 12.0 is not a count
+        raise InputError(f"{field}: expected a whole number of tokens, got {clip(value)}")
+    count = int(value)  # numpy integers too: messages show plain numbers, not np.int64(...)
+    if count < 0:
+        raise InputError(f"{field}: expected a token count >= 0, got {count}")
+    if limit is not None and count > limit:
+        raise InputError(
+            f"{field}: expected at most {limit:,} tokens (no model comes near), got {clip(count)}"
+        )
+    return count
 
 
 @dataclass(frozen=True)
@@ -32,14 +56,17 @@ class Usage:
     cache_write_tokens: int = 0  # part of input_tokens: 5-minute cache writes
     cache_write_1h_tokens: int = 0  # part of input_tokens: 1-hour cache writes
     reasoning_tokens: int = 0  # part of output_tokens
+    audio_input_tokens: int = 0  # part of the uncached input
+    image_input_tokens: int = 0  # part of the uncached input
+    video_input_tokens: int = 0  # part of the uncached input
+    audio_output_tokens: int = 0  # part of output_tokens
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, int):  # 1.5 is not a count
                 raise InputError(f"{item.name}: expected a whole number of tokens, got {value!r}")
-            if value < 0:
-                raise InputError(f"{item.name}: expected a count >= 0, got {value}")
+            token_count(value, item.name, limit=None)  # a sum of calls may pass a trillion
         cached = self.cache_read_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
         if cached > self.input_tokens:
             raise InputError(
@@ -50,6 +77,17 @@ class Usage:
             raise InputError(
                 f"reasoning_tokens ({self.reasoning_tokens:,}) exceed output_tokens "
                 f"({self.output_tokens:,}): output includes reasoning"
+            )
+        modal = self.audio_input_tokens + self.image_input_tokens + self.video_input_tokens
+        if modal > self.uncached_input_tokens:
+            raise InputError(
+                f"audio, image and video input ({modal:,}) exceed the uncached input "
+                f"({self.uncached_input_tokens:,})"
+            )
+        if self.audio_output_tokens > self.output_tokens:
+            raise InputError(
+                f"audio_output_tokens ({self.audio_output_tokens:,}) exceed output_tokens "
+                f"({self.output_tokens:,})"
             )
 
     @property
@@ -76,6 +114,10 @@ class CostBreakdown:
     service_tier: str | None
     tier_threshold: int | None  # above_input_tokens of the cliff tier applied; None = base rates
     rates: Prices  # per-million rates applied, before any batch discount
+    # Built-in tool uses ({"web_search": 3}) and their fees (pricing/data/rules/tool_fees.yaml),
+    # billed per use on top of tokens and included in total_usd.
+    tool_calls: Mapping[str, int] = field(default_factory=dict)
+    tool_usd: Decimal = Decimal(0)
 
     def as_dict(self) -> dict:
         return {
@@ -89,30 +131,36 @@ class CostBreakdown:
             "batch": self.batch,
             "service_tier": self.service_tier,
             "tier_threshold": self.tier_threshold,
+            "tool_calls": dict(self.tool_calls),
+            "tool_usd": self.tool_usd,
         }
 
 
 def rates_for(
     model: Model, input_tokens: int, service_tier: str | None = None
 ) -> tuple[Prices, int | None]:
-    """The per-million rates for a request of ``input_tokens``, and the cliff tier applied."""
+    """The per-million rates for a request of ``input_tokens``, and the cliff tier applied.
+
+    Raises :class:`UnpricedError` when the catalog has no rate for the request: a service
+    tier the model does not offer, or one without a published rate above a cliff."""
     prices, tiers = model.prices, model.tiers
     if service_tier is not None:
         try:
             level = model.service_tiers[service_tier]
         except KeyError:
             offered = ", ".join(model.service_tiers) or "none"
-            raise InputError(
-                f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})"
+            raise UnpricedError(
+                f"model {model.id!r} has no service tier {service_tier!r} (offered: {offered})",
+                f"no {service_tier!r} service tier in the catalog",
             ) from None
         unpublished = [t for t in model.tiers if input_tokens > t.above_input_tokens]
         if unpublished and not level.tiers:
             # Guessing would understate the bill: the provider prices long prompts higher.
-            raise InputError(
-                f"model {model.id!r}: no published {service_tier} price above "
-                f"{unpublished[-1].above_input_tokens:,} input tokens (this request has "
-                f"{input_tokens:,}); price it without --service-tier or add the rate "
-                "to a --catalog file"
+            above = unpublished[-1].above_input_tokens
+            raise UnpricedError(
+                f"model {model.id!r}: no published {service_tier} price above {above:,} "
+                f"input tokens (this request has {input_tokens:,})",
+                f"no published {service_tier} price above {above:,} input tokens",
             )
         prices, tiers = level.prices, level.tiers
     threshold = None
@@ -122,53 +170,118 @@ def rates_for(
     return prices, threshold
 
 
-def effective_rates(prices: Prices) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-    """(input, cache read, 5m write, 1h write, output) per million, with absent cache prices
-    billed at the input rate, as providers without a cache discount do."""
+RATE_NAMES = (
+    "input",
+    "cache_read",
+    "cache_write_5m",
+    "cache_write_1h",
+    "output",
+    "input_audio",
+    "input_image",
+    "input_video",
+    "output_audio",
+)
+MODALITY_RATES = ("input_audio", "input_image", "input_video", "output_audio")
+
+
+def effective_rates(
+    prices: Prices, text_rate_modalities: frozenset[str] = frozenset()
+) -> tuple[Decimal | None, ...]:
+    """Rates per million in ``RATE_NAMES`` order, with absent cache prices billed at the
+    input rate (as providers without a cache discount do). A modality without a rate of its
+    own is billed at the text rate only if the provider says so (``text_rate_modalities``);
+    otherwise its rate is None: the catalog cannot price it."""
     read = prices.input if prices.cache_read is None else prices.cache_read
     write_5m = prices.input if prices.cache_write_5m is None else prices.cache_write_5m
     write_1h = write_5m if prices.cache_write_1h is None else prices.cache_write_1h
-    return prices.input, read, write_5m, write_1h, prices.output
+    modal = []
+    for name in MODALITY_RATES:
+        rate = getattr(prices, name)
+        side, kind = name.split("_")
+        if rate is None and kind in text_rate_modalities:
+            rate = prices.input if side == "input" else prices.output
+        modal.append(rate)
+    return (prices.input, read, write_5m, write_1h, prices.output, *modal)
 
 
-RATE_NAMES = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
-
-
-def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal, ...]:
+def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal | None, ...]:
     """The rates of ``effective_rates`` with the batch discount applied where it applies
     (not to the prices in ``model.batch_full_price``, e.g. Gemini's batch cache reads)."""
-    rates = effective_rates(prices)
+    rates = effective_rates(prices, model.text_rate_modalities)
     if not batch:
         return rates
     if model.batch_discount is None:
-        raise InputError(f"model {model.id!r} has no batch API in the catalog (batch_discount)")
+        raise UnpricedError(
+            f"model {model.id!r} has no batch API in the catalog (batch_discount)",
+            "no batch price in the catalog",
+        )
     factor = 1 - model.batch_discount
     return tuple(
-        rate if name in model.batch_full_price else rate * factor
+        rate if rate is None or name in model.batch_full_price else rate * factor
         for name, rate in zip(RATE_NAMES, rates, strict=True)
     )
 
 
+def modality_parts(usage: Usage) -> tuple[int, int, int, int]:
+    return (
+        usage.audio_input_tokens,
+        usage.image_input_tokens,
+        usage.video_input_tokens,
+        usage.audio_output_tokens,
+    )
+
+
+def missing_rate(model: Model, name: str) -> UnpricedError:
+    """The error for tokens of a modality the catalog has no rate for."""
+    what = {
+        "input_audio": "audio input",
+        "input_image": "image input",
+        "input_video": "video input",
+        "output_audio": "audio output",
+    }[name]
+    return UnpricedError(
+        f"model {model.id!r}: no published {what} rate in the catalog", f"no {what} rate"
+    )
+
+
 def cost(
-    model: Model, usage: Usage, *, batch: bool = False, service_tier: str | None = None
+    model: Model,
+    usage: Usage,
+    *,
+    batch: bool = False,
+    service_tier: str | None = None,
+    tool_calls: Mapping[str, int] | None = None,
 ) -> CostBreakdown:
-    """Price one request (tiers apply per request) in Decimal USD."""
+    """Price one request (tiers apply per request) in Decimal USD; ``tool_calls`` counts the
+    built-in tool uses it made ({"web_search": 2}), billed at the catalog's fee per use."""
     if batch and service_tier is not None:
         raise InputError("choose either batch or a service tier, not both")
     prices, threshold = rates_for(model, usage.input_tokens, service_tier)
-    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = billed_rates(
-        model, prices, batch
+    rates = billed_rates(model, prices, batch)
+    input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = rates[:5]
+    modal = modality_parts(usage)
+    for name, tokens, rate in zip(MODALITY_RATES, modal, rates[5:], strict=True):
+        if tokens and rate is None:
+            raise missing_rate(model, name)
+
+    def usd(tokens: int, rate: Decimal | None) -> Decimal:
+        return Decimal(0) if rate is None else tokens * rate / PER_MILLION
+
+    audio_in, image_in, video_in, audio_out = modal
+    text_input = usage.uncached_input_tokens - audio_in - image_in - video_in
+    input_usd = (
+        usd(text_input, input_rate)
+        + usd(audio_in, rates[5])
+        + usd(image_in, rates[6])
+        + usd(video_in, rates[7])
     )
-
-    def usd(tokens: int, rate: Decimal) -> Decimal:
-        return tokens * rate / PER_MILLION
-
-    input_usd = usd(usage.uncached_input_tokens, input_rate)
     cache_read_usd = usd(usage.cache_read_tokens, read_rate)
     cache_write_usd = usd(usage.cache_write_tokens, write_5m_rate) + usd(
         usage.cache_write_1h_tokens, write_1h_rate
     )
-    output_usd = usd(usage.output_tokens, output_rate)
+    output_usd = usd(usage.output_tokens - audio_out, output_rate) + usd(audio_out, rates[8])
+    uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
+    tool_usd = tools_usd(model, uses) if uses else Decimal(0)
     return CostBreakdown(
         model=model.id,
         variant=model.variant,
@@ -177,11 +290,13 @@ def cost(
         cache_read_usd=cache_read_usd,
         cache_write_usd=cache_write_usd,
         output_usd=output_usd,
-        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd,
+        total_usd=input_usd + cache_read_usd + cache_write_usd + output_usd + tool_usd,
         batch=batch,
         service_tier=service_tier,
         tier_threshold=threshold,
         rates=prices,
+        tool_calls=uses,
+        tool_usd=tool_usd,
     )
 
 
@@ -201,6 +316,10 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         **{f.name: sum(getattr(b.usage, f.name) for b in breakdowns) * calls for f in fields(Usage)}
     )
     tiers = {b.tier_threshold for b in breakdowns}
+    uses: dict[str, int] = {}
+    for b in breakdowns:
+        for tool, n in b.tool_calls.items():
+            uses[tool] = uses.get(tool, 0) + n * calls
     return CostBreakdown(
         model=first.model if len({b.model for b in breakdowns}) == 1 else "(several)",
         variant=first.variant,
@@ -214,4 +333,6 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         service_tier=first.service_tier,
         tier_threshold=tiers.pop() if len(tiers) == 1 else None,
         rates=first.rates,
+        tool_calls=uses,
+        tool_usd=total("tool_usd"),
     )

@@ -8,6 +8,31 @@ from __future__ import annotations
 
 import json
 
+MAX_QUOTED = 80  # characters of a user's value quoted in a message
+
+
+def clip(value: object, limit: int = MAX_QUOTED) -> str:
+    """``repr`` of a value as quoted in a message, cut short: a 50 MB line of digits is bad
+    input, not a 50 MB error message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}... ({len(text):,} characters)"
+
+
+MAX_WORD = 200  # characters of one unbroken run of text in a message (a path fits)
+
+
+def clip_words(message: str, limit: int = MAX_WORD) -> str:
+    """A message with every unbroken run of text longer than ``limit`` cut short: the last
+    guard for values quoted whole (by click, say) before a message is printed."""
+    if len(message) <= limit:
+        return message
+    return " ".join(
+        word if len(word) <= limit else f"{word[: limit - 40]}... ({len(word):,} characters)"
+        for word in message.split(" ")
+    )
+
 
 class InputError(ValueError):
     """Bad input: unknown model, malformed file, impossible number.
@@ -19,6 +44,16 @@ class InputError(ValueError):
 
 class FailedRequest(InputError):
     """A batch result line for a request that failed: the provider billed nothing for it."""
+
+
+class UnpricedError(InputError):
+    """A call the catalog cannot price (no rate for its service tier, cliff or modality).
+
+    ``reason`` is the short, call-independent form, for grouping in usage reports."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownModelError(InputError, LookupError):

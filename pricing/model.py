@@ -24,6 +24,12 @@ class Prices:
     cache_read: Decimal | None = None
     cache_write_5m: Decimal | None = None
     cache_write_1h: Decimal | None = None
+    # Non-text modalities where the provider prices them apart (Gemini 2.5 Flash audio
+    # input). ``None``: no published rate (see ``Model.text_rate_modalities``).
+    input_audio: Decimal | None = None
+    input_image: Decimal | None = None
+    input_video: Decimal | None = None
+    output_audio: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class Model:
     context_window: int
     max_input_tokens: int
     max_output_tokens: int
-    output_param: str
+    output_param: str | None  # None: an embedding model (no output to cap)
     reasoning: bool
     supports_stop: bool
     stop_sequences_max: int | None
@@ -123,6 +129,18 @@ class Model:
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
     # Standard"): names from ``input, cache_read, cache_write_5m, cache_write_1h, output``.
     batch_full_price: frozenset[str] = frozenset()
+    # "chat" (text out, priced per output token) or "embedding" (vectors out: no output
+    # tokens, no output ceiling, no max_tokens to plan).
+    kind: str = "chat"
+
+    @property
+    def is_embedding(self) -> bool:
+        return self.kind == "embedding"
+
+    # Modalities (audio, image, video) the provider bills at the text rate where no rate of
+    # their own is given (Google: "Input price (text / image / video)"); any other
+    # modality without a rate is unpriced.
+    text_rate_modalities: frozenset[str] = frozenset()
 
     def at(self, day: dt.date | None) -> Model:
         """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``)."""

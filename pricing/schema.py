@@ -13,11 +13,22 @@ from decimal import Decimal
 from typing import Any
 
 from pricing.dates import parse_day
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 
 OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
-PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write_5m",
+    "cache_write_1h",
+    "input_audio",
+    "input_image",
+    "input_video",
+    "output_audio",
+)
+MODALITIES = ("audio", "image", "video")
 # Fields a model may carry; file-level defaults are copied into each model before checking.
 MODEL_FIELDS = {
     "id",
@@ -37,6 +48,7 @@ MODEL_FIELDS = {
     "service_tiers",
     "batch_discount",
     "batch_full_price",
+    "text_rate_modalities",
     "variants",
     "price_periods",
     "deprecated",
@@ -46,7 +58,9 @@ MODEL_FIELDS = {
     "as_of",
     "source",
     "notes",
+    "kind",
 }
+MODEL_KINDS = ("chat", "embedding")
 VARIANT_FIELDS = {
     "name",
     "description",
@@ -61,6 +75,10 @@ PERIOD_FIELDS = {"from", "until", "prices", "tiers", "service_tiers", "source", 
 TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
+# Bounds far above any real model, so that a typo or a hostile file cannot make every cost
+# astronomical or overflow the int64 arrays of a projection.
+MAX_TOKENS = 1_000_000_000  # context and output limits, tier thresholds (largest today: 10M)
+MAX_PRICE = Decimal(100_000)  # USD per million tokens (the dearest published rates: ~$600)
 
 
 class _Checker:
@@ -70,7 +88,7 @@ class _Checker:
     def fail(self, field_name: str, expected: str, got: Any) -> InputError:
         return InputError(
             f"{self.place}: model {self.model_id!r}: field {field_name!r}: "
-            f"expected {expected}, got {got!r}"
+            f"expected {expected}, got {clip(got)}"
         )
 
     def count(
@@ -81,6 +99,8 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(label + key, "a positive whole number of tokens", value)
+        if value > MAX_TOKENS:
+            raise self.fail(label + key, f"at most {MAX_TOKENS:,} tokens", value)
         return value
 
     def money(self, raw: Mapping, key: str, *, required: bool, label: str) -> Decimal | None:
@@ -95,6 +115,8 @@ class _Checker:
             raise self.fail(label + key, "a price in USD per million tokens", value) from None
         if not amount.is_finite() or amount < 0:
             raise self.fail(label + key, "a price >= 0 in USD per million tokens", value)
+        if amount > MAX_PRICE:
+            raise self.fail(label + key, f"at most {MAX_PRICE:,} USD per million tokens", value)
         return amount
 
     def prices(self, raw: Any, label: str, also: frozenset = frozenset()) -> Prices:
@@ -208,11 +230,16 @@ def build_model(raw: dict, place: str) -> Model:
             raise check.fail(key, "a non-empty string", raw.get(key))
     if not raw["tokenizer"].startswith(TOKENIZER_KINDS):
         raise check.fail("tokenizer", "tiktoken:NAME, hf:REPO or estimate:FAMILY", raw["tokenizer"])
-    if raw["output_param"] not in OUTPUT_PARAMS:
+    kind = raw.get("kind", "chat")
+    if kind not in MODEL_KINDS:
+        raise check.fail("kind", " | ".join(MODEL_KINDS), kind)
+    embedding = kind == "embedding"
+    if raw["output_param"] not in OUTPUT_PARAMS and not embedding:
         raise check.fail("output_param", " | ".join(OUTPUT_PARAMS), raw["output_param"])
     context = check.count(raw, "context_window")
     max_input = check.count(raw, "max_input_tokens", required=False) or context
-    max_output = check.count(raw, "max_output_tokens")
+    # An embedding model returns a vector: no output tokens, so no output ceiling.
+    max_output = 0 if embedding else check.count(raw, "max_output_tokens")
     if max_input > context:
         raise check.fail("max_input_tokens", f"at most context_window ({context})", max_input)
     if max_output > context:
@@ -227,7 +254,9 @@ def build_model(raw: dict, place: str) -> Model:
         if not isinstance(raw.get(key, False), bool):
             raise check.fail(key, "true or false", raw.get(key))
     service_tiers = check.service_tiers(raw.get("service_tiers"), "service_tiers")
-    prices = check.prices(raw.get("prices"), "prices.")
+    prices = check.prices(
+        _embedding_prices(raw.get("prices")) if embedding else raw.get("prices"), "prices."
+    )
     tiers = check.tiers(raw.get("tiers"), "tiers")
     deprecated, retired = check.day(raw, "deprecated"), check.day(raw, "retired")
     if deprecated and retired and deprecated > retired:
@@ -249,7 +278,7 @@ def build_model(raw: dict, place: str) -> Model:
         context_window=context,
         max_input_tokens=max_input,
         max_output_tokens=max_output,
-        output_param=raw["output_param"],
+        output_param=None if embedding else raw["output_param"],
         reasoning=raw.get("reasoning", False),
         supports_stop=raw.get("supports_stop", True),
         stop_sequences_max=stops,
@@ -258,6 +287,7 @@ def build_model(raw: dict, place: str) -> Model:
         tiers=tiers,
         batch_discount=check.fraction(raw, "batch_discount"),
         batch_full_price=_price_names(raw.get("batch_full_price"), check),
+        text_rate_modalities=_modalities(raw.get("text_rate_modalities"), check),
         as_of=str(as_of),
         source=str(raw["source"]),
         notes=(str(raw["notes"]).strip() if raw.get("notes") else None),
@@ -269,6 +299,7 @@ def build_model(raw: dict, place: str) -> Model:
         period=current,
         service_tiers=service_tiers,
         variant_specs=_variants(raw.get("variants"), check, context),
+        kind=kind,
     )
 
 
@@ -351,6 +382,13 @@ def _period_order(period: PricePeriod) -> dt.date:
     return period.start or dt.date.min
 
 
+def _embedding_prices(raw: Any) -> Any:
+    """An embedding model's prices: output is 0 (it returns vectors, billed by input only)."""
+    if isinstance(raw, Mapping) and "output" not in raw:
+        return {**raw, "output": 0}
+    return raw
+
+
 def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ...]:
     if raw is None:
         return ()
@@ -393,4 +431,12 @@ def _price_names(raw: Any, check: _Checker) -> frozenset[str]:
         raise check.fail(
             "batch_full_price", f"a list of price fields ({', '.join(PRICE_FIELDS)})", raw
         )
+    return frozenset(raw)
+
+
+def _modalities(raw: Any, check: _Checker) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list) or not all(name in MODALITIES for name in raw):
+        raise check.fail("text_rate_modalities", f"a list of ({', '.join(MODALITIES)})", raw)
     return frozenset(raw)

@@ -7,6 +7,8 @@ file is named as such, since "not UTF-8 at byte 0" helps nobody.
 from __future__ import annotations
 
 import os
+import sys
+from typing import IO
 
 from pricing.errors import InputError
 
@@ -25,17 +27,32 @@ def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
     return data, 0
 
 
-def read_text(path: str | os.PathLike, what: str = "text") -> str:
-    """A whole user file as UTF-8 text (a BOM dropped), or a one-line InputError."""
+def open_input(path: str | os.PathLike, what: str = "") -> IO[bytes]:
+    """A user's file opened for reading bytes (``-``: standard input), or a one-line error."""
+    if str(path) == "-":
+        return open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        return open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a {what} file") from None
+        raise InputError(f"{path}: is a directory, expected a {what or 'file'}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def read_text(path: str | os.PathLike, what: str = "text") -> str:
+    """A whole user file as UTF-8 text (a BOM dropped), or a one-line InputError."""
+    with open_input(path, f"{what} file") as handle:
+        try:
+            data = handle.read()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    return decode_text(data, path, what)
+
+
+def decode_text(data: bytes, path: str | os.PathLike, what: str = "text") -> str:
+    """A user file's bytes as UTF-8 text (a BOM dropped), or a one-line InputError."""
     data, dropped = strip_bom(data, str(path))
     try:
         return data.decode("utf-8")

@@ -74,7 +74,9 @@ def test_count_names_utf16_files(tmp_path, name, extra):
 
 
 def test_count_directory_and_whitespace_only_json(tmp_path):
-    assert_bad(run("count", str(tmp_path), "-m", "gpt-4o"), f"{tmp_path}: is a directory")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_bad(run("count", str(empty), "-m", "gpt-4o"), f"{empty}: is a directory with no files")
     blank = write(tmp_path / "blank.json", "  \n\t\n")
     assert_bad(run("count", blank, "-m", "gpt-4o"), f"{blank}: empty file, expected a chat request")
 
@@ -183,7 +185,7 @@ def test_jobs_zero_is_bad_usage(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'{"text": "hi", "input_tokens": 3}\n\xff\n', "not UTF-8 text at byte 34"),
+        (b'{"text": "hi", "input_tokens": 3}\n\xff\n', "log.jsonl:2: not UTF-8 text at byte 0"),
         ('{"text": "hi", "input_tokens": 3}\n'.encode("utf-16"), "UTF-16 text"),
         (
             b'{"messages": [{"role": "user", "content": 5}], "input_tokens": 9}\n',

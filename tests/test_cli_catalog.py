@@ -116,9 +116,12 @@ def test_catalog_override_from_option_and_environment():
         (["limits", "gpt-5.22x"], "unknown model 'gpt-5.22x'; did you mean"),
         (
             ["cost", "--model", "gpt-5.2", "--input", "-5", "--output", "1"],
-            "-5 is not in the range",
+            "--input: expected a token count >= 0, got -5",
         ),
-        (["cost", "--model", "gpt-5.2", "--input", "ten", "--output", "1"], "'ten' is not a valid"),
+        (
+            ["cost", "--model", "gpt-5.2", "--input", "ten", "--output", "1"],
+            "--input: expected a whole number of tokens, got 'ten'",
+        ),
         (
             ["cost", "--model", "gpt-5.2", "--input", "5", "--cached-input", "6", "--output", "1"],
             "exceed input_tokens",

@@ -95,7 +95,10 @@ def test_check_messages_file_is_labelled_estimate_for_claude():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "-5", "--max-tokens", "10"], "Error: --input: expected a count >= 0, got -5"),
+        (
+            ["--input", "-5", "--max-tokens", "10"],
+            "Error: --input: expected a token count >= 0, got -5",
+        ),
         (["--input", "ten", "--max-tokens", "10"], "Error: --input: expected a whole number"),
         (["--input", "10", "--max-tokens", "1.5"], "Error: --max-tokens: expected a whole number"),
     ],
@@ -210,7 +213,7 @@ def test_plan_samples_of_integers_with_a_percentile():
         (["--samples", "LENGTHS", "--percentile", "101"], "--percentile: expected a number"),
         (["--expected-output", "800", "--buffer", "-0.1"], "--buffer: expected a number from 0"),
         (["--expected-output", "800", "--buffer", "lots"], "--buffer: expected a number from 0"),
-        (["--expected-output", "-800"], "--expected-output: expected a count >= 0"),
+        (["--expected-output", "-800"], "--expected-output: expected a token count >= 0"),
         (["--task", "qa", "--reasoning", "500"], None),  # fine for OpenAI: no minimum budget
     ],
 )
@@ -364,16 +367,94 @@ def test_check_max_tokens_0_does_not_fit():
     assert data["variants_that_fit"] == []
 
 
-def test_check_messages_jsonl_says_to_use_count(tmp_path):
+def test_plan_messages_jsonl_says_to_use_check(tmp_path):
     jsonl = tmp_path / "requests.jsonl"
     line = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
     jsonl.write_text(f"{line}\n{line}\n", encoding="utf-8")
-    result = run("check", "-m", "gpt-4o", "--messages", jsonl, "--max-tokens", "10")
+    result = run("plan", "-m", "gpt-4o", "--messages", jsonl, "--expected-output", "10")
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert "--messages takes one chat request (a .json file)" in result.output
-    assert "for a JSONL of requests use budget count" in result.output
+    assert "for a JSONL of requests use budget check --messages" in result.output
     assert "Extra data" not in result.output
+
+
+GPT4 = str(Path(__file__).parent / "fixtures" / "count" / "gpt4_catalog.yaml")
+
+
+def batch_line(custom_id: str, words: int, max_tokens: int | None) -> str:
+    body = {
+        "model": "gpt-4-0613",
+        "messages": [{"role": "user", "content": " ".join(["hello"] * words)}],
+    }
+    if max_tokens is not None:
+        body["max_tokens"] = max_tokens
+    return json.dumps(
+        {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+    )
+
+
+@pytest.fixture
+def batch(tmp_path) -> Path:
+    path = tmp_path / "batch.jsonl"
+    lines = [
+        batch_line("fits", 1000, 1000),
+        batch_line("long-input", 7000, 2000),
+        batch_line("no-cap", 1000, None),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_check_a_batch_file_one_row_per_request_exit_1(batch):
+    # gpt-4-0613 (cl100k_base): "hello" then " hello" are one token each, so N words are N
+    # tokens, plus 7 of chat overhead (3 per message, 1 for the role, 3 priming the reply).
+    # Context window 8,192:
+    #   fits:       1,007 + 1,000 = 2,007, room left 8,192 - 1,007 - 1,000 = +6,185
+    #   long-input: 7,007 + its own 2,000 = 9,007: over by 815
+    #   no-cap:     sets no max_tokens, so --max-tokens 8,000: 1,007 + 8,000 = 9,007, over by 815
+    result, rows = run_json(
+        "check", "-m", "gpt-4-0613", "--catalog", GPT4, "--messages", batch, "--max-tokens", "8000"
+    )
+    assert result.exit_code == 1
+    assert isinstance(rows, list)
+    assert [(r["custom_id"], r["line"], r["input_tokens"]) for r in rows] == [
+        ("fits", 1, 1007),
+        ("long-input", 2, 7007),
+        ("no-cap", 3, 1007),
+    ]
+    assert [r["fits"] for r in rows] == [True, False, False]
+    assert [r["room_left"] for r in rows] == [6185, -815, -815]
+    assert [r["max_tokens_from"] for r in rows] == ["request", "request", "option"]
+    assert "lower max_tokens to 1,185 or cut the input by 815" in rows[1]["problems"][0]
+    assert "lower max_tokens to 7,185" in rows[2]["problems"][0]
+    table = run(
+        "check", "-m", "gpt-4-0613", "--catalog", GPT4, "--messages", batch, "--max-tokens", "8000"
+    )
+    assert table.exit_code == 1
+    # gpt-4-0613 is an alias of the bundled (retired) gpt-4: the file updates that entry
+    assert "1 of 3 requests fit gpt-4 (" in table.output
+    assert "8,000 (--max-tokens)" in table.output
+
+
+def test_check_a_batch_file_all_fitting_exit_0(tmp_path):
+    path = tmp_path / "ok.jsonl"
+    path.write_text(batch_line("a", 10, 100) + "\n" + batch_line("b", 20, 200) + "\n")
+    result = run("check", "-m", "gpt-4-0613", "--catalog", GPT4, "--messages", path)
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 requests fit" in result.output
+
+
+def test_check_a_request_without_max_tokens_and_no_option_exit_2(batch):
+    result = run("check", "-m", "gpt-4-0613", "--catalog", GPT4, "--messages", batch)
+    assert result.exit_code == 2
+    assert f"{batch}:3: max_tokens: the request sets none; give --max-tokens N" in result.output
+
+
+def test_check_a_single_request_still_needs_max_tokens():
+    result = run("check", "-m", "gpt-4o", "--input", "100")
+    assert result.exit_code == 2
+    assert "give --max-tokens N" in result.output
 
 
 def test_plan_samples_from_other_models_warns_on_stderr():
@@ -413,3 +494,89 @@ def test_check_prompt_online_without_a_key_warns(tmp_path):
     assert result.exit_code == 0
     assert "ANTHROPIC_API_KEY is not set, so the count is an estimate" in result.stderr
     assert "ANTHROPIC_API_KEY" not in CliRunner().invoke(cli, args, env=env).stderr
+
+
+# --- plan: what a cut reply costs, and the request written to a file ---------------------------
+
+
+@pytest.mark.parametrize(
+    "on_truncation, continuation",
+    [
+        # gpt-5.2: $1.75 input, $14 output per MTok. 19 replies of 100 tokens and one of 2,000:
+        # p95 is 100, +25% = 125, rounded up to max_completion_tokens 150; one sample in 20 cut.
+        # continue: (10,000 + 150) x 1.75 + (2,000 - 150) x 14 = 43,662.5 micro-dollars / 20
+        ("continue", 0.002183125),
+        # retry: 10,000 x 1.75 + 2,000 x 14 = 45,500 / 20 = 2,275 micro-dollars
+        ("retry", 0.002275),
+    ],
+)
+def test_plan_continuation_cost_continue_or_retry(tmp_path, on_truncation, continuation):
+    samples = tmp_path / "lengths.txt"
+    samples.write_text("100\n" * 19 + "2000\n")
+    args = ("plan", "-m", "gpt-5.2", "--input", "10000", "--samples", samples)
+    result, data = run_json(*args, "--on-truncation", on_truncation)
+    assert result.exit_code == 0, result.output
+    assert data["max_tokens"] == 150 and data["truncation_rate"] == 0.05
+    assert data["continuation_cost_usd"] == continuation
+    assert data["on_truncation"] == on_truncation
+    assert data["expected_total_usd"] == pytest.approx(
+        data["expected_cost_usd"] + continuation, abs=1e-12
+    )
+
+
+def test_plan_messages_summarises_a_long_request_and_writes_it_with_request_out(tmp_path):
+    messages = tmp_path / "chat.json"
+    long_text = "The quick brown fox jumps over the lazy dog. " * 600  # ~27,000 characters
+    body = {
+        "messages": [{"role": "system", "content": long_text}, {"role": "user", "content": "hi"}]
+    }
+    messages.write_text(json.dumps(body), encoding="utf-8")
+    args = ("plan", "-m", "gpt-5.2", "--messages", messages, "--expected-output", "300")
+    shown = run(*args)
+    assert shown.exit_code == 0, shown.output
+    assert len(shown.output) < 3_000  # a summary, not the 27,000-character body
+    assert "2 messages" in shown.output and "--request-out FILE" in shown.output
+    out = tmp_path / "request.json"
+    written = run(*args, "--request-out", out)
+    assert written.exit_code == 0, written.output
+    assert f"request: written to {out}" in written.output
+    request = json.loads(out.read_text(encoding="utf-8"))
+    assert request["messages"][0]["content"] == long_text
+    assert request["max_completion_tokens"] == 400  # 300 x 1.25 = 375, up to a step of 50
+
+
+def test_plan_request_out_into_a_missing_directory_exit_2(tmp_path):
+    result = run(
+        "plan", "-m", "gpt-5.2", "--input", "100", "--expected-output", "50",
+        "--request-out", tmp_path / "nowhere" / "r.json",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_check_an_anthropic_message_batch_uses_each_params_max_tokens(tmp_path):
+    path = tmp_path / "claude.jsonl"
+    lines = [
+        {"custom_id": f"r{cap}", "params": {"model": "claude-sonnet-4-5", "max_tokens": cap,
+         "messages": [{"role": "user", "content": "Summarise the attached notes."}]}}
+        for cap in (64_000, 64_001)  # Sonnet 4.5's output ceiling is 64,000
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result, rows = run_json("check", "-m", "claude-sonnet-4-5", "--messages", path)
+    assert result.exit_code == 1
+    assert [(r["custom_id"], r["max_tokens"], r["fits"]) for r in rows] == [
+        ("r64000", 64_000, True),
+        ("r64001", 64_001, False),
+    ]
+    assert all(r["exact"] is False for r in rows)  # Claude's tokenizer is not public
+
+
+def test_plan_request_out_with_no_room_for_output_writes_nothing_exit_2(tmp_path):
+    out = tmp_path / "r.json"
+    # gpt-5.2: 400,000 context; 400,000 input leaves no room for output, so no request
+    result = run(
+        "plan", "-m", "gpt-5.2", "--input", "400000", "--expected-output", "50",
+        "--request-out", out,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "no request to write" in result.output and not out.exists()

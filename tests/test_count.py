@@ -387,3 +387,36 @@ def test_online_without_a_key_warns_that_the_count_is_an_estimate(tmp_path):
     assert "no (estimate)" in result.stdout
     offline = CliRunner().invoke(cli, ["count", str(path), "-m", "claude-sonnet-4-5"], env=env)
     assert offline.stderr == ""
+
+
+def test_two_threads_counting_for_different_models_each_get_their_own_tokenizer(tmp_path):
+    # The library keeps no tokenizer in a module global: two callers in threads, one per
+    # model, count with their own models (each result equals its count run alone).
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "doc.txt"
+    path.write_text("Tokenizers differ: the same text is not the same count.\n" * 5000)
+    catalog = load_catalog()
+    models = [catalog.resolve("gpt-5.2"), catalog.resolve("claude-sonnet-4-5")] * 4
+    alone = {m.id: count_paths([str(path)], m).tokens for m in models[:2]}
+    assert alone["gpt-5.2"] != alone["claude-sonnet-4-5"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda m: (m.id, count_paths([str(path)], m).tokens), models))
+    assert all(tokens == alone[model_id] for model_id, tokens in results)
+
+
+def test_a_directory_counts_every_file_below_it(tmp_path):
+    # `budget count DOCS/ -m text-embedding-3-small`: a corpus folder, hidden files left out.
+    docs = tmp_path / "docs"
+    (docs / "guides").mkdir(parents=True)
+    (docs / "a.txt").write_text("first text")
+    (docs / "guides" / "b.txt").write_text("second")
+    (docs / ".cache").mkdir()
+    (docs / ".cache" / "junk.txt").write_text("not a document " * 100)
+    (docs / ".DS_Store").write_text("junk")
+    result = count_paths([str(docs)], GPT4O)
+    assert [f.path for f in result.files] == [str(docs / "a.txt"), str(docs / "guides" / "b.txt")]
+    assert result.tokens == tokens("first text") + tokens("second")
+    out = CliRunner().invoke(cli, ["count", str(docs), "-m", "text-embedding-3-small", "--json"])
+    assert out.exit_code == 0, out.output
+    assert '"records": 2' in out.output

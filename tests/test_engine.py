@@ -89,7 +89,7 @@ def test_service_tier_and_batch_errors():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"input_tokens": -1, "output_tokens": 0}, "input_tokens: expected a count >= 0"),
+        ({"input_tokens": -1, "output_tokens": 0}, "input_tokens: expected a token count >= 0"),
         ({"input_tokens": 1.5, "output_tokens": 0}, "input_tokens: expected a whole number"),
         ({"input_tokens": 10, "output_tokens": 0, "cache_read_tokens": 11}, "exceed input_tokens"),
         ({"input_tokens": 10, "output_tokens": 5, "reasoning_tokens": 6}, "exceed output_tokens"),
@@ -103,6 +103,10 @@ def test_impossible_usage_is_refused(kwargs, message):
 def test_every_bundled_model_has_sane_prices_and_limits():
     for model in CATALOG.models:
         where = f"{model.id}"
+        if model.is_embedding:  # vectors out: billed by input only, no output ceiling
+            assert model.prices.output == 0 and model.max_output_tokens == 0, where
+            assert model.prices.input > 0 and model.output_param is None, where
+            continue
         assert model.prices.output >= model.prices.input, where
         if model.prices.cache_read is not None:
             assert model.prices.cache_read <= model.prices.input, where
@@ -147,3 +151,46 @@ def test_gemini_batch_keeps_cache_reads_at_the_standard_rate():
     assert batch.cache_read_usd == Decimal("0.01")  # 80,000 x $0.125, not halved
     assert batch.input_usd == Decimal("0.0125")  # 20,000 x $1.25 x 0.5
     assert batch.output_usd == Decimal("0.005")  # 1,000 x $10 x 0.5
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("12_000", None),
+        ("12,000", None),
+        (12000, None),
+        ("-5", "x: expected a token count >= 0, got -5"),
+        (1.5, "x: expected a whole number of tokens, got 1.5"),
+        (True, "x: expected a whole number of tokens, got True"),
+        ("1e3", "x: expected a whole number of tokens, got '1e3'"),
+        (10**30, "x: expected at most 1,000,000,000,000 tokens (no model comes near), got 1"),
+        ("9" * 5000, "x: expected a whole number of tokens, got '99999"),
+    ],
+)
+def test_one_token_count_rule_for_every_input(value, message):
+    import numpy as np
+
+    from pricing.engine import token_count
+
+    if message is None:
+        assert token_count(value, "x") == 12000
+        return
+    with pytest.raises(InputError) as caught:
+        token_count(value, "x")
+    assert str(caught.value).startswith(message)
+    assert len(str(caught.value)) < 200  # a 5,000-digit value is quoted cut short
+    with pytest.raises(InputError, match=r"^x: expected a token count >= 0, got -5$"):
+        token_count(np.int64(-5), "x")  # numpy's own repr never reaches a message
+
+
+def test_cost_and_plan_read_token_counts_alike():
+    from click.testing import CliRunner
+
+    from budget.cli import cli
+
+    cost = CliRunner().invoke(
+        cli, ["cost", "-m", "gpt-5.2", "--input", "12_000", "--output", "800", "--json"]
+    )
+    assert cost.exit_code == 0, cost.output
+    # 12,000 x $1.75 + 800 x $14 per million = $0.021 + $0.0112
+    assert '"total_usd": 0.0322' in cost.output

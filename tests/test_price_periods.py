@@ -114,8 +114,8 @@ MODEL = """  - id: m1
         ),
         (
             "      - {until: 2026-13-45, prices: {input: 2, output: 4}, source: s}\n",
-            # PyYAML fails on the impossible date itself, before the schema sees it (no line).
-            r"user.yaml: invalid date: month must be in 1..12 \(expected YYYY-MM-DD\)",
+            # the YAML reader fails on the impossible date itself, at its line and column
+            r"user.yaml:12:17: '2026-13-45': not a valid value \(month must be in 1",
         ),
         (
             "      - {until: next week, prices: {input: 2, output: 4}, source: s}\n",
@@ -176,7 +176,7 @@ def test_cost_at_a_date_and_the_day_before_a_change():
     assert before["total_usd"] == 3  # $2 + 0.1 x $10
     assert after["total_usd"] == 6  # $4 + 0.1 x $20
     assert (before["price_period"], after["price_period"]) == ("..2026-12-01", "2026-12-01..")
-    assert after["catalog_as_of"] == "2026-11-25"
+    assert after["catalog_as_of"] == "2026-11-30"  # the newest as_of (the embedding models)
 
 
 @pytest.mark.parametrize(
@@ -201,18 +201,18 @@ def test_a_bad_date_is_a_one_line_error(command):
 
 
 def test_a_stale_catalog_warns_once():
-    # The catalog is dated 2026-11-25: 90 days later is fine, 91 days later warns.
+    # The catalog is dated 2026-11-30: 90 days later is fine, 91 days later warns.
     args = ["cost", "-m", "o3", "-m", "gpt-5.2", "--input", "10", "--output", "10"]
-    assert "may have changed" not in run(*args, "--at", "2027-02-23").stderr
-    late = run(*args, "--at", "2027-02-24").stderr
+    assert "may have changed" not in run(*args, "--at", "2027-02-28").stderr
+    late = run(*args, "--at", "2027-03-01").stderr
     assert late.count("may have changed") == 1
-    assert "dated 2026-11-25, 91 days before 2027-02-24" in late
+    assert "dated 2026-11-30, 91 days before 2027-03-01" in late
 
 
 def test_models_says_the_catalog_date_and_the_day_priced():
     result = run("models", "argon", "--at", "2026-12-01")
     assert "gemini-4-argon" in result.stdout and "$4 " in result.stdout
-    assert "in force on 2026-12-01; catalog dated 2026-11-25" in result.stdout
+    assert "in force on 2026-12-01; catalog dated 2026-11-30" in result.stdout
 
 
 def test_default_is_today(monkeypatch):

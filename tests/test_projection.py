@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from budget.planner.max_tokens import plan
+from budget.planner.truncation import follow_up_usage
 from budget.workload.projection import project, simulate
 from budget.workload.scenario import DAYS_PER_MONTH, load_scenario
 from budget.workload.table import report_table
@@ -62,6 +63,26 @@ def engine_costs(model, draws) -> list:
     ]
 
 
+def engine_follow_ups(model, draws, on_truncation="continue") -> list:
+    """The Decimal engine's price of each call's follow-up (continuation or retry)."""
+    t = draws.tokens
+    batch = t.batch if t.batch is not None else np.zeros(len(t), dtype=bool)
+    return [
+        cost(
+            model,
+            follow_up_usage(
+                int(t.input_tokens[i]),
+                int(draws.output_wanted[i]),
+                draws.max_tokens,
+                on_truncation,
+                cache_read_tokens=int(t.cache_read_tokens[i]),
+            ),
+            batch=bool(batch[i]),
+        )
+        for i in range(len(t))
+    ]
+
+
 def test_every_simulated_call_costs_what_the_decimal_engine_says(tmp_path):
     scenario = scenario_from(tmp_path)
     model = CATALOG.resolve("acme-chat")
@@ -88,7 +109,10 @@ def test_period_totals_are_calls_times_the_engines_mean(tmp_path):
     scenario = scenario_from(tmp_path)
     model = CATALOG.resolve("acme-chat")
     draws, _, _, _ = simulate(scenario, model, 3000)
-    engine_total = sum((e.total_usd for e in engine_costs(model, draws)), Decimal(0))
+    first_calls = sum((e.total_usd for e in engine_costs(model, draws)), Decimal(0))
+    follow_ups = sum((e.total_usd for e in engine_follow_ups(model, draws)), Decimal(0))
+    assert follow_ups > 0  # p95 2,500 wanted against max_tokens 2,000: some replies are cut
+    engine_total = first_calls + follow_ups
     table = report_table(project(scenario, CATALOG)).set_index("period")
     for month in range(3):
         calls = math.floor(20000 * 1.1**month * DAYS_PER_MONTH + 0.5)
@@ -107,7 +131,10 @@ def test_period_totals_are_calls_times_the_engines_mean(tmp_path):
     # parts add up to the total within rounding of each column
     month = table.loc["month-01"]
     parts = month["input_usd"] + month["cache_usd"] + month["output_usd"]
-    assert abs(parts - month["total_usd"]) <= Decimal("0.000003")
+    assert abs(parts + month["continuation_usd"] - month["total_usd"]) <= Decimal("0.000004")
+    assert month["continuation_usd"] == (
+        follow_ups * Decimal(repr(20000 * DAYS_PER_MONTH)) / 3000
+    ).quantize(Decimal("0.000001"))
 
 
 def test_replies_are_cut_at_max_tokens_and_billed_there(tmp_path):
@@ -228,3 +255,23 @@ def test_the_same_model_under_two_names_is_an_error(tmp_path):
         match=r"s.yaml:2:21: models.1: acme/acme-chat is acme-chat, already listed as models.0",
     ):
         project(scenario, CATALOG)
+
+
+def test_plan_samples_and_a_scenario_usage_log_take_the_same_replies(tmp_path):
+    # One sampling rule: where a log names models, a model's outputs are its own replies.
+    from budget.tokenizers.samples import read_samples
+    from budget.workload.draws import PoolReader
+
+    log = FIXTURES / "usage.jsonl"  # 9 replies; 5 from acme-chat
+    scenario = scenario_from(
+        tmp_path,
+        MIXED.replace(
+            "output_tokens: {p50: 500, p95: 2500}", f"output_tokens: {{usage_log: {log}}}"
+        ),
+    )
+    model = CATALOG.resolve("acme-chat")
+    pool = PoolReader().pool(scenario.output_tokens, model, scenario, "output_tokens")
+    planned = read_samples(log, model)
+    assert sorted(pool.counts.tolist()) == sorted(planned.lengths)
+    assert len(planned.lengths) == 5
+    assert pool.note == planned.note == "used the 5 of 9 logged replies that came from acme-chat"

@@ -12,12 +12,19 @@ from click.testing import CliRunner
 
 from budget.cli import cli
 from budget.workload.projection import project
-from budget.workload.scenario import parse_scenario
+from budget.workload.scenario import check_scenario
 from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
+from pricing.yamlfile import read_document
 
 CATALOG = load_catalog(())
+
+
+def parse_scenario(text: str, name: str):
+    """A scenario from YAML text (``name`` labels errors)."""
+    return check_scenario(read_document(text, name, "scenario"), name)
+
 
 # gemini-4-argon: $2 / $10 per million until 2026-11-30, $4 / $20 from 2026-12-01.
 # A call of 1,000 input and 100 output tokens costs $0.003 before, $0.006 after.
@@ -116,7 +123,10 @@ def test_a_retiring_model_is_named_with_its_replacement(tmp_path):
     "value, message",
     [
         ("soon", r"argon.yaml:9:8: start: expected a date YYYY-MM-DD, got 'soon'"),
-        ("2026-13-45", r"argon.yaml: invalid date: month must be in 1..12"),
+        (
+            "2026-13-45",
+            r"argon.yaml:9:8: .2026-13-45.: not a valid value \(month must be in 1..12\)",
+        ),
     ],
 )
 def test_a_bad_start_is_a_located_error(value, message):
@@ -161,4 +171,4 @@ def test_whatif_can_vary_the_start(tmp_path):
     assert rows["2026-12-01"]["total_usd"] == 547.5
     bad = CliRunner().invoke(cli, ["whatif", str(path), "--vary", "start=2026-13-45"])
     assert bad.exit_code == 2
-    assert "start: expected a date YYYY-MM-DD, got '2026-13-45'" in bad.stderr
+    assert "--vary start=2026-13-45: '2026-13-45': not a valid value" in bad.stderr

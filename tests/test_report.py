@@ -213,8 +213,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
-    # appended: earlier columns keep their place (price_period came after it)
-    assert header[-2:] == ["input_capped_share", "price_period"]
+    # appended after sustainable_rpm_at_planned: earlier columns keep their place
+    assert header[32:34] == ["sustainable_rpm_at_planned", "input_capped_share"]
+    assert header[-1] == "price_period"  # added last
     shares = {r["model"]: float(r["input_capped_share"]) for r in csv.DictReader(out.open())}
     assert shares["acme-mini"] == pytest.approx(0.128, abs=0.01)
     assert shares["acme-chat"] < 0.01  # P(input > 400K) ~ 0.2%
@@ -232,7 +233,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
 
 
 def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario):
-    log = FIXTURES / "usage.jsonl"  # 9 replies, 4 cut at their max_tokens
+    # 9 replies, 4 cut at their max_tokens; 5 from acme-chat (the scenario's first model), 2
+    # of them cut: as `plan --samples` does, a model's outputs come from its own replies.
+    log = FIXTURES / "usage.jsonl"
     scenario.write_text(
         scenario.read_text().replace("output_tokens: 500", f"output_tokens: {{usage_log: {log}}}")
     )
@@ -240,11 +243,65 @@ def test_output_from_a_usage_log_with_cut_replies_is_flagged(tmp_path, scenario)
     result = run("report", str(scenario), "--markdown", str(md))
     assert result.exit_code == 0, result.output
     note = (
-        "output_tokens: 44.44% of the replies in usage.jsonl were cut at their max_tokens "
+        "output_tokens: 40.00% of the replies in usage.jsonl were cut at their max_tokens "
         "(finish reason length); their lengths are lower bounds"
     )
     assert [w for w in result.stderr.splitlines() if "usage.jsonl" in w] == [
+        "warning: output_tokens: usage.jsonl: used the 5 of 9 logged replies that came from "
+        "acme-chat",
         f"warning: {note} of what those calls wanted, so truncation and output cost may be "
-        "understated"
+        "understated",
     ]
     assert f"- **Cut replies in the usage log**: {note}" in md.read_text()
+
+
+def test_estimated_counts_are_marked_in_every_output(tmp_path):
+    # 350 characters of prompt: Claude's tokenizer is not public, so the bundled estimate
+    # (1 token per 3.5 characters) gives 100 tokens; GPT-5.2's o200k_base counts exactly.
+    (tmp_path / "prompt.txt").write_text("abcdefg " * 43 + "abcdef", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: files
+            models: [gpt-5.2, claude-sonnet-4-5]
+            traffic: {calls_per_day: 1000}
+            input_tokens: {prompt_files: [prompt.txt]}
+            output_tokens: 100
+            max_tokens: 500
+            horizon_months: 1
+            simulated_calls: 10
+            """
+        )
+    )
+    out, md = tmp_path / "r.csv", tmp_path / "r.md"
+    result = CliRunner().invoke(
+        cli, ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--markdown", str(md)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in csv.DictReader(out.open()) if r["period"] == "total"}
+    claude, gpt = rows["claude-sonnet-4-5"], rows["gpt-5.2"]
+    assert int(claude["input_tokens"]) == 3_041_667  # 100 x 1,000 calls x 365/12 days, rounded
+    assert (claude["input_tokens_exact"], claude["output_tokens_exact"]) == ("False", "True")
+    assert claude["tokenizer"] == "estimate:anthropic"
+    assert (gpt["input_tokens_exact"], gpt["tokenizer"]) == ("True", "tiktoken:o200k_base")
+    # the terminal table marks Claude's figures; stderr names the tokenizer and the remedy
+    claude_line = next(
+        line for line in result.stdout.splitlines() if line.startswith("claude-sonnet-4-5  total")
+    )
+    assert " ~$" in claude_line
+    assert "~$" not in next(line for line in result.stdout.splitlines() if "gpt-5.2" in line)
+    assert (
+        "claude-sonnet-4-5: input tokens are estimates by estimate:anthropic (estimate: 1 token "
+        "per 3.5 characters (Anthropic default)), not exact counts"
+    ) in result.stderr
+    assert "budget calibrate --model claude-sonnet-4-5 LOG.jsonl --save" in result.stderr
+    text = md.read_text()
+    assert "| 0.00% | input estimated |" in text and "| 0.00% | exact |" in text
+    assert "- **Estimated token counts**: claude-sonnet-4-5: input tokens are estimates" in text
+    data = json.loads(
+        CliRunner().invoke(cli, ["report", str(tmp_path / "s.yaml"), "--json"]).stdout
+    )
+    assert {r["model"]: r["input_tokens_exact"] for r in data["rows"]} == {
+        "gpt-5.2": True,
+        "claude-sonnet-4-5": False,
+    }

@@ -14,8 +14,12 @@ def test_sample_reports_have_not_drifted(tmp_path):
         "nightly-batch.md",
         "rag-service.csv",
         "rag-service.md",
+        "research-agent.csv",
+        "research-agent.md",
         "support-bot.csv",
         "support-bot.md",
+        "support-chat.csv",
+        "support-chat.md",
     ]
     for path in written:
         committed = REPORTS_DIR / path.name

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from budget.inputs.samples import percentile, read_samples, samples_from_lengths
+from budget.inputs.samples import percentile, samples_from_lengths
 from budget.tokenizers import tokenizer_for
+from budget.tokenizers.samples import read_samples
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 
@@ -164,3 +165,11 @@ def test_a_mixed_usage_log_gives_only_the_planned_models_replies(tmp_path):
     other = read_samples(str(log), catalog.resolve("gpt-5.2"))
     assert other.lengths == (100, 900, 200)
     assert "no replies from gpt-5.2" in other.note
+
+
+def test_absurd_sample_lengths_are_refused_not_priced(tmp_path):
+    # 10**30 tokens would print an astronomical cost: it is a typo, refused at its line.
+    path = tmp_path / "lengths.txt"
+    path.write_text("800\n" + "1" + "0" * 30 + "\n")
+    with pytest.raises(InputError, match=rf"^{path}:2: output length: expected at most"):
+        read_samples(path, load_catalog().resolve("gpt-5.2"))

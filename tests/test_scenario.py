@@ -175,7 +175,7 @@ def test_malformed_yaml_gives_line_and_column(tmp_path):
 
 def test_a_key_given_twice_is_an_error(tmp_path):
     message = error_of(tmp_path, GOOD + "seed: 4\n")
-    assert message == "s.yaml:16:1: seed: key given twice"
+    assert message == "s.yaml:16:1: seed: key given twice (first at s.yaml:14:1)"
 
 
 def test_required_parts(tmp_path):

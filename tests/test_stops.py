@@ -119,3 +119,17 @@ def test_model_without_stop_support(catalog, gpt41):
 def test_no_sequences_is_an_error(gpt41):
     with pytest.raises(InputError, match="at least one stop sequence"):
         lint_stops(gpt41, [])
+
+
+def test_whitespace_only_sequences_are_found_in_the_sample(gpt41):
+    # Sample by hand: line 1 "Intro." (6 chars + "\n"), line 2 empty, line 3 "Body.", then
+    # "\n\n" again at the end of line 3. "\n\n" starts at line 1 col 7 and line 3 col 6.
+    sample = "Intro.\n\nBody.\n\nEnd"
+    result = lint_stops(gpt41, ["\n\n"], sample, token_counts=[1])
+    assert [(hit.line, hit.column) for hit in result.hits] == [(1, 7), (3, 6)]
+    assert result.problems[0] == (
+        "'\\n\\n' is whitespace only: it fires wherever the reply contains '\\n\\n' "
+        "(between paragraphs, in indented code or lists), not only at its end"
+    )
+    assert result.problems[1].startswith("'\\n\\n' would fire early 2 times in the sample: at 1:7")
+    assert "first such" not in " ".join(result.problems)

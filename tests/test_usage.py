@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from budget.usage.read import read_usage_file
 from pricing.errors import InputError
-from pricing.usage import normalize, read_usage_file
+from pricing.usage import normalize
 
 
 def test_openai_chat_cached_tokens_are_part_of_the_prompt():

@@ -77,9 +77,17 @@ def test_an_unreadable_time_is_a_located_error(tmp_path):
         '{"model": "o3", "created": "last tuesday", '
         '"usage": {"prompt_tokens": 10, "completion_tokens": 1}}\n'
     )
-    result = CliRunner().invoke(cli, ["usage", str(log)])
-    assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [
+    # as any malformed usage: not priced, named by file:line and reason, exit 1 (--strict: 2)
+    result = CliRunner().invoke(cli, ["usage", str(log), "--json"])
+    assert result.exit_code == 1
+    (group,) = json.loads(result.stdout)["unpriced"]
+    assert group["first"] == f"{log}:1" and group["reason"] == "malformed usage: created"
+    assert (
+        group["detail"] == "created: expected unix seconds or an ISO 8601 time, got 'last tuesday'"
+    )
+    strict = CliRunner().invoke(cli, ["usage", str(log), "--strict"])
+    assert strict.exit_code == 2
+    assert strict.stderr.strip().splitlines() == [
         f"Error: {log}:1: created: expected unix seconds or an ISO 8601 time, got 'last tuesday'"
     ]
 
@@ -156,3 +164,31 @@ def test_the_old_off_peak_window_crosses_midnight():
     assert model.service_tier_at(sunday + 16 * 60 + 30) == "off-peak"
     assert model.service_tier_at(0 + 29) == "off-peak"  # Monday 00:29, from Sunday's window
     assert model.service_tier_at(30) is None
+
+
+def test_one_chunk_across_a_price_change_groups_rows_by_period(tmp_path):
+    # gemini-4-argon: $2 / $10 per million until 2026-11-30, $4 / $20 from 2026-12-01.
+    # 1,000,000 input + 100,000 output: $2 + $1 = $3 the day before, $4 + $2 = $6 the day of.
+    def call(created: str, model: str = "gemini-4-argon") -> str:
+        usage = {"prompt_tokens": 1_000_000, "completion_tokens": 100_000}
+        return json.dumps({"model": model, "created": created, "usage": usage})
+
+    log = tmp_path / "calls.jsonl"
+    lines = [
+        call("2026-11-30T23:59:00Z"),
+        call("2026-12-01T00:00:00Z"),
+        call("2026-12-01", "no-such"),
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "rows.csv"
+    result = CliRunner().invoke(cli, ["usage", str(log), "-o", str(out), "--json"])
+    assert result.exit_code == 1  # the unknown model is listed, not priced
+    report = json.loads(result.stdout)
+    assert report["total_usd"] == 9 and report["by_model"]["gemini-4-argon"]["calls"] == 2
+    assert [g["reason"] for g in report["unpriced"]] == ["unknown model"]
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["priced_at"], r["price_period"], r["total_usd"]) for r in rows[:2]] == [
+        ("2026-11-30", "..2026-12-01", "3.0000000000"),
+        ("2026-12-01", "2026-12-01..", "6.0000000000"),
+    ]
+    assert rows[2]["total_usd"] == "" and rows[2]["price_period"] == ""

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import budget.usage.read
+import pricing.usage
 from budget.cli import cli
 from budget.usage.price import cost_logs, observed_outputs, output_lengths
-from budget.usage.read import fast_record, read_record
 from pricing.catalog import load_catalog
 from pricing.engine import cost
 from pricing.errors import InputError
-from pricing.usage import normalize, record_stamp
+from pricing.usage import normalize
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workload"
 CATALOG_FILE = str(FIXTURES / "catalog.yaml")
@@ -58,39 +59,31 @@ def test_truncation_rate_per_model_from_finish_reasons():
     assert (mini.totals.calls, mini.truncation_rate) == (4, 0.5)
 
 
-def test_fast_path_reads_exactly_what_normalize_reads():
-    fast_seen = 0
+def test_the_log_reader_and_normalize_are_one_function():
+    # no second parser to drift: the columnar path calls the table's compiled reader
+    assert budget.usage.read.read_call is pricing.usage.read_call
     for record in records():
+        found = pricing.usage.read_call(record)
         call = normalize(record)
-        u = call.usage
-        general = (
-            call.model,
-            call.api,
-            call.finish_reason,
-            u.input_tokens,
-            u.output_tokens,
-            u.cache_read_tokens,
-            u.cache_write_tokens,
-            u.cache_write_1h_tokens,
-            u.reasoning_tokens,
-            call.batch,
-            call.service_tier,
-            record_stamp(record),  # when the call was made, read the same way by both
-        )
-        assert read_record(record) == general
-        fast_seen += fast_record(record) is not None
-    assert fast_seen == 4  # chat x2, responses (completed), anthropic without the 1h split
+        assert found[6] == tuple(getattr(call.usage, name) for name in pricing.usage.COUNTS)
 
 
-def test_fast_path_defers_odd_values_to_normalize():
-    record = records()[0]
-    record["usage"]["prompt_tokens_details"]["cached_tokens"] = 5000  # more than the prompt
-    assert fast_record(record) is None
-    with pytest.raises(InputError, match="exceed input_tokens"):
-        read_record(record)
-    record = records()[0]
-    record["usage"]["completion_tokens"] = 12.5
-    assert fast_record(record) is None
+def test_odd_values_make_their_call_unpriced_not_the_log(tmp_path):
+    first = records()[0]
+    first["usage"]["prompt_tokens_details"]["cached_tokens"] = 5000  # more than the prompt
+    second = records()[0]
+    second["usage"]["completion_tokens"] = 12.5
+    log = tmp_path / "odd.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in [first, second, *records()]))
+    report = cost_logs([str(log)], CATALOG)
+    assert report.rows == 9 and report.total_usd == cost_logs([str(LOG)], CATALOG).total_usd
+    reasons = {(g.reason, g.first) for g in report.unpriced}
+    assert reasons == {
+        ("malformed usage: cache reads and writes exceed input_tokens", f"{log}:1"),
+        ("malformed usage: usage.completion_tokens", f"{log}:2"),
+    }
+    with pytest.raises(InputError, match=r"odd.jsonl:1: cache reads and writes exceed"):
+        cost_logs([str(log)], CATALOG, strict=True)
 
 
 def test_small_chunks_give_the_same_totals():
@@ -148,7 +141,7 @@ def test_unreadable_line_names_path_and_line_and_leaves_no_file(tmp_path):
     out = tmp_path / "rows.csv"
     result = CliRunner().invoke(cli, ["--catalog", CATALOG_FILE, "usage", str(log), "-o", str(out)])
     assert result.exit_code == 2
-    assert f"{log}:10: unreadable record" in result.output
+    assert f"{log}:10: invalid JSON" in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]
     skipped = CliRunner().invoke(
@@ -162,24 +155,23 @@ def test_unreadable_line_names_path_and_line_and_leaves_no_file(tmp_path):
 def test_unknown_model_and_missing_model(tmp_path):
     log = tmp_path / "log.jsonl"
     log.write_text('{"input_tokens": 10, "output_tokens": 5}\n')
-    with pytest.raises(
-        InputError, match=r"log.jsonl:1: model: no model in the record; pass --model"
-    ):
-        cost_logs([str(log)], CATALOG)
+    with pytest.raises(InputError, match=r"log.jsonl:1: no model in the record; pass --model"):
+        cost_logs([str(log)], CATALOG, strict=True)
+    assert cost_logs([str(log)], CATALOG).unpriced[0].reason == "no model in the record"
     report = cost_logs([str(log)], CATALOG, model="acme-mini")
     assert report.total_usd == (10 * Decimal("0.4") + 5 * Decimal("1.6")) / 1_000_000
     log.write_text('{"model": "acme-chta", "input_tokens": 10, "output_tokens": 5}\n')
-    with pytest.raises(InputError, match=r"log.jsonl:1: model: unknown model 'acme-chta'"):
-        cost_logs([str(log)], CATALOG)
+    with pytest.raises(InputError, match=r"log.jsonl:1: unknown model 'acme-chta'"):
+        cost_logs([str(log)], CATALOG, strict=True)
 
 
 def test_bad_csv_row_is_reported_by_line(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("model,input_tokens,output_tokens\nacme-chat,10,5\nacme-chat,-3,5\n")
     with pytest.raises(InputError, match=r"log.csv:3: input_tokens: expected a token count >= 0"):
-        cost_logs([str(log)], CATALOG)
-    report = cost_logs([str(log)], CATALOG, skip_invalid=True)
-    assert (report.rows, report.skipped) == (1, 1)
+        cost_logs([str(log)], CATALOG, strict=True)
+    report = cost_logs([str(log)], CATALOG)
+    assert (report.rows, report.skipped, report.unpriced[0].first) == (1, 0, f"{log}:3")
 
 
 def test_output_lengths_feed_scenarios():
@@ -237,19 +229,7 @@ def test_service_tiers_in_a_log_are_priced_at_their_own_rates(tmp_path):
     assert report.total_usd == expected
 
 
-def test_fast_path_leaves_service_tiers_to_normalize(tmp_path):
-    for line in _tiered_log(tmp_path).read_text().splitlines():
-        record = json.loads(line)
-        call = normalize(record)
-        assert read_record(record)[-3:-1] == (call.batch, call.service_tier)
-    flex, default, anthropic_batch = map(
-        json.loads, _tiered_log(tmp_path).read_text().split("\n")[:3]
-    )
-    assert fast_record(default) is not None
-    assert fast_record(flex) is None and fast_record(anthropic_batch) is None
-
-
-def test_a_service_tier_the_catalog_lacks_is_priced_at_standard_with_a_note(tmp_path):
+def test_a_service_tier_the_catalog_lacks_is_unpriced_with_its_tokens(tmp_path):
     log = tmp_path / "priority.jsonl"
     log.write_text(
         json.dumps(
@@ -262,15 +242,22 @@ def test_a_service_tier_the_catalog_lacks_is_priced_at_standard_with_a_note(tmp_
         + "\n"
     )
     report = cost_logs([str(log)], CATALOG)
-    # standard: 1,000 x $0.4 + 100 x $1.6 per million
-    assert report.total_usd == Decimal("0.00056")
-    assert report.notes == (
-        "1 call of acme-mini at service tier 'priority', which the catalog does not price: "
-        "priced at standard rates",
-    )
+    # standard rates would understate a priority bill: not priced, named with its tokens
+    assert report.total_usd == 0 and report.rows == 0
+    assert [g.as_dict() for g in report.unpriced] == [
+        {
+            "model": "acme-mini",
+            "reason": "no 'priority' service tier in the catalog",
+            "calls": 1,
+            "input_tokens": 1_000,
+            "output_tokens": 100,
+            "first": f"{log}:1",
+            "detail": "model 'acme-mini': no 'priority' service tier in the catalog",
+        }
+    ]
 
 
-def test_a_service_tier_without_a_long_context_rate_fails_on_its_line(tmp_path):
+def test_a_service_tier_without_a_long_context_rate_is_unpriced_on_its_line(tmp_path):
     log = tmp_path / "priority.jsonl"
     record = {"model": "gpt-5.5", "service_tier": "priority", "usage": {"completion_tokens": 10}}
     lines = [
@@ -279,8 +266,17 @@ def test_a_service_tier_without_a_long_context_rate_fails_on_its_line(tmp_path):
     ]
     log.write_text("".join(json.dumps(line) + "\n" for line in lines))
     # gpt-5.5 priority publishes no rate above 272K: refuse rather than understate, on line 2
+    report = cost_logs([str(log)], load_catalog())
+    assert report.rows == 1
+    (group,) = report.unpriced
+    assert (group.reason, group.first, group.input_tokens) == (
+        "no published priority price above 272,000 input tokens",
+        f"{log}:2",
+        300_000,
+    )
+    assert "--" not in group.detail  # names no option `budget usage` lacks
     with pytest.raises(InputError, match=r"priority.jsonl:2: .*no published priority price"):
-        cost_logs([str(log)], load_catalog())
+        cost_logs([str(log)], load_catalog(), strict=True)
 
 
 def test_csv_naming_one_column_twice_is_bad_input(tmp_path):
@@ -308,8 +304,6 @@ def test_deepseek_logs_price_cache_hits_at_the_cache_rate(tmp_path):
     }
     log = tmp_path / "deepseek.jsonl"
     log.write_text(json.dumps(record) + "\n")
-    # the fast path and normalize read the hits alike
-    assert fast_record(record)[3:] == (10_000, 500, 8_000, 0, 0, 0)
     assert normalize(record).usage.cache_read_tokens == 8_000
     report = cost_logs([str(log)], load_catalog())
     flash = load_catalog().resolve("deepseek-v4-flash").prices
@@ -318,17 +312,19 @@ def test_deepseek_logs_price_cache_hits_at_the_cache_rate(tmp_path):
     assert report.total_usd == expected
 
 
-def test_a_token_count_above_a_trillion_is_bad_input_not_an_overflow(tmp_path):
+def test_a_token_count_above_a_trillion_is_unpriced_not_an_overflow(tmp_path):
     # two rows of 5e18 tokens would wrap int64 sums to a negative bill
     log = tmp_path / "log.jsonl"
     row = {"model": "acme-chat", "usage": {"prompt_tokens": 5 * 10**18, "completion_tokens": 1}}
     log.write_text((json.dumps(row) + "\n") * 2)
-    with pytest.raises(InputError, match=r"log.jsonl:1: prompt_tokens: expected a token count"):
-        cost_logs([str(log)], CATALOG)
+    with pytest.raises(InputError, match=r"log.jsonl:1: usage.prompt_tokens: expected a token"):
+        cost_logs([str(log)], CATALOG, strict=True)
+    (group,) = cost_logs([str(log)], CATALOG).unpriced
+    assert (group.calls, group.reason) == (2, "malformed usage: usage.prompt_tokens")
     table = tmp_path / "log.csv"
     table.write_text("model,input_tokens,output_tokens\nacme-chat,5000000000000000000,1\n")
     with pytest.raises(InputError, match=r"log.csv:2: input_tokens: expected a token count"):
-        cost_logs([str(table)], CATALOG)
+        cost_logs([str(table)], CATALOG, strict=True)
 
 
 def test_failed_batch_requests_are_left_out_and_counted_not_fatal(tmp_path):
@@ -349,7 +345,7 @@ def test_failed_batch_requests_are_left_out_and_counted_not_fatal(tmp_path):
     log.write_text("".join(json.dumps(r) + "\n" for r in (ok, expired, rejected, errored)))
     report = cost_logs([str(log)], CATALOG)
     assert (report.rows, report.failed, report.skipped) == (1, 3, 0)
-    assert "3 batch results of failed requests left out" in report.notes[-1]
+    assert "3 failed requests left out" in report.notes[-1]
     assert report.as_dict()["failed_requests"] == 3
 
 

@@ -7,11 +7,13 @@ queries never pay for pandas, tiktoken or tokenizers.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import warnings
 
 import click
 
-from pricing.errors import InputError, UnknownModelError
+from pricing.errors import MAX_QUOTED, InputError, UnknownModelError, clip_words
 
 # name -> "module:attribute"; each module holds the thin CLI layer for one idea.
 COMMANDS = {
@@ -31,9 +33,14 @@ COMMANDS = {
 
 
 class BadInput(click.ClickException):
-    """Bad input from the user: one line on stderr, exit code 2."""
+    """Bad input from the user: one line on stderr, exit code 2 (and a ``hint`` after it,
+    as written: how to add an unknown model)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 class LazyGroup(click.Group):
@@ -61,20 +68,43 @@ class LazyGroup(click.Group):
         except UnknownModelError as exc:
             # A model named on the command line: say how to add it (a scenario or a log
             # names its own file and line instead, on one line).
-            raise BadInput(f"{exc}\n{exc.how_to_add}") from None
+            # (not for a name too long to be one: the message quotes it cut short)
+            hint = exc.how_to_add if len(exc.name) <= MAX_QUOTED else None
+            raise BadInput(str(exc), hint=hint) from None
         except InputError as exc:
             raise BadInput(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            # The last resort: every known bad input is an InputError where it happens, with
+            # its file, line and field; anything else is still one line, not a traceback.
+            if os.environ.get("BUDGET_TRACEBACK"):
+                raise
+            detail = " ".join(str(exc).split())[:MAX_QUOTED] or "no detail"
+            raise BadInput(
+                f"unexpected {type(exc).__name__} ({detail}); this is a bug in budget, "
+                "run with BUDGET_TRACEBACK=1 for the details"
+            ) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Errors as one line on stderr (no usage block, no traceback), then the exit code."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
+            with warnings.catch_warnings():
+                # numpy's overflow and invalid-value warnings would print source lines; as
+                # errors they meet the one-line last resort in invoke instead.
+                warnings.filterwarnings(
+                    "error", category=RuntimeWarning, module="budget|pricing|numpy|pandas"
+                )
+                code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            message = " ".join(exc.format_message().splitlines())
+            click.echo(f"Error: {clip_words(message)}", err=True)
+            if getattr(exc, "hint", None):
+                click.echo(exc.hint, err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted.", err=True)

@@ -9,7 +9,6 @@ import click
 from budget.cli.common import (
     at_option,
     catalog_option,
-    format_tokens,
     get_catalog,
     json_option,
     pricing_day,
@@ -18,6 +17,7 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.format import format_tokens, model_label
 from pricing.catalog import Model
 from pricing.errors import InputError
 
@@ -32,6 +32,7 @@ def model_limits(model: Model, day: dt.date) -> dict:
         "model": model.id,
         "name": model.name,
         "provider": model.provider,
+        "kind": model.kind,
         "variant": model.variant,
         "context_window": model.context_window,
         "max_input_tokens": model.max_input_tokens,
@@ -40,7 +41,9 @@ def model_limits(model: Model, day: dt.date) -> dict:
         "reasoning": model.reasoning,
         "supports_stop": model.supports_stop,
         # 0 where the API rejects stop sequences (OpenAI reasoning models), as `budget stops` says
-        "stop_sequences_max": model.stop_sequences_max if model.supports_stop else 0,
+        "stop_sequences_max": None
+        if model.is_embedding
+        else (model.stop_sequences_max if model.supports_stop else 0),
         "tokenizer": model.tokenizer,
         "variants": list(model.variants),
         "request_headers": dict(model.request_headers),
@@ -92,6 +95,8 @@ def model_prices(model: Model) -> dict:
 
 
 def _stops(model: Model) -> str:
+    if model.is_embedding:
+        return "-"
     if not model.supports_stop:
         return "0 (the API rejects stop sequences)"
     return str(model.stop_sequences_max or "no documented limit")
@@ -179,7 +184,7 @@ def models(
                 m.provider,
                 format_tokens(m.context_window),
                 format_tokens(m.max_input_tokens),
-                format_tokens(m.max_output_tokens),
+                "-" if m.is_embedding else format_tokens(m.max_output_tokens),
                 _per_million(m.prices.input),
                 _per_million(m.prices.output),
                 _per_million(m.prices.cache_read),
@@ -240,16 +245,18 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
         [
             (
                 "model",
-                f"{model.id} ({model.name})" + (f" [{model.variant}]" if model.variant else ""),
+                model_label(f"{model.id} ({model.name})", model.variant),
             ),
             ("context_window", format_tokens(model.context_window)),
             ("max_input_tokens", format_tokens(model.max_input_tokens)),
             (
                 "max_output_tokens",
-                format_tokens(model.max_output_tokens)
+                "- (an embedding model: vectors out, billed by input tokens)"
+                if model.is_embedding
+                else format_tokens(model.max_output_tokens)
                 + (" (includes hidden reasoning)" if model.reasoning else ""),
             ),
-            ("output_param", model.output_param),
+            ("output_param", model.output_param or "-"),
             ("stop_sequences_max", _stops(model)),
             ("tokenizer", model.tokenizer),
             ("variants", ", ".join(model.variants) or "-"),

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import click
 
+from budget.format import to_json
 from pricing.catalog import Catalog, load_catalog
 from pricing.dates import parse_day, today
 
-_catalog_files: tuple[str, ...] = ()
+CATALOG_FILES = "token_budget.catalog_files"  # key in the click context's meta
 
 
 def use_catalog_files(paths: Iterable[str]) -> None:
-    """Remember user catalog files given to the group (or through the environment)."""
-    global _catalog_files
-    _catalog_files = tuple(paths)
+    """Add user catalog files (group or command `--catalog`, or the environment) to this
+    invocation: kept in click's context, not in the module, so runs never share them."""
+    meta = click.get_current_context().meta
+    meta[CATALOG_FILES] = (*meta.get(CATALOG_FILES, ()), *paths)
+
+
+def catalog_files() -> tuple[str, ...]:
+    """This invocation's user catalog files (inputs a command must not overwrite)."""
+    return click.get_current_context().meta.get(CATALOG_FILES, ())
 
 
 def get_catalog() -> Catalog:
-    """The bundled catalog with the user's override files merged over it."""
-    return load_catalog(_catalog_files)
+    """The bundled catalog with this invocation's override files merged over it."""
+    return load_catalog(catalog_files())
 
 
 class DateType(click.ParamType):
@@ -77,7 +81,7 @@ def catalog_option(function: Callable) -> Callable:
 
     def remember(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
         if value:
-            use_catalog_files(_catalog_files + tuple(value))
+            use_catalog_files(value)
         return value
 
     return click.option(
@@ -142,43 +146,8 @@ TOKENIZER_OPTIONS = [
 ]
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, Decimals and tuples as plain JSON values (money as numbers)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if hasattr(value, "as_dict"):
-            return to_jsonable(value.as_dict())
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
-
-
-def format_usd(amount: Decimal | float | None) -> str:
-    """Dollars with enough places to show sub-cent per-call costs."""
-    if amount is None:
-        return "-"
-    amount = Decimal(str(amount))
-    if amount == 0:
-        return "$0"
-    if abs(amount) >= 100:
-        return f"${amount:,.2f}"
-    if abs(amount) >= Decimal("0.01"):
-        return f"${amount:,.4f}"
-    return f"${amount:.6f}"
-
-
-def format_tokens(count: int | None) -> str:
-    return "-" if count is None else f"{count:,}"
+    click.echo(to_json(value))
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -218,3 +187,16 @@ def warn(message: str) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+class TokenCount(click.ParamType):
+    """A whole number of tokens >= 0 (``12_000`` and ``12,000`` allowed); bad values are a
+    one-line error with exit code 2 (:func:`pricing.engine.token_count`)."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from pricing.engine import token_count
+
+        name = param.opts[0] if param is not None and param.opts else "value"
+        return token_count(value, name)

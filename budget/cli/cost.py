@@ -7,10 +7,9 @@ import datetime as dt
 import click
 
 from budget.cli.common import (
+    TokenCount,
     at_option,
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     pricing_day,
@@ -19,13 +18,14 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.format import format_tokens, format_usd, model_label
 from pricing.catalog import Catalog, Model
-from pricing.engine import MAX_TOKEN_COUNT, CostBreakdown, Usage, add_up
+from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
-from pricing.usage import ObservedCall, read_usage_file
+from pricing.usage import ObservedCall
 
-TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
+TOKENS = TokenCount()
 
 
 @click.command()
@@ -54,6 +54,18 @@ TOKENS = click.IntRange(min=0, max=MAX_TOKEN_COUNT)
     "--calls", type=click.IntRange(min=1), default=1, show_default=True, help="Number of calls."
 )
 @click.option(
+    "--web-searches",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Built-in web searches per call, billed per use (catalog tool fees).",
+)
+@click.option(
+    "--file-searches",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Built-in file searches per call (OpenAI file search), billed per use.",
+)
+@click.option(
     "--usage",
     "usage_file",
     type=click.Path(dir_okay=False),
@@ -73,6 +85,8 @@ def cost(
     batch: bool,
     service_tier: str | None,
     calls: int,
+    web_searches: int,
+    file_searches: int,
     usage_file: str | None,
     at,
     as_json: bool,
@@ -89,23 +103,43 @@ def cost(
     budget cost --usage response.json
     budget cost -m gpt-5.2 -m claude-sonnet-4-5 -m gemini-2.5-pro --input 20000 --output 1000
     budget cost -m o3 --input 10000 --output 2000 --at 2025-06-01
+    budget cost -m text-embedding-3-small --input 50000000   # an embedding model: no --output
+    budget cost -m claude-sonnet-4-5 --input 8000 --output 600 --web-searches 2
     """
+    tools = {
+        tool: n for tool, n in (("web_search", web_searches), ("file_search", file_searches)) if n
+    }
     catalog = get_catalog()
     day = pricing_day(catalog, at)
+    unpriced: list[str] = []  # file:line: why, of logged calls that cannot be priced
     if usage_file:
-        if input_tokens is not None or output_tokens is not None:
-            raise click.UsageError("give either --usage or --input/--output, not both")
+        if input_tokens is not None or output_tokens is not None or tools:
+            raise click.UsageError(
+                "give either --usage or --input/--output (and --web-searches), not both"
+            )
+        from budget.usage.read import read_usage_file  # numpy: only for --usage
+
         logged = read_usage_file(usage_file)
         calls_seen = logged.calls
         if logged.failed:
             warn(f"{usage_file}: left out {logged.failed} failed batch requests (not billed)")
+        unpriced += [f"{item.where}: {item.detail}" for item in logged.unreadable]
+        if not model_names:
+            calls_seen, refused = _priceable(catalog, logged, variant, service_tier, batch, day)
+            unpriced += refused
+        if not calls_seen:
+            raise InputError(unpriced[0])
     else:
         if not model_names:
             raise click.UsageError("missing --model (or --usage FILE)")
+        if output_tokens is None and all(
+            catalog.resolve(name, variant).is_embedding for name in model_names
+        ):
+            output_tokens = 0  # embedding models return vectors: billed by input only
         if input_tokens is None or output_tokens is None:
             raise click.UsageError("give --input and --output token counts (or --usage FILE)")
         usage = Usage(input_tokens, output_tokens, cached_input, cache_write, cache_write_1h)
-        calls_seen = [ObservedCall(usage, None, "tokens", None, False)]
+        calls_seen = [ObservedCall(usage, None, "tokens", None, False, tool_calls=tools)]
     # `-m gpt-5.2 -m openai/gpt-5.2` name one model: compare each model once.
     names: list[str | None] = []
     seen: set[str] = set()
@@ -118,6 +152,16 @@ def cost(
         _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls, day)
         for name in (names or [None])
     ]
+    _print_priced(priced, as_json)
+    if usage_file and unpriced:
+        # like `budget usage`: the calls that can be priced are, the others named; exit 1
+        for line in unpriced:
+            warn(f"not priced: {line}")
+        warn(f"{len(unpriced):,} calls could not be priced")
+        click.get_current_context().exit(1)
+
+
+def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> None:
     for _, record in priced:
         for problem in record["problems"]:
             warn(f"warning: {record['model']}: {problem}")
@@ -141,7 +185,7 @@ def cost(
         return f"{format_usd(amount)}  ({format_tokens(tokens)} {what})"
 
     host = f", on {record['host']} ({record['endpoint']} endpoint)" if record.get("host") else ""
-    label = f"{total.model}{f' [{total.variant}]' if total.variant else ''}  ({mode}{tier}{host})"
+    label = f"{model_label(total.model, total.variant)}  ({mode}{tier}{host})"
     lines = [
         ("model", label),
         ("calls", f"{total_calls:,}"),
@@ -151,8 +195,12 @@ def cost(
         lines.append(("cache read", part(total.cache_read_usd, usage.cache_read_tokens)))
     if written:
         lines.append(("cache write", part(total.cache_write_usd, written)))
+    if usage.output_tokens or record["kind"] != "embedding":
+        lines.append(("output", part(total.output_usd, usage.output_tokens)))
+    if total.tool_calls:
+        uses = ", ".join(f"{n:,} {tool}" for tool, n in total.tool_calls.items())
+        lines.append(("tool fees", f"{format_usd(total.tool_usd)}  ({uses})"))
     lines += [
-        ("output", part(total.output_usd, usage.output_tokens)),
         ("total", format_usd(total.total_usd)),
         ("per call", format_usd(per_call)),
         ("prices as of", f"{record['as_of']}  {record['source']}" if record["as_of"] else "-"),
@@ -182,7 +230,17 @@ def _priced(
         if model_name is None:
             raise InputError(f"{usage_file}: no model in the record; pass --model")
         # a logged call at the prices of the day it was made (`created`, ...), else --at
-        model = catalog.resolve(model_name, variant, call.created.day if call.created else day)
+        when = call.created.day if call.created else day
+        if name is None:  # the model the log names: as `budget usage` resolves it
+            from pricing.usage import resolve_logged, serving_variant
+
+            model = resolve_logged(catalog, model_name).at(when)
+            usage = call.usage
+            model = model.with_variant(
+                variant or serving_variant(model, usage.input_tokens, usage.output_tokens)
+            )
+        else:
+            model = catalog.resolve(model_name, variant, when)
         if model.period and model.period.label not in periods:
             periods.append(model.period.label)
         tier = service_tier or call.service_tier
@@ -194,7 +252,15 @@ def _priced(
                 "priced at standard rates"
             )
             tier = None
-        breakdowns.append(price(model, call.usage, batch=batch or call.batch, service_tier=tier))
+        breakdowns.append(
+            price(
+                model,
+                call.usage,
+                batch=batch or call.batch,
+                service_tier=tier,
+                tool_calls=call.tool_calls,
+            )
+        )
         used.append(model)
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
@@ -202,9 +268,12 @@ def _priced(
     several = total.model == "(several)"
     # A planned call that cannot be sent is priced all the same, with the reasons: the
     # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
-    problems = [] if usage_file else _fit_problems(first, observed[0].usage)
+    # An embedding model's --input is the tokens embedded, however many inputs they span.
+    planned = not usage_file and not first.is_embedding
+    problems = _fit_problems(first, observed[0].usage) if planned else []
     return total, {
         "model": total.model,
+        "kind": None if several else first.kind,
         "variant": total.variant,
         "calls": total_calls,
         "total_usd": total.total_usd,
@@ -214,7 +283,9 @@ def _priced(
             "cache_read_usd": total.cache_read_usd,
             "cache_write_usd": total.cache_write_usd,
             "output_usd": total.output_usd,
+            "tool_usd": total.tool_usd,
         },
+        "tool_calls": dict(total.tool_calls),
         "usage": total.usage,
         "batch": total.batch,
         "service_tier": total.service_tier,
@@ -239,6 +310,35 @@ def _priced(
 def _priced_at(record: dict) -> str:
     period = f"price period: {record['price_period']}; " if record["price_period"] else ""
     return f"{record['priced_at']}  ({period}catalog dated {record['catalog_as_of']})"
+
+
+def _priceable(catalog, logged, variant, service_tier, batch, day):
+    """The logged calls the catalog can price (each on the model it names), and the others
+    as ``file:line: why`` lines."""
+    from pricing.usage import resolve_logged, serving_variant
+
+    kept, refused = [], []
+    for call, where in zip(logged.calls, logged.wheres, strict=True):
+        if call.model is None:
+            refused.append(f"{where}: no model in the record; pass --model")
+            continue
+        try:
+            model = resolve_logged(catalog, call.model).at(
+                call.created.day if call.created else day
+            )
+            chosen = variant or serving_variant(
+                model, call.usage.input_tokens, call.usage.output_tokens
+            )
+            model = model.with_variant(chosen)
+            tier = service_tier or call.service_tier
+            if tier is None and call.created is not None:
+                tier = model.service_tier_at(call.created.week_minute)
+            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
+        except InputError as exc:  # UnpricedError, UnknownModelError
+            refused.append(f"{where}: {exc}")
+            continue
+        kept.append(call)
+    return kept, refused
 
 
 def _fit_problems(model: Model, usage: Usage) -> list[str]:
@@ -266,10 +366,9 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
     for record in sorted(records, key=lambda r: r["total_usd"]):
         diff = record["total_usd"] - baseline
         share = f"{diff / baseline * 100:+.1f}%" if baseline else "-"
-        sign = "-" if diff < 0 else "+"
         rows.append(
             [
-                record["model"] + (f" [{record['variant']}]" if record["variant"] else ""),
+                model_label(record["model"], record["variant"]),
                 format_usd(record["total_usd"]),
                 format_usd(record["per_call_usd"]),
                 format_usd(
@@ -278,7 +377,7 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
                     + record["breakdown"]["cache_write_usd"]
                 ),
                 format_usd(record["breakdown"]["output_usd"]),
-                f"{sign}{format_usd(abs(diff))}",
+                format_usd(diff, sign=True),
                 share,
                 record["as_of"],
             ]

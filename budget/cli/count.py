@@ -10,8 +10,8 @@ from contextlib import ExitStack
 import click
 
 from budget.cli.common import (
+    catalog_files,
     catalog_option,
-    format_tokens,
     get_catalog,
     json_option,
     print_json,
@@ -20,15 +20,17 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
+from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
-from budget.outputs import atomic_write
+from budget.outputs import OutputSet, spreadsheet_safe
 from budget.tokenizers.tiktoken_backend import ENCODINGS
 
 PROGRESS_MIN_BYTES = 32 << 20
 
 
 class _RowWriter:
-    """Per-record CSV rows, written whole or not at all (see budget.outputs)."""
+    """Per-record CSV rows, written whole or not at all (see budget.outputs); file names and
+    custom_ids are user data, made safe to open in a spreadsheet."""
 
     def __init__(self, handle):
         self.writer = csv.writer(handle)
@@ -36,7 +38,13 @@ class _RowWriter:
 
     def __call__(self, record) -> None:
         self.writer.writerow(
-            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
+            [
+                spreadsheet_safe(record.path),
+                record.line,
+                spreadsheet_safe(record.custom_id or ""),
+                record.tokens,
+                record.exact,
+            ]
         )
 
 
@@ -100,15 +108,20 @@ def count(
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     --encoding o200k_base|cl100k_base|p50k_base|r50k_base counts with that encoding, no model.
     """
-    from budget.tokenizers import encoding_target
+    from budget.inputs.files import expand_paths
+    from budget.tokenizers import current_options, encoding_target
+    from budget.tokenizers.calibration import calibration_path
     from budget.tokenizers.count import count_paths
 
     if (model_name is None) == (encoding is None):
         raise click.UsageError("give exactly one of --model M or --encoding NAME")
-    model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
-        rows = _RowWriter(stack.enter_context(atomic_write(per_record))) if per_record else None
+        outputs = stack.enter_context(OutputSet({"--per-record": per_record}))
+        calibration = calibration_path(current_options().calibration_file)
+        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
+        model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
+        rows = _RowWriter(outputs.open(per_record)) if per_record else None
         total = _total_bytes(path_list)
         progress = None
         if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
@@ -132,30 +145,7 @@ def count(
     if result.skipped:
         warn(f"skipped {result.skipped} invalid line(s)")
     if as_json:
-        print_json(
-            {
-                "model": result.model,
-                "tokenizer": result.tokenizer,
-                "exact": result.exact,
-                "method": result.method,
-                "notes": result.notes,
-                "tokens": result.tokens,
-                "records": result.records,
-                "skipped": result.skipped,
-                "files": [
-                    {
-                        "path": f.path,
-                        "format": f.format,
-                        "tokens": f.tokens,
-                        "records": f.records,
-                        "skipped": f.skipped,
-                        "exact": f.exact,
-                        "notes": f.notes,
-                    }
-                    for f in result.files
-                ],
-            }
-        )
+        print_json(result)
         return
     if len(result.files) > 1:
         print_table(
@@ -226,9 +216,11 @@ def calibrate(
     result = fit(model.id, EstimateTokenizer(family), read_log(log))
     path = calibration_path(calibration_file)
     if save:
-        save_calibration(result, path)
+        replaced = save_calibration(result, path, inputs=(log, *catalog_files()))
+        if replaced:
+            warn(f"warning: {replaced}")
     if as_json:
-        print_json({**result.__dict__, "saved_to": str(path) if save else None})
+        print_json({**to_jsonable(result), "saved_to": str(path) if save else None})
         return
     print_pairs(
         [

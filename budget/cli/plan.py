@@ -13,38 +13,19 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    TokenCount,
     at_option,
     catalog_option,
     get_catalog,
     json_option,
     pricing_day,
     print_json,
-    to_jsonable,
     tokenizer_options,
     warn,
 )
+from budget.format import to_jsonable
 from pricing.catalog import Model
 from pricing.errors import InputError
-
-
-class TokenCount(click.ParamType):
-    """A whole number of tokens >= 0 (``_`` and ``,`` separators allowed); bad values are a
-    one-line error with exit code 2."""
-
-    name = "N"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from budget.planner.max_tokens import token_count_argument
-
-        if isinstance(value, str):
-            text = value.strip().replace("_", "").replace(",", "")
-            try:
-                value = int(text)
-            except ValueError:
-                raise InputError(
-                    f"{_option(param)}: expected a whole number of tokens, got {value!r}"
-                ) from None
-        return token_count_argument(value, _option(param))
 
 
 class Percentile(click.ParamType):
@@ -121,7 +102,11 @@ def warn_lifecycle(note: str | None) -> None:
 @click.command()
 @model_options
 @input_options
-@click.option("--max-tokens", type=TOKENS, required=True, help="The max_tokens you plan to send.")
+@click.option(
+    "--max-tokens",
+    type=TOKENS,
+    help="The max_tokens you plan to send (for a JSONL of requests: where a line sets none).",
+)
 @tokenizer_options
 @catalog_option
 @json_option
@@ -131,7 +116,7 @@ def check(
     input_tokens: int | None,
     prompt_file: str | None,
     messages_file: str | None,
-    max_tokens: int,
+    max_tokens: int | None,
     at,
     as_json: bool,
 ) -> None:
@@ -141,16 +126,42 @@ def check(
     context window, and max_tokens is within the output ceiling (for reasoning models the
     ceiling includes hidden reasoning tokens). Each problem says by how much to cut.
 
+    --messages takes one chat request (.json), or a JSONL of them (OpenAI or Anthropic batch
+    files too): one row per request with its room left and what to cut; each request's own
+    max_tokens is used where it sets one. Exit 1 if any request does not fit.
+
     \b
     budget check --model gpt-5.2 --input 250000 --max-tokens 128000
     budget check --model claude-sonnet-4-5 --prompt report.txt --max-tokens 8000
+    budget check --model gpt-5.2 --messages batch.jsonl --max-tokens 4000
     """
-    from budget.cli.plan_output import input_json, print_check
-    from budget.inputs.prompt import count_input
+    from budget.cli.plan_output import input_json, print_check, print_request_checks
+    from budget.inputs.files import request_source
     from budget.planner.max_tokens import check as check_fit
+    from budget.planner.max_tokens import check_requests
+    from budget.tokenizers.prompt import count_input
 
     model, note = planned_model(model_name, variant, at)
-    count = count_input(model, input_tokens, prompt_file, messages_file)
+    messages_text = None
+    if messages_file is not None:
+        with request_source(messages_file) as source:  # read once: a FIFO works too
+            if source.records is not None:
+                if input_tokens is not None or prompt_file is not None:
+                    raise click.UsageError(
+                        "give exactly one of --input N, --prompt FILE or --messages FILE"
+                    )
+                rows = check_requests(model, messages_file, max_tokens, source.records)
+                if as_json:
+                    print_json([row.as_dict() for row in rows])
+                else:
+                    print_request_checks(model, messages_file, rows)
+                if not all(row.check.fits for row in rows):
+                    sys.exit(1)  # a check that did not pass
+                return
+            messages_text = source.text
+    if max_tokens is None:
+        raise click.UsageError("give --max-tokens N (the max_tokens you plan to send)")
+    count = count_input(model, input_tokens, prompt_file, messages_file, messages_text)
     if count.warning:
         warn(f"warning: {count.warning}")
     result = check_fit(model, count.tokens, max_tokens)
@@ -200,6 +211,18 @@ def check(
     type=TOKENS,
     help="Hidden reasoning/thinking budget to plan inside max_tokens.",
 )
+@click.option(
+    "--on-truncation",
+    type=click.Choice(["continue", "retry"]),
+    default="continue",
+    show_default=True,
+    help="How a cut reply is finished: continued (input + cut reply re-sent) or retried.",
+)
+@click.option(
+    "--request-out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the ready request body (JSON) to this file instead of printing it.",
+)
 @tokenizer_options
 @catalog_option
 @json_option
@@ -217,6 +240,8 @@ def plan(
     buffer: str,
     percentile: float,
     reasoning_tokens: int | None,
+    on_truncation: str,
+    request_out: str | None,
     at,
     as_json: bool,
 ) -> None:
@@ -224,18 +249,22 @@ def plan(
 
     Plan from --expected-output N, observed --samples FILE (the --percentile of them), or a
     --task preset (qa 150-300, explain 1,000-2,000, longform 4,000+). Shows the expected and
-    worst-case cost, how often replies would be cut, and a ready request body.
+    worst-case cost, how often replies would be cut (and what finishing them costs), and a
+    ready request body: printed when short, summarised when long (--request-out FILE writes it).
 
     \b
     budget plan --model gpt-5.2 --input 12000 --expected-output 800
     budget plan --model claude-sonnet-4-5 --input 5000 --samples usage.jsonl --json
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
-    from budget.cli.plan_output import input_json, print_plan
-    from budget.inputs.prompt import count_input
-    from budget.inputs.samples import read_samples
+    from budget.cli.plan_output import input_json, print_plan, write_request
+    from budget.outputs import check_destination
     from budget.planner.max_tokens import plan as make_plan
+    from budget.tokenizers.prompt import count_input
+    from budget.tokenizers.samples import read_samples
 
+    if request_out:
+        check_destination(request_out)
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(
             "give exactly one of --expected-output N, --samples FILE or --task qa|explain|longform"
@@ -258,7 +287,10 @@ def plan(
         reasoning_tokens=reasoning_tokens,
         messages=count.messages,
         tools=count.tools,
+        on_truncation=on_truncation,
     )
+    if request_out:
+        write_request(result, request_out)
     if as_json:
         extra = input_json(count)
         if samples is not None:
@@ -267,7 +299,7 @@ def plan(
     else:
         if samples is not None and samples.other_models:
             warn(f"warning: {samples.note}")  # easy to miss among the notes
-        print_plan(model, count, result, samples)
+        print_plan(model, count, result, samples, request_out)
         warn_lifecycle(note)
 
 

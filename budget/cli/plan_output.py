@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 
-from budget.cli.common import format_tokens, format_usd, print_pairs
-from budget.inputs.prompt import InputCount
+from budget.cli.common import print_pairs
+from budget.format import format_tokens, format_usd, model_label
 from budget.inputs.samples import OutputSamples
-from budget.planner.max_tokens import CheckResult, PlanResult
+from budget.planner.max_tokens import CheckResult, PlanResult, RequestCheck
 from budget.planner.stops import StopsResult
+from budget.tokenizers.prompt import InputCount
+from pricing.errors import InputError
 
 
 def input_line(count: InputCount) -> str:
@@ -39,10 +41,6 @@ def input_rows(count: InputCount) -> list[tuple[str, str]]:
     return [("input", input_line(count)), *(("estimated", note) for note in count.notes)]
 
 
-def model_label(model: Any) -> str:
-    return f"{model.id} [{model.variant}]" if model.variant else model.id
-
-
 def print_list(title: str, items: Any) -> None:
     items = list(items)
     if items:
@@ -55,7 +53,7 @@ def print_check(model: Any, count: InputCount, result: CheckResult) -> None:
     ceiling = format_tokens(model.max_output_tokens)
     print_pairs(
         [
-            ("model", model_label(model)),
+            ("model", model_label(model.id, model.variant)),
             *input_rows(count),
             ("max_tokens", format_tokens(result.max_tokens)),
             ("context window", format_tokens(model.context_window)),
@@ -66,6 +64,37 @@ def print_check(model: Any, count: InputCount, result: CheckResult) -> None:
         ]
     )
     print_list("problems", result.problems)
+
+
+def print_request_checks(model: Any, path: str, rows: list[RequestCheck]) -> None:
+    """One row per request: where, its count, its max_tokens, room left, fits, what to cut."""
+    from budget.cli.common import print_table
+
+    estimated = not all(row.exact for row in rows)
+    print_table(
+        ["line", "custom_id", "input", "max_tokens", "room left", "fits", "what to cut"],
+        [
+            [
+                str(row.line),
+                row.custom_id or "-",
+                ("~" if not row.exact else "") + format_tokens(row.check.input_tokens),
+                format_tokens(row.check.max_tokens)
+                + (" (--max-tokens)" if row.max_tokens_from == "option" else ""),
+                f"{row.room_left:+,}",
+                "yes" if row.check.fits else "no",
+                "; ".join(row.check.problems) or "-",
+            ]
+            for row in rows
+        ],
+    )
+    failing = sum(not row.check.fits for row in rows)
+    label = model_label(model.id, model.variant)
+    click.echo(
+        f"\n{len(rows) - failing:,} of {len(rows):,} requests fit {label} "
+        f"(context window {model.context_window:,}, max output {model.max_output_tokens:,})"
+    )
+    if estimated:
+        click.echo("~ input counts are estimates (the model's tokenizer is not public)")
 
 
 def _planned_line(result: PlanResult, samples: OutputSamples | None) -> str:
@@ -86,11 +115,51 @@ def _recommendation_line(result: PlanResult) -> str:
     return line + (f"; clamped by {result.clamped_by})" if result.clamped_by else ")")
 
 
+# A request longer than this is summarised at the terminal (a 50,000-character chat body is
+# not something to read there); --request-out writes it whole.
+REQUEST_PRINT_CHARS = 2_000
+
+
+def request_text(result: PlanResult) -> str:
+    return json.dumps(result.request, indent=2, ensure_ascii=False)
+
+
+def write_request(result: PlanResult, path: str) -> None:
+    """The ready request body, written whole or not at all; nothing when there is none."""
+    from budget.outputs import atomic_write
+
+    if result.request is None:
+        raise InputError(
+            f"--request-out {path}: no request to write: no room for output (see budget plan)"
+        )
+    with atomic_write(path) as handle:
+        handle.write(request_text(result) + "\n")
+
+
+def request_summary(result: PlanResult) -> str:
+    """What the request holds, in one line: its size, its messages, its output parameter."""
+    request = result.request or {}
+    parts = [f"{len(request_text(result)):,} characters of JSON"]
+    messages = request.get("messages")
+    if isinstance(messages, list):
+        parts.append(f"{len(messages):,} message{'' if len(messages) == 1 else 's'}")
+    if "system" in request:
+        parts.append("a system prompt")
+    if isinstance(request.get("tools"), list):
+        parts.append(f"{len(request['tools']):,} tools")
+    parts.append(f"{result.param} {result.max_tokens:,}")
+    return ", ".join(parts)
+
+
 def print_plan(
-    model: Any, count: InputCount, result: PlanResult, samples: OutputSamples | None
+    model: Any,
+    count: InputCount,
+    result: PlanResult,
+    samples: OutputSamples | None,
+    request_out: str | None = None,
 ) -> None:
     rows = [
-        ("model", model_label(model)),
+        ("model", model_label(model.id, model.variant)),
         *input_rows(count),
         ("planned output", _planned_line(result, samples)),
         (result.param, _recommendation_line(result)),
@@ -101,7 +170,14 @@ def print_plan(
     if result.truncation_rate is not None:
         bound = " (lower bound)" if result.truncation_rate_is_lower_bound else ""
         rows.append(("truncation rate", f"{result.truncation_rate:.1%} of samples{bound}"))
-        rows.append(("continuation cost", format_usd(result.continuation_cost_usd)))
+        rows.append(
+            (
+                "continuation cost",
+                f"{format_usd(result.continuation_cost_usd)} per call "
+                f"({result.on_truncation} cut replies)",
+            )
+        )
+        rows.append(("expected total", format_usd(result.expected_total_usd)))
     if result.observed_truncation_rate:
         rows.append(("cut in the log", f"{result.observed_truncation_rate:.1%}"))
     print_pairs(rows)
@@ -110,10 +186,21 @@ def print_plan(
     if result.request is None:
         click.echo("request: none (no room for output; see problems)")
         return
+    headers = f"; headers {json.dumps(result.request_headers)}" if result.request_headers else ""
+    if request_out:
+        click.echo(f"request: written to {request_out} ({request_summary(result)}{headers})")
+        return
+    text = request_text(result)
+    if len(text) > REQUEST_PRINT_CHARS:
+        click.echo(
+            f"request: {request_summary(result)}{headers}; "
+            "write it with --request-out FILE (or see --json)"
+        )
+        return
     click.echo("request:")
     if result.request_headers:
         click.echo(f"  headers: {json.dumps(result.request_headers)}")
-    click.echo(json.dumps(result.request, indent=2, ensure_ascii=False))
+    click.echo(text)
 
 
 def print_stops(model: Any, result: StopsResult, sample_file: str | None) -> None:

@@ -6,17 +6,16 @@ import click
 
 from budget.cli.common import (
     at_option,
+    catalog_files,
     catalog_option,
-    format_tokens,
-    format_usd,
     get_catalog,
     json_option,
     pricing_day,
     print_json,
     print_table,
-    to_jsonable,
     warn,
 )
+from budget.format import column_places, format_tokens, format_usd, model_label, to_jsonable
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 
@@ -26,7 +25,18 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 @click.option("-o", "--output", "output", type=OUTPUT_FILE, help="Write one CSV row per call.")
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
-    "--skip-invalid", is_flag=True, help="Skip unreadable lines and unknown models (counted)."
+    "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
+)
+@click.option(
+    "--strict", is_flag=True, help="Stop at the first call that cannot be priced (exit 2)."
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
 @at_option
 @catalog_option
@@ -36,31 +46,43 @@ def usage(
     output: str | None,
     model_name: str | None,
     skip_invalid: bool,
+    strict: bool,
+    jobs: int,
     at,
     as_json: bool,
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
-    Reads OpenAI Chat Completions and Responses, OpenAI Batch output files, Anthropic
-    Messages and Gemini generateContent records; the model comes from each record's
-    `model`/`modelVersion`, or --model. Prints the cost and truncation rate per model.
+    Reads OpenAI Chat Completions and Responses (and their streaming events and Batch
+    output), Anthropic Messages (streaming, batch results), Gemini generateContent, xAI,
+    DeepSeek, Mistral, Bedrock Converse and Cohere responses, LiteLLM spend logs and
+    OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
+    Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
+    model, no rate for their tier or modality, malformed usage) are listed by model and
+    reason, the rest priced, and the exit code is 1.
 
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
-    from budget.outputs import atomic_write
+    from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
 
-    catalog = get_catalog()
-    day = pricing_day(catalog, at)
-    options = {"model": model_name, "skip_invalid": skip_invalid, "at": day}
-    if output:
-        with atomic_write(output) as handle:
-            report = cost_logs(logs, catalog, rows_out=handle, **options)
-    else:
-        report = cost_logs(logs, catalog, **options)
+    with OutputSet({"-o": output}, inputs=[*logs, *catalog_files()]) as outputs:
+        catalog = get_catalog()
+        day = pricing_day(catalog, at)
+        report = cost_logs(
+            logs,
+            catalog,
+            model=model_name,
+            skip_invalid=skip_invalid,
+            strict=strict,
+            rows_out=outputs.open(output) if output else None,
+            jobs=jobs,
+            at=day,
+        )
     if as_json:
         print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        _exit_if_unpriced(report)
         return
     print_table(
         ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"],
@@ -84,12 +106,38 @@ def usage(
         f"each call priced at the prices of its own day ({day} where the log does not say); "
         f"catalog dated {catalog.as_of}"
     )
+    if report.unpriced:
+        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        print_table(
+            ["model", "reason", "calls", "input", "output", "first"],
+            [
+                [
+                    group.model,
+                    group.reason,
+                    format_tokens(group.calls),
+                    format_tokens(group.input_tokens),
+                    format_tokens(group.output_tokens),
+                    group.first,
+                ]
+                for group in report.unpriced
+            ],
+        )
     if report.skipped:
-        warn(f"skipped {report.skipped:,} invalid lines (--skip-invalid)")
+        shown = ", ".join(report.skipped_lines)
+        more = "" if len(report.skipped_lines) == report.skipped else ", ..."
+        warn(f"skipped {report.skipped:,} lines that are not JSON (--skip-invalid): {shown}{more}")
     for note in report.notes:
         warn(note)
     if output:
         click.echo(f"wrote {output}")
+    _exit_if_unpriced(report)
+
+
+def _exit_if_unpriced(report) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice."""
+    if report.unpriced:
+        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        click.get_current_context().exit(1)
 
 
 @click.command()
@@ -122,7 +170,7 @@ def report(
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
     """
-    from budget.outputs import check_destination
+    from budget.outputs import OutputSet
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
@@ -137,31 +185,37 @@ def report(
 
     if chart:
         check_chart_path(chart)
-    for path in (output, markdown, chart):
-        if path:
-            check_destination(path)
-    scenario = load_scenario(scenario_file)
-    catalog = get_catalog()
-    day = pricing_day(catalog, scenario.start or at)
-    projection = project(scenario, catalog, calls=simulated_calls, at=day)
-    table = report_table(projection)
-    text = markdown_summary(projection, table) if markdown else None
-    if output:
-        write_csv(table, output)
-    if markdown:
-        write_text(text, markdown)
-    if chart:
-        write_charts(projection, chart, table)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
+        scenario = load_scenario(scenario_file)
+        outputs.refuse_inputs(scenario.input_files())
+        catalog = get_catalog()
+        day = pricing_day(catalog, scenario.start or at)
+        projection = project(scenario, catalog, calls=simulated_calls, at=day)
+        table = report_table(projection)
+        if output:
+            write_csv(table, output, outputs)
+        if markdown:
+            write_text(markdown_summary(projection, table), markdown, outputs)
+        if chart:
+            write_charts(projection, chart, table, outputs)
     if as_json:
         print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
         return
-    summary = table[table["period"].isin(["month-01", "total"])]
+    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    # One money format per column (as whatif): totals as the largest needs, per call as the
+    # smallest needs.
+    total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
+    per_call = column_places(
+        list(summary["per_call_usd"]) + list(summary["p95_per_call_usd"]), fine=True
+    )
     print_table(
         [
             "model",
             "period",
             "calls",
             "total",
+            "of which cut",
             "per call",
             "p95/call",
             "max_tokens",
@@ -170,12 +224,14 @@ def report(
         ],
         [
             [
-                row.model + (f" [{row.variant}]" if row.variant else ""),
+                model_label(row.model, row.variant),
                 row.period,
                 format_tokens(row.calls),
-                format_usd(row.total_usd),
-                format_usd(row.per_call_usd),
-                format_usd(row.p95_per_call_usd),
+                _mark(row.input_tokens_exact, row.output_tokens_exact)
+                + format_usd(row.total_usd, places=total),
+                format_usd(row.continuation_usd, places=total),
+                format_usd(row.per_call_usd, places=per_call),
+                format_usd(row.p95_per_call_usd, places=per_call),
                 format_tokens(row.max_tokens),
                 f"{row.truncation_rate:.2%}",
                 _binds(row.binding_limit, row.headroom is not None and row.headroom < 0),
@@ -183,6 +239,8 @@ def report(
             for row in summary.itertuples()
         ],
     )
+    if projection.embeddings is not None:
+        _print_bill(table)
     click.echo(
         f"\nmonth 1 starts {projection.start}; each month at the prices in force then "
         f"(catalog dated {catalog.as_of})"
@@ -192,6 +250,28 @@ def report(
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _print_bill(table) -> None:
+    """A RAG service's bill: the embedding lines, then each generation model's total with them."""
+    click.echo("")
+    spans = ["month-01", "total"]
+    embedding = table[(table["line"] != "generation") & table["period"].isin(spans)]
+    generation = table[(table["line"] == "generation") & table["period"].isin(spans)]
+    rows = [
+        [r.line, r.model, r.period, format_tokens(r.input_tokens), format_usd(r.total_usd)]
+        for r in embedding.itertuples()
+    ]
+    for r in generation.itertuples():
+        extra = embedding[embedding["period"] == r.period]["total_usd"].sum()
+        label = model_label(r.model, r.variant)
+        rows.append(["bill", label, r.period, "", format_usd(r.total_usd + extra)])
+    print_table(["line", "model", "period", "tokens", "total"], rows)
+
+
+def _mark(input_exact: bool, output_exact: bool) -> str:
+    """``~`` before a figure built on estimated token counts (the warning says which)."""
+    return "" if input_exact and output_exact else "~"
 
 
 def _binds(limit: str | None, over: bool) -> str:
@@ -220,15 +300,18 @@ def whatif(
     scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
 ) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
+    from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
 
-    catalog = get_catalog()
-    result = what_if(
-        scenario_file, [parse_vary(v) for v in varies], catalog, at=pricing_day(catalog, at)
-    )
-    if output:
-        write_csv(result.table, output)
+    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+        catalog = get_catalog()
+        result = what_if(
+            scenario_file, [parse_vary(v) for v in varies], catalog, at=pricing_day(catalog, at)
+        )
+        outputs.refuse_inputs(result.input_files)
+        if output:
+            write_csv(result.exact_table, output, outputs)
     if as_json:
         print_json(
             {
@@ -239,23 +322,39 @@ def whatif(
         )
         return
     shown = [k for k in result.keys if k not in ("model", "variant", "max_tokens")]
+    rows = result.exact_table.to_dict(orient="records")
+    # One money format per column: totals and differences alike, per-call costs to sub-cents.
+    total = column_places([r[k] for r in rows for k in ("total_usd", "diff_usd")])
+    per_call = column_places([r["per_call_usd"] for r in rows], fine=True)
     print_table(
-        [*shown, "model", "max_tokens", "total", "per call", "diff", "diff %", "trunc", "binds"],
+        [
+            *shown,
+            "model",
+            "max_tokens",
+            "total",
+            "of which cut",
+            "per call",
+            "diff",
+            "diff %",
+            "trunc",
+            "binds",
+        ],
         [
             [
                 *(str(row[k]) for k in shown),
-                row["model"]
-                + (f" [{row['variant']}]" if row["variant"] else "")
+                model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
                 format_tokens(row["max_tokens"]),
-                format_usd(row["total_usd"]),
-                format_usd(row["per_call_usd"]),
-                ("-" if row["diff_usd"] < 0 else "+") + format_usd(abs(row["diff_usd"])),
+                _mark(row["input_tokens_exact"], row["output_tokens_exact"])
+                + format_usd(row["total_usd"], places=total),
+                format_usd(row["continuation_usd"], places=total),
+                format_usd(row["per_call_usd"], places=per_call),
+                format_usd(row["diff_usd"], sign=True, places=total),
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),
             ]
-            for row in result.table.to_dict(orient="records")
+            for row in rows
         ],
     )
     for note in result.warnings:

@@ -10,15 +10,16 @@ per row, from ``--column``).
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+from budget.inputs.records import kind_of, loads, peek, records
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import strip_bom
+from pricing.textfile import decode_text, open_input, read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -29,12 +30,17 @@ MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemi
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Globs expanded (for shells that did not), in order; ``-`` is standard input."""
+    """Globs expanded (for shells that did not), in order; a directory stands for every file
+    below it (hidden ones left out), sorted; ``-`` is standard input."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
         if path == STDIN or os.path.exists(path):
             if os.path.isdir(path):
-                raise InputError(f"{path}: is a directory (give files or a glob like {path}/*.txt)")
+                found = _files_below(path)
+                if not found:
+                    raise InputError(f"{path}: is a directory with no files in it")
+                expanded.extend(found)
+                continue
             expanded.append(path)
             continue
         matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
@@ -42,6 +48,14 @@ def expand_paths(paths: list[str]) -> list[str]:
             raise InputError(f"{path}: no such file")
         expanded.extend(matches)
     return expanded
+
+
+def _files_below(directory: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+    return [path for path in found if os.path.isfile(path)]
 
 
 def detect_format(path: str, fmt: str | None, column: str | None) -> str:
@@ -56,21 +70,6 @@ def detect_format(path: str, fmt: str | None, column: str | None) -> str:
     if chosen == "csv" and not column:
         raise InputError(f"{path}: CSV input needs --column NAME (the column holding the text)")
     return chosen
-
-
-def csv_rows(reader: Any, path: str | os.PathLike, header: list[str]) -> Iterator[tuple[int, list]]:
-    """(line number, row) of a ``csv.reader`` past its header, blank lines skipped; a row with
-    more or fewer fields than the header is an error (an unquoted comma shifts the columns,
-    so the value read would be the wrong one)."""
-    for row in reader:
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(
-                f"{path}:{reader.line_num}: expected {len(header)} fields as in the header, "
-                f"got {len(row)}"
-            )
-        yield reader.line_num, row
 
 
 @dataclass(frozen=True)
@@ -349,37 +348,51 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Reque
     )
 
 
-def is_jsonl(text: str) -> bool:
-    """Several JSON values, one per line (not one JSON document spread over lines)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return False
-    try:
-        json.loads(text)
-        return False
-    except json.JSONDecodeError:
-        pass
-    try:
-        json.loads(lines[0])
-        json.loads(lines[1])
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
 def json_file_record(
     text: str, path: str, fmt: str = "json"
 ) -> tuple[str | list[str] | Request, str | None]:
     """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
     if not text.strip():
         raise InputError(f"{path}: empty file, expected a chat request JSON")
-    if is_jsonl(text):
+    if kind_of(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL), expected one chat request; "
             "count it with --format jsonl (or name it .jsonl)"
         )
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    return record_of(value, path, fmt)
+    return record_of(loads(text, path, document=True), path, fmt)
+
+
+@dataclass(frozen=True)
+class RequestSource:
+    """A ``--messages`` file opened once: a JSONL of requests (``records``, streamed) or one
+    chat request (its ``text``). Read once, so a FIFO or ``<(...)`` works like a file."""
+
+    path: str
+    records: Iterator[tuple[str, Any]] | None
+    text: str | None
+
+
+@contextmanager
+def request_source(path: str) -> Iterator[RequestSource]:
+    with open_input(path, "chat request JSON") as raw:
+        head, stream = peek(raw)
+        if kind_of(path, head) == "jsonl":
+            yield RequestSource(path, records(stream, path, "jsonl"), None)
+        else:
+            yield RequestSource(path, None, decode_text(stream.read(), path, "chat request JSON"))
+
+
+def read_request(path: str, text: str | None = None) -> Request:
+    """One chat request from a JSON file (a list of messages, or an object with messages);
+    ``text``: the file's text, already read."""
+    text = read_text(path, "chat request JSON") if text is None else text
+    if kind_of(path, text.encode()) == "jsonl":
+        raise InputError(
+            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
+            "(a .json file); for a JSONL of requests use budget check --messages (one row "
+            "each) or budget count --per-record"
+        )
+    record, _ = json_file_record(text, path)
+    if not isinstance(record, Request):
+        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
+    return record

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budget.inputs.files import csv_rows
+from budget.inputs.records import csv_rows, records
+from pricing.engine import token_count
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -60,8 +60,7 @@ class OutputSamples:
             where = f"{self.source}: " if self.source else ""
             raise InputError(f"{where}samples: no output lengths found (need at least one)")
         for length in self.lengths:
-            if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-                raise InputError(f"samples: expected a token count >= 0, got {length!r}")
+            token_count(length, "samples")
 
     @property
     def count(self) -> int:
@@ -90,27 +89,44 @@ def samples_from_lengths(
     return OutputSamples(lengths=tuple(lengths), truncated=flags, kind="list")
 
 
-def percentile(lengths: Sequence[int], p: float) -> int:
-    """The nearest-rank P-th percentile: the smallest observed length with at least P% of
-    samples at or below it. Always an observed value; P=100 is the maximum."""
+def percentile(values: Sequence[Any], p: float) -> Any:
+    """The nearest-rank P-th percentile: the smallest value with at least P% of the values at
+    or below it. Always an observed value (P=100 is the maximum), never an interpolation.
+
+    The one definition, for a plan's sample lengths and a projection's drawn calls alike; a
+    numpy array is ranked with ``np.partition`` instead of a full sort."""
     if not 0 < p <= 100:
         raise InputError(f"--percentile: expected a number in (0, 100], got {p}")
-    if not lengths:
+    if len(values) == 0:
         raise InputError("samples: no output lengths found (need at least one)")
-    ordered = sorted(lengths)
     # Round away float noise first: 95/100*20 is 19.000000000000004, which must be rank 19.
-    rank = max(1, math.ceil(round(p / 100 * len(ordered), 9)))
-    return ordered[rank - 1]
+    rank = max(1, math.ceil(round(p / 100 * len(values), 9)))
+    if hasattr(values, "dtype"):  # numpy
+        import numpy as np
+
+        return np.partition(values, rank - 1)[rank - 1].item()
+    return sorted(values)[rank - 1]
 
 
-def read_samples(
+@dataclass(frozen=True)
+class SampleTexts:
+    """Reply texts read from a samples file, to be counted with a model's tokenizer
+    (:func:`budget.tokenizers.samples.read_samples`)."""
+
+    texts: tuple[str, ...]
+    kind: str  # "text" | "jsonl" | "csv"
+    source: str
+
+
+def read_sample_file(
     path: str | Path,
     model: Any,
     *,
     fmt: str | None = None,
     column: str | None = None,
-) -> OutputSamples:
-    """Read observed output lengths from a file; texts are counted with ``model``'s tokenizer."""
+) -> OutputSamples | SampleTexts:
+    """Observed output lengths from a file, or its reply texts still to be counted. ``model``
+    picks its own replies from a usage log that names models (:func:`model_replies`)."""
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -155,16 +171,7 @@ def _integers(path: Path, raw: str) -> OutputSamples:
 
 
 def _count(value: Any, where: str, field: str = "output length") -> int:
-    text = str(value).strip()
-    try:
-        count = int(text)
-    except ValueError:
-        raise InputError(
-            f"{where}: {field}: expected a whole number of tokens, got {text!r}"
-        ) from None
-    if count < 0:
-        raise InputError(f"{where}: {field}: expected a token count >= 0, got {count}")
-    return count
+    return token_count(value.strip() if isinstance(value, str) else value, f"{where}: {field}")
 
 
 def _split_text(raw: str) -> list[str]:
@@ -184,23 +191,7 @@ def _split_text(raw: str) -> list[str]:
 
 def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
     """(location, value) pairs from JSONL, one JSON array, or one JSON object."""
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError:
-        document = None
-    if isinstance(document, list):
-        return [(f"{path}[{i}]", value) for i, value in enumerate(document)]
-    if isinstance(document, dict):
-        return [(f"{path}:1", document)]  # where the object starts
-    records = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((f"{path}:{number}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-    return records
+    return list(records(io.BytesIO(raw.encode()), str(path)))
 
 
 def _text_field(record: dict, column: str | None) -> str | None:
@@ -211,7 +202,7 @@ def _text_field(record: dict, column: str | None) -> str | None:
 
 def _records(
     path: Path, records: list[tuple[str, Any]], model: Any, column: str | None, forced_usage: bool
-) -> OutputSamples:
+) -> OutputSamples | SampleTexts:
     if not records:
         raise InputError(f"{path}: samples file is empty (need at least one output length)")
     first_where, first = records[0]
@@ -263,23 +254,44 @@ def _usage_log(
         except InputError as exc:
             hint = f" or a text field {column!r}" if column else ""
             raise InputError(f"{where}: {exc} (expected a usage record{hint})") from None
-    mine = [call for call in calls if call.model and _is_model(call.model, model)]
-    note = None
-    if mine and len(mine) < len(calls):
-        note = f"used the {len(mine):,} of {len(calls):,} logged replies that came from {model.id}"
-    elif not mine and any(call.model for call in calls):
-        logged = sorted({call.model for call in calls if call.model})
-        note = (
-            f"the log has no replies from {model.id}; used all {len(calls):,} replies of "
-            f"{', '.join(logged[:3])}{' ...' if len(logged) > 3 else ''}"
-        )
-    chosen = mine or calls
+    picked = model_replies([call.model for call in calls], model)
+    chosen = [calls[i] for i in picked.rows]
     lengths = tuple(call.usage.output_tokens for call in chosen)
     truncated = tuple(call.truncated for call in chosen)
-    other_models = not mine and any(call.model for call in calls)
     return OutputSamples(
-        lengths, truncated, "usage", str(path), note=note, other_models=other_models
+        lengths, truncated, "usage", str(path), note=picked.note, other_models=picked.other_models
     )
+
+
+@dataclass(frozen=True)
+class ModelReplies:
+    """Which logged replies stand for a model's replies, and what to tell the user."""
+
+    rows: list[int]
+    note: str | None
+    other_models: bool  # no reply came from the model: these are other models' replies
+
+
+def model_replies(logged: Sequence[str | None], model: Any) -> ModelReplies:
+    """The one sampling rule for `plan --samples LOG` and a scenario's ``usage_log``: where
+    the log names models, only ``model``'s replies; failing any, every reply, with a note."""
+    mine = [i for i, name in enumerate(logged) if name and _is_model(name, model)]
+    named = sorted({name for name in logged if name})
+    if mine:
+        note = None
+        if len(mine) < len(logged):
+            note = (
+                f"used the {len(mine):,} of {len(logged):,} logged replies that came from "
+                f"{model.id}"
+            )
+        return ModelReplies(mine, note, False)
+    note = None
+    if named:
+        note = (
+            f"the log has no replies from {model.id}; used all {len(logged):,} replies of "
+            f"{', '.join(named[:3])}{' ...' if len(named) > 3 else ''}"
+        )
+    return ModelReplies(list(range(len(logged))), note, bool(named))
 
 
 def _is_model(logged: str, model: Any) -> bool:
@@ -290,7 +302,7 @@ def _is_model(logged: str, model: Any) -> bool:
     return any(form in names for form in candidates(logged))
 
 
-def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
+def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples | SampleTexts:
     reader = csv.reader(io.StringIO(raw), strict=True)
     try:
         header = next(reader, [])
@@ -317,18 +329,7 @@ def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples:
     return _texts(path, [value for _, value in values], model, "csv")
 
 
-def _texts(path: Path, texts: list[str], model: Any, kind: str) -> OutputSamples:
+def _texts(path: Path, texts: list[str], model: Any, kind: str) -> SampleTexts:
     if not texts:
         raise InputError(f"{path}: samples file is empty (need at least one output text)")
-    from budget.tokenizers import tokenizer_for
-
-    tokenizer = tokenizer_for(model)
-    lengths = tokenizer.count_many(texts)
-    return OutputSamples(
-        tuple(lengths),
-        (False,) * len(lengths),
-        kind,
-        str(path),
-        exact=tokenizer.exact,
-        tokenizer=tokenizer.name,
-    )
+    return SampleTexts(tuple(texts), kind, str(path))

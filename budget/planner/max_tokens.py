@@ -9,24 +9,28 @@ clamped to the output ceiling and to what the context window leaves after the in
 Steps: a multiple of 50 up to 1,000 tokens, of 100 up to 10,000, of 1,000 above
 (800 expected with the default 25% buffer -> 1,000).
 
-Costs (expected, worst case, continuation) are in :mod:`budget.planner.costs`.
+Costs (expected, worst case, continuation) are in :mod:`budget.planner.truncation`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 from budget.inputs.samples import OutputSamples, samples_from_lengths
 from budget.inputs.samples import percentile as nearest_rank
-from budget.planner.costs import expected_cost, truncation, worst_case_cost
-from budget.planner.notes import reasoning_notes, sample_notes
 from budget.planner.request_body import request_body
+from budget.planner.truncation import (
+    DEFAULT_ON_TRUNCATION,
+    expected_cost,
+    truncation,
+    worst_case_cost,
+)
 from pricing.catalog import Model
-from pricing.engine import MAX_TOKEN_COUNT
+from pricing.engine import token_count
 from pricing.errors import InputError
 
 DEFAULT_BUFFER = Decimal("0.25")
@@ -92,20 +96,6 @@ def _fields_dict(result: Any) -> dict[str, Any]:
     }
 
 
-def token_count_argument(value: Any, name: str) -> int:
-    """A token count given by the user: a whole number from 0 to MAX_TOKEN_COUNT."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
-    if value < 0:
-        raise InputError(f"{name}: expected a count >= 0, got {value}")
-    if value > MAX_TOKEN_COUNT:
-        raise InputError(
-            f"{name}: expected at most {MAX_TOKEN_COUNT:,} tokens (no model comes near), "
-            f"got {value:,}"
-        )
-    return value
-
-
 def limit_problems(
     model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
 ) -> list[str]:
@@ -159,10 +149,19 @@ def _variant_hint(candidate: Model) -> str:
     )
 
 
+def _not_embedding(model: Model) -> None:
+    if model.is_embedding:
+        raise InputError(
+            f"{model.id} is an embedding model: it returns vectors, so there is no output or "
+            "max_tokens to check or plan (price it with `budget cost --input N`)"
+        )
+
+
 def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
     """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
-    max_tokens = token_count_argument(max_tokens, "max_tokens")
+    _not_embedding(model)
+    input_tokens = token_count(input_tokens, "input_tokens")
+    max_tokens = token_count(max_tokens, "max_tokens")
     problems = limit_problems(model, input_tokens, max_tokens)
     fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
     problems.extend(_variant_hint(candidate) for candidate in fitting)
@@ -207,6 +206,8 @@ class PlanResult:
     truncation_rate_is_lower_bound: bool
     observed_truncation_rate: float | None  # share of logged replies cut at their own limit
     continuation_cost_usd: Decimal | None
+    on_truncation: str  # continue | retry: what the continuation cost prices
+    expected_total_usd: Decimal  # expected cost + continuation cost (when samples tell it)
     percentile: float | None
     percentile_is_lower_bound: bool
     sample_count: int | None
@@ -250,10 +251,12 @@ def plan(
     reasoning_tokens: int | None = None,
     messages: list[dict[str, Any]] | None = None,
     tools: list[dict[str, Any]] | None = None,
+    on_truncation: str = DEFAULT_ON_TRUNCATION,
 ) -> PlanResult:
     """Recommend max_tokens for ``model`` from one of: an expected output length, observed
     samples (their ``percentile``), or a task preset (``qa``, ``explain``, ``longform``)."""
-    input_tokens = token_count_argument(input_tokens, "input_tokens")
+    _not_embedding(model)
+    input_tokens = token_count(input_tokens, "input_tokens")
     given = [expected_output is not None, samples is not None, task is not None]
     if sum(given) != 1:
         raise InputError("plan: give exactly one of expected_output, samples or task")
@@ -264,7 +267,7 @@ def plan(
     if samples is not None and not isinstance(samples, OutputSamples):
         samples = samples_from_lengths(list(samples))
     if expected_output is not None:
-        basis, chosen = "expected-output", token_count_argument(expected_output, "expected_output")
+        basis, chosen = "expected-output", token_count(expected_output, "expected_output")
         typical = chosen
     elif task is not None:
         preset = TASKS.get(task)
@@ -328,7 +331,7 @@ def plan(
     lengths = None
     if samples is not None:
         lengths = [length + extra for length in samples.lengths]
-    cut = truncation(model, input_tokens, max_tokens, lengths, samples)
+    cut = truncation(model, input_tokens, max_tokens, lengths, samples, on_truncation)
     expected = expected_cost(model, input_tokens, max_tokens, lengths, typical + extra)
     if cut.is_lower_bound:
         notes.append(
@@ -361,6 +364,8 @@ def plan(
         truncation_rate_is_lower_bound=cut.is_lower_bound,
         observed_truncation_rate=samples.observed_truncation_rate if samples else None,
         continuation_cost_usd=cut.continuation_cost_usd,
+        on_truncation=on_truncation,
+        expected_total_usd=expected[1] + (cut.continuation_cost_usd or 0),
         percentile=float(percentile) if samples is not None else None,
         percentile_is_lower_bound=bool(samples is not None and samples.censored),
         sample_count=samples.count if samples is not None else None,
@@ -378,10 +383,143 @@ def plan(
 def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
-    reasoning = token_count_argument(reasoning_tokens, "--reasoning")
+    reasoning = token_count(reasoning_tokens, "--reasoning")
     if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
         )
     return reasoning
+
+
+# --- the notes a plan carries about its evidence: how many samples, whether they were cut,
+# and where hidden reasoning tokens go for this provider
+
+FEW_SAMPLES = 20  # below this a high percentile is just the largest sample or two
+
+
+def sample_notes(samples: OutputSamples, percentile: float, chosen: int) -> list[str]:
+    noun = "sample" if samples.count == 1 else "samples"
+    notes = [f"p{percentile:g} of {samples.count:,} {noun} is {chosen:,} tokens"]
+    if samples.note:
+        notes.append(samples.note)
+    if samples.count < FEW_SAMPLES:
+        notes.append(
+            f"only {samples.count:,} {noun}: a p{percentile:g} of so few is their largest or close "
+            f"to it; {FEW_SAMPLES} or more give a steadier plan"
+        )
+    if samples.count and all(samples.truncated):
+        notes.append(
+            f"every one of the {samples.count:,} logged replies was cut at its limit: their "
+            "true lengths are unknown, so this plan is a floor; raise the limit and log again"
+        )
+    return notes
+
+
+def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
+    notes = []
+    if reasoning and not extra:
+        notes.append("the samples come from a usage log, so they already include reasoning tokens")
+    if reasoning and not model.reasoning:
+        notes.append(f"the catalog does not list {model.id} as a reasoning model")
+    elif model.reasoning and not reasoning:
+        # OpenAI reasoning models always think; Anthropic and Gemini thinking is a request option.
+        if model.provider == "openai":
+            spends = f"{model.id} spends hidden reasoning tokens inside {model.output_param}"
+        else:
+            spends = (
+                f"with thinking on, {model.id} counts thinking tokens inside {model.output_param}"
+            )
+        notes.append(f"{spends}; add --reasoning N to plan room for them")
+    elif reasoning and model.provider == "openai":
+        notes.append(
+            f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "
+            "(OpenAI takes no reasoning budget; reasoning effort steers it)"
+        )
+    return notes
+
+
+# --- a file of requests (JSONL, OpenAI or Anthropic batch files) ------------------------------
+
+# Where a request line keeps its output cap: OpenAI Batch `body`, Anthropic Message Batches
+# `params`, or the request itself; Chat Completions, Responses, Messages and Gemini spellings.
+MAX_TOKENS_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+
+
+@dataclass(frozen=True)
+class RequestCheck:
+    """One request of a file, checked: where it is, its count, and whether it fits."""
+
+    line: int
+    custom_id: str | None
+    exact: bool  # the input count came from the model's real tokenizer
+    max_tokens_from: str  # "request" (its own field) or "option" (--max-tokens)
+    check: CheckResult
+
+    @property
+    def room_left(self) -> int:
+        """Output tokens the request could still ask for (negative: over by that much)."""
+        return self.check.available_output - self.check.max_tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "custom_id": self.custom_id,
+            **self.check.as_dict(),
+            "room_left": self.room_left,
+            "exact": self.exact,
+            "max_tokens_from": self.max_tokens_from,
+        }
+
+
+def request_max_tokens(value: Any, where: str) -> int | None:
+    """The output cap a request line sets for itself, if any."""
+    if not isinstance(value, dict):
+        return None
+    bodies = [value.get("body"), value.get("params"), value]
+    for body in (b for b in bodies if isinstance(b, dict)):
+        for name in MAX_TOKENS_FIELDS:
+            if body.get(name) is not None:
+                return token_count(body[name], f"{where}: {name}")
+        config = body.get("generationConfig")
+        if isinstance(config, dict) and config.get("maxOutputTokens") is not None:
+            return token_count(config["maxOutputTokens"], f"{where}: maxOutputTokens")
+    return None
+
+
+def check_requests(
+    model: Model,
+    path: str,
+    max_tokens: int | None = None,
+    records: Iterable[tuple[str, Any]] | None = None,
+) -> list[RequestCheck]:
+    """Check every request of a JSONL file (chat requests, OpenAI Batch or Anthropic Message
+    Batches lines) for ``model``: each with its own max_tokens where it sets one, else
+    ``max_tokens``. Counted as ``budget count --per-record`` counts them, in one pass over
+    ``records`` (default: the file's, read once)."""
+    from budget.inputs.files import record_of
+    from budget.inputs.records import file_records
+    from budget.tokenizers import tokenizer_for
+    from budget.tokenizers.count import count_record
+
+    tokenizer = tokenizer_for(model)
+    rows = []
+    for where, value in records if records is not None else file_records(path, "jsonl"):
+        own = request_max_tokens(value, where)
+        if own is None and max_tokens is None:
+            raise InputError(f"{where}: max_tokens: the request sets none; give --max-tokens N")
+        record, custom_id = record_of(value, where, "jsonl")
+        counted = count_record(tokenizer, record)
+        cap = own if own is not None else max_tokens
+        rows.append(
+            RequestCheck(
+                line=int(where.rsplit(":", 1)[1]),
+                custom_id=custom_id if isinstance(custom_id, str) else None,
+                exact=counted.exact and tokenizer.exact,
+                max_tokens_from="request" if own is not None else "option",
+                check=check(model, counted.tokens, cap),
+            )
+        )
+    if not rows:
+        raise InputError(f"{path}: no requests found")
+    return rows

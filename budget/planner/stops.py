@@ -128,7 +128,8 @@ def lint_stops(
     hits: list[StopHit] = []
     near_misses: list[StopHit] = []
     if sample_text is not None:
-        for sequence in dict.fromkeys(s for s in sequences if s.strip()):
+        # Whitespace-only sequences included: "\n\n" is found between paragraphs like any other.
+        for sequence in dict.fromkeys(s for s in sequences if s):
             exact_hits, misses = find_occurrences(sequence, sample_text)
             hits.extend(exact_hits)
             near_misses.extend(misses)
@@ -155,9 +156,11 @@ def _sequence_problems(
     if sequence == "":
         return ["an empty stop sequence: providers reject it or it matches everywhere"]
     if not sequence.strip():
+        # It matches only where the reply has exactly this run of whitespace ("\n\n" between
+        # paragraphs, "  " in indented code); the sample, when given, says where.
         return [
-            f"{shown} is whitespace only: it fires at the first such space or line break "
-            "in the reply"
+            f"{shown} is whitespace only: it fires wherever the reply contains {shown} "
+            "(between paragraphs, in indented code or lists), not only at its end"
         ]
     problems = []
     word = sequence.strip()

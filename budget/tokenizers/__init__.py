@@ -27,6 +27,7 @@ __all__ = [
     "RequestCount",
     "Tokenizer",
     "TokenizerOptions",
+    "current_options",
     "tokenizer_for",
     "using_options",
 ]
@@ -57,6 +58,11 @@ def using_options(options: TokenizerOptions) -> Iterator[None]:
         yield
     finally:
         _current_options.reset(token)
+
+
+def current_options() -> TokenizerOptions:
+    """The options in force (see ``using_options``), or the defaults."""
+    return _current_options.get() or TokenizerOptions()
 
 
 def _tiktoken(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:

@@ -25,7 +25,7 @@ from typing import Any
 
 from budget.tokenizers.estimate import EstimateTokenizer
 from budget.tokenizers.protocol import Request
-from pricing.errors import InputError
+from pricing.errors import InputError, clip
 
 
 def calibration_path(explicit: str | None = None) -> Path:
@@ -37,20 +37,45 @@ def calibration_path(explicit: str | None = None) -> Path:
     return Path(config_home) / "token-budget" / "calibration.json"
 
 
+# A fitted factor outside this range says the log's token counts do not belong to its texts:
+# English runs ~4 characters a token, code ~3, CJK text 1 or less (a character can take 2-3
+# tokens); 20 allows long runs of whitespace, which some tokenizers merge.
+CHARS_PER_TOKEN_RANGE = (0.2, 20.0)
+MAX_CALL_TOKENS = 100_000_000  # input tokens of one call: 10x the largest context window
+
+REPAIR_HINT = "fix or delete it, or replace it with `budget calibrate LOG --model M --save`"
+
+
 def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
     """Entries by model id or tokenizer reference; {} when the file does not exist."""
-    if not path.is_file():
+    from budget.inputs.records import loads
+
+    if not path.exists():  # a FIFO or <(...) is read like a file
         return {}
+    low, high = CHARS_PER_TOKEN_RANGE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_bytes(), str(path), document=True)
         models = data["models"]
+        if not isinstance(models, dict):
+            raise TypeError("models: expected a mapping")
         for key, entry in models.items():
-            if not float(entry["chars_per_token"]) > 0:
-                raise ValueError(f"{key}: chars_per_token must be > 0")
-    except (ValueError, KeyError, TypeError) as exc:
+            factor = entry["chars_per_token"]
+            if isinstance(factor, bool) or not isinstance(factor, int | float):
+                raise TypeError(f"{clip(key)}: chars_per_token: expected a number")
+            if not low <= factor <= high:
+                raise ValueError(
+                    f"{clip(key)}: chars_per_token must be between {low:g} and {high:g}, "
+                    f"got {clip(factor)}"
+                )
+    except InputError as exc:
+        raise InputError(f"calibration file {exc}; {REPAIR_HINT}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the calibration file ({exc.strerror})") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        detail = f"missing {clip(exc.args[0])}" if isinstance(exc, KeyError) else str(exc)
         raise InputError(
             f"{path}: calibration file: expected "
-            f'{{"models": {{ID: {{"chars_per_token": N}}}}}} ({exc})'
+            f'{{"models": {{ID: {{"chars_per_token": N}}}}}} ({detail}); {REPAIR_HINT}'
         ) from None
     return models
 
@@ -62,7 +87,8 @@ def calibrated_factor(model_id: str, tokenizer_ref: str, path: Path) -> tuple[fl
         if key in entries:
             entry = entries[key]
             records = entry.get("records")
-            source = f"calibrated from {records} calls" if records else "calibrated"
+            fitted = isinstance(records, int) and not isinstance(records, bool) and records > 0
+            source = f"calibrated from {records:,} calls" if fitted else "calibrated"
             return float(entry["chars_per_token"]), f"{source}, {path}"
     return None
 
@@ -84,6 +110,11 @@ def _real_tokens(record: dict[str, Any], where: str) -> int:
     for key in ("input_tokens", "prompt_tokens", "promptTokenCount"):
         value = usage.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            if value > MAX_CALL_TOKENS:
+                raise InputError(
+                    f"{where}: {key}: {clip(value)} is more than any model takes in one call "
+                    f"({MAX_CALL_TOKENS:,})"
+                )
             return value
     raise InputError(f"{where}: input_tokens: expected a non-negative integer")
 
@@ -102,17 +133,11 @@ def _request(record: dict[str, Any], where: str) -> Request:
 
 
 def read_log(path: str) -> list[tuple[Request, int]]:
-    from pricing.textfile import read_text
+    """(request, real input tokens) per record of a JSONL (or JSON array) of calls."""
+    from budget.inputs.records import file_records
 
     pairs = []
-    for number, line in enumerate(read_text(path, "calibration log").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
+    for where, record in file_records(path):
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object")
         pairs.append((_request(record, where), _real_tokens(record, where)))
@@ -130,6 +155,12 @@ def fit(
     if sum_cc == 0 or sum_cy <= 0:
         raise InputError("calibrate: the log has no text beyond fixed costs to fit a factor to")
     fitted = sum_cc / sum_cy  # 1 / k
+    low, high = CHARS_PER_TOKEN_RANGE
+    if not low <= fitted <= high:
+        raise InputError(
+            f"calibrate: the fit gives {fitted:.4g} characters per token, outside "
+            f"{low:g}..{high:g}: the log's input tokens do not match its texts"
+        )
 
     def mean_error(chars_per_token: float) -> float:
         errors = [
@@ -151,21 +182,31 @@ def fit(
     )
 
 
-def save_calibration(result: CalibrationResult, path: Path) -> None:
-    """Merge the fitted factor into the calibration file, written atomically."""
-    entries = load_calibration(path)
+def save_calibration(
+    result: CalibrationResult, path: Path, inputs: tuple[str | Path, ...] = ()
+) -> str | None:
+    """Merge the fitted factor into the calibration file, written atomically; ``inputs``: the
+    files the fit read, never overwritten. An unreadable calibration file is replaced by one
+    holding this fit: returns a warning saying so, else None."""
+    warning = None
+    try:
+        entries = load_calibration(path)
+    except InputError as exc:
+        entries = {}
+        warning = f"replaced the unreadable calibration file ({exc})"
     entries[result.model] = {
         "chars_per_token": result.chars_per_token,
         "records": result.records,
         "tokenizer": result.tokenizer,
         "fitted_on": date.today().isoformat(),
     }
-    from budget.outputs import atomic_write
+    from budget.outputs import OutputSet
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as handle:
-            json.dump({"version": 1, "models": entries}, handle, indent=2, sort_keys=True)
-            handle.write("\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot write the calibration file ({exc.strerror})") from None
+    with OutputSet({"--calibration": path}, inputs) as outputs, outputs.open(path) as handle:
+        json.dump({"version": 1, "models": entries}, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    return warning

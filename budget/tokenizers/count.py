@@ -8,11 +8,12 @@ taken in order so errors and per-record rows come out as in the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-import json
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,7 +23,6 @@ from typing import Any
 from budget.inputs.files import (
     STDIN,
     Block,
-    csv_rows,
     decode,
     detect_format,
     expand_paths,
@@ -31,12 +31,14 @@ from budget.inputs.files import (
     record_of,
     text_blocks,
 )
-from budget.tokenizers import Request, Tokenizer, TokenizerOptions, tokenizer_for
+from budget.inputs.records import csv_rows, loads
+from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
-from pricing.errors import InputError
+from pricing.errors import MAX_QUOTED, InputError, clip
 from pricing.textfile import UTF16_BOMS, UTF16_HINT
 
 CSV_ROWS_PER_BLOCK = 2000
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,11 @@ class CountResult:
     notes: list[str] = field(default_factory=list)  # why not exact, beyond the method
     warnings: list[str] = field(default_factory=list)  # for stderr (e.g. --online, no key)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The `budget count --json` record (warnings go to stderr, not here)."""
+        keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "records", "skipped")
+        return {**{key: getattr(self, key) for key in keys}, "files": self.files}
+
 
 @dataclass
 class _BlockResult:
@@ -95,8 +102,56 @@ class _Job:
     want_rows: bool
 
 
-# The tokenizer of this process; set before workers fork so they inherit it.
-_tokenizer: Tokenizer | None = None
+# The tokenizer of a --jobs worker process, set once by the pool's initializer. The caller's
+# process never writes it (it passes its tokenizer along), so library callers in several
+# threads do not share one.
+_worker_tokenizer: Tokenizer | None = None
+
+
+def _start_worker(tokenizer: Tokenizer, parent: int | None = None) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = tokenizer
+    if parent is not None:
+        _tie_to_parent(parent)
+
+
+def _count_in_worker(job: _Job, block: Block, forced_cut: bool) -> _BlockResult:
+    assert _worker_tokenizer is not None, "started by _start_worker"
+    return _count_block(job, block, _worker_tokenizer, forced_cut)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def capped_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` at most the CPUs available, with a message when it was cut: more workers than
+    CPUs only add memory and forks (``-j 100000`` would stall the machine)."""
+    cpus = available_cpus()
+    if jobs <= cpus:
+        return jobs, None
+    return cpus, f"--jobs {clip(jobs)} capped at {cpus}, the CPUs available"
+
+
+def _tie_to_parent(parent: int) -> None:
+    """In each worker: die with the parent, and leave SIGINT to it (the parent stops the pool).
+
+    On Linux the kernel sends SIGKILL to the worker when the parent dies, however it dies
+    (prctl PR_SET_PDEATHSIG); a parent already gone by now is checked after asking.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises in its place
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
@@ -107,11 +162,7 @@ def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
             continue
         where = f"{job.path}:{number}"
         try:
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: invalid JSON ({exc.msg})") from None
-            record, custom_id = record_of(value, where, job.fmt)
+            record, custom_id = record_of(loads(line, where), where, job.fmt)
         except InputError:
             if not job.skip_invalid:
                 raise
@@ -121,6 +172,16 @@ def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
     return result
 
 
+def count_record(tokenizer: Tokenizer, record: str | list[str] | Request) -> RequestCount:
+    """One record as `budget count` counts it: a text, texts to embed (each billed as it is),
+    or a chat request with its overhead."""
+    if isinstance(record, str):
+        return RequestCount(tokenizer.count_text(record), True)
+    if isinstance(record, list):
+        return RequestCount(sum(tokenizer.count_many(record)), True)
+    return tokenizer.count_request(record)
+
+
 def _add(
     result: _BlockResult,
     tokenizer: Tokenizer,
@@ -128,14 +189,9 @@ def _add(
     number: int,
     custom_id: str | None,
 ) -> None:
-    if isinstance(record, str):
-        tokens, exact = tokenizer.count_text(record), True
-    elif isinstance(record, list):  # embeddings: each text billed as it is
-        tokens, exact = sum(tokenizer.count_many(record)), True
-    else:
-        counted = tokenizer.count_request(record)
-        tokens, exact = counted.tokens, counted.exact
-        result.notes.update(dict.fromkeys(counted.notes))
+    counted = count_record(tokenizer, record)
+    tokens, exact = counted.tokens, counted.exact
+    result.notes.update(dict.fromkeys(counted.notes))
     result.tokens += tokens
     result.records += 1
     result.exact = result.exact and exact
@@ -145,8 +201,9 @@ def _add(
         )
 
 
-def _count_block(job: _Job, block: Block, forced_cut: bool = False) -> _BlockResult:
-    tokenizer = _tokenizer
+def _count_block(
+    job: _Job, block: Block, tokenizer: Tokenizer, forced_cut: bool = False
+) -> _BlockResult:
     if job.kind == "lines":
         return _count_lines(job, block, tokenizer)
     if job.kind == "csv":
@@ -167,15 +224,15 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
     """Rows of the text column, numbered from 1 (the first data row)."""
     if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
         raise InputError(f"{job.path}: {UTF16_HINT}")
-    reader = csv.reader(
-        io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline=""),
-        strict=True,
-    )
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline="")
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader, None)
         if header is None or column not in header:
             names = ", ".join(header or [])
-            raise InputError(f"{job.path}:1: --column: no column {column!r} (columns: {names})")
+            if len(names) > MAX_QUOTED:
+                names = f"{names[:MAX_QUOTED]}... ({len(header)} columns)"
+            raise InputError(f"{job.path}:1: --column: no column {clip(column)} (columns: {names})")
         index = header.index(column)
         rows: list[tuple[int, str]] = []
         for number, (_, row) in enumerate(csv_rows(reader, job.path, header), 1):
@@ -191,6 +248,9 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
         ) from None
     except csv.Error as exc:
         raise InputError(f"{job.path}:{reader.line_num}: invalid CSV ({exc})") from None
+    finally:
+        with contextlib.suppress(ValueError):
+            text.detach()  # the caller closes the stream
 
 
 def _blocks(stream: Any, job: _Job, column: str | None) -> Iterator[tuple[Block, bool]]:
@@ -214,15 +274,15 @@ def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
 
 
 def _results(
-    blocks: Iterator[tuple[Block, bool]], job: _Job, pool: Any, jobs: int
+    blocks: Iterator[tuple[Block, bool]], job: _Job, tokenizer: Tokenizer, pool: Any, jobs: int
 ) -> Iterator[_BlockResult]:
     if pool is None:
         for block, forced in blocks:
-            yield _count_block(job, block, forced)
+            yield _count_block(job, block, tokenizer, forced)
         return
     pending: deque = deque()
     for block, forced in blocks:
-        pending.append(pool.apply_async(_count_block, (job, block, forced)))
+        pending.append(pool.apply_async(_count_in_worker, (job, block, forced)))
         if len(pending) >= 2 * jobs:
             yield pending.popleft().get()
     while pending:
@@ -253,20 +313,25 @@ def count_paths(
     on_progress: Callable[[int], None] | None = None,
 ) -> CountResult:
     """Count every file (``-`` = standard input) for ``model``; see the module docstring."""
-    global _tokenizer
     if errors not in ("strict", "replace"):
         raise InputError(f"--errors: expected strict or replace, got {errors!r}")
     if jobs < 1:
-        raise InputError(f"--jobs: expected a positive number of processes, got {jobs}")
+        raise InputError(f"--jobs: expected a positive number of processes, got {clip(jobs)}")
+    jobs, capped = capped_jobs(jobs)
     files = expand_paths(paths)
     formats = [detect_format(path, fmt, column) for path in files]
     tokenizer = tokenizer_for(model, online=online, options=options)
-    _tokenizer = tokenizer
     pool = None
     if jobs > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+        # Forked workers inherit the loaded tokenizer; nothing is pickled per block. They die
+        # with this process (see _start_worker).
+        pool = multiprocessing.get_context("fork").Pool(
+            jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
+        )
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    if capped:
+        result.warnings.append(capped)
     warning = getattr(tokenizer, "warning", None)
     if warning:
         result.warnings.append(warning)
@@ -317,7 +382,7 @@ def _count_file(
         if kind == "json":
             block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
         else:
-            block_results = _results(_blocks(stream, job, column), job, pool, jobs)
+            block_results = _results(_blocks(stream, job, column), job, tokenizer, pool, jobs)
         pieces = characters = 0
         for block_result in block_results:
             pieces += 1

@@ -21,21 +21,34 @@ written out as per-row CSV if asked, and only per-model totals are kept.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
-from budget.usage.read import FIELDS, Rows, csv_chunks, jsonl_chunks
-from pricing.arrays import CostTotals, price_arrays
+from budget.inputs.samples import model_replies
+from budget.outputs import spreadsheet_safe_column
+from budget.usage.read import (
+    FIELDS,
+    KEEP_LOCATIONS,
+    LogPart,
+    Rows,
+    Unpriced,
+    part_chunks,
+    split_log,
+)
+from pricing.arrays import CostTotals, price_arrays, refusals
 from pricing.catalog import Catalog, Model
 from pricing.dates import CallTime, stamp_day, today
-from pricing.engine import rates_for
-from pricing.errors import InputError
+from pricing.errors import InputError, UnpricedError
+from pricing.rules import tools_usd
+from pricing.usage import resolve_logged, serving_variant
 
 CHUNK_LINES = 50_000
 ROW_COLUMNS = (
@@ -56,10 +69,13 @@ ROW_COLUMNS = (
     "cache_write_usd",
     "output_usd",
     "total_usd",
+    "tool_usd",  # built-in tool fees (web search, file search), included in total_usd
     "priced_at",  # the day the call was made (or --at for records that do not say)
     "price_period",  # the catalog price period that priced it
     "service_tier",  # the tier that priced it (reported by the record, or by its time of day)
 )
+
+MONEY_COLUMNS = ROW_COLUMNS[ROW_COLUMNS.index("input_usd") : ROW_COLUMNS.index("tool_usd") + 1]
 
 
 @dataclass
@@ -87,9 +103,35 @@ class ModelUsage:
             "cache_write_usd": t.cache_write_usd,
             "output_usd": t.output_usd,
             "total_usd": t.total_usd,
+            "tool_calls": t.tool_calls,
+            "tool_usd": t.tool_usd,
             "per_call_usd": t.total_usd / t.calls if t.calls else Decimal(0),
             "truncated": t.truncated,
             "truncation_rate": self.truncation_rate,
+        }
+
+
+@dataclass
+class UnpricedGroup:
+    """Calls of one model the catalog could not price for one reason."""
+
+    model: str
+    reason: str
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    first: str = ""  # file:line of the first such call
+    detail: str = ""  # the first call's whole message
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "reason": self.reason,
+            "calls": self.calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "first": self.first,
+            "detail": self.detail,
         }
 
 
@@ -102,17 +144,45 @@ class UsageReport:
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
     failed: int = 0  # batch results of failed requests: not billed, left out
+    unpriced: tuple[UnpricedGroup, ...] = ()  # calls the catalog could not price
+    skipped_lines: tuple[str, ...] = ()  # file:line of the first skipped lines
+    events: int = 0  # streaming events without usage (not calls)
+    rows_frame: Any = None  # per-call DataFrame, when cost_logs was asked for it
+
+    @property
+    def unpriced_calls(self) -> int:
+        return sum(group.calls for group in self.unpriced)
 
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
             "skipped": self.skipped,
+            "skipped_lines": list(self.skipped_lines),
             "failed_requests": self.failed,
             "total_usd": self.total_usd,
             "by_model": {name: usage.as_dict() for name, usage in self.by_model.items()},
+            "unpriced": [group.as_dict() for group in self.unpriced],
             "files": list(self.files),
             "notes": list(self.notes),
         }
+
+    def frame(self):
+        """Totals by model as a pandas DataFrame: float USD columns for analysis, and the
+        exact Decimal total beside them (``total_usd_exact``)."""
+        import pandas as pd
+
+        records = []
+        for usage in self.by_model.values():
+            row = usage.as_dict()
+            exact = row["total_usd"]
+            for key in ("input_usd", "cache_read_usd", "cache_write_usd", "output_usd"):
+                row[key] = float(row[key])
+            row["total_usd"] = float(exact)
+            row["per_call_usd"] = float(row["per_call_usd"])
+            row["total_usd_exact"] = exact
+            records.append(row)
+        columns = [*ModelUsage("", None).as_dict(), "total_usd_exact"]
+        return pd.DataFrame.from_records(records, columns=columns).set_index("model")
 
 
 def read_rows(
@@ -121,12 +191,11 @@ def read_rows(
     """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
     for path in paths:
         file = Path(path)
-        if not file.is_file():
+        if not file.exists():  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
-        if file.suffix.lower() in (".csv", ".tsv"):
-            yield from csv_chunks(file, path, skip_invalid, chunk_lines)
-        else:
-            yield from jsonl_chunks(file, path, skip_invalid, chunk_lines)
+        if file.is_dir():
+            raise InputError(f"{path}: is a directory, expected a usage log")
+        yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
 
 
 @dataclass(frozen=True)
@@ -135,21 +204,35 @@ class OutputLengths:
 
     lengths: np.ndarray  # reasoning included
     truncated: int  # finish reason length / max_tokens / MAX_TOKENS / max_output_tokens
+    note: str | None = None  # which replies were taken (one model's, or all of them)
 
     @property
     def cut_share(self) -> float:
         return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
 
 
-def observed_outputs(paths: Iterable[str]) -> OutputLengths:
-    """The logs' output lengths for resampling; a cut reply's length is only a lower bound."""
+def observed_outputs(paths: Iterable[str], model: Model | None = None) -> OutputLengths:
+    """The logs' output lengths for resampling; a cut reply's length is only a lower bound.
+    With ``model``: only its replies where the log names models, as `plan --samples` takes
+    them (:func:`budget.inputs.samples.model_replies`)."""
     chunks = [rows for rows, _ in read_rows(paths)]
     if not chunks:
         return OutputLengths(np.zeros(0, dtype=np.int64), 0)
-    return OutputLengths(
-        np.concatenate([rows.column("output_tokens") for rows in chunks]),
-        int(sum(rows.column("truncated").sum() for rows in chunks)),
-    )
+    # A streamed Anthropic call is two rows: message_start (calls 1, no output yet) and
+    # message_delta (calls 0, the output): its length is the delta's.
+    kept = [rows.select(np.flatnonzero(_one_length(rows))) for rows in chunks]
+    lengths = np.concatenate([rows.column("output_tokens") for rows in kept])
+    truncated = np.concatenate([rows.column("truncated") for rows in kept])
+    note = None
+    if model is not None:
+        picked = model_replies([name for rows in kept for name in rows.models], model)
+        lengths, truncated, note = lengths[picked.rows], truncated[picked.rows], picked.note
+    return OutputLengths(lengths, int(truncated.sum()), note)
+
+
+def _one_length(rows: Rows) -> np.ndarray:
+    streamed = np.array([api == "anthropic-stream" for api in rows.apis], dtype=bool)
+    return ~streamed | (rows.column("calls") == 0)
 
 
 def output_lengths(paths: Iterable[str]) -> np.ndarray:
@@ -158,11 +241,11 @@ def output_lengths(paths: Iterable[str]) -> np.ndarray:
 
 
 class _Resolver:
-    """Model names as the log writes them -> catalog models, resolved once per name."""
+    """Model names as the log writes them -> catalog models (or why not), once per name."""
 
     def __init__(self, catalog: Catalog, fallback: str | None):
         self.catalog, self.fallback = catalog, fallback
-        self.known: dict[str | None, Model | InputError] = {}
+        self.known: dict[str | None, Model | UnpricedError] = {}
         self.dated: dict[tuple[str | None, dt.date], Model] = {}
         self.by_clock: dict[int, bool] = {}  # id(model) -> billed by the clock
 
@@ -178,21 +261,207 @@ class _Resolver:
         key = (name, day)
         if key not in self.dated:
             found = self(name)
-            assert isinstance(found, Model)  # unknown names were dropped before pricing
+            assert isinstance(found, Model)  # unpriced names are never asked for
             self.dated[key] = found.at(day)
         return self.dated[key]
 
-    def __call__(self, name: str | None) -> Model | InputError:
+    def __call__(self, name: str | None) -> Model | UnpricedError:
         if name not in self.known:
             wanted = name or self.fallback
             if wanted is None:
-                self.known[name] = InputError("no model in the record; pass --model")
+                found: Model | UnpricedError = UnpricedError(
+                    "no model in the record; pass --model", "no model in the record"
+                )
             else:
                 try:
-                    self.known[name] = self.catalog.resolve(wanted)
+                    found = resolve_logged(self.catalog, wanted)
+                except UnpricedError as exc:
+                    found = exc
                 except InputError as exc:
-                    self.known[name] = exc
+                    found = UnpricedError(str(exc), "unknown model")
+            self.known[name] = found
         return self.known[name]
+
+
+class _Unpriced:
+    """Unpriced calls grouped by model and reason (bounded: one entry per group)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], UnpricedGroup] = {}
+
+    def add(self, model: str | None, reason: str, where: str, detail: str, tokens=(0, 0, 1)):
+        key = (model or "(none)", reason)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = UnpricedGroup(key[0], reason, first=where, detail=detail)
+        group.input_tokens += tokens[0]
+        group.output_tokens += tokens[1]
+        group.calls += tokens[2]
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """When, at which catalog price period and service tier each row of a chunk was priced."""
+
+    days: list[dt.date]
+    periods: list[str]  # "" for a row not priced
+    tiers: list[str | None]
+
+
+class _Costing:
+    """Running totals of the logs read so far: what one process (or one worker, on its part
+    of a file) keeps. Bounded whatever the log size: totals per model, one entry per
+    unpriced (model, reason) group."""
+
+    def __init__(self, catalog: Catalog, model: str | None, strict: bool, day: dt.date):
+        self.resolve = _Resolver(catalog, model)
+        self.strict = strict
+        self.day = day  # prices for calls whose record does not say when they were made
+        self.by_model: dict[str, ModelUsage] = {}
+        self.unpriced = _Unpriced()
+        self.skipped = self.failed = self.events = 0
+        self.skipped_lines: list[str] = []
+        self.inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
+
+    def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray, _Priced]:
+        """Price one chunk; returns the model id per row, the USD per row (NaN: unpriced) and
+        when, at which price period and service tier each row was priced."""
+        self.skipped += skipped
+        self.skipped_lines += chunk.skipped[: KEEP_LOCATIONS - len(self.skipped_lines)]
+        self.failed += chunk.failed
+        self.events += chunk.events
+        refused: list[tuple[int, str | None, str, str]] = []  # (row, model, reason, detail)
+        usd = np.full((len(chunk), len(MONEY_COLUMNS)), np.nan)
+        ids: list[str | None] = list(chunk.models)
+        keys, priced_at = self._keys(chunk)
+        codes = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+        code = np.fromiter(map(codes.__getitem__, keys), dtype=np.int64, count=len(keys))
+        inputs, outputs = chunk.column("input_tokens"), chunk.column("output_tokens")
+        periods: list[str] = [""] * len(chunk)
+        tiers: list[str | None] = list(chunk.service_tiers)
+        for (name, tier, day), number in codes.items():
+            index = np.flatnonzero(code == number) if len(codes) > 1 else np.arange(len(chunk))
+            found = self.resolve(name)
+            if isinstance(found, UnpricedError):
+                refused += [(row, name, found.reason, str(found)) for row in index.tolist()]
+                continue
+            found = self.resolve.at(name, day)
+            label = found.period.label if found.period else ""
+            for row in index.tolist():
+                periods[row], tiers[row] = label, tier
+            for variant, part in _by_variant(found, index, inputs, outputs):
+                priced = found.with_variant(variant)
+                if variant is not None and variant != found.variant:
+                    key = (found.id, variant, found.max_input_tokens)
+                    self.inferred[key] = self.inferred.get(key, 0) + len(part)
+                part = _price_group(chunk, part, priced, tier, self.by_model, usd, refused)
+                for row in part.tolist():
+                    ids[row] = priced.id
+        calls = chunk.column("calls")
+        problems = [
+            Unpriced(
+                chunk.where(row),
+                name,
+                reason,
+                detail,
+                int(inputs[row]),
+                int(outputs[row]),
+                int(calls[row]),
+            )
+            for row, name, reason, detail in refused
+        ] + chunk.unpriced
+        problems.sort(key=lambda item: int(item.where.rsplit(":", 1)[1]))
+        if self.strict and problems:
+            raise InputError(f"{problems[0].where}: {problems[0].detail}")
+        for item in problems:
+            tokens = (item.input_tokens, item.output_tokens, item.calls)
+            self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
+        return ids, usd, _Priced(priced_at, periods, tiers)
+
+    def _keys(self, chunk: Rows) -> tuple[list[tuple], list[dt.date]]:
+        """Each row's pricing group (model name, service tier, a day of its price period) and
+        the day it was made. The tier is the one the record reports, else the one its time of
+        day bills (DeepSeek off-peak); rows of one price period share the period's day."""
+        if chunk.times is None:
+            return [
+                (n, t, self.day) for n, t in zip(chunk.models, chunk.service_tiers, strict=True)
+            ], [self.day] * len(chunk)
+        keys, days = [], []
+        first_day: dict[tuple[str | None, int], dt.date] = {}  # (name, id(period)) -> a day
+        for name, tier, stamp in zip(chunk.models, chunk.service_tiers, chunk.times, strict=True):
+            day = self.day if stamp is None else stamp_day(stamp)
+            days.append(day)
+            found = self.resolve(name)
+            if isinstance(found, UnpricedError):
+                keys.append((name, tier, self.day))
+                continue
+            model = self.resolve.at(name, day)
+            if tier is None and stamp is not None and self.resolve.clocked(model):
+                tier = model.service_tier_at(CallTime.of(stamp).week_minute)
+            keys.append((name, tier, first_day.setdefault((name, id(model.period)), day)))
+        return keys, days
+
+    def merge(self, other: _Costing) -> None:
+        """Add the totals of a later part of the logs."""
+        for name, usage in other.by_model.items():
+            entry = self.by_model.setdefault(name, ModelUsage(usage.model, usage.variant))
+            entry.totals = entry.totals + usage.totals
+        for key, group in other.unpriced.groups.items():
+            mine = self.unpriced.groups.get(key)
+            if mine is None:
+                self.unpriced.groups[key] = group
+            else:
+                mine.calls += group.calls
+                mine.input_tokens += group.input_tokens
+                mine.output_tokens += group.output_tokens
+        self.skipped += other.skipped
+        self.skipped_lines += other.skipped_lines[: KEEP_LOCATIONS - len(self.skipped_lines)]
+        self.failed += other.failed
+        self.events += other.events
+        for key, calls in other.inferred.items():
+            self.inferred[key] = self.inferred.get(key, 0) + calls
+
+    def report(self, paths: tuple[str, ...], frame: Any = None) -> UsageReport:
+        groups = tuple(
+            sorted(self.unpriced.groups.values(), key=lambda g: (-g.calls, g.model, g.reason))
+        )
+        rows = sum(m.totals.calls for m in self.by_model.values())
+        if rows == 0 and not groups:
+            where = ", ".join(paths)
+            left_out = [f"{self.skipped} skipped"] if self.skipped else []
+            left_out += [f"{self.failed} failed requests"] if self.failed else []
+            raise InputError(
+                f"{where}: no usage rows found" + (f" ({', '.join(left_out)})" if left_out else "")
+            )
+        total = sum((m.totals.total_usd for m in self.by_model.values()), Decimal(0))
+        notes = tuple(
+            f"{calls:,} call{'s' if calls != 1 else ''} of {name} above {limit:,} input tokens "
+            f"priced as its {variant!r} variant (the only one that serves such calls)"
+            for (name, variant, limit), calls in self.inferred.items()
+        )
+        if self.failed:
+            notes += (
+                f"{self.failed:,} failed request{'s' if self.failed != 1 else ''} left out "
+                "(batch results or logged failures: providers bill nothing for them)",
+            )
+        if self.events:
+            notes += (
+                f"{self.events:,} record{'s' if self.events != 1 else ''} not billed "
+                "as calls left out (streaming events without usage, proxy cache hits)",
+            )
+        return UsageReport(
+            rows,
+            self.skipped,
+            total,
+            dict(sorted(self.by_model.items())),
+            paths,
+            notes,
+            self.failed,
+            groups,
+            tuple(self.skipped_lines),
+            self.events,
+            frame,
+        )
 
 
 def cost_logs(
@@ -201,18 +470,33 @@ def cost_logs(
     *,
     model: str | None = None,
     skip_invalid: bool = False,
+    strict: bool = False,
     rows_out: IO[str] | None = None,
+    rows_frame: bool = False,
     chunk_lines: int = CHUNK_LINES,
     at: dt.date | None = None,
+    jobs: int = 1,
 ) -> UsageReport:
-    """Price every row of the logs, each at the prices of the day it was made (``at``, default
-    today, for records that do not say); per-row CSV goes to ``rows_out`` if given."""
+    """Price every call of the logs, line by line: a call the catalog cannot price (unknown
+    model, no rate for its service tier, cliff or modality, malformed usage) is counted in
+    ``unpriced`` by model and reason and the rest are priced; ``strict`` stops at the first
+    such call instead (InputError naming file:line). Per-row CSV goes to ``rows_out``;
+    ``rows_frame`` keeps the rows as a DataFrame on the report. ``jobs`` > 1 reads large
+    JSONL files in that many processes (totals only: not with ``rows_out``/``rows_frame``);
+    0 picks a number from the CPUs and the logs' size."""
     paths = tuple(paths)
-    default_day = at or today()
-    resolve = _Resolver(catalog, model)
-    by_model: dict[str, ModelUsage] = {}
-    rows = skipped = failed = 0
-    unpriced: dict[tuple[str, str], int] = {}  # (model, service tier) -> calls at standard
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"{path}: file not found")
+    if jobs == 0:
+        jobs = auto_jobs(paths)
+    if jobs > 1 and rows_out is None and not rows_frame:
+        parts = [part for path in paths for part in split_log(path, jobs)]
+        if len(parts) > 1:
+            day = at or today()
+            return _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day)
+    costing = _Costing(catalog, model, strict, at or today())
+    frames: list = []
     writer = None
     if rows_out is not None:
         writer = csv.writer(rows_out, lineterminator="\n")
@@ -220,139 +504,193 @@ def cost_logs(
     for chunk, chunk_skipped in read_rows(
         paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
     ):
-        skipped += chunk_skipped
-        failed += chunk.failed
-        chunk, unknown = _drop_unknown(chunk, resolve, skip_invalid)
-        skipped += unknown
-        if not len(chunk):
-            continue
-        rows += len(chunk)
-        usd = np.zeros((len(chunk), 5))
-        times = chunk.times or [None] * len(chunk)
-        days = [default_day if t is None else stamp_day(t) for t in times]
-        models = [resolve.at(name, day) for name, day in zip(chunk.models, days, strict=True)]
-        tiers = [
-            # a tier the record reports, else the one its time of day bills (DeepSeek off-peak)
-            _priced_tier(m, tier, unpriced)
-            if tier is not None or t is None or not resolve.clocked(m)
-            else m.service_tier_at(CallTime.of(t).week_minute)
-            for m, tier, t in zip(models, chunk.service_tiers, times, strict=True)
-        ]
-        codes: dict[tuple[str, str | None, str | None, int], int] = {}
-        code = np.array(
-            [
-                codes.setdefault((m.id, m.variant, tier, id(m.period)), len(codes))
-                for m, tier in zip(models, tiers, strict=True)
-            ],
-            dtype=np.int64,
-        )
-        for number in range(len(codes)):
-            index = np.flatnonzero(code == number)
-            found, tier = models[int(index[0])], tiers[int(index[0])]
-            try:
-                priced = price_arrays(found, chunk.tokens(index), service_tier=tier)
-            except InputError as exc:
-                raise InputError(
-                    f"{chunk.where(_first_refused(chunk, index, found, tier))}: {exc}"
-                ) from None
-            truncated = int(chunk.column("truncated")[index].sum())
-            totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated})
-            key = found.id + (f" ({found.host} {found.endpoint})" if found.host else "")
-            entry = by_model.setdefault(key, ModelUsage(found.id, found.variant))
-            entry.totals = entry.totals + totals
-            usd[index] = np.column_stack(
-                [
-                    priced.input_usd,
-                    priced.cache_read_usd,
-                    priced.cache_write_usd,
-                    priced.output_usd,
-                    priced.total_usd,
-                ]
-            )
+        ids, usd, priced = costing.add(chunk, chunk_skipped)
         if writer is not None:
-            _write_rows(writer, chunk, models, usd, days, tiers)
-    if rows == 0:
-        where = ", ".join(paths)
-        left_out = [f"{skipped} skipped"] if skipped else []
-        left_out += [f"{failed} failed requests"] if failed else []
-        raise InputError(
-            f"{where}: no usage rows found" + (f" ({', '.join(left_out)})" if left_out else "")
-        )
-    total = sum((m.totals.total_usd for m in by_model.values()), Decimal(0))
-    notes = tuple(
-        f"{calls:,} call{'s' if calls != 1 else ''} of {name} at service tier {tier!r}, "
-        "which the catalog does not price: priced at standard rates"
-        for (name, tier), calls in unpriced.items()
+            _write_rows(writer, chunk, ids, usd, priced)
+        if rows_frame:
+            frames.append(_frame(chunk, ids, usd, priced))
+    frame = None
+    if rows_frame:
+        import pandas as pd
+
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return costing.report(paths, frame)
+
+
+PARALLEL_MIN_BYTES = 32 * 2**20  # below this a log is read in one process
+MAX_AUTO_JOBS = 4
+
+
+def auto_jobs(paths: tuple[str, ...]) -> int:
+    """Processes for ``jobs=0``: one per CPU (at most 4) for large logs, else one."""
+    size = sum(Path(path).stat().st_size for path in paths)
+    if size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))
+
+
+def _cost_part(task: tuple) -> _Costing:
+    """A worker: the totals of one byte range of one JSONL file (or of one whole file)."""
+    part, catalog, model, skip_invalid, strict, chunk_lines, day = task
+    costing = _Costing(catalog, model, strict, day)
+    for chunk, skipped in part_chunks(part, skip_invalid, chunk_lines):
+        costing.add(chunk, skipped)
+    costing.resolve = None  # the catalog stays with the caller
+    return costing
+
+
+def _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day) -> UsageReport:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # smaller chunks per worker: memory stays bounded with several processes
+    chunk_lines = max(1_000, CHUNK_LINES // jobs)
+    tasks = [(part, catalog, model, skip_invalid, strict, chunk_lines, day) for part in parts]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        results = pool.map(_cost_part, tasks)  # in order: the first error by line is raised
+        costing = next(results)
+        for other in results:
+            costing.merge(other)
+    return costing.report(paths)
+
+
+def _by_variant(model: Model, index: np.ndarray, inputs: np.ndarray, outputs: np.ndarray):
+    """Rows of ``index`` by the variant that served them: the model's own, except calls too
+    long for it that only one variant could have served (Claude Sonnet 4.5's 1M context)."""
+    if not model.variant_specs:
+        return [(model.variant, index)]
+    too_long = (inputs[index] > model.max_input_tokens) | (
+        inputs[index] + outputs[index] > model.context_window
     )
-    if failed:
-        notes += (
-            f"{failed:,} batch result{'s' if failed != 1 else ''} of failed requests left out "
-            "(providers bill nothing for them)",
-        )
-    return UsageReport(rows, skipped, total, dict(sorted(by_model.items())), paths, notes, failed)
+    if not too_long.any():
+        return [(model.variant, index)]
+    groups: dict[str | None, list[int]] = {}
+    for row, long in zip(index.tolist(), too_long.tolist(), strict=True):
+        variant = model.variant
+        if long:
+            variant = serving_variant(model, int(inputs[row]), int(outputs[row])) or variant
+        groups.setdefault(variant, []).append(row)
+    return [(variant, np.array(rows, dtype=np.int64)) for variant, rows in groups.items()]
 
 
-def _first_refused(chunk: Rows, index: np.ndarray, model: Model, tier: str | None) -> int:
-    """The first row of a group the engine refuses to price (for the error's line)."""
-    inputs = chunk.column("input_tokens")
-    for row in index.tolist():
-        try:
-            rates_for(model, int(inputs[row]), tier)
-        except InputError:
-            return row
-    return int(index[0])
-
-
-def _priced_tier(model: Model, tier: str | None, unpriced: dict[tuple[str, str], int]):
-    """The service tier to price a call at: the one it reports if the catalog prices it
-    (as `budget cost --usage` does), else standard rates, counted for a note."""
-    if tier is None or tier in model.service_tiers:
-        return tier
-    unpriced[model.id, tier] = unpriced.get((model.id, tier), 0) + 1
-    return None
-
-
-def _drop_unknown(chunk: Rows, resolve: _Resolver, skip_invalid: bool) -> tuple[Rows, int]:
-    bad = [i for i, name in enumerate(chunk.models) if isinstance(resolve(name), InputError)]
-    if not bad:
-        return chunk, 0
-    if not skip_invalid:
-        first = bad[0]
-        raise InputError(f"{chunk.where(first)}: model: {resolve(chunk.models[first])}")
-    keep = np.ones(len(chunk), dtype=bool)
-    keep[bad] = False
-    return chunk.select(np.flatnonzero(keep)), len(bad)
-
-
-def _write_rows(
-    writer,
+def _price_group(
     chunk: Rows,
-    models: list[Model],
+    index: np.ndarray,
+    model: Model,
+    tier: str | None,
+    by_model: dict[str, ModelUsage],
     usd: np.ndarray,
-    days: list[dt.date],
-    tiers: list[str | None],
-) -> None:
-    columns = [chunk.column(name).tolist() for name in FIELDS]
-    money = [[f"{x:.10f}" for x in usd[:, i]] for i in range(5)]
-    input_, output, read, write, write_1h, reasoning, truncated, batch = columns
+    refused: list,
+) -> np.ndarray:
+    """Price the rows of ``index`` on ``model`` (rows it cannot price go to ``refused``);
+    returns the rows priced."""
+    fees = _tool_fees(chunk, index, model, refused)
+    if fees is not None:
+        index = np.array([row for row in index.tolist() if row in fees], dtype=np.int64)
+        if not len(index):
+            return index
+    code, reasons = refusals(model, chunk.tokens(index), tier)
+    if reasons:
+        for row, number in zip(index.tolist(), code.tolist(), strict=True):
+            if number:
+                reason = reasons[number - 1]
+                refused.append((row, model.id, reason, f"model {model.id!r}: {reason}"))
+        index = index[code == 0]
+        if not len(index):
+            return index
+    priced = price_arrays(model, chunk.tokens(index), service_tier=tier)
+    truncated = int(chunk.column("truncated")[index].sum())
+    calls = int(chunk.column("calls")[index].sum())
+    totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated, "calls": calls})
+    tool_usd = np.zeros(len(index))
+    if fees is not None:
+        row_fees = [fees[row] for row in index.tolist()]
+        uses = sum(sum(chunk.tool_calls[row].values()) for row in index.tolist())
+        fee_total = sum(row_fees, Decimal(0))
+        totals = dataclasses.replace(
+            totals, tool_calls=uses, tool_usd=fee_total, total_usd=totals.total_usd + fee_total
+        )
+        tool_usd = np.array(row_fees, dtype=float)
+    key = model.id + (f" ({model.host} {model.endpoint})" if model.host else "")
+    entry = by_model.setdefault(key, ModelUsage(model.id, model.variant))
+    entry.totals = entry.totals + totals
+    usd[index] = np.column_stack(
+        [
+            priced.input_usd,
+            priced.cache_read_usd,
+            priced.cache_write_usd,
+            priced.output_usd,
+            priced.total_usd + tool_usd,
+            tool_usd,
+        ]
+    )
+    return index
+
+
+def _tool_fees(chunk: Rows, index: np.ndarray, model: Model, refused: list):
+    """Each row's built-in tool fee (Decimal) by row, or None when no row used a tool. A row
+    using a tool the catalog has no fee for goes to ``refused`` (unpriced, not dropped)."""
+    if chunk.tool_calls is None:
+        return None
+    fees: dict[int, Decimal] = {}
+    for row in index.tolist():
+        used = chunk.tool_calls[row]
+        try:
+            fees[row] = tools_usd(model, used) if used else Decimal(0)
+        except InputError as exc:
+            refused.append((row, model.id, "no fee for a built-in tool", str(exc)))
+    return fees
+
+
+def _frame(chunk: Rows, ids: list, usd: np.ndarray, priced: _Priced):
+    import pandas as pd
+
+    frame = pd.DataFrame(chunk.data, columns=list(FIELDS))
+    frame.insert(0, "file", chunk.file)
+    frame.insert(1, "line", chunk.lines)
+    frame.insert(2, "model", ids)
+    frame.insert(3, "api", chunk.apis)
+    frame.insert(4, "service_tier", priced.tiers)
+    frame["finish_reason"] = chunk.finish_reasons
+    for i, name in enumerate(MONEY_COLUMNS):
+        frame[name] = usd[:, i]
+    frame["priced_at"] = priced.days
+    frame["price_period"] = priced.periods
+    return frame
+
+
+def _write_rows(writer, chunk: Rows, model_ids: list, usd: np.ndarray, priced: _Priced) -> None:
+    """One CSV row per row of the chunk; the money cells of an unpriced call are empty."""
+    columns = {name: chunk.column(name).tolist() for name in FIELDS}
+    money = [
+        ["" if x != x else f"{x:.10f}" for x in usd[:, i].tolist()]
+        for i in range(len(MONEY_COLUMNS))
+    ]
+    writes = [
+        a + b
+        for a, b in zip(
+            columns["cache_write_tokens"], columns["cache_write_1h_tokens"], strict=True
+        )
+    ]
     writer.writerows(
         zip(
-            chunk.files,
+            spreadsheet_safe_column(chunk.files),
             chunk.lines,
-            [m.id for m in models],
+            spreadsheet_safe_column(model_ids),
             chunk.apis,
-            batch,
-            input_,
-            read,
-            [a + b for a, b in zip(write, write_1h, strict=True)],
-            output,
-            reasoning,
-            chunk.finish_reasons,
-            truncated,
+            columns["batch"],
+            columns["input_tokens"],
+            columns["cache_read_tokens"],
+            writes,
+            columns["output_tokens"],
+            columns["reasoning_tokens"],
+            spreadsheet_safe_column(chunk.finish_reasons),
+            columns["truncated"],
             *money,
-            [d.isoformat() for d in days],
-            [m.period.label if m.period else "" for m in models],
-            [tier or "" for tier in tiers],
+            [d.isoformat() for d in priced.days],
+            priced.periods,
+            spreadsheet_safe_column([tier or "" for tier in priced.tiers]),
             strict=True,
         )
     )

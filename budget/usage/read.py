@@ -1,52 +1,44 @@
 """Reading usage logs in chunks into columns of normalized token counts.
 
-JSONL lines go through :func:`pricing.usage.normalize`, except for the three commonest shapes
-(OpenAI Chat Completions and Responses objects, Anthropic Messages) which a fast path reads
-directly: same fields, same rules, and any value it is not sure of (a missing or odd field,
-a count that is not a plain integer, parts larger than the whole) sends the record to
-``normalize`` so errors and edge cases are handled in one place. A test checks both paths
-agree on every fixture shape.
+Every JSON record goes through :func:`pricing.usage.read_call`, the one reader compiled from
+the provider table in :mod:`pricing.usage` (the per-call path uses the same function), and
+its counts become int64 columns. A record that cannot be read (a count that is not a whole
+number, parts larger than their whole, no usage at all) is not an error that stops the log:
+it is kept as an unpriced call with its reason. Only text that is not JSON is bad input.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import itertools
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
 from pricing.arrays import TokenArrays
 from pricing.dates import call_stamp
 from pricing.engine import MAX_TOKEN_COUNT
-from pricing.errors import FailedRequest, InputError
+from pricing.errors import FailedRequest, InputError, clip
 from pricing.usage import (
-    STANDARD_SERVICE_TIERS,
+    COUNTS,
+    OTLP,
     TIME_FIELDS,
     TRUNCATION_REASONS,
-    normalize,
+    ObservedCall,
+    expand,
+    observed,
+    read_call,
     record_stamp,
+    record_tool_calls,
 )
-
-try:  # orjson parses a line ~3x faster; the standard library is the fallback
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
 
 # int64 columns of a chunk, in this order
-FIELDS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
-    "truncated",
-    "batch",
-)
+FIELDS = (*COUNTS, "truncated", "batch", "calls")
 CSV_ALIASES = {
     "prompt_tokens": "input_tokens",
     "completion_tokens": "output_tokens",
@@ -54,6 +46,22 @@ CSV_ALIASES = {
     "cached_input_tokens": "cache_read_tokens",
     "stop_reason": "finish_reason",
 }
+_COLUMN = {name: i for i, name in enumerate(FIELDS)}
+KEEP_LOCATIONS = 20  # file:line of skipped lines kept for the report (all are counted)
+_BLANK = frozenset(b" \t\r\n\f\v")  # first bytes of a line that may be blank
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A call that could not be read or priced, with why."""
+
+    where: str  # file:line
+    model: str | None
+    reason: str  # short, for grouping
+    detail: str  # the whole message
+    input_tokens: int = 0
+    output_tokens: int = 0
+    calls: int = 1
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,13 @@ class Rows:
     apis: list[str]
     finish_reasons: list[str | None]
     data: np.ndarray  # (rows, len(FIELDS)) int64
-    service_tiers: list[str | None]  # flex, priority, ... as the record reports it
+    service_tiers: list[str | None]  # flex, priority, fast, ... as the record reports it
     failed: int = 0  # batch result lines of failed requests (not billed), left out
+    unpriced: list[Unpriced] = field(default_factory=list)  # unreadable usage
+    events: int = 0  # streaming events without usage: not calls
+    skipped: list[str] = field(default_factory=list)  # file:line of invalid JSON skipped
+    # Built-in tool uses per row ({"web_search": 2}); None: no row of the chunk used a tool.
+    tool_calls: list[dict[str, int]] | None = None
     # when each call was made, if the log says: pricing.dates.call_stamp (UTC minutes or a date)
     times: list[int | dt.date | None] | None = None
 
@@ -79,14 +92,15 @@ class Rows:
         return itertools.repeat(self.file, len(self))
 
     def column(self, name: str) -> np.ndarray:
-        return self.data[:, FIELDS.index(name)]
+        return self.data[:, _COLUMN[name]]
 
     def where(self, row: int) -> str:
         return f"{self.file}:{self.lines[row]}"
 
     def tokens(self, index: np.ndarray) -> TokenArrays:
         part = self.data[index]
-        batch = part[:, 7].astype(bool)
+        batch = part[:, _COLUMN["batch"]].astype(bool)
+        modal = [part[:, _COLUMN[name]] for name in COUNTS[6:]]
         return TokenArrays(
             input_tokens=part[:, 0],
             output_tokens=part[:, 1],
@@ -94,6 +108,10 @@ class Rows:
             cache_write_tokens=part[:, 3],
             cache_write_1h_tokens=part[:, 4],
             batch=batch if batch.any() else None,
+            **{
+                name: (column if column.any() else None)
+                for name, column in zip(COUNTS[6:], modal, strict=True)
+            },
         )
 
     def select(self, index: np.ndarray) -> Rows:
@@ -106,127 +124,158 @@ class Rows:
             [self.finish_reasons[i] for i in pick],
             self.data[index],
             [self.service_tiers[i] for i in pick],
+            self.failed,
+            self.unpriced,
+            self.events,
+            self.skipped,
+            None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
             times=[self.times[i] for i in pick] if self.times else None,
         )
 
 
-def _count(mapping: dict, key: str) -> int | None:
-    value = mapping.get(key)
-    if value is None:
-        return 0
-    return value if value.__class__ is int and 0 <= value <= MAX_TOKEN_COUNT else None
-
-
-def fast_record(record: dict) -> tuple | None:
-    """(model, api, finish, input, output, read, write_5m, write_1h, reasoning) for a plain
-    response object of the commonest shapes; None: let ``normalize`` read it."""
-    usage = record.get("usage")
-    if usage.__class__ is not dict or "response" in record or "result" in record:
-        return None
-    if "usageMetadata" in record or "usage_metadata" in record:
-        return None
-    tier = record.get("service_tier") or usage.get("service_tier")
-    if tier is not None and (
-        tier.__class__ is not str or tier.lower() not in STANDARD_SERVICE_TIERS
-    ):
-        return None  # flex, priority, Anthropic's "batch": the general path reads them
-    model = record.get("model") or record.get("modelVersion") or record.get("model_version")
-    if "prompt_tokens" in usage:
-        api, finish = "openai-chat", None
-        choices = record.get("choices")
-        if choices and choices.__class__ is list and choices[0].__class__ is dict:
-            finish = choices[0].get("finish_reason")
-        details = usage.get("prompt_tokens_details") or {}
-        completion = usage.get("completion_tokens_details") or {}
-        if details.__class__ is not dict or completion.__class__ is not dict:
-            return None
-        if details.get("cached_tokens") is not None:
-            cached = _count(details, "cached_tokens")
-        else:  # DeepSeek: prompt_cache_hit_tokens, as normalize reads it
-            cached = _count(usage, "prompt_cache_hit_tokens")
-        counts = (
-            _count(usage, "prompt_tokens"),
-            _count(usage, "completion_tokens"),
-            cached,
-            0,
-            0,
-            _count(completion, "reasoning_tokens"),
-        )
-    elif (
-        record.get("type") == "message"
-        or "cache_read_input_tokens" in usage
-        or "cache_creation_input_tokens" in usage
-    ):
-        if usage.get("cache_creation"):
-            return None  # 5-minute / 1-hour split: the general path
-        api, finish = "anthropic", record.get("stop_reason")
-        uncached = _count(usage, "input_tokens")
-        read = _count(usage, "cache_read_input_tokens")
-        written = _count(usage, "cache_creation_input_tokens")
-        if uncached is None or read is None or written is None:
-            return None
-        counts = (uncached + read + written, _count(usage, "output_tokens"), read, written, 0, 0)
-    elif "input_tokens" in usage:
-        api, finish = "openai-responses", record.get("status")
-        if finish == "incomplete":
-            return None
-        details = usage.get("input_tokens_details") or {}
-        output = usage.get("output_tokens_details") or {}
-        if details.__class__ is not dict or output.__class__ is not dict:
-            return None
-        counts = (
-            _count(usage, "input_tokens"),
-            _count(usage, "output_tokens"),
-            _count(details, "cached_tokens"),
-            0,
-            0,
-            _count(output, "reasoning_tokens"),
-        )
-    else:
-        return None
-    if None in counts or counts[2] + counts[3] > counts[0] or counts[5] > counts[1]:
-        return None
-    finish = None if finish is None else str(finish)
-    return (None if model is None else str(model), api, finish, *counts)
-
-
-def _general(record: object) -> tuple:
-    call = normalize(record)
-    u = call.usage
-    return (
-        call.model,
-        call.api,
-        call.finish_reason,
-        u.input_tokens,
-        u.output_tokens,
-        u.cache_read_tokens,
-        u.cache_write_tokens,
-        u.cache_write_1h_tokens,
-        u.reasoning_tokens,
-        call.batch,
-        call.service_tier,
+def malformed(where: str, record: object, exc: Exception) -> Unpriced:
+    """An unreadable usage record as an unpriced call: grouped by the field it names."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not isinstance(exc, InputError):
+        message = f"unreadable record ({message})"
+    model = record.get("model") if isinstance(record, dict) else None
+    return Unpriced(
+        where,
+        model if isinstance(model, str) else None,
+        "malformed usage: " + message.split(": ")[0],
+        message,
     )
 
 
-def read_record(record: object) -> tuple:
-    """One parsed JSON record -> (model, api, finish, input, output, read, w5m, w1h,
-    reasoning, batch, service tier, time)."""
-    if record.__class__ is dict:
-        fast = fast_record(record)
-        if fast is not None:
-            return (*fast, False, None, record_stamp(record))
-    return (*_general(record), record_stamp(record))
+# Checks of the parts against their wholes, on whole columns (the engine's Usage checks).
+_INVARIANTS = (
+    (
+        "cache reads and writes exceed input_tokens",
+        lambda d: d[:, 2] + d[:, 3] + d[:, 4] > d[:, 0],
+    ),
+    ("reasoning_tokens exceed output_tokens", lambda d: d[:, 5] > d[:, 1]),
+    (
+        "audio, image and video input exceed the uncached input",
+        lambda d: d[:, 6] + d[:, 7] + d[:, 8] > d[:, 0] - d[:, 2] - d[:, 3] - d[:, 4],
+    ),
+    ("audio_output_tokens exceed output_tokens", lambda d: d[:, 9] > d[:, 1]),
+)
+
+
+def check_parts(rows: Rows) -> Rows:
+    """Rows whose parts exceed their whole leave as unpriced (malformed usage)."""
+    if not len(rows):
+        return rows
+    bad = np.zeros(len(rows), dtype=bool)
+    unpriced = list(rows.unpriced)
+    for reason, test in _INVARIANTS:
+        wrong = test(rows.data) & ~bad
+        for row in np.flatnonzero(wrong).tolist():
+            unpriced.append(
+                Unpriced(
+                    rows.where(row),
+                    rows.models[row],
+                    f"malformed usage: {reason}",
+                    reason,
+                    int(rows.data[row, 0]),
+                    int(rows.data[row, 1]),
+                    int(rows.data[row, _COLUMN["calls"]]),
+                )
+            )
+        bad |= wrong
+    if not bad.any():
+        return rows
+    kept = rows.select(np.flatnonzero(~bad))
+    return Rows(**{**kept.__dict__, "unpriced": unpriced})
+
+
+@dataclass(frozen=True)
+class LogPart:
+    """A log file, or a byte range of a JSONL file (from a line start to a line start)."""
+
+    path: str
+    start: int = 0
+    end: int | None = None  # None: to the end
+    first_line: int = 1  # the line number of the range's first line
+
+
+def split_log(path: str, parts: int) -> list[LogPart]:
+    """A JSONL log cut into ``parts`` ranges at line starts, for as many processes; a CSV
+    file, a single JSON document, a pipe or a small file stays whole."""
+    file = Path(path)
+    whole = [LogPart(path)]
+    if parts < 2 or file.suffix.lower() in (".csv", ".tsv") or not file.is_file():
+        return whole
+    size = file.stat().st_size
+    if size < parts * 2**20:
+        return whole
+    with open_input(path) as raw:
+        head, _ = peek(raw)
+        if kind_of(path, head) != "jsonl":
+            return whole
+    cuts = [0]
+    with open(file, "rb") as handle:
+        for k in range(1, parts):
+            handle.seek(max(size * k // parts, cuts[-1]))
+            handle.readline()  # to the next line start
+            cuts.append(min(handle.tell(), size))
+        cuts.append(size)
+        # line numbers: count the newlines before each cut (one pass, in C)
+        handle.seek(0)
+        firsts, lines, position = [1], 1, 0
+        for cut in cuts[1:-1]:
+            while position < cut:
+                block = handle.read(min(2**23, cut - position))
+                if not block:
+                    break
+                lines += block.count(b"\n")
+                position += len(block)
+            firsts.append(lines)
+    return [
+        LogPart(path, start, end, first)
+        for start, end, first in zip(cuts, cuts[1:], firsts, strict=False)
+        if end > start
+    ]
+
+
+def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
+    file, label = Path(part.path), part.path
+    if file.suffix.lower() in (".csv", ".tsv"):
+        yield from csv_chunks(file, label, skip_invalid, chunk_lines)
+        return
+    if part.start == 0 and part.end is None:
+        yield from jsonl_chunks(file, label, skip_invalid, chunk_lines)
+        return
+    with open(file, "rb") as handle:
+        handle.seek(part.start)
+        remaining = part.end - part.start
+        number = part.first_line - 1
+        while remaining > 0:
+            block = list(itertools.islice(handle, chunk_lines))
+            if not block:
+                return
+            size = sum(map(len, block))
+            if size > remaining:  # the range ends inside this block, at a line start
+                total = 0
+                for count, line in enumerate(block, start=1):
+                    total += len(line)
+                    if total >= remaining:
+                        block = block[:count]
+                        break
+                size = remaining
+            remaining -= size
+            yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+            number += len(block)
 
 
 def jsonl_chunks(
     file: Path, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    with file.open("rb") as handle:
-        first = handle.read(1)
-        handle.seek(0)
-        if first == b"[":  # a JSON array of records: small files only, read whole
-            lines = [(None, record) for record in _array(handle.read(), label)]
-            yield _rows(label, lines, skip_invalid)
+    with open_input(str(file)) as raw:
+        head, handle = peek(raw)
+        if kind_of(label, head) == "json":  # one document: small, read whole
+            values = [value for _, value in records(handle, label, "json")]
+            yield _rows(label, enumerate(values, start=1), skip_invalid)
             return
         number = 0
         while True:
@@ -237,43 +286,89 @@ def jsonl_chunks(
             number += len(block)
 
 
-def _array(raw: bytes, label: str) -> list:
-    try:
-        document = _loads(raw)
-    except ValueError as exc:
-        raise InputError(f"{label}: invalid JSON ({exc})") from None
-    return list(enumerate(document, start=1))
-
-
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
-    numbers, values, skipped, failed = [], [], 0, 0
+    # Parsed records are acyclic: the cyclic collector would only rescan the chunk's
+    # growing lists (a sixth of the time), so it waits until the chunk is read.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_rows(label, lines, skip_invalid)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
+    numbers: list[int] = []
+    metas: list[tuple] = []
+    flat: list[int] = []
+    unpriced: list[Unpriced] = []
+    skipped: list[str] = []
+    failed = events = skips = 0
+    last_model = None
+    tools: list[dict[str, int]] = []  # built-in tool uses per row
+    stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
+    add_stamp = stamps.append
+    add_number, add_meta, add_counts = numbers.append, metas.append, flat.extend
     for number, line in lines:
-        try:
-            if isinstance(line, bytes):
-                if not line.strip():
-                    continue
-                record = _loads(line)
-            else:
-                record = line
-            values.append(read_record(record))
-            numbers.append(number)
-        except FailedRequest:
-            failed += 1  # the provider billed nothing for it
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            if skip_invalid:
-                skipped += 1
+        if line.__class__ is bytes:
+            if line[0] in _BLANK and not line.strip():
                 continue
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if not isinstance(exc, InputError):
-                message = f"unreadable record ({message})"
-            raise InputError(f"{label}:{number}: {message}") from None
-    if not values:
+            try:
+                try:
+                    record = loads(line, label)
+                except InputError:  # again, for the message with its line
+                    record = loads(line, f"{label}:{number}")
+            except InputError:
+                if skip_invalid:
+                    skips += 1
+                    if len(skipped) < KEEP_LOCATIONS:
+                        skipped.append(f"{label}:{number}")
+                    continue
+                raise
+        else:
+            record = line
+        # an OTLP document holds many calls
+        many = record.__class__ is dict and OTLP in record
+        items = list(expand(record)) if many else (record,)
+        for item in items:
+            try:
+                found = read_call(item)
+                stamp = None if found is None else record_stamp(item)
+            except FailedRequest:
+                failed += 1  # the provider billed nothing for it
+                continue
+            except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+                unpriced.append(malformed(f"{label}:{number}", item, exc))
+                continue
+            if found is None:
+                events += 1
+                continue
+            if found[0] is not None:
+                last_model = found[0]
+            elif found[5] == 0:  # Anthropic's message_delta: the model its message_start named
+                found = (last_model, *found[1:])
+            add_number(number)
+            add_meta(found)
+            add_counts(found[6])
+            tools.append(record_tool_calls(item))
+            add_stamp(stamp)
+    n = len(numbers)
+    if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
-        return Rows(label, [], [], [], [], empty, [], failed), skipped
-    models, apis, finishes, *counts, tiers, times = zip(*values, strict=True)
-    data = np.array(list(zip(*counts, strict=True)), dtype=np.int64)
-    truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
-    data = np.column_stack([data[:, :6], truncated, data[:, 6]])
+        rows = Rows(label, [], [], [], [], empty, [], failed, unpriced, events, skipped)
+        return rows, skips
+    models, apis, finishes, tiers, batch, calls, _ = zip(*metas, strict=True)
+    counts = np.fromiter(flat, dtype=np.int64, count=n * len(COUNTS)).reshape(n, len(COUNTS))
+    truncated = np.fromiter(map(TRUNCATION_REASONS.__contains__, finishes), dtype=np.int64, count=n)
+    data = np.column_stack(
+        [
+            counts,
+            truncated,
+            np.fromiter(batch, dtype=np.int64, count=n),
+            np.fromiter(calls, dtype=np.int64, count=n),
+        ]
+    )
     rows = Rows(
         label,
         numbers,
@@ -283,9 +378,14 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         data,
         list(tiers),
         failed,
-        times=list(times) if any(t is not None for t in times) else None,
+        unpriced,
+        events,
+        skipped,
+        times=stamps if any(t is not None for t in stamps) else None,
     )
-    return rows, skipped
+    if any(tools):
+        rows = dataclasses.replace(rows, tool_calls=tools)
+    return check_parts(rows), skips
 
 
 def csv_chunks(
@@ -294,6 +394,7 @@ def csv_chunks(
     """CSV with token columns; rows are numbered by line (the header is line 1)."""
     import pandas as pd
 
+    reader = None
     try:
         reader = pd.read_csv(
             file,
@@ -313,6 +414,11 @@ def csv_chunks(
         raise InputError(f"{label}: unreadable CSV ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save the CSV as UTF-8") from None
+    finally:
+        if reader is not None:
+            reader.close()  # also when a row was bad: no open file left behind
 
 
 def _check_aliases(columns: list[str], label: str) -> None:
@@ -325,18 +431,19 @@ def _check_aliases(columns: list[str], label: str) -> None:
 
 
 def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, int]:
+    """A CSV chunk: a cell that is not a token count makes its row an unpriced call."""
     import pandas as pd
 
     for required in ("input_tokens", "output_tokens"):
         if required not in frame.columns:
             raise InputError(
-                f"{label}:1: {required}: missing column (columns: {list(frame.columns)})"
+                f"{label}:1: {required}: missing column (columns: {clip(list(frame.columns))})"
             )
     n = len(frame)
     bad = np.zeros(n, dtype=bool)
-    reason = {}
+    reasons: dict[int, tuple[str, str]] = {}
     columns = {}
-    for name in FIELDS[:6]:
+    for name in COUNTS:
         if name not in frame.columns:
             columns[name] = np.zeros(n, dtype=np.int64)
             continue
@@ -346,30 +453,14 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
         wrong = (
             values.isna() | (values < 0) | (values > MAX_TOKEN_COUNT) | (values % 1 != 0)
         ).to_numpy()
-        for row in np.flatnonzero(wrong & ~bad)[:1]:
-            reason.setdefault(
-                int(row),
+        for row in np.flatnonzero(wrong & ~bad).tolist():
+            reasons[row] = (
+                name,
                 f"{name}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                f"got {frame[name].iloc[row]!r}",
+                f"got {clip(frame[name].iloc[row])}",
             )
         bad |= wrong
-        columns[name] = values.fillna(0).to_numpy(dtype=np.int64)
-    cached = (
-        columns["cache_read_tokens"]
-        + columns["cache_write_tokens"]
-        + columns["cache_write_1h_tokens"]
-    )
-    over = (cached > columns["input_tokens"]) | (
-        columns["reasoning_tokens"] > columns["output_tokens"]
-    )
-    for row in np.flatnonzero(over & ~bad)[:1]:
-        reason.setdefault(
-            int(row), "cached parts exceed input_tokens or reasoning exceeds output_tokens"
-        )
-    bad |= over
-    if bad.any() and not skip_invalid:
-        row = min(reason)
-        raise InputError(f"{label}:{start + row}: {reason[row]}")
+        columns[name] = values.where(~wrong, 0).to_numpy(dtype=np.int64)  # no inf cast
     finishes = (
         [None if pd.isna(v) else str(v) for v in frame["finish_reason"]]
         if "finish_reason" in frame.columns
@@ -380,20 +471,65 @@ def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, 
         if "model" in frame.columns
         else [None] * n
     )
-    truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
-    data = np.column_stack(
-        [columns[name] for name in FIELDS[:6]] + [truncated, np.zeros(n, dtype=np.int64)]
+    tiers = (
+        [
+            None if pd.isna(v) or str(v).lower() in ("", "default", "standard") else str(v).lower()
+            for v in frame["service_tier"]
+        ]
+        if "service_tier" in frame.columns
+        else [None] * n
     )
+    truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
+    batch = np.zeros(n, dtype=np.int64)
+    if "batch" in frame.columns:
+        batch = frame["batch"].astype(str).str.lower().isin(["1", "true", "yes"]).to_numpy()
+    data = np.column_stack(
+        [columns[name] for name in COUNTS]
+        + [truncated, batch.astype(np.int64), np.ones(n, dtype=np.int64)]
+    )
+    # LiteLLM spend-log exports: failed calls and proxy cache hits cost nothing upstream
+    dropped = np.zeros(n, dtype=bool)
+    if "status" in frame.columns:
+        dropped |= frame["status"].astype(str).str.lower().eq("failure").to_numpy()
+    failed = int(dropped.sum())
+    if "cache_hit" in frame.columns:
+        hits = frame["cache_hit"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+        dropped |= hits
+    events = int(dropped.sum()) - failed
     lines = list(range(start, start + n))
-    times = _csv_times(frame, label, start, bad, skip_invalid)
-    rows = Rows(label, lines, models, ["tokens"] * n, finishes, data, [None] * n, times=times)
-    keep = np.flatnonzero(~bad)
-    return (rows.select(keep) if bad.any() else rows), int(bad.sum())
+    times = _csv_times(frame, bad, reasons)
+    unpriced = [
+        Unpriced(
+            f"{label}:{start + row}",
+            models[row],
+            f"malformed usage: {reasons[row][0]}",
+            reasons[row][1],
+        )
+        for row in sorted(reasons)
+        if not dropped[row]
+    ]
+    api = "litellm" if "spend" in frame.columns else "tokens"
+    rows = Rows(
+        label,
+        lines,
+        models,
+        [api] * n,
+        finishes,
+        data,
+        tiers,
+        failed,
+        unpriced,
+        events,
+        times=times,
+    )
+    if bad.any() or dropped.any():
+        rows = rows.select(np.flatnonzero(~bad & ~dropped))
+    return check_parts(rows), 0
 
 
-def _csv_times(frame, label: str, start: int, bad: np.ndarray, skip_invalid: bool):
+def _csv_times(frame, bad: np.ndarray, reasons: dict[int, tuple[str, str]]):
     """When each row's call was made, from the first time column present (``created``,
-    ``created_at``, ``timestamp``, ...); an unreadable time marks the row bad (or fails)."""
+    ``created_at``, ``timestamp``, ...); an unreadable time makes the row unpriced."""
     import pandas as pd
 
     name = next((c for c in TIME_FIELDS if c in frame.columns), None)
@@ -407,8 +543,43 @@ def _csv_times(frame, label: str, start: int, bad: np.ndarray, skip_invalid: boo
         try:
             times.append(call_stamp(value.item() if hasattr(value, "item") else value))
         except ValueError as exc:
-            if not skip_invalid:
-                raise InputError(f"{label}:{start + row}: {name}: {exc}") from None
+            if not bad[row]:
+                reasons[row] = (name, f"{name}: {exc}")
             bad[row] = True
             times.append(None)
     return times
+
+
+@dataclass(frozen=True)
+class UsageFile:
+    calls: list[ObservedCall]
+    failed: int  # batch results of failed requests: billed nothing, left out
+    wheres: list[str] = field(default_factory=list)  # file:line of each call
+    unreadable: list[Unpriced] = field(default_factory=list)  # malformed usage, not priced
+
+
+def read_usage_file(path: str) -> UsageFile:
+    """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL
+    (OTLP documents give one call per GenAI span; streaming events without usage are not
+    calls)."""
+    calls, wheres, unreadable, failed, seen = [], [], [], 0, False
+    for where, record in file_records(path):
+        seen = True
+        items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
+        for item in items:
+            try:
+                found = read_call(item)
+                if found is not None:
+                    calls.append(observed(found, item))
+                    wheres.append(where)
+            except FailedRequest:
+                failed += 1
+            except InputError as exc:
+                unreadable.append(malformed(where, item, exc))
+    if not seen:
+        raise InputError(f"{path}: file is empty (expected a usage object or response JSON)")
+    if not calls and unreadable:
+        raise InputError(f"{unreadable[0].where}: {unreadable[0].detail}")
+    if not calls:
+        raise InputError(f"{path}: no usage to price ({failed} failed batch requests)")
+    return UsageFile(calls, failed, wheres, unreadable)

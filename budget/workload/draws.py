@@ -23,28 +23,35 @@ from pricing.errors import InputError
 
 Z95 = 1.6448536269514722  # one-sided 95% point of the standard normal
 
-# (spec, tokenizer, file mtimes) -> (counts, share of cut replies): several models of one
-# scenario read a file once
-_observed_cache: dict[tuple, tuple[np.ndarray, float]] = {}
-
 
 def lognormal_sigma(p50: float, p95: float) -> float:
     return math.log(p95 / p50) / Z95
 
 
-def draw_tokens(
-    spec: TokenSpec, n: int, rng: np.random.Generator, model: Model, scenario: Scenario, key: str
-) -> np.ndarray:
+@dataclass(frozen=True)
+class Pool:
+    """Observed token counts that calls are drawn among, read before the simulation."""
+
+    counts: np.ndarray  # int64
+    cut_share: float = 0.0  # replies cut at their max_tokens (a usage log): lower bounds
+    note: str | None = None  # which logged replies were taken (one model's, or all)
+    exact: bool = True  # False: texts counted with an estimating tokenizer
+    tokenizer: str | None = None  # what counted texts (None: counts given or provider-reported)
+    method: str | None = None  # how an estimate was made ("1 token per 3.5 characters ...")
+
+
+def draw_tokens(spec: TokenSpec, n: int, rng: np.random.Generator, pool: Pool | None) -> np.ndarray:
     """``n`` token counts (int64). Always consumes the same random stream for a spec, so every
-    model of a scenario sees the same calls."""
+    model of a scenario sees the same calls. Files are read before (``pool``), never here."""
     if isinstance(spec, Fixed):
         return np.full(n, spec.tokens, dtype=np.int64)
     if isinstance(spec, LogNormal):
         sigma = lognormal_sigma(spec.p50, spec.p95)
         values = np.rint(rng.lognormal(math.log(spec.p50), sigma, n))
         return np.maximum(values, 1).astype(np.int64)
-    pool = observed_pool(spec, model, scenario, key)
-    return pool[rng.integers(0, len(pool), n)]
+    if pool is None:  # pragma: no cover - callers read the pool of every file-backed spec
+        raise ValueError(f"{spec!r} needs its pool read first (PoolReader)")
+    return pool.counts[rng.integers(0, len(pool.counts), n)]
 
 
 @dataclass(frozen=True)
@@ -53,61 +60,78 @@ class ObservedLog:
 
     path: Path
     cut_share: float  # replies cut at their max_tokens: their lengths are lower bounds
+    note: str | None = None  # which logged replies were taken (one model's, or all)
 
 
-def observed_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> np.ndarray:
-    """The token counts calls are drawn among (files counted, samples or log read)."""
-    return _observed(spec, model, scenario, key)[0]
-
-
-def output_log(scenario: Scenario, model: Model) -> ObservedLog | None:
+def output_log(scenario: Scenario, pool: Pool | None) -> ObservedLog | None:
     """The scenario's ``output_tokens: {usage_log: FILE}`` with its cut share, else None."""
     spec = scenario.output_tokens
-    if not (isinstance(spec, Observed) and spec.kind == "usage_log"):
+    if pool is None or not (isinstance(spec, Observed) and spec.kind == "usage_log"):
         return None
-    return ObservedLog(spec.path, _observed(spec, model, scenario, "output_tokens")[1])
+    return ObservedLog(spec.path, pool.cut_share, pool.note)
 
 
-def _observed(
-    spec: TokenSpec, model: Model, scenario: Scenario, key: str
-) -> tuple[np.ndarray, float]:
-    paths = spec.paths if isinstance(spec, PromptFiles) else (spec.path,)
-    cache_key = (repr(spec), model.tokenizer, tuple(p.stat().st_mtime_ns for p in paths))
-    if cache_key in _observed_cache:
-        return _observed_cache[cache_key]
-    cut_share = 0.0
+class PoolReader:
+    """Reads the files a scenario draws from: prompt files counted with a model's tokenizer,
+    samples and usage logs read. Each file once per tokenizer for as long as the reader
+    lives: one projection, or one what-if grid. Nothing is kept between them."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[TokenSpec, str], Pool] = {}  # (spec, whose) -> pool
+
+    def pool(self, spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> Pool | None:
+        """The pool of a file-backed spec (None for ``fixed`` and ``p50/p95``)."""
+        if isinstance(spec, Fixed | LogNormal):
+            return None
+        # Prompt files depend on the model's tokenizer only; samples and logs on the model
+        # (only its replies where a log names models, texts counted with its tokenizer).
+        whose = (
+            model.tokenizer if isinstance(spec, PromptFiles) else f"{model.id} {model.tokenizer}"
+        )
+        if (spec, whose) not in self._read:
+            self._read[spec, whose] = _read_pool(spec, model, scenario, key)
+        return self._read[spec, whose]
+
+
+def _read_pool(spec: TokenSpec, model: Model, scenario: Scenario, key: str) -> Pool:
+    cut_share, note = 0.0, None
+    exact, tokenizer, method = True, None, None
     try:
         if isinstance(spec, PromptFiles):
-            pool = _prompt_counts(spec, model)
+            counts, exact, tokenizer, method = _prompt_counts(spec, model)
         elif isinstance(spec, Observed) and spec.kind == "usage_log":
             from budget.usage.price import observed_outputs
 
-            outputs = observed_outputs([str(spec.path)])
-            pool, cut_share = outputs.lengths, outputs.cut_share
+            outputs = observed_outputs([str(spec.path)], model)
+            counts, cut_share, note = outputs.lengths, outputs.cut_share, outputs.note
         elif isinstance(spec, Observed):
-            from budget.inputs.samples import read_samples
+            from budget.tokenizers.samples import read_samples
 
-            pool = np.array(read_samples(spec.path, model).lengths, dtype=np.int64)
+            samples = read_samples(spec.path, model)
+            counts = np.array(samples.lengths, dtype=np.int64)
+            exact, tokenizer = samples.exact, samples.tokenizer
         else:  # pragma: no cover - the scenario checker admits no other form
             raise InputError(f"unsupported token specification {spec!r}")
     except InputError as exc:
         raise scenario.error(key, str(exc)) from None
-    if len(pool) == 0:
+    if len(counts) == 0:
         raise scenario.error(key, "no token counts found")
-    _observed_cache[cache_key] = pool, cut_share
-    return pool, cut_share
+    return Pool(counts, cut_share, note, exact, tokenizer, method)
 
 
-def _prompt_counts(spec: PromptFiles, model: Model) -> np.ndarray:
-    """One count per prompt: a text file is one prompt, a JSONL or CSV file one per record."""
+def _prompt_counts(spec: PromptFiles, model: Model) -> tuple[np.ndarray, bool, str, str]:
+    """One count per prompt (a text file is one prompt, a JSONL or CSV file one per record),
+    whether every count is exact, the tokenizer and its method."""
     from budget.tokenizers.count import count_paths
 
     counts: list[int] = []
+    exact, tokenizer, method = True, model.tokenizer, ""
     for path in spec.paths:
         records: list[int] = []
         result = count_paths([str(path)], model, on_record=_collect(records))
         counts.extend(records or [result.tokens])
-    return np.array(counts, dtype=np.int64)
+        exact, tokenizer, method = exact and result.exact, result.tokenizer, result.method
+    return np.array(counts, dtype=np.int64), exact, tokenizer, method
 
 
 def _collect(into: list[int]):

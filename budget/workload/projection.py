@@ -3,9 +3,15 @@
 Per model, ``simulated_calls`` calls are drawn with the scenario's seed (the same draws for
 every model, so models are compared on the same traffic). Each call's output is capped at
 max_tokens (a cut reply is billed at max_tokens); the truncation rate is the share of draws
-that wanted more. Calls are priced with numpy; the sums are exact Decimals (token sums per
-cliff tier and batch flag, times the catalog rate), so a projection agrees with
+that wanted more, and each cut reply is followed by a continuation or a retry
+(``on_truncation``), priced by the planner's one rule
+(:func:`budget.planner.truncation.follow_up_tokens`) over the arrays. Calls are priced with
+numpy; the sums are exact Decimals (token sums per cliff tier and batch flag, times the
+catalog rate), so a projection agrees with
 :func:`pricing.engine.cost` call by call. Period totals are calls x the mean cost per call.
+
+A conversation scenario draws whole conversations instead (conversation.py builds every
+turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 
 Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
 is priced at the prices in force that month (the same simulated calls, priced again for each
@@ -19,14 +25,30 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
+from budget.format import model_label
+from budget.inputs.samples import percentile
+from budget.planner.truncation import follow_up_tokens
+from budget.workload.bill import EmbeddingLines, add_tool_fees, embedding_lines
+from budget.workload.cache import CacheStructure, read_write_tokens, structure
 from budget.workload.capacity import CallShape, Capacity, capacity
-from budget.workload.draws import ObservedLog, draw_tokens, output_log
-from budget.workload.scenario import Fixed, Scenario
+from budget.workload.conversation import (
+    MAX_TURNS,
+    ConversationStats,
+    TurnDraws,
+    conversation_stats,
+    expected_turns,
+    simulate_conversations,
+)
+from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
+from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, RateLimits, Scenario, at_end
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model, PricePeriod
 from pricing.dates import add_months, today
 from pricing.engine import Usage, cost
+from pricing.errors import InputError, clip
+from pricing.rules import prompt_cache_rule
 
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
@@ -41,6 +63,8 @@ class CallDraws:
     output_wanted: np.ndarray  # before the max_tokens cap
     max_tokens: int
     input_capped_share: float = 0.0  # drawn inputs above max_input_tokens, capped there
+    turns: TurnDraws | None = None  # a conversation scenario: which conversation each call is
+    cache: CacheStructure | None = None  # cache from structure (prefix, traffic, lifetime)
 
     @property
     def truncation_rate(self) -> float:
@@ -55,10 +79,48 @@ class MonthPrices:
     first_day: dt.date
     periods: tuple[PricePeriod, ...]
     totals: CostTotals
+    continuation: CostTotals  # the calls that follow cut replies, at the same prices
 
     @property
     def label(self) -> str:
         return " + ".join(p.label for p in self.periods)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How a model's token counts were made: exact, or estimated (and with what)."""
+
+    input_exact: bool = True
+    output_exact: bool = True
+    tokenizer: str = ""  # what counted texts ("" where the counts were given as numbers)
+    method: str = ""  # how an estimate was made
+
+    @property
+    def exact(self) -> bool:
+        return self.input_exact and self.output_exact
+
+    def estimated_parts(self) -> list[str]:
+        return [
+            name
+            for name, ok in (("input", self.input_exact), ("output", self.output_exact))
+            if not ok
+        ]
+
+
+def counting(scenario: Scenario, model: Model, reader: PoolReader) -> Counting:
+    """Exact or estimated, for the input and output counts the draws come from (numbers given
+    in the YAML and provider-reported usage are exact as written)."""
+    pools = [
+        reader.pool(scenario.input_tokens, model, scenario, "input_tokens"),
+        reader.pool(scenario.output_tokens, model, scenario, "output_tokens"),
+    ]
+    counted = [pool for pool in pools if pool is not None and pool.tokenizer]
+    return Counting(
+        input_exact=pools[0] is None or pools[0].exact,
+        output_exact=pools[1] is None or pools[1].exact,
+        tokenizer=counted[0].tokenizer if counted else "",
+        method=next((pool.method for pool in counted if pool.method), ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -69,7 +131,7 @@ class ModelProjection:
     planned_max_tokens: int | None  # the planner's value (for capacity at a lower max_tokens)
     truncation_rate: float
     calls_simulated: int
-    totals: CostTotals  # exact sums over the simulated calls
+    totals: CostTotals  # exact sums over the simulated calls (first calls)
     p50_per_call_usd: Decimal
     p95_per_call_usd: Decimal
     std_per_call_usd: float
@@ -82,22 +144,54 @@ class ModelProjection:
     # Share of drawn inputs above the model's max_input_tokens, priced at that maximum (such a
     # call could not be sent bigger); models with different maxima then see different prompts.
     input_capped_share: float = 0.0
+    conversation: ConversationStats | None = None  # a conversation scenario's per-conversation
+
+    # Exact sums of the calls that follow cut replies (continuations or retries).
+    continuation: CostTotals = CostTotals()
+    rate_limits: RateLimits = RateLimits()  # this model's (Scenario.limits_for)
+    counting: Counting = Counting()  # exact or estimated token counts
+    cache: CacheStructure | None = None  # cache: {prefix_tokens, ttl}: what it gives here
+
+    @property
+    def calls_per_unit(self) -> float:
+        """Calls per unit of traffic: 1, or the calls of a conversation on average."""
+        return self.conversation.calls_per_conversation if self.conversation else 1.0
+
+    @property
+    def total_usd(self) -> Decimal:
+        """Exact total over the simulated calls, continuations of cut replies included."""
+        return self.totals.total_usd + self.continuation.total_usd
+
+    def mean_usd(self) -> Decimal:
+        """Expected cost per call, its continuation included."""
+        return self.total_usd / self.calls_simulated
+
     # Month by month, at the prices in force that month (empty: ``totals`` for every month).
     months: tuple[MonthPrices, ...] = ()
 
     def month_totals(self, month: int) -> CostTotals:
         return self.months[month].totals if self.months else self.totals
 
+    def month_continuation(self, month: int) -> CostTotals:
+        return self.months[month].continuation if self.months else self.continuation
+
     def mean(self, name: str) -> Decimal:
         """Mean per simulated call of a token count or a money total in ``totals``."""
         return Decimal(getattr(self.totals, name)) / self.calls_simulated
 
     def capacity(
-        self, calls_per_day: float, peak_factor: float, limits, at_planned: bool = False
+        self, calls_per_day: float, peak_factor: float, at_planned: bool = False
     ) -> Capacity:
-        """The live (non-batch) calls' need at the peak minute against the rate limits."""
+        """The live (non-batch) calls' need at the peak minute against this model's limits,
+        counted as its provider counts them."""
         shape = self.shape_at_planned if at_planned else self.shape
-        return capacity(calls_per_day * self.live_share, peak_factor, shape, limits)
+        return capacity(
+            calls_per_day * self.live_share,
+            peak_factor,
+            shape,
+            self.rate_limits,
+            self.model.provider,
+        )
 
 
 @dataclass(frozen=True)
@@ -105,16 +199,47 @@ class Projection:
     scenario: Scenario
     models: tuple[ModelProjection, ...]
     output_log: ObservedLog | None = None  # output lengths resampled from this usage log
+    embeddings: EmbeddingLines | None = None  # a RAG service's embedding lines of the bill
+    # The scenario with every range at its cheap end, and at its costly end (None: no ranges).
+    ends: tuple[Projection, Projection] | None = None
     start: dt.date | None = None  # first day of month 1
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per model and period, money as float USD with ``total_usd_exact``
+        (Decimal) alongside; as :attr:`budget.workload.whatif.WhatIf.table`."""
+        from budget.workload.table import with_float_money
+
+        return with_float_money(self.exact_table)
+
+    @property
+    def exact_table(self) -> pd.DataFrame:
+        """The report's rows with money as exact Decimals: what the CSV prints."""
+        from budget.workload.table import report_table
+
+        return report_table(self)
 
 
 def project(
-    scenario: Scenario, catalog: Catalog, calls: int | None = None, at: dt.date | None = None
+    scenario: Scenario,
+    catalog: Catalog,
+    calls: int | None = None,
+    reader: PoolReader | None = None,
+    bands: bool = True,
+    at: dt.date | None = None,
 ) -> Projection:
-    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``. Month 1
-    starts on the scenario's ``start``, else on ``at``, else today."""
+    """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
+    ``reader`` shared by several projections (a what-if grid) reads each file once;
+    ``bands``: also project both ends of the scenario's ranges (``Projection.ends``).
+    Month 1 starts on the scenario's ``start``, else on ``at``, else today."""
+    if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
+        raise InputError(
+            f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "
+            f"limit), got {clip(calls)}"
+        )
     n = calls or scenario.simulated_calls
     start = scenario.start or at or today()
+    reader = reader or PoolReader()
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
     for number, choice in enumerate(scenario.models):
@@ -126,47 +251,169 @@ def project(
             raise scenario.error(key, str(exc)) from None
         # Two names for one model would print two identical rows that look like a comparison.
         if (model.id, model.variant) in seen:
-            label = model.id + (f" [{model.variant}]" if model.variant else "")
+            label = model_label(model.id, model.variant)
             raise scenario.error(
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        models.append(project_model(scenario, model, n, start))
-    return Projection(scenario, tuple(models), output_log(scenario, models[0].model), start)
+        item = project_model(scenario, model, n, reader, start)
+        models.append(replace(item, rate_limits=scenario.limits_for(number, model.provider)))
+    _check_limit_providers(scenario, catalog)
+    first = models[0].model
+    log_pool = reader.pool(scenario.output_tokens, first, scenario, "output_tokens")
+    ends = None
+    if bands and scenario.ranges:
+        cheap, costly = at_end(scenario, "cheap"), at_end(scenario, "costly")
+        ends = (
+            project(cheap, catalog, calls, reader, at=start),
+            project(costly, catalog, calls, reader, at=start),
+        )
+    return Projection(
+        scenario,
+        tuple(models),
+        output_log(scenario, log_pool),
+        embedding_lines(scenario, catalog),
+        ends,
+        start,
+    )
+
+
+def _check_limit_providers(scenario: Scenario, catalog: Catalog) -> None:
+    """A provider block must name a provider of the catalog (a typo would silently leave its
+    models judged against the flat keys), and set only limits that provider has."""
+    from budget.workload.capacity import limits_of, unused_limits
+    from pricing.yamlfile import did_you_mean
+
+    known = catalog.providers
+    for provider, limits in scenario.provider_limits.items():
+        key = f"rate_limits.{provider}"
+        if provider not in known:
+            hint = did_you_mean(provider, known) or f" (providers: {', '.join(known)})"
+            raise scenario.error(key, f"unknown provider{hint}")
+        unused = unused_limits(limits, provider)
+        if unused:
+            raise scenario.error(
+                f"{key}.{unused[0]}",
+                f"{provider} sets {', '.join(limits_of(provider))}, not {unused[0]}",
+            )
+    for number, choice in enumerate(scenario.models):
+        if choice.rate_limits is None:
+            continue
+        provider = catalog.resolve(choice.name, choice.variant).provider
+        unused = unused_limits(choice.rate_limits, provider)
+        if unused:
+            raise scenario.error(
+                f"models.{number}.rate_limits.{unused[0]}",
+                f"{provider} sets {', '.join(limits_of(provider))}, not {unused[0]}",
+            )
 
 
 def simulate(
-    scenario: Scenario, model: Model, n: int
+    scenario: Scenario, model: Model, n: int, reader: PoolReader | None = None
 ) -> tuple[CallDraws, ArrayCosts, int | None, str]:
-    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source)."""
+    """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source).
+    Files the scenario draws from are read first (``reader``); the draws read nothing."""
     if scenario.batch_share > 0 and model.batch_discount is None:
         raise scenario.error(
             "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
         )
+    reader = reader or PoolReader()
+    input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
+    output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     rng = np.random.default_rng(scenario.seed)
-    input_tokens = draw_tokens(scenario.input_tokens, n, rng, model, scenario, "input_tokens")
+    if scenario.conversation is not None:
+        draws, planned, source = _conversation_draws(scenario, model, n, rng, output_pool)
+        costs = price_arrays(model, draws.tokens)
+        return draws, add_tool_fees(costs, scenario, model, rng), planned, source
+    input_tokens = draw_tokens(scenario.input_tokens, n, rng, input_pool)
     capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
-    wanted = draw_tokens(scenario.output_tokens, n, rng, model, scenario, "output_tokens")
+    wanted = draw_tokens(scenario.output_tokens, n, rng, output_pool)
     max_tokens, source, planned = resolve_max_tokens(scenario, model, input_tokens, wanted)
     draws = replace(
-        make_draws(scenario, input_tokens, wanted, max_tokens), input_capped_share=capped
+        make_draws(scenario, input_tokens, wanted, max_tokens, model), input_capped_share=capped
     )
-    return draws, price_arrays(model, draws.tokens), planned, source
+    costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, rng)
+    return draws, costs, planned, source
+
+
+def _conversation_draws(
+    scenario: Scenario, model: Model, n: int, rng: np.random.Generator, output_pool: Pool | None
+) -> tuple[CallDraws, int | None, str]:
+    """About ``n`` calls as whole conversations (conversation.py builds each turn)."""
+    spec = scenario.conversation
+    conversations = max(1, round(n / expected_turns(spec)))
+    turns = draw_tokens(spec.turns, conversations, rng, None)
+    calls = int(np.minimum(turns, MAX_TURNS).sum())
+    user = draw_tokens(spec.user_tokens, calls, rng, None)
+    wanted = draw_tokens(scenario.output_tokens, calls, rng, output_pool)
+    rule = prompt_cache_rule(model)
+    # Conversations arriving faster than the cache lifetime keep the system prompt cached.
+    per_second = scenario.traffic.calls_per_day / 86_400
+    warm = rule is not None and per_second * rule.lifetime_seconds >= 1
+
+    def build(cap: int) -> TurnDraws:
+        return simulate_conversations(spec, model, rule, turns, user, wanted, cap, warm_system=warm)
+
+    given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
+    first_cap = min(given or model.max_output_tokens, model.max_output_tokens)
+    turn_draws = build(first_cap)
+    max_tokens, source, planned = resolve_max_tokens(
+        scenario, model, turn_draws.tokens.input_tokens, turn_draws.output_wanted
+    )
+    if max_tokens != first_cap:
+        turn_draws = build(max_tokens)
+    tokens = turn_draws.tokens
+    capped = float(np.mean(tokens.input_tokens > model.max_input_tokens))
+    if capped:  # system + one message alone above the model's max input: cannot be sent bigger
+        inputs = np.minimum(tokens.input_tokens, model.max_input_tokens)
+        read = np.minimum(tokens.cache_read_tokens, inputs)
+        tokens = replace(
+            tokens,
+            input_tokens=inputs,
+            cache_read_tokens=read,
+            cache_write_tokens=np.minimum(tokens.cache_write_tokens, inputs - read),
+        )
+    draws = CallDraws(tokens, turn_draws.output_wanted, max_tokens, capped, turn_draws)
+    return draws, planned, source
 
 
 def project_model(
-    scenario: Scenario, model: Model, n: int, start: dt.date | None = None
+    scenario: Scenario,
+    model: Model,
+    n: int,
+    reader: PoolReader | None = None,
+    start: dt.date | None = None,
 ) -> ModelProjection:
-    draws, costs, planned, source = simulate(scenario, model, n)
-    months = () if start is None else month_prices(scenario, model, draws.tokens, costs, start)
+    reader = reader or PoolReader()
+    draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
-    low, high = np.percentile(costs.total_usd, [50, 95])
+    n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
+    cut = follow_ups(draws, scenario.on_truncation)
+    follow = price_arrays(model, cut.tokens)
+    months = (
+        ()
+        if start is None
+        else month_prices(scenario, model, tokens, cut.tokens, costs.totals, follow.totals, start)
+    )
+    per_call = costs.total_usd.copy()  # a cut call and its follow-up together
+    per_call[cut.calls] += follow.total_usd
+    low, high = percentile(per_call, 50), percentile(per_call, 95)
     worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
+    worst = worst if draws.cache is None else worst_case_cached(model, draws, scenario)
     shape_planned = None
-    if planned is not None and planned != draws.max_tokens:
+    if planned is not None and planned != draws.max_tokens and draws.turns is None:
         shape_planned = call_shape(
-            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned)
+            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned, model),
+            scenario.on_truncation,
+        )
+    elif planned is not None and planned != draws.max_tokens:
+        # A conversation at the planned max_tokens: the same turns with replies cut there
+        # (the history they feed is left as drawn: close enough for a capacity estimate).
+        output = np.minimum(draws.output_wanted, planned)
+        shape_planned = call_shape(
+            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned),
+            scenario.on_truncation,
         )
     return ModelProjection(
         model=model,
@@ -178,54 +425,108 @@ def project_model(
         totals=costs.totals,
         p50_per_call_usd=Decimal(repr(float(low))),
         p95_per_call_usd=Decimal(repr(float(high))),
-        std_per_call_usd=float(np.std(costs.total_usd)),
+        std_per_call_usd=float(np.std(per_call)),
         worst_case_per_call_usd=worst,
-        shape=call_shape(draws),
+        shape=call_shape(draws, scenario.on_truncation),
         shape_at_planned=shape_planned,
         output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
         live_share=1.0 - scenario.batch_share,
         input_capped_share=draws.input_capped_share,
+        conversation=None
+        if draws.turns is None
+        else conversation_stats(
+            draws.turns, per_call, costs.totals.total_usd + follow.totals.total_usd
+        ),
+        continuation=follow.totals,
+        counting=counting(scenario, model, reader),
+        cache=draws.cache,
         months=months,
     )
+
+
+def cache_of(scenario: Scenario, model: Model) -> CacheStructure | None:
+    """What ``cache: {prefix_tokens, ttl}`` gives this model at month 1's average rate."""
+    if scenario.cache_prefix_tokens is None:
+        return None
+    per_second = scenario.traffic.calls_per_day / 86_400
+    return structure(model, scenario.cache_prefix_tokens, per_second, scenario.cache_ttl)
 
 
 MONEY_FIELDS = ("input_usd", "cache_read_usd", "cache_write_usd", "output_usd", "total_usd")
 
 
 def month_prices(
-    scenario: Scenario, model: Model, tokens: TokenArrays, costs: ArrayCosts, start: dt.date
+    scenario: Scenario,
+    model: Model,
+    tokens: TokenArrays,
+    follow_tokens: TokenArrays,
+    totals: CostTotals,
+    follow: CostTotals,
+    start: dt.date,
 ) -> tuple[MonthPrices, ...]:
-    """Each month of the horizon at the prices in force that month."""
-    priced: dict[int, CostTotals] = {id(model.period): costs.totals}
+    """Each month of the horizon at the prices in force that month: the simulated calls and
+    the calls that follow cut replies, priced again for each price period the horizon meets
+    (tool fees have no price periods: they stay as simulated)."""
+    priced: dict[int, tuple[CostTotals, CostTotals]] = {id(model.period): (totals, follow)}
     months = []
     for month in range(scenario.horizon_months):
         first, end = add_months(start, month), add_months(start, month + 1)
         parts = model.periods_between(first, end)
         for period, _ in parts:
             if id(period) not in priced:
-                priced[id(period)] = price_arrays(model.with_period(period), tokens).totals
+                moved = model.with_period(period)
+                own = price_arrays(moved, tokens).totals
+                priced[id(period)] = (
+                    replace(
+                        totals,
+                        **{name: getattr(own, name) for name in MONEY_FIELDS[:-1]},
+                        total_usd=own.total_usd + totals.tool_usd,
+                    ),
+                    price_arrays(moved, follow_tokens).totals,
+                )
         if len(parts) == 1:
-            totals = priced[id(parts[0][0])]
+            month_totals, month_follow = priced[id(parts[0][0])]
         else:
-            days = sum(d for _, d in parts)
-            money = {
-                name: sum((getattr(priced[id(p)], name) * d for p, d in parts), Decimal(0)) / days
-                for name in MONEY_FIELDS
-            }
-            totals = replace(costs.totals, **money)
-        months.append(MonthPrices(first, tuple(p for p, _ in parts), totals))
+            month_totals = _weighted(parts, [priced[id(p)][0] for p, _ in parts], totals)
+            month_follow = _weighted(parts, [priced[id(p)][1] for p, _ in parts], follow)
+        months.append(MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow))
     return tuple(months)
 
 
+def _weighted(
+    parts: list[tuple[PricePeriod, int]], priced: list[CostTotals], base: CostTotals
+) -> CostTotals:
+    """A month a price change splits: each period's money weighted by its days."""
+    days = sum(d for _, d in parts)
+    money = {
+        name: sum(
+            (getattr(t, name) * d for t, (_, d) in zip(priced, parts, strict=True)), Decimal(0)
+        )
+        / days
+        for name in MONEY_FIELDS
+    }
+    return replace(base, **money)
+
+
 def make_draws(
-    scenario: Scenario, input_tokens: np.ndarray, wanted: np.ndarray, max_tokens: int
+    scenario: Scenario,
+    input_tokens: np.ndarray,
+    wanted: np.ndarray,
+    max_tokens: int,
+    model: Model | None = None,
 ) -> CallDraws:
-    """Apply the cache and batch shares and the max_tokens cap to drawn token counts."""
+    """Apply the cache (shares, or structure for ``model``), the batch share and the
+    max_tokens cap to drawn token counts."""
     n = len(input_tokens)
-    read = _share_of(input_tokens, scenario.cache_read_share)
-    write = _share_of(input_tokens, scenario.cache_write_share)
+    cache = cache_of(scenario, model) if model is not None else None
+    if cache is not None:
+        read, write = read_write_tokens(input_tokens, cache)
+        one_hour = scenario.cache_ttl == "1h"
+    else:
+        read = _share_of(input_tokens, scenario.cache_read_share)
+        write = _share_of(input_tokens, scenario.cache_write_share)
+        one_hour = scenario.cache_write_ttl == "1h"
     zeros = np.zeros(n, dtype=np.int64)
-    one_hour = scenario.cache_write_ttl == "1h"
     batch = np.zeros(n, dtype=bool)
     # Draws are independent, so the first round(n x share) calls can be the batch ones.
     batch[: round(n * scenario.batch_share)] = True
@@ -237,7 +538,7 @@ def make_draws(
         cache_write_1h_tokens=write if one_hour else zeros,
         batch=batch if scenario.batch_share > 0 else None,
     )
-    return CallDraws(tokens, wanted, max_tokens)
+    return CallDraws(tokens, wanted, max_tokens, cache=cache)
 
 
 def _share_of(tokens: np.ndarray, share: float) -> np.ndarray:
@@ -246,14 +547,46 @@ def _share_of(tokens: np.ndarray, share: float) -> np.ndarray:
     return tokens * round(share * SHARE_SCALE) // SHARE_SCALE
 
 
-def call_shape(draws: CallDraws) -> CallShape:
+@dataclass(frozen=True)
+class FollowUps:
+    """The calls that follow cut replies: which simulated calls were cut, and their tokens."""
+
+    calls: np.ndarray  # indices of the cut calls among the simulated ones
+    tokens: TokenArrays  # one follow-up per cut call, in the same order
+
+
+def follow_ups(draws: CallDraws, on_truncation: str) -> FollowUps:
+    """The planner's rule over the cut calls only (a few percent of them, usually), through
+    the batch API where the first call was."""
     tokens = draws.tokens
+    calls = np.flatnonzero(draws.output_wanted > draws.max_tokens)
+    sent, read, generated = follow_up_tokens(
+        tokens.input_tokens[calls],
+        tokens.cache_read_tokens[calls],
+        draws.output_wanted[calls],
+        draws.max_tokens,
+        on_truncation,
+    )
+    zeros = np.zeros(len(calls), dtype=np.int64)
+    batch = tokens.batch[calls] if tokens.batch is not None else None
+    return FollowUps(calls, TokenArrays(sent, generated, read, zeros, zeros, batch=batch))
+
+
+def call_shape(draws: CallDraws, on_truncation: str = "continue") -> CallShape:
+    tokens = draws.tokens
+    follow = follow_ups(draws, on_truncation).tokens
+    n = max(len(tokens), 1)
     mean_input = float(np.mean(tokens.input_tokens))
+    follow_input = float(follow.input_tokens.sum()) / n
     return CallShape(
         input_tokens=mean_input,
         uncached_input_tokens=mean_input - float(np.mean(tokens.cache_read_tokens)),
         output_tokens=float(np.mean(tokens.output_tokens)),
         max_tokens=draws.max_tokens,
+        follow_up_share=draws.truncation_rate,
+        follow_up_input_tokens=follow_input,
+        follow_up_uncached_input_tokens=follow_input - float(follow.cache_read_tokens.sum()) / n,
+        follow_up_output_tokens=float(follow.output_tokens.sum()) / n,
     )
 
 
@@ -291,9 +624,24 @@ def _planned(
         evidence = {"expected_output": scenario.output_tokens.tokens or 1}
     else:
         evidence = {"samples": [int(x) for x in wanted[:PLAN_SAMPLE]]}
-    typical_input = int(np.percentile(input_tokens, 95))
+    typical_input = int(percentile(input_tokens, 95))
     planned = plan(model, typical_input, **evidence).max_tokens
     return planned if planned > 0 else None
+
+
+def worst_case_cached(model: Model, draws: CallDraws, scenario: Scenario) -> Decimal:
+    """:func:`worst_case` where the cache comes from structure: the largest drawn input with
+    its cache reads and writes, and a reply of max_tokens."""
+    largest = int(np.argmax(draws.tokens.input_tokens))
+    t = draws.tokens
+    usage = Usage(
+        input_tokens=int(t.input_tokens[largest]),
+        output_tokens=draws.max_tokens,
+        cache_read_tokens=int(t.cache_read_tokens[largest]),
+        cache_write_tokens=int(t.cache_write_tokens[largest]),
+        cache_write_1h_tokens=int(t.cache_write_1h_tokens[largest]),
+    )
+    return cost(model, usage, batch=scenario.batch_share == 1).total_usd
 
 
 def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: int) -> Decimal:

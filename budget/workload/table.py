@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from budget.workload.draws import Z95
-from budget.workload.scenario import DAYS_PER_MONTH, Scenario
+from budget.workload.scenario import DAYS_PER_MONTH, LIMIT_KEYS, Scenario
 
 if TYPE_CHECKING:
     from budget.workload.projection import ModelProjection, Projection
 
 
-def month_calls_per_day(scenario: Scenario) -> list[float]:
-    """Average calls per day in each month of the horizon, growth compounding monthly."""
+def month_calls_per_day(scenario: Scenario, calls_per_unit: float = 1.0) -> list[float]:
+    """Average calls per day in each month of the horizon, growth compounding monthly
+    (``calls_per_unit``: a conversation's calls, where traffic counts conversations)."""
     traffic = scenario.traffic
     return [
-        traffic.calls_per_day * (1 + traffic.monthly_growth) ** month
+        traffic.calls_per_day * calls_per_unit * (1 + traffic.monthly_growth) ** month
         for month in range(scenario.horizon_months)
     ]
 
@@ -58,9 +59,9 @@ class Period:
         return round_calls(self.exact_calls)
 
 
-def periods(scenario: Scenario) -> list[Period]:
+def periods(scenario: Scenario, calls_per_unit: float = 1.0) -> list[Period]:
     """An average day of the first month, each month of the horizon, and the horizon total."""
-    per_day = month_calls_per_day(scenario)
+    per_day = month_calls_per_day(scenario, calls_per_unit)
     months = [
         Period(
             f"month-{m + 1:02d}",
@@ -81,12 +82,16 @@ def periods(scenario: Scenario) -> list[Period]:
     return [Period("day", 1.0, per_day[0], per_day[0], ((0, per_day[0]),)), *months, total]
 
 
-def period_usd(item: ModelProjection, period: Period, name: str = "total_usd") -> Decimal:
+def period_usd(
+    item: ModelProjection, period: Period, name: str = "total_usd", continuation: bool = False
+) -> Decimal:
     """A money total of a period (exact, unrounded): each month's calls x that month's mean
-    cost per call at the prices in force that month."""
+    cost per call at the prices in force that month (``continuation``: of the calls that
+    follow cut replies)."""
+    month_totals = item.month_continuation if continuation else item.month_totals
     return sum(
         (
-            getattr(item.month_totals(month), name) * exact(calls) / item.calls_simulated
+            getattr(month_totals(month), name) * exact(calls) / item.calls_simulated
             for month, calls in period.month_calls
         ),
         Decimal(0),
@@ -147,22 +152,144 @@ COLUMNS = (
     "sustainable_rpm",
     "sustainable_rpm_at_planned",
     "input_capped_share",  # added after the others, so existing column positions hold
+    # Conversations, tool fees and the embedding lines of a RAG service (issue #14):
+    "line",  # generation | embedding corpus | embedding queries: the lines of one bill
+    "conversations",
+    "per_conversation_usd",
+    "p50_per_conversation_usd",
+    "p95_per_conversation_usd",
+    "context_cut_share",
+    "tool_calls",
+    "tool_usd",
+    "continuation_usd",  # part of total_usd: continuations or retries of cut replies
+    "on_truncation",
+    "rate_limits_from",  # scenario | provider NAME | models.N: the block the model is judged by
+    "rpm_headroom",
+    "tpm_headroom",
+    "input_tpm_headroom",
+    "output_tpm_headroom",
+    "input_tokens_exact",  # false: counted from texts with an estimating tokenizer
+    "output_tokens_exact",
+    "tokenizer",  # what counted texts (empty: the counts were given as numbers or logged)
+    "total_low_usd",  # every range of the scenario at its cheaper end (= total_usd: none)
+    "total_high_usd",  # every range at its costlier end
+    "simulation_error_usd",  # +/- 95% error of total_usd from simulating a finite sample
+    "cache_hit_rate",  # cache: {prefix_tokens, ttl}: share of calls finding the prefix warm
+    "cache_prefix_cached",  # ... and the tokens of the prefix the provider caches
     "price_period",  # the catalog price periods the row is priced at
 )
+GENERATION = "generation"
+WHOLE = (
+    "calls",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "max_tokens",
+    "planned_max_tokens",
+    "peak_tpm",
+    "peak_input_tpm",
+    "peak_output_tpm",
+    "conversations",
+    "tool_calls",
+)
+Z95_TWO_SIDED = 1.959963984540054
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
 
 
 def report_table(projection: Projection) -> pd.DataFrame:
     """One row per model and period (README.md, "Workloads")."""
-    rows = [row for item in projection.models for row in period_rows(projection.scenario, item)]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    rows = []
+    for number, item in enumerate(projection.models):
+        own = period_rows(projection.scenario, item)
+        ends = [period_rows(end.scenario, end.models[number]) for end in projection.ends or ()] or [
+            own,
+            own,
+        ]
+        for row, cheap, costly in zip(own, *ends, strict=True):
+            row["total_low_usd"], row["total_high_usd"] = cheap["total_usd"], costly["total_usd"]
+        rows.extend(own)
+    if projection.embeddings is None:
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows + embedding_rows(projection), columns=list(COLUMNS))
+    # The embedding lines leave generation columns empty: keep whole numbers whole.
+    for column in WHOLE:
+        if (
+            table[column].notna().any()
+            and table[column].dropna().map(lambda v: float(v).is_integer()).all()
+        ):
+            table[column] = table[column].astype("Int64")
+    return table
+
+
+def with_float_money(frame: pd.DataFrame) -> pd.DataFrame:
+    """For analysis: every money column (``*_usd``) as float USD, with the exact Decimal total
+    kept alongside as ``total_usd_exact`` (the CSV prints the exact figures)."""
+    out = frame.copy()
+    if "total_usd" in out.columns:
+        out.insert(out.columns.get_loc("total_usd") + 1, "total_usd_exact", frame["total_usd"])
+    for column in (c for c in frame.columns if c.endswith("_usd")):
+        out[column] = pd.to_numeric(frame[column].map(_float), errors="coerce")
+    return out
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)
 
 
 def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
     """One row per period (see :func:`periods`). Capacity columns use the period's own
     traffic; the total row uses the busiest month."""
-    return [_row(scenario, item, period) for period in periods(scenario)]
+    spans = periods(scenario, item.calls_per_unit)
+    return [_row(scenario, item, period) for period in spans]
+
+
+def embedding_rows(projection: Projection) -> list[dict]:
+    """The embedding lines of the bill, per period: the corpus (month 1 and each re-index;
+    none on the average day) and the query of every generation call (the first model's
+    calls: every model sees the same traffic)."""
+    lines = projection.embeddings
+    scenario = projection.scenario
+    spans = periods(scenario, projection.models[0].calls_per_unit)
+    months = [m + 1 for m in range(scenario.horizon_months)]
+    rows = []
+    for period in spans:
+        number = month_number(period.name)
+        if period.name == "day":
+            times = Decimal(0)
+        elif number is None:  # the horizon total
+            times = sum((lines.corpus_embeddings(m) for m in months), Decimal(0))
+        else:
+            times = lines.corpus_embeddings(number)
+        calls = exact(period.exact_calls)
+        base = {key: None for key in COLUMNS}
+        base.update(
+            scenario=scenario.name,
+            model=lines.model.id,
+            variant="",
+            period=period.name,
+            days=round(period.days, 4),
+            output_tokens=0,
+        )
+        corpus_tokens = int(lines.corpus_tokens * times + Decimal("0.5"))
+        query_tokens = int(lines.query_tokens_per_call * calls + Decimal("0.5"))
+        corpus_usd = (lines.corpus_usd * times).quantize(MONEY)
+        query_usd = (lines.query_usd_per_call * calls).quantize(MONEY)
+        rows.append(
+            {**base, "line": "embedding corpus", "input_tokens": corpus_tokens}
+            | {"input_usd": corpus_usd, "total_usd": corpus_usd}
+        )
+        rows.append(
+            {**base, "line": "embedding queries", "calls": period.calls}
+            | {"input_tokens": query_tokens, "input_usd": query_usd, "total_usd": query_usd}
+        )
+    return rows
+
+
+def month_number(name: str) -> int | None:
+    """``month-03`` -> 3; ``day`` and ``total`` -> None."""
+    return int(name[6:]) if name.startswith("month-") else None
 
 
 def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
@@ -174,19 +301,21 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
     def tokens(total: int) -> int:
         return int(Decimal(total) * calls / n + Decimal("0.5"))
 
-    def money(name: str) -> Decimal:
+    def money(total: Decimal, places: Decimal = MONEY) -> Decimal:
+        return (total * calls / n).quantize(places)
+
+    def period_money(name: str) -> Decimal:
         return period_usd(item, period, name).quantize(MONEY)
 
-    total_usd = period_usd(item, period)
-    mean = total_usd / calls if calls else totals.total_usd / n
+    total_usd = period_usd(item, period) + period_usd(item, period, continuation=True)
+    mean = total_usd / calls if calls else item.mean_usd()
     band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(period.exact_calls)))
-    limits = scenario.rate_limits
     rate = period.calls_per_day
-    load = item.capacity(rate, scenario.traffic.peak_factor, limits)
+    load = item.capacity(rate, scenario.traffic.peak_factor)
     at_planned = None
-    if item.shape_at_planned is not None and limits.any():
-        at_planned = item.capacity(rate, 1, limits, at_planned=True).sustainable_rpm
-    elif limits.any():
+    if item.shape_at_planned is not None and load.checks:
+        at_planned = item.capacity(rate, 1, at_planned=True).sustainable_rpm
+    elif load.checks:
         at_planned = load.sustainable_rpm
     return {
         "scenario": scenario.name,
@@ -199,11 +328,11 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "cached_tokens": tokens(totals.cache_read_tokens),
         "cache_write_tokens": tokens(totals.cache_write_tokens),
         "output_tokens": tokens(totals.output_tokens),
-        "input_usd": money("input_usd"),
+        "input_usd": period_money("input_usd"),
         "cache_usd": (
             period_usd(item, period, "cache_read_usd") + period_usd(item, period, "cache_write_usd")
         ).quantize(MONEY),
-        "output_usd": money("output_usd"),
+        "output_usd": period_money("output_usd"),
         "total_usd": total_usd.quantize(MONEY),
         "total_p95_usd": (mean * calls + band).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
@@ -214,7 +343,14 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "max_tokens_source": item.max_tokens_source,
         "planned_max_tokens": item.planned_max_tokens,
         "truncation_rate": round(item.truncation_rate, 6),
-        "cache_read_share": scenario.cache_read_share,
+        # as written, or with cache: {prefix_tokens} the share of input read from cache
+        "cache_read_share": (
+            scenario.cache_read_share
+            if item.cache is None
+            else round(totals.cache_read_tokens / totals.input_tokens, 6)
+            if totals.input_tokens
+            else 0.0
+        ),
         "batch_share": scenario.batch_share,
         "peak_rpm": round(load.peak_rpm, 3),
         "peak_tpm": round(load.peak_tpm),
@@ -225,8 +361,42 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "sustainable_rpm": _round(load.sustainable_rpm),
         "sustainable_rpm_at_planned": _round(at_planned),
         "input_capped_share": round(item.input_capped_share, 6),
+        "line": GENERATION,
+        **_conversation_columns(item, period),
+        "tool_calls": tokens(totals.tool_calls) if totals.tool_calls else 0,
+        "tool_usd": money(totals.tool_usd),
+        "continuation_usd": period_usd(item, period, continuation=True).quantize(MONEY),
+        "on_truncation": scenario.on_truncation,
+        "rate_limits_from": load.limits.scope if load.checks else "",
+        **{f"{name}_headroom": _headroom(load.headroom(name)) for name in LIMIT_KEYS},
+        "input_tokens_exact": item.counting.input_exact,
+        "output_tokens_exact": item.counting.output_exact,
+        "tokenizer": item.counting.tokenizer,
+        "cache_hit_rate": None if item.cache is None else round(item.cache.hit_rate, 6),
+        "cache_prefix_cached": None if item.cache is None else item.cache.cached_tokens,
+        # the mean per call is estimated from n draws: its 95% error, scaled to the period
+        "simulation_error_usd": Decimal(
+            repr(Z95_TWO_SIDED * item.std_per_call_usd / math.sqrt(n) * period.exact_calls)
+        ).quantize(MONEY),
         "price_period": price_periods_label(item, period),
     }
+
+
+def _conversation_columns(item: ModelProjection, period: Period) -> dict:
+    stats = item.conversation
+    if stats is None:
+        return {}
+    return {
+        "conversations": round_calls(period.exact_calls / stats.calls_per_conversation),
+        "per_conversation_usd": stats.per_conversation_usd.quantize(PER_CALL),
+        "p50_per_conversation_usd": stats.p50_per_conversation_usd.quantize(PER_CALL),
+        "p95_per_conversation_usd": stats.p95_per_conversation_usd.quantize(PER_CALL),
+        "context_cut_share": round(stats.cut_share, 6),
+    }
+
+
+def _headroom(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _round(value: float | None) -> float | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from budget.format import model_label
 from budget.workload.capacity import Capacity
 from budget.workload.scenario import Scenario
 from budget.workload.table import month_calls_per_day
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def label(item: ModelProjection) -> str:
-    return item.model.id + (f" [{item.model.variant}]" if item.model.variant else "")
+    return model_label(item.model.id, item.model.variant)
 
 
 def need(amount: float) -> str:
@@ -35,8 +36,8 @@ def need(amount: float) -> str:
 
 def busiest_peak(scenario: Scenario, item: ModelProjection) -> Capacity:
     """The need at the peak minute of the busiest month against the scenario's limits."""
-    busiest = max(month_calls_per_day(scenario))
-    return item.capacity(busiest, scenario.traffic.peak_factor, scenario.rate_limits)
+    busiest = max(month_calls_per_day(scenario, item.calls_per_unit))
+    return item.capacity(busiest, scenario.traffic.peak_factor)
 
 
 def capped_input_note(item: ModelProjection) -> str | None:
@@ -121,10 +122,36 @@ def month_of(projection: Projection, day) -> str:
     return f"month-{month + 1:02d}"
 
 
+def estimated_counts_note(item: ModelProjection) -> str | None:
+    """Token counts estimated from characters: say with what, and how to do better."""
+    parts = item.counting.estimated_parts()
+    if not parts:
+        return None
+    how = f" ({item.counting.method})" if item.counting.method else ""
+    return (
+        f"{label(item)}: {' and '.join(parts)} tokens are estimates by {item.counting.tokenizer}"
+        f"{how}, not exact counts, and so is its cost; fit a factor from a usage log with "
+        f"`budget calibrate --model {item.model.id} LOG.jsonl --save`, or count with the "
+        "provider's endpoint (`budget count --online`)"
+    )
+
+
+def log_replies_note(projection: Projection) -> str | None:
+    """Which replies of the scenario's usage_log the outputs are drawn from."""
+    log = projection.output_log
+    if log is None or log.note is None:
+        return None
+    return f"output_tokens: {log.path.name}: {log.note}"
+
+
 def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
-    notes = [cut_replies_note(projection)]
+    notes = [log_replies_note(projection), cut_replies_note(projection)]
     for item in projection.models:
-        notes += [capped_input_note(item), over_limits_note(projection.scenario, item)]
+        notes += [
+            estimated_counts_note(item),
+            capped_input_note(item),
+            over_limits_note(projection.scenario, item),
+        ]
         notes += [lifecycle_note(projection, item), *price_change_notes(projection, item)]
     return [note for note in notes if note]

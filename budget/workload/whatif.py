@@ -2,8 +2,9 @@
 
 ``--vary KEY=V1,V2`` (repeatable) names a scenario key (dotted, as in the YAML, or a short
 alias such as ``cache_share`` or ``calls_per_day``) and the values to try; the grid is every
-combination. Each variant is the scenario file with those values put in before checking, so
-a bad value fails the same way a bad file does, naming ``--vary KEY=VALUE``. Variants are
+combination. The scenario is read once; each variant is a copy of its values with those put
+in before checking, so a bad value fails the same way a bad file does, naming
+``--vary KEY=VALUE``. Variants are
 compared on the horizon total against the baseline (the file as written, its first model).
 """
 
@@ -13,6 +14,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,25 +23,30 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from budget.scenario_yaml import Document, did_you_mean, read_document
+from budget.workload.draws import PoolReader
 from budget.workload.projection import ModelProjection, Projection, project
 from budget.workload.scenario import (
     CACHE_KEYS,
+    CONVERSATION_KEYS,
     LIMIT_KEYS,
+    TOOL_KEYS,
     TRAFFIC_KEYS,
     Scenario,
-    load_scenario,
+    check_scenario,
+    scenario_document,
 )
-from budget.workload.table import exact, period_usd, periods
+from budget.workload.table import exact, period_usd, periods, with_float_money
 from budget.workload.warnings import (
     capped_input_note,
     cut_replies_note,
+    estimated_counts_note,
     lifecycle_note,
     over_limits_note,
     price_change_notes,
 )
 from pricing.catalog import Catalog
 from pricing.errors import InputError
+from pricing.yamlfile import Document, did_you_mean, read_value
 
 # Short names accepted by --vary, mapped to their place in the YAML.
 VARY_ALIASES = {
@@ -58,17 +65,31 @@ VARY_ALIASES = {
     "tpm": "rate_limits.tpm",
     "input_tpm": "rate_limits.input_tpm",
     "output_tpm": "rate_limits.output_tpm",
+    "conversations_per_day": "traffic.conversations_per_day",
+    "conversations_per_month": "traffic.conversations_per_month",
+    "turns": "conversation.turns",
+    "history": "conversation.history",
+    "web_search": "tools.web_search",
+    "file_search": "tools.file_search",
 }
+TOOLS = ("web_search", "file_search")  # tools with published fees (tool_fees.yaml)
 VARY_KEYS = tuple(
     sorted(
         set(VARY_ALIASES)
-        | {"model", "variant", "batch_share", "max_tokens", "horizon_months", "seed", "start"}
+        | {"model", "variant", "batch_share", "max_tokens", "on_truncation", "horizon_months"}
+        | {"seed", "start"}
         | {"input_tokens", "output_tokens", "simulated_calls"}
         | {f"cache.{k}" for k in CACHE_KEYS}
         | {f"traffic.{k}" for k in TRAFFIC_KEYS}
         | {f"rate_limits.{k}" for k in LIMIT_KEYS}
+        | {f"conversation.{k}" for k in CONVERSATION_KEYS}
+        | {f"tools.{tool}" for tool in TOOLS}
+        | {f"tools.{tool}.{k}" for tool in TOOLS for k in TOOL_KEYS}
     )
 )
+# A provider block's limit (rate_limits.anthropic.output_tpm); the provider is checked with
+# the scenario, against the catalog.
+PROVIDER_LIMIT = re.compile(r"rate_limits\.[a-z0-9_-]+\.(" + "|".join(LIMIT_KEYS) + ")")
 MONEY = Decimal("0.000001")
 PER_CALL = Decimal("0.00000001")
 
@@ -84,13 +105,20 @@ class Vary:
 class WhatIf:
     scenario: str
     keys: tuple[str, ...]
-    table: pd.DataFrame  # cheapest first; see COLUMNS
+    exact_table: pd.DataFrame  # cheapest first, money as exact Decimals; see COLUMNS
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
+    input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The grid with money as float USD and ``total_usd_exact`` (Decimal) alongside; as
+        :attr:`budget.workload.projection.Projection.table`."""
+        return with_float_money(self.exact_table)
 
     def records(self) -> list[dict]:
         """The rows for JSON, varied values typed (``0.5`` a number, ``{fixed: 50}`` text)."""
-        rows = self.table.to_dict(orient="records")
+        rows = self.exact_table.to_dict(orient="records")
         return [{k: typed(v) if k in self.keys else v for k, v in row.items()} for row in rows]
 
 
@@ -103,6 +131,7 @@ COLUMNS = (
     "calls",
     "month_1_usd",
     "total_usd",
+    "continuation_usd",
     "per_call_usd",
     "p95_per_call_usd",
     "truncation_rate",
@@ -113,6 +142,10 @@ COLUMNS = (
     "diff_usd",
     "diff_pct",
     "baseline",
+    "per_conversation_usd",  # conversation scenarios (issue #14); appended: positions hold
+    "input_tokens_exact",
+    "output_tokens_exact",
+    "tokenizer",
 )
 
 
@@ -122,7 +155,7 @@ def parse_vary(option: str) -> Vary:
         raise InputError(f"--vary {option}: expected KEY=VALUE1,VALUE2,...")
     given, _, text = option.partition("=")
     given = given.strip()
-    if given not in VARY_KEYS:
+    if given not in VARY_KEYS and not PROVIDER_LIMIT.fullmatch(given):
         raise InputError(f"--vary {given}: unknown key{did_you_mean(given, VARY_KEYS)}")
     values, depth, current = [], 0, ""
     for char in text:
@@ -138,6 +171,9 @@ def parse_vary(option: str) -> Vary:
     return Vary(VARY_ALIASES.get(given, given), given, tuple(values))
 
 
+RATES = ("calls_per_day", "calls_per_month", "conversations_per_day", "conversations_per_month")
+
+
 def _editor(assignments: list[tuple[Vary, str]]):
     keys = {vary.key for vary, _ in assignments}
 
@@ -148,18 +184,15 @@ def _editor(assignments: list[tuple[Vary, str]]):
                 doc.data.pop("variant", None)
         for vary, text in assignments:
             label = f"--vary {vary.given}={text}"
-            try:
-                value = yaml.safe_load(text)
-            except (yaml.YAMLError, ValueError):  # ValueError: an impossible date, 2026-13-45
-                value = text
+            value = read_value(text, label)
             parts = tuple(vary.key.split("."))
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
-            if parts[0] == "traffic" and parts[1] in ("calls_per_day", "calls_per_month"):
+            if parts[0] == "traffic" and parts[1] in RATES:
                 traffic = doc.data.get("traffic")
                 if isinstance(traffic, dict):
-                    traffic.pop("calls_per_day", None)
-                    traffic.pop("calls_per_month", None)
+                    for rate in RATES:
+                        traffic.pop(rate, None)
             doc.set(parts, value, label)
 
     return edit
@@ -169,16 +202,20 @@ def what_if(
     path: str | Path, varies: list[Vary], catalog: Catalog, at: dt.date | None = None
 ) -> WhatIf:
     """Project the baseline and every combination of the varied values."""
-    baseline = load_scenario(path)
-    base_projection = project(baseline, catalog, at=at)
+    document = scenario_document(path)  # read once: the grid varies values, not files
+    baseline = check_scenario(document, path)
+    reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
+    base_projection = project(baseline, catalog, reader=reader, bands=False, at=at)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
     notes: dict[str, None] = {}  # warnings in order, each once
+    files = dict.fromkeys(baseline.input_files())
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
-        scenario = load_scenario(path, edit=_editor(assignments))
-        projection = project(scenario, catalog, at=at)
+        scenario = check_scenario(document, path, edit=_editor(assignments))
+        files.update(dict.fromkeys(scenario.input_files()))
+        projection = project(scenario, catalog, reader=reader, bands=False, at=at)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
         _collect(notes, projection, projection.models, where)
         for item in projection.models:
@@ -192,7 +229,7 @@ def what_if(
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
-        base_row = {vary.given: _baseline_value(baseline, vary) for vary in varies}
+        base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
         base_row.update(_summary(baseline, base))
         baseline_index = len(rows)
         rows.append(base_row)
@@ -207,7 +244,7 @@ def what_if(
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes))
+    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes), tuple(files))
 
 
 def _collect(
@@ -218,6 +255,9 @@ def _collect(
     if cut:
         notes[cut] = None
     for item in items:
+        estimated = estimated_counts_note(item)
+        if estimated:
+            notes[estimated] = None
         capped = capped_input_note(item)
         if capped:
             notes[capped] = None
@@ -237,13 +277,18 @@ _DEFAULTS = {
     "variant": "none",
     "start": "--at (default today)",
     **{f"rate_limits.{key}": "none" for key in LIMIT_KEYS},
+    "conversation.history": "full",
+    "conversation.cache": "auto",
+    "conversation.gap_seconds": "60",
+    **{f"tools.{tool}": "0" for tool in TOOLS},
+    **{f"tools.{tool}.share": "0" for tool in TOOLS},
+    **{f"tools.{tool}.per_call": "1" for tool in TOOLS},
 }
 
 
-def _baseline_value(scenario: Scenario, vary: Vary) -> str:
+def _baseline_value(document: Document, scenario: Scenario, vary: Vary) -> str:
     """The baseline's setting for a varied key, written as in the YAML: the file's value, the
     other way the file gives the traffic (``calls_per_day 40000``), or the default in effect."""
-    document = read_document(scenario.path.read_text(encoding="utf-8"), str(scenario.path))
     value = _lookup(document.data, vary.key)
     if value is not _MISSING:
         return yaml_text(value)
@@ -255,8 +300,8 @@ def _baseline_value(scenario: Scenario, vary: Vary) -> str:
             return f"{other.split('.')[1]} {yaml_text(given)}"
     if vary.key == "model":
         return scenario.models[0].name
-    if vary.key in _DEFAULTS:
-        return _DEFAULTS[vary.key]
+    if vary.key in _DEFAULTS or PROVIDER_LIMIT.fullmatch(vary.key):
+        return _DEFAULTS.get(vary.key, "none")
     effective = scenario
     for part in vary.key.replace("cache.", "cache_").split("."):
         effective = getattr(effective, part, _MISSING)  # cache.read_share: cache_read_share
@@ -277,8 +322,17 @@ def yaml_text(value: object) -> str:
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
+    text = yaml.safe_dump(_plain(value), default_flow_style=True, sort_keys=False, width=10**6)
     return text.strip().removesuffix("...").strip()
+
+
+def _plain(value: object) -> object:
+    """Mappings read with positions (:class:`pricing.yamlfile.LineDict`) as plain dicts."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def typed(text: object) -> object:
@@ -295,10 +349,12 @@ def typed(text: object) -> object:
 
 
 def _summary(scenario: Scenario, item: ModelProjection) -> dict:
-    spans = periods(scenario)
+    spans = periods(scenario, item.calls_per_unit)
     first, total = spans[1], spans[-1]  # month 1 and the horizon
-    mean = period_usd(item, first) / exact(first.exact_calls)
-    load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor, scenario.rate_limits)
+    # month 1 at its prices; continuations of cut replies included
+    month_1 = period_usd(item, first) + period_usd(item, first, continuation=True)
+    mean = month_1 / exact(first.exact_calls)
+    load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor)
     return {
         "scenario": scenario.name,
         "model": item.model.id,
@@ -306,8 +362,11 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "max_tokens": item.max_tokens,
         "horizon_months": scenario.horizon_months,
         "calls": total.calls,
-        "month_1_usd": period_usd(item, first).quantize(MONEY),
-        "total_usd": period_usd(item, total).quantize(MONEY),
+        "month_1_usd": month_1.quantize(MONEY),
+        "total_usd": (
+            period_usd(item, total) + period_usd(item, total, continuation=True)
+        ).quantize(MONEY),
+        "continuation_usd": period_usd(item, total, continuation=True).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
         "truncation_rate": round(item.truncation_rate, 6),
@@ -315,4 +374,10 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "binding_limit": load.binding_limit or "",
         "sustainable_rpm": None if load.sustainable_rpm is None else round(load.sustainable_rpm, 2),
         "fits_rate_limits": load.fits if load.checks else None,
+        "per_conversation_usd": None
+        if item.conversation is None
+        else item.conversation.per_conversation_usd.quantize(PER_CALL),
+        "input_tokens_exact": item.counting.input_exact,
+        "output_tokens_exact": item.counting.output_exact,
+        "tokenizer": item.counting.tokenizer,
     }

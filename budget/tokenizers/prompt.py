@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from budget.inputs.files import is_jsonl, json_file_record
-from budget.tokenizers import Request
+from budget.inputs.files import read_request
+from budget.tokenizers import tokenizer_for
+from budget.tokenizers.count import count_paths
 from pricing.errors import InputError
-from pricing.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -33,42 +33,26 @@ def count_input(
     input_tokens: int | None = None,
     prompt_file: str | None = None,
     messages_file: str | None = None,
+    messages_text: str | None = None,
 ) -> InputCount:
-    """Input tokens from exactly one of: a count, a prompt text file, a chat request file."""
+    """Input tokens from exactly one of: a count, a prompt text file, a chat request file
+    (``messages_text``: that file's text, already read)."""
     given = [v is not None for v in (input_tokens, prompt_file, messages_file)]
     if sum(given) != 1:
         raise InputError("give exactly one of --input N, --prompt FILE or --messages FILE")
     if input_tokens is not None:
         return InputCount(input_tokens, None, True, None, None)
     if prompt_file is not None:
-        from budget.tokenizers.count import count_paths
-
         counted = count_paths([prompt_file], model, fmt="text")
         warning = counted.warnings[0] if counted.warnings else None
         return InputCount(
             counted.tokens, prompt_file, counted.exact, counted.tokenizer, None, warning=warning
         )
-    return _count_messages_file(model, str(messages_file))
+    return _count_messages_file(model, str(messages_file), messages_text)
 
 
-def read_request(path: str) -> Request:
-    """One chat request from a JSON file (a list of messages, or an object with messages)."""
-    text = read_text(path, "chat request JSON")
-    if is_jsonl(text):
-        raise InputError(
-            f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
-            "(a .json file); for a JSONL of requests use budget count"
-        )
-    record, _ = json_file_record(text, path)
-    if not isinstance(record, Request):
-        raise InputError(f"{path}: messages: expected a chat request, got a text (use --prompt)")
-    return record
-
-
-def _count_messages_file(model: Any, path: str) -> InputCount:
-    from budget.tokenizers import tokenizer_for
-
-    request = read_request(path)
+def _count_messages_file(model: Any, path: str, text: str | None) -> InputCount:
+    request = read_request(path, text)
     tokenizer = tokenizer_for(model)
     counted = tokenizer.count_request(request)
     messages = list(request.messages)

@@ -1,0 +1,145 @@
+"""Provider rules that are not per-token prices: prompt-cache behaviour and built-in tool fees.
+
+Both are data (``pricing/data/rules/*.yaml``), each entry with its source and date. An entry
+names a provider and, optionally, the model ids it applies to (``models: [prefix, ...]``); the
+entry that names the model wins over the provider's default.
+
+* ``prompt_cache.yaml``: how a provider caches a repeated prompt prefix: the shortest prefix
+  it caches (``min_tokens``), the unit cached prefixes are counted in (``step_tokens``: OpenAI
+  caches in 128-token steps) and how long an unused prefix lives (``lifetime_seconds``).
+* ``tool_fees.yaml``: built-in tools billed per use on top of tokens (web search, file
+  search), in USD per 1,000 uses; ``per: call`` counts every search the response reports,
+  ``per: request`` counts a request that used the tool once (Gemini 2.5 grounding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pricing.errors import InputError
+from pricing.model import Model
+from pricing.yamlfile import read_yaml
+
+RULES_DIR = Path(__file__).with_name("data") / "rules"
+TOOL_UNITS = ("call", "request")
+
+
+@dataclass(frozen=True)
+class PromptCacheRule:
+    min_tokens: int  # prefixes shorter than this are not cached
+    step_tokens: int  # cached prefixes count in whole steps (1: exact)
+    lifetime_seconds: int  # an unused prefix is gone after this long
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolFee:
+    tool: str  # web_search, file_search
+    usd_per_1k: Decimal
+    per: str  # call | request
+    source: str
+    as_of: str
+    notes: str | None = None
+
+    def usd(self, uses: int) -> Decimal:
+        """The fee for one request's ``uses`` (a per-request fee counts a request once)."""
+        billed = min(uses, 1) if self.per == "request" else uses
+        return billed * self.usd_per_1k / 1000
+
+
+def _matches(entry: Mapping, model: Model) -> int:
+    """0: no match; 1: the provider's default; 2: the entry names this model."""
+    if str(entry.get("provider", "")).lower() != model.provider:
+        return 0
+    prefixes = entry.get("models")
+    if not prefixes:
+        return 1
+    return 2 if any(model.id.startswith(str(p)) for p in prefixes) else 0
+
+
+def _best(entries: tuple[Mapping, ...], model: Model) -> Mapping | None:
+    ranked = [(score, entry) for entry in entries if (score := _matches(entry, model))]
+    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
+
+
+def prompt_cache_rule(model: Model) -> PromptCacheRule | None:
+    """How ``model``'s provider caches prompt prefixes (None: no rule and no cache price)."""
+    entry = _best(_entries("prompt_cache.yaml", "rules"), model)
+    if entry is None:
+        return None
+    return PromptCacheRule(
+        min_tokens=int(entry["min_tokens"]),
+        step_tokens=int(entry.get("step_tokens", 1)),
+        lifetime_seconds=int(entry["lifetime_seconds"]),
+        source=str(entry["source"]),
+        as_of=str(entry["as_of"]),
+        notes=str(entry["notes"]).strip() if entry.get("notes") else None,
+    )
+
+
+def tool_fees(model: Model) -> dict[str, ToolFee]:
+    """The built-in tools ``model`` bills per use, by tool name."""
+    found: dict[str, tuple[int, ToolFee]] = {}
+    for entry in _entries("tool_fees.yaml", "tools"):
+        score = _matches(entry, model)
+        tool = str(entry["tool"])
+        if score and score >= found.get(tool, (0, None))[0]:
+            fee = ToolFee(
+                tool=tool,
+                usd_per_1k=Decimal(str(entry["usd_per_1k"])),
+                per=str(entry.get("per", "call")),
+                source=str(entry["source"]),
+                as_of=str(entry["as_of"]),
+                notes=str(entry["notes"]).strip() if entry.get("notes") else None,
+            )
+            found[tool] = (score, fee)
+    return {tool: fee for tool, (_, fee) in found.items()}
+
+
+def tool_fee(model: Model, tool: str) -> ToolFee:
+    """The fee for one tool, or an error naming the tools the model's provider bills."""
+    fees = tool_fees(model)
+    if tool not in fees:
+        offered = ", ".join(sorted(fees)) or "none in the catalog"
+        raise InputError(f"{model.id} has no published {tool} fee (tools: {offered})")
+    return fees[tool]
+
+
+def tools_usd(model: Model, uses: Mapping[str, int]) -> Decimal:
+    """USD for one request's built-in tool uses ({tool: count}) on ``model``."""
+    fees = (tool_fee(model, tool).usd(count) for tool, count in uses.items() if count)
+    return sum(fees, Decimal(0))
+
+
+@lru_cache(maxsize=4)
+def _entries(name: str, key: str) -> tuple[Mapping, ...]:
+    path = RULES_DIR / name
+    document = read_yaml(path)
+    entries = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: expected `{key}:` with a list of entries")
+    for entry in entries:
+        _check(entry, path, key)
+    return tuple(entries)
+
+
+def _check(entry: Any, path: Path, key: str) -> None:
+    line = getattr(entry, "line", None)
+    place = f"{path}:{line}" if line else str(path)
+    if not isinstance(entry, dict):
+        raise InputError(f"{place}: expected a mapping")
+    needed = ("provider", "source", "as_of") + (
+        ("min_tokens", "lifetime_seconds") if key == "rules" else ("tool", "usd_per_1k")
+    )
+    for field in needed:
+        if entry.get(field) in (None, ""):
+            raise InputError(f"{place}: field {field!r}: required")
+    if key == "tools" and str(entry.get("per", "call")) not in TOOL_UNITS:
+        raise InputError(f"{place}: field 'per': expected call or request, got {entry['per']!r}")
