@@ -104,6 +104,36 @@ def kind_of(path: str, head: bytes) -> str:
     return "json"
 
 
+def open_range(path: str, start: int, end: int | None) -> IO[bytes]:
+    """Bytes ``[start, end)`` of a local file (``end`` None: to the end), as a stream: a
+    partition that a Dask worker reads alone."""
+    handle = open_input(path)
+    handle.seek(start)
+    return io.BufferedReader(_Range(handle, None if end is None else end - start), 1 << 20)
+
+
+class _Range(io.RawIOBase):
+    """At most ``left`` bytes of a stream (None: all of it); closing it closes the stream."""
+
+    def __init__(self, handle: IO[bytes], left: int | None):
+        self.handle, self.left = handle, left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        want = len(buffer) if self.left is None else min(len(buffer), self.left)
+        data = self.handle.read(want)
+        buffer[: len(data)] = data
+        if self.left is not None:
+            self.left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
 def peek(handle: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     """The start of a file (its first non-blank line and a little more) and a stream that
     still yields the whole file. Nothing is sought: pipes and FIFOs are read once."""

@@ -190,6 +190,7 @@ class LogPart:
     start: int = 0
     end: int | None = None  # None: to the end
     first_line: int = 1  # the line number of the range's first line
+    row_groups: tuple[int, ...] | None = None  # Parquet: only these row groups
 
 
 def split_log(path: str, parts: int) -> list[LogPart]:
@@ -197,7 +198,9 @@ def split_log(path: str, parts: int) -> list[LogPart]:
     file, a single JSON document, a pipe or a small file stays whole."""
     file = Path(path)
     whole = [LogPart(path)]
-    if parts < 2 or file.suffix.lower() in (".csv", ".tsv") or not file.is_file():
+    if parts < 2 or file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
+        return whole
+    if "://" in path or not file.is_file():
         return whole
     size = file.stat().st_size
     if size < parts * 2**20:
@@ -232,12 +235,19 @@ def split_log(path: str, parts: int) -> list[LogPart]:
 
 
 def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
-    file, label = Path(part.path), part.path
-    if file.suffix.lower() in (".csv", ".tsv"):
-        yield from csv_chunks(file, label, skip_invalid, chunk_lines)
+    """The chunks of one part of a log: JSONL (or one JSON document), CSV or Parquet."""
+    label = part.path  # a URL is passed on as given (a Path would merge its slashes)
+    suffix = Path(label).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        groups = None if part.row_groups is None else list(part.row_groups)
+        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, groups)
         return
+    if suffix in (".csv", ".tsv"):
+        yield from csv_chunks(label, label, skip_invalid, chunk_lines)
+        return
+    file = Path(label)
     if part.start == 0 and part.end is None:
-        yield from jsonl_chunks(file, label, skip_invalid, chunk_lines)
+        yield from jsonl_chunks(label, label, skip_invalid, chunk_lines)
         return
     with open(file, "rb") as handle:
         handle.seek(part.start)
@@ -407,6 +417,22 @@ def csv_chunks(
     finally:
         if reader is not None:
             reader.close()  # also when a row was bad: no open file left behind
+
+
+def parquet_chunks(
+    path: str, label: str, skip_invalid: bool, chunk_lines: int, row_groups: list[int] | None = None
+) -> Iterator[tuple[Rows, int]]:
+    """Parquet with the CSV's token columns; rows are numbered from 1 (the first row of the
+    file), chunks never cross a row group (so a Dask partition of row groups reads the same
+    chunks as the whole file read here)."""
+    from budget.inputs.parquet import parquet_frames
+
+    checked = False
+    for start, frame in parquet_frames(path, chunk_lines, row_groups):
+        if not checked:
+            _check_aliases(list(frame.columns), label)
+            checked = True
+        yield _csv_rows(frame.rename(columns=CSV_ALIASES), label, start, skip_invalid)
 
 
 def _check_aliases(columns: list[str], label: str) -> None:
