@@ -9,7 +9,8 @@ Responses, Anthropic Messages, Gemini, OpenAI Batch lines), priced by the local 
 (`cost_logs`, one process) and by `cost_logs_dask` on LocalCluster(n_workers=2,
 threads_per_worker=1). Prints rows/s of both, their ratio, the peak RSS of the local
 process and of each worker, and checks the two totals are identical. --parquet also writes
-the log's token columns as Parquet (row groups of 1M rows) and prices that.
+the log as Parquet (the token, batch, model, service tier and finish reason columns; row
+groups of 1M rows) and prices that: the same total.
 
 count: a corpus of many text files, then one large OpenAI batch JSONL file (bench_count.py's),
 counted for gpt-4o with `--engine dask` (2 workers; cluster start not counted) vs `--jobs 2`
@@ -82,7 +83,9 @@ from budget.usage.read import FIELDS
 writer = None
 for rows, _ in read_rows([sys.argv[1]], chunk_lines=1_000_000):
     columns = {name: rows.column(name) for name in FIELDS[:6]}
+    columns["batch"] = rows.column("batch")
     columns["model"] = pa.array(rows.models, pa.string())
+    columns["service_tier"] = pa.array(rows.service_tiers, pa.string())
     columns["finish_reason"] = pa.array(rows.finish_reasons, pa.string())
     table = pa.table(columns)
     writer = writer or pq.ParquetWriter(sys.argv[2], table.schema)
@@ -119,8 +122,8 @@ def usage(args: argparse.Namespace) -> None:
             parquet = Path(scratch) / "usage.parquet"
             run(TO_PARQUET + "\nprint('{}')", str(log), str(parquet))
             print(
-                f"     {parquet.stat().st_size / 1e6:,.0f} MB Parquet (token columns only: batch"
-                " and service tier are not CSV/Parquet columns, so its total differs)"
+                f"     {parquet.stat().st_size / 1e6:,.0f} MB Parquet (the token, batch, model,"
+                " service tier and finish reason columns)"
             )
             inputs.append(("Parquet", str(parquet)))
         for label, path in inputs:

@@ -14,7 +14,7 @@ A conversation scenario draws whole conversations instead (conversation.py build
 turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 
 More than ``CHUNK_CALLS`` calls (of a scenario of single calls) are drawn and priced a chunk
-at a time, so memory stays flat whatever ``simulated_calls`` is (100M calls in about 250 MB):
+at a time, so memory stays flat whatever ``simulated_calls`` is (100M calls in about 220 MB):
 a first pass draws the inputs alone (their p95 and maximum settle max_tokens and the worst
 case), then each chunk is drawn from generators that continue where the last chunk stopped
 (numpy's draws do not depend on how they are cut), priced, followed up and added to exact
@@ -60,7 +60,7 @@ from pricing.rules import prompt_cache_rule
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
 PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
-CHUNK_CALLS = 500_000  # calls drawn and priced at a time (about 100 MB of arrays)
+CHUNK_CALLS = 250_000  # calls drawn and priced at a time (a 100M-call run peaks near 220 MB)
 
 
 @dataclass(frozen=True)
