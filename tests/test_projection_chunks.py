@@ -109,3 +109,28 @@ def test_tool_uses_cache_structure_and_retries_chunked(tmp_path):
     whole = project(s, catalog)
     assert whole.models[0].totals.tool_calls > 0 and whole.models[0].cache is not None
     assert_same(whole, project(s, catalog, chunk_calls=2000))
+
+
+def test_the_chunk_loop_gives_what_one_whole_draw_gives(tmp_path):
+    """The loop over chunks against the one-draw path conversation scenarios still take
+    (simulate: all calls drawn, priced and followed up at once), for calls, tools and a
+    cache structure."""
+    from budget.workload.draws import PoolReader
+    from budget.workload.projection import _project_whole, project_model
+
+    path = tmp_path / "tools.yaml"
+    path.write_text(TOOLS_AND_CACHE)
+    catalog = load_catalog(())
+    for s, models in ((load_scenario(path), catalog), (scenario(tmp_path), CATALOG)):
+        model = models.resolve(s.models[0].name)
+        whole = _project_whole(s, model, s.simulated_calls, PoolReader())
+        for chunk in (s.simulated_calls, 1000):
+            looped = project_model(s, model, s.simulated_calls, chunk_calls=chunk)
+            for name, value in whole.__dict__.items():
+                again = getattr(looped, name)
+                if name == "output_sample":
+                    assert np.array_equal(value, again)
+                elif name == "std_per_call_usd":
+                    assert math.isclose(value, again, rel_tol=1e-12)
+                else:
+                    assert value == again, name

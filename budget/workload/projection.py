@@ -13,14 +13,14 @@ catalog rate), so a projection agrees with
 A conversation scenario draws whole conversations instead (conversation.py builds every
 turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 
-More than ``CHUNK_CALLS`` calls (of a scenario of single calls) are drawn and priced a chunk
-at a time, so memory stays flat whatever ``simulated_calls`` is (100M calls in about 220 MB):
-a first pass draws the inputs alone (their p95 and maximum settle max_tokens and the worst
-case), then each chunk is drawn from generators that continue where the last chunk stopped
-(numpy's draws do not depend on how they are cut), priced, followed up and added to exact
-sums. The numbers are those of one draw of all the calls for the same seed (a test compares
-them); p50/p95 over several chunks are found exactly by :mod:`budget.workload.ranks`,
-replaying the chunks from the seed.
+The calls of a scenario of single calls are drawn and priced ``CHUNK_CALLS`` at a time
+(:func:`call_chunks`), so memory stays flat whatever ``simulated_calls`` is (100M calls in
+about 220 MB): a first pass draws the inputs alone (their p95 and maximum settle max_tokens
+and the worst case), then each chunk is drawn from generators that continue where the last
+chunk stopped (numpy's draws do not depend on how they are cut), priced, followed up and
+added to exact sums. The numbers are those of one draw of all the calls for the same seed
+(a test compares them); p50/p95 over several chunks are found exactly by
+:mod:`budget.workload.ranks`, replaying the chunks from the seed.
 """
 
 from __future__ import annotations
@@ -370,10 +370,10 @@ def project_model(
     chunk_calls: int = CHUNK_CALLS,
     on_calls: Callable[[int], None] | None = None,
 ) -> ModelProjection:
-    """One model's projection: all calls in one draw, or chunk by chunk past
-    ``chunk_calls`` (the same numbers; a conversation scenario is drawn whole)."""
+    """One model's projection: its calls drawn and priced ``chunk_calls`` at a time (the
+    numbers of one draw of them all); a conversation scenario is drawn whole."""
     reader = reader or PoolReader()
-    if n > chunk_calls and scenario.conversation is None:
+    if scenario.conversation is None:
         return _project_in_chunks(scenario, model, n, reader, chunk_calls, on_calls)
     item = _project_whole(scenario, model, n, reader)
     if on_calls is not None:
@@ -754,6 +754,7 @@ def _project_in_chunks(
     totals, continuation = CostTotals(), CostTotals()
     shape, shape_planned = _ShapeSums(), _ShapeSums()
     ranks = FloatRanks([nearest_rank(50, n), nearest_rank(95, n)])
+    whole: np.ndarray | None = None  # one chunk: its costs ranked directly
     mean = squares = 0.0  # of the per-call cost, merged chunk by chunk (Chan et al.)
     sample: list[np.ndarray] = []
     kept = 0
@@ -771,7 +772,10 @@ def _project_in_chunks(
                 scenario, draws.tokens.input_tokens, draws.output_wanted, planned, model, batch
             )
             shape_planned.add(at, follow_ups(at, scenario.on_truncation).tokens)
-        ranks.add(per_call)
+        if n <= chunk_calls:
+            whole = per_call
+        else:
+            ranks.add(per_call)
         chunk_mean = float(np.mean(per_call))
         chunk_squares = float(np.sum((per_call - chunk_mean) ** 2))
         delta, seen = chunk_mean - mean, start + size
@@ -795,10 +799,13 @@ def _project_in_chunks(
         start = seen
         if on_calls is not None:
             on_calls(size)
-    while not ranks.end_pass():  # replay the same calls to narrow p50/p95 down
-        for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
-            ranks.add(_per_call(draws, costs, model, scenario.on_truncation)[0])
-    low, high = ranks.values
+    if whole is not None:
+        low, high = percentile(whole, 50), percentile(whole, 95)
+    else:
+        while not ranks.end_pass():  # replay the same calls to narrow p50/p95 down
+            for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
+                ranks.add(_per_call(draws, costs, model, scenario.on_truncation)[0])
+        low, high = ranks.values
     cache = cache_of(scenario, model)
     worst = worst_case(scenario, model, plan.max_input_tokens, plan.max_tokens)
     if cache is not None and largest is not None:
