@@ -6,7 +6,7 @@ The scenario of bench_projection.py (log-normal input and output, cache reads, a
 gemini-2.5-pro's 200K cliff tier). Each run is a fresh child process; its wall time and peak
 RSS (``os.wait4``) are printed:
 
-* baseline: ``--baseline-calls`` drawn and priced in one chunk (the projection before
+* baseline: ``--baseline-calls`` drawn and priced in one chunk (as the projection was before
   chunking: memory grows with the calls);
 * the same calls in chunks of ``CHUNK_CALLS``: must give the same totals, p50, p95 and
   truncation rate (checked here);
