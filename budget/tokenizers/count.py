@@ -80,6 +80,15 @@ class CountResult:
         return {**{key: getattr(self, key) for key in keys}, "files": self.files}
 
 
+def add_counts(total: FileCount | CountResult, part: FileCount) -> None:
+    """Add a file's counts (or a range of a file's) to a running total."""
+    total.tokens += part.tokens
+    total.records += part.records
+    total.skipped += part.skipped
+    total.exact = total.exact and part.exact
+    total.notes.extend(n for n in part.notes if n not in total.notes)
+
+
 @dataclass
 class _BlockResult:
     tokens: int = 0
@@ -352,11 +361,7 @@ def count_paths(
                 on_progress,
             )
             result.files.append(counted)
-            result.tokens += counted.tokens
-            result.records += counted.records
-            result.skipped += counted.skipped
-            result.exact = result.exact and counted.exact
-            result.notes.extend(n for n in counted.notes if n not in result.notes)
+            add_counts(result, counted)
     finally:
         if pool is not None:
             pool.terminate()

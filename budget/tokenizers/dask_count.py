@@ -19,7 +19,7 @@ from distributed import WorkerPlugin, get_worker
 from budget.cluster import in_order
 from budget.inputs.files import STDIN, detect_format, expand_paths, line_ranges
 from budget.tokenizers import Tokenizer, TokenizerOptions, options_in_force, tokenizer_for
-from budget.tokenizers.count import CountResult, FileCount, RecordCount, count_file
+from budget.tokenizers.count import CountResult, FileCount, RecordCount, add_counts, count_file
 from pricing.errors import InputError
 
 PLUGIN = "token-budget-tokenizers"
@@ -163,23 +163,11 @@ def count_paths_dask(
     done = (result for results in in_order(futures, on_done) for result in results)
     for (_, _, span), (counted, rows) in zip(pieces, done, strict=True):
         if span is not None and span[0] > 0:  # a further range of the file before
-            _add_range(result.files[-1], counted)
+            add_counts(result.files[-1], counted)
         else:
             result.files.append(counted)
-        result.tokens += counted.tokens
-        result.records += counted.records
-        result.skipped += counted.skipped
-        result.exact = result.exact and counted.exact
-        result.notes.extend(n for n in counted.notes if n not in result.notes)
+        add_counts(result, counted)
         if on_record is not None:
             for row in rows or []:
                 on_record(row)
     return result
-
-
-def _add_range(whole: FileCount, part: FileCount) -> None:
-    whole.tokens += part.tokens
-    whole.records += part.records
-    whole.skipped += part.skipped
-    whole.exact = whole.exact and part.exact
-    whole.notes.extend(n for n in part.notes if n not in whole.notes)
