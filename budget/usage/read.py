@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from pricing.usage import (
     TRUNCATION_REASONS,
     ObservedCall,
     expand,
+    may_report_tools,
     observed,
     read_call,
     record_tool_calls,
@@ -301,6 +303,9 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             gc.enable()
 
 
+_NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool share it
+
+
 def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     numbers: list[int] = []
     metas: list[tuple] = []
@@ -317,9 +322,9 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                 continue
             try:
                 try:
-                    record = loads(line, label)
+                    record = loads(line, label, bounded=False)
                 except InputError:  # again, for the message with its line
-                    record = loads(line, f"{label}:{number}")
+                    record = loads(line, f"{label}:{number}", bounded=False)
             except InputError:
                 if skip_invalid:
                     skips += 1
@@ -332,9 +337,11 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         # an OTLP document holds many calls
         many = record.__class__ is dict and OTLP in record
         items = list(expand(record)) if many else (record,)
+        searched = line.__class__ is not bytes or may_report_tools(line)
         for item in items:
             try:
                 found = read_call(item)
+                uses = record_tool_calls(item) if searched else _NO_TOOLS
             except FailedRequest:
                 failed += 1  # the provider billed nothing for it
                 continue
@@ -351,7 +358,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             add_number(number)
             add_meta(found)
             add_counts(found[6])
-            tools.append(record_tool_calls(item))
+            tools.append(uses)
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
