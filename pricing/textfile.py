@@ -28,11 +28,18 @@ def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
 
 
 def open_input(path: str | os.PathLike, what: str = "") -> IO[bytes]:
-    """A user's file opened for reading bytes (``-``: standard input), or a one-line error."""
+    """A user's file opened for reading bytes (``-``: standard input; a URL such as
+    ``s3://...`` through fsspec, which comes with the ``dask`` extra), or a one-line error."""
     if str(path) == "-":
         return open(sys.stdin.fileno(), "rb", closefd=False)
     try:
+        if "://" in str(path):  # only when a user names a URL
+            import fsspec
+
+            return fsspec.open(str(path), "rb").open()
         return open(path, "rb")
+    except ImportError:
+        raise InputError(f"{path}: reading URLs needs fsspec (the dask extra)") from None
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:

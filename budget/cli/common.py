@@ -200,3 +200,28 @@ class TokenCount(click.ParamType):
 
         name = param.opts[0] if param is not None and param.opts else "value"
         return token_count(value, name)
+
+
+def engine_options(function: Callable) -> Callable:
+    """``--engine local|dask`` and ``--scheduler ADDRESS`` (which implies dask)."""
+
+    @functools.wraps(function)
+    def run(*args, engine: str | None, scheduler: str | None, **kwargs):
+        if scheduler and engine == "local":
+            raise click.UsageError("--scheduler needs --engine dask")
+        engine = engine or ("dask" if scheduler else "local")
+        return function(*args, engine=engine, scheduler=scheduler, **kwargs)
+
+    run = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A running Dask scheduler (tcp://host:8786); default: a local cluster with "
+        "one worker process per core. Implies --engine dask.",
+    )(run)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default=None,
+        help="local (default): this process; dask: partitions on a Dask cluster, the same "
+        "totals to the micro-dollar (pip install 'token-budget[dask]').",
+    )(run)

@@ -12,6 +12,7 @@ import click
 from budget.cli.common import (
     catalog_files,
     catalog_option,
+    engine_options,
     get_catalog,
     json_option,
     print_json,
@@ -20,6 +21,7 @@ from budget.cli.common import (
     tokenizer_options,
     warn,
 )
+from budget.cli.progress import Progress
 from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
 from budget.outputs import OutputSet, spreadsheet_safe
@@ -85,6 +87,7 @@ def _total_bytes(paths: list[str]) -> int:
     type=click.Path(dir_okay=False),
     help="Write one CSV row per record (file, line, custom_id, tokens, exact) to this file.",
 )
+@engine_options
 @tokenizer_options
 @catalog_option
 @json_option
@@ -98,6 +101,8 @@ def count(
     errors: str,
     skip_invalid: bool,
     per_record: str | None,
+    engine: str,
+    scheduler: str | None,
     as_json: bool,
 ) -> None:
     """Count the input tokens of PATHS (files, globs, or - for stdin) for a model.
@@ -107,6 +112,7 @@ def count(
     line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     --encoding o200k_base|cl100k_base|p50k_base|r50k_base counts with that encoding, no model.
+    With --engine dask each file is a task on a Dask cluster (--jobs: its local workers).
     """
     from budget.inputs.files import expand_paths
     from budget.tokenizers import current_options, encoding_target
@@ -122,24 +128,29 @@ def count(
         outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
         model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
         rows = _RowWriter(outputs.open(per_record)) if per_record else None
-        total = _total_bytes(path_list)
-        progress = None
-        if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
-            bar = stack.enter_context(
-                click.progressbar(length=total, file=sys.stderr, label="counting")
+        if engine == "dask":
+            result = _count_on_dask(
+                stack, path_list, model, fmt, column, jobs, errors, skip_invalid, rows, scheduler
             )
-            progress = bar.update
-        result = count_paths(
-            path_list,
-            model,
-            fmt=fmt,
-            column=column,
-            jobs=jobs,
-            errors=errors,
-            skip_invalid=skip_invalid,
-            on_record=rows,
-            on_progress=progress,
-        )
+        else:
+            total = _total_bytes(path_list)
+            progress = None
+            if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+                bar = stack.enter_context(
+                    click.progressbar(length=total, file=sys.stderr, label="counting")
+                )
+                progress = bar.update
+            result = count_paths(
+                path_list,
+                model,
+                fmt=fmt,
+                column=column,
+                jobs=jobs,
+                errors=errors,
+                skip_invalid=skip_invalid,
+                on_record=rows,
+                on_progress=progress,
+            )
     for message in result.warnings:
         warn(f"warning: {message}")
     if result.skipped:
@@ -169,6 +180,31 @@ def count(
             ("records", format_tokens(result.records)),
             ("tokens", format_tokens(result.tokens)),
         ]
+    )
+
+
+def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid, rows, scheduler):
+    from budget.cluster import dashboard_link, dask_client
+
+    progress = stack.enter_context(Progress("counted", "tasks"))
+    workers = jobs if jobs > 1 else None
+    client = stack.enter_context(dask_client(scheduler, workers=workers, dashboard=progress.shown))
+    from budget.tokenizers.dask_count import count_paths_dask
+
+    link = dashboard_link(client)
+    if link:
+        progress.note(f"dask dashboard: {link}")
+    return count_paths_dask(
+        paths,
+        model,
+        client,
+        fmt=fmt,
+        column=column,
+        errors=errors,
+        skip_invalid=skip_invalid,
+        on_record=rows,
+        on_partitions=progress.set_total,
+        on_done=progress,
     )
 
 

@@ -8,6 +8,7 @@ from budget.cli.common import (
     at_option,
     catalog_files,
     catalog_option,
+    engine_options,
     get_catalog,
     json_option,
     pricing_day,
@@ -15,14 +16,23 @@ from budget.cli.common import (
     print_table,
     warn,
 )
+from budget.cli.progress import Progress
 from budget.format import column_places, format_tokens, format_usd, model_label, to_jsonable
+from pricing.errors import InputError
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
 
 
 @click.command()
-@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output", type=OUTPUT_FILE, help="Write one CSV row per call.")
+@click.argument("logs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(writable=True),
+    help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
+    "(under --engine dask, a directory of parts).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -39,6 +49,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
 @at_option
+@engine_options
 @catalog_option
 @json_option
 def usage(
@@ -49,6 +60,8 @@ def usage(
     strict: bool,
     jobs: int,
     at,
+    engine: str,
+    scheduler: str | None,
     as_json: bool,
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
@@ -59,27 +72,22 @@ def usage(
     OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
     Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
     model, no rate for their tier or modality, malformed usage) are listed by model and
-    reason, the rest priced, and the exit code is 1.
+    reason, the rest priced, and the exit code is 1. LOGS may be files (JSONL, CSV or
+    Parquet), directories (every file under them), globs and URLs; --engine dask prices
+    them on a Dask cluster, with the same totals.
 
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
-    from budget.outputs import OutputSet
-    from budget.usage.price import cost_logs
-
-    with OutputSet({"-o": output}, inputs=[*logs, *catalog_files()]) as outputs:
-        catalog = get_catalog()
-        day = pricing_day(catalog, at)
-        report = cost_logs(
-            logs,
-            catalog,
-            model=model_name,
-            skip_invalid=skip_invalid,
-            strict=strict,
-            rows_out=outputs.open(output) if output else None,
-            jobs=jobs,
-            at=day,
-        )
+    inputs = [*logs, *catalog_files()]
+    catalog = get_catalog()
+    day = pricing_day(catalog, at)
+    options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
+    with Progress("read", "rows") as progress:
+        if engine == "dask":
+            report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
+        else:
+            report = _usage_locally(logs, inputs, options, output, jobs, progress)
     if as_json:
         print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report)
@@ -131,6 +139,53 @@ def usage(
     if output:
         click.echo(f"wrote {output}")
     _exit_if_unpriced(report)
+
+
+def _usage_locally(logs, inputs, options, output, jobs, progress):
+    from budget.outputs import OutputSet
+    from budget.usage.price import cost_logs
+    from budget.usage.rows import ParquetRows, is_parquet_name
+
+    with OutputSet({"-o": output}, inputs=inputs) as outputs:
+        catalog = get_catalog()
+        if not output:
+            return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if not is_parquet_name(output):
+            handle = outputs.open(output)
+            return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
+        from budget.inputs.parquet import DASK_EXTRA
+
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError(f"{output}: writing Parquet needs pyarrow ({DASK_EXTRA})") from None
+        sink = ParquetRows(outputs.open(output, "wb"))
+        try:
+            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+        finally:
+            sink.close()
+
+
+def _usage_on_dask(logs, inputs, options, output, scheduler, progress):
+    from budget.cluster import dashboard_link, dask_client
+    from budget.usage.dask_engine import cost_logs_dask
+
+    progress.label, progress.unit = "priced", "partitions"
+    catalog = get_catalog()
+    with dask_client(scheduler, dashboard=progress.shown) as client:
+        link = dashboard_link(client)
+        if link:
+            progress.note(f"dask dashboard: {link}")
+        return cost_logs_dask(
+            logs,
+            catalog,
+            client,
+            output=output,
+            inputs=inputs,
+            on_partitions=progress.set_total,
+            on_done=progress,
+            **options,
+        )
 
 
 def _exit_if_unpriced(report) -> None:
@@ -191,7 +246,11 @@ def report(
         outputs.refuse_inputs(scenario.input_files())
         catalog = get_catalog()
         day = pricing_day(catalog, scenario.start or at)
-        projection = project(scenario, catalog, calls=simulated_calls, at=day)
+        calls = (simulated_calls or scenario.simulated_calls) * len(scenario.models)
+        with Progress("simulated", "calls", total=calls) as progress:
+            projection = project(
+                scenario, catalog, calls=simulated_calls, at=day, on_calls=progress
+            )
         table = report_table(projection)
         if output:
             write_csv(table, output, outputs)

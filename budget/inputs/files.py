@@ -143,11 +143,13 @@ def text_blocks(stream: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[tup
             return
 
 
-def line_blocks(stream: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[Block]:
-    """Blocks of whole lines, with the number of their first line."""
+def line_blocks(
+    stream: IO[bytes], block_size: int = BLOCK_SIZE, first_line: int = 1, offset: int = 0
+) -> Iterator[Block]:
+    """Blocks of whole lines, with the number of their first line (a stream that starts at
+    line ``first_line``, byte ``offset`` of its file: a range cut by :func:`line_ranges`)."""
     pending = b""
-    line = 1
-    offset = 0
+    line = first_line
     while True:
         chunk = stream.read(block_size)
         if not chunk:
@@ -163,6 +165,31 @@ def line_blocks(stream: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[Blo
         line += block.count(b"\n")
         offset += cut
         pending = pending[cut:]
+
+
+def line_ranges(path: str, size: int) -> list[tuple[int, int | None, int]]:
+    """A local file cut into ranges of whole lines of about ``size`` bytes: (start, end or
+    None for the last, number of the first line), found by counting newlines."""
+    ranges: list[tuple[int, int | None, int]] = []
+    start, first_line, line, offset = 0, 1, 1, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK_SIZE):
+            target = start + size
+            while offset + len(block) > target:
+                cut = block.find(b"\n", max(0, target - offset)) + 1
+                if cut == 0:
+                    break
+                line_at_cut = line + block.count(b"\n", 0, cut)
+                ranges.append((start, offset + cut, first_line))
+                start, first_line = offset + cut, line_at_cut
+                target = start + size
+            line += block.count(b"\n")
+            offset += len(block)
+    if ranges and start >= offset:  # the last cut fell at the very end
+        ranges[-1] = (ranges[-1][0], None, ranges[-1][2])
+    else:
+        ranges.append((start, None, first_line))
+    return ranges
 
 
 def decode(data: bytes, where: str, offset: int, errors: str) -> str:

@@ -31,10 +31,13 @@ MAX_DEPTH = 64  # objects and arrays inside each other; real requests and logs u
 KINDS = ("json", "jsonl", "csv")
 
 
-def loads(data: bytes | str, where: str, document: bool = False) -> Any:
+def loads(data: bytes | str, where: str, document: bool = False, bounded: bool = True) -> Any:
     """One JSON value, or a one-line error at ``where`` (invalid, or nested too deep).
 
-    ``document``: ``where`` is a whole file, so an error adds the line it is on."""
+    ``document``: ``where`` is a whole file, so an error adds the line it is on. ``bounded``
+    (default) refuses nesting past ``MAX_DEPTH`` for callers that walk the value (requests,
+    samples); usage logs are read by fixed field paths, so orjson's own bound (1,024) serves
+    them and the walk is skipped."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -51,7 +54,12 @@ def loads(data: bytes | str, where: str, document: bool = False) -> Any:
         raise InputError(f"{where}{line}: invalid JSON ({reason})") from None
     # orjson stops at 1,024 levels; the code that walks a request recurses, so bound it here.
     # Counting brackets first keeps the walk off the common, shallow path.
-    if isinstance(value, dict | list) and _brackets(data) > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+    if (
+        bounded
+        and value.__class__ in (dict, list)
+        and _brackets(data) > MAX_DEPTH
+        and _depth(value) > MAX_DEPTH
+    ):
         raise InputError(f"{where}: JSON nested more than {MAX_DEPTH} deep")
     return value
 
@@ -102,6 +110,36 @@ def kind_of(path: str, head: bytes) -> str:
             return "json"  # a document spread over lines
         return "jsonl"
     return "json"
+
+
+def open_range(path: str, start: int, end: int | None) -> IO[bytes]:
+    """Bytes ``[start, end)`` of a local file (``end`` None: to the end), as a stream: a
+    partition that a Dask worker reads alone."""
+    handle = open_input(path)
+    handle.seek(start)
+    return io.BufferedReader(_Range(handle, None if end is None else end - start), 1 << 20)
+
+
+class _Range(io.RawIOBase):
+    """At most ``left`` bytes of a stream (None: all of it); closing it closes the stream."""
+
+    def __init__(self, handle: IO[bytes], left: int | None):
+        self.handle, self.left = handle, left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        want = len(buffer) if self.left is None else min(len(buffer), self.left)
+        data = self.handle.read(want)
+        buffer[: len(data)] = data
+        if self.left is not None:
+            self.left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
 
 
 def peek(handle: IO[bytes]) -> tuple[bytes, IO[bytes]]:

@@ -89,18 +89,24 @@ def samples_from_lengths(
     return OutputSamples(lengths=tuple(lengths), truncated=flags, kind="list")
 
 
+def nearest_rank(p: float, count: int) -> int:
+    """The rank (1 = smallest) of the P-th percentile among ``count`` values, as
+    :func:`percentile` takes it; for percentiles of values too many to hold at once."""
+    if not 0 < p <= 100:
+        raise InputError(f"--percentile: expected a number in (0, 100], got {p}")
+    if count == 0:
+        raise InputError("samples: no output lengths found (need at least one)")
+    # Round away float noise first: 95/100*20 is 19.000000000000004, which must be rank 19.
+    return max(1, math.ceil(round(p / 100 * count, 9)))
+
+
 def percentile(values: Sequence[Any], p: float) -> Any:
     """The nearest-rank P-th percentile: the smallest value with at least P% of the values at
     or below it. Always an observed value (P=100 is the maximum), never an interpolation.
 
     The one definition, for a plan's sample lengths and a projection's drawn calls alike; a
     numpy array is ranked with ``np.partition`` instead of a full sort."""
-    if not 0 < p <= 100:
-        raise InputError(f"--percentile: expected a number in (0, 100], got {p}")
-    if len(values) == 0:
-        raise InputError("samples: no output lengths found (need at least one)")
-    # Round away float noise first: 95/100*20 is 19.000000000000004, which must be rank 19.
-    rank = max(1, math.ceil(round(p / 100 * len(values), 9)))
+    rank = nearest_rank(p, len(values))
     if hasattr(values, "dtype"):  # numpy
         import numpy as np
 

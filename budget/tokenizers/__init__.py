@@ -137,13 +137,20 @@ def encoding_target(name: str) -> EncodingOnly:
 BACKENDS = {"tiktoken": _tiktoken, "hf": _hf, "estimate": _estimate}
 
 
+def options_in_force(
+    online: bool = False, options: TokenizerOptions | None = None
+) -> TokenizerOptions:
+    """The options a count uses: ``options``, else the command's, with ``online`` added
+    (what another process, a Dask worker, needs to build the same tokenizer)."""
+    options = options or current_options()
+    return replace(options, online=True) if online and not options.online else options
+
+
 def tokenizer_for(
     model: Any, online: bool = False, options: TokenizerOptions | None = None
 ) -> Tokenizer:
     """The tokenizer for a catalog model (anything with ``.tokenizer``, ``.provider``, ``.id``)."""
-    options = options or _current_options.get() or TokenizerOptions(online=online)
-    if online and not options.online:
-        options = replace(options, online=True)
+    options = options_in_force(online, options)
     scheme, _, argument = model.tokenizer.partition(":")
     backend = BACKENDS.get(scheme)
     if backend is None or not argument:

@@ -31,7 +31,7 @@ from budget.inputs.files import (
     record_of,
     text_blocks,
 )
-from budget.inputs.records import csv_rows, loads
+from budget.inputs.records import csv_rows, loads, open_range
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import MAX_QUOTED, InputError, clip
@@ -78,6 +78,15 @@ class CountResult:
         """The `budget count --json` record (warnings go to stderr, not here)."""
         keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "records", "skipped")
         return {**{key: getattr(self, key) for key in keys}, "files": self.files}
+
+
+def add_counts(total: FileCount | CountResult, part: FileCount) -> None:
+    """Add a file's counts (or a range of a file's) to a running total."""
+    total.tokens += part.tokens
+    total.records += part.records
+    total.skipped += part.skipped
+    total.exact = total.exact and part.exact
+    total.notes.extend(n for n in part.notes if n not in total.notes)
 
 
 @dataclass
@@ -253,14 +262,16 @@ def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
             text.detach()  # the caller closes the stream
 
 
-def _blocks(stream: Any, job: _Job, column: str | None) -> Iterator[tuple[Block, bool]]:
+def _blocks(
+    stream: Any, job: _Job, column: str | None, first_line: int = 1, offset: int = 0
+) -> Iterator[tuple[Block, bool]]:
     if job.kind == "text":
         yield from text_blocks(stream)
     elif job.kind == "csv":
         for block in _csv_blocks(stream, job, column or ""):
             yield block, False
     else:
-        for block in line_blocks(stream):
+        for block in line_blocks(stream, first_line=first_line, offset=offset):
             yield block, False
 
 
@@ -350,16 +361,40 @@ def count_paths(
                 on_progress,
             )
             result.files.append(counted)
-            result.tokens += counted.tokens
-            result.records += counted.records
-            result.skipped += counted.skipped
-            result.exact = result.exact and counted.exact
-            result.notes.extend(n for n in counted.notes if n not in result.notes)
+            add_counts(result, counted)
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
     return result
+
+
+def count_file(
+    path: str,
+    file_format: str,
+    tokenizer: Tokenizer,
+    *,
+    column: str | None = None,
+    errors: str = "strict",
+    skip_invalid: bool = False,
+    on_record: Callable[[RecordCount], None] | None = None,
+    span: tuple[int, int | None, int] | None = None,
+) -> FileCount:
+    """One file counted in this process (a partition of ``count --engine dask``); ``span``:
+    only the lines in bytes [start, end), the first being line ``first_line`` (JSONL)."""
+    return _count_file(
+        path,
+        file_format,
+        column,
+        tokenizer,
+        None,
+        1,
+        errors,
+        skip_invalid,
+        on_record,
+        None,
+        span,
+    )
 
 
 def _count_file(
@@ -373,16 +408,19 @@ def _count_file(
     skip_invalid: bool,
     on_record: Callable[[RecordCount], None] | None,
     on_progress: Callable[[int], None] | None,
+    span: tuple[int, int | None, int] | None = None,
 ) -> FileCount:
     kind = {"text": "text", "json": "json", "csv": "csv"}.get(file_format, "lines")
     job = _Job(kind, path, file_format, errors, skip_invalid, on_record is not None)
     counted = FileCount(path, file_format, exact=tokenizer.exact)
-    stream = _open(path)
+    start, end, first_line = span or (0, None, 1)
+    stream = _open(path) if span is None else open_range(path, start, end)
     try:
         if kind == "json":
             block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
         else:
-            block_results = _results(_blocks(stream, job, column), job, tokenizer, pool, jobs)
+            blocks = _blocks(stream, job, column, first_line, start)
+            block_results = _results(blocks, job, tokenizer, pool, jobs)
         pieces = characters = 0
         for block_result in block_results:
             pieces += 1

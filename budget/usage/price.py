@@ -20,20 +20,20 @@ written out as per-row CSV if asked, and only per-model totals are kept.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
+import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 
+from budget.inputs.parquet import expand_log_paths, is_url
 from budget.inputs.samples import model_replies
-from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import (
     FIELDS,
     KEEP_LOCATIONS,
@@ -43,6 +43,7 @@ from budget.usage.read import (
     part_chunks,
     split_log,
 )
+from budget.usage.rows import MONEY_COLUMNS, CsvRows, Priced
 from pricing.arrays import CostTotals, price_arrays, refusals
 from pricing.catalog import Catalog, Model
 from pricing.dates import CallTime, stamp_day, today
@@ -51,31 +52,6 @@ from pricing.rules import tools_usd
 from pricing.usage import resolve_logged, serving_variant
 
 CHUNK_LINES = 50_000
-ROW_COLUMNS = (
-    "file",
-    "line",
-    "model",
-    "api",
-    "batch",
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "finish_reason",
-    "truncated",
-    "input_usd",
-    "cache_read_usd",
-    "cache_write_usd",
-    "output_usd",
-    "total_usd",
-    "tool_usd",  # built-in tool fees (web search, file search), included in total_usd
-    "priced_at",  # the day the call was made (or --at for records that do not say)
-    "price_period",  # the catalog price period that priced it
-    "service_tier",  # the tier that priced it (reported by the record, or by its time of day)
-)
-
-MONEY_COLUMNS = ROW_COLUMNS[ROW_COLUMNS.index("input_usd") : ROW_COLUMNS.index("tool_usd") + 1]
 
 
 @dataclass
@@ -188,14 +164,19 @@ class UsageReport:
 def read_rows(
     paths: Iterable[str], *, skip_invalid: bool = False, chunk_lines: int = CHUNK_LINES
 ) -> Iterator[tuple[Rows, int]]:
-    """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk."""
-    for path in paths:
-        file = Path(path)
-        if not file.exists():  # a FIFO or <(...) is read like a file
-            raise InputError(f"{path}: file not found")
-        if file.is_dir():
-            raise InputError(f"{path}: is a directory, expected a usage log")
+    """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk.
+    Paths may be files, directories (every file under them), globs and URLs."""
+    for path in log_files(paths):
         yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
+
+
+def log_files(paths: Iterable[str]) -> list[str]:
+    """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
+    files = expand_log_paths(list(paths))
+    for path in files:
+        if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
+            raise InputError(f"{path}: file not found")
+    return files
 
 
 @dataclass(frozen=True)
@@ -299,15 +280,6 @@ class _Unpriced:
         group.calls += tokens[2]
 
 
-@dataclass(frozen=True)
-class _Priced:
-    """When, at which catalog price period and service tier each row of a chunk was priced."""
-
-    days: list[dt.date]
-    periods: list[str]  # "" for a row not priced
-    tiers: list[str | None]
-
-
 class _Costing:
     """Running totals of the logs read so far: what one process (or one worker, on its part
     of a file) keeps. Bounded whatever the log size: totals per model, one entry per
@@ -323,7 +295,7 @@ class _Costing:
         self.skipped_lines: list[str] = []
         self.inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
 
-    def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray, _Priced]:
+    def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray, Priced]:
         """Price one chunk; returns the model id per row, the USD per row (NaN: unpriced) and
         when, at which price period and service tier each row was priced."""
         self.skipped += skipped
@@ -376,7 +348,7 @@ class _Costing:
         for item in problems:
             tokens = (item.input_tokens, item.output_tokens, item.calls)
             self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
-        return ids, usd, _Priced(priced_at, periods, tiers)
+        return ids, usd, Priced(priced_at, periods, tiers)
 
     def _keys(self, chunk: Rows) -> tuple[list[tuple], list[dt.date]]:
         """Each row's pricing group (model name, service tier, a day of its price period) and
@@ -471,44 +443,44 @@ def cost_logs(
     model: str | None = None,
     skip_invalid: bool = False,
     strict: bool = False,
-    rows_out: IO[str] | None = None,
+    rows_out: IO[str] | RowSink | None = None,
     rows_frame: bool = False,
     chunk_lines: int = CHUNK_LINES,
     at: dt.date | None = None,
     jobs: int = 1,
+    on_rows: Callable[[int], None] | None = None,
 ) -> UsageReport:
     """Price every call of the logs, line by line: a call the catalog cannot price (unknown
     model, no rate for its service tier, cliff or modality, malformed usage) is counted in
     ``unpriced`` by model and reason and the rest are priced; ``strict`` stops at the first
-    such call instead (InputError naming file:line). Per-row CSV goes to ``rows_out``;
+    such call instead (InputError naming file:line). Per-row CSV goes to ``rows_out`` (a
+    text handle; or any :class:`RowSink`, such as :class:`budget.usage.rows.ParquetRows`);
     ``rows_frame`` keeps the rows as a DataFrame on the report. ``jobs`` > 1 reads large
     JSONL files in that many processes (totals only: not with ``rows_out``/``rows_frame``);
-    0 picks a number from the CPUs and the logs' size."""
+    0 picks a number from the CPUs and the logs' size. ``on_rows`` hears how many rows
+    each chunk read (progress)."""
     paths = tuple(paths)
-    for path in paths:
-        if not Path(path).is_file():
-            raise InputError(f"{path}: file not found")
+    files = log_files(paths)
     if jobs == 0:
-        jobs = auto_jobs(paths)
+        jobs = auto_jobs(files)
     if jobs > 1 and rows_out is None and not rows_frame:
-        parts = [part for path in paths for part in split_log(path, jobs)]
+        parts = [part for path in files for part in split_log(path, jobs)]
         if len(parts) > 1:
             day = at or today()
             return _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day)
     costing = _Costing(catalog, model, strict, at or today())
     frames: list = []
-    writer = None
-    if rows_out is not None:
-        writer = csv.writer(rows_out, lineterminator="\n")
-        writer.writerow(ROW_COLUMNS)
+    sink = CsvRows(rows_out) if isinstance(rows_out, io.TextIOBase) else rows_out
     for chunk, chunk_skipped in read_rows(
-        paths, skip_invalid=skip_invalid, chunk_lines=chunk_lines
+        files, skip_invalid=skip_invalid, chunk_lines=chunk_lines
     ):
         ids, usd, priced = costing.add(chunk, chunk_skipped)
-        if writer is not None:
-            _write_rows(writer, chunk, ids, usd, priced)
+        if sink is not None:
+            sink.write(chunk, ids, usd, priced)
         if rows_frame:
             frames.append(_frame(chunk, ids, usd, priced))
+        if on_rows is not None:
+            on_rows(len(chunk) + chunk_skipped)
     frame = None
     if rows_frame:
         import pandas as pd
@@ -517,26 +489,49 @@ def cost_logs(
     return costing.report(paths, frame)
 
 
+class RowSink(Protocol):
+    """Where per-row output goes, chunk by chunk (:mod:`budget.usage.rows`)."""
+
+    def write(self, chunk: Rows, model_ids: list, usd: np.ndarray, priced: Priced) -> None: ...
+
+
 PARALLEL_MIN_BYTES = 32 * 2**20  # below this a log is read in one process
 MAX_AUTO_JOBS = 4
 
 
-def auto_jobs(paths: tuple[str, ...]) -> int:
+def auto_jobs(paths: tuple[str, ...] | list[str]) -> int:
     """Processes for ``jobs=0``: one per CPU (at most 4) for large logs, else one."""
-    size = sum(Path(path).stat().st_size for path in paths)
+    size = sum(Path(path).stat().st_size for path in paths if not is_url(path))
     if size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))
 
 
-def _cost_part(task: tuple) -> _Costing:
-    """A worker: the totals of one byte range of one JSONL file (or of one whole file)."""
-    part, catalog, model, skip_invalid, strict, chunk_lines, day = task
-    costing = _Costing(catalog, model, strict, day)
+def cost_part(
+    part: LogPart,
+    catalog: Catalog,
+    model: str | None,
+    skip_invalid: bool,
+    strict: bool,
+    chunk_lines: int = CHUNK_LINES,
+    rows_out: RowSink | None = None,
+    day: dt.date | None = None,
+) -> _Costing:
+    """The totals of one part of the logs (a byte range of a JSONL file, row groups of a
+    Parquet file, or a whole file): what a ``--jobs`` process or a Dask worker runs, the
+    same chunk pipeline as :func:`cost_logs`. Its rows go to ``rows_out`` if given; calls
+    whose record does not say when they were made are priced at ``day`` (default today)."""
+    costing = _Costing(catalog, model, strict, day or today())
     for chunk, skipped in part_chunks(part, skip_invalid, chunk_lines):
-        costing.add(chunk, skipped)
+        ids, usd, priced = costing.add(chunk, skipped)
+        if rows_out is not None:
+            rows_out.write(chunk, ids, usd, priced)
     costing.resolve = None  # the catalog stays with the caller
     return costing
+
+
+def _cost_part(task: tuple) -> _Costing:
+    return cost_part(*task)
 
 
 def _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day) -> UsageReport:
@@ -545,7 +540,7 @@ def _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day
 
     # smaller chunks per worker: memory stays bounded with several processes
     chunk_lines = max(1_000, CHUNK_LINES // jobs)
-    tasks = [(part, catalog, model, skip_invalid, strict, chunk_lines, day) for part in parts]
+    tasks = [(part, catalog, model, skip_invalid, strict, chunk_lines, None, day) for part in parts]
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         results = pool.map(_cost_part, tasks)  # in order: the first error by line is raised
@@ -643,7 +638,7 @@ def _tool_fees(chunk: Rows, index: np.ndarray, model: Model, refused: list):
     return fees
 
 
-def _frame(chunk: Rows, ids: list, usd: np.ndarray, priced: _Priced):
+def _frame(chunk: Rows, ids: list, usd: np.ndarray, priced: Priced):
     import pandas as pd
 
     frame = pd.DataFrame(chunk.data, columns=list(FIELDS))
@@ -658,39 +653,3 @@ def _frame(chunk: Rows, ids: list, usd: np.ndarray, priced: _Priced):
     frame["priced_at"] = priced.days
     frame["price_period"] = priced.periods
     return frame
-
-
-def _write_rows(writer, chunk: Rows, model_ids: list, usd: np.ndarray, priced: _Priced) -> None:
-    """One CSV row per row of the chunk; the money cells of an unpriced call are empty."""
-    columns = {name: chunk.column(name).tolist() for name in FIELDS}
-    money = [
-        ["" if x != x else f"{x:.10f}" for x in usd[:, i].tolist()]
-        for i in range(len(MONEY_COLUMNS))
-    ]
-    writes = [
-        a + b
-        for a, b in zip(
-            columns["cache_write_tokens"], columns["cache_write_1h_tokens"], strict=True
-        )
-    ]
-    writer.writerows(
-        zip(
-            spreadsheet_safe_column(chunk.files),
-            chunk.lines,
-            spreadsheet_safe_column(model_ids),
-            chunk.apis,
-            columns["batch"],
-            columns["input_tokens"],
-            columns["cache_read_tokens"],
-            writes,
-            columns["output_tokens"],
-            columns["reasoning_tokens"],
-            spreadsheet_safe_column(chunk.finish_reasons),
-            columns["truncated"],
-            *money,
-            [d.isoformat() for d in priced.days],
-            priced.periods,
-            spreadsheet_safe_column([tier or "" for tier in priced.tiers]),
-            strict=True,
-        )
-    )

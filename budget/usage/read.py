@@ -13,9 +13,10 @@ import dataclasses
 import datetime as dt
 import gc
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from pricing.usage import (
     TRUNCATION_REASONS,
     ObservedCall,
     expand,
+    may_report_tools,
     observed,
     read_call,
     record_stamp,
@@ -197,6 +199,7 @@ class LogPart:
     start: int = 0
     end: int | None = None  # None: to the end
     first_line: int = 1  # the line number of the range's first line
+    row_groups: tuple[int, ...] | None = None  # Parquet: only these row groups
 
 
 def split_log(path: str, parts: int) -> list[LogPart]:
@@ -204,7 +207,9 @@ def split_log(path: str, parts: int) -> list[LogPart]:
     file, a single JSON document, a pipe or a small file stays whole."""
     file = Path(path)
     whole = [LogPart(path)]
-    if parts < 2 or file.suffix.lower() in (".csv", ".tsv") or not file.is_file():
+    if parts < 2 or file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
+        return whole
+    if "://" in path or not file.is_file():
         return whole
     size = file.stat().st_size
     if size < parts * 2**20:
@@ -239,12 +244,19 @@ def split_log(path: str, parts: int) -> list[LogPart]:
 
 
 def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
-    file, label = Path(part.path), part.path
-    if file.suffix.lower() in (".csv", ".tsv"):
-        yield from csv_chunks(file, label, skip_invalid, chunk_lines)
+    """The chunks of one part of a log: JSONL (or one JSON document), CSV or Parquet."""
+    label = part.path  # a URL is passed on as given (a Path would merge its slashes)
+    suffix = Path(label).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        groups = None if part.row_groups is None else list(part.row_groups)
+        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, groups)
         return
+    if suffix in (".csv", ".tsv"):
+        yield from csv_chunks(label, label, skip_invalid, chunk_lines)
+        return
+    file = Path(label)
     if part.start == 0 and part.end is None:
-        yield from jsonl_chunks(file, label, skip_invalid, chunk_lines)
+        yield from jsonl_chunks(label, label, skip_invalid, chunk_lines)
         return
     with open(file, "rb") as handle:
         handle.seek(part.start)
@@ -298,6 +310,9 @@ def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             gc.enable()
 
 
+_NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool share it
+
+
 def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     numbers: list[int] = []
     metas: list[tuple] = []
@@ -316,9 +331,9 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
                 continue
             try:
                 try:
-                    record = loads(line, label)
+                    record = loads(line, label, bounded=False)
                 except InputError:  # again, for the message with its line
-                    record = loads(line, f"{label}:{number}")
+                    record = loads(line, f"{label}:{number}", bounded=False)
             except InputError:
                 if skip_invalid:
                     skips += 1
@@ -331,9 +346,11 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         # an OTLP document holds many calls
         many = record.__class__ is dict and OTLP in record
         items = list(expand(record)) if many else (record,)
+        searched = line.__class__ is not bytes or may_report_tools(line)
         for item in items:
             try:
                 found = read_call(item)
+                uses = record_tool_calls(item) if searched else _NO_TOOLS
                 stamp = None if found is None else record_stamp(item)
             except FailedRequest:
                 failed += 1  # the provider billed nothing for it
@@ -351,7 +368,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             add_number(number)
             add_meta(found)
             add_counts(found[6])
-            tools.append(record_tool_calls(item))
+            tools.append(uses)
             add_stamp(stamp)
     n = len(numbers)
     if not n:
@@ -419,6 +436,22 @@ def csv_chunks(
     finally:
         if reader is not None:
             reader.close()  # also when a row was bad: no open file left behind
+
+
+def parquet_chunks(
+    path: str, label: str, skip_invalid: bool, chunk_lines: int, row_groups: list[int] | None = None
+) -> Iterator[tuple[Rows, int]]:
+    """Parquet with the CSV's token columns; rows are numbered from 1 (the first row of the
+    file), chunks never cross a row group (so a Dask partition of row groups reads the same
+    chunks as the whole file read here)."""
+    from budget.inputs.parquet import parquet_frames
+
+    checked = False
+    for start, frame in parquet_frames(path, chunk_lines, row_groups):
+        if not checked:
+            _check_aliases(list(frame.columns), label)
+            checked = True
+        yield _csv_rows(frame.rename(columns=CSV_ALIASES), label, start, skip_invalid)
 
 
 def _check_aliases(columns: list[str], label: str) -> None:

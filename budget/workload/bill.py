@@ -30,21 +30,26 @@ from pricing.rules import tool_fee
 
 
 def add_tool_fees(
-    costs: ArrayCosts, scenario: Scenario, model: Model, rng: np.random.Generator
+    costs: ArrayCosts,
+    scenario: Scenario,
+    model: Model,
+    rng: np.random.Generator | list[np.random.Generator],
 ) -> ArrayCosts:
-    """``costs`` with each call's built-in tool fees added (per call and in the totals)."""
+    """``costs`` with each call's built-in tool fees added (per call and in the totals);
+    ``rng``: the draw's generator, or one per tool (a chunk of a larger draw)."""
     if not scenario.tools:
         return costs
     n = len(costs.total_usd)
     fees = np.zeros(n)
     uses_total, usd_total = 0, Decimal(0)
-    for use in scenario.tools:
+    for number, use in enumerate(scenario.tools):
         try:
             fee = tool_fee(model, use.tool)
         except InputError as exc:
             raise scenario.error(f"tools.{use.tool}", str(exc)) from None
         billed = 1 if fee.per == "request" else use.per_call
-        uses = (rng.random(n) < use.share).astype(np.int64) * billed
+        stream = rng[number] if isinstance(rng, list) else rng
+        uses = (stream.random(n) < use.share).astype(np.int64) * billed
         count = int(uses.sum())
         uses_total += count
         usd_total += fee.usd(1) * count

@@ -13,6 +13,15 @@ catalog rate), so a projection agrees with
 A conversation scenario draws whole conversations instead (conversation.py builds every
 turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 
+The calls of a scenario of single calls are drawn and priced ``CHUNK_CALLS`` at a time
+(:func:`call_chunks`), so memory stays flat whatever ``simulated_calls`` is (100M calls in
+about 220 MB): a first pass draws the inputs alone (their p95 and maximum settle max_tokens
+and the worst case), then each chunk is drawn from generators that continue where the last
+chunk stopped (numpy's draws do not depend on how they are cut), priced, followed up and
+added to exact sums. The numbers are those of one draw of all the calls for the same seed
+(a test compares them); p50/p95 over several chunks are found exactly by
+:mod:`budget.workload.ranks`, replaying the chunks from the seed.
+
 Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
 is priced at the prices in force that month (the same simulated calls, priced again for each
 price period the horizon meets; a month that a change splits is weighted by its days).
@@ -20,7 +29,10 @@ price period the horizon meets; a month that a change splits is weighted by its 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -28,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from budget.format import model_label
-from budget.inputs.samples import percentile
+from budget.inputs.samples import nearest_rank, percentile
 from budget.planner.truncation import follow_up_tokens
 from budget.workload.bill import EmbeddingLines, add_tool_fees, embedding_lines
 from budget.workload.cache import CacheStructure, read_write_tokens, structure
@@ -42,6 +54,7 @@ from budget.workload.conversation import (
     simulate_conversations,
 )
 from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
+from budget.workload.ranks import FloatRanks, IntCounts
 from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, RateLimits, Scenario, at_end
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model, PricePeriod
@@ -53,6 +66,7 @@ from pricing.rules import prompt_cache_rule
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
 PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
+CHUNK_CALLS = 250_000  # calls drawn and priced at a time (a 100M-call run peaks near 220 MB)
 
 
 @dataclass(frozen=True)
@@ -227,11 +241,15 @@ def project(
     reader: PoolReader | None = None,
     bands: bool = True,
     at: dt.date | None = None,
+    *,
+    chunk_calls: int = CHUNK_CALLS,
+    on_calls: Callable[[int], None] | None = None,
 ) -> Projection:
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
     ``reader`` shared by several projections (a what-if grid) reads each file once;
-    ``bands``: also project both ends of the scenario's ranges (``Projection.ends``).
-    Month 1 starts on the scenario's ``start``, else on ``at``, else today."""
+    ``bands``: also project both ends of the scenario's ranges (``Projection.ends``);
+    ``on_calls`` hears how many calls each chunk priced (progress). Month 1 starts on the
+    scenario's ``start``, else on ``at``, else today."""
     if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
         raise InputError(
             f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "
@@ -256,7 +274,7 @@ def project(
                 key, f"{choice.name} is {label}, already listed as {seen[model.id, model.variant]}"
             )
         seen[model.id, model.variant] = key
-        item = project_model(scenario, model, n, reader, start)
+        item = project_model(scenario, model, n, reader, chunk_calls, on_calls, start)
         models.append(replace(item, rate_limits=scenario.limits_for(number, model.provider)))
     _check_limit_providers(scenario, catalog)
     first = models[0].model
@@ -264,9 +282,10 @@ def project(
     ends = None
     if bands and scenario.ranges:
         cheap, costly = at_end(scenario, "cheap"), at_end(scenario, "costly")
+        more = {"chunk_calls": chunk_calls, "at": start}
         ends = (
-            project(cheap, catalog, calls, reader, at=start),
-            project(costly, catalog, calls, reader, at=start),
+            project(cheap, catalog, calls, reader, **more),
+            project(costly, catalog, calls, reader, **more),
         )
     return Projection(
         scenario,
@@ -383,19 +402,34 @@ def project_model(
     model: Model,
     n: int,
     reader: PoolReader | None = None,
+    chunk_calls: int = CHUNK_CALLS,
+    on_calls: Callable[[int], None] | None = None,
     start: dt.date | None = None,
 ) -> ModelProjection:
+    """One model's projection: its calls drawn and priced ``chunk_calls`` at a time (the
+    numbers of one draw of them all); a conversation scenario is drawn whole."""
     reader = reader or PoolReader()
+    if scenario.conversation is None:
+        return _project_in_chunks(scenario, model, n, reader, chunk_calls, on_calls, start)
+    item = _project_whole(scenario, model, n, reader, start)
+    if on_calls is not None:
+        on_calls(item.calls_simulated)
+    return item
+
+
+def _project_whole(
+    scenario: Scenario, model: Model, n: int, reader: PoolReader, start: dt.date | None = None
+):
     draws, costs, planned, source = simulate(scenario, model, n, reader)
     tokens = draws.tokens
     n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
     cut = follow_ups(draws, scenario.on_truncation)
     follow = price_arrays(model, cut.tokens)
-    months = (
-        ()
-        if start is None
-        else month_prices(scenario, model, tokens, cut.tokens, costs.totals, follow.totals, start)
-    )
+    months: tuple[MonthPrices, ...] = ()
+    if start is not None:
+        sums = _PeriodSums(scenario, model, start)
+        sums.add(tokens, cut.tokens)
+        months = sums.months(costs.totals, follow.totals)
     per_call = costs.total_usd.copy()  # a cut call and its follow-up together
     per_call[cut.calls] += follow.total_usd
     low, high = percentile(per_call, 50), percentile(per_call, 95)
@@ -455,42 +489,57 @@ def cache_of(scenario: Scenario, model: Model) -> CacheStructure | None:
 MONEY_FIELDS = ("input_usd", "cache_read_usd", "cache_write_usd", "output_usd", "total_usd")
 
 
-def month_prices(
-    scenario: Scenario,
-    model: Model,
-    tokens: TokenArrays,
-    follow_tokens: TokenArrays,
-    totals: CostTotals,
-    follow: CostTotals,
-    start: dt.date,
-) -> tuple[MonthPrices, ...]:
-    """Each month of the horizon at the prices in force that month: the simulated calls and
-    the calls that follow cut replies, priced again for each price period the horizon meets
-    (tool fees have no price periods: they stay as simulated)."""
-    priced: dict[int, tuple[CostTotals, CostTotals]] = {id(model.period): (totals, follow)}
-    months = []
-    for month in range(scenario.horizon_months):
-        first, end = add_months(start, month), add_months(start, month + 1)
-        parts = model.periods_between(first, end)
-        for period, _ in parts:
-            if id(period) not in priced:
-                moved = model.with_period(period)
-                own = price_arrays(moved, tokens).totals
-                priced[id(period)] = (
-                    replace(
-                        totals,
-                        **{name: getattr(own, name) for name in MONEY_FIELDS[:-1]},
-                        total_usd=own.total_usd + totals.tool_usd,
-                    ),
-                    price_arrays(moved, follow_tokens).totals,
-                )
-        if len(parts) == 1:
-            month_totals, month_follow = priced[id(parts[0][0])]
-        else:
-            month_totals = _weighted(parts, [priced[id(p)][0] for p, _ in parts], totals)
-            month_follow = _weighted(parts, [priced[id(p)][1] for p, _ in parts], follow)
-        months.append(MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow))
-    return tuple(months)
+class _PeriodSums:
+    """The simulated calls (and the calls that follow cut replies) priced at each other price
+    period the horizon meets, summed chunk by chunk; then each month at the prices in force
+    that month (tool fees have no price periods: they stay as simulated)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        model: Model,
+        start: dt.date,
+    ):
+        self.scenario, self.model, self.start = scenario, model, start
+        self.parts = [
+            model.periods_between(add_months(start, m), add_months(start, m + 1))
+            for m in range(scenario.horizon_months)
+        ]
+        others = {id(p): p for parts in self.parts for p, _ in parts if p is not model.period}
+        self.others = list(others.values())
+        self.sums = {id(p): (CostTotals(), CostTotals()) for p in self.others}
+
+    def add(self, tokens: TokenArrays, follow_tokens: TokenArrays) -> None:
+        for period in self.others:
+            moved = self.model.with_period(period)
+            own, follow = self.sums[id(period)]
+            self.sums[id(period)] = (
+                own + price_arrays(moved, tokens).totals,
+                follow + price_arrays(moved, follow_tokens).totals,
+            )
+
+    def months(self, totals: CostTotals, follow: CostTotals) -> tuple[MonthPrices, ...]:
+        """Each month's money, from the sums at the model's own prices (``totals``, tool
+        fees included, and ``follow``) and at every other period."""
+        priced = {id(self.model.period): (totals, follow)}
+        for key, (own, own_follow) in self.sums.items():
+            money = {name: getattr(own, name) for name in MONEY_FIELDS[:-1]}
+            priced[key] = (
+                replace(totals, **money, total_usd=own.total_usd + totals.tool_usd),
+                own_follow,
+            )
+        months = []
+        for month, parts in enumerate(self.parts):
+            if len(parts) == 1:
+                month_totals, month_follow = priced[id(parts[0][0])]
+            else:
+                month_totals = _weighted(parts, [priced[id(p)][0] for p, _ in parts], totals)
+                month_follow = _weighted(parts, [priced[id(p)][1] for p, _ in parts], follow)
+            first = add_months(self.start, month)
+            months.append(
+                MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow)
+            )
+        return tuple(months)
 
 
 def _weighted(
@@ -514,9 +563,11 @@ def make_draws(
     wanted: np.ndarray,
     max_tokens: int,
     model: Model | None = None,
+    batch_calls: int | None = None,
 ) -> CallDraws:
     """Apply the cache (shares, or structure for ``model``), the batch share and the
-    max_tokens cap to drawn token counts."""
+    max_tokens cap to drawn token counts; ``batch_calls``: how many of these calls (the first
+    ones) go through batch, when they are a chunk of a larger draw."""
     n = len(input_tokens)
     cache = cache_of(scenario, model) if model is not None else None
     if cache is not None:
@@ -529,7 +580,7 @@ def make_draws(
     zeros = np.zeros(n, dtype=np.int64)
     batch = np.zeros(n, dtype=bool)
     # Draws are independent, so the first round(n x share) calls can be the batch ones.
-    batch[: round(n * scenario.batch_share)] = True
+    batch[: round(n * scenario.batch_share) if batch_calls is None else batch_calls] = True
     tokens = TokenArrays(
         input_tokens=input_tokens,
         output_tokens=np.minimum(wanted, max_tokens),
@@ -659,3 +710,244 @@ def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: 
         cache_write_1h_tokens=write if one_hour else 0,
     )
     return cost(model, usage, batch=scenario.batch_share == 1).total_usd
+
+
+@dataclass(frozen=True)
+class DrawPlan:
+    """What one draw of all ``n`` calls settles before any is priced, found a chunk at a
+    time: max_tokens (from the p95 input and the first outputs), the largest input, and
+    where each random stream starts."""
+
+    n: int
+    max_tokens: int
+    max_tokens_source: str  # scenario | plan | model maximum
+    planned: int | None  # the planner's max_tokens
+    input_capped_share: float
+    max_input_tokens: int  # the largest drawn input, after the cap
+    output_state: dict  # the generator after the n inputs: outputs are drawn from here
+    tool_states: tuple[dict, ...]  # after the n outputs, one stream per tool (bill.py)
+    input_pool: Pool | None
+    output_pool: Pool | None
+
+
+def _sizes(n: int, chunk_calls: int) -> Iterator[int]:
+    for start in range(0, n, chunk_calls):
+        yield min(chunk_calls, n - start)
+
+
+def _generator(state: dict) -> np.random.Generator:
+    bits = getattr(np.random, state["bit_generator"])()
+    bits.state = copy.deepcopy(state)
+    return np.random.Generator(bits)
+
+
+def plan_draws(
+    scenario: Scenario, model: Model, n: int, reader: PoolReader, chunk_calls: int
+) -> DrawPlan:
+    """The first pass: the ``n`` inputs drawn a chunk at a time, keeping counts, not draws
+    (and the outputs too when tool uses are drawn after them)."""
+    if scenario.batch_share > 0 and model.batch_discount is None:
+        raise scenario.error(
+            "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
+        )
+    input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
+    output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
+    rng = np.random.default_rng(scenario.seed)
+    counts, capped, largest = IntCounts(), 0, 0
+    for size in _sizes(n, chunk_calls):
+        inputs = draw_tokens(scenario.input_tokens, size, rng, input_pool)
+        capped += int(np.count_nonzero(inputs > model.max_input_tokens))
+        np.minimum(inputs, model.max_input_tokens, out=inputs)
+        counts.add(inputs)
+        largest = max(largest, int(inputs.max()))
+    output_state = copy.deepcopy(rng.bit_generator.state)
+    head = draw_tokens(scenario.output_tokens, min(n, PLAN_SAMPLE), rng, output_pool)
+    typical = np.array([counts.ranked(nearest_rank(95, n))], dtype=np.int64)
+    max_tokens, source, planned = resolve_max_tokens(scenario, model, typical, head)
+    tool_states: tuple[dict, ...] = ()
+    if scenario.tools:  # tool uses are drawn after all the outputs, n per tool
+        rng = _generator(output_state)
+        for size in _sizes(n, chunk_calls):
+            draw_tokens(scenario.output_tokens, size, rng, output_pool)
+        after = rng.bit_generator
+        states = []
+        for number in range(len(scenario.tools)):
+            stream = _generator(after.state)
+            if number:
+                stream.bit_generator.advance(number * n)  # rng.random draws one word each
+            states.append(copy.deepcopy(stream.bit_generator.state))
+        tool_states = tuple(states)
+    return DrawPlan(
+        n,
+        max_tokens,
+        source,
+        planned,
+        capped / n,
+        largest,
+        output_state,
+        tool_states,
+        input_pool,
+        output_pool,
+    )
+
+
+def call_chunks(
+    scenario: Scenario, model: Model, plan: DrawPlan, chunk_calls: int
+) -> Iterator[tuple[CallDraws, ArrayCosts]]:
+    """The calls of one draw, drawn and priced ``chunk_calls`` at a time: the same calls
+    however they are cut, and the same again each time this is called."""
+    inputs_rng = np.random.default_rng(scenario.seed)
+    outputs_rng = _generator(plan.output_state)
+    tools_rng = [_generator(state) for state in plan.tool_states]
+    batch_calls = round(plan.n * scenario.batch_share)
+    start = 0
+    for size in _sizes(plan.n, chunk_calls):
+        inputs = draw_tokens(scenario.input_tokens, size, inputs_rng, plan.input_pool)
+        np.minimum(inputs, model.max_input_tokens, out=inputs)
+        wanted = draw_tokens(scenario.output_tokens, size, outputs_rng, plan.output_pool)
+        batch = min(size, max(0, batch_calls - start))
+        draws = make_draws(scenario, inputs, wanted, plan.max_tokens, model, batch)
+        costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, tools_rng)
+        yield draws, costs
+        start += size
+
+
+class _ShapeSums:
+    """:func:`call_shape` of all the calls, from integer sums added chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.calls = self.cut = 0
+        self.input = self.cache_read = self.output = 0
+        self.follow_input = self.follow_cache_read = self.follow_output = 0
+
+    def add(self, draws: CallDraws, follow: TokenArrays) -> None:
+        tokens = draws.tokens
+        self.calls += len(tokens)
+        self.cut += int(np.count_nonzero(draws.output_wanted > draws.max_tokens))
+        self.input += int(tokens.input_tokens.sum())
+        self.cache_read += int(tokens.cache_read_tokens.sum())
+        self.output += int(tokens.output_tokens.sum())
+        self.follow_input += int(follow.input_tokens.sum())
+        self.follow_cache_read += int(follow.cache_read_tokens.sum())
+        self.follow_output += int(follow.output_tokens.sum())
+
+    def shape(self, max_tokens: int) -> CallShape:
+        n = max(self.calls, 1)
+        mean_input = self.input / n
+        follow_input = self.follow_input / n
+        return CallShape(
+            input_tokens=mean_input,
+            uncached_input_tokens=mean_input - self.cache_read / n,
+            output_tokens=self.output / n,
+            max_tokens=max_tokens,
+            follow_up_share=self.cut / n,
+            follow_up_input_tokens=follow_input,
+            follow_up_uncached_input_tokens=follow_input - self.follow_cache_read / n,
+            follow_up_output_tokens=self.follow_output / n,
+        )
+
+
+def _per_call(draws: CallDraws, costs: ArrayCosts, model: Model, on_truncation: str):
+    """Each call's cost with its follow-up (if cut), and the follow-ups' exact totals."""
+    cut = follow_ups(draws, on_truncation)
+    follow = price_arrays(model, cut.tokens)
+    per_call = costs.total_usd.copy()
+    per_call[cut.calls] += follow.total_usd
+    return per_call, follow.totals, cut.tokens
+
+
+def _project_in_chunks(
+    scenario: Scenario,
+    model: Model,
+    n: int,
+    reader: PoolReader,
+    chunk_calls: int,
+    on_calls: Callable[[int], None] | None,
+    first_day: dt.date | None = None,
+) -> ModelProjection:
+    plan = plan_draws(scenario, model, n, reader, chunk_calls)
+    periods = None if first_day is None else _PeriodSums(scenario, model, first_day)
+    planned = plan.planned if plan.planned != plan.max_tokens else None
+    totals, continuation = CostTotals(), CostTotals()
+    shape, shape_planned = _ShapeSums(), _ShapeSums()
+    ranks = FloatRanks([nearest_rank(50, n), nearest_rank(95, n)])
+    whole: np.ndarray | None = None  # one chunk: its costs ranked directly
+    mean = squares = 0.0  # of the per-call cost, merged chunk by chunk (Chan et al.)
+    sample: list[np.ndarray] = []
+    kept = 0
+    largest: CallDraws | None = None  # the first call with the largest input (worst case)
+    start = 0
+    batch_calls = round(n * scenario.batch_share)
+    for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
+        size = len(draws.tokens)
+        per_call, follow_totals, follow = _per_call(draws, costs, model, scenario.on_truncation)
+        totals, continuation = totals + costs.totals, continuation + follow_totals
+        if periods is not None:
+            periods.add(draws.tokens, follow)
+        shape.add(draws, follow)
+        if planned is not None:
+            batch = min(size, max(0, batch_calls - start))
+            at = make_draws(
+                scenario, draws.tokens.input_tokens, draws.output_wanted, planned, model, batch
+            )
+            shape_planned.add(at, follow_ups(at, scenario.on_truncation).tokens)
+        if n <= chunk_calls:
+            whole = per_call
+        else:
+            ranks.add(per_call)
+        chunk_mean = float(np.mean(per_call))
+        chunk_squares = float(np.sum((per_call - chunk_mean) ** 2))
+        delta, seen = chunk_mean - mean, start + size
+        squares += chunk_squares + delta * delta * start * size / seen
+        mean += delta * size / seen
+        if kept < HISTOGRAM_SAMPLE:
+            sample.append(draws.output_wanted[: HISTOGRAM_SAMPLE - kept].copy())
+            kept += len(sample[-1])
+        row = int(np.argmax(draws.tokens.input_tokens))
+        if largest is None or draws.tokens.input_tokens[row] > largest.tokens.input_tokens[0]:
+            one = np.array([row])
+            t = draws.tokens
+            tokens = TokenArrays(
+                t.input_tokens[one],
+                t.output_tokens[one],
+                t.cache_read_tokens[one],
+                t.cache_write_tokens[one],
+                t.cache_write_1h_tokens[one],
+            )
+            largest = CallDraws(tokens, draws.output_wanted[one], draws.max_tokens)
+        start = seen
+        if on_calls is not None:
+            on_calls(size)
+    if whole is not None:
+        low, high = percentile(whole, 50), percentile(whole, 95)
+    else:
+        while not ranks.end_pass():  # replay the same calls to narrow p50/p95 down
+            for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
+                ranks.add(_per_call(draws, costs, model, scenario.on_truncation)[0])
+        low, high = ranks.values
+    cache = cache_of(scenario, model)
+    worst = worst_case(scenario, model, plan.max_input_tokens, plan.max_tokens)
+    if cache is not None and largest is not None:
+        worst = worst_case_cached(model, largest, scenario)
+    return ModelProjection(
+        model=model,
+        max_tokens=plan.max_tokens,
+        max_tokens_source=plan.max_tokens_source,
+        planned_max_tokens=plan.planned,
+        truncation_rate=shape.cut / n,
+        calls_simulated=n,
+        totals=totals,
+        p50_per_call_usd=Decimal(repr(float(low))),
+        p95_per_call_usd=Decimal(repr(float(high))),
+        std_per_call_usd=math.sqrt(squares / n),
+        worst_case_per_call_usd=worst,
+        shape=shape.shape(plan.max_tokens),
+        shape_at_planned=None if planned is None else shape_planned.shape(planned),
+        output_sample=np.concatenate(sample),
+        live_share=1.0 - scenario.batch_share,
+        input_capped_share=plan.input_capped_share,
+        continuation=continuation,
+        counting=counting(scenario, model, reader),
+        cache=cache,
+        months=() if periods is None else periods.months(totals, continuation),
+    )

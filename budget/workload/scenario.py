@@ -30,7 +30,7 @@ from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_SIMULATED_CALLS = 100_000
-MAX_SIMULATED_CALLS = 50_000_000
+MAX_SIMULATED_CALLS = 1_000_000_000  # drawn in chunks: memory is flat, time is the bound
 # Bounds that keep every figure finite and exact (Decimal money, int64 token arrays):
 MAX_NUMBER = 10**15  # any number in a scenario
 MAX_CALL_TOKENS = 100_000_000  # tokens of one call: 10x the largest context window

@@ -1,0 +1,99 @@
+"""Bench: a 100M-call projection in bounded memory, against one draw of all the calls.
+
+    python bench/bench_projection_stream.py [--calls 100000000] [--baseline-calls 10000000]
+
+The scenario of bench_projection.py (log-normal input and output, cache reads, a batch share,
+gemini-2.5-pro's 200K cliff tier). Each run is a fresh child process; its wall time and peak
+RSS (``os.wait4``) are printed:
+
+* baseline: ``--baseline-calls`` drawn and priced in one chunk (as the projection was before
+  chunking: memory grows with the calls);
+* the same calls in chunks of ``CHUNK_CALLS``: must give the same totals, p50, p95 and
+  truncation rate (checked here);
+* ``--calls`` in chunks: wall time and peak memory (target: under 300 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, "bench")
+from bench_projection import SCENARIO
+from budget.workload.projection import CHUNK_CALLS, project
+from budget.workload.scenario import load_scenario
+from pricing.catalog import load_catalog
+
+calls, chunk = int(sys.argv[1]), int(sys.argv[2]) or CHUNK_CALLS
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "bench.yaml"
+    path.write_text(SCENARIO % calls)
+    scenario = load_scenario(path)
+catalog = load_catalog(())
+start = time.perf_counter()
+item = project(scenario, catalog, chunk_calls=chunk).models[0]
+print(json.dumps({
+    "seconds": time.perf_counter() - start, "chunk": chunk,
+    "total": str(item.totals.total_usd), "p50": str(item.p50_per_call_usd),
+    "p95": str(item.p95_per_call_usd), "truncation": item.truncation_rate,
+}))
+"""
+
+
+def run(calls: int, chunk: int) -> tuple[dict, float]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(calls), str(chunk)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if status:
+        raise SystemExit(f"child failed ({status}): {output}")
+    return json.loads(output.splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100_000_000)
+    parser.add_argument("--baseline-calls", type=int, default=10_000_000)
+    args = parser.parse_args()
+    n = args.baseline_calls
+    whole, whole_peak = run(n, n)
+    chunked, chunked_peak = run(n, 0)
+    same = all(whole[k] == chunked[k] for k in ("total", "p50", "p95", "truncation"))
+    print(f"{n:,} calls, one chunk (before): {whole['seconds']:6.1f} s  peak {whole_peak:6,.0f} MB")
+    print(
+        f"{n:,} calls, chunks of {chunked['chunk']:,}: {chunked['seconds']:6.1f} s"
+        f"  peak {chunked_peak:6,.0f} MB; same numbers: {'yes' if same else 'NO'}"
+        f" (total ${chunked['total']}, p50 {chunked['p50']}, p95 {chunked['p95']})"
+    )
+    started = time.perf_counter()
+    big, big_peak = run(args.calls, 0)
+    wall = time.perf_counter() - started
+    print(
+        f"{args.calls:,} calls, chunks of {big['chunk']:,}: {big['seconds']:6.1f} s"
+        f" ({wall:.1f} s with start-up)  peak {big_peak:6,.0f} MB -> "
+        + ("OK (< 300 MB)" if big_peak < 300 else "MISSED (>= 300 MB)")
+    )
+    print(
+        f"memory ratio: {args.calls // n}x the calls in {big_peak / whole_peak:.2f}x the memory;"
+        f" time per million calls {big['seconds'] / args.calls * 1e6:.2f} s chunked vs"
+        f" {whole['seconds'] / n * 1e6:.2f} s in one chunk"
+    )
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Parquet files and partitioned directories of them, read in bounded batches.
+
+Parquet needs ``pyarrow`` (``pip install 'token-budget[dask]'``); it is imported only when a
+Parquet file is read or written. Rows are numbered from 1 (the first row of the file), as
+messages name them: ``logs/part-0.parquet:17``.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from pricing.errors import InputError
+
+SUFFIXES = (".parquet", ".pq")
+DASK_EXTRA = "pip install 'token-budget[dask]'"
+
+
+def is_parquet(path: str) -> bool:
+    return path.lower().endswith(SUFFIXES)
+
+
+def is_url(path: str) -> bool:
+    """``s3://...``, ``gs://...``, ``https://...``: read through fsspec, as given."""
+    return "://" in path
+
+
+def expand_log_paths(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Log files in order: a file as given, a directory as every file under it (a Parquet
+    dataset partitioned ``key=value/``, or a folder of JSONL parts; names starting with ``.``
+    or ``_`` such as ``_SUCCESS`` left out), a glob as its sorted matches. URLs pass through
+    untouched (their reader opens them with fsspec)."""
+    files: list[str] = []
+    for path in paths:
+        if path == "-" or is_url(path):
+            files.append(path)
+        elif os.path.isdir(path):
+            found = sorted(
+                os.path.join(folder, name)
+                for folder, subfolders, names in os.walk(path)
+                for name in names
+                if not name.startswith((".", "_"))
+                and not any(part.startswith((".", "_")) for part in _parts(folder, path))
+            )
+            if not found:
+                raise InputError(f"{path}: directory holds no log files")
+            files.extend(found)
+        elif os.path.exists(path) or not glob.has_magic(path):
+            files.append(path)
+        else:
+            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise InputError(f"{path}: no file matches")
+            files.extend(matches)
+    return files
+
+
+def _parts(folder: str, top: str) -> list[str]:
+    relative = os.path.relpath(folder, top)
+    return [] if relative == "." else relative.split(os.sep)
+
+
+def open_parquet(path: str) -> Any:
+    """A ``pyarrow.parquet.ParquetFile``, or a one-line error naming the file."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{path}: reading Parquet needs pyarrow ({DASK_EXTRA})") from None
+    try:
+        if is_url(path):
+            import fsspec
+
+            return pq.ParquetFile(fsspec.open(path, "rb").open())
+        return pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: unreadable Parquet ({reason})") from None
+
+
+def parquet_frames(
+    path: str, batch_rows: int, row_groups: list[int] | None = None
+) -> Iterator[tuple[int, Any]]:
+    """(number of the first row, pandas DataFrame) per batch of at most ``batch_rows`` rows,
+    row group by row group (``row_groups``: only those, as a Dask partition reads them)."""
+    parquet = open_parquet(path)
+    metadata = parquet.metadata
+    groups = range(metadata.num_row_groups) if row_groups is None else row_groups
+    for group in groups:
+        start = 1 + sum(metadata.row_group(g).num_rows for g in range(group))
+        try:
+            batches = parquet.iter_batches(batch_size=batch_rows, row_groups=[group])
+            for batch in batches:
+                yield start, batch.to_pandas()
+                start += batch.num_rows
+        except (OSError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{path}: unreadable Parquet ({reason})") from None
+
+
+def row_group_sizes(path: str) -> list[int]:
+    metadata = open_parquet(path).metadata
+    return [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
