@@ -79,11 +79,21 @@ class Document:
         self.value_at[path] = label
 
 
+_SCALARS = {
+    tag: function
+    for tag, function in yaml.constructor.SafeConstructor.yaml_constructors.items()
+    if tag is not None
+    and tag.startswith("tag:yaml.org,2002:")
+    and tag.rsplit(":", 1)[1] not in ("map", "seq", "omap", "pairs", "set")
+}
+
+
 class _Builder:
     """Nodes -> values, counting what it builds so aliases cannot multiply without bound."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, positions: bool = True):
         self.doc = doc
+        self.positions = positions  # record every key path's place (scenarios), or not (catalog)
         self.built = 0
         self.scalars = yaml.constructor.SafeConstructor()
 
@@ -97,7 +107,8 @@ class _Builder:
             )
         if len(path) > MAX_DEPTH:
             raise InputError(f"{doc.place(node.start_mark)}: nested more than {MAX_DEPTH} deep")
-        doc.value_at[path] = doc.place(node.start_mark)
+        if self.positions:
+            doc.value_at[path] = doc.place(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             if node.tag != yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG:
                 raise self._tag(node)
@@ -113,11 +124,13 @@ class _Builder:
                         "write the keys out"
                     )
                 if key in out:
+                    first = next(k for k, _ in node.value if self.scalar(k) == key)
                     raise InputError(
                         f"{doc.place(key_node.start_mark)}: {'.'.join(path + (key,))}: "
-                        f"key given twice (first at {doc.key_at[path + (key,)]})"
+                        f"key given twice (first at {doc.place(first.start_mark)})"
                     )
-                doc.key_at[path + (key,)] = doc.place(key_node.start_mark)
+                if self.positions:
+                    doc.key_at[path + (key,)] = doc.place(key_node.start_mark)
                 out[key] = self.value(value_node, path + (key,))
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -127,8 +140,13 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
+        # The safe constructor's own function for the resolved tag: no bookkeeping of
+        # constructed objects (plain values have no identity to keep).
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            raise self._tag(node)
         try:
-            return self.scalars.construct_object(node)
+            return construct(self.scalars, node)
         except yaml.constructor.ConstructorError:
             raise self._tag(node) from None
         except (ValueError, OverflowError) as exc:  # 2026-13-45 read as a date
@@ -143,9 +161,10 @@ class _Builder:
         )
 
 
-def read_document(text: str, name: str, what: str = "file") -> Document:
+def read_document(text: str, name: str, what: str = "file", positions: bool = True) -> Document:
     """Parse YAML text into a :class:`Document`; ``name`` is used in errors. An empty text
-    is an error naming ``what`` was expected."""
+    is an error naming ``what`` was expected. ``positions``: record where every key path is
+    (for errors found after reading); mappings always know their line."""
     doc = Document(name)
     try:
         node = yaml.compose(text, Loader=_Loader)  # libyaml refuses ~1,000 levels itself
@@ -163,7 +182,7 @@ def read_document(text: str, name: str, what: str = "file") -> Document:
     if node is None:
         raise InputError(f"{name}: the {what} is empty")
     try:
-        doc.data = _Builder(doc).value(node, ())
+        doc.data = _Builder(doc, positions).value(node, ())
     except RecursionError:
         raise InputError(f"{name}: nested more than {MAX_DEPTH} deep") from None
     return doc
@@ -193,7 +212,7 @@ def read_value(text: str, name: str) -> Any:
 
 def read_yaml(path: Path, what: str = "YAML file") -> Any:
     """Read and parse a YAML file, with one-line errors naming the file."""
-    return read_document(read_text(path, "YAML"), str(path), what).data
+    return read_document(read_text(path, "YAML"), str(path), what, positions=False).data
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
