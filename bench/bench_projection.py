@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from budget.workload.projection import project, simulate  # noqa: E402
 from budget.workload.scenario import load_scenario  # noqa: E402
-from budget.workload.table import report_table  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
 from pricing.engine import Usage, cost  # noqa: E402
 
@@ -55,7 +54,7 @@ def main() -> None:
 
         start = time.perf_counter()
         projection = project(scenario, catalog)
-        table = report_table(projection)
+        table = projection.exact_table
         fast = time.perf_counter() - start
         item = projection.models[0]
         print(

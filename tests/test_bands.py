@@ -13,7 +13,6 @@ from budget.cli import cli
 from budget.workload.projection import project
 from budget.workload.report import markdown_summary
 from budget.workload.scenario import at_end, load_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workload"
@@ -46,7 +45,7 @@ def test_the_bill_low_expected_high_from_the_scenarios_ranges(tmp_path):
     # low (every range at its cheaper end: fewer calls, shorter replies, MORE cache reads):
     #   r 0.5, o 50: 1,000 + 100 + 400 = 1,500 x 500 x 365/12 = $22.812500
     # high: r 0, o 200: 2,000 + 1,600 = 3,600 x 2,000 x 365/12 = $219.000000
-    table = report_table(project(load_scenario(write(tmp_path)), CATALOG)).set_index("period")
+    table = (project(load_scenario(write(tmp_path)), CATALOG)).exact_table.set_index("period")
     month = table.loc["month-01"]
     assert str(month["total_usd"]) == "57.791667"
     assert str(month["total_low_usd"]) == "22.812500"
@@ -81,7 +80,7 @@ def test_no_ranges_says_how_to_write_one(tmp_path):
     )
     projection = project(load_scenario(write(tmp_path, plain)), CATALOG)
     assert projection.ends is None
-    row = report_table(projection).set_index("period").loc["month-01"]
+    row = (projection).exact_table.set_index("period").loc["month-01"]
     # 1,900 micro-dollars x 1,000 x 365/12 calls, as the expected figure above
     assert row["total_low_usd"] == row["total_usd"] == row["total_high_usd"] == Decimal("57.791667")
     text = markdown_summary(projection)

@@ -15,7 +15,6 @@ from budget.workload.cache import cached_prefix, hit_rate, lifetime_seconds
 from budget.workload.projection import project
 from budget.workload.report import markdown_summary
 from budget.workload.scenario import load_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.rules import PromptCacheRule, prompt_cache_rule
 
@@ -63,7 +62,7 @@ def test_the_provider_rules():
 
 
 def test_shares_from_prefix_and_arrival_rate(tmp_path):
-    table = report_table(project(load_scenario(write(tmp_path)), CATALOG))
+    table = (project(load_scenario(write(tmp_path)), CATALOG)).exact_table
     day = table[table["period"] == "day"].set_index("model")
     # 144 calls a day = 0.1 a minute; hit rate 1 - e^-0.5 = 0.393469 (floor to a millionth).
     # gpt-5.2 caches 1,920: reads 1,920 x 393,469 // 1,000,000 = 755 a call, writes 1,165.

@@ -11,7 +11,6 @@ import pytest
 from budget.workload.capacity import CallShape, capacity, peak_rpm
 from budget.workload.projection import project
 from budget.workload.scenario import RateLimits, load_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 
 CATALOG = load_catalog([str(Path(__file__).parent / "fixtures" / "workload" / "catalog.yaml")])
@@ -81,7 +80,7 @@ def test_report_rows_carry_capacity_per_period(tmp_path):
         )
     )
     projection = project(load_scenario(path), CATALOG)
-    table = report_table(projection).set_index("period")
+    table = (projection).exact_table.set_index("period")
     assert table.loc["month-01", "peak_rpm"] == 30
     assert table.loc["month-01", "peak_tpm"] == 75_000
     assert table.loc["month-01", "peak_input_tpm"] == 18_000
@@ -147,7 +146,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_each_provider_is_judged_against_its_own_limits(tmp_path):
     projection = project(load_scenario(write(tmp_path, THREE_PROVIDERS)), BUNDLED)
-    table = report_table(projection)
+    table = (projection).exact_table
     day = table[table["period"] == "day"].set_index("model")
     # 14,400 calls a day = 10 a minute, x 3 at peak = 30 calls/min; every reply fits (500 of
     # 1,000), so there are no continuations. Inputs 8,000 tokens, 2,000 of them cache reads.
@@ -250,7 +249,7 @@ def test_a_variant_has_its_own_limits(tmp_path):
     horizon_months: 1
     simulated_calls: 10
     """
-    table = report_table(project(load_scenario(write(tmp_path, text)), BUNDLED))
+    table = (project(load_scenario(write(tmp_path, text)), BUNDLED)).exact_table
     day = table[table["period"] == "day"].set_index("variant")
     # 30 calls/min at peak: 1 - 30/60 = 0.5 for the base model, 1 - 30/20 = -0.5 for 1m-context
     assert day.loc["", "rpm_headroom"] == 0.5 and day.loc["", "rate_limits_from"] == "models.0"

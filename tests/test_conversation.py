@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from budget.cli import cli
 from budget.workload.projection import project
 from budget.workload.scenario import load_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 
@@ -153,7 +152,7 @@ def test_a_summarised_history_costs_an_extra_call_each_time(tmp_path):
 def test_the_csv_gives_conversations_and_counts_every_turn(tmp_path):
     path = tmp_path / "bot.yaml"
     path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
-    table = report_table(project(load_scenario(path), load_catalog([])))
+    table = (project(load_scenario(path), load_catalog([]))).exact_table
     day = table[table["period"] == "day"].iloc[0]
     # 20,000 conversations a day of 3 turns: 60,000 calls; $0.01575 x 20,000 = $315 a day
     assert day["calls"] == 60_000 and day["conversations"] == 20_000
@@ -254,7 +253,7 @@ def test_embedding_lines_price_the_corpus_and_the_queries(tmp_path):
     text = CALLS.format(model="gpt-5.2", extra=extra).replace("horizon_months: 1\n", "")
     path = tmp_path / "rag.yaml"
     path.write_text(text)
-    table = report_table(project(load_scenario(path), load_catalog([])))
+    table = (project(load_scenario(path), load_catalog([]))).exact_table
     lines = table[table["line"] != "generation"].set_index(["line", "period"])
     # text-embedding-3-large $0.13 per 1M: the 10M corpus $1.30 in month 1, half again in month 2
     assert lines.loc[("embedding corpus", "month-01"), "total_usd"] == Decimal("1.3")

@@ -14,7 +14,6 @@ from budget.planner.max_tokens import plan
 from budget.planner.truncation import follow_up_usage
 from budget.workload.projection import project, simulate
 from budget.workload.scenario import DAYS_PER_MONTH, load_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.engine import Usage, cost
 from pricing.errors import InputError
@@ -113,7 +112,7 @@ def test_period_totals_are_calls_times_the_engines_mean(tmp_path):
     follow_ups = sum((e.total_usd for e in engine_follow_ups(model, draws)), Decimal(0))
     assert follow_ups > 0  # p95 2,500 wanted against max_tokens 2,000: some replies are cut
     engine_total = first_calls + follow_ups
-    table = report_table(project(scenario, CATALOG)).set_index("period")
+    table = (project(scenario, CATALOG)).exact_table.set_index("period")
     for month in range(3):
         calls = math.floor(20000 * 1.1**month * DAYS_PER_MONTH + 0.5)
         row = table.loc[f"month-{month + 1:02d}"]
@@ -163,7 +162,7 @@ def test_same_seed_same_numbers_and_models_see_the_same_calls(tmp_path):
     text = text.replace("{p50: 60000, p95: 180000}", "{p50: 6000, p95: 18000}")
     first = project(scenario_from(tmp_path, text), CATALOG)
     again = project(scenario_from(tmp_path, text), CATALOG)
-    assert report_table(first).equals(report_table(again))
+    assert (first).exact_table.equals((again).exact_table)
     chat, mini = first.models
     assert chat.totals.input_tokens == mini.totals.input_tokens
     other = project(scenario_from(tmp_path, text.replace("seed: 11", "seed: 12")), CATALOG)
@@ -233,7 +232,7 @@ def test_a_year_of_1000_calls_a_day_is_365000_calls_not_12_rounded_months(tmp_pa
     simulated_calls: 10
     """
     scenario = scenario_from(tmp_path, text)
-    table = report_table(project(scenario, CATALOG)).set_index("period")
+    table = (project(scenario, CATALOG)).exact_table.set_index("period")
     # each month shows 30,417 calls (30,416.67 rounded) but the year is 365 x 1,000
     assert table.loc["month-01", "calls"] == 30417
     assert table.loc["total", "calls"] == 365_000

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from budget.cli import cli
 from budget.workload.projection import project
 from budget.workload.scenario import check_scenario
-from budget.workload.table import report_table
 from pricing.catalog import load_catalog
 from pricing.errors import InputError
 from pricing.yamlfile import read_document
@@ -44,7 +43,7 @@ start: START
 
 def rows(start: str) -> dict[str, dict]:
     scenario = parse_scenario(ARGON.replace("START", start), "argon.yaml")
-    table = report_table(project(scenario, CATALOG))
+    table = (project(scenario, CATALOG)).exact_table
     return {row["period"]: row for row in table.to_dict(orient="records")}
 
 
@@ -178,8 +177,8 @@ def test_months_priced_chunk_by_chunk_match_one_draw():
     # 100 calls in chunks of 30 (4 chunks) are the same calls as one draw of 100, so each
     # month at its prices must come out the same, to the micro-dollar.
     scenario = parse_scenario(ARGON.replace("START", "2026-11-15"), "argon.yaml")
-    whole = report_table(project(scenario, CATALOG))
-    chunked = report_table(project(scenario, CATALOG, chunk_calls=30))
+    whole = (project(scenario, CATALOG)).exact_table
+    chunked = (project(scenario, CATALOG, chunk_calls=30)).exact_table
     columns = ["period", "total_usd", "continuation_usd", "price_period"]
     assert whole[columns].to_dict("records") == chunked[columns].to_dict("records")
     # month-01 (Nov 15 - Dec 15) is split by the change on Dec 1: 16 days at $3, 14 at $6

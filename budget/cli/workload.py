@@ -235,7 +235,6 @@ def report(
         write_text,
     )
     from budget.workload.scenario import load_scenario
-    from budget.workload.table import report_table
     from budget.workload.warnings import projection_warnings
 
     if chart:
@@ -251,7 +250,7 @@ def report(
             projection = project(
                 scenario, catalog, calls=simulated_calls, at=day, on_calls=progress
             )
-        table = report_table(projection)
+        table = projection.exact_table
         if output:
             write_csv(table, output, outputs)
         if markdown:

@@ -13,7 +13,8 @@ import pandas as pd
 from budget.format import column_places, format_usd
 from budget.inputs.samples import percentile
 from budget.outputs import OutputSet, spreadsheet_safe_frame, write_to
-from budget.workload.projection import ModelProjection, Projection, project
+from budget.workload.projection import Projection, project
+from budget.workload.results import ModelProjection
 from budget.workload.scenario import (
     Fixed,
     LogNormal,
@@ -23,7 +24,6 @@ from budget.workload.scenario import (
     TokenSpec,
     load_scenario,
 )
-from budget.workload.table import report_table
 from budget.workload.warnings import (
     busiest_peak,
     capped_input_note,
@@ -81,7 +81,7 @@ def describe_cache(s: Scenario) -> str:
 def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) -> str:
     """A one-page summary a finance or capacity reader can act on."""
     s = projection.scenario
-    table = report_table(projection) if table is None else table
+    table = projection.exact_table if table is None else table
     t = s.traffic
     lines = [f"# {s.name}", ""]
     if s.description:
@@ -412,7 +412,7 @@ def write_charts(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    table = report_table(projection) if table is None else table
+    table = projection.exact_table if table is None else table
     figure, (bars, lines, histogram) = plt.subplots(1, 3, figsize=(16, 4.8))
     months = table[table["period"].str.startswith("month-")]
     labels, first_month = [], []
@@ -458,7 +458,7 @@ def regenerate_samples(
     for scenario_file in sorted(source.glob("*.yaml")):
         scenario = load_scenario(scenario_file, name=scenario_file.name)
         projection = project(scenario, catalog)
-        table = report_table(projection)
+        table = projection.exact_table
         stem = target / scenario_file.stem
         write_csv(table, stem.with_suffix(".csv"))
         write_text(markdown_summary(projection, table), stem.with_suffix(".md"))

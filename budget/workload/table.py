@@ -7,17 +7,16 @@ the calls column is rounded once, for display.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from budget.workload.bill import EmbeddingLines
 from budget.workload.draws import Z95
+from budget.workload.results import ModelProjection
 from budget.workload.scenario import DAYS_PER_MONTH, LIMIT_KEYS, Scenario
-
-if TYPE_CHECKING:
-    from budget.workload.projection import ModelProjection, Projection
 
 
 def month_calls_per_day(scenario: Scenario, calls_per_unit: float = 1.0) -> list[float]:
@@ -198,21 +197,27 @@ MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
 
 
-def report_table(projection: Projection) -> pd.DataFrame:
-    """One row per model and period (README.md, "Workloads")."""
+def report_table(
+    scenario: Scenario,
+    models: Sequence[ModelProjection],
+    embeddings: EmbeddingLines | None = None,
+    ends: Sequence[tuple[Scenario, Sequence[ModelProjection]]] = (),
+) -> pd.DataFrame:
+    """One row per model and period (README.md, "Workloads"); ``ends``: the scenario at the
+    cheap and the costly end of its ranges, for the low/high columns. The library reaches it
+    as ``Projection.exact_table``."""
     rows = []
-    for number, item in enumerate(projection.models):
-        own = period_rows(projection.scenario, item)
-        ends = [period_rows(end.scenario, end.models[number]) for end in projection.ends or ()] or [
-            own,
-            own,
-        ]
-        for row, cheap, costly in zip(own, *ends, strict=True):
+    for number, item in enumerate(models):
+        own = period_rows(scenario, item)
+        low_high = [period_rows(end, end_models[number]) for end, end_models in ends]
+        ends_rows = low_high or [own, own]
+        for row, cheap, costly in zip(own, *ends_rows, strict=True):
             row["total_low_usd"], row["total_high_usd"] = cheap["total_usd"], costly["total_usd"]
         rows.extend(own)
-    if projection.embeddings is None:
+    if embeddings is None:
         return pd.DataFrame(rows, columns=list(COLUMNS))
-    table = pd.DataFrame(rows + embedding_rows(projection), columns=list(COLUMNS))
+    lines = embedding_rows(scenario, embeddings, models[0].calls_per_unit)
+    table = pd.DataFrame(rows + lines, columns=list(COLUMNS))
     # The embedding lines leave generation columns empty: keep whole numbers whole.
     for column in WHOLE:
         if (
@@ -245,13 +250,11 @@ def period_rows(scenario: Scenario, item: ModelProjection) -> list[dict]:
     return [_row(scenario, item, period) for period in spans]
 
 
-def embedding_rows(projection: Projection) -> list[dict]:
+def embedding_rows(scenario: Scenario, lines: EmbeddingLines, calls_per_unit: float) -> list[dict]:
     """The embedding lines of the bill, per period: the corpus (month 1 and each re-index;
     none on the average day) and the query of every generation call (the first model's
     calls: every model sees the same traffic)."""
-    lines = projection.embeddings
-    scenario = projection.scenario
-    spans = periods(scenario, projection.models[0].calls_per_unit)
+    spans = periods(scenario, calls_per_unit)
     months = [m + 1 for m in range(scenario.horizon_months)]
     rows = []
     for period in spans:

@@ -22,7 +22,8 @@ from budget.workload.table import month_calls_per_day
 from pricing.dates import add_months
 
 if TYPE_CHECKING:
-    from budget.workload.projection import ModelProjection, Projection
+    from budget.workload.projection import Projection
+    from budget.workload.results import ModelProjection
 
 
 def label(item: ModelProjection) -> str:

@@ -24,7 +24,8 @@ import pandas as pd
 import yaml
 
 from budget.workload.draws import PoolReader
-from budget.workload.projection import ModelProjection, Projection, project
+from budget.workload.projection import Projection, project
+from budget.workload.results import ModelProjection
 from budget.workload.scenario import (
     CACHE_KEYS,
     CONVERSATION_KEYS,
