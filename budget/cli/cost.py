@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from budget.cli.common import (
@@ -19,9 +17,8 @@ from budget.cli.common import (
     warn,
 )
 from budget.format import format_tokens, format_usd, model_label
-from pricing.catalog import Catalog, Model
-from pricing.engine import CostBreakdown, Usage, add_up
-from pricing.engine import cost as price
+from budget.planner.quote import priceable, quote
+from pricing.engine import CostBreakdown, Usage
 from pricing.errors import InputError
 from pricing.usage import ObservedCall
 
@@ -125,7 +122,15 @@ def cost(
             warn(f"{usage_file}: left out {logged.failed} failed batch requests (not billed)")
         unpriced += [f"{item.where}: {item.detail}" for item in logged.unreadable]
         if not model_names:
-            calls_seen, refused = _priceable(catalog, logged, variant, service_tier, batch, day)
+            calls_seen, refused = priceable(
+                catalog,
+                logged.calls,
+                logged.wheres,
+                variant=variant,
+                service_tier=service_tier,
+                batch=batch,
+                day=day,
+            )
             unpriced += refused
         if not calls_seen:
             raise InputError(unpriced[0])
@@ -149,10 +154,23 @@ def cost(
             seen.add(key)
             names.append(name)
     priced = [
-        _priced(catalog, name, variant, calls_seen, usage_file, batch, service_tier, calls, day)
+        quote(
+            catalog,
+            name,
+            calls_seen,
+            variant=variant,
+            batch=batch,
+            service_tier=service_tier,
+            calls=calls,
+            day=day,
+            logged=bool(usage_file),
+        )
         for name in (names or [None])
     ]
-    _print_priced(priced, as_json)
+    for item in priced:
+        for note in item.notes:
+            warn(f"{usage_file}: {note}")
+    _print_priced([(item.breakdown, item.record) for item in priced], as_json)
     if usage_file and unpriced:
         # like `budget usage`: the calls that can be priced are, the others named; exit 1
         for line in unpriced:
@@ -209,151 +227,9 @@ def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> No
     print_pairs(lines)
 
 
-def _priced(
-    catalog: Catalog,
-    name: str | None,
-    variant: str | None,
-    observed: list[ObservedCall],
-    usage_file: str | None,
-    batch: bool,
-    service_tier: str | None,
-    calls: int,
-    day: dt.date,
-) -> tuple[CostBreakdown, dict]:
-    """The cost of ``observed`` calls on one model (None: the model each call names), and
-    its JSON record."""
-    breakdowns = []
-    periods: list[str] = []  # the price periods that priced the calls, in order met
-    used: list[Model] = []  # the models as resolved (host, period, variant)
-    for call in observed:
-        model_name = call.model if name is None else name
-        if model_name is None:
-            raise InputError(f"{usage_file}: no model in the record; pass --model")
-        # a logged call at the prices of the day it was made (`created`, ...), else --at
-        when = call.created.day if call.created else day
-        if name is None:  # the model the log names: as `budget usage` resolves it
-            from pricing.usage import resolve_logged, serving_variant
-
-            model = resolve_logged(catalog, model_name).at(when)
-            usage = call.usage
-            model = model.with_variant(
-                variant or serving_variant(model, usage.input_tokens, usage.output_tokens)
-            )
-        else:
-            model = catalog.resolve(model_name, variant, when)
-        if model.period and model.period.label not in periods:
-            periods.append(model.period.label)
-        tier = service_tier or call.service_tier
-        if tier is None and call.created is not None:  # billed by the clock (DeepSeek off-peak)
-            tier = model.service_tier_at(call.created.week_minute)
-        if tier and tier not in model.service_tiers and not service_tier:
-            warn(
-                f"{usage_file}: {model.id} has no {tier!r} service tier in the catalog; "
-                "priced at standard rates"
-            )
-            tier = None
-        breakdowns.append(
-            price(
-                model,
-                call.usage,
-                batch=batch or call.batch,
-                service_tier=tier,
-                tool_calls=call.tool_calls,
-            )
-        )
-        used.append(model)
-    total = add_up(breakdowns, calls)
-    total_calls = len(breakdowns) * calls
-    first = used[0]
-    several = total.model == "(several)"
-    # A planned call that cannot be sent is priced all the same, with the reasons: the
-    # fix (a variant, a smaller prompt) changes the price. Logged calls did happen.
-    # An embedding model's --input is the tokens embedded, however many inputs they span.
-    planned = not usage_file and not first.is_embedding
-    problems = _fit_problems(first, observed[0].usage) if planned else []
-    return total, {
-        "model": total.model,
-        "kind": None if several else first.kind,
-        "variant": total.variant,
-        "calls": total_calls,
-        "total_usd": total.total_usd,
-        "per_call_usd": total.total_usd / total_calls,
-        "breakdown": {
-            "input_usd": total.input_usd,
-            "cache_read_usd": total.cache_read_usd,
-            "cache_write_usd": total.cache_write_usd,
-            "output_usd": total.output_usd,
-            "tool_usd": total.tool_usd,
-        },
-        "tool_calls": dict(total.tool_calls),
-        "usage": total.usage,
-        "batch": total.batch,
-        "service_tier": total.service_tier,
-        "tier_threshold": total.tier_threshold,
-        "rates_per_million": None if several else total.rates,
-        "batch_discount": None if several else first.batch_discount,
-        "fits": not problems,
-        "problems": problems,
-        "as_of": None if several else first.as_of,
-        "source": None if several else (first.source if first.host else first.period.source),
-        "host": None if several else first.host,
-        "endpoint": None if several else first.endpoint,
-        "priced_at": observed[0].created.day if observed[0].created else day,
-        "price_period": " + ".join(periods) or None,
-        "catalog_as_of": catalog.as_of,
-        "lifecycle": None if several else first.lifecycle_on(day),
-        # a planned call (not a log) on a retired or retiring model: say so, with its successor
-        "lifecycle_note": None if several or usage_file else first.lifecycle_note(day),
-    }
-
-
 def _priced_at(record: dict) -> str:
     period = f"price period: {record['price_period']}; " if record["price_period"] else ""
     return f"{record['priced_at']}  ({period}catalog dated {record['catalog_as_of']})"
-
-
-def _priceable(catalog, logged, variant, service_tier, batch, day):
-    """The logged calls the catalog can price (each on the model it names), and the others
-    as ``file:line: why`` lines."""
-    from pricing.usage import resolve_logged, serving_variant
-
-    kept, refused = [], []
-    for call, where in zip(logged.calls, logged.wheres, strict=True):
-        if call.model is None:
-            refused.append(f"{where}: no model in the record; pass --model")
-            continue
-        try:
-            model = resolve_logged(catalog, call.model).at(
-                call.created.day if call.created else day
-            )
-            chosen = variant or serving_variant(
-                model, call.usage.input_tokens, call.usage.output_tokens
-            )
-            model = model.with_variant(chosen)
-            tier = service_tier or call.service_tier
-            if tier is None and call.created is not None:
-                tier = model.service_tier_at(call.created.week_minute)
-            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
-        except InputError as exc:  # UnpricedError, UnknownModelError
-            refused.append(f"{where}: {exc}")
-            continue
-        kept.append(call)
-    return kept, refused
-
-
-def _fit_problems(model: Model, usage: Usage) -> list[str]:
-    """Why a call of this size could not be sent to ``model`` (empty when it could)."""
-    if (
-        usage.input_tokens <= model.max_input_tokens
-        and usage.input_tokens + usage.output_tokens <= model.context_window
-        and usage.output_tokens <= model.max_output_tokens
-    ):
-        return []
-    from budget.planner.max_tokens import (
-        check,  # only for calls that do not fit: keeps start-up light
-    )
-
-    return list(check(model, usage.input_tokens, max(usage.output_tokens, 1)).problems)
 
 
 def _print_comparison(records: list[dict], as_json: bool) -> None:

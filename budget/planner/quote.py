@@ -1,0 +1,170 @@
+"""What calls cost, as `budget cost` prices them: planned calls from token counts (with the
+reasons a call that size could not be sent), or logged calls from a usage file (each on the
+model it names, at the prices of the day it was made). The CLI only parses and prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pricing.catalog import Catalog, Model
+from pricing.engine import CostBreakdown, Usage, add_up
+from pricing.engine import cost as price
+from pricing.errors import InputError
+from pricing.usage import ObservedCall, resolve_logged, serving_variant
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The cost of some calls on one model (or several, for a log): the exact breakdown, the
+    `--json` record, and notes for stderr."""
+
+    breakdown: CostBreakdown
+    record: dict
+    notes: tuple[str, ...] = ()
+
+
+def logged_model(
+    catalog: Catalog,
+    call: ObservedCall,
+    variant: str | None,
+    service_tier: str | None,
+    day: dt.date,
+) -> tuple[Model, str | None]:
+    """The model and service tier a logged call is priced at, as `budget usage` prices it: the
+    model it names at the day it was made (else ``day``), the one variant that could have
+    served it, the tier it reports or the one its time of day falls in (DeepSeek off-peak)."""
+    if call.model is None:
+        raise InputError("no model in the record; pass --model")
+    model = resolve_logged(catalog, call.model).at(call.created.day if call.created else day)
+    usage = call.usage
+    model = model.with_variant(
+        variant or serving_variant(model, usage.input_tokens, usage.output_tokens)
+    )
+    tier = service_tier or call.service_tier
+    if tier is None and call.created is not None:
+        tier = model.service_tier_at(call.created.week_minute)
+    return model, tier
+
+
+def quote(
+    catalog: Catalog,
+    name: str | None,
+    observed: list[ObservedCall],
+    *,
+    variant: str | None = None,
+    batch: bool = False,
+    service_tier: str | None = None,
+    calls: int = 1,
+    day: dt.date,
+    logged: bool = False,
+) -> Quote:
+    """The cost of ``observed`` calls, each ``calls`` times, on model ``name`` (None: the
+    model each logged call names). A planned call that cannot be sent is priced all the same,
+    with the reasons (the fix, a variant or a smaller prompt, changes the price); logged calls
+    did happen."""
+    breakdowns, notes = [], []
+    periods: list[str] = []  # the price periods that priced the calls, in order met
+    used: list[Model] = []  # the models as resolved (host, period, variant)
+    for call in observed:
+        if name is None:
+            model, tier = logged_model(catalog, call, variant, service_tier, day)
+        else:
+            when = call.created.day if call.created else day
+            model, tier = catalog.resolve(name, variant, when), service_tier or call.service_tier
+        if model.period and model.period.label not in periods:
+            periods.append(model.period.label)
+        if tier and tier not in model.service_tiers and not service_tier:
+            notes.append(
+                f"{model.id} has no {tier!r} service tier in the catalog; priced at standard rates"
+            )
+            tier = None
+        breakdowns.append(
+            price(
+                model,
+                call.usage,
+                batch=batch or call.batch,
+                service_tier=tier,
+                tool_calls=call.tool_calls,
+            )
+        )
+        used.append(model)
+    total = add_up(breakdowns, calls)
+    total_calls = len(breakdowns) * calls
+    first = used[0]
+    several = total.model == "(several)"
+    # An embedding model's --input is the tokens embedded, however many inputs they span.
+    planned = not logged and not first.is_embedding
+    problems = fit_problems(first, observed[0].usage) if planned else []
+    record = {
+        "model": total.model,
+        "kind": None if several else first.kind,
+        "variant": total.variant,
+        "calls": total_calls,
+        "total_usd": total.total_usd,
+        "per_call_usd": total.total_usd / total_calls,
+        "breakdown": {
+            "input_usd": total.input_usd,
+            "cache_read_usd": total.cache_read_usd,
+            "cache_write_usd": total.cache_write_usd,
+            "output_usd": total.output_usd,
+            "tool_usd": total.tool_usd,
+        },
+        "tool_calls": dict(total.tool_calls),
+        "usage": total.usage,
+        "batch": total.batch,
+        "service_tier": total.service_tier,
+        "tier_threshold": total.tier_threshold,
+        "rates_per_million": None if several else total.rates,
+        "batch_discount": None if several else first.batch_discount,
+        "fits": not problems,
+        "problems": problems,
+        "as_of": None if several else first.as_of,
+        "source": None if several else (first.source if first.host else first.period.source),
+        "host": None if several else first.host,
+        "endpoint": None if several else first.endpoint,
+        "priced_at": observed[0].created.day if observed[0].created else day,
+        "price_period": " + ".join(periods) or None,
+        "catalog_as_of": catalog.as_of,
+        "lifecycle": None if several else first.lifecycle_on(day),
+        # a planned call (not a log) on a retired or retiring model: say so, with its successor
+        "lifecycle_note": None if several or logged else first.lifecycle_note(day),
+    }
+    return Quote(total, record, tuple(dict.fromkeys(notes)))
+
+
+def priceable(
+    catalog: Catalog,
+    observed: list[ObservedCall],
+    wheres: list[str],
+    *,
+    variant: str | None = None,
+    service_tier: str | None = None,
+    batch: bool = False,
+    day: dt.date,
+) -> tuple[list[ObservedCall], list[str]]:
+    """The logged calls the catalog can price (each on the model it names), and the others
+    as ``file:line: why`` lines."""
+    kept, refused = [], []
+    for call, where in zip(observed, wheres, strict=True):
+        try:
+            model, tier = logged_model(catalog, call, variant, service_tier, day)
+            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
+        except InputError as exc:  # UnpricedError, UnknownModelError, no model
+            refused.append(f"{where}: {exc}")
+            continue
+        kept.append(call)
+    return kept, refused
+
+
+def fit_problems(model: Model, usage: Usage) -> list[str]:
+    """Why a call of this size could not be sent to ``model`` (empty when it could)."""
+    if (
+        usage.input_tokens <= model.max_input_tokens
+        and usage.input_tokens + usage.output_tokens <= model.context_window
+        and usage.output_tokens <= model.max_output_tokens
+    ):
+        return []
+    from budget.planner.max_tokens import check  # only for calls that do not fit: light start
+
+    return list(check(model, usage.input_tokens, max(usage.output_tokens, 1)).problems)
