@@ -360,17 +360,29 @@ class _Costing:
             ], [self.day] * len(chunk)
         keys, days = [], []
         first_day: dict[tuple[str | None, int], dt.date] = {}  # (name, id(period)) -> a day
+        # Rows of one model, tier and day share a key, unless the model bills by the clock:
+        # worked out once per (name, tier, day), not once per row.
+        known: dict[tuple, tuple | None] = {}
         for name, tier, stamp in zip(chunk.models, chunk.service_tiers, chunk.times, strict=True):
             day = self.day if stamp is None else stamp_day(stamp)
             days.append(day)
+            key = known.get((name, tier, day))
+            if key is not None:
+                keys.append(key)
+                continue
             found = self.resolve(name)
             if isinstance(found, UnpricedError):
-                keys.append((name, tier, self.day))
+                key = known[name, tier, day] = (name, tier, self.day)
+                keys.append(key)
                 continue
             model = self.resolve.at(name, day)
-            if tier is None and stamp is not None and self.resolve.clocked(model):
+            clocked = tier is None and stamp is not None and self.resolve.clocked(model)
+            if clocked:
                 tier = model.service_tier_at(CallTime.of(stamp).week_minute)
-            keys.append((name, tier, first_day.setdefault((name, id(model.period)), day)))
+            key = (name, tier, first_day.setdefault((name, id(model.period)), day))
+            if not clocked:
+                known[name, tier, day] = key
+            keys.append(key)
         return keys, days
 
     def merge(self, other: _Costing) -> None:
