@@ -500,3 +500,23 @@ def test_a_streamed_anthropic_call_is_one_output_length(tmp_path):
     outputs = observed_outputs([str(log)])
     # one call of 700 output tokens, cut at max_tokens (the delta's stop reason)
     assert outputs.lengths.tolist() == [700] and outputs.truncated == 1
+
+
+def test_gemini_2_5_flash_lite_audio_at_its_own_rate(tmp_path):
+    # gemini-2.5-flash-lite: text/image/video input 0.10, audio input 0.30, output 0.40 per MTok.
+    # 8,000 text + 2,000 audio in, 400 out: 8,000 x 0.10 + 2,000 x 0.30 + 400 x 0.40 per million
+    # = 0.0008 + 0.0006 + 0.00016 = $0.00156 (as text it would be $0.00116: 26% low).
+    record = {
+        "modelVersion": "gemini-2.5-flash-lite",
+        "candidates": [{"finishReason": "STOP"}],
+        "createTime": "2026-11-25T10:00:00Z",
+        "usageMetadata": {
+            "promptTokenCount": 10_000,
+            "candidatesTokenCount": 400,
+            "promptTokensDetails": [
+                {"modality": "TEXT", "tokenCount": 8_000},
+                {"modality": "AUDIO", "tokenCount": 2_000},
+            ],
+        },
+    }
+    assert priced(tmp_path, record) == Decimal("0.00156")
