@@ -67,6 +67,7 @@ from pricing.rules import prompt_cache_rule
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
 PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
+MAX_CONVERSATION_CALLS = 1_500_000  # turns simulated at once (conversations are not chunked)
 CHUNK_CALLS = 250_000  # calls drawn and priced at a time (a 100M-call run peaks near 220 MB)
 
 
@@ -147,6 +148,14 @@ def project(
             f"limit), got {clip(calls)}"
         )
     n = calls or scenario.simulated_calls
+    if scenario.conversation is not None and n > MAX_CONVERSATION_CALLS:
+        # Conversations are still drawn whole (about 170 bytes a turn): bound the memory
+        # rather than let a large run swap.
+        where = "--simulated-calls" if calls else scenario.locate("simulated_calls")
+        raise InputError(
+            f"{where}: simulated_calls: a conversation scenario is simulated whole, at most "
+            f"{MAX_CONVERSATION_CALLS:,} calls (about 300 MB); got {n:,}"
+        )
     start = scenario.start or at or today()
     reader = reader or PoolReader()
     models = []
