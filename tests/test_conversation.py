@@ -361,7 +361,5 @@ def test_a_conversation_run_past_the_memory_bound_is_refused_in_one_line(tmp_pat
     path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
     result = CliRunner().invoke(cli, ["report", str(path), "--simulated-calls", "2000000"])
     assert result.exit_code == 2
-    assert (
-        "--simulated-calls: simulated_calls: a conversation scenario is simulated whole, at most 1,500,000 calls"
-        in result.output
-    )
+    expected = "--simulated-calls: simulated_calls: a conversation scenario is simulated whole"
+    assert expected in result.output and "at most 1,500,000 calls" in result.output
