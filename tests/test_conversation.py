@@ -348,18 +348,3 @@ def test_conversations_per_day_needs_a_conversation_section(tmp_path):
     path.write_text(text)
     with pytest.raises(InputError, match="traffic: conversations_per_day/month goes with a"):
         load_scenario(path)
-
-
-def test_a_conversation_run_past_the_memory_bound_is_refused_in_one_line(tmp_path):
-    # Conversations are simulated whole: past 1.5M turns the run is refused before drawing
-    # (about 300 MB), rather than let it swap.
-    from click.testing import CliRunner
-
-    from budget.cli import cli
-
-    path = tmp_path / "bot.yaml"
-    path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
-    result = CliRunner().invoke(cli, ["report", str(path), "--simulated-calls", "2000000"])
-    assert result.exit_code == 2
-    expected = "--simulated-calls: simulated_calls: a conversation scenario is simulated whole"
-    assert expected in result.output and "at most 1,500,000 calls" in result.output
