@@ -69,6 +69,9 @@ SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x 
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
 PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
 CHUNK_CALLS = 250_000  # calls drawn and priced at a time (a 100M-call run peaks near 220 MB)
+# A turn holds more arrays than a call while its conversation is built: half as many at a time
+# (a 20M-turn run peaks near 235 MB; 250,000 at a time, near 315 MB).
+CONVERSATION_CHUNK_CALLS = 125_000
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def project(
     bands: bool = True,
     at: dt.date | None = None,
     *,
-    chunk_calls: int = CHUNK_CALLS,
+    chunk_calls: int | None = None,
     on_calls: Callable[[int], None] | None = None,
 ) -> Projection:
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
@@ -250,13 +253,17 @@ def project_model(
     model: Model,
     n: int,
     reader: PoolReader | None = None,
-    chunk_calls: int = CHUNK_CALLS,
+    chunk_calls: int | None = None,
     on_calls: Callable[[int], None] | None = None,
     start: dt.date | None = None,
 ) -> ModelProjection:
     """One model's projection: its calls (or whole conversations) drawn and priced about
-    ``chunk_calls`` calls at a time: the numbers of one draw of them all."""
+    ``chunk_calls`` calls at a time (default: :data:`CHUNK_CALLS`, or
+    :data:`CONVERSATION_CHUNK_CALLS`): the numbers of one draw of them all."""
     reader = reader or PoolReader()
+    if chunk_calls is None:
+        talk = scenario.conversation is not None
+        chunk_calls = CONVERSATION_CHUNK_CALLS if talk else CHUNK_CALLS
     return _project_in_chunks(scenario, model, n, reader, chunk_calls, on_calls, start)
 
 
