@@ -644,7 +644,7 @@ def plan_conversations(
     given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
     plan = ConversationPlan(
         conversations=max(1, round(n / mean_turns)),
-        per_chunk=max(1, math.floor(chunk_calls / mean_turns)),
+        per_chunk=max(1, round(chunk_calls / mean_turns)),  # n calls: one chunk
         warm_system=rule is not None and per_second * rule.lifetime_seconds >= 1,
         output_pool=reader.pool(scenario.output_tokens, model, scenario, "output_tokens"),
         max_tokens=min(given or model.max_output_tokens, model.max_output_tokens),
