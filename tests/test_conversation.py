@@ -350,16 +350,14 @@ def test_conversations_per_day_needs_a_conversation_section(tmp_path):
         load_scenario(path)
 
 
-def test_a_conversation_run_past_the_memory_bound_is_refused_in_one_line(tmp_path):
-    # Conversations are simulated whole: past 1.5M turns the run is refused before drawing
-    # (about 300 MB), rather than let it swap.
-    from click.testing import CliRunner
-
-    from budget.cli import cli
-
+def test_the_calls_that_write_summaries_use_no_tools(tmp_path):
+    # 100 conversations (300 calls / 3 turns) of 3 turns; turn 3's history (2 x (100 + 200)
+    # = 600 tokens) is over 300: one summary call each. Every turn searches the web once;
+    # the summary calls do not: 300 searches, not 400.
+    text = BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60)
+    text = text.replace("  gap_seconds: 60\n", "  gap_seconds: 60\n  history: summarised at 300\n")
     path = tmp_path / "bot.yaml"
-    path.write_text(BOT.format(model="gpt-5.2", cache="none", system=1000, per_day=20000, gap=60))
-    result = CliRunner().invoke(cli, ["report", str(path), "--simulated-calls", "2000000"])
-    assert result.exit_code == 2
-    expected = "--simulated-calls: simulated_calls: a conversation scenario is simulated whole"
-    assert expected in result.output and "at most 1,500,000 calls" in result.output
+    path.write_text(text + "tools: {web_search: 1}\n")
+    item = project(load_scenario(path), load_catalog([])).models[0]
+    assert item.conversation.summary_calls == 100 and item.calls_simulated == 400
+    assert item.totals.tool_calls == 300

@@ -111,25 +111,79 @@ def test_tool_uses_cache_structure_and_retries_chunked(tmp_path):
 
 
 def test_the_chunk_loop_gives_what_one_whole_draw_gives(tmp_path):
-    """The loop over chunks against the one-draw path conversation scenarios still take
-    (simulate: all calls drawn, priced and followed up at once), for calls, tools and a
-    cache structure."""
-    from budget.workload.draws import PoolReader
-    from budget.workload.projection import _project_whole, project_model
+    """The loop over chunks against :func:`simulate` (all calls drawn, priced and followed
+    up at once, its arrays ranked directly), for calls, tools and a cache structure."""
+    from budget.inputs.samples import percentile
+    from budget.workload.projection import follow_ups, project_model, simulate
+    from pricing.arrays import price_arrays
 
     path = tmp_path / "tools.yaml"
     path.write_text(TOOLS_AND_CACHE)
     catalog = load_catalog(())
     for s, models in ((load_scenario(path), catalog), (scenario(tmp_path), CATALOG)):
         model = models.resolve(s.models[0].name)
-        whole = _project_whole(s, model, s.simulated_calls, PoolReader())
-        for chunk in (s.simulated_calls, 1000):
-            looped = project_model(s, model, s.simulated_calls, chunk_calls=chunk)
-            for name, value in whole.__dict__.items():
-                again = getattr(looped, name)
-                if name == "output_sample":
-                    assert np.array_equal(value, again)
-                elif name == "std_per_call_usd":
-                    assert math.isclose(value, again, rel_tol=1e-12)
-                else:
-                    assert value == again, name
+        draws, costs, planned, source = simulate(s, model, s.simulated_calls)
+        cut = follow_ups(draws, s.on_truncation)
+        follow = price_arrays(model, cut.tokens)
+        per_call = costs.total_usd.copy()
+        per_call[cut.calls] += follow.total_usd
+        looped = project_model(s, model, s.simulated_calls, chunk_calls=1000)
+        assert looped.totals == costs.totals and looped.continuation == follow.totals
+        assert (looped.max_tokens, looped.planned_max_tokens) == (draws.max_tokens, planned)
+        assert looped.max_tokens_source == source
+        assert looped.truncation_rate == draws.truncation_rate
+        assert float(looped.p50_per_call_usd) == percentile(per_call, 50)
+        assert float(looped.p95_per_call_usd) == percentile(per_call, 95)
+        assert math.isclose(looped.std_per_call_usd, float(np.std(per_call)), rel_tol=1e-12)
+
+
+# Random turns, user messages and replies; summaries (extra calls) and cut histories in a
+# 60K window; a tool on the turns; max_tokens planned; three months.
+CONVERSATIONS = """\
+name: agent
+models: [acme-chat, acme-mini]
+traffic: {conversations_per_day: 3000}
+conversation:
+  turns: {p50: 6, p95: 30}
+  system_tokens: 2000
+  user_tokens: {p50: 800, p95: 5000}
+  history: {summarise_at: 20000, summary_tokens: 1500}
+output_tokens: {p50: 300, p95: 3000}
+max_tokens: plan
+horizon_months: 3
+simulated_calls: 30000
+seed: 7
+"""
+
+
+def conversations(tmp_path: Path):
+    path = tmp_path / "agent.yaml"
+    path.write_text(CONVERSATIONS)
+    return load_scenario(path)
+
+
+@pytest.mark.parametrize("chunk", [500, 4000])  # 500: under the longest conversation
+def test_conversations_chunked_equal_one_draw(tmp_path, chunk):
+    """Whole conversations a chunk at a time, from streams that continue between chunks:
+    every figure (per call and per conversation p50/p95 included) is that of one chunk."""
+    s = conversations(tmp_path)
+    whole = project(s, CATALOG)  # 30,000 calls, about 4,000 conversations: one chunk
+    chunked = project(s, CATALOG, chunk_calls=chunk)
+    assert_same(whole, chunked)
+    stats = whole.models[0].conversation
+    assert stats.summary_calls > 0 and whole.models[0].truncation_rate > 0
+    assert stats.p50_per_conversation_usd < stats.p95_per_conversation_usd
+    assert whole.exact_table.equals(chunked.exact_table)
+
+
+def test_conversation_percentiles_narrowed_over_several_passes(tmp_path, monkeypatch):
+    monkeypatch.setattr(ranks, "KEEP", 10)
+    s = conversations(tmp_path)
+    assert_same(project(s, CATALOG), project(s, CATALOG, chunk_calls=3000))
+
+
+def test_conversation_progress_hears_every_call(tmp_path):
+    heard: list[int] = []
+    s = conversations(tmp_path)
+    item = project(s, CATALOG, chunk_calls=5000, on_calls=heard.append, bands=False)
+    assert len(heard) > 2 * 2 and sum(heard) == sum(m.calls_simulated for m in item.models)

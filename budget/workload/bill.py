@@ -34,13 +34,15 @@ def add_tool_fees(
     scenario: Scenario,
     model: Model,
     rng: np.random.Generator | list[np.random.Generator],
+    calls: int | None = None,
 ) -> ArrayCosts:
     """``costs`` with each call's built-in tool fees added (per call and in the totals);
-    ``rng``: the draw's generator, or one per tool (a chunk of a larger draw)."""
+    ``rng``: the draw's generator, or one per tool (a chunk of a larger draw); ``calls``: only
+    the first ones use tools (a conversation's turns, not the calls that write summaries)."""
     if not scenario.tools:
         return costs
-    n = len(costs.total_usd)
-    fees = np.zeros(n)
+    n = len(costs.total_usd) if calls is None else calls
+    fees = np.zeros(len(costs.total_usd))
     uses_total, usd_total = 0, Decimal(0)
     for number, use in enumerate(scenario.tools):
         try:
@@ -53,7 +55,7 @@ def add_tool_fees(
         count = int(uses.sum())
         uses_total += count
         usd_total += fee.usd(1) * count
-        fees += uses * float(fee.usd(1))
+        fees[:n] += uses * float(fee.usd(1))
     totals = dataclasses.replace(
         costs.totals,
         tool_calls=costs.totals.tool_calls + uses_total,

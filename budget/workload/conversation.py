@@ -21,7 +21,9 @@ replaces the history by a summary of ``summary_tokens`` whenever it reaches N to
 summary is written by an extra call to the same model (input: system + history, output: the
 summary), which counts as a call.
 
-Everything is vectorized over conversations: one numpy step per turn position.
+Everything is vectorized over conversations: one numpy step per turn position. A projection
+builds the conversations a chunk at a time (projection.py); ``conversation`` numbers
+conversations within the chunk.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from decimal import Decimal
 
 import numpy as np
 
-from budget.inputs.samples import percentile
 from budget.workload.draws import lognormal_sigma
 from budget.workload.scenario import Conversation, Fixed
 from pricing.arrays import TokenArrays
@@ -188,19 +189,3 @@ class ConversationStats:
     p95_per_conversation_usd: Decimal
     cut_share: float  # conversations cut to fit the context window
     summary_calls: int
-
-
-def conversation_stats(turns: TurnDraws, total_usd: np.ndarray, exact_total: Decimal):
-    """Per-conversation cost: each conversation's calls added up (float64 for percentiles;
-    the mean from the exact Decimal total)."""
-    each = np.bincount(turns.conversation, weights=total_usd, minlength=turns.conversations)
-    n = turns.conversations
-    return ConversationStats(
-        conversations=n,
-        calls_per_conversation=len(turns.conversation) / n,
-        per_conversation_usd=exact_total / n,
-        p50_per_conversation_usd=Decimal(repr(float(percentile(each, 50)))),
-        p95_per_conversation_usd=Decimal(repr(float(percentile(each, 95)))),
-        cut_share=turns.cut_share,
-        summary_calls=turns.summary_calls,
-    )

@@ -13,14 +13,15 @@ catalog rate), so a projection agrees with
 A conversation scenario draws whole conversations instead (conversation.py builds every
 turn's tokens); built-in tool fees and a RAG service's embedding lines come from bill.py.
 
-The calls of a scenario of single calls are drawn and priced ``CHUNK_CALLS`` at a time
-(:func:`call_chunks`), so memory stays flat whatever ``simulated_calls`` is (100M calls in
-about 220 MB): a first pass draws the inputs alone (their p95 and maximum settle max_tokens
-and the worst case), then each chunk is drawn from generators that continue where the last
-chunk stopped (numpy's draws do not depend on how they are cut), priced, followed up and
-added to exact sums. The numbers are those of one draw of all the calls for the same seed
-(a test compares them); p50/p95 over several chunks are found exactly by
-:mod:`budget.workload.ranks`, replaying the chunks from the seed.
+The calls of a scenario are drawn and priced ``CHUNK_CALLS`` at a time (:func:`call_chunks`;
+whole conversations of about as many calls, never split, :func:`conversation_chunks`), so
+memory stays flat whatever ``simulated_calls`` is (100M calls in about 220 MB): a first pass
+settles max_tokens (from the p95 input and the first outputs) and where each random stream
+starts, then each chunk is drawn from generators that continue where the last chunk stopped
+(numpy's draws do not depend on how they are cut), priced, followed up and added to exact
+sums by one loop. The numbers are those of one draw of all the calls for the same seed (tests
+compare them); p50/p95 per call and per conversation over several chunks are found exactly
+by :mod:`budget.workload.ranks`, replaying the chunks from the seed.
 
 Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
 is priced at the prices in force that month (the same simulated calls, priced again for each
@@ -47,8 +48,8 @@ from budget.workload.cache import CacheStructure, read_write_tokens, structure
 from budget.workload.capacity import CallShape
 from budget.workload.conversation import (
     MAX_TURNS,
+    ConversationStats,
     TurnDraws,
-    conversation_stats,
     expected_turns,
     simulate_conversations,
 )
@@ -67,8 +68,10 @@ from pricing.rules import prompt_cache_rule
 SHARE_SCALE = 1_000_000  # shares applied in integer arithmetic: floor(tokens x share)
 HISTOGRAM_SAMPLE = 200_000  # output draws kept for charts
 PLAN_SAMPLE = 20_000  # output draws the planner sees for `max_tokens: plan`
-MAX_CONVERSATION_CALLS = 1_500_000  # turns simulated at once (conversations are not chunked)
 CHUNK_CALLS = 250_000  # calls drawn and priced at a time (a 100M-call run peaks near 220 MB)
+# A turn holds more arrays than a call while its conversation is built: half as many at a time
+# (a 20M-turn run peaks near 235 MB; 250,000 at a time, near 315 MB).
+CONVERSATION_CHUNK_CALLS = 125_000
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def project(
     bands: bool = True,
     at: dt.date | None = None,
     *,
-    chunk_calls: int = CHUNK_CALLS,
+    chunk_calls: int | None = None,
     on_calls: Callable[[int], None] | None = None,
 ) -> Projection:
     """Project every model of the scenario; ``calls`` overrides ``simulated_calls``; a
@@ -148,14 +151,6 @@ def project(
             f"limit), got {clip(calls)}"
         )
     n = calls or scenario.simulated_calls
-    if scenario.conversation is not None and n > MAX_CONVERSATION_CALLS:
-        # Conversations are still drawn whole (about 170 bytes a turn): bound the memory
-        # rather than let a large run swap.
-        where = "--simulated-calls" if calls else scenario.locate("simulated_calls")
-        raise InputError(
-            f"{where}: simulated_calls: a conversation scenario is simulated whole, at most "
-            f"{MAX_CONVERSATION_CALLS:,} calls (about 300 MB); got {n:,}"
-        )
     start = scenario.start or at or today()
     reader = reader or PoolReader()
     models = []
@@ -232,18 +227,15 @@ def simulate(
 ) -> tuple[CallDraws, ArrayCosts, int | None, str]:
     """Draw and price ``n`` calls: (draws, costs, the planner's max_tokens, max_tokens source).
     Files the scenario draws from are read first (``reader``); the draws read nothing."""
-    if scenario.batch_share > 0 and model.batch_discount is None:
-        raise scenario.error(
-            "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
-        )
+    _check_batch(scenario, model)
     reader = reader or PoolReader()
     input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
     output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
+    if scenario.conversation is not None:  # one chunk holding every conversation
+        plan = plan_conversations(scenario, model, n, reader, MAX_SIMULATED_CALLS)
+        draws, costs = next(conversation_chunks(scenario, model, plan))
+        return draws, costs, plan.planned, plan.max_tokens_source
     rng = np.random.default_rng(scenario.seed)
-    if scenario.conversation is not None:
-        draws, planned, source = _conversation_draws(scenario, model, n, rng, output_pool)
-        costs = price_arrays(model, draws.tokens)
-        return draws, add_tool_fees(costs, scenario, model, rng), planned, source
     input_tokens = draw_tokens(scenario.input_tokens, n, rng, input_pool)
     capped = float(np.mean(input_tokens > model.max_input_tokens)) if n else 0.0
     np.minimum(input_tokens, model.max_input_tokens, out=input_tokens)
@@ -256,126 +248,23 @@ def simulate(
     return draws, costs, planned, source
 
 
-def _conversation_draws(
-    scenario: Scenario, model: Model, n: int, rng: np.random.Generator, output_pool: Pool | None
-) -> tuple[CallDraws, int | None, str]:
-    """About ``n`` calls as whole conversations (conversation.py builds each turn)."""
-    spec = scenario.conversation
-    conversations = max(1, round(n / expected_turns(spec)))
-    turns = draw_tokens(spec.turns, conversations, rng, None)
-    calls = int(np.minimum(turns, MAX_TURNS).sum())
-    user = draw_tokens(spec.user_tokens, calls, rng, None)
-    wanted = draw_tokens(scenario.output_tokens, calls, rng, output_pool)
-    rule = prompt_cache_rule(model)
-    # Conversations arriving faster than the cache lifetime keep the system prompt cached.
-    per_second = scenario.traffic.calls_per_day / 86_400
-    warm = rule is not None and per_second * rule.lifetime_seconds >= 1
-
-    def build(cap: int) -> TurnDraws:
-        return simulate_conversations(spec, model, rule, turns, user, wanted, cap, warm_system=warm)
-
-    given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
-    first_cap = min(given or model.max_output_tokens, model.max_output_tokens)
-    turn_draws = build(first_cap)
-    max_tokens, source, planned = resolve_max_tokens(
-        scenario, model, turn_draws.tokens.input_tokens, turn_draws.output_wanted
-    )
-    if max_tokens != first_cap:
-        turn_draws = build(max_tokens)
-    tokens = turn_draws.tokens
-    capped = float(np.mean(tokens.input_tokens > model.max_input_tokens))
-    if capped:  # system + one message alone above the model's max input: cannot be sent bigger
-        inputs = np.minimum(tokens.input_tokens, model.max_input_tokens)
-        read = np.minimum(tokens.cache_read_tokens, inputs)
-        tokens = replace(
-            tokens,
-            input_tokens=inputs,
-            cache_read_tokens=read,
-            cache_write_tokens=np.minimum(tokens.cache_write_tokens, inputs - read),
-        )
-    draws = CallDraws(tokens, turn_draws.output_wanted, max_tokens, capped, turn_draws)
-    return draws, planned, source
-
-
 def project_model(
     scenario: Scenario,
     model: Model,
     n: int,
     reader: PoolReader | None = None,
-    chunk_calls: int = CHUNK_CALLS,
+    chunk_calls: int | None = None,
     on_calls: Callable[[int], None] | None = None,
     start: dt.date | None = None,
 ) -> ModelProjection:
-    """One model's projection: its calls drawn and priced ``chunk_calls`` at a time (the
-    numbers of one draw of them all); a conversation scenario is drawn whole."""
+    """One model's projection: its calls (or whole conversations) drawn and priced about
+    ``chunk_calls`` calls at a time (default: :data:`CHUNK_CALLS`, or
+    :data:`CONVERSATION_CHUNK_CALLS`): the numbers of one draw of them all."""
     reader = reader or PoolReader()
-    if scenario.conversation is None:
-        return _project_in_chunks(scenario, model, n, reader, chunk_calls, on_calls, start)
-    item = _project_whole(scenario, model, n, reader, start)
-    if on_calls is not None:
-        on_calls(item.calls_simulated)
-    return item
-
-
-def _project_whole(
-    scenario: Scenario, model: Model, n: int, reader: PoolReader, start: dt.date | None = None
-):
-    draws, costs, planned, source = simulate(scenario, model, n, reader)
-    tokens = draws.tokens
-    n = len(tokens)  # a conversation scenario simulates whole conversations: about n calls
-    cut = follow_ups(draws, scenario.on_truncation)
-    follow = price_arrays(model, cut.tokens)
-    months: tuple[MonthPrices, ...] = ()
-    if start is not None:
-        sums = _PeriodSums(scenario, model, start)
-        sums.add(tokens, cut.tokens)
-        months = sums.months(costs.totals, follow.totals)
-    per_call = costs.total_usd.copy()  # a cut call and its follow-up together
-    per_call[cut.calls] += follow.total_usd
-    low, high = percentile(per_call, 50), percentile(per_call, 95)
-    worst = worst_case(scenario, model, int(tokens.input_tokens.max()), draws.max_tokens)
-    worst = worst if draws.cache is None else worst_case_cached(model, draws, scenario)
-    shape_planned = None
-    if planned is not None and planned != draws.max_tokens and draws.turns is None:
-        shape_planned = call_shape(
-            make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned, model),
-            scenario.on_truncation,
-        )
-    elif planned is not None and planned != draws.max_tokens:
-        # A conversation at the planned max_tokens: the same turns with replies cut there
-        # (the history they feed is left as drawn: close enough for a capacity estimate).
-        output = np.minimum(draws.output_wanted, planned)
-        shape_planned = call_shape(
-            CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned),
-            scenario.on_truncation,
-        )
-    return ModelProjection(
-        model=model,
-        max_tokens=draws.max_tokens,
-        max_tokens_source=source,
-        planned_max_tokens=planned,
-        truncation_rate=draws.truncation_rate,
-        calls_simulated=n,
-        totals=costs.totals,
-        p50_per_call_usd=Decimal(repr(float(low))),
-        p95_per_call_usd=Decimal(repr(float(high))),
-        std_per_call_usd=float(np.std(per_call)),
-        worst_case_per_call_usd=worst,
-        shape=call_shape(draws, scenario.on_truncation),
-        shape_at_planned=shape_planned,
-        output_sample=draws.output_wanted[:HISTOGRAM_SAMPLE].copy(),
-        live_share=1.0 - scenario.batch_share,
-        input_capped_share=draws.input_capped_share,
-        conversation=None
-        if draws.turns is None
-        else conversation_stats(
-            draws.turns, per_call, costs.totals.total_usd + follow.totals.total_usd
-        ),
-        continuation=follow.totals,
-        counting=counting(scenario, model, reader),
-        cache=draws.cache,
-        months=months,
-    )
+    if chunk_calls is None:
+        talk = scenario.conversation is not None
+        chunk_calls = CONVERSATION_CHUNK_CALLS if talk else CHUNK_CALLS
+    return _project_in_chunks(scenario, model, n, reader, chunk_calls, on_calls, start)
 
 
 def cache_of(scenario: Scenario, model: Model) -> CacheStructure | None:
@@ -523,24 +412,6 @@ def follow_ups(draws: CallDraws, on_truncation: str) -> FollowUps:
     return FollowUps(calls, TokenArrays(sent, generated, read, zeros, zeros, batch=batch))
 
 
-def call_shape(draws: CallDraws, on_truncation: str = "continue") -> CallShape:
-    tokens = draws.tokens
-    follow = follow_ups(draws, on_truncation).tokens
-    n = max(len(tokens), 1)
-    mean_input = float(np.mean(tokens.input_tokens))
-    follow_input = float(follow.input_tokens.sum()) / n
-    return CallShape(
-        input_tokens=mean_input,
-        uncached_input_tokens=mean_input - float(np.mean(tokens.cache_read_tokens)),
-        output_tokens=float(np.mean(tokens.output_tokens)),
-        max_tokens=draws.max_tokens,
-        follow_up_share=draws.truncation_rate,
-        follow_up_input_tokens=follow_input,
-        follow_up_uncached_input_tokens=follow_input - float(follow.cache_read_tokens.sum()) / n,
-        follow_up_output_tokens=float(follow.output_tokens.sum()) / n,
-    )
-
-
 def resolve_max_tokens(
     scenario: Scenario, model: Model, input_tokens: np.ndarray, wanted: np.ndarray
 ) -> tuple[int, str, int | None]:
@@ -615,19 +486,24 @@ def worst_case(scenario: Scenario, model: Model, input_tokens: int, max_tokens: 
 @dataclass(frozen=True)
 class DrawPlan:
     """What one draw of all ``n`` calls settles before any is priced, found a chunk at a
-    time: max_tokens (from the p95 input and the first outputs), the largest input, and
-    where each random stream starts."""
+    time: max_tokens (from the p95 input and the first outputs) and where each random stream
+    starts."""
 
     n: int
     max_tokens: int
     max_tokens_source: str  # scenario | plan | model maximum
     planned: int | None  # the planner's max_tokens
-    input_capped_share: float
-    max_input_tokens: int  # the largest drawn input, after the cap
     output_state: dict  # the generator after the n inputs: outputs are drawn from here
     tool_states: tuple[dict, ...]  # after the n outputs, one stream per tool (bill.py)
     input_pool: Pool | None
     output_pool: Pool | None
+
+
+def _check_batch(scenario: Scenario, model: Model) -> None:
+    if scenario.batch_share > 0 and model.batch_discount is None:
+        raise scenario.error(
+            "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
+        )
 
 
 def _sizes(n: int, chunk_calls: int) -> Iterator[int]:
@@ -646,20 +522,14 @@ def plan_draws(
 ) -> DrawPlan:
     """The first pass: the ``n`` inputs drawn a chunk at a time, keeping counts, not draws
     (and the outputs too when tool uses are drawn after them)."""
-    if scenario.batch_share > 0 and model.batch_discount is None:
-        raise scenario.error(
-            "batch_share", f"{model.id} has no batch API in the catalog; set batch_share: 0"
-        )
+    _check_batch(scenario, model)
     input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
     output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     rng = np.random.default_rng(scenario.seed)
-    counts, capped, largest = IntCounts(), 0, 0
+    counts = IntCounts()
     for size in _sizes(n, chunk_calls):
         inputs = draw_tokens(scenario.input_tokens, size, rng, input_pool)
-        capped += int(np.count_nonzero(inputs > model.max_input_tokens))
-        np.minimum(inputs, model.max_input_tokens, out=inputs)
-        counts.add(inputs)
-        largest = max(largest, int(inputs.max()))
+        counts.add(np.minimum(inputs, model.max_input_tokens))
     output_state = copy.deepcopy(rng.bit_generator.state)
     head = draw_tokens(scenario.output_tokens, min(n, PLAN_SAMPLE), rng, output_pool)
     typical = np.array([counts.ranked(nearest_rank(95, n))], dtype=np.int64)
@@ -682,8 +552,6 @@ def plan_draws(
         max_tokens,
         source,
         planned,
-        capped / n,
-        largest,
         output_state,
         tool_states,
         input_pool,
@@ -703,17 +571,114 @@ def call_chunks(
     start = 0
     for size in _sizes(plan.n, chunk_calls):
         inputs = draw_tokens(scenario.input_tokens, size, inputs_rng, plan.input_pool)
+        capped = int(np.count_nonzero(inputs > model.max_input_tokens))
         np.minimum(inputs, model.max_input_tokens, out=inputs)
         wanted = draw_tokens(scenario.output_tokens, size, outputs_rng, plan.output_pool)
         batch = min(size, max(0, batch_calls - start))
         draws = make_draws(scenario, inputs, wanted, plan.max_tokens, model, batch)
+        draws = replace(draws, input_capped_share=capped / size)
         costs = add_tool_fees(price_arrays(model, draws.tokens), scenario, model, tools_rng)
         yield draws, costs
         start += size
 
 
+@dataclass(frozen=True)
+class ConversationPlan:
+    """What one draw of whole conversations settles before any is priced (as
+    :class:`DrawPlan`): how many conversations and calls, and max_tokens from the p95 input."""
+
+    conversations: int
+    per_chunk: int  # conversations drawn and built at a time (a conversation is never split)
+    warm_system: bool  # conversations arrive fast enough to keep the system prompt cached
+    output_pool: Pool | None
+    max_tokens: int
+    max_tokens_source: str = ""
+    planned: int | None = None
+
+
+def _conversation_turns(
+    scenario: Scenario, model: Model, plan: ConversationPlan
+) -> Iterator[CallDraws]:
+    """The conversations of one draw, ``plan.per_chunk`` at a time, built at
+    ``plan.max_tokens``. One stream per drawn quantity (turns, user messages, replies), each
+    continuing from chunk to chunk, so the calls are the same however they are cut."""
+    spec = scenario.conversation
+    turns_rng = np.random.default_rng(scenario.seed)
+    user_rng = np.random.default_rng([scenario.seed, 1])
+    wanted_rng = np.random.default_rng([scenario.seed, 2])
+    rule = prompt_cache_rule(model)
+    for size in _sizes(plan.conversations, plan.per_chunk):
+        turns = np.minimum(draw_tokens(spec.turns, size, turns_rng, None), MAX_TURNS)
+        calls = int(turns.sum())
+        user = draw_tokens(spec.user_tokens, calls, user_rng, None)
+        wanted = draw_tokens(scenario.output_tokens, calls, wanted_rng, plan.output_pool)
+        built = simulate_conversations(
+            spec, model, rule, turns, user, wanted, plan.max_tokens, warm_system=plan.warm_system
+        )
+        tokens = built.tokens
+        capped = int(np.count_nonzero(tokens.input_tokens > model.max_input_tokens))
+        if capped:  # system + one message alone above the model's max input: sent capped
+            inputs = np.minimum(tokens.input_tokens, model.max_input_tokens)
+            read = np.minimum(tokens.cache_read_tokens, inputs)
+            tokens = replace(
+                tokens,
+                input_tokens=inputs,
+                cache_read_tokens=read,
+                cache_write_tokens=np.minimum(tokens.cache_write_tokens, inputs - read),
+            )
+        share = capped / len(tokens)
+        yield CallDraws(tokens, built.output_wanted, plan.max_tokens, share, built)
+
+
+def plan_conversations(
+    scenario: Scenario, model: Model, n: int, reader: PoolReader, chunk_calls: int
+) -> ConversationPlan:
+    """The first pass: about ``n`` calls as whole conversations, built at the given (or the
+    model's) max_tokens a chunk at a time, keeping counts of the inputs, not the calls."""
+    _check_batch(scenario, model)
+    spec = scenario.conversation
+    mean_turns = expected_turns(spec)
+    rule = prompt_cache_rule(model)
+    # Conversations arriving faster than the cache lifetime keep the system prompt cached.
+    per_second = scenario.traffic.calls_per_day / 86_400
+    given = scenario.max_tokens if isinstance(scenario.max_tokens, int) else None
+    plan = ConversationPlan(
+        conversations=max(1, round(n / mean_turns)),
+        per_chunk=max(1, round(chunk_calls / mean_turns)),  # n calls: one chunk
+        warm_system=rule is not None and per_second * rule.lifetime_seconds >= 1,
+        output_pool=reader.pool(scenario.output_tokens, model, scenario, "output_tokens"),
+        max_tokens=min(given or model.max_output_tokens, model.max_output_tokens),
+    )
+    counts, calls, summaries, head = IntCounts(), 0, 0, []  # at this max_tokens
+    for draws in _conversation_turns(scenario, model, plan):
+        counts.add(draws.tokens.input_tokens)
+        calls += len(draws.tokens)
+        summaries += draws.turns.summary_calls
+        turn_calls = len(draws.tokens) - draws.turns.summary_calls
+        if sum(map(len, head)) < PLAN_SAMPLE:
+            head.append(draws.output_wanted[:turn_calls])
+    # The planner sees the first replies as one draw orders them: every turn, then summaries.
+    head.append(np.full(summaries, spec.history.summary_tokens, dtype=np.int64))
+    sample = np.concatenate(head)[:PLAN_SAMPLE]
+    typical = np.array([counts.ranked(nearest_rank(95, calls))], dtype=np.int64)
+    max_tokens, source, planned = resolve_max_tokens(scenario, model, typical, sample)
+    return replace(plan, max_tokens=max_tokens, max_tokens_source=source, planned=planned)
+
+
+def conversation_chunks(
+    scenario: Scenario, model: Model, plan: ConversationPlan
+) -> Iterator[tuple[CallDraws, ArrayCosts]]:
+    """:func:`_conversation_turns` priced, with the tool fees of the turns (one stream per
+    tool; the calls that write summaries use no tools)."""
+    tools_rng = [np.random.default_rng([scenario.seed, 3, k]) for k in range(len(scenario.tools))]
+    for draws in _conversation_turns(scenario, model, plan):
+        turn_calls = len(draws.tokens) - draws.turns.summary_calls
+        costs = price_arrays(model, draws.tokens)
+        yield draws, add_tool_fees(costs, scenario, model, tools_rng, turn_calls)
+
+
 class _ShapeSums:
-    """:func:`call_shape` of all the calls, from integer sums added chunk by chunk."""
+    """The capacity shape of all the calls, from integer sums added chunk by chunk."""
 
     def __init__(self) -> None:
         self.calls = self.cut = 0
@@ -765,43 +730,61 @@ def _project_in_chunks(
     on_calls: Callable[[int], None] | None,
     first_day: dt.date | None = None,
 ) -> ModelProjection:
-    plan = plan_draws(scenario, model, n, reader, chunk_calls)
+    talk = scenario.conversation is not None
+    if talk:
+        plan = plan_conversations(scenario, model, n, reader, chunk_calls)
+
+        def chunks() -> Iterator[tuple[CallDraws, ArrayCosts]]:
+            return conversation_chunks(scenario, model, plan)
+    else:
+        plan = plan_draws(scenario, model, n, reader, chunk_calls)
+
+        def chunks() -> Iterator[tuple[CallDraws, ArrayCosts]]:
+            return call_chunks(scenario, model, plan, chunk_calls)
+
     periods = None if first_day is None else _PeriodSums(scenario, model, first_day)
     planned = plan.planned if plan.planned != plan.max_tokens else None
     totals, continuation = CostTotals(), CostTotals()
     shape, shape_planned = _ShapeSums(), _ShapeSums()
-    ranks = FloatRanks([nearest_rank(50, n), nearest_rank(95, n)])
-    whole: np.ndarray | None = None  # one chunk: its costs ranked directly
+    ranks = FloatRanks([50, 95])
+    by_conversation = FloatRanks([50, 95] if talk else [])
+    one_chunk = plan.conversations <= plan.per_chunk if talk else n <= chunk_calls
+    first: tuple[np.ndarray, np.ndarray | None] | None = None  # one chunk: ranked directly
     mean = squares = 0.0  # of the per-call cost, merged chunk by chunk (Chan et al.)
     sample: list[np.ndarray] = []
-    kept = 0
+    kept = capped = cut_conversations = summary_calls = 0
     largest: CallDraws | None = None  # the first call with the largest input (worst case)
     start = 0
     batch_calls = round(n * scenario.batch_share)
-    for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
+    for draws, costs in chunks():
         size = len(draws.tokens)
         per_call, follow_totals, follow = _per_call(draws, costs, model, scenario.on_truncation)
+        each = _per_conversation(draws, per_call)
         totals, continuation = totals + costs.totals, continuation + follow_totals
         if periods is not None:
             periods.add(draws.tokens, follow)
         shape.add(draws, follow)
         if planned is not None:
-            batch = min(size, max(0, batch_calls - start))
-            at = make_draws(
-                scenario, draws.tokens.input_tokens, draws.output_wanted, planned, model, batch
-            )
+            at = _at_planned(scenario, model, draws, planned, batch_calls - start)
             shape_planned.add(at, follow_ups(at, scenario.on_truncation).tokens)
-        if n <= chunk_calls:
-            whole = per_call
+        if one_chunk:
+            first = (per_call, each)
         else:
             ranks.add(per_call)
+            if each is not None:
+                by_conversation.add(each)
+        if each is not None:
+            cut_conversations += round(draws.turns.cut_share * draws.turns.conversations)
+            summary_calls += draws.turns.summary_calls
+        capped += round(draws.input_capped_share * size)
         chunk_mean = float(np.mean(per_call))
         chunk_squares = float(np.sum((per_call - chunk_mean) ** 2))
         delta, seen = chunk_mean - mean, start + size
         squares += chunk_squares + delta * delta * start * size / seen
         mean += delta * size / seen
-        if kept < HISTOGRAM_SAMPLE:
-            sample.append(draws.output_wanted[: HISTOGRAM_SAMPLE - kept].copy())
+        if kept < HISTOGRAM_SAMPLE:  # the replies wanted (a conversation's turns only)
+            wanted = draws.output_wanted[: size - (draws.turns.summary_calls if talk else 0)]
+            sample.append(wanted[: HISTOGRAM_SAMPLE - kept].copy())
             kept += len(sample[-1])
         row = int(np.argmax(draws.tokens.input_tokens))
         if largest is None or draws.tokens.input_tokens[row] > largest.tokens.input_tokens[0]:
@@ -818,17 +801,40 @@ def _project_in_chunks(
         start = seen
         if on_calls is not None:
             on_calls(size)
-    if whole is not None:
-        low, high = percentile(whole, 50), percentile(whole, 95)
+    n = start  # whole conversations: about the calls asked for
+    if first is not None:
+        per_call, each = first
+        low, high = percentile(per_call, 50), percentile(per_call, 95)
+        if each is not None:
+            conversation_ranks = [percentile(each, 50), percentile(each, 95)]
     else:
-        while not ranks.end_pass():  # replay the same calls to narrow p50/p95 down
-            for draws, costs in call_chunks(scenario, model, plan, chunk_calls):
-                ranks.add(_per_call(draws, costs, model, scenario.on_truncation)[0])
+        # Replay the same calls to narrow the p50s and p95s down.
+        while not (ranks.end_pass() & by_conversation.end_pass()):
+            for draws, costs in chunks():
+                per_call = _per_call(draws, costs, model, scenario.on_truncation)[0]
+                ranks.add(per_call)
+                if talk:
+                    by_conversation.add(_per_conversation(draws, per_call))
         low, high = ranks.values
-    cache = cache_of(scenario, model)
-    worst = worst_case(scenario, model, plan.max_input_tokens, plan.max_tokens)
-    if cache is not None and largest is not None:
+        conversation_ranks = by_conversation.values
+    cache = None if talk else cache_of(scenario, model)
+    worst = worst_case(scenario, model, int(largest.tokens.input_tokens[0]), plan.max_tokens)
+    if cache is not None:
         worst = worst_case_cached(model, largest, scenario)
+    stats = None
+    if talk:
+        conversations = plan.conversations
+        exact = totals.total_usd + continuation.total_usd
+        p50, p95 = conversation_ranks
+        stats = ConversationStats(
+            conversations=conversations,
+            calls_per_conversation=n / conversations,
+            per_conversation_usd=exact / conversations,
+            p50_per_conversation_usd=Decimal(repr(float(p50))),
+            p95_per_conversation_usd=Decimal(repr(float(p95))),
+            cut_share=cut_conversations / conversations,
+            summary_calls=summary_calls,
+        )
     return ModelProjection(
         model=model,
         max_tokens=plan.max_tokens,
@@ -845,9 +851,31 @@ def _project_in_chunks(
         shape_at_planned=None if planned is None else shape_planned.shape(planned),
         output_sample=np.concatenate(sample),
         live_share=1.0 - scenario.batch_share,
-        input_capped_share=plan.input_capped_share,
+        input_capped_share=capped / n,
+        conversation=stats,
         continuation=continuation,
         counting=counting(scenario, model, reader),
         cache=cache,
         months=() if periods is None else periods.months(totals, continuation),
     )
+
+
+def _per_conversation(draws: CallDraws, per_call: np.ndarray) -> np.ndarray | None:
+    """Each conversation's cost: its calls (and their follow-ups) added up; None for calls."""
+    turns = draws.turns
+    if turns is None:
+        return None
+    return np.bincount(turns.conversation, weights=per_call, minlength=turns.conversations)
+
+
+def _at_planned(
+    scenario: Scenario, model: Model, draws: CallDraws, planned: int, batch_calls: int
+) -> CallDraws:
+    """A chunk's calls at the planner's max_tokens (for the capacity shape); a conversation's
+    turns keep the history they were built with (close enough for a capacity estimate)."""
+    tokens = draws.tokens
+    if draws.turns is not None:
+        output = np.minimum(draws.output_wanted, planned)
+        return CallDraws(replace(tokens, output_tokens=output), draws.output_wanted, planned)
+    batch = min(len(tokens), max(0, batch_calls))
+    return make_draws(scenario, tokens.input_tokens, draws.output_wanted, planned, model, batch)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from budget.inputs.samples import nearest_rank
+
 BITS = 20  # bits of the key resolved per pass (a 2^20 histogram: 8 MB)
 KEEP = 2_000_000  # values kept to rank directly once a bucket holds no more
 
@@ -48,12 +50,17 @@ class _Target:
 
 
 class FloatRanks:
-    """The values at given ranks among non-negative floats seen over one or more passes.
+    """The nearest-rank percentiles of non-negative floats seen over one or more passes.
 
-    ``add`` every chunk, then ``end_pass``; while it returns False, replay the same chunks."""
+    ``add`` every chunk, then ``end_pass``; while it returns False, replay the same chunks.
+    How many values there are is learnt in the first pass (a conversation's calls are only
+    counted once drawn)."""
 
-    def __init__(self, ranks: list[int]):
-        self.targets = [_Target(rank) for rank in ranks]
+    def __init__(self, percentiles: list[float]):
+        self.percentiles = percentiles
+        self.targets = [_Target(0) for _ in percentiles]
+        self.count = 0  # values seen in the first pass
+        self.first = True
         self._start_pass()
 
     def _start_pass(self) -> None:
@@ -64,6 +71,8 @@ class FloatRanks:
         self.kept: list[list[np.ndarray]] = [[] for _ in self.targets]
 
     def add(self, values: np.ndarray) -> None:
+        if self.first:
+            self.count += len(values)
         keys = (values + 0.0).view(np.uint64)  # + 0.0: -0.0 sorts as 0.0
         for number, target in enumerate(self.targets):
             if target.value is not None:
@@ -80,6 +89,10 @@ class FloatRanks:
 
     def end_pass(self) -> bool:
         """Narrow every target down; True when all values are found."""
+        if self.first:
+            self.first = False
+            for p, target in zip(self.percentiles, self.targets, strict=True):
+                target.rank = nearest_rank(p, self.count)
         for number, target in enumerate(self.targets):
             if target.value is not None:
                 continue
