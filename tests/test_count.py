@@ -420,3 +420,21 @@ def test_a_directory_counts_every_file_below_it(tmp_path):
     out = CliRunner().invoke(cli, ["count", str(docs), "-m", "text-embedding-3-small", "--json"])
     assert out.exit_code == 0, out.output
     assert '"records": 2' in out.output
+
+
+def test_a_url_is_counted_like_the_file_it_names(tmp_path):
+    # fsspec URLs (s3://, gs://, ...) pass through to fsspec; file:// stands in for them here,
+    # with no network. Count and usage read paths by one rule (budget.inputs.files.expand_paths).
+    path = tmp_path / "doc.txt"
+    path.write_text("Counted the same from a URL as from a path.\n" * 100)
+    local = count_paths([str(path)], GPT4O)
+    remote = count_paths([path.as_uri()], GPT4O)
+    assert remote.tokens == local.tokens and remote.files[0].path == path.as_uri()
+
+
+def test_a_partitioned_folder_leaves_out_marker_files(tmp_path):
+    # Spark and Dask write _SUCCESS markers beside the parts: not documents.
+    (tmp_path / "part-0.txt").write_text("first part")
+    (tmp_path / "_SUCCESS").write_text("")
+    result = count_paths([str(tmp_path)], GPT4O)
+    assert [f.path for f in result.files] == [str(tmp_path / "part-0.txt")]

@@ -29,32 +29,43 @@ STDIN = "-"
 MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemini contents
 
 
-def expand_paths(paths: list[str]) -> list[str]:
-    """Globs expanded (for shells that did not), in order; a directory stands for every file
-    below it (hidden ones left out), sorted; ``-`` is standard input."""
+def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list[str]:
+    """The files named, in order, for count and usage alike: ``-`` is standard input; a URL
+    (``s3://...``) passes through (opened with fsspec); a directory stands for every file
+    below it, sorted (names starting with ``.`` or ``_``, such as ``_SUCCESS``, left out: a
+    partitioned dataset reads as its parts); a glob (for shells that did not) its sorted
+    matches."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
-        if path == STDIN or os.path.exists(path):
-            if os.path.isdir(path):
-                found = _files_below(path)
-                if not found:
-                    raise InputError(f"{path}: is a directory with no files in it")
-                expanded.extend(found)
-                continue
+        if path == STDIN or is_url(path):
             expanded.append(path)
-            continue
-        matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
-        if not matches:
-            raise InputError(f"{path}: no such file")
-        expanded.extend(matches)
+        elif os.path.isdir(path):
+            found = _files_below(path)
+            if not found:
+                raise InputError(f"{path}: is a directory with no {what}s in it")
+            expanded.extend(found)
+        elif os.path.exists(path) or not glob.has_magic(path):
+            expanded.append(path)  # a FIFO or <(...) too; a missing file fails when opened
+        else:
+            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise InputError(f"{path}: no such file")
+            expanded.extend(matches)
     return expanded
+
+
+def is_url(path: str) -> bool:
+    """``s3://...``, ``gs://...``, ``https://...``: read through fsspec, as given."""
+    return "://" in path
 
 
 def _files_below(directory: str) -> list[str]:
     found = []
     for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(
+            os.path.join(root, name) for name in sorted(files) if not name.startswith((".", "_"))
+        )
     return [path for path in found if os.path.isfile(path)]
 
 

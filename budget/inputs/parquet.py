@@ -7,11 +7,10 @@ messages name them: ``logs/part-0.parquet:17``.
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Iterator
 from typing import Any
 
+from budget.inputs.files import is_url
 from pricing.errors import InputError
 
 SUFFIXES = (".parquet", ".pq")
@@ -20,46 +19,6 @@ DASK_EXTRA = "pip install 'token-budget[dask]'"
 
 def is_parquet(path: str) -> bool:
     return path.lower().endswith(SUFFIXES)
-
-
-def is_url(path: str) -> bool:
-    """``s3://...``, ``gs://...``, ``https://...``: read through fsspec, as given."""
-    return "://" in path
-
-
-def expand_log_paths(paths: tuple[str, ...] | list[str]) -> list[str]:
-    """Log files in order: a file as given, a directory as every file under it (a Parquet
-    dataset partitioned ``key=value/``, or a folder of JSONL parts; names starting with ``.``
-    or ``_`` such as ``_SUCCESS`` left out), a glob as its sorted matches. URLs pass through
-    untouched (their reader opens them with fsspec)."""
-    files: list[str] = []
-    for path in paths:
-        if path == "-" or is_url(path):
-            files.append(path)
-        elif os.path.isdir(path):
-            found = sorted(
-                os.path.join(folder, name)
-                for folder, subfolders, names in os.walk(path)
-                for name in names
-                if not name.startswith((".", "_"))
-                and not any(part.startswith((".", "_")) for part in _parts(folder, path))
-            )
-            if not found:
-                raise InputError(f"{path}: directory holds no log files")
-            files.extend(found)
-        elif os.path.exists(path) or not glob.has_magic(path):
-            files.append(path)
-        else:
-            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
-            if not matches:
-                raise InputError(f"{path}: no file matches")
-            files.extend(matches)
-    return files
-
-
-def _parts(folder: str, top: str) -> list[str]:
-    relative = os.path.relpath(folder, top)
-    return [] if relative == "." else relative.split(os.sep)
 
 
 def open_parquet(path: str) -> Any:

@@ -35,7 +35,7 @@ from budget.inputs.records import csv_rows, loads, open_range
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import MAX_QUOTED, InputError, clip
-from pricing.textfile import UTF16_BOMS, UTF16_HINT
+from pricing.textfile import UTF16_BOMS, UTF16_HINT, open_input
 
 CSV_ROWS_PER_BLOCK = 2000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -301,12 +301,7 @@ def _results(
 
 
 def _open(path: str) -> Any:
-    if path == STDIN:
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from None
+    return sys.stdin.buffer if path == STDIN else open_input(path)
 
 
 def count_paths(

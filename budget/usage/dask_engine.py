@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from budget.cluster import in_order
-from budget.inputs.parquet import is_parquet, is_url, row_group_sizes
+from budget.inputs.files import is_url
+from budget.inputs.parquet import is_parquet, row_group_sizes
 from budget.inputs.records import kind_of, open_input, peek
 from budget.outputs import OutputSet, temporary_prefix
 from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files

@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
-from budget.inputs.parquet import expand_log_paths, is_url
+from budget.inputs.files import expand_paths, is_url
 from budget.inputs.samples import model_replies
 from budget.usage.read import (
     FIELDS,
@@ -172,7 +172,7 @@ def read_rows(
 
 def log_files(paths: Iterable[str]) -> list[str]:
     """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
-    files = expand_log_paths(list(paths))
+    files = expand_paths(list(paths), "log file")
     for path in files:
         if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
