@@ -374,3 +374,20 @@ def test_a_lost_worker_is_replaced_and_its_partition_rerun(client, tmp_path):
         client.unregister_worker_plugin("kill-once")
     assert marker.exists()  # a worker did die mid-run
     assert spread.as_dict() == local.as_dict()
+
+
+def test_count_urls_on_dask_equal_local(client, tmp_path):
+    # URLs (s3://, gs://, ...) go to fsspec on the workers; file:// stands in, no network.
+    from budget.tokenizers.count import count_paths
+    from budget.tokenizers.dask_count import count_paths_dask
+
+    model = load_catalog(()).resolve("gpt-4o")
+    docs = corpus(tmp_path)
+    urls = [(docs / "doc-03.txt").as_uri(), (docs / "requests.jsonl").as_uri()]
+    local = count_paths(urls, model)
+    spread = count_paths_dask(urls, model, client)
+    assert spread == local and local.records == 1 + local.files[1].records
+    assert (
+        local.tokens
+        == count_paths([str(docs / "doc-03.txt"), str(docs / "requests.jsonl")], model).tokens
+    )

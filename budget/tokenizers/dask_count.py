@@ -17,7 +17,7 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from budget.cluster import in_order
-from budget.inputs.files import STDIN, detect_format, expand_paths, line_ranges
+from budget.inputs.files import STDIN, detect_format, expand_paths, is_url, line_ranges
 from budget.tokenizers import Tokenizer, TokenizerOptions, options_in_force, tokenizer_for
 from budget.tokenizers.count import CountResult, FileCount, RecordCount, add_counts, count_file
 from pricing.errors import InputError
@@ -85,10 +85,7 @@ def tasks(pieces: list[Piece], size: int) -> list[list[Piece]]:
     held = 0
     for piece in pieces:
         path, _, span = piece
-        if span is None:
-            piece_bytes = os.path.getsize(path)
-        else:
-            piece_bytes = (span[1] or os.path.getsize(path)) - span[0]
+        piece_bytes = _size(path) if span is None else (span[1] or _size(path)) - span[0]
         if groups[-1] and held + piece_bytes > size:
             groups.append([])
             held = 0
@@ -100,9 +97,22 @@ def tasks(pieces: list[Piece], size: int) -> list[list[Piece]]:
 def spans(path: str, file_format: str, size: int) -> list[tuple[int, int | None, int] | None]:
     """The pieces of a file counted apart: line ranges of a large local JSONL file, else
     the whole file (None)."""
-    if file_format not in LINE_FORMATS or os.path.getsize(path) <= size:
-        return [None]
+    if file_format not in LINE_FORMATS or is_url(path) or _size(path) <= size:
+        return [None]  # a URL is one piece: its ranges would need its store's own seeks
     return list(line_ranges(path, size))
+
+
+def _size(path: str) -> int:
+    """Bytes of a file or a URL (fsspec asks the store; 0 when it cannot say)."""
+    if not is_url(path):
+        return os.path.getsize(path)
+    import fsspec
+
+    try:
+        with fsspec.open(path, "rb") as handle:
+            return int(handle.size or 0)
+    except (OSError, AttributeError, TypeError, ValueError):
+        return 0
 
 
 def count_paths_dask(
