@@ -520,3 +520,13 @@ def test_gemini_2_5_flash_lite_audio_at_its_own_rate(tmp_path):
         },
     }
     assert priced(tmp_path, record) == Decimal("0.00156")
+
+
+def test_cost_usage_strict_stops_at_the_first_unpriced_line():
+    # As `budget usage --strict`: exit 2 at the first call the catalog cannot price (line 2).
+    log = str(FIXTURES / "unknown_model.jsonl")
+    result = CliRunner().invoke(cli, ["cost", "--usage", log, "--strict"])
+    assert result.exit_code == 2
+    assert f"{log}:2: unknown model" in result.output
+    relaxed = CliRunner().invoke(cli, ["cost", "--usage", log, "--json"])
+    assert relaxed.exit_code == 1  # the rest priced, the unpriced named

@@ -68,6 +68,11 @@ TOKENS = TokenCount()
     type=click.Path(dir_okay=False),
     help="A provider response or usage object (JSON, or JSONL of several).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="With --usage: stop at the first call that cannot be priced (exit 2), as usage does.",
+)
 @at_option
 @catalog_option
 @json_option
@@ -85,6 +90,7 @@ def cost(
     web_searches: int,
     file_searches: int,
     usage_file: str | None,
+    strict: bool,
     at,
     as_json: bool,
 ) -> None:
@@ -132,7 +138,8 @@ def cost(
                 day=day,
             )
             unpriced += refused
-        if not calls_seen:
+        unpriced.sort(key=_line_number)
+        if unpriced and (strict or not calls_seen):
             raise InputError(unpriced[0])
     else:
         if not model_names:
@@ -177,6 +184,12 @@ def cost(
             warn(f"not priced: {line}")
         warn(f"{len(unpriced):,} calls could not be priced")
         click.get_current_context().exit(1)
+
+
+def _line_number(where: str) -> int:
+    """The line of a ``file:line: why`` message (0 for a whole-file one), for file order."""
+    parts = where.split(":", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
 def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> None:
