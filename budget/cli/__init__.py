@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import warnings
 
@@ -106,11 +107,22 @@ class LazyGroup(click.Group):
             if getattr(exc, "hint", None):
                 click.echo(exc.hint, err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
             click.echo("Aborted.", err=True)
-            sys.exit(1)
+            sys.exit(_interrupted_code(exc))
         # Without standalone mode click returns ctx.exit(N)'s code instead of raising it.
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted_code(exc: click.Abort) -> int:
+    """128 + the signal that ended the run, as shells report it (Ctrl-C 130, SIGTERM 143);
+    budget.outputs turns SIGTERM into ``KeyboardInterrupt("signal 15")``."""
+    cause = exc.__cause__ or exc.__context__
+    if not isinstance(cause, KeyboardInterrupt):
+        return 1
+    words = str(cause).split()
+    signum = int(words[1]) if len(words) == 2 and words[0] == "signal" else signal.SIGINT
+    return 128 + signum
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
