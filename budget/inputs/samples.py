@@ -146,7 +146,7 @@ def read_sample_file(
     if fmt == "csv":
         return _csv(path, raw, model, column)
     if fmt == "text":
-        return _texts(path, _split_text(raw), model, "text")
+        return _texts(path, _split_text(raw), "text")
     records = _json_records(path, raw)
     return _records(path, records, model, column, forced_usage=(fmt == "usage"))
 
@@ -228,7 +228,7 @@ def _records(
                 wanted = column or "/".join(TEXT_FIELDS)
                 raise InputError(f"{where}: {wanted}: expected a text field")
             texts.append(record[name])
-        return _texts(path, texts, model, "jsonl")
+        return _texts(path, texts, "jsonl")
     return _usage_log(path, records, column, model)
 
 
@@ -332,10 +332,10 @@ def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples 
     if name in COUNT_FIELDS or all(v.strip().isdigit() for _, v in values):
         lengths = [_count(value, where, name) for where, value in values]
         return OutputSamples(tuple(lengths), (False,) * len(lengths), "csv", str(path))
-    return _texts(path, [value for _, value in values], model, "csv")
+    return _texts(path, [value for _, value in values], "csv")
 
 
-def _texts(path: Path, texts: list[str], model: Any, kind: str) -> SampleTexts:
+def _texts(path: Path, texts: list[str], kind: str) -> SampleTexts:
     if not texts:
         raise InputError(f"{path}: samples file is empty (need at least one output text)")
     return SampleTexts(tuple(texts), kind, str(path))
