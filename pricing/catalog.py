@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from pricing.dates import parse_day, today
+from pricing.dates import parse_day, pricing_day
 from pricing.errors import InputError, clip
 from pricing.hosts import Host, read_hosts
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
@@ -65,7 +65,7 @@ class Catalog:
         """The model a name means, with the prices in force on ``at`` (``None``: today), on the
         host the name is written for (``bedrock/...``, ``vertex_ai/...``, ``azure/...``) and
         with the variant applied."""
-        model = self._index.resolve(name).at(at or today())
+        model = self._index.resolve(name).at(pricing_day(at))
         for host in self.hosts:
             if host.provider == model.provider:
                 endpoint = host.endpoint_of(name)

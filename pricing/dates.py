@@ -1,8 +1,10 @@
-"""Dates as the catalog and the command line write them: ``YYYY-MM-DD``, checked."""
+"""Dates as the catalog and the command line write them: ``YYYY-MM-DD``, checked; and the
+one clock (:func:`pricing_day`): the only place in the code that reads today's date."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -22,8 +24,30 @@ def parse_day(value: object) -> dt.date:
         raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
-def today() -> dt.date:
-    """Today in UTC: providers date their price changes in UTC."""
+# The day to price at when no `at` is given: `--at` on the command line reads it too.
+AT_ENV_VAR = "TOKEN_BUDGET_AT"
+
+
+def pricing_day(at: dt.date | str | None = None) -> dt.date:
+    """The day to price at: ``at`` when given (a date or ``YYYY-MM-DD``), else
+    ``$TOKEN_BUDGET_AT``, else today in UTC (providers date their price changes in UTC).
+
+    This is the one clock: every command (``--at``), the library (``at=``) and the variable go
+    through it, so a notebook, a script and the CLI price the same call on the same day alike.
+    """
+    if at is not None:
+        return parse_day(at)
+    pinned = os.environ.get(AT_ENV_VAR, "").strip()
+    if pinned:
+        try:
+            return parse_day(pinned)
+        except ValueError:
+            raise ValueError(f"${AT_ENV_VAR}: expected a date YYYY-MM-DD, got {pinned!r}") from None
+    return _utc_today()
+
+
+def _utc_today() -> dt.date:
+    # The real clock, read here and nowhere else (tests move it with monkeypatch or faketime).
     return dt.datetime.now(dt.timezone.utc).date()
 
 

@@ -215,12 +215,15 @@ def test_models_says_the_catalog_date_and_the_day_priced():
     assert "in force on 2026-12-01; catalog dated 2026-11-30" in result.stdout
 
 
-def test_default_is_today(monkeypatch):
-    from pricing.dates import today
+def test_default_is_today_through_the_one_clock(monkeypatch):
+    # No --at and no TOKEN_BUDGET_AT: the day is the clock's (moved here, never the real one).
+    import pricing.dates
 
     monkeypatch.delenv("TOKEN_BUDGET_AT")
+    monkeypatch.setattr(pricing.dates, "_utc_today", lambda: dt.date(2025, 6, 9))
     record = json.loads(run("cost", "-m", "o3", "--input", "1", "--output", "1", "--json").stdout)
-    assert record["priced_at"] == today().isoformat()
+    assert record["priced_at"] == "2025-06-09"
+    assert record["total_usd"] == 0.00005  # o3 before the cut: $10 + $40 per M, 1 token each
 
 
 def test_a_users_own_price_holds_on_every_date(tmp_path):

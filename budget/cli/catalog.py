@@ -9,9 +9,9 @@ import click
 from budget.cli.common import (
     at_option,
     catalog_option,
+    checked_pricing_day,
     get_catalog,
     json_option,
-    pricing_day,
     print_json,
     print_pairs,
     print_table,
@@ -134,7 +134,7 @@ def models(
     QUERY filters by id, name or alias, e.g. `budget models sonnet` (retired models included).
     """
     catalog = get_catalog()
-    day = pricing_day(catalog, at)
+    day = checked_pricing_day(catalog, at)
     if provider and provider.lower() not in catalog.providers:
         raise click.BadParameter(
             f"unknown provider {provider!r} (known: {', '.join(catalog.providers)})",
@@ -235,7 +235,7 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
     `anthropic/claude-sonnet-4-5`, `google_genai:gemini-2.5-pro`.
     """
     catalog = get_catalog()
-    day = pricing_day(catalog, at)
+    day = checked_pricing_day(catalog, at)
     model = catalog.resolve(model_name, variant, day)
     record = model_limits(model, day)
     if as_json:
@@ -290,7 +290,7 @@ def compare(dataset: str, at: dt.date | None, as_json: bool) -> None:
     from pricing.compare import compare_file
 
     catalog_ = get_catalog()
-    result = compare_file(dataset, catalog_, pricing_day(catalog_, at))
+    result = compare_file(dataset, catalog_, checked_pricing_day(catalog_, at))
     if as_json:
         print_json(result)
         return

@@ -12,7 +12,7 @@ import click
 
 from budget.format import to_json
 from pricing.catalog import Catalog, load_catalog
-from pricing.dates import parse_day, today
+from pricing.dates import parse_day, pricing_day
 
 CATALOG_FILES = "token_budget.catalog_files"  # key in the click context's meta
 
@@ -61,9 +61,9 @@ def at_option(function: Callable) -> Callable:
     )(function)
 
 
-def pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
+def checked_pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
     """The day to price at (``--at`` or today); warns once when the catalog is stale for it."""
-    day = at or today()
+    day = pricing_day(at)
     stale = catalog.staleness(day)
     if stale:
         warn(stale)

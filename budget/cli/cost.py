@@ -8,9 +8,9 @@ from budget.cli.common import (
     TokenCount,
     at_option,
     catalog_option,
+    checked_pricing_day,
     get_catalog,
     json_option,
-    pricing_day,
     print_json,
     print_pairs,
     print_table,
@@ -113,7 +113,7 @@ def cost(
         tool: n for tool, n in (("web_search", web_searches), ("file_search", file_searches)) if n
     }
     catalog = get_catalog()
-    day = pricing_day(catalog, at)
+    day = checked_pricing_day(catalog, at)
     unpriced: list[str] = []  # file:line: why, of logged calls that cannot be priced
     if usage_file:
         if input_tokens is not None or output_tokens is not None or tools:

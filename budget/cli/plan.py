@@ -16,9 +16,9 @@ from budget.cli.common import (
     TokenCount,
     at_option,
     catalog_option,
+    checked_pricing_day,
     get_catalog,
     json_option,
-    pricing_day,
     print_json,
     tokenizer_options,
     warn,
@@ -88,7 +88,7 @@ def planned_model(model_name: str, variant: str | None, at) -> tuple[Model, str 
     """The model at the prices of ``--at`` (default today), and why it is a poor choice on that
     day (retired, retiring soon, deprecated; printed by the caller once its input was read)."""
     catalog = get_catalog()
-    day = pricing_day(catalog, at)
+    day = checked_pricing_day(catalog, at)
     model = catalog.resolve(model_name, variant, day)
     return model, model.lifecycle_note(day)
 

@@ -8,10 +8,10 @@ from budget.cli.common import (
     at_option,
     catalog_files,
     catalog_option,
+    checked_pricing_day,
     engine_options,
     get_catalog,
     json_option,
-    pricing_day,
     print_json,
     print_table,
     warn,
@@ -81,7 +81,7 @@ def usage(
     """
     inputs = [*logs, *catalog_files()]
     catalog = get_catalog()
-    day = pricing_day(catalog, at)
+    day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
     with Progress("read", "rows") as progress:
         if engine == "dask":
@@ -244,7 +244,7 @@ def report(
         scenario = load_scenario(scenario_file)
         outputs.refuse_inputs(scenario.input_files())
         catalog = get_catalog()
-        day = pricing_day(catalog, scenario.start or at)
+        day = checked_pricing_day(catalog, scenario.start or at)
         calls = (simulated_calls or scenario.simulated_calls) * len(scenario.models)
         with Progress("simulated", "calls", total=calls) as progress:
             projection = project(
@@ -365,7 +365,10 @@ def whatif(
     with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
         catalog = get_catalog()
         result = what_if(
-            scenario_file, [parse_vary(v) for v in varies], catalog, at=pricing_day(catalog, at)
+            scenario_file,
+            [parse_vary(v) for v in varies],
+            catalog,
+            at=checked_pricing_day(catalog, at),
         )
         outputs.refuse_inputs(result.input_files)
         if output:

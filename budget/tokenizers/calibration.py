@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from budget.tokenizers.estimate import EstimateTokenizer
 from budget.tokenizers.protocol import Request
+from pricing.dates import pricing_day
 from pricing.errors import InputError, clip
 
 
@@ -198,7 +198,7 @@ def save_calibration(
         "chars_per_token": result.chars_per_token,
         "records": result.records,
         "tokenizer": result.tokenizer,
-        "fitted_on": date.today().isoformat(),
+        "fitted_on": pricing_day().isoformat(),
     }
     from budget.outputs import OutputSet
 

@@ -38,7 +38,7 @@ from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files
 from budget.usage.read import LogPart
 from budget.usage.rows import ROW_COLUMNS, CsvRows, ParquetRows, is_parquet_name
 from pricing.catalog import Catalog
-from pricing.dates import today
+from pricing.dates import pricing_day
 from pricing.errors import InputError
 
 PARTITION_BYTES = 16 << 20  # JSONL bytes per partition, at least (whole chunks)
@@ -173,7 +173,7 @@ def cost_logs_dask(
     (a directory of parts) if the name ends in ``.parquet``; it may not be any of the logs
     or ``inputs`` (catalog files)."""
     paths = tuple(paths)
-    day = at or today()  # the workers price undated calls at the caller's day
+    day = pricing_day(at)  # the workers price undated calls at the caller's day
     pieces = partitions(paths, chunk_lines, partition_bytes, partition_rows)
     csv_output = output is not None and not is_parquet_name(output)
     with contextlib.ExitStack() as stack:

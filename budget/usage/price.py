@@ -46,7 +46,7 @@ from budget.usage.read import (
 from budget.usage.rows import MONEY_COLUMNS, CsvRows, Priced
 from pricing.arrays import CostTotals, price_arrays, refusals
 from pricing.catalog import Catalog, Model
-from pricing.dates import CallTime, stamp_day, today
+from pricing.dates import CallTime, pricing_day, stamp_day
 from pricing.errors import InputError, UnpricedError
 from pricing.rules import tools_usd
 from pricing.usage import resolve_logged, serving_variant
@@ -478,9 +478,9 @@ def cost_logs(
     if jobs > 1 and rows_out is None and not rows_frame:
         parts = [part for path in files for part in split_log(path, jobs)]
         if len(parts) > 1:
-            day = at or today()
+            day = pricing_day(at)
             return _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day)
-    costing = _Costing(catalog, model, strict, at or today())
+    costing = _Costing(catalog, model, strict, pricing_day(at))
     frames: list = []
     sink = CsvRows(rows_out) if isinstance(rows_out, io.TextIOBase) else rows_out
     for chunk, chunk_skipped in read_rows(
@@ -533,7 +533,7 @@ def cost_part(
     Parquet file, or a whole file): what a ``--jobs`` process or a Dask worker runs, the
     same chunk pipeline as :func:`cost_logs`. Its rows go to ``rows_out`` if given; calls
     whose record does not say when they were made are priced at ``day`` (default today)."""
-    costing = _Costing(catalog, model, strict, day or today())
+    costing = _Costing(catalog, model, strict, pricing_day(day))
     for chunk, skipped in part_chunks(part, skip_invalid, chunk_lines):
         ids, usd, priced = costing.add(chunk, skipped)
         if rows_out is not None:

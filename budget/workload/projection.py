@@ -60,7 +60,7 @@ from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario, at_en
 from budget.workload.table import report_table, with_float_money
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model, PricePeriod
-from pricing.dates import add_months, today
+from pricing.dates import add_months, pricing_day
 from pricing.engine import Usage, cost
 from pricing.errors import InputError, clip
 from pricing.rules import prompt_cache_rule
@@ -151,7 +151,7 @@ def project(
             f"limit), got {clip(calls)}"
         )
     n = calls or scenario.simulated_calls
-    start = scenario.start or at or today()
+    start = scenario.start or pricing_day(at)
     reader = reader or PoolReader()
     models = []
     seen: dict[tuple[str, str | None], str] = {}  # (id, variant) -> the key that named it
