@@ -115,6 +115,9 @@ class Model:
     deprecated: dt.date | None = None  # the provider announced its end (legacy from this day)
     retired: dt.date | None = None  # the provider stopped serving it (kept here for old logs)
     replacement: str | None = None  # the model the provider points users to
+    # From ``retired`` on, the provider serves this name with this model (Google routes
+    # retired Gemini models, xAI redirects old slugs); ``None``: a retired name's calls fail.
+    routed_to: str | None = None
     # Dated names resolve here only as listed in aliases (other snapshots had other prices).
     listed_snapshots_only: bool = False
     host: str | None = None  # bedrock, vertex_ai, azure: a cloud host serving the model
@@ -143,8 +146,13 @@ class Model:
     text_rate_modalities: frozenset[str] = frozenset()
 
     def at(self, day: dt.date | None) -> Model:
-        """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``)."""
-        if day is None or (self.period is not None and self.period.covers(day)):
+        """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``);
+        after a retirement without routing, the prices of its last live day (see
+        :meth:`price_day`)."""
+        if day is None:
+            return self
+        day = self.price_day(day)
+        if self.period is not None and self.period.covers(day):
             return self
         for period in self.price_periods:
             if period.covers(day):
@@ -166,6 +174,36 @@ class Model:
             if spec.name == self.variant:
                 moved = _apply(moved, spec)
         return moved
+
+    def price_day(self, day: dt.date) -> dt.date:
+        """The day whose prices a call on ``day`` is billed at: ``day``, except after a
+        retirement without routing. Then the provider refused the name, so a call on record
+        was made by its last live day at the latest (a log dated later has a wrong clock)."""
+        if self.retired is not None and day >= self.retired and self.routed_to is None:
+            return self.retired - dt.timedelta(days=1)
+        return day
+
+    def priced_as(self, day: dt.date) -> str:
+        """The model whose rates bill a call to this name on ``day``: the replacement when the
+        provider routes a retired name to it, else this model."""
+        if self.routed_to is not None and self.retired is not None and day >= self.retired:
+            return self.routed_to
+        return self.id
+
+    def retirement_pricing(self, day: dt.date) -> str | None:
+        """How a retirement changes the price of a call on ``day``, said where the price is
+        shown (``None`` while the model is served)."""
+        if self.retired is None or day < self.retired:
+            return None
+        if self.routed_to is not None:
+            return (
+                f"{self.id} was retired on {self.retired}; the provider routes its calls to "
+                f"{self.routed_to}, priced at {self.routed_to}'s rates"
+            )
+        return (
+            f"{self.id} was retired on {self.retired} without routing (its calls fail since); "
+            f"priced at its last live day, {self.price_day(day)}"
+        )
 
     def periods_between(self, first: dt.date, end: dt.date) -> list[tuple[PricePeriod, int]]:
         """The periods in force from ``first`` until ``end`` (exclusive), with their days."""

@@ -54,6 +54,7 @@ MODEL_FIELDS = {
     "deprecated",
     "retired",
     "replacement",
+    "routed_to",
     "listed_snapshots_only",
     "as_of",
     "source",
@@ -264,12 +265,24 @@ def build_model(raw: dict, place: str) -> Model:
     replacement = raw.get("replacement")
     if replacement is not None and (not isinstance(replacement, str) or not replacement):
         raise check.fail("replacement", "a model id", replacement)
+    routed_to = raw.get("routed_to")
+    if routed_to is not None and (not isinstance(routed_to, str) or not routed_to or not retired):
+        raise check.fail("routed_to", "a model id, with a `retired` date", routed_to)
     as_of = check.day(raw, "as_of")
     if as_of is None:
         raise check.fail("as_of", "a date YYYY-MM-DD", raw.get("as_of"))
     current, periods = _price_periods(
         raw, check, as_of, PricePeriod(None, None, prices, tiers, service_tiers, str(raw["source"]))
     )
+    if retired and routed_to is None:
+        after = [p for p in periods if p.start is not None and p.start >= retired]
+        if after:  # nobody could be billed then: the name's calls fail after retirement
+            raise check.fail(
+                "price_periods",
+                f"no period starting on or after retired ({retired}) unless `routed_to` names "
+                "the model that then serves the name",
+                f"a period from {after[0].start}",
+            )
     return Model(
         id=raw["id"],
         name=raw["name"],
@@ -294,6 +307,7 @@ def build_model(raw: dict, place: str) -> Model:
         deprecated=deprecated,
         retired=retired,
         replacement=replacement,
+        routed_to=routed_to,
         listed_snapshots_only=raw.get("listed_snapshots_only", False),
         price_periods=periods,
         period=current,
