@@ -51,8 +51,13 @@ class ServiceTier:
     # hours): [start, end) minutes of the UTC week, Monday 00:00 = 0.
     when_utc: tuple[tuple[int, int], ...] = ()
 
-    def applies_at(self, week_minute: int) -> bool:
-        return any(start <= week_minute < end for start, end in self.when_utc)
+    def applies_at(self, week_minute):
+        """Whether calls at this minute of the UTC week are billed at this tier: for one
+        minute (an int) or many (a numpy array of them) alike."""
+        found = False
+        for start, end in self.when_utc:
+            found = found | ((start <= week_minute) & (week_minute < end))
+        return found
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,25 @@ class Model:
         return (
             f"{self.id} was retired on {self.retired} without routing (its calls fail since); "
             f"priced at its last live day, {self.price_day(day)}"
+        )
+
+    def overruns(self, input_tokens, output_tokens) -> dict[str, Any]:
+        """How many tokens a call is over each of the model's limits (0 or less: within it), by
+        limit: the one rule of "too long for this model", for one call (ints) or many (numpy
+        arrays) alike. ``output_tokens`` is the reply, or the max_tokens reserved for it."""
+        return {
+            "max_input_tokens": input_tokens - self.max_input_tokens,
+            "max_output_tokens": output_tokens - self.max_output_tokens,
+            "context_window": input_tokens + output_tokens - self.context_window,
+        }
+
+    def fits(self, input_tokens, output_tokens):
+        """Whether a call is within every limit (a bool, or a bool array for arrays)."""
+        over = self.overruns(input_tokens, output_tokens)
+        return (
+            (over["max_input_tokens"] <= 0)
+            & (over["max_output_tokens"] <= 0)
+            & (over["context_window"] <= 0)
         )
 
     def periods_between(self, first: dt.date, end: dt.date) -> list[tuple[PricePeriod, int]]:

@@ -99,35 +99,36 @@ def _fields_dict(result: Any) -> dict[str, Any]:
 def limit_problems(
     model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
 ) -> list[str]:
-    """What is wrong with this input and max_tokens for ``model``, each with the numbers."""
+    """What is wrong with this input and max_tokens for ``model``, each with the numbers
+    (the limits are :meth:`pricing.model.Model.overruns`: the one rule of too long)."""
     problems = []
     if max_tokens < 1 and zero_is_a_problem:
         problems.append(f"max_tokens must be at least 1, got {max_tokens:,}")
+    over = model.overruns(input_tokens, max_tokens)
     ceiling_note = " (it includes hidden reasoning tokens)" if model.reasoning else ""
-    if input_tokens > model.max_input_tokens:
-        over = input_tokens - model.max_input_tokens
+    if over["max_input_tokens"] > 0:
         problems.append(
             f"input {input_tokens:,} exceeds max input {model.max_input_tokens:,} "
-            f"by {over:,} tokens; cut the input by at least {over:,}"
+            f"by {over['max_input_tokens']:,} tokens; cut the input by at least "
+            f"{over['max_input_tokens']:,}"
         )
-    if max_tokens > model.max_output_tokens:
+    if over["max_output_tokens"] > 0:
         problems.append(
             f"max_tokens {max_tokens:,} exceeds the output ceiling {model.max_output_tokens:,}"
-            f"{ceiling_note} by {max_tokens - model.max_output_tokens:,}; "
+            f"{ceiling_note} by {over['max_output_tokens']:,}; "
             f"lower max_tokens to {model.max_output_tokens:,}"
         )
-    total = input_tokens + max_tokens
-    if total > model.context_window:
-        over = total - model.context_window
+    if over["context_window"] > 0:
+        total, excess = input_tokens + max_tokens, over["context_window"]
         room = model.context_window - input_tokens
         fix = (
-            f"lower max_tokens to {room:,} or cut the input by {over:,}"
+            f"lower max_tokens to {room:,} or cut the input by {excess:,}"
             if room > 0
-            else f"cut the input by {over:,}"
+            else f"cut the input by {excess:,}"
         )
         problems.append(
             f"input {input_tokens:,} + max_tokens {max_tokens:,} = {total:,} exceeds the "
-            f"context window {model.context_window:,} by {over:,}; {fix}"
+            f"context window {model.context_window:,} by {excess:,}; {fix}"
         )
     return problems
 
