@@ -79,8 +79,12 @@ class CallTime(NamedTuple):
             return cls(_epoch_day(days), ((days + 3) % 7) * 1440 + minute)
         return cls(stamp, None)
 
-
-MINUTES_PER_WEEK = 7 * 24 * 60
+    @property
+    def stamp(self) -> int | dt.date:
+        """This time as :func:`call_stamp` writes it (UTC minutes since 1970, or the date)."""
+        if self.week_minute is None:
+            return self.day
+        return (self.day - _EPOCH).days * 1440 + self.week_minute % 1440
 
 
 def call_stamp(value: object) -> int | dt.date:
@@ -92,6 +96,12 @@ def call_stamp(value: object) -> int | dt.date:
         return value // 60
     if isinstance(value, bool):
         raise ValueError(f"expected unix seconds or an ISO 8601 time, got {value!r}")
+    if isinstance(value, dt.datetime):  # a Parquet timestamp column (no zone: UTC)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return int(value.timestamp() // 60)
+    if isinstance(value, dt.date):
+        return value
     if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
         value = float(value)
     if isinstance(value, (int, float)):

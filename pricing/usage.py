@@ -39,15 +39,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import re
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from pricing.dates import CallTime, call_stamp
 from pricing.engine import MAX_TOKEN_COUNT, Usage, token_count
-from pricing.errors import FailedRequest, InputError, UnpricedError, clip
+from pricing.errors import FailedRequest, InputError, clip
 
 # finish/stop reasons that mean "cut by the output limit" (or by the context window)
 TRUNCATION_REASONS = frozenset(
@@ -78,6 +78,18 @@ COUNTS = (
 )
 
 
+class Call(NamedTuple):
+    """One call as :func:`read_call` reads it from a record."""
+
+    model: str | None  # as the record names it
+    api: str  # the shape that read it: openai-chat, anthropic, gemini, ..., tokens
+    finish: str | None  # finish / stop reason
+    tier: str | None  # a service tier other than standard, as reported (flex, priority, fast)
+    batch: bool  # a batch API call
+    calls: int  # 1; 0 for a streaming event that completes another event's call
+    counts: tuple[int, ...]  # in COUNTS order
+
+
 @dataclass(frozen=True)
 class Shape:
     """One provider usage shape.
@@ -86,7 +98,11 @@ class Shape:
     index (``choices.0.finish_reason``); ``list[key=VALUE].field`` picks the list element
     whose ``key`` is ``VALUE`` (Gemini's ``promptTokensDetails[modality=AUDIO].tokenCount``).
     A count is the sum of its terms; a term ``a|b`` takes the first of ``a``, ``b`` that is
-    present and not 0 (absent, null and 0 all read as 0); ``-a`` subtracts.
+    present and not 0; ``-a`` subtracts. Every value read is a whole number >= 0 and nothing
+    else: ``true``, ``12.0`` or ``"12"`` is refused, naming the field. An absent field reads as
+    0, and so does ``null`` in a detail field (SDKs dump what the API did not send as null),
+    but not in a field of ``required``: the totals the provider always sends (OpenAI's
+    ``prompt_tokens``), where null means the count is not known, not that it is 0.
     ``when`` holds alternatives (any one suffices), each a path that must be present or
     ``path=value``. Count paths are relative to ``root`` (the usage object); ``model``,
     ``finish`` and ``tier`` paths to the record.
@@ -101,6 +117,9 @@ class Shape:
     # the first value that is not a standard tier: a service tier (flex, priority), "fast"
     # (Anthropic fast mode) or "batch"
     tier: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # count paths where null is refused, not read as 0
+    # paths whose true value (true, 1, "yes") marks a batch API call (our flat convention)
+    batch: tuple[str, ...] = ()
     model_prefix: tuple[str, ...] = ()  # only records whose model starts so (xAI: grok)
     bare: bool = True  # also read the usage object alone (a log of bare usage objects)
     bare_when: tuple[str, ...] = ()  # `when` of the usage object alone (default: derived)
@@ -121,7 +140,8 @@ def _chat(api: str, output: tuple[str, ...]) -> Shape:
         counts={
             "input_tokens": ("prompt_tokens",),
             "output_tokens": output,
-            "cache_read_tokens": (details + "cached_tokens|prompt_cache_hit_tokens",),
+            # Moonshot (and our flat convention) write cached_tokens beside prompt_tokens
+            "cache_read_tokens": (details + "cached_tokens|prompt_cache_hit_tokens|cached_tokens",),
             "cache_write_tokens": (details + "cache_write_tokens", "-" + writes),
             "cache_write_1h_tokens": (writes,),
             "reasoning_tokens": ("completion_tokens_details.reasoning_tokens",),
@@ -132,8 +152,9 @@ def _chat(api: str, output: tuple[str, ...]) -> Shape:
             "image_input_tokens": (details + "image_tokens",),
             "audio_output_tokens": ("completion_tokens_details.audio_tokens",),
         },
-        finish=("choices.0.finish_reason",),
+        finish=("choices.0.finish_reason", "finish_reason"),
         tier=("service_tier",),
+        required=("prompt_tokens", "completion_tokens"),
     )
 
 
@@ -203,6 +224,8 @@ SHAPES: tuple[Shape, ...] = (
             "usage.cache_creation_input_tokens",
         ),
         counts=_ANTHROPIC_COUNTS,
+        # output_tokens is always sent; message_delta's input counts may be null (its SDK types)
+        required=("output_tokens",),
         finish=("stop_reason", "delta.stop_reason"),  # message_delta: under `delta`
         tier=("usage.service_tier", "usage.speed"),
     ),
@@ -223,6 +246,7 @@ SHAPES: tuple[Shape, ...] = (
         },
         model=("modelId", "model"),
         finish=("stopReason",),
+        required=("inputTokens", "outputTokens"),
     ),
     Shape(
         api="openai-responses",
@@ -245,6 +269,7 @@ SHAPES: tuple[Shape, ...] = (
         },
         finish=("incomplete_details.reason", "status"),
         tier=("service_tier",),
+        required=("input_tokens", "output_tokens"),
         # alone: only with its details (a bare {input_tokens, ...} is our own convention)
         bare_when=("input_tokens_details", "output_tokens_details"),
     ),
@@ -285,6 +310,7 @@ SHAPES: tuple[Shape, ...] = (
                 "metadata.usage_object.completion_tokens_details.reasoning_tokens",
             ),
         },
+        required=("prompt_tokens", "completion_tokens"),
         bare=False,
     ),
     # OpenTelemetry GenAI spans (attributes as :func:`spans` flattens them): input_tokens is
@@ -305,7 +331,8 @@ SHAPES: tuple[Shape, ...] = (
         finish=("gen_ai.response.finish_reasons.0",),
         bare=False,
     ),
-    # Our own flat convention (also CSV rows): input is the whole prompt.
+    # Our own flat convention (the columns of a CSV or Parquet log too): input is the whole
+    # prompt. (A flat record with prompt_tokens is an OpenAI usage object, read above.)
     Shape(
         api="tokens",
         root="",
@@ -313,7 +340,7 @@ SHAPES: tuple[Shape, ...] = (
         counts={
             "input_tokens": ("input_tokens",),
             "output_tokens": ("output_tokens",),
-            "cache_read_tokens": ("cache_read_tokens|cached_tokens",),
+            "cache_read_tokens": ("cache_read_tokens|cached_tokens|cached_input_tokens",),
             "cache_write_tokens": ("cache_write_tokens",),
             "cache_write_1h_tokens": ("cache_write_1h_tokens",),
             "reasoning_tokens": ("reasoning_tokens",),
@@ -321,6 +348,8 @@ SHAPES: tuple[Shape, ...] = (
         },
         finish=("finish_reason", "stop_reason"),
         tier=("service_tier",),
+        required=("input_tokens", "output_tokens"),
+        batch=("batch",),
         bare=False,
         fallback=True,
     ),
@@ -478,16 +507,6 @@ def _lookup(src: _Source, depth: int, root: str, path: str, cache: dict) -> str:
     raise ValueError(f"{path}: a [key=value] step must be followed by a field")
 
 
-def _guarded(value: str, usage: str) -> str:
-    """``node.get(k)`` as ``node and node.get(k)`` where ``node`` is an optional object inside
-    the usage (most records lack most details objects: an empty one is not searched). Only
-    for counts, where absent, None and 0 all read as 0."""
-    node, dot, _ = value.partition(".get(")
-    if not dot or node in (usage, "r") or not node.isidentifier():
-        return value
-    return f"{node} and {value}"
-
-
 def _join(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix and path else prefix or path
 
@@ -515,28 +534,24 @@ def _compile_shape(src: _Source, number: int, shape: Shape, root_path: str) -> N
     if shape.final:
         marker, final = (_lookup(src, 2, "r", path, cache) for path in shape.final)
         src.emit(2, f"if {marker} and {final} is None: return None  # a stream chunk")
-    terms: dict[str, str] = {}  # expression -> variable: a term used twice is read once
+    terms: dict[str, str] = {}  # term -> variable: a term used twice is read once
     fields = []
     for count in COUNTS:
         parts = []
         for term in shape.counts.get(count, ()):
             sign = "-" if term.startswith("-") else "+"
-            alternatives = term.lstrip("-").split("|")
-            values = [_guarded(_lookup(src, 2, usage, alt, cache), usage) for alt in alternatives]
-            expression = f"{' or '.join(values)} or 0"
-            if expression not in terms:
-                terms[expression] = src.var()
-                src.emit(2, f"{terms[expression]} = {expression}")
-            parts.append(f"{sign} {terms[expression]}")
+            name = term.lstrip("-")
+            if name not in terms:
+                terms[name] = _count_term(src, number, usage, name, shape.required, cache)
+            parts.append(f"{sign} {terms[name]}")
         fields.append(" ".join(parts).removeprefix("+ ") or "0")
     src.emit(2, f"counts = ({', '.join(fields)},)")
-    # a negative part, a float or text count, one out of range: _bad names it (a float
-    # anywhere makes its field, and so the sum, a float)
-    src.emit(
-        2,
-        f"if min(counts) < 0 or max(counts) > {MAX_TOKEN_COUNT} "
-        "or sum(counts).__class__ is not int:",
-    )
+    # A negative value read, parts larger than their whole, a sum out of range: _bad says
+    # which. A value that is a count alone shows in `counts`; the others are checked too.
+    alone = {field for field in fields if field.isidentifier()}
+    hidden = [name for name in terms.values() if name not in alone]
+    negative = "min(counts) < 0" + "".join(f" or {name} < 0" for name in hidden)
+    src.emit(2, f"if {negative} or max(counts) > {MAX_TOKEN_COUNT}:")
     src.emit(3, f"raise _bad({number}, r, counts)")
     model = _first(src, 2, "r", shape.model, cache)
     finish = _first(src, 2, "r", shape.finish, cache) if shape.finish else "None"
@@ -552,16 +567,55 @@ def _compile_shape(src: _Source, number: int, shape: Shape, root_path: str) -> N
                 f"if {tier} is None and {value}.__class__ is str "
                 f"and {value}.lower() not in _STANDARD: {tier} = {value}.lower()",
             )
+    batch = "False"
+    if shape.batch:
+        batch = src.var()
+        src.emit(2, f"{batch} = False")
+        for path in shape.batch:
+            value = src.var()
+            src.emit(2, f"{value} = {_lookup(src, 2, 'r', path, cache)}")
+            src.emit(2, f"if {value} is not None and not {batch}: {batch} = _is_true({value})")
     src.emit(1, "except (AttributeError, TypeError):")
     src.emit(2, f"raise _diagnose({number}, r) from None")
-    # the whole result, as read_call returns it for a record outside any envelope
+    # the whole result, as read_call returns it for a record outside any envelope (a Call,
+    # built as a plain tuple is: this runs once per log line)
     text = "{0} if {0}.__class__ is str else _text({0})"
     head = f"{text.format(model)}, {shape.api!r}, {text.format(finish)}"
     if shape.tier:
         src.emit(1, f"if {tier} == 'batch':")
-        src.emit(2, f"return ({head}, None, True, 1, counts)")
-    src.emit(1, f"return ({head}, {tier}, False, 1, counts)")
+        src.emit(2, f"return _new(_Call, ({head}, None, True, 1, counts))")
+    if shape.batch:
+        src.emit(1, f"if {batch}:")
+        src.emit(2, f"return _new(_Call, ({head}, None, True, 1, counts))")
+    src.emit(1, f"return _new(_Call, ({head}, {tier}, False, 1, counts))")
     src.emit(0, "")
+
+
+def _count_term(
+    src: _Source, number: int, usage: str, term: str, required: tuple[str, ...], cache: dict
+) -> str:
+    """Emit the reading of one term (``a|b``: the first present and not 0) into a variable;
+    each value read must be an int (a bool is not one): else ``_refuse`` names it (and the
+    caller checks it is not negative). An absent field is 0, and so is null unless the field
+    is ``required``. (One test per value on the common paths: this runs per log line.)"""
+    out = src.var()
+    # every object on the way is looked up at the top (a lookup inside an `if` below would
+    # leave its variable unset for a later term that shares it)
+    values = [_lookup(src, 2, usage, alt, cache) for alt in term.split("|")]
+    depth = 2
+    for i, (alt, value) in enumerate(zip(term.split("|"), values, strict=True)):
+        assert value.endswith(")"), alt  # a field, not a list index: absent reads as 0
+        value = value[:-1] + ", 0)"
+        if alt in required:  # null is not 0
+            otherwise = f"_refuse({number}, r)"
+        else:
+            otherwise = f"0 if {out} is None else _refuse({number}, r)"
+        src.emit(depth, f"{out} = {value}")
+        src.emit(depth, f"if {out}.__class__ is not int: {out} = {otherwise}")
+        if i < len(values) - 1:
+            src.emit(depth, f"if not {out}:")
+            depth += 1
+    return out
 
 
 def _bare_when(shape: Shape) -> tuple[str, ...]:
@@ -631,22 +685,24 @@ def _diagnose(number: int | None, record: dict) -> InputError:
     ``number``, or of any shape's tests) that holds something other than what it should."""
     shapes = _ORDER if number is None else [_ORDER[number]]
     for shape, root, tests in shapes:
-        paths = [test.partition("=")[0] for test in tests] if number is None else []
+        paths = [(test.partition("=")[0], False) for test in tests] if number is None else []
         if number is not None:
             paths = [
-                _join(root, alt)
+                (_join(root, alt), alt in shape.required)
                 for terms in shape.counts.values()
                 for term in terms
                 for alt in term.lstrip("-").split("|")
             ]
-        for path in paths:
-            value, where = record, []
+        for path, required in paths:
+            value, where, present = record, [], True
             for kind, arg in _steps(path):
                 if value is None:
+                    present = False
                     break
                 if kind == "key":
                     if value.__class__ is not dict:
                         return _not_object(".".join(where) or "record", value)
+                    present = arg in value
                     value = value.get(arg)
                 elif kind == "index":
                     value = value[arg] if value.__class__ is list and len(value) > arg else None
@@ -655,17 +711,33 @@ def _diagnose(number: int | None, record: dict) -> InputError:
                         return _not_object(".".join(where), value, "a list")
                     value = _find(value, arg[0], arg[1]) or None
                 where.append(str(arg) if kind != "find" else f"[{arg[0]}={arg[1]}]")
-            else:
-                if (
-                    number is not None
-                    and value is not None
-                    and (value.__class__ is not int or not 0 <= value <= MAX_TOKEN_COUNT)
-                ):
-                    return InputError(
-                        f"{path}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                        f"got {clip(value)}"
-                    )
+            if number is None or not present:
+                continue
+            if (value is None and required) or (
+                value is not None
+                and (value.__class__ is not int or not 0 <= value <= MAX_TOKEN_COUNT)
+            ):
+                return _not_a_count(path, value)
     return InputError("usage: unreadable usage object")
+
+
+def _not_a_count(path: str, value: Any) -> InputError:
+    shown = "null" if value is None else clip(value)
+    return InputError(
+        f"{path}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, got {shown}"
+    )
+
+
+def _refuse(number: int, record: dict) -> int:
+    """For the compiled reader: a value read as a count is not one; raise, naming it."""
+    raise _diagnose(number, record)
+
+
+def _is_true(value: Any) -> bool:
+    """A flag as logs write it: true, 1, or the text true / yes / 1 (a CSV cell)."""
+    if value.__class__ is str:
+        return value.strip().lower() in ("true", "yes", "1")
+    return value is True or (value.__class__ is int and value == 1)
 
 
 def _bad(number: int, record: dict, counts: tuple) -> InputError:
@@ -802,13 +874,27 @@ def _enveloped(record: Any) -> tuple | None:
         batch, tier = True, None
     if envelope.keep is not None:  # one part of a streamed call
         api = envelope.name
-    return (model, api, finish, tier, batch, envelope.calls, counts)
+    return Call(model, api, finish, tier, batch, envelope.calls, counts)
 
 
 def _no_shape(record: dict) -> None:
     """None for a streaming event that carries no usage; else the error."""
     if _is_usage_free_event(record):
         return None
+    # a total written as null ({"usage": {"prompt_tokens": null, ...}}): name it
+    for shape, root, tests in _ORDER:
+        for test in tests:
+            path = test.partition("=")[0]
+            parent, _, last = path.rpartition(".")
+            holder = _path(record, parent) if parent else record
+            relative = path.removeprefix(root + ".") if root else path
+            if (
+                relative in shape.required
+                and holder.__class__ is dict
+                and last in holder
+                and holder[last] is None
+            ):
+                raise _not_a_count(path, None)
     raise InputError(
         "usage: no usage found (expected usage, usageMetadata, prompt_tokens or "
         f"input_tokens; keys: {clip(sorted(record))})"
@@ -841,6 +927,10 @@ def _compiled() -> dict[str, Any]:
         "_diagnose": _diagnose,
         "_bad": _bad,
         "_negative": _negative,
+        "_refuse": _refuse,
+        "_is_true": _is_true,
+        "_new": tuple.__new__,
+        "_Call": Call,
         "_text": _text,
         "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
         "_enveloped": _enveloped,
@@ -851,8 +941,8 @@ def _compiled() -> dict[str, Any]:
     return namespace
 
 
-READ_CALL_DOC = """One record (response, batch line, streaming event, usage object) ->
-(model, api, finish, tier, batch, calls, counts) with ``counts`` in :data:`COUNTS` order;
+READ_CALL_DOC = """One record (response, batch line, streaming event, usage object) -> a
+:class:`Call` (model, api, finish, tier, batch, calls, counts in :data:`COUNTS` order);
 None for an event that is not a call (a streaming delta, a cache hit). Raises
 :class:`FailedRequest` for a failed request, :class:`InputError` for malformed usage (naming
 the field). Compiled from :data:`SHAPES` and :data:`ENVELOPES` (see :func:`table_source`)."""
@@ -881,8 +971,9 @@ class ObservedCall:
 
 
 # Where a record says when the call was made: OpenAI Chat `created` (unix seconds), Responses
-# `created_at`, Vertex `createTime`, and the `timestamp` of logs people write themselves.
-TIME_FIELDS = ("created", "created_at", "createTime", "create_time", "timestamp")
+# `created_at`, Vertex `createTime`, LiteLLM spend logs' `startTime`, and the `timestamp` of
+# logs people write themselves.
+TIME_FIELDS = ("created", "created_at", "createTime", "create_time", "startTime", "timestamp")
 
 
 def record_time(record: Any) -> CallTime | None:
@@ -923,7 +1014,7 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
     return observed(found, record)
 
 
-def observed(found: tuple, record: Any = None) -> ObservedCall:
+def observed(found: Call, record: Any = None) -> ObservedCall:
     """The :class:`ObservedCall` of a :func:`read_call` result (checks the parts); with the
     ``record`` it was read from, the built-in tool uses and the call's time it reports too."""
     model, api, finish, tier, batch, calls, counts = found
@@ -935,6 +1026,90 @@ def observed(found: tuple, record: Any = None) -> ObservedCall:
 
 
 # ------------------------------------------------------------------ logs as users have them
+# Column-shaped logs (CSV, Parquet, LiteLLM exports) are read by the same table: each row
+# becomes the record its columns spell (``usage.prompt_tokens`` nests; a cell holding a JSON
+# object is that object), and read_call reads it as it reads a JSON line.
+
+
+def column_record(header: list[str]) -> Any:
+    """A function from one CSV row (its cells' texts) to the record it spells. A CSV cell has
+    no type, so the text says: empty is null, ``12`` a number, ``true``/``false`` a flag, a
+    JSON object or list that value, anything else text (and so not a count)."""
+    names = list(header)
+    if not any("." in name for name in names):
+        return lambda cells: dict(zip(names, map(cell_value, cells), strict=True))
+
+    def nested(cells: list[str]) -> dict:
+        record: dict = {}
+        for name, text in zip(names, cells, strict=True):
+            _nest(record, name, cell_value(text))
+        return record
+
+    return nested
+
+
+_FLAGS = {"true": True, "false": False}
+
+
+def cell_value(text: str) -> Any:
+    """One CSV cell's text as the value it writes (see :func:`column_record`)."""
+    if not text:
+        return None
+    if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        return int(text)
+    flag = _FLAGS.get(text.lower()) if len(text) in (4, 5) else None
+    if flag is not None:
+        return flag
+    if text[0] in "{[":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def typed_value(value: Any) -> Any:
+    """One value of a typed column (Parquet) as a log's record holds it: a text holding a
+    JSON object or list (LiteLLM's metadata column) is that value; anything else is itself
+    (a float or a timestamp in a count's column is then refused as a count)."""
+    if value.__class__ is str and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def column_problem(header: list[str]) -> str | None:
+    """Why a column-shaped log cannot be read as calls, or None: no column any shape or
+    envelope reads (``input_tokens``, ``prompt_tokens``, ``usage``, ...), or two columns one
+    term reads either of (``cached_tokens`` and ``cache_read_tokens``: which to believe?)."""
+    present = set(header)
+
+    def holds(path: str) -> bool:  # the column, or a column holding the object around it
+        parts = path.split(".")
+        return any(".".join(parts[:i]) in present for i in range(1, len(parts) + 1))
+
+    readable = False
+    for shape, root, tests in _ORDER:
+        if not any(holds(test.partition("=")[0]) for test in tests):
+            continue
+        readable = True
+        for terms in shape.counts.values():
+            for term in terms:
+                wanted = [_join(root, alt) for alt in term.lstrip("-").split("|")]
+                given = [name for name in header if name in wanted]
+                if len(given) > 1:
+                    return f"{wanted[0]}: given twice ({', '.join(given)})"
+    readable = readable or any(
+        holds(test.partition("=")[0]) for envelope in ENVELOPES for test in envelope.when
+    )
+    if not readable:
+        return (
+            "no usage columns (expected input_tokens and output_tokens, or prompt_tokens and "
+            f"completion_tokens; columns: {clip(list(header))})"
+        )
+    return None
 
 
 def spans(document: Mapping[str, Any]) -> Iterator[dict]:
@@ -1011,47 +1186,6 @@ def expand(record: Any) -> Iterator[Any]:
 def table_source() -> str:
     """The Python source the table compiles to (for reading, and for tests)."""
     return _compile()
-
-
-# A dated snapshot: -20250929, -2024-05-13 (Bedrock's -v1:0 after it)
-_DATED = re.compile(r"[-@](\d{8}|\d{4}-\d{2}-\d{2})(?:-v\d+(?::\d+)?)?$")
-
-
-def resolve_logged(catalog: Any, name: str) -> Any:
-    """The catalog model of a model name as a log writes it; a dated snapshot the catalog
-    does not list is unpriced, never priced as its alias (``gpt-4o-2024-05-13`` was $5 / $15,
-    ``gpt-4o`` is $2.50 / $10: dropping the date would misprice it)."""
-    model = catalog.resolve(name)
-    match = _DATED.search(name.strip().lower())
-    if match:
-        # the snapshot is known when one of the model's names carries its date (Vertex's
-        # claude-sonnet-4-5@20250929 is the listed claude-sonnet-4-5-20250929)
-        date = match.group(1).replace("-", "")
-        known = (model.id, *model.aliases)
-        if not any(date in known_name.replace("-", "") for known_name in known):
-            raise UnpricedError(
-                f"model {name!r}: dated snapshot not in the catalog (it may not cost what "
-                f"{model.id} costs); add it to a --catalog file",
-                f"dated snapshot not in the catalog (not priced as {model.id})",
-            )
-    return model
-
-
-def serving_variant(model: Any, input_tokens: int, output_tokens: int) -> str | None:
-    """The one variant that could have served a call too long for ``model`` (Claude Sonnet
-    4.5 above 200K input: only the 1M-context beta), or None (it fits, or no single variant
-    does)."""
-    if input_tokens <= model.max_input_tokens and (
-        input_tokens + output_tokens <= model.context_window
-    ):
-        return None
-    fits = [
-        name
-        for name in model.variants
-        if input_tokens <= (v := model.with_variant(name)).max_input_tokens
-        and input_tokens + output_tokens <= v.context_window
-    ]
-    return fits[0] if len(fits) == 1 else None
 
 
 # --- built-in tool uses (web search, file search), billed per use on top of tokens -----------

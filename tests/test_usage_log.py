@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import budget.usage.read
 import pricing.usage
 from budget.cli import cli
-from budget.usage.price import cost_logs, observed_outputs, output_lengths
+from budget.usage.price import cost_logs
+from budget.usage.read import observed_outputs
 from pricing.catalog import load_catalog
 from pricing.engine import cost
 from pricing.errors import InputError
@@ -175,7 +176,7 @@ def test_bad_csv_row_is_reported_by_line(tmp_path):
 
 
 def test_output_lengths_feed_scenarios():
-    lengths = output_lengths([str(LOG)])
+    lengths = observed_outputs([str(LOG)]).lengths
     assert sorted(lengths.tolist()) == sorted(normalize(r).usage.output_tokens for r in records())
 
 

@@ -84,7 +84,7 @@ def test_fast_mode_is_a_service_tier_with_its_own_rates():
     ],
 )
 def test_a_dated_snapshot_is_priced_only_when_the_catalog_lists_it(name, model):
-    from pricing.usage import resolve_logged
+    from pricing.logged import resolve_logged
 
     catalog = load_catalog(())
     if model is None:

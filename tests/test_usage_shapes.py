@@ -480,7 +480,7 @@ def test_bedrock_one_hour_writes_and_gemini_batch(tmp_path):
 
 
 def test_a_streamed_anthropic_call_is_one_output_length(tmp_path):
-    from budget.usage.price import observed_outputs
+    from budget.usage.read import observed_outputs
 
     start = {
         "type": "message_start",

@@ -92,8 +92,11 @@ def usage(
         print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report)
         return
+    # a retired model's calls: the model whose rates priced them, where it is not itself
+    retired = any(u.retirement_pricing for u in report.by_model.values())
     print_table(
-        ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"],
+        ["model", "calls", "input", "cached", "output", "total", "per call", "truncated"]
+        + (["priced as"] if retired else []),
         [
             [
                 name,
@@ -105,15 +108,26 @@ def usage(
                 format_usd(u.totals.total_usd / u.totals.calls),
                 f"{u.truncation_rate:.2%}",
             ]
+            + ([" + ".join(u.priced_as)] if retired else [])
             for name, u in report.by_model.items()
         ],
     )
     calls = "call" if report.rows == 1 else "calls"
     click.echo(f"\ntotal {format_usd(report.total_usd)} over {report.rows:,} {calls}")
-    click.echo(
-        f"each call priced at the prices of its own day ({day} where the log does not say); "
-        f"catalog dated {catalog.as_of}"
+    undated = report.undated
+    timeless = (
+        f"; {undated.calls:,} without a time at {undated.day} (--at)"
+        if undated is not None and undated.calls
+        else ""
     )
+    click.echo(
+        f"each call priced at the prices of its own day{timeless}; catalog dated {catalog.as_of}"
+    )
+    for u in report.by_model.values():
+        for sentence in u.retirement_pricing:
+            click.echo(f"priced as: {sentence}")
+    if undated is not None and undated.warning:
+        click.echo(undated.warning)
     if report.unpriced:
         click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
         print_table(

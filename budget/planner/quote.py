@@ -1,17 +1,22 @@
 """What calls cost, as `budget cost` prices them: planned calls from token counts (with the
-reasons a call that size could not be sent), or logged calls from a usage file (each on the
-model it names, at the prices of the day it was made). The CLI only parses and prints."""
+reasons a call that size could not be sent), or logged calls from a usage file (each as
+:mod:`pricing.logged` prices a logged call, the rule `budget usage` follows too). The CLI
+only parses and prints."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pricing.catalog import Catalog, Model
 from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
-from pricing.usage import ObservedCall, resolve_logged, serving_variant
+from pricing.usage import ObservedCall
+
+if TYPE_CHECKING:
+    from pricing.logged import LoggedCalls
 
 
 @dataclass(frozen=True)
@@ -24,27 +29,28 @@ class Quote:
     notes: tuple[str, ...] = ()
 
 
-def logged_model(
-    catalog: Catalog,
-    call: ObservedCall,
-    variant: str | None,
-    service_tier: str | None,
-    day: dt.date,
-) -> tuple[Model, str | None]:
-    """The model and service tier a logged call is priced at, as `budget usage` prices it: the
-    model it names at the day it was made (else ``day``), the one variant that could have
-    served it, the tier it reports or the one its time of day falls in (DeepSeek off-peak)."""
-    if call.model is None:
-        raise InputError("no model in the record; pass --model")
-    model = resolve_logged(catalog, call.model).at(call.created.day if call.created else day)
-    usage = call.usage
-    model = model.with_variant(
-        variant or serving_variant(model, usage.input_tokens, usage.output_tokens)
+def logged_calls(
+    catalog: Catalog, variant: str | None, service_tier: str | None, day: dt.date
+) -> LoggedCalls:
+    """How `cost --usage` prices each logged call: as `budget usage` does, with the variant
+    and service tier the user asked for, if any, instead of those the log implies."""
+    from pricing.logged import LoggedCalls  # numpy: only for logged calls
+
+    return LoggedCalls(catalog, at=day, variant=variant, service_tier=service_tier)
+
+
+def price_logged(
+    logged: LoggedCalls, call: ObservedCall, batch: bool
+) -> tuple[Model, CostBreakdown]:
+    """One logged call, priced (raises InputError when the catalog cannot price it)."""
+    return logged.price_call(
+        call.model,
+        call.usage,
+        stamp=None if call.created is None else call.created.stamp,
+        tier=call.service_tier,
+        batch=batch or call.batch,
+        tool_calls=call.tool_calls,
     )
-    tier = service_tier or call.service_tier
-    if tier is None and call.created is not None:
-        tier = model.service_tier_at(call.created.week_minute)
-    return model, tier
 
 
 def quote(
@@ -66,28 +72,29 @@ def quote(
     breakdowns, notes = [], []
     periods: list[str] = []  # the price periods that priced the calls, in order met
     used: list[Model] = []  # the models as resolved (host, period, variant)
+    logged_as = logged_calls(catalog, variant, service_tier, day) if name is None else None
     for call in observed:
-        if name is None:
-            model, tier = logged_model(catalog, call, variant, service_tier, day)
-        else:
+        if logged_as is not None:
+            model, breakdown = price_logged(logged_as, call, batch)
+        else:  # the logged usage on another model: its reported tier may not exist there
             when = call.created.day if call.created else day
             model, tier = catalog.resolve(name, variant, when), service_tier or call.service_tier
-        if model.period and model.period.label not in periods:
-            periods.append(model.period.label)
-        if tier and tier not in model.service_tiers and not service_tier:
-            notes.append(
-                f"{model.id} has no {tier!r} service tier in the catalog; priced at standard rates"
-            )
-            tier = None
-        breakdowns.append(
-            price(
+            if tier and tier not in model.service_tiers and not service_tier:
+                notes.append(
+                    f"{model.id} has no {tier!r} service tier in the catalog; priced at "
+                    "standard rates"
+                )
+                tier = None
+            breakdown = price(
                 model,
                 call.usage,
                 batch=batch or call.batch,
                 service_tier=tier,
                 tool_calls=call.tool_calls,
             )
-        )
+        if model.period and model.period.label not in periods:
+            periods.append(model.period.label)
+        breakdowns.append(breakdown)
         used.append(model)
     total = add_up(breakdowns, calls)
     total_calls = len(breakdowns) * calls
@@ -153,10 +160,10 @@ def priceable(
     """The logged calls the catalog can price (each on the model it names), and the others
     as ``file:line: why`` lines."""
     kept, refused = [], []
+    logged = logged_calls(catalog, variant, service_tier, day)
     for call, where in zip(observed, wheres, strict=True):
         try:
-            model, tier = logged_model(catalog, call, variant, service_tier, day)
-            price(model, call.usage, batch=batch or call.batch, service_tier=tier)
+            price_logged(logged, call, batch)
         except InputError as exc:  # UnpricedError, UnknownModelError, no model
             refused.append(f"{where}: {exc}")
             continue
@@ -166,11 +173,7 @@ def priceable(
 
 def fit_problems(model: Model, usage: Usage) -> list[str]:
     """Why a call of this size could not be sent to ``model`` (empty when it could)."""
-    if (
-        usage.input_tokens <= model.max_input_tokens
-        and usage.input_tokens + usage.output_tokens <= model.context_window
-        and usage.output_tokens <= model.max_output_tokens
-    ):
+    if model.fits(usage.input_tokens, usage.output_tokens):
         return []
     from budget.planner.max_tokens import check  # only for calls that do not fit: light start
 

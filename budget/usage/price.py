@@ -1,20 +1,24 @@
 """Costing provider usage logs: what real traffic cost, per row and per model.
 
-A log is JSONL (one provider response, batch output line or bare usage object per line, as
-:func:`pricing.usage.normalize` reads them) or CSV with token columns (``input_tokens``,
-``output_tokens`` and optionally ``cached_tokens``/``cache_read_tokens``,
-``cache_write_tokens``, ``cache_write_1h_tokens``, ``reasoning_tokens``, ``finish_reason``,
-``model``; ``prompt_tokens``/``completion_tokens`` are read as input/output).
+A log is JSONL (one provider response, batch output line or bare usage object per line), or
+CSV or Parquet whose columns spell such records (``input_tokens``, ``output_tokens``,
+``cached_tokens``, ..., ``model``, ``service_tier``, a time column): every row is read by
+:func:`pricing.usage.read_call` (:mod:`budget.usage.read`), and every call is priced by
+:mod:`pricing.logged`, the one rule of which model, variant, service tier, price period and
+day bill a logged call, on every path (one process, ``--jobs``, Dask, ``cost --usage``).
 
 Each call is priced at the prices in force on the day it was made: the record's ``created``
-(OpenAI Chat, unix seconds), ``created_at`` (Responses), ``createTime`` or ``timestamp``
-(a CSV column of that name too); records that say nothing are priced at ``at`` (default
-today). Where the time of day is known and the provider bills by the clock (DeepSeek's
-off-peak hours, a service tier with ``when_utc``), that tier prices the call. The per-row
-CSV names the day, the catalog price period and the service tier of each row.
+(OpenAI Chat, unix seconds), ``created_at`` (Responses), ``createTime``, ``startTime``
+(LiteLLM) or ``timestamp``; records that say nothing are priced at ``at`` (the pricing day,
+:func:`pricing.dates.pricing_day`), and the report says how many and warns where their
+models changed price or retired in the 90 days before that day. Where the time of day is
+known and the provider bills by the clock (DeepSeek's off-peak hours), that tier prices the
+call. The per-row CSV names the day, the catalog price period and the service tier of each
+row; totals by model name the model whose rates priced them (a routed retirement's
+successor) and how a retirement changed the price.
 
 Files are read in chunks (``CHUNK_LINES`` lines), so memory stays bounded whatever the size:
-each chunk is normalized, priced with numpy per model (:mod:`pricing.arrays`, exact sums),
+each chunk is normalized, priced with numpy per group (:mod:`pricing.arrays`, exact sums),
 written out as per-row CSV if asked, and only per-model totals are kept.
 """
 
@@ -24,7 +28,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,26 +36,29 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
-from budget.inputs.files import expand_paths, is_url
-from budget.inputs.samples import model_replies
+from budget.inputs.files import is_url
 from budget.usage.read import (
+    CHUNK_LINES,
     FIELDS,
     KEEP_LOCATIONS,
     LogPart,
     Rows,
     Unpriced,
+    log_files,
+    observed_outputs,
     part_chunks,
+    read_rows,
     split_log,
 )
 from budget.usage.rows import MONEY_COLUMNS, CsvRows, Priced
-from pricing.arrays import CostTotals, price_arrays, refusals
-from pricing.catalog import Catalog, Model
-from pricing.dates import CallTime, pricing_day, stamp_day
-from pricing.errors import InputError, UnpricedError
-from pricing.rules import tools_usd
-from pricing.usage import resolve_logged, serving_variant
+from pricing.arrays import CostTotals
+from pricing.catalog import Catalog
+from pricing.dates import pricing_day
+from pricing.errors import InputError
+from pricing.logged import RECENT_CHANGE_DAYS, LoggedCalls, recent_changes
 
-CHUNK_LINES = 50_000
+# read here once, and still found here by the Dask engine, benches and notebooks
+__all__ = ["CHUNK_LINES", "UsageReport", "cost_logs", "log_files", "observed_outputs", "read_rows"]
 
 
 @dataclass
@@ -59,6 +66,23 @@ class ModelUsage:
     model: str
     variant: str | None
     totals: CostTotals = field(default_factory=CostTotals)
+    # the models whose rates priced the calls, in order met: the model itself, or the one a
+    # routed retirement sends its calls to (Google's retired Gemini models)
+    priced_as: list[str] = field(default_factory=list)
+    retirement_pricing: list[str] = field(default_factory=list)  # sentences, when it applied
+
+    def priced_by(self, model: str, retirement: str | None) -> None:
+        if model not in self.priced_as:
+            self.priced_as.append(model)
+        if retirement is not None and retirement not in self.retirement_pricing:
+            self.retirement_pricing.append(retirement)
+
+    def merge(self, other: ModelUsage) -> None:
+        self.totals = self.totals + other.totals
+        for model in other.priced_as:
+            self.priced_by(model, None)
+        for sentence in other.retirement_pricing:
+            self.priced_by(self.model, sentence)
 
     @property
     def truncation_rate(self) -> float:
@@ -84,6 +108,8 @@ class ModelUsage:
             "per_call_usd": t.total_usd / t.calls if t.calls else Decimal(0),
             "truncated": t.truncated,
             "truncation_rate": self.truncation_rate,
+            "priced_as": " + ".join(self.priced_as) or self.model,
+            "retirement_pricing": "; ".join(self.retirement_pricing) or None,
         }
 
 
@@ -112,6 +138,36 @@ class UnpricedGroup:
 
 
 @dataclass(frozen=True)
+class Undated:
+    """Calls whose record gives no time: priced at the pricing day (``--at``, else today),
+    and what changed their models' prices in the days before it."""
+
+    calls: int = 0
+    day: dt.date | None = None  # the day that priced them
+    recent_changes: tuple[str, ...] = ()  # price changes and retirements before ``day``
+
+    @property
+    def warning(self) -> str | None:
+        """Said where the bill is shown: the day chosen may change it."""
+        if not self.calls or not self.recent_changes:
+            return None
+        calls = f"{self.calls:,} call{'s' if self.calls != 1 else ''}"
+        return (
+            f"warning: {calls} without a time were priced at {self.day}, but within the "
+            f"{RECENT_CHANGE_DAYS} days before it {'; '.join(self.recent_changes)}: if they "
+            "were made earlier, pass --at DATE (the day they were made) to price them then"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "calls": self.calls,
+            "priced_at": self.day if self.calls else None,
+            "recent_changes": list(self.recent_changes),
+            "warning": self.warning,
+        }
+
+
+@dataclass(frozen=True)
 class UsageReport:
     rows: int
     skipped: int
@@ -124,6 +180,7 @@ class UsageReport:
     skipped_lines: tuple[str, ...] = ()  # file:line of the first skipped lines
     events: int = 0  # streaming events without usage (not calls)
     rows_frame: Any = None  # per-call DataFrame, when cost_logs was asked for it
+    undated: Undated | None = None  # calls whose record gives no time
 
     @property
     def unpriced_calls(self) -> int:
@@ -140,6 +197,7 @@ class UsageReport:
             "unpriced": [group.as_dict() for group in self.unpriced],
             "files": list(self.files),
             "notes": list(self.notes),
+            "undated": (self.undated or Undated()).as_dict(),
         }
 
     def frame(self):
@@ -159,109 +217,6 @@ class UsageReport:
             records.append(row)
         columns = [*ModelUsage("", None).as_dict(), "total_usd_exact"]
         return pd.DataFrame.from_records(records, columns=columns).set_index("model")
-
-
-def read_rows(
-    paths: Iterable[str], *, skip_invalid: bool = False, chunk_lines: int = CHUNK_LINES
-) -> Iterator[tuple[Rows, int]]:
-    """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk.
-    Paths may be files, directories (every file under them), globs and URLs."""
-    for path in log_files(paths):
-        yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
-
-
-def log_files(paths: Iterable[str]) -> list[str]:
-    """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
-    files = expand_paths(list(paths), "log file")
-    for path in files:
-        if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
-            raise InputError(f"{path}: file not found")
-    return files
-
-
-@dataclass(frozen=True)
-class OutputLengths:
-    """Output tokens of every logged reply, and how many replies were cut at max_tokens."""
-
-    lengths: np.ndarray  # reasoning included
-    truncated: int  # finish reason length / max_tokens / MAX_TOKENS / max_output_tokens
-    note: str | None = None  # which replies were taken (one model's, or all of them)
-
-    @property
-    def cut_share(self) -> float:
-        return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
-
-
-def observed_outputs(paths: Iterable[str], model: Model | None = None) -> OutputLengths:
-    """The logs' output lengths for resampling; a cut reply's length is only a lower bound.
-    With ``model``: only its replies where the log names models, as `plan --samples` takes
-    them (:func:`budget.inputs.samples.model_replies`)."""
-    chunks = [rows for rows, _ in read_rows(paths)]
-    if not chunks:
-        return OutputLengths(np.zeros(0, dtype=np.int64), 0)
-    # A streamed Anthropic call is two rows: message_start (calls 1, no output yet) and
-    # message_delta (calls 0, the output): its length is the delta's.
-    kept = [rows.select(np.flatnonzero(_one_length(rows))) for rows in chunks]
-    lengths = np.concatenate([rows.column("output_tokens") for rows in kept])
-    truncated = np.concatenate([rows.column("truncated") for rows in kept])
-    note = None
-    if model is not None:
-        picked = model_replies([name for rows in kept for name in rows.models], model)
-        lengths, truncated, note = lengths[picked.rows], truncated[picked.rows], picked.note
-    return OutputLengths(lengths, int(truncated.sum()), note)
-
-
-def _one_length(rows: Rows) -> np.ndarray:
-    streamed = np.array([api == "anthropic-stream" for api in rows.apis], dtype=bool)
-    return ~streamed | (rows.column("calls") == 0)
-
-
-def output_lengths(paths: Iterable[str]) -> np.ndarray:
-    """Output tokens (reasoning included) of every row of the logs, for resampling."""
-    return observed_outputs(paths).lengths
-
-
-class _Resolver:
-    """Model names as the log writes them -> catalog models (or why not), once per name."""
-
-    def __init__(self, catalog: Catalog, fallback: str | None):
-        self.catalog, self.fallback = catalog, fallback
-        self.known: dict[str | None, Model | UnpricedError] = {}
-        self.dated: dict[tuple[str | None, dt.date], Model] = {}
-        self.by_clock: dict[int, bool] = {}  # id(model) -> billed by the clock
-
-    def clocked(self, model: Model) -> bool:
-        """Whether the model has a service tier billed by the clock (cached per model)."""
-        key = id(model)
-        if key not in self.by_clock:
-            self.by_clock[key] = any(level.when_utc for level in model.service_tiers.values())
-        return self.by_clock[key]
-
-    def at(self, name: str | None, day: dt.date) -> Model:
-        """The model a (known) name means, at the prices in force on ``day``."""
-        key = (name, day)
-        if key not in self.dated:
-            found = self(name)
-            assert isinstance(found, Model)  # unpriced names are never asked for
-            self.dated[key] = found.at(day)
-        return self.dated[key]
-
-    def __call__(self, name: str | None) -> Model | UnpricedError:
-        if name not in self.known:
-            wanted = name or self.fallback
-            if wanted is None:
-                found: Model | UnpricedError = UnpricedError(
-                    "no model in the record; pass --model", "no model in the record"
-                )
-            else:
-                try:
-                    found = resolve_logged(self.catalog, wanted)
-                except UnpricedError as exc:
-                    found = exc
-                except InputError as exc:
-                    found = UnpricedError(str(exc), "unknown model")
-            self.known[name] = found
-        return self.known[name]
 
 
 class _Unpriced:
@@ -285,62 +240,74 @@ class _Costing:
     of a file) keeps. Bounded whatever the log size: totals per model, one entry per
     unpriced (model, reason) group."""
 
-    def __init__(self, catalog: Catalog, model: str | None, strict: bool, day: dt.date):
-        self.resolve = _Resolver(catalog, model)
+    def __init__(self, catalog: Catalog, model: str | None, strict: bool, day: dt.date | None):
+        self.logged: LoggedCalls | None = LoggedCalls(catalog, model=model, at=day)
+        self.day = self.logged.day  # prices for calls whose record does not say when
         self.strict = strict
-        self.day = day  # prices for calls whose record does not say when they were made
         self.by_model: dict[str, ModelUsage] = {}
         self.unpriced = _Unpriced()
-        self.skipped = self.failed = self.events = 0
+        self.skipped = self.failed = self.events = self.undated = 0
         self.skipped_lines: list[str] = []
         self.inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
+        self.changes: dict[str, list[str]] = {}  # model id -> recent changes (undated calls)
 
     def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray, Priced]:
         """Price one chunk; returns the model id per row, the USD per row (NaN: unpriced) and
         when, at which price period and service tier each row was priced."""
+        assert self.logged is not None, "a part's totals are for merging, not for reading"
         self.skipped += skipped
         self.skipped_lines += chunk.skipped[: KEEP_LOCATIONS - len(self.skipped_lines)]
         self.failed += chunk.failed
         self.events += chunk.events
-        refused: list[tuple[int, str | None, str, str]] = []  # (row, model, reason, detail)
-        usd = np.full((len(chunk), len(MONEY_COLUMNS)), np.nan)
-        ids: list[str | None] = list(chunk.models)
-        keys, priced_at = self._keys(chunk)
-        codes = {key: number for number, key in enumerate(dict.fromkeys(keys))}
-        code = np.fromiter(map(codes.__getitem__, keys), dtype=np.int64, count=len(keys))
         inputs, outputs = chunk.column("input_tokens"), chunk.column("output_tokens")
-        periods: list[str] = [""] * len(chunk)
-        tiers: list[str | None] = list(chunk.service_tiers)
-        for (name, tier, day), number in codes.items():
-            index = np.flatnonzero(code == number) if len(codes) > 1 else np.arange(len(chunk))
-            found = self.resolve(name)
-            if isinstance(found, UnpricedError):
-                refused += [(row, name, found.reason, str(found)) for row in index.tolist()]
+        calls, truncated = chunk.column("calls"), chunk.column("truncated")
+        resolved = self.logged.resolve(
+            chunk.models, chunk.service_tiers, chunk.times, inputs, outputs, chunk.column("batch")
+        )
+        self.undated += int(calls[resolved.undated].sum())
+        refused = list(resolved.refused)
+        usd = np.full((len(chunk), len(MONEY_COLUMNS)), np.nan)
+        ids = np.array(chunk.models, dtype=object)  # the catalog id where priced
+        periods = np.full(len(chunk), "", dtype=object)
+        tiers = np.array(chunk.service_tiers, dtype=object)
+        for group in resolved.groups:
+            model = group.model
+            periods[group.rows] = model.period.label if model.period else ""
+            tiers[group.rows] = group.service_tier
+            if group.inferred:
+                key = (model.id, str(model.variant), model.max_input_tokens)
+                self.inferred[key] = self.inferred.get(key, 0) + len(group.rows)
+            if group.undated and model.id not in self.changes:
+                self.changes[model.id] = recent_changes(model, self.day)
+            tools = None
+            if chunk.tool_calls is not None:
+                tools = [chunk.tool_calls[row] for row in group.rows.tolist()]
+            priced, more = self.logged.price(group, chunk.tokens(group.rows), tools)
+            refused += more
+            if not len(priced.rows):
                 continue
-            found = self.resolve.at(name, day)
-            label = found.period.label if found.period else ""
-            for row in index.tolist():
-                periods[row], tiers[row] = label, tier
-            for variant, part in _by_variant(found, index, inputs, outputs):
-                priced = found.with_variant(variant)
-                if variant is not None and variant != found.variant:
-                    key = (found.id, variant, found.max_input_tokens)
-                    self.inferred[key] = self.inferred.get(key, 0) + len(part)
-                part = _price_group(chunk, part, priced, tier, self.by_model, usd, refused)
-                for row in part.tolist():
-                    ids[row] = priced.id
-        calls = chunk.column("calls")
+            totals = dataclasses.replace(
+                priced.totals,
+                calls=int(calls[priced.rows].sum()),
+                truncated=int(truncated[priced.rows].sum()),
+            )
+            key = model.id + (f" ({model.host} {model.endpoint})" if model.host else "")
+            entry = self.by_model.setdefault(key, ModelUsage(model.id, model.variant))
+            entry.totals = entry.totals + totals
+            entry.priced_by(group.priced_as, group.retirement_pricing)
+            usd[priced.rows] = priced.usd
+            ids[priced.rows] = model.id
         problems = [
             Unpriced(
-                chunk.where(row),
-                name,
-                reason,
-                detail,
-                int(inputs[row]),
-                int(outputs[row]),
-                int(calls[row]),
+                chunk.where(item.row),
+                item.model,
+                item.reason,
+                item.detail,
+                int(inputs[item.row]),
+                int(outputs[item.row]),
+                int(calls[item.row]),
             )
-            for row, name, reason, detail in refused
+            for item in refused
         ] + chunk.unpriced
         problems.sort(key=lambda item: int(item.where.rsplit(":", 1)[1]))
         if self.strict and problems:
@@ -348,48 +315,13 @@ class _Costing:
         for item in problems:
             tokens = (item.input_tokens, item.output_tokens, item.calls)
             self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
-        return ids, usd, Priced(priced_at, periods, tiers)
-
-    def _keys(self, chunk: Rows) -> tuple[list[tuple], list[dt.date]]:
-        """Each row's pricing group (model name, service tier, a day of its price period) and
-        the day it was made. The tier is the one the record reports, else the one its time of
-        day bills (DeepSeek off-peak); rows of one price period share the period's day."""
-        if chunk.times is None:
-            return [
-                (n, t, self.day) for n, t in zip(chunk.models, chunk.service_tiers, strict=True)
-            ], [self.day] * len(chunk)
-        keys, days = [], []
-        first_day: dict[tuple[str | None, int], dt.date] = {}  # (name, id(period)) -> a day
-        # Rows of one model, tier and day share a key, unless the model bills by the clock:
-        # worked out once per (name, tier, day), not once per row.
-        known: dict[tuple, tuple | None] = {}
-        for name, tier, stamp in zip(chunk.models, chunk.service_tiers, chunk.times, strict=True):
-            day = self.day if stamp is None else stamp_day(stamp)
-            days.append(day)
-            key = known.get((name, tier, day))
-            if key is not None:
-                keys.append(key)
-                continue
-            found = self.resolve(name)
-            if isinstance(found, UnpricedError):
-                key = known[name, tier, day] = (name, tier, self.day)
-                keys.append(key)
-                continue
-            model = self.resolve.at(name, day)
-            clocked = tier is None and stamp is not None and self.resolve.clocked(model)
-            if clocked:
-                tier = model.service_tier_at(CallTime.of(stamp).week_minute)
-            key = (name, tier, first_day.setdefault((name, id(model.period)), day))
-            if not clocked:
-                known[name, tier, day] = key
-            keys.append(key)
-        return keys, days
+        return ids.tolist(), usd, Priced(resolved.days, periods.tolist(), tiers.tolist())
 
     def merge(self, other: _Costing) -> None:
         """Add the totals of a later part of the logs."""
         for name, usage in other.by_model.items():
             entry = self.by_model.setdefault(name, ModelUsage(usage.model, usage.variant))
-            entry.totals = entry.totals + usage.totals
+            entry.merge(usage)
         for key, group in other.unpriced.groups.items():
             mine = self.unpriced.groups.get(key)
             if mine is None:
@@ -402,8 +334,11 @@ class _Costing:
         self.skipped_lines += other.skipped_lines[: KEEP_LOCATIONS - len(self.skipped_lines)]
         self.failed += other.failed
         self.events += other.events
+        self.undated += other.undated
         for key, calls in other.inferred.items():
             self.inferred[key] = self.inferred.get(key, 0) + calls
+        for model, changes in other.changes.items():
+            self.changes.setdefault(model, changes)
 
     def report(self, paths: tuple[str, ...], frame: Any = None) -> UsageReport:
         groups = tuple(
@@ -433,6 +368,7 @@ class _Costing:
                 f"{self.events:,} record{'s' if self.events != 1 else ''} not billed "
                 "as calls left out (streaming events without usage, proxy cache hits)",
             )
+        changes = tuple(change for found in self.changes.values() for change in found)
         return UsageReport(
             rows,
             self.skipped,
@@ -445,6 +381,7 @@ class _Costing:
             tuple(self.skipped_lines),
             self.events,
             frame,
+            Undated(self.undated, self.day, changes),
         )
 
 
@@ -475,12 +412,12 @@ def cost_logs(
     files = log_files(paths)
     if jobs == 0:
         jobs = auto_jobs(files)
+    day = pricing_day(at)  # one day for every part: workers do not read the clock
     if jobs > 1 and rows_out is None and not rows_frame:
         parts = [part for path in files for part in split_log(path, jobs)]
         if len(parts) > 1:
-            day = pricing_day(at)
             return _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day)
-    costing = _Costing(catalog, model, strict, pricing_day(at))
+    costing = _Costing(catalog, model, strict, day)
     frames: list = []
     sink = CsvRows(rows_out) if isinstance(rows_out, io.TextIOBase) else rows_out
     for chunk, chunk_skipped in read_rows(
@@ -533,12 +470,12 @@ def cost_part(
     Parquet file, or a whole file): what a ``--jobs`` process or a Dask worker runs, the
     same chunk pipeline as :func:`cost_logs`. Its rows go to ``rows_out`` if given; calls
     whose record does not say when they were made are priced at ``day`` (default today)."""
-    costing = _Costing(catalog, model, strict, pricing_day(day))
+    costing = _Costing(catalog, model, strict, day)
     for chunk, skipped in part_chunks(part, skip_invalid, chunk_lines):
         ids, usd, priced = costing.add(chunk, skipped)
         if rows_out is not None:
             rows_out.write(chunk, ids, usd, priced)
-    costing.resolve = None  # the catalog stays with the caller
+    costing.logged = None  # the catalog stays with the caller
     return costing
 
 
@@ -560,94 +497,6 @@ def _cost_parallel(parts, paths, catalog, model, skip_invalid, strict, jobs, day
         for other in results:
             costing.merge(other)
     return costing.report(paths)
-
-
-def _by_variant(model: Model, index: np.ndarray, inputs: np.ndarray, outputs: np.ndarray):
-    """Rows of ``index`` by the variant that served them: the model's own, except calls too
-    long for it that only one variant could have served (Claude Sonnet 4.5's 1M context)."""
-    if not model.variant_specs:
-        return [(model.variant, index)]
-    too_long = (inputs[index] > model.max_input_tokens) | (
-        inputs[index] + outputs[index] > model.context_window
-    )
-    if not too_long.any():
-        return [(model.variant, index)]
-    groups: dict[str | None, list[int]] = {}
-    for row, long in zip(index.tolist(), too_long.tolist(), strict=True):
-        variant = model.variant
-        if long:
-            variant = serving_variant(model, int(inputs[row]), int(outputs[row])) or variant
-        groups.setdefault(variant, []).append(row)
-    return [(variant, np.array(rows, dtype=np.int64)) for variant, rows in groups.items()]
-
-
-def _price_group(
-    chunk: Rows,
-    index: np.ndarray,
-    model: Model,
-    tier: str | None,
-    by_model: dict[str, ModelUsage],
-    usd: np.ndarray,
-    refused: list,
-) -> np.ndarray:
-    """Price the rows of ``index`` on ``model`` (rows it cannot price go to ``refused``);
-    returns the rows priced."""
-    fees = _tool_fees(chunk, index, model, refused)
-    if fees is not None:
-        index = np.array([row for row in index.tolist() if row in fees], dtype=np.int64)
-        if not len(index):
-            return index
-    code, reasons = refusals(model, chunk.tokens(index), tier)
-    if reasons:
-        for row, number in zip(index.tolist(), code.tolist(), strict=True):
-            if number:
-                reason = reasons[number - 1]
-                refused.append((row, model.id, reason, f"model {model.id!r}: {reason}"))
-        index = index[code == 0]
-        if not len(index):
-            return index
-    priced = price_arrays(model, chunk.tokens(index), service_tier=tier)
-    truncated = int(chunk.column("truncated")[index].sum())
-    calls = int(chunk.column("calls")[index].sum())
-    totals = CostTotals(**{**priced.totals.__dict__, "truncated": truncated, "calls": calls})
-    tool_usd = np.zeros(len(index))
-    if fees is not None:
-        row_fees = [fees[row] for row in index.tolist()]
-        uses = sum(sum(chunk.tool_calls[row].values()) for row in index.tolist())
-        fee_total = sum(row_fees, Decimal(0))
-        totals = dataclasses.replace(
-            totals, tool_calls=uses, tool_usd=fee_total, total_usd=totals.total_usd + fee_total
-        )
-        tool_usd = np.array(row_fees, dtype=float)
-    key = model.id + (f" ({model.host} {model.endpoint})" if model.host else "")
-    entry = by_model.setdefault(key, ModelUsage(model.id, model.variant))
-    entry.totals = entry.totals + totals
-    usd[index] = np.column_stack(
-        [
-            priced.input_usd,
-            priced.cache_read_usd,
-            priced.cache_write_usd,
-            priced.output_usd,
-            priced.total_usd + tool_usd,
-            tool_usd,
-        ]
-    )
-    return index
-
-
-def _tool_fees(chunk: Rows, index: np.ndarray, model: Model, refused: list):
-    """Each row's built-in tool fee (Decimal) by row, or None when no row used a tool. A row
-    using a tool the catalog has no fee for goes to ``refused`` (unpriced, not dropped)."""
-    if chunk.tool_calls is None:
-        return None
-    fees: dict[int, Decimal] = {}
-    for row in index.tolist():
-        used = chunk.tool_calls[row]
-        try:
-            fees[row] = tools_usd(model, used) if used else Decimal(0)
-        except InputError as exc:
-            refused.append((row, model.id, "no fee for a built-in tool", str(exc)))
-    return fees
 
 
 def _frame(chunk: Rows, ids: list, usd: np.ndarray, priced: Priced):

@@ -1,54 +1,58 @@
 """Reading usage logs in chunks into columns of normalized token counts.
 
-Every JSON record goes through :func:`pricing.usage.read_call`, the one reader compiled from
-the provider table in :mod:`pricing.usage` (the per-call path uses the same function), and
-its counts become int64 columns. A record that cannot be read (a count that is not a whole
-number, parts larger than their whole, no usage at all) is not an error that stops the log:
-it is kept as an unpriced call with its reason. Only text that is not JSON is bad input.
+Every record goes through :func:`pricing.usage.read_call`, the one reader compiled from the
+provider table in :mod:`pricing.usage` (the per-call path uses the same function), and its
+counts become int64 columns: a JSON line, and a CSV or Parquet row alike (a row is the record
+its columns spell, :func:`pricing.usage.column_record`; no column is read any other way). A
+record that cannot be read (a count that is not a whole number, parts larger than their
+whole, no usage at all) is not an error that stops the log: it is kept as an unpriced call
+with its reason. Only text that is not JSON, or a table without usage columns, is bad input.
+
+`budget usage`, `plan --samples`, a scenario's ``usage_log`` and `cost --usage` read logs
+here.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import gc
+import io
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
+from budget.inputs.files import expand_paths, is_url
+from budget.inputs.records import csv_rows, file_records, kind_of, loads, open_input, peek, records
 from pricing.arrays import TokenArrays
-from pricing.dates import call_stamp
-from pricing.engine import MAX_TOKEN_COUNT
-from pricing.errors import FailedRequest, InputError, clip
+from pricing.errors import FailedRequest, InputError
 from pricing.usage import (
     COUNTS,
     OTLP,
-    TIME_FIELDS,
     TRUNCATION_REASONS,
+    Call,
     ObservedCall,
+    column_problem,
+    column_record,
     expand,
     may_report_tools,
     observed,
     read_call,
     record_stamp,
     record_tool_calls,
+    typed_value,
 )
 
 # int64 columns of a chunk, in this order
 FIELDS = (*COUNTS, "truncated", "batch", "calls")
-CSV_ALIASES = {
-    "prompt_tokens": "input_tokens",
-    "completion_tokens": "output_tokens",
-    "cached_tokens": "cache_read_tokens",
-    "cached_input_tokens": "cache_read_tokens",
-    "stop_reason": "finish_reason",
-}
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
+CHUNK_LINES = 50_000  # lines (rows) read, normalized and priced at a time
 KEEP_LOCATIONS = 20  # file:line of skipped lines kept for the report (all are counted)
 _BLANK = frozenset(b" \t\r\n\f\v")  # first bytes of a line that may be blank
 
@@ -133,6 +137,14 @@ class Rows:
             None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
             times=[self.times[i] for i in pick] if self.times else None,
         )
+
+
+def completing(found: Call, last_model: str | None) -> Call:
+    """A call read without a model: Anthropic's message_delta (it completes the call its
+    message_start began) is of the model that event named; anything else stays without."""
+    if found.model is None and found.calls == 0:
+        return found._replace(model=last_model)
+    return found
 
 
 def malformed(where: str, record: object, exc: Exception) -> Unpriced:
@@ -361,13 +373,13 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             if found is None:
                 events += 1
                 continue
-            if found[0] is not None:
-                last_model = found[0]
-            elif found[5] == 0:  # Anthropic's message_delta: the model its message_start named
-                found = (last_model, *found[1:])
+            if found.model is not None:
+                last_model = found.model
+            else:
+                found = completing(found, last_model)
             add_number(number)
             add_meta(found)
-            add_counts(found[6])
+            add_counts(found.counts)
             tools.append(uses)
             add_stamp(stamp)
     n = len(numbers)
@@ -408,179 +420,129 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
 def csv_chunks(
     file: Path, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    """CSV with token columns; rows are numbered by line (the header is line 1)."""
-    import pandas as pd
-
-    reader = None
-    try:
-        reader = pd.read_csv(
-            file,
-            chunksize=chunk_lines,
-            dtype={"model": str, "finish_reason": str, "stop_reason": str},
-            keep_default_na=False,
-            na_values=[""],
-        )
-        start = 2
-        for frame in reader:
-            if start == 2:
-                _check_aliases(list(frame.columns), label)
-            frame = frame.rename(columns=CSV_ALIASES)
-            yield _csv_rows(frame, label, start, skip_invalid)
-            start += len(frame)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{label}: unreadable CSV ({str(exc).splitlines()[0]})") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{label}: empty CSV (expected a header with token columns)") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save the CSV as UTF-8") from None
-    finally:
-        if reader is not None:
-            reader.close()  # also when a row was bad: no open file left behind
+    """A CSV log: each row is the record its header spells, read as a JSON line is (rows are
+    numbered by line, the header is line 1)."""
+    with open_input(str(file)) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{label}: empty CSV (expected a header with token columns)")
+            problem = column_problem(header)
+            if problem is not None:
+                raise InputError(f"{label}:1: {problem}")
+            spell = column_record(header)
+            rows = csv_rows(reader, label, header)
+            while block := list(itertools.islice(rows, chunk_lines)):
+                yield _rows(label, [(number, spell(cells)) for number, cells in block], False)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+        except csv.Error as exc:
+            raise InputError(f"{label}:{reader.line_num}: invalid CSV ({exc})") from None
+        finally:
+            text.detach()
 
 
 def parquet_chunks(
     path: str, label: str, skip_invalid: bool, chunk_lines: int, row_groups: list[int] | None = None
 ) -> Iterator[tuple[Rows, int]]:
-    """Parquet with the CSV's token columns; rows are numbered from 1 (the first row of the
-    file), chunks never cross a row group (so a Dask partition of row groups reads the same
-    chunks as the whole file read here)."""
-    from budget.inputs.parquet import parquet_frames
+    """A Parquet log: each row is the record its columns spell (struct columns nest), read
+    as a JSON line is; rows are numbered from 1 (the first row of the file), chunks never
+    cross a row group (so a Dask partition of row groups reads the same chunks as the whole
+    file read here)."""
+    from budget.inputs.parquet import parquet_rows
 
     checked = False
-    for start, frame in parquet_frames(path, chunk_lines, row_groups):
+    for start, header, values in parquet_rows(path, chunk_lines, row_groups):
         if not checked:
-            _check_aliases(list(frame.columns), label)
+            problem = column_problem(header)
+            if problem is not None:
+                raise InputError(f"{label}:1: {problem}")
             checked = True
-        yield _csv_rows(frame.rename(columns=CSV_ALIASES), label, start, skip_invalid)
-
-
-def _check_aliases(columns: list[str], label: str) -> None:
-    """Two header columns that mean the same field (``cached_tokens`` and
-    ``cache_read_tokens``) are ambiguous: name them rather than guess."""
-    for canonical in dict.fromkeys(CSV_ALIASES.values()):
-        same = [c for c in columns if CSV_ALIASES.get(c, c) == canonical]
-        if len(same) > 1:
-            raise InputError(f"{label}:1: {canonical}: given twice ({', '.join(same)})")
-
-
-def _csv_rows(frame, label: str, start: int, skip_invalid: bool) -> tuple[Rows, int]:
-    """A CSV chunk: a cell that is not a token count makes its row an unpriced call."""
-    import pandas as pd
-
-    for required in ("input_tokens", "output_tokens"):
-        if required not in frame.columns:
-            raise InputError(
-                f"{label}:1: {required}: missing column (columns: {clip(list(frame.columns))})"
-            )
-    n = len(frame)
-    bad = np.zeros(n, dtype=bool)
-    reasons: dict[int, tuple[str, str]] = {}
-    columns = {}
-    for name in COUNTS:
-        if name not in frame.columns:
-            columns[name] = np.zeros(n, dtype=np.int64)
-            continue
-        values = pd.to_numeric(frame[name], errors="coerce")
-        if name not in ("input_tokens", "output_tokens"):
-            values = values.where(frame[name].notna(), 0)
-        wrong = (
-            values.isna() | (values < 0) | (values > MAX_TOKEN_COUNT) | (values % 1 != 0)
-        ).to_numpy()
-        for row in np.flatnonzero(wrong & ~bad).tolist():
-            reasons[row] = (
-                name,
-                f"{name}: expected a token count >= 0 and <= {MAX_TOKEN_COUNT:,}, "
-                f"got {clip(frame[name].iloc[row])}",
-            )
-        bad |= wrong
-        columns[name] = values.where(~wrong, 0).to_numpy(dtype=np.int64)  # no inf cast
-    finishes = (
-        [None if pd.isna(v) else str(v) for v in frame["finish_reason"]]
-        if "finish_reason" in frame.columns
-        else [None] * n
-    )
-    models = (
-        [None if pd.isna(v) else str(v) for v in frame["model"]]
-        if "model" in frame.columns
-        else [None] * n
-    )
-    tiers = (
-        [
-            None if pd.isna(v) or str(v).lower() in ("", "default", "standard") else str(v).lower()
-            for v in frame["service_tier"]
+        numbered = [
+            (number, {name: typed_value(value) for name, value in row.items()})
+            for number, row in enumerate(values, start=start)
         ]
-        if "service_tier" in frame.columns
-        else [None] * n
-    )
-    truncated = np.array([f in TRUNCATION_REASONS for f in finishes], dtype=np.int64)
-    batch = np.zeros(n, dtype=np.int64)
-    if "batch" in frame.columns:
-        batch = frame["batch"].astype(str).str.lower().isin(["1", "true", "yes"]).to_numpy()
-    data = np.column_stack(
-        [columns[name] for name in COUNTS]
-        + [truncated, batch.astype(np.int64), np.ones(n, dtype=np.int64)]
-    )
-    # LiteLLM spend-log exports: failed calls and proxy cache hits cost nothing upstream
-    dropped = np.zeros(n, dtype=bool)
-    if "status" in frame.columns:
-        dropped |= frame["status"].astype(str).str.lower().eq("failure").to_numpy()
-    failed = int(dropped.sum())
-    if "cache_hit" in frame.columns:
-        hits = frame["cache_hit"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
-        dropped |= hits
-    events = int(dropped.sum()) - failed
-    lines = list(range(start, start + n))
-    times = _csv_times(frame, bad, reasons)
-    unpriced = [
-        Unpriced(
-            f"{label}:{start + row}",
-            models[row],
-            f"malformed usage: {reasons[row][0]}",
-            reasons[row][1],
-        )
-        for row in sorted(reasons)
-        if not dropped[row]
-    ]
-    api = "litellm" if "spend" in frame.columns else "tokens"
-    rows = Rows(
-        label,
-        lines,
-        models,
-        [api] * n,
-        finishes,
-        data,
-        tiers,
-        failed,
-        unpriced,
-        events,
-        times=times,
-    )
-    if bad.any() or dropped.any():
-        rows = rows.select(np.flatnonzero(~bad & ~dropped))
-    return check_parts(rows), 0
+        yield _rows(label, numbered, False)
 
 
-def _csv_times(frame, bad: np.ndarray, reasons: dict[int, tuple[str, str]]):
-    """When each row's call was made, from the first time column present (``created``,
-    ``created_at``, ``timestamp``, ...); an unreadable time makes the row unpriced."""
-    import pandas as pd
+def read_rows(
+    paths: Iterable[str], *, skip_invalid: bool = False, chunk_lines: int = CHUNK_LINES
+) -> Iterator[tuple[Rows, int]]:
+    """Normalized rows, chunk by chunk, with the count of lines skipped in each chunk.
+    Paths may be files, directories (every file under them), globs and URLs."""
+    for path in log_files(paths):
+        yield from part_chunks(LogPart(path), skip_invalid, chunk_lines)
 
-    name = next((c for c in TIME_FIELDS if c in frame.columns), None)
-    if name is None:
-        return None
-    times: list[int | dt.date | None] = []
-    for row, value in enumerate(frame[name]):
-        if pd.isna(value):
-            times.append(None)
-            continue
-        try:
-            times.append(call_stamp(value.item() if hasattr(value, "item") else value))
-        except ValueError as exc:
-            if not bad[row]:
-                reasons[row] = (name, f"{name}: {exc}")
-            bad[row] = True
-            times.append(None)
-    return times
+
+def log_files(paths: Iterable[str]) -> list[str]:
+    """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
+    files = expand_paths(list(paths), "log file")
+    for path in files:
+        if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
+            raise InputError(f"{path}: file not found")
+    return files
+
+
+@dataclass(frozen=True)
+class OutputLengths:
+    """Output tokens of every logged reply, and which replies were cut at max_tokens."""
+
+    lengths: np.ndarray  # reasoning included
+    cut: np.ndarray  # bool per reply: finish reason length / max_tokens / MAX_TOKENS / ...
+    note: str | None = None  # which replies were taken (one model's, or all of them)
+    other_models: bool = False  # the log had no reply of the model: others' replies taken
+
+    @property
+    def truncated(self) -> int:
+        return int(self.cut.sum())
+
+    @property
+    def cut_share(self) -> float:
+        return self.truncated / len(self.lengths) if len(self.lengths) else 0.0
+
+
+def observed_outputs(paths: Iterable[str], model: Any = None) -> OutputLengths:
+    """The logs' output lengths for resampling (a scenario's ``usage_log``, `plan --samples`);
+    a cut reply's length is only a lower bound. With ``model``: only its replies where the
+    log names models (:func:`budget.inputs.samples.model_replies`). A record whose usage
+    cannot be read is bad input here (a length cannot be guessed): the error names it."""
+    return _outputs([rows for rows, _ in read_rows(paths)], model)
+
+
+def outputs_of_records(
+    label: str, numbered: Iterable[tuple[int, Any]], model: Any = None
+) -> OutputLengths:
+    """:func:`observed_outputs` of records already parsed, numbered by line (a file read
+    whole elsewhere, such as standard input): the same reader and the same rules."""
+    rows, _ = _rows(label, list(numbered), False)
+    return _outputs([rows], model)
+
+
+def _outputs(chunks: list[Rows], model: Any) -> OutputLengths:
+    from budget.inputs.samples import model_replies
+
+    for rows in chunks:
+        if rows.unpriced:
+            first = rows.unpriced[0]
+            raise InputError(f"{first.where}: {first.detail}")
+    if not chunks:
+        return OutputLengths(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+    # A streamed Anthropic call is two rows: message_start (calls 1, no output yet) and
+    # message_delta (calls 0, the output): its length is the delta's.
+    kept = [rows.select(np.flatnonzero(_one_length(rows))) for rows in chunks]
+    lengths = np.concatenate([rows.column("output_tokens") for rows in kept])
+    cut = np.concatenate([rows.column("truncated") for rows in kept]).astype(bool)
+    if model is None:
+        return OutputLengths(lengths, cut)
+    picked = model_replies([name for rows in kept for name in rows.models], model)
+    return OutputLengths(lengths[picked.rows], cut[picked.rows], picked.note, picked.other_models)
+
+
+def _one_length(rows: Rows) -> np.ndarray:
+    streamed = np.array([api == "anthropic-stream" for api in rows.apis], dtype=bool)
+    return ~streamed | (rows.column("calls") == 0)
 
 
 @dataclass(frozen=True)
@@ -596,6 +558,7 @@ def read_usage_file(path: str) -> UsageFile:
     (OTLP documents give one call per GenAI span; streaming events without usage are not
     calls)."""
     calls, wheres, unreadable, failed, seen = [], [], [], 0, False
+    last_model = None
     for where, record in file_records(path):
         seen = True
         items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
@@ -603,7 +566,9 @@ def read_usage_file(path: str) -> UsageFile:
             try:
                 found = read_call(item)
                 if found is not None:
-                    calls.append(observed(found, item))
+                    if found.model is not None:
+                        last_model = found.model
+                    calls.append(observed(completing(found, last_model), item))
                     wheres.append(where)
             except FailedRequest:
                 failed += 1
