@@ -3,10 +3,12 @@
 A samples file is one of (detected, or named with ``fmt``):
 
 - ``integers``: one token count per line (blank lines and ``#`` comments skipped).
-- ``usage``: a provider usage log, JSONL (or a JSON array) of responses or usage objects that
-  ``pricing.usage.normalize`` reads. Output tokens include reasoning tokens, and a reply that
-  ended on the output limit (finish_reason ``length``, Anthropic ``max_tokens``, Gemini
-  ``MAX_TOKENS``) is *censored*: its true length is at least what was observed.
+- ``usage``: a provider usage log, JSONL (or a JSON array) of responses, streaming events or
+  usage objects, read as `budget usage` reads it (:func:`budget.usage.read.observed_outputs`:
+  the same reader, so a log `budget usage` prices is a log this plans from). Output tokens
+  include reasoning tokens, and a reply that ended on the output limit (finish_reason
+  ``length``, Anthropic ``max_tokens``, Gemini ``MAX_TOKENS``) is *censored*: its true
+  length is at least what was observed.
 - ``jsonl``: JSONL (or a JSON array) of output texts, in field ``column`` or the first of
   ``text``, ``output``, ``content``, ``completion``, ``response``; counted with the model's
   tokenizer.
@@ -15,8 +17,9 @@ A samples file is one of (detected, or named with ``fmt``):
 - ``text``: plain text. Samples are separated by lines holding only ``---``; a file without
   such a line holds one sample per non-blank line. Use JSONL for multi-paragraph replies.
 
-A JSON file is a usage log when its first record is one ``normalize`` accepts (and no
-``column`` is named); otherwise it is read as texts from the text field.
+A JSON file is a usage log when its first record is one the usage reader reads (a call, or a
+streaming event; and no ``column`` is named); otherwise it is read as texts from the text
+field.
 """
 
 from __future__ import annotations
@@ -229,44 +232,48 @@ def _records(
                 raise InputError(f"{where}: {wanted}: expected a text field")
             texts.append(record[name])
         return _texts(path, texts, "jsonl")
-    return _usage_log(path, records, column, model)
+    return _usage_log(path, records, model)
 
 
 def _is_usage(record: dict, column: str | None) -> bool:
-    """A record with usage counts is read as a usage log (exact) unless a text column is named."""
+    """A record with usage counts (or a streaming event of a usage log) is read as a usage
+    log (exact) unless a text column is named."""
     if column is not None:
         return False
-    from pricing.usage import normalize
+    from pricing.usage import read_call
 
     try:
-        normalize(record)
+        read_call(record)
     except InputError:
         return False
     return True
 
 
-def _usage_log(
-    path: Path, records: list[tuple[str, Any]], column: str | None, model: Any
-) -> OutputSamples:
-    """Output lengths from a usage log; where the log names models, only ``model``'s replies."""
-    from pricing.usage import normalize
+def _usage_log(path: Path, records: list[tuple[str, Any]], model: Any) -> OutputSamples:
+    """Output lengths from a usage log, read by the usage reader (`budget usage`'s: streaming
+    events, batch lines and failed requests as it reads them); where the log names models,
+    only ``model``'s replies."""
+    from budget.usage.read import outputs_of_records  # numpy: only for usage logs
 
-    calls = []
-    for where, record in records:
-        if not isinstance(record, dict):
-            raise InputError(f"{where}: expected a JSON object (a response or usage record)")
-        try:
-            calls.append(normalize(record))
-        except InputError as exc:
-            hint = f" or a text field {column!r}" if column else ""
-            raise InputError(f"{where}: {exc} (expected a usage record{hint})") from None
-    picked = model_replies([call.model for call in calls], model)
-    chosen = [calls[i] for i in picked.rows]
-    lengths = tuple(call.usage.output_tokens for call in chosen)
-    truncated = tuple(call.truncated for call in chosen)
-    return OutputSamples(
-        lengths, truncated, "usage", str(path), note=picked.note, other_models=picked.other_models
+    found = outputs_of_records(
+        str(path),
+        ((_line(where, index), record) for index, (where, record) in enumerate(records)),
+        model,
     )
+    return OutputSamples(
+        tuple(found.lengths.tolist()),
+        tuple(found.cut.tolist()),
+        "usage",
+        str(path),
+        note=found.note,
+        other_models=found.other_models,
+    )
+
+
+def _line(where: str, index: int) -> int:
+    """The line of a record's place (``FILE:LINE``); a JSON array's element by position."""
+    head, _, number = where.rpartition(":")
+    return int(number) if head and number.isdigit() else index + 1
 
 
 @dataclass(frozen=True)
