@@ -77,7 +77,7 @@ def test_calibrate_refuses_exact_models_and_bad_logs(tmp_path):
     assert exact.exit_code == 2 and "counted exactly" in exact.output
     missing = runner.invoke(cli, ["calibrate", str(log), "--model", "claude-sonnet-4-5"])
     assert missing.exit_code == 2
-    assert f"{log}:2: input_tokens: expected a non-negative integer" in missing.output
+    assert f"{log}:2: usage: no usage found (expected usage" in missing.output
 
 
 def test_a_broken_calibration_file_is_named(tmp_path):

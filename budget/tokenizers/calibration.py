@@ -1,8 +1,10 @@
 """Fit an estimate's characters-per-token from the user's own logs, and keep the result.
 
 A log is JSONL, one call per line: the text sent (``"text"``, or ``"messages"`` with optional
-``"system"`` and ``"tools"``, or ``"request"``: a whole request body) and the input tokens the
-provider billed (``"input_tokens"``, ``"prompt_tokens"``, or either inside ``"usage"``).
+``"system"`` and ``"tools"``, or ``"request"``: a whole request body) and the usage the
+provider reported, read as `budget usage` reads it (:func:`pricing.usage.read_call`: a
+``"usage"`` object of any provider, or our flat ``"input_tokens"``): the input tokens billed,
+the whole prompt (an Anthropic prompt's cache reads and writes included).
 
 The estimate is ``tokens = characters / chars_per_token + fixed`` (fixed: the family's
 per-message, image and tool costs). Writing ``k = 1 / chars_per_token``, the least-squares fit
@@ -25,6 +27,7 @@ from typing import Any
 from budget.tokenizers.estimate import EstimateTokenizer
 from budget.tokenizers.protocol import Request
 from pricing.dates import pricing_day
+from pricing.engine import MAX_CALL_TOKENS
 from pricing.errors import InputError, clip
 
 
@@ -41,7 +44,6 @@ def calibration_path(explicit: str | None = None) -> Path:
 # English runs ~4 characters a token, code ~3, CJK text 1 or less (a character can take 2-3
 # tokens); 20 allows long runs of whitespace, which some tokenizers merge.
 CHARS_PER_TOKEN_RANGE = (0.2, 20.0)
-MAX_CALL_TOKENS = 100_000_000  # input tokens of one call: 10x the largest context window
 
 REPAIR_HINT = "fix or delete it, or replace it with `budget calibrate LOG --model M --save`"
 
@@ -106,17 +108,22 @@ class CalibrationResult:
 
 
 def _real_tokens(record: dict[str, Any], where: str) -> int:
-    usage = record.get("usage") if isinstance(record.get("usage"), dict) else record
-    for key in ("input_tokens", "prompt_tokens", "promptTokenCount"):
-        value = usage.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            if value > MAX_CALL_TOKENS:
-                raise InputError(
-                    f"{where}: {key}: {clip(value)} is more than any model takes in one call "
-                    f"({MAX_CALL_TOKENS:,})"
-                )
-            return value
-    raise InputError(f"{where}: input_tokens: expected a non-negative integer")
+    """The input tokens the provider billed for the call, as the usage reader reads them."""
+    from pricing.usage import read_call
+
+    try:
+        found = read_call(record)
+    except InputError as exc:  # no usage, a count that is not one, a failed request
+        raise InputError(f"{where}: {exc}") from None
+    if found is None:
+        raise InputError(f"{where}: a streaming event without usage (not a call)")
+    value = found.counts[0]
+    if value > MAX_CALL_TOKENS:
+        raise InputError(
+            f"{where}: input_tokens: {clip(value)} is more than any model takes in one call "
+            f"({MAX_CALL_TOKENS:,})"
+        )
+    return value
 
 
 def _request(record: dict[str, Any], where: str) -> Request:
