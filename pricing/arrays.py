@@ -15,7 +15,14 @@ from decimal import Decimal
 import numpy as np
 
 from pricing.catalog import Model, Tier
-from pricing.engine import MODALITY_RATES, PER_MILLION, billed_rates, missing_rate, rates_for
+from pricing.engine import (
+    MODALITY_RATES,
+    PER_MILLION,
+    billed_rates,
+    missing_rate,
+    rates_for,
+    uncached_input_tokens,
+)
 from pricing.errors import InputError, UnpricedError
 
 # The parts of a call each billed at one rate (``pricing.engine.RATE_NAMES`` in order):
@@ -65,7 +72,7 @@ class TokenArrays:
         zero = np.zeros(len(self), dtype=np.int64)
         audio, image, video, audio_out = (zero if m is None else m for m in self.modalities())
         return [
-            self.uncached() - audio - image - video,
+            uncached_input_tokens(self) - audio - image - video,
             self.cache_read_tokens,
             self.cache_write_tokens,
             self.cache_write_1h_tokens,
@@ -75,14 +82,6 @@ class TokenArrays:
             video,
             audio_out,
         ]
-
-    def uncached(self) -> np.ndarray:
-        return (
-            self.input_tokens
-            - self.cache_read_tokens
-            - self.cache_write_tokens
-            - self.cache_write_1h_tokens
-        )
 
 
 @dataclass(frozen=True)

@@ -137,11 +137,6 @@ def stamp_day(stamp: int | dt.date) -> dt.date:
     return _epoch_day(stamp // 1440) if stamp.__class__ is int else stamp
 
 
-def day_of_timestamp(value: object) -> dt.date:
-    """The UTC day of a logged time (see :func:`call_time`)."""
-    return call_time(value).day
-
-
 _EPOCH = dt.date(1970, 1, 1)
 
 

@@ -23,6 +23,9 @@ PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
 # is a typo (or a unit mix-up), not a plan.
 MAX_TOKEN_COUNT = 10**12
+# The most tokens one call of a plan (a scenario) or a calibration log may hold: 10x the
+# largest context window. (MAX_TOKEN_COUNT above bounds what a log may report at all.)
+MAX_CALL_TOKENS = 100_000_000
 
 
 def token_count(value: Any, field: str, limit: int | None = MAX_TOKEN_COUNT) -> int:
@@ -92,12 +95,18 @@ class Usage:
 
     @property
     def uncached_input_tokens(self) -> int:
-        return (
-            self.input_tokens
-            - self.cache_read_tokens
-            - self.cache_write_tokens
-            - self.cache_write_1h_tokens
-        )
+        return uncached_input_tokens(self)
+
+
+def uncached_input_tokens(tokens: Any) -> Any:
+    """The part of the prompt neither read from nor written to a cache, of a :class:`Usage`
+    or of :class:`pricing.arrays.TokenArrays` alike (one call, or numpy arrays of many)."""
+    return (
+        tokens.input_tokens
+        - tokens.cache_read_tokens
+        - tokens.cache_write_tokens
+        - tokens.cache_write_1h_tokens
+    )
 
 
 @dataclass(frozen=True)

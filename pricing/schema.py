@@ -312,7 +312,7 @@ def build_model(raw: dict, place: str) -> Model:
         price_periods=periods,
         period=current,
         service_tiers=service_tiers,
-        variant_specs=_variants(raw.get("variants"), check, context),
+        variant_specs=_variants(raw.get("variants"), check),
         kind=kind,
     )
 
@@ -403,7 +403,7 @@ def _embedding_prices(raw: Any) -> Any:
     return raw
 
 
-def _variants(raw: Any, check: _Checker, base_context: int) -> tuple[Variant, ...]:
+def _variants(raw: Any, check: _Checker) -> tuple[Variant, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from budget.cli import cli
 from budget.usage.price import cost_logs
 from pricing.catalog import load_catalog
-from pricing.dates import day_of_timestamp
+from pricing.dates import call_time
 
 LOG = str(Path(__file__).parent / "fixtures" / "usage" / "o3_across_the_cut.jsonl")
 CATALOG = load_catalog(())
@@ -105,13 +105,11 @@ def test_timestamps_in_the_forms_logs_write_them():
     import datetime as dt
 
     day = dt.date(2025, 6, 10)
-    assert day_of_timestamp(1749513600) == day  # unix seconds
-    assert day_of_timestamp(1749513600000) == day  # milliseconds
-    assert day_of_timestamp("1749513600") == day
-    assert day_of_timestamp("2025-06-10") == day
-    assert day_of_timestamp("2025-06-09T23:30:00-01:00") == day  # 00:30 UTC
-    from pricing.dates import call_time
-
+    assert call_time(1749513600).day == day  # unix seconds
+    assert call_time(1749513600000).day == day  # milliseconds
+    assert call_time("1749513600").day == day
+    assert call_time("2025-06-10").day == day
+    assert call_time("2025-06-09T23:30:00-01:00").day == day  # 00:30 UTC
     # 2025-06-10 was a Tuesday: minute 1 x 1440 + 16 x 60 + 45 of the UTC week
     assert call_time("2025-06-10T16:45:00Z").week_minute == 2445
     assert call_time(1749573900).week_minute == 2445  # the same moment in unix seconds

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -183,10 +182,6 @@ def print_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
 
 def warn(message: str) -> None:
     click.echo(message, err=True)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
 
 
 class TokenCount(click.ParamType):

@@ -28,8 +28,6 @@ from pricing.textfile import open_input, strip_bom
 
 MAX_DEPTH = 64  # objects and arrays inside each other; real requests and logs use under 20
 
-KINDS = ("json", "jsonl", "csv")
-
 
 def loads(data: bytes | str, where: str, document: bool = False, bounded: bool = True) -> Any:
     """One JSON value, or a one-line error at ``where`` (invalid, or nested too deep).

@@ -30,10 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from budget.workload.scenario import RateLimits
+from budget.workload.scenario import LIMIT_KEYS, RateLimits
 
 MINUTES_PER_DAY = 1440
-LIMIT_NAMES = ("rpm", "tpm", "input_tpm", "output_tpm")
 
 # The limits each provider sets (sources above; Anthropic:
 # https://docs.claude.com/en/api/rate-limits, checked 2026-11-30). A provider not listed is
@@ -51,7 +50,7 @@ TPM_COUNTS = MappingProxyType({"google": "input"})
 
 def limits_of(provider: str) -> tuple[str, ...]:
     """The limits ``provider`` sets (every kind for a provider without rules here)."""
-    return PROVIDER_LIMITS.get(provider, LIMIT_NAMES)
+    return PROVIDER_LIMITS.get(provider, LIMIT_KEYS)
 
 
 def unused_limits(limits: RateLimits, provider: str) -> list[str]:

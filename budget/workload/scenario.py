@@ -23,6 +23,7 @@ from typing import Any
 
 from budget.planner.truncation import ON_TRUNCATION
 from pricing.dates import parse_day
+from pricing.engine import MAX_CALL_TOKENS
 from pricing.errors import InputError, clip
 from pricing.textfile import read_text
 from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
@@ -33,7 +34,6 @@ DEFAULT_SIMULATED_CALLS = 100_000
 MAX_SIMULATED_CALLS = 1_000_000_000  # drawn in chunks: memory is flat, time is the bound
 # Bounds that keep every figure finite and exact (Decimal money, int64 token arrays):
 MAX_NUMBER = 10**15  # any number in a scenario
-MAX_CALL_TOKENS = 100_000_000  # tokens of one call: 10x the largest context window
 MAX_CALLS_PER_DAY = 10**10  # in any month of the horizon: above any service's traffic
 
 TOP_KEYS = (

@@ -29,10 +29,6 @@ def month_calls_per_day(scenario: Scenario, calls_per_unit: float = 1.0) -> list
     ]
 
 
-def calls_in(calls_per_day: float, days: float) -> int:
-    return round_calls(calls_per_day * days)
-
-
 def round_calls(calls: float) -> int:
     """Calls as displayed: rounded half up, once, from the exact (fractional) count."""
     return int(math.floor(calls + 0.5))

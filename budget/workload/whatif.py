@@ -36,7 +36,7 @@ from budget.workload.scenario import (
     check_scenario,
     scenario_document,
 )
-from budget.workload.table import exact, period_usd, periods, with_float_money
+from budget.workload.table import MONEY, PER_CALL, exact, period_usd, periods, with_float_money
 from budget.workload.warnings import (
     capped_input_note,
     cut_replies_note,
@@ -91,8 +91,6 @@ VARY_KEYS = tuple(
 # A provider block's limit (rate_limits.anthropic.output_tpm); the provider is checked with
 # the scenario, against the catalog.
 PROVIDER_LIMIT = re.compile(r"rate_limits\.[a-z0-9_-]+\.(" + "|".join(LIMIT_KEYS) + ")")
-MONEY = Decimal("0.000001")
-PER_CALL = Decimal("0.00000001")
 
 
 @dataclass(frozen=True)
