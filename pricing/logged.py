@@ -79,7 +79,9 @@ class Group:
     service_tier: str | None
     rows: np.ndarray  # the chunk's rows
     last_day: dt.date  # the latest day a call of the group was made (or priced at)
-    inferred: bool  # the variant was chosen from the token counts (too long for the model)
+    # the model these calls were too long for, when the variant was chosen from the token
+    # counts (Claude Sonnet 4.5 above 200K input: its 1M-context variant); else None
+    too_long_for: Model | None
     undated: int  # rows without a time of their own
 
     @property
@@ -253,12 +255,13 @@ class LoggedCalls:
             rest, variant = divmod(value, variant_count)
             number, tier = divmod(rest, len(tier_list))
             rows = priced[inverse == index] if len(keys) > 1 else priced
-            model = priced_models[number]
+            model = too_long_for = priced_models[number]
             if variant:
                 model = self._with_variant(model, model.variants[variant - 1])
             last = _EPOCH + dt.timedelta(days=int(day[rows].max()))
             dateless = int(undated[rows].sum())
-            groups.append(Group(model, tier_list[tier], rows, last, bool(variant), dateless))
+            too_long_for = too_long_for if variant else None
+            groups.append(Group(model, tier_list[tier], rows, last, too_long_for, dateless))
         refused.sort(key=lambda item: item.row)
         return Resolved(groups, refused, _days(day), undated)
 

@@ -1031,18 +1031,23 @@ def observed(found: Call, record: Any = None) -> ObservedCall:
 # object is that object), and read_call reads it as it reads a JSON line.
 
 
-def column_record(header: list[str]) -> Any:
-    """A function from one CSV row (its cells' texts) to the record it spells. A CSV cell has
-    no type, so the text says: empty is null, ``12`` a number, ``true``/``false`` a flag, a
-    JSON object or list that value, anything else text (and so not a count)."""
+def column_record(header: list[str], typed: bool = False) -> Any:
+    """A function from one row of a table (its cells, in ``header`` order) to the record it
+    spells: ``usage.prompt_tokens`` is ``prompt_tokens`` inside ``usage`` (an empty cell under
+    a dotted name is a field the row does not have, so rows of several providers share one
+    table). A CSV cell has no type, so its text says what it is (:func:`cell_value`); a typed
+    cell (Parquet, ``typed``) is what it holds (:func:`typed_value`)."""
     names = list(header)
+    value = typed_value if typed else cell_value
     if not any("." in name for name in names):
-        return lambda cells: dict(zip(names, map(cell_value, cells), strict=True))
+        return lambda cells: dict(zip(names, map(value, cells), strict=True))
 
-    def nested(cells: list[str]) -> dict:
+    def nested(cells: Any) -> dict:
         record: dict = {}
-        for name, text in zip(names, cells, strict=True):
-            _nest(record, name, cell_value(text))
+        for name, cell in zip(names, map(value, cells), strict=True):
+            if cell is None and "." in name:
+                continue
+            _nest(record, name, cell)
         return record
 
     return nested
@@ -1085,10 +1090,15 @@ def column_problem(header: list[str]) -> str | None:
     envelope reads (``input_tokens``, ``prompt_tokens``, ``usage``, ...), or two columns one
     term reads either of (``cached_tokens`` and ``cache_read_tokens``: which to believe?)."""
     present = set(header)
+    objects = {
+        ".".join(name.split(".")[:i]) for name in header for i in range(1, name.count(".") + 1)
+    }
 
-    def holds(path: str) -> bool:  # the column, or a column holding the object around it
+    def holds(path: str) -> bool:
+        # the column, a column holding the object around it (JSON), or columns inside it
         parts = path.split(".")
-        return any(".".join(parts[:i]) in present for i in range(1, len(parts) + 1))
+        around = any(".".join(parts[:i]) in present for i in range(1, len(parts) + 1))
+        return around or path in objects
 
     readable = False
     for shape, root, tests in _ORDER:

@@ -191,7 +191,10 @@ def test_jobs_zero_is_bad_usage(tmp_path):
             b'{"messages": [{"role": "user", "content": 5}], "input_tokens": 9}\n',
             ":1: messages[0].content: expected a string or a list",
         ),
-        (b'{"text": "hi", "input_tokens": "many"}\n', ":1: input_tokens: expected a token count >= 0"),
+        (
+            b'{"text": "hi", "input_tokens": "many"}\n',
+            ":1: input_tokens: expected a token count >= 0",
+        ),
         (b"", "no calls to calibrate from"),
     ],
 )

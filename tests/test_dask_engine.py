@@ -206,6 +206,31 @@ def test_parquet_round_trip_local_and_dask(client, tmp_path):
     assert np.array_equal(ordered, local["total_usd"].to_numpy(), equal_nan=True)
 
 
+def test_logged_calls_price_alike_on_dask(client, tmp_path):
+    # the hard cases of a logged call (tests/test_logged.py), many times over, in JSONL and
+    # Parquet partitions: the local engine's report, to the micro-dollar
+    from test_logged import FIXED_CALLS, write_logs
+
+    logs = write_logs(tmp_path, FIXED_CALLS * 7)
+    for kind in ("jsonl", "parquet"):
+        local = cost_logs([str(logs[kind])], CATALOG, chunk_lines=5)
+        spread = cost_logs_dask(
+            [str(logs[kind])],
+            CATALOG,
+            client,
+            chunk_lines=5,
+            partition_bytes=3_000,
+            partition_rows=10,
+        )
+        assert len(partitions([str(logs[kind])], 5, 3_000, 10)) > 2, kind
+        assert spread.as_dict() == local.as_dict(), kind
+    # three of the eight calls give no time: 21 priced at the pricing day
+    assert spread.undated.calls == 21 and spread.by_model["gemini-2.5-pro"].priced_as == [
+        "gemini-2.5-pro",
+        "gemini-3.8-flash",
+    ]
+
+
 def test_partitioned_directory_and_row_groups_on_dask(client, tmp_path):
     for day in ("2026-11-01", "2026-11-02"):
         folder = tmp_path / "logs" / f"day={day}"

@@ -42,11 +42,11 @@ def open_parquet(path: str) -> Any:
 
 def parquet_rows(
     path: str, batch_rows: int, row_groups: list[int] | None = None
-) -> Iterator[tuple[int, list[str], list[dict[str, Any]]]]:
-    """(number of the first row, column names, the rows as Python values) per batch of at
-    most ``batch_rows`` rows, row group by row group (``row_groups``: only those, as a Dask
-    partition reads them). Values keep their Parquet types: int64 an int, a bool a bool, a
-    timestamp a datetime, a struct a dict, null None."""
+) -> Iterator[tuple[int, list[str], Iterator[tuple]]]:
+    """(number of the first row, column names, the rows: tuples of Python values in column
+    order) per batch of at most ``batch_rows`` rows, row group by row group (``row_groups``:
+    only those, as a Dask partition reads them). Values keep their Parquet types: int64 an
+    int, a bool a bool, a timestamp a datetime, a struct a dict, null None."""
     parquet = open_parquet(path)
     metadata = parquet.metadata
     groups = range(metadata.num_row_groups) if row_groups is None else row_groups
@@ -55,7 +55,8 @@ def parquet_rows(
         try:
             batches = parquet.iter_batches(batch_size=batch_rows, row_groups=[group])
             for batch in batches:
-                yield start, list(batch.schema.names), batch.to_pylist()
+                columns = batch.to_pydict()
+                yield start, list(columns), zip(*columns.values(), strict=True)
                 start += batch.num_rows
         except (OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -66,23 +66,20 @@ class ModelUsage:
     model: str
     variant: str | None
     totals: CostTotals = field(default_factory=CostTotals)
-    # the models whose rates priced the calls, in order met: the model itself, or the one a
-    # routed retirement sends its calls to (Google's retired Gemini models)
+    # the models whose rates priced the calls: the model itself, and the one a routed
+    # retirement sends its calls to (Google's retired Gemini models)
     priced_as: list[str] = field(default_factory=list)
     retirement_pricing: list[str] = field(default_factory=list)  # sentences, when it applied
 
-    def priced_by(self, model: str, retirement: str | None) -> None:
-        if model not in self.priced_as:
-            self.priced_as.append(model)
-        if retirement is not None and retirement not in self.retirement_pricing:
-            self.retirement_pricing.append(retirement)
+    def priced_by(self, models: list[str], retirement: list[str]) -> None:
+        # in one order whatever the order of reading (parts of a log merge in any grouping):
+        # the model itself first
+        self.priced_as = sorted({*self.priced_as, *models}, key=lambda m: (m != self.model, m))
+        self.retirement_pricing = sorted({*self.retirement_pricing, *retirement})
 
     def merge(self, other: ModelUsage) -> None:
         self.totals = self.totals + other.totals
-        for model in other.priced_as:
-            self.priced_by(model, None)
-        for sentence in other.retirement_pricing:
-            self.priced_by(self.model, sentence)
+        self.priced_by(other.priced_as, other.retirement_pricing)
 
     @property
     def truncation_rate(self) -> float:
@@ -274,8 +271,8 @@ class _Costing:
             model = group.model
             periods[group.rows] = model.period.label if model.period else ""
             tiers[group.rows] = group.service_tier
-            if group.inferred:
-                key = (model.id, str(model.variant), model.max_input_tokens)
+            if group.too_long_for is not None:
+                key = (model.id, str(model.variant), group.too_long_for.max_input_tokens)
                 self.inferred[key] = self.inferred.get(key, 0) + len(group.rows)
             if group.undated and model.id not in self.changes:
                 self.changes[model.id] = recent_changes(model, self.day)
@@ -294,7 +291,8 @@ class _Costing:
             key = model.id + (f" ({model.host} {model.endpoint})" if model.host else "")
             entry = self.by_model.setdefault(key, ModelUsage(model.id, model.variant))
             entry.totals = entry.totals + totals
-            entry.priced_by(group.priced_as, group.retirement_pricing)
+            retirement = group.retirement_pricing
+            entry.priced_by([group.priced_as], [] if retirement is None else [retirement])
             usd[priced.rows] = priced.usd
             ids[priced.rows] = model.id
         problems = [

@@ -46,7 +46,6 @@ from pricing.usage import (
     read_call,
     record_stamp,
     record_tool_calls,
-    typed_value,
 )
 
 # int64 columns of a chunk, in this order
@@ -453,18 +452,14 @@ def parquet_chunks(
     file read here)."""
     from budget.inputs.parquet import parquet_rows
 
-    checked = False
+    spell = None
     for start, header, values in parquet_rows(path, chunk_lines, row_groups):
-        if not checked:
+        if spell is None:
             problem = column_problem(header)
             if problem is not None:
                 raise InputError(f"{label}:1: {problem}")
-            checked = True
-        numbered = [
-            (number, {name: typed_value(value) for name, value in row.items()})
-            for number, row in enumerate(values, start=start)
-        ]
-        yield _rows(label, numbered, False)
+            spell = column_record(header, typed=True)
+        yield _rows(label, [(n, spell(row)) for n, row in enumerate(values, start=start)], False)
 
 
 def read_rows(
