@@ -4,7 +4,10 @@ Every provider shape is a row of data below (:data:`SHAPES`, :data:`ENVELOPES`):
 counts sit and how they add up. The table is compiled once into one plain Python function
 (:func:`read_call`), and both the per-call path (:func:`normalize` -> :mod:`pricing.engine`)
 and the columnar path (``budget/usage/read.py`` -> :mod:`pricing.arrays`) call that function,
-so the two cannot read a field differently.
+so the two cannot read a field differently. Column-shaped logs (CSV, Parquet, LiteLLM
+exports) too: a row is the record its columns spell (:func:`column_record`), read by the
+same function. What bills a call once read (model, variant, tier, day) is
+:mod:`pricing.logged`'s.
 
 The convention: ``input_tokens`` is the whole prompt and cache reads, cache writes and
 non-text input (audio, image, video) are parts of it; ``output_tokens`` includes reasoning
