@@ -661,14 +661,25 @@ def _compile() -> str:
     src = _Source()
     for i, (shape, root, _) in enumerate(_ORDER):
         _compile_shape(src, i, shape, root)
-    # read_call itself: records outside any envelope (nearly all) go straight to a shape
+    # read_call itself: records outside any envelope (nearly all) go straight to a shape,
+    # found by the same tests as _shape's (written out here too: a call less per record)
     src.emit(0, "def _read(r):")
     src.emit(1, "if r.__class__ is not dict or not _ENVELOPE_KEYS.isdisjoint(r):")
     src.emit(2, "return _enveloped(r)")
-    src.emit(1, "found = _shape(r)")
-    src.emit(1, "return found if found is not _NO_SHAPE else _no_shape(r)")
+    _dispatch(src)
+    src.emit(1, "return _no_shape(r)")
     src.emit(0, "")
     src.emit(0, "def _shape(r):")
+    _dispatch(src)
+    src.emit(1, "return _NO_SHAPE")
+    src.emit(0, "")
+    by_api = {shape.api: i for i, (shape, root, _) in reversed(list(enumerate(_ORDER)))}
+    src.emit(0, "_BY_API = {" + ", ".join(f"{a!r}: _read_{i}" for a, i in by_api.items()) + "}")
+    return "\n".join(src.lines)
+
+
+def _dispatch(src: _Source) -> None:
+    """Emit the tests of each shape in order, each returning its reader's result."""
     src.emit(1, "try:")
     cache: dict = {}
     for i, (shape, _, tests) in enumerate(_ORDER):
@@ -676,11 +687,6 @@ def _compile() -> str:
         src.emit(3, f"return _read_{i}(r)")
     src.emit(1, "except AttributeError:")
     src.emit(2, "raise _diagnose(None, r) from None")
-    src.emit(1, "return _NO_SHAPE")
-    src.emit(0, "")
-    by_api = {shape.api: i for i, (shape, root, _) in reversed(list(enumerate(_ORDER)))}
-    src.emit(0, "_BY_API = {" + ", ".join(f"{a!r}: _read_{i}" for a, i in by_api.items()) + "}")
-    return "\n".join(src.lines)
 
 
 def _diagnose(number: int | None, record: dict) -> InputError:
