@@ -387,6 +387,8 @@ def test_an_anthropic_stream_that_usage_prices_plans_too(tmp_path):
     # two calls: (1,200 x $3 + 3,000 x $0.30 + 412 x $15) and (900 x $3 + 2,000 x $3.75 +
     # 800 x $15) per million = 0.01068 + 0.0222
     assert Decimal(str(json.loads(priced.stdout)["total_usd"])) == Decimal("0.03288")
+    quoted = json.loads(CliRunner().invoke(cli, ["cost", "--usage", str(log), "--json"]).stdout)
+    assert (quoted["calls"], Decimal(str(quoted["total_usd"]))) == (2, Decimal("0.03288"))
     plan = ["plan", "-m", "claude-sonnet-4-5", "--input", "4200", "--samples", str(log)]
     planned = CliRunner().invoke(cli, [*plan, "--json"])  # was: exit 2, "not a call"
     assert planned.exit_code == 0, planned.output

@@ -97,7 +97,8 @@ def quote(
         breakdowns.append(breakdown)
         used.append(model)
     total = add_up(breakdowns, calls)
-    total_calls = len(breakdowns) * calls
+    # a streamed Anthropic call is two records (message_start, message_delta): one call
+    total_calls = max(1, sum(call.calls for call in observed)) * calls
     first = used[0]
     several = total.model == "(several)"
     # An embedding model's --input is the tokens embedded, however many inputs they span.
