@@ -48,7 +48,6 @@ RECENT_CHANGE_DAYS = 90
 
 _EPOCH = dt.date(1970, 1, 1)
 _UNKNOWN = -1  # a minute of the week not known (no time, or a date without one)
-_DAY_SPAN = 1 << 24  # (name, day) pairs as one integer: days since 1970, far past 9999
 # A dated snapshot: -20250929, -2024-05-13 (Bedrock's -v1:0 after it)
 _DATED = re.compile(r"[-@](\d{8}|\d{4}-\d{2}-\d{2})(?:-v\d+(?::\d+)?)?$")
 
@@ -206,24 +205,27 @@ class LoggedCalls:
         name_code = np.fromiter(map(names.__getitem__, models), np.int64, n)
 
         # the model of each (name, day), worked out once: at the prices in force that day
-        one_day = not n or bool((day == day[0]).all())
-        pair = name_code if one_day else name_code * _DAY_SPAN + day
-        pairs, which = np.unique(pair, return_inverse=True)
+        first_day, span = (int(day.min()), int(day.max() - day.min()) + 1) if n else (0, 1)
+        pairs, which = _distinct(name_code * span + day - first_day)
         priced_models: list[Model] = []  # distinct models at their price periods
         numbers: dict[int, int] = {}  # id(model) -> its index in priced_models
-        row_model = np.full(n, -1, dtype=np.int64)
-        refused: list[Refusal] = []
+        pair_model = np.full(len(pairs), -1, dtype=np.int64)
+        errors: dict[int, InputError] = {}
         for index, value in enumerate(pairs.tolist()):
-            code, day_number = (value, int(day[0])) if one_day else divmod(value, _DAY_SPAN)
-            found = self._model_at(listed[code], day_number)
-            rows = np.flatnonzero(which == index) if len(pairs) > 1 else np.arange(n)
+            code, offset = divmod(value, span)
+            found = self._model_at(listed[code], first_day + offset)
             if isinstance(found, InputError):
-                refused += [Refusal(row, models[row], found) for row in rows.tolist()]
+                errors[index] = found
                 continue
             number = numbers.setdefault(id(found), len(priced_models))
             if number == len(priced_models):
                 priced_models.append(found)
-            row_model[rows] = number
+            pair_model[index] = number
+        row_model = pair_model[which]
+        refused = [
+            Refusal(row, models[row], errors[which[row]])
+            for row in np.flatnonzero(row_model < 0).tolist()
+        ]
 
         # the tier: as reported (or as the user asked), else the clock's
         tier_names: dict[str | None, int] = {None: 0}
@@ -237,9 +239,9 @@ class LoggedCalls:
         # the variant: the model's own (0), or 1 + the index of the one that served a call
         # too long for it
         variant_code = np.zeros(n, dtype=np.int64)
-        for number, model in enumerate(priced_models):
-            rows = np.flatnonzero(row_model == number) if len(priced_models) > 1 else None
-            rows = np.flatnonzero(row_model >= 0) if rows is None else rows
+        priced = np.flatnonzero(row_model >= 0)
+        for number, rows in _split(row_model[priced], len(priced_models), priced):
+            model = priced_models[number]
             if self.service_tier is None and _clocked(model):
                 clock = rows if batch is None else rows[~batch[rows].astype(bool)]
                 self._clock_tiers(model, clock, minute, tier_code, tier_names)
@@ -248,13 +250,11 @@ class LoggedCalls:
         groups: list[Group] = []
         tier_list = list(tier_names)
         variant_count = 1 + max((len(m.variants) for m in priced_models), default=0)
-        priced = np.flatnonzero(row_model >= 0)
         key = (row_model[priced] * len(tier_list) + tier_code[priced]) * variant_count
-        keys, inverse = np.unique(key + variant_code[priced], return_inverse=True)
-        for index, value in enumerate(keys.tolist()):
-            rest, variant = divmod(value, variant_count)
+        keys, inverse = _distinct(key + variant_code[priced])
+        for index, rows in _split(inverse, len(keys), priced):
+            rest, variant = divmod(int(keys[index]), variant_count)
             number, tier = divmod(rest, len(tier_list))
-            rows = priced[inverse == index] if len(keys) > 1 else priced
             model = too_long_for = priced_models[number]
             if variant:
                 model = self._with_variant(model, model.variants[variant - 1])
@@ -262,7 +262,6 @@ class LoggedCalls:
             dateless = int(undated[rows].sum())
             too_long_for = too_long_for if variant else None
             groups.append(Group(model, tier_list[tier], rows, last, too_long_for, dateless))
-        refused.sort(key=lambda item: item.row)
         return Resolved(groups, refused, _days(day), undated)
 
     def _times(self, stamps, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -276,14 +275,18 @@ class LoggedCalls:
         try:  # the common case: every call's time to the minute
             minutes = np.fromiter(stamps, dtype=np.int64, count=n)
         except TypeError:  # some without a time, or with a date only
-            minutes = np.fromiter(map(_minutes_or_mark, stamps), dtype=np.int64, count=n)
-            timed = minutes > _MARK
-            day[timed], minute[timed] = _split_minutes(minutes[timed])
-            for row in np.flatnonzero(minutes == _MARK).tolist():  # dates without a time
-                stamp = stamps[row]
-                if stamp is not None:
-                    day[row] = (stamp - _EPOCH).days
+            values = np.array(stamps, dtype=object)
+            missing = values == None  # noqa: E711 (element by element)
+            values[missing] = _MARK
+            try:
+                minutes = values.astype(np.int64)
+            except TypeError:  # dates without a time of day: one by one
+                minutes = np.array([s if s.__class__ is int else _MARK for s in stamps])
+                for row in np.flatnonzero((minutes == _MARK) & ~missing).tolist():
+                    day[row] = (stamps[row] - _EPOCH).days
                     undated[row] = False
+            timed = minutes != _MARK
+            day[timed], minute[timed] = _split_minutes(minutes[timed])
             undated[timed] = False
             return day, minute, undated
         day, minute = _split_minutes(minutes)
@@ -467,14 +470,36 @@ def _clocked(model: Model) -> bool:
 _MARK = np.iinfo(np.int64).min  # no time to the minute (no time, or a date only)
 
 
-def _minutes_or_mark(stamp: Any) -> int:
-    return stamp if stamp.__class__ is int else _MARK
-
-
 def _split_minutes(minutes):
     """UTC minutes since 1970 -> (day since 1970, minute of the week; Monday 00:00 is 0)."""
     day = minutes // 1440
     return day, ((day + 3) % 7) * 1440 + minutes % 1440
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values (ascending) and each value's index among them: ``np.unique``,
+    by counting where the values are few small integers (the common case: no sort)."""
+    if len(values) and values.min() >= 0 and values.max() < 4 * len(values) + 1024:
+        present = np.flatnonzero(np.bincount(values))
+        index = np.zeros(int(values.max()) + 1, dtype=np.int64)
+        index[present] = np.arange(len(present))
+        return present, index[values]
+    return np.unique(values, return_inverse=True)
+
+
+def _split(codes: np.ndarray, count: int, rows: np.ndarray):
+    """(code, the ``rows`` with that code) for each code in ``range(count)`` present."""
+    if count == 1:
+        if len(rows):
+            yield 0, rows
+        return
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=count))
+    start = 0
+    for code, end in enumerate(ends.tolist()):
+        if end > start:
+            yield code, rows[order[start:end]]
+        start = end
 
 
 def _days(day: np.ndarray) -> list[dt.date]:

@@ -608,7 +608,9 @@ def _count_term(
     depth = 2
     for i, (alt, value) in enumerate(zip(term.split("|"), values, strict=True)):
         assert value.endswith(")"), alt  # a field, not a list index: absent reads as 0
-        value = value[:-1] + ", 0)"
+        node = value.partition(".get(")[0]
+        # an absent object (most records lack most details) is not searched
+        value = value[:-1] + ", 0)" if node == "r" else f"{value[:-1]}, 0) if {node} else 0"
         if alt in required:  # null is not 0
             otherwise = f"_refuse({number}, r)"
         else:

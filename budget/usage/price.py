@@ -216,6 +216,17 @@ class UsageReport:
         return pd.DataFrame.from_records(records, columns=columns).set_index("model")
 
 
+def _per_row(values: list, group: np.ndarray, otherwise: list) -> list:
+    """Each row's value: its group's, or its own from ``otherwise`` for rows of no group."""
+    found = np.array([*values, None], dtype=object)[group].tolist()
+    if len(values) and (group == len(values)).any():
+        for row in np.flatnonzero(group == len(values)).tolist():
+            found[row] = otherwise[row]
+    elif not values:
+        return list(otherwise)
+    return found
+
+
 class _Unpriced:
     """Unpriced calls grouped by model and reason (bounded: one entry per group)."""
 
@@ -264,13 +275,13 @@ class _Costing:
         self.undated += int(calls[resolved.undated].sum())
         refused = list(resolved.refused)
         usd = np.full((len(chunk), len(MONEY_COLUMNS)), np.nan)
-        ids = np.array(chunk.models, dtype=object)  # the catalog id where priced
-        periods = np.full(len(chunk), "", dtype=object)
-        tiers = np.array(chunk.service_tiers, dtype=object)
-        for group in resolved.groups:
+        # per row: its group (the period and tier that priced it), and whether it was priced
+        # (then named by its catalog id): the last entry stands for rows of no group
+        in_group = np.full(len(chunk), len(resolved.groups), dtype=np.int64)
+        priced_in = np.full(len(chunk), len(resolved.groups), dtype=np.int64)
+        for number, group in enumerate(resolved.groups):
+            in_group[group.rows] = number
             model = group.model
-            periods[group.rows] = model.period.label if model.period else ""
-            tiers[group.rows] = group.service_tier
             if group.too_long_for is not None:
                 key = (model.id, str(model.variant), group.too_long_for.max_input_tokens)
                 self.inferred[key] = self.inferred.get(key, 0) + len(group.rows)
@@ -294,7 +305,7 @@ class _Costing:
             retirement = group.retirement_pricing
             entry.priced_by([group.priced_as], [] if retirement is None else [retirement])
             usd[priced.rows] = priced.usd
-            ids[priced.rows] = model.id
+            priced_in[priced.rows] = number
         problems = [
             Unpriced(
                 chunk.where(item.row),
@@ -313,7 +324,12 @@ class _Costing:
         for item in problems:
             tokens = (item.input_tokens, item.output_tokens, item.calls)
             self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
-        return ids.tolist(), usd, Priced(resolved.days, periods.tolist(), tiers.tolist())
+        groups = resolved.groups
+        ids = _per_row([g.model.id for g in groups], priced_in, chunk.models)
+        tiers = _per_row([g.service_tier for g in groups], in_group, chunk.service_tiers)
+        labels = [g.model.period.label if g.model.period else "" for g in groups]
+        periods = _per_row(labels, in_group, [""] * len(chunk))
+        return ids, usd, Priced(resolved.days, periods, tiers)
 
     def merge(self, other: _Costing) -> None:
         """Add the totals of a later part of the logs."""
