@@ -25,6 +25,8 @@ cleans up as an interrupted one does.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
+import glob
 import os
 import re
 import shutil
@@ -98,7 +100,7 @@ def _inspect(label: str, path: str | Path) -> _Output:
 
 
 def _identity(path: str | Path) -> tuple[int, int] | None:
-    """(device, inode) of an existing file, symlinks followed; None for stdin or no file."""
+    """(device, inode) of an existing file, symlinks followed; None for stdout or no file."""
     if os.fspath(path) in ("", STDOUT):
         return None
     try:
@@ -106,6 +108,97 @@ def _identity(path: str | Path) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return info.st_dev, info.st_ino
+
+
+def _stdin_identity() -> tuple[int, int] | None:
+    """(device, inode) of the file on standard input; None for a pipe, a terminal or a device
+    (written through, never replaced: nothing there can be destroyed)."""
+    try:
+        info = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):  # closed, or replaced (click's test runner)
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+def read_back(output: str | Path, source: str | Path) -> str | None:
+    """Why writing ``output`` would write to what a command reads as ``source``, or None.
+
+    ``source`` is an input as the user named it, and as ``budget.inputs.files.expand_paths``
+    reads it: ``-`` is standard input (the file on it, compared by device and inode); a
+    directory holds every file below it whose names do not start with ``.`` or ``_`` (an
+    output there is read back as input by the next run, so it is refused even before it
+    exists); a glob holds every name it matches; a ``file://`` URL is its local path; any
+    other file is the same file through symlinks and hard links. Other URLs are never an
+    output."""
+    source = os.fspath(source)
+    output = os.fspath(output)
+    if source == STDOUT:
+        mine = _identity(output)
+        if mine is not None and mine == _stdin_identity():
+            return "the same file as standard input; writing it would destroy the input"
+        return None
+    if source.startswith("file://"):
+        source = source[len("file://") :]
+    elif "://" in source:
+        return None
+    mine = _identity(output)
+    if mine is not None and mine == _identity(source):
+        return f"the same file as the input {source}; writing it would destroy the input"
+    if os.path.isdir(source):
+        listed, where = _listed_below(source, output), f"inside the input directory {source}"
+    else:
+        pattern = not os.path.exists(source) and glob.has_magic(source)
+        listed, where = pattern and _glob_matches(source, output), f"matches the input {source}"
+    if not listed:
+        return None
+    return f"{where}: the next run would read it back as input; write it elsewhere" + (
+        " (or give it a name starting with _)" if os.path.isdir(source) else ""
+    )
+
+
+def _real(path: str) -> str:
+    """``path`` with its folder's symlinks resolved (the file itself need not exist)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def _listed_below(directory: str, path: str) -> bool:
+    """Whether a directory input would list ``path``: below it, no name on the way starting
+    with ``.`` or ``_`` (as ``budget.inputs.files`` lists a directory)."""
+    inside = os.path.relpath(_real(path), os.path.realpath(directory))
+    names = inside.split(os.sep)
+    return names[0] != os.pardir and not any(name.startswith((".", "_")) for name in names)
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    """Whether ``glob.glob(pattern, recursive=True)`` would list ``path`` were it there:
+    matched name by name, ``**`` standing for any number of folders, and a name starting
+    with ``.`` matched only by a pattern that starts with one, as glob does."""
+    pattern_names = os.path.abspath(pattern).split(os.sep)
+    for candidate in {os.path.abspath(path), _real(path)}:
+        if _names_match(tuple(pattern_names), tuple(candidate.split(os.sep))):
+            return True
+    return False
+
+
+def _names_match(patterns: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    if not patterns:
+        return not names
+    first = patterns[0]
+    if first == "**":
+        return any(
+            _names_match(patterns[1:], names[skip:])
+            for skip in range(len(names) + 1)
+            if not any(name.startswith(".") for name in names[:skip])
+        )
+    if not names:
+        return False
+    hidden = names[0].startswith(".") and not first.startswith(".") and glob.has_magic(first)
+    return (
+        not hidden
+        and fnmatch.fnmatchcase(names[0], first)
+        and _names_match(patterns[1:], names[1:])
+    )
 
 
 class OutputSet:
@@ -141,21 +234,15 @@ class OutputSet:
         return output
 
     def refuse_inputs(self, inputs: Iterable[str | Path]) -> None:
-        """InputError when an output is the same file as one of ``inputs``: writing it would
-        destroy what the command reads. Call again for inputs found later (a scenario's files)."""
-        outputs = [(o, _identity(o.target)) for o in self._outputs.values() if o.target != STDOUT]
-        if not outputs:
-            return
-        for path in inputs:
-            identity = _identity(path)
-            if identity is None:
-                continue
-            for output, mine in outputs:
-                if mine == identity:
-                    raise InputError(
-                        f"{_describe(output.label, output.path)}: the same file as the input "
-                        f"{os.fspath(path)}; writing it would destroy the input"
-                    )
+        """InputError when an output is one of ``inputs`` (see :func:`read_back`): writing it
+        would destroy what the command reads, or feed it to the next run. Call again for
+        inputs found later (a scenario's files)."""
+        outputs = [o for o in self._outputs.values() if o.target != STDOUT]
+        for path in inputs if outputs else ():
+            for output in outputs:
+                reason = read_back(output.target, path)
+                if reason:
+                    raise InputError(f"{_describe(output.label, output.path)}: {reason}")
 
     def open(self, path: str | Path, mode: str = "w") -> IO:
         """The handle to write output ``path`` to: text (UTF-8, newlines as written) or binary
@@ -304,11 +391,6 @@ def write_to(path: str | Path, mode: str = "w", outputs: OutputSet | None = None
     else:
         with outputs.open(path, mode) as handle:
             yield handle
-
-
-def check_destination(path: str | Path) -> None:
-    """InputError if ``path`` cannot be written as an output (see :class:`OutputSet`)."""
-    _inspect("", path)
 
 
 def temporary_prefix(name: str, directory: str | Path = ".") -> str:

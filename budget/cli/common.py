@@ -29,6 +29,25 @@ def catalog_files() -> tuple[str, ...]:
     return click.get_current_context().meta.get(CATALOG_FILES, ())
 
 
+def files_read(*paths: str | None, listed: Iterable[str] = (), counts: bool = False) -> list[str]:
+    """Every file this invocation reads, for :meth:`budget.outputs.OutputSet.refuse_inputs`:
+    ``paths`` as the user named them (``-``, directories and globs included), the files
+    ``listed`` from them (a directory's files, a glob's matches: a symlink among them may
+    point at an output), the user catalogs and, for a command that ``counts`` tokens, the
+    tokenizer files in force (calibration, tokenizer.json)."""
+    named = [path for path in paths if path is not None]
+    return [*named, *listed, *catalog_files(), *(_tokenizer_files() if counts else ())]
+
+
+def _tokenizer_files() -> list[str]:
+    from budget.tokenizers import current_options
+    from budget.tokenizers.calibration import calibration_path
+
+    options = current_options()
+    files = [str(calibration_path(options.calibration_file))]
+    return files if options.tokenizer_file is None else [*files, options.tokenizer_file]
+
+
 def get_catalog() -> Catalog:
     """The bundled catalog with this invocation's override files merged over it."""
     return load_catalog(catalog_files())

@@ -13,6 +13,7 @@ from budget.cli.common import (
     catalog_files,
     catalog_option,
     engine_options,
+    files_read,
     get_catalog,
     json_option,
     print_json,
@@ -115,8 +116,7 @@ def count(
     With --engine dask each file is a task on a Dask cluster (--jobs: its local workers).
     """
     from budget.inputs.files import expand_paths
-    from budget.tokenizers import current_options, encoding_target
-    from budget.tokenizers.calibration import calibration_path
+    from budget.tokenizers import encoding_target
     from budget.tokenizers.count import count_paths
 
     if (model_name is None) == (encoding is None):
@@ -124,8 +124,9 @@ def count(
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
         outputs = stack.enter_context(OutputSet({"--per-record": per_record}))
-        calibration = calibration_path(current_options().calibration_file)
-        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
+        if per_record:
+            listed = expand_paths(path_list)
+            outputs.refuse_inputs(files_read(*path_list, listed=listed, counts=True))
         model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
         rows = _RowWriter(outputs.open(per_record)) if per_record else None
         if engine == "dask":

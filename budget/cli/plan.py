@@ -17,6 +17,7 @@ from budget.cli.common import (
     at_option,
     catalog_option,
     checked_pricing_day,
+    files_read,
     get_catalog,
     json_option,
     print_json,
@@ -258,39 +259,39 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
     from budget.cli.plan_output import input_json, print_plan, write_request
-    from budget.outputs import check_destination
+    from budget.outputs import OutputSet
     from budget.planner.max_tokens import plan as make_plan
     from budget.tokenizers.prompt import count_input
     from budget.tokenizers.samples import read_samples
 
-    if request_out:
-        check_destination(request_out)
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(
             "give exactly one of --expected-output N, --samples FILE or --task qa|explain|longform"
         )
-    model, note = planned_model(model_name, variant, at)
-    count = count_input(model, input_tokens, prompt_file, messages_file)
-    if count.warning:
-        warn(f"warning: {count.warning}")
-    samples = None
-    if samples_file is not None:
-        samples = read_samples(samples_file, model, fmt=samples_format, column=column)
-    result = make_plan(
-        model,
-        count.tokens,
-        expected_output=expected_output,
-        samples=samples,
-        task=task,
-        buffer=buffer,
-        percentile=percentile,
-        reasoning_tokens=reasoning_tokens,
-        messages=count.messages,
-        tools=count.tools,
-        on_truncation=on_truncation,
-    )
-    if request_out:
-        write_request(result, request_out)
+    read = files_read(prompt_file, messages_file, samples_file, counts=True)
+    with OutputSet({"--request-out": request_out}, inputs=read) as outputs:
+        model, note = planned_model(model_name, variant, at)
+        count = count_input(model, input_tokens, prompt_file, messages_file)
+        if count.warning:
+            warn(f"warning: {count.warning}")
+        samples = None
+        if samples_file is not None:
+            samples = read_samples(samples_file, model, fmt=samples_format, column=column)
+        result = make_plan(
+            model,
+            count.tokens,
+            expected_output=expected_output,
+            samples=samples,
+            task=task,
+            buffer=buffer,
+            percentile=percentile,
+            reasoning_tokens=reasoning_tokens,
+            messages=count.messages,
+            tools=count.tools,
+            on_truncation=on_truncation,
+        )
+        if request_out:
+            write_request(result, request_out, outputs)
     if as_json:
         extra = input_json(count)
         if samples is not None:

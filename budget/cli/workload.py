@@ -10,6 +10,7 @@ from budget.cli.common import (
     catalog_option,
     checked_pricing_day,
     engine_options,
+    files_read,
     get_catalog,
     json_option,
     print_json,
@@ -79,7 +80,9 @@ def usage(
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
-    inputs = [*logs, *catalog_files()]
+    from budget.inputs.files import expand_paths
+
+    inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}

@@ -33,7 +33,7 @@ from budget.cluster import in_order
 from budget.inputs.files import is_url
 from budget.inputs.parquet import is_parquet, row_group_sizes
 from budget.inputs.records import kind_of, open_input, peek
-from budget.outputs import OutputSet, temporary_prefix
+from budget.outputs import OutputSet, read_back, temporary_prefix
 from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files
 from budget.usage.read import LogPart
 from budget.usage.rows import ROW_COLUMNS, CsvRows, ParquetRows, is_parquet_name
@@ -182,7 +182,7 @@ def cost_logs_dask(
             logs = [piece.path for piece in pieces if not is_url(piece.path)]
             outputs = stack.enter_context(OutputSet({"-o": output}, [*logs, *inputs]))
         elif output is not None:
-            _check_parts_directory(output, [piece.path for piece in pieces])
+            _check_parts_directory(output, [*paths, *(piece.path for piece in pieces), *inputs])
         if on_partitions is not None:
             on_partitions(len(pieces))
         folder = stack.enter_context(_parts_folder(output))
@@ -255,6 +255,10 @@ def _check_parts_directory(output: str, logs: list[str]) -> None:
         for log in logs:
             if not is_url(log) and inside in Path(log).resolve().parents:
                 raise InputError(f"{output}: holds the input {log}; writing would destroy it")
+    for log in logs:  # a part read back as a log by the next run (inside a log folder, say)
+        reason = read_back(os.path.join(output, "part-00000.parquet"), log)
+        if reason:
+            raise InputError(f"-o {output}: {reason}")
 
 
 def _publish_parts(parts: list[str | None], output: str) -> None:
