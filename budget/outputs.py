@@ -25,6 +25,7 @@ cleans up as an interrupted one does.
 from __future__ import annotations
 
 import contextlib
+import csv
 import fnmatch
 import glob
 import os
@@ -468,18 +469,25 @@ def _umask() -> int:
     return umask
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = frozenset("=+-@\t\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection; the
+# OWASP list, and | for DDE), also after leading whitespace or a line break, which
+# spreadsheets skip.
+FORMULA_STARTS = frozenset("=+-@\t\r|")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A CSV cell that a spreadsheet shows as written: text from the user's data starting
-    with ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers (``-5``,
-    ``+1.5e3``) and everything that is not text are left alone."""
-    if type(value) is str and value and value[0] in FORMULA_STARTS and not _NUMBER.match(value):
-        return "'" + value
-    return value
+    """A CSV cell that a spreadsheet shows as written: text starting with ``= + - @ |``, a
+    tab or a carriage return, or with one of them after leading whitespace, gets a leading
+    ``'``; a number written as text (``-5``, ``+1.5e3``, ``-0.5000000000``) and everything
+    that is not text are left alone. Every CSV we write passes its cells through here
+    (:class:`SpreadsheetWriter`, :func:`spreadsheet_safe_column`,
+    :func:`spreadsheet_safe_frame`)."""
+    if type(value) is not str or not value:
+        return value
+    first = value[0]
+    formula = first in FORMULA_STARTS or (first.isspace() and value.lstrip()[:1] in FORMULA_STARTS)
+    return "'" + value if formula and not _NUMBER.match(value) else value
 
 
 def spreadsheet_safe_column(values: Iterable) -> list:
@@ -487,9 +495,35 @@ def spreadsheet_safe_column(values: Iterable) -> list:
     return [spreadsheet_safe(value) for value in values]
 
 
+class SpreadsheetWriter:
+    """``csv.writer`` whose every cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, handle: IO[str], **options):
+        self._writer = csv.writer(handle, **options)
+
+    def writerow(self, row: Iterable) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def spreadsheet_safe_frame(table):
-    """A DataFrame whose text columns are :func:`spreadsheet_safe` (a copy when any changes)."""
-    text_columns = [name for name in table.columns if table[name].dtype == object]
+    """A DataFrame whose text columns are :func:`spreadsheet_safe` (a copy when any changes):
+    every column that is not numbers, booleans or dates (object or string dtype alike)."""
+    import pandas as pd
+
+    types = pd.api.types
+    text_columns = [
+        name
+        for name in table.columns
+        if not (
+            types.is_numeric_dtype(table[name])
+            or types.is_bool_dtype(table[name])
+            or types.is_datetime64_any_dtype(table[name])
+        )
+    ]
     if not text_columns:
         return table
     table = table.copy()

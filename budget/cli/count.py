@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from contextlib import ExitStack
@@ -25,7 +24,7 @@ from budget.cli.common import (
 from budget.cli.progress import Progress
 from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
-from budget.outputs import OutputSet, spreadsheet_safe
+from budget.outputs import OutputSet, SpreadsheetWriter
 from budget.tokenizers.tiktoken_backend import ENCODINGS
 
 PROGRESS_MIN_BYTES = 32 << 20
@@ -36,18 +35,12 @@ class _RowWriter:
     custom_ids are user data, made safe to open in a spreadsheet."""
 
     def __init__(self, handle):
-        self.writer = csv.writer(handle)
+        self.writer = SpreadsheetWriter(handle)
         self.writer.writerow(["file", "line", "custom_id", "tokens", "exact"])
 
     def __call__(self, record) -> None:
         self.writer.writerow(
-            [
-                spreadsheet_safe(record.path),
-                record.line,
-                spreadsheet_safe(record.custom_id or ""),
-                record.tokens,
-                record.exact,
-            ]
+            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
         )
 
 

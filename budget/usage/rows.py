@@ -96,7 +96,7 @@ class CsvRows:
         columns = row_columns(chunk, model_ids, usd, priced)
         for name in MONEY_COLUMNS:
             columns[name] = ["" if x != x else f"{x:.10f}" for x in columns[name]]
-        for name in ("file", "model", "finish_reason", "service_tier"):  # a log's text
+        for name in TEXT_COLUMNS:  # a log's text (and a user catalog's): safe in a spreadsheet
             columns[name] = spreadsheet_safe_column(columns[name])
         self.writer.writerows(zip(*columns.values(), strict=True))
 
