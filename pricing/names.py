@@ -58,6 +58,7 @@ def _forms(name: str) -> Iterator[tuple[str, bool]]:
             pending.append((_DOTTED_VERSION.sub("-", form), undated))
 
 
+MAX_SUGGESTED = 200  # characters: the longest model names people write are under 80
 _FAMILY = re.compile(r"[a-z]+")
 _MAJOR = re.compile(r"\d+")
 
@@ -87,6 +88,7 @@ class NameIndex(Generic[T]):
                 self._by_name.setdefault(name.lower(), entry)
                 self._canonical.setdefault(name.lower(), canonical.lower())
         self._listed_only = {name.lower() for name in listed_snapshots_only}
+        self._families = {name: family(name) for name in self._by_name}  # asked per unknown name
 
     def resolve(self, name: str) -> T:
         if not name or not name.strip():
@@ -104,12 +106,15 @@ class NameIndex(Generic[T]):
         raise UnknownModelError(name, self.suggest(name))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`)."""
+        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`); none
+        for a name longer than any model's (difflib would index every character of it)."""
+        if len(name) > MAX_SUGGESTED:
+            return []
         forms = list(candidates(name))
         if not forms:
             return []
         wanted = family(forms[-1])
-        names = [n for n in self._by_name if family(n) == wanted]
+        names = [n for n, kin in self._families.items() if kin == wanted]
         found: list[str] = []
         for form in reversed(forms):  # the most stripped form is the best guess
             for match in difflib.get_close_matches(form, names, n=limit * 2, cutoff=0.6):

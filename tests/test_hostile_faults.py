@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import re
 import resource
 import subprocess
 import sys
@@ -18,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
+from budget.format import clip_cell
 
 BUDGET = [sys.executable, "-c", "from budget.cli import main; main()"]
 MEMORY_LIMIT = 1 << 30  # bytes of address space: the 20 MB model name took 936 MB
@@ -120,3 +124,74 @@ def test_usage_rows_and_per_record_rows_quote_every_text_cell(tmp_path, monkeypa
     )
     assert run("count", batch, "-m", "gpt-4o", "--per-record", per_record).exit_code == 0
     assert cells(per_record, "custom_id") == ["'\n=1+2", "'|calc"]
+
+
+# --- 3. bounded: what a log names is cut short before it is printed or held ---------------------
+
+# Runs the CLI, then writes its peak resident memory (VmHWM, kB) to the file $PEAK_FILE.
+MEASURED = [
+    sys.executable,
+    "-c",
+    "import atexit, os, sys\n"
+    "def peak():\n"
+    "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+    "    open(os.environ['PEAK_FILE'], 'w').write(status)\n"
+    "atexit.register(peak)\n"
+    "from budget.cli import main; main()",
+]
+
+
+def test_a_20_mb_model_name_is_clipped_in_the_table_and_the_json(tmp_path):
+    # Before: 60 MB of stdout (every row padded to the name) and a 936 MB process.
+    log = tmp_path / "big.jsonl"
+    log.write_text(LINE % ("x" * 20_000_000) + LINE % "gpt-4o-mini")
+    peak = tmp_path / "peak"
+    for options in ([], ["--json"]):
+        done = subprocess.run(
+            [*MEASURED, "usage", str(log), *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PEAK_FILE": str(peak)},
+        )
+        assert done.returncode == 1, done.stderr  # one call not priced
+        assert len(done.stdout) < 5_000, len(done.stdout)
+        assert "xxx... (20,000,000 characters)" in done.stdout
+        assert int(peak.read_text()) < 500_000  # kB; 938,000 before
+    data = json.loads(done.stdout)
+    assert data["rows"] == 1 and data["unpriced"][0]["calls"] == 1
+
+
+def test_a_table_cell_is_one_line_of_at_most_100_characters():
+    assert clip_cell("gpt-4o") == "gpt-4o"
+    assert clip_cell("a\nb\x1b[2J") == "a\\x0ab\\x1b[2J"  # no line break, no terminal escape
+    clipped = clip_cell("y" * 1_000)
+    assert len(clipped) <= 100 and clipped.endswith("... (1,000 characters)")
+
+
+def test_thousands_of_unknown_models_show_the_20_with_most_tokens_and_sum_the_rest(tmp_path):
+    log = tmp_path / "many.jsonl"
+    log.write_text(
+        "".join(
+            f'{{"model": "m{i:04d}", "usage": {{"prompt_tokens": {i}, "completion_tokens": 2}}}}\n'
+            for i in range(5_000)
+        )
+    )
+    result = run("usage", log)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    shown = [line.split()[0] for line in lines if re.match(r"m\d{4} ", line)]
+    assert shown == [f"m{i:04d}" for i in range(4_980, 5_000)]
+    # the rest: 4,980 calls with 0 + 1 + ... + 4,979 = 12,397,710 input tokens, 2 output each
+    assert lines[-1] == (
+        "... and 4,980 more (model, reason) groups: 4,980 calls, 12,397,710 input and "
+        "9,960 output tokens (--json lists the 1,000 with the most tokens)"
+    )
+    data = json.loads(run("usage", log, "--json").stdout)
+    assert [g["model"] for g in data["unpriced"]] == [f"m{i:04d}" for i in range(4_000, 5_000)]
+    assert data["unpriced_omitted"] == {
+        "groups": 4_000,
+        "calls": 4_000,
+        "input_tokens": 7_998_000,  # 0 + ... + 3,999
+        "output_tokens": 8_000,
+    }

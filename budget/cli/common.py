@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from budget.format import to_json
+from budget.format import clip_cell, to_json
 from pricing.catalog import Catalog, load_catalog
 from pricing.dates import parse_day, pricing_day
 
@@ -170,8 +170,9 @@ def print_json(value: Any) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain aligned table; numbers right-aligned."""
-    text_rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
+    """A plain aligned table; numbers right-aligned; every cell at most ``MAX_CELL`` wide
+    (:func:`budget.format.clip_cell`), so a row stays a row whatever the data holds."""
+    text_rows = [[clip_cell(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
@@ -192,9 +193,12 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         click.echo(line(row))
 
 
+MAX_PAIR_VALUE = 1_000  # a value on its own line (notes, a long path) may run wider than a cell
+
+
 def print_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
     """`key  value` lines for a single result."""
-    pairs = [(k, "" if v is None else str(v)) for k, v in pairs]
+    pairs = [(k, clip_cell(v, MAX_PAIR_VALUE)) for k, v in pairs]
     width = max((len(k) for k, _ in pairs), default=0)
     for key, value in pairs:
         click.echo(f"{key.ljust(width)}  {value}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+
 import click
 
 from budget.cli.common import (
@@ -18,7 +21,14 @@ from budget.cli.common import (
     warn,
 )
 from budget.cli.progress import Progress
-from budget.format import column_places, format_tokens, format_usd, model_label, to_jsonable
+from budget.format import (
+    clip_text,
+    column_places,
+    format_tokens,
+    format_usd,
+    model_label,
+    to_jsonable,
+)
 from pricing.errors import InputError
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
@@ -92,7 +102,7 @@ def usage(
         else:
             report = _usage_locally(logs, inputs, options, output, jobs, progress)
     if as_json:
-        print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report)
         return
     print_table(
@@ -119,6 +129,7 @@ def usage(
     )
     if report.unpriced:
         click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
             [
@@ -130,9 +141,17 @@ def usage(
                     format_tokens(group.output_tokens),
                     group.first,
                 ]
-                for group in report.unpriced
+                for group in shown
             ],
         )
+        if rest:
+            click.echo(
+                f"... and {len(rest):,} more (model, reason) groups: "
+                f"{sum(g.calls for g in rest):,} calls, "
+                f"{sum(g.input_tokens for g in rest):,} input and "
+                f"{sum(g.output_tokens for g in rest):,} output tokens "
+                f"(--json lists the {MAX_UNPRICED_JSON:,} with the most tokens)"
+            )
     if report.skipped:
         shown = ", ".join(report.skipped_lines)
         more = "" if len(report.skipped_lines) == report.skipped else ", ..."
@@ -189,6 +208,50 @@ def _usage_on_dask(logs, inputs, options, output, scheduler, progress):
             on_done=progress,
             **options,
         )
+
+
+# Unpriced (model, reason) groups shown: a log of 1M unknown names is 1M groups, so the table
+# and the JSON show those with the most tokens and sum up the rest.
+MAX_UNPRICED_SHOWN = 20
+MAX_UNPRICED_JSON = 1_000
+MAX_JSON_NAME = 1_000  # characters of a model name or message from a log, in --json
+
+
+def _most_tokens(groups: tuple, limit: int) -> tuple[list, list]:
+    """The ``limit`` groups with the most tokens, in the report's order, and the rest."""
+    if len(groups) <= limit:
+        return list(groups), []
+    ranked = heapq.nlargest(
+        limit, range(len(groups)), key=lambda i: groups[i].input_tokens + groups[i].output_tokens
+    )
+    chosen = set(ranked)
+    shown = [groups[i] for i in sorted(chosen)]
+    return shown, [g for i, g in enumerate(groups) if i not in chosen]
+
+
+def _bounded_json(report) -> dict:
+    """The report's JSON with its unpriced groups bounded: the ``MAX_UNPRICED_JSON`` with the
+    most tokens (names and messages cut to ``MAX_JSON_NAME``), the rest summed up in
+    ``unpriced_omitted``."""
+    shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_JSON)
+    data = to_jsonable(dataclasses.replace(report, unpriced=()))
+    data["unpriced"] = [
+        {
+            **group.as_dict(),
+            "model": clip_text(group.model, MAX_JSON_NAME),
+            "detail": clip_text(group.detail, MAX_JSON_NAME),
+            "first": clip_text(group.first, MAX_JSON_NAME),
+        }
+        for group in shown
+    ]
+    if rest:
+        data["unpriced_omitted"] = {
+            "groups": len(rest),
+            "calls": sum(g.calls for g in rest),
+            "input_tokens": sum(g.input_tokens for g in rest),
+            "output_tokens": sum(g.output_tokens for g in rest),
+        }
+    return data
 
 
 def _exit_if_unpriced(report) -> None:
