@@ -7,21 +7,28 @@ address-space limit, so a regression fails the test instead of stalling the suit
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
 import resource
+import socket
+import struct
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
+from budget.cluster import scheduler_deadline
 from budget.format import clip_cell
+from budget.tokenizers.count import available_cpus
 
 BUDGET = [sys.executable, "-c", "from budget.cli import main; main()"]
 MEMORY_LIMIT = 1 << 30  # bytes of address space: the 20 MB model name took 936 MB
@@ -195,3 +202,93 @@ def test_thousands_of_unknown_models_show_the_20_with_most_tokens_and_sum_the_re
         "input_tokens": 7_998_000,  # 0 + ... + 3,999
         "output_tokens": 8_000,
     }
+
+
+# --- 4. deadlines: a scheduler must answer, a local cluster fits the machine ---------------------
+
+
+@contextlib.contextmanager
+def scheduler_impostor(answer: bytes = b"") -> Iterator[str]:
+    """A loopback server that accepts connections and sends ``answer`` (nothing: it says
+    nothing at all), holding them open; yields its tcp:// address."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed at the end of the test
+                return
+            held.append(connection)
+            if answer:
+                connection.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        listener.close()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+
+
+def test_the_scheduler_deadline_is_10_s_or_dasks_connect_timeout_if_shorter(monkeypatch):
+    import dask
+
+    assert scheduler_deadline() == 10  # Dask's own default connect timeout is 30 s
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        assert scheduler_deadline() == 2
+
+
+def test_a_scheduler_that_accepts_and_never_answers_fails_at_the_deadline(tmp_path):
+    # Before: 6+ minutes (distributed's timeout covers the connection, not the handshake).
+    log = tmp_path / "log.jsonl"
+    log.write_text(LINE % "gpt-4o-mini")
+    quick = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
+    with scheduler_impostor() as address:
+        done = bounded("usage", log, "--scheduler", address, timeout=30, env=quick)
+    assert done.returncode == 2
+    one_line_error(done.stderr, f"--scheduler {address}: no answer within 1 s")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"\xff" * 64 + b"garbage" * 100,  # a frame count past any allocation: ValueError
+        struct.pack("<QQ", 1, 1 << 50),  # one frame of a petabyte: MemoryError, or a wait
+    ],
+)
+def test_a_server_speaking_garbage_is_a_one_line_error(tmp_path, answer):
+    log = tmp_path / "log.jsonl"
+    log.write_text(LINE % "gpt-4o-mini")
+    quick = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    with scheduler_impostor(answer) as address:
+        done = bounded("usage", log, "--scheduler", address, timeout=30, env=quick)
+    assert done.returncode == 2
+    one_line_error(done.stderr, f"--scheduler {address}: ")
+
+
+def test_tls_without_certificates_is_a_one_line_error(tmp_path):
+    # Before: "unexpected TypeError (TLS expects a `ssl_context` ...); this is a bug"
+    log = tmp_path / "log.jsonl"
+    log.write_text(LINE % "gpt-4o-mini")
+    result = run("usage", log, "--scheduler", "tls://127.0.0.1:1")
+    assert result.exit_code == 2
+    one_line_error(result.stderr, "tls:// needs the client's certificates")
+
+
+def test_count_on_a_local_cluster_has_at_most_one_worker_per_cpu(tmp_path):
+    # Before: -j 1000 started 1000 worker processes (16.6 GB, killed).
+    text = tmp_path / "a.txt"
+    text.write_text("hello there\n")
+    done = bounded(
+        "count", text, "-m", "gpt-4o", "--engine", "dask", "-j", "1000", "--json", timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    cpus = available_cpus()
+    assert f"warning: --jobs 1000 capped at {cpus}, the CPUs available" in done.stderr
+    assert json.loads(done.stdout)["tokens"] == 3

@@ -179,9 +179,12 @@ def count(
 
 def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid, rows, scheduler):
     from budget.cluster import dashboard_link, dask_client
+    from budget.tokenizers.count import capped_jobs
 
     progress = stack.enter_context(Progress("counted", "tasks"))
-    workers = jobs if jobs > 1 else None
+    workers, capped = capped_jobs(jobs) if jobs > 1 else (None, None)
+    if capped and not scheduler:
+        warn(f"warning: {capped}")
     client = stack.enter_context(dask_client(scheduler, workers=workers, dashboard=progress.shown))
     from budget.tokenizers.dask_count import count_paths_dask
 
