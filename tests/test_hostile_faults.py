@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from budget.cli import cli
+from budget.cli import cli, os_error_message
 from budget.cluster import scheduler_deadline
 from budget.format import clip_cell
 from budget.tokenizers.count import available_cpus
@@ -75,7 +75,8 @@ def bounded(*args, timeout: float = 60, memory: int = MEMORY_LIMIT, **kwargs):
 
 
 def one_line_error(stderr: str, *parts: str) -> None:
-    lines = stderr.strip().splitlines()
+    """The error is one line (after any warnings), with no traceback and no "this is a bug"."""
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("warning: ")]
     assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
     assert "this is a bug" not in stderr and "Traceback" not in stderr, stderr
     for part in parts:
@@ -208,11 +209,12 @@ def test_thousands_of_unknown_models_show_the_20_with_most_tokens_and_sum_the_re
 
 
 @contextlib.contextmanager
-def scheduler_impostor(answer: bytes = b"") -> Iterator[str]:
-    """A loopback server that accepts connections and sends ``answer`` (nothing: it says
-    nothing at all), holding them open; yields its tcp:// address."""
+def loopback_server(answer: bytes = b"", hang_up: bool = False) -> Iterator[tuple[str, list]]:
+    """A loopback server that accepts connections, sends ``answer`` (nothing: it says nothing
+    at all) and holds them open, or with ``hang_up`` closes them at once; yields its tcp://
+    address and the list of connections it accepted."""
     listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
+    accepted: list[socket.socket] = []
 
     def serve() -> None:
         while True:
@@ -220,19 +222,21 @@ def scheduler_impostor(answer: bytes = b"") -> Iterator[str]:
                 connection, _ = listener.accept()
             except OSError:  # closed at the end of the test
                 return
-            held.append(connection)
+            accepted.append(connection)
             if answer:
                 connection.sendall(answer)
+            if hang_up:
+                connection.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}", accepted
     finally:
         listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
         listener.close()
         thread.join(5)
-        for connection in held:
+        for connection in accepted:
             connection.close()
 
 
@@ -249,7 +253,7 @@ def test_a_scheduler_that_accepts_and_never_answers_fails_at_the_deadline(tmp_pa
     log = tmp_path / "log.jsonl"
     log.write_text(LINE % "gpt-4o-mini")
     quick = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
-    with scheduler_impostor() as address:
+    with loopback_server() as (address, _):
         done = bounded("usage", log, "--scheduler", address, timeout=30, env=quick)
     assert done.returncode == 2
     one_line_error(done.stderr, f"--scheduler {address}: no answer within 1 s")
@@ -266,7 +270,7 @@ def test_a_server_speaking_garbage_is_a_one_line_error(tmp_path, answer):
     log = tmp_path / "log.jsonl"
     log.write_text(LINE % "gpt-4o-mini")
     quick = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
-    with scheduler_impostor(answer) as address:
+    with loopback_server(answer) as (address, _):
         done = bounded("usage", log, "--scheduler", address, timeout=30, env=quick)
     assert done.returncode == 2
     one_line_error(done.stderr, f"--scheduler {address}: ")
@@ -292,3 +296,82 @@ def test_count_on_a_local_cluster_has_at_most_one_worker_per_cpu(tmp_path):
     cpus = available_cpus()
     assert f"warning: --jobs 1000 capped at {cpus}, the CPUs available" in done.stderr
     assert json.loads(done.stdout)["tokens"] == 3
+
+
+# --- 5. a masked traceback is a one-line error with its cause -----------------------------------
+
+
+def test_a_projection_past_the_year_9999_is_a_one_line_error(tmp_path):
+    # Before: "unexpected AssertionError (unreachable); this is a bug in budget"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.replace('["=cmd"]', "[gpt-4o]").replace("2", "12", 1))
+    assert "horizon_months: 12" in scenario.read_text()
+    for command in (["report", scenario], ["whatif", scenario, "--vary", "max_tokens=100,200"]):
+        result = run(*command, "--at", "9999-03-01")
+        assert result.exit_code == 2, result.output
+        # month 10 of 12 would start on 10000-01-01
+        one_line_error(
+            result.stderr, "9999-03-01 + 10 months is past 9999-12-31, the last date there is"
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["nosuchproto://x", "zip://log.jsonl::file:///tmp/l.zip", "tar://log.jsonl::file:///l.tar"],
+)
+def test_urls_of_schemes_we_do_not_read_are_refused(tmp_path, url):
+    # Before: "unexpected ValueError (Protocol not known / seek of closed file); this is a bug"
+    scheme = url.split("://")[0]
+    for command in (["usage", url], ["count", url, "-m", "gpt-4o"]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        one_line_error(result.stderr, f"{url}: {scheme}:// URLs are not read", "s3://")
+
+
+def test_no_command_connects_to_an_ftp_url(tmp_path):
+    # Before: count, usage, cost --usage, check --messages, stops --sample and calibrate
+    # connected to an ftp:// URL given as a path, with no --online.
+    with loopback_server(hang_up=True) as (address, accepted):
+        url = address.replace("tcp://", "ftp://") + "/calls.jsonl"
+        commands = [
+            ["count", url, "-m", "gpt-4o"],
+            ["usage", url],
+            ["cost", "-m", "gpt-4o", "--usage", url],
+            ["check", "-m", "gpt-4o", "--messages", url, "--max-tokens", "10"],
+            ["stops", "-m", "gpt-4o", "END", "--sample", url],
+            ["calibrate", url, "-m", "claude-haiku-4-5"],
+            ["plan", "-m", "gpt-4o", "--input", "10", "--samples", url],
+        ]
+        for command in commands:
+            result = run(*command)
+            assert result.exit_code == 2, (command, result.output)
+            one_line_error(result.stderr, url)
+            assert accepted == [], command  # nothing connected
+
+
+def test_standard_output_on_a_full_disk_is_a_one_line_error():
+    # Before: "unexpected OSError ([Errno 28] No space left on device); this is a bug"
+    for command in (["models"], ["limits", "gpt-4o"]):  # a long output, and a short one
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [*BUDGET, *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+            )
+        assert done.returncode == 2, done.stderr
+        one_line_error(done.stderr, "cannot write to standard output (No space left on device)")
+
+
+def test_a_log_that_cannot_be_opened_is_a_one_line_error_naming_it(tmp_path, monkeypatch):
+    # A socket where a CSV log should be: the system refuses to open it (ENXIO), as it refuses
+    # a CSV without read permission (EACCES; root reads those, so a socket stands in here).
+    monkeypatch.chdir(tmp_path)
+    blocker = socket.socket(socket.AF_UNIX)
+    blocker.bind("calls.csv")
+    try:
+        result = run("usage", "calls.csv")
+    finally:
+        blocker.close()
+    assert result.exit_code == 2, result.output
+    one_line_error(result.stderr, "calls.csv: No such device or address")
+    assert os_error_message(PermissionError(13, "Permission denied", "calls.csv")) == (
+        "calls.csv: Permission denied"
+    )

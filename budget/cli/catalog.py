@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     at_option,
     catalog_option,
     checked_pricing_day,
@@ -276,7 +277,7 @@ def catalog() -> None:
 
 
 @catalog.command()
-@click.argument("dataset", metavar="FILE", type=click.Path(dir_okay=False))
+@click.argument("dataset", metavar="FILE", type=LOCAL_FILE)
 @at_option
 @catalog_option
 @json_option

@@ -68,6 +68,27 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
+class LocalFile(click.Path):
+    """A file on this machine (or ``-``): a URL is refused here, before any network; only
+    ``budget usage`` and ``budget count`` read URLs (see pricing.textfile.URL_SCHEMES)."""
+
+    def __init__(self, **options: Any):
+        super().__init__(dir_okay=False, **options)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if "://" in str(value):
+            self.fail(
+                f"{value}: a URL; only budget usage and budget count read URLs "
+                "(download the file first)",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+LOCAL_FILE = LocalFile()
+
+
 def at_option(function: Callable) -> Callable:
     """`--at DATE`: price at the prices in force that day (default today, UTC)."""
     return click.option(
@@ -107,7 +128,7 @@ def catalog_option(function: Callable) -> Callable:
         "--catalog",
         "catalog_files",
         multiple=True,
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         expose_value=False,
         is_eager=True,
         callback=remember,
@@ -146,7 +167,7 @@ TOKENIZER_OPTIONS = [
     ),
     click.option(
         "--tokenizer-file",
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         help="A tokenizer.json to use for an hf: model.",
     ),
     click.option(
@@ -158,7 +179,7 @@ TOKENIZER_OPTIONS = [
     click.option(
         "--calibration",
         "calibration_file",
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         envvar="TOKEN_BUDGET_CALIBRATION",
         help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     TokenCount,
     at_option,
     catalog_option,
@@ -65,7 +66,7 @@ TOKENS = TokenCount()
 @click.option(
     "--usage",
     "usage_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="A provider response or usage object (JSON, or JSONL of several).",
 )
 @click.option(

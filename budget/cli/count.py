@@ -9,6 +9,7 @@ from contextlib import ExitStack
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     catalog_files,
     catalog_option,
     engine_options,
@@ -206,7 +207,7 @@ def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid,
 
 
 @click.command()
-@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("log", type=LOCAL_FILE)
 @click.option("--model", "-m", "model_name", required=True, help="Model id or alias.")
 @click.option(
     "--save",
@@ -216,7 +217,7 @@ def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid,
 @click.option(
     "--calibration",
     "calibration_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     envvar="TOKEN_BUDGET_CALIBRATION",
     help="Calibration file (default $XDG_CONFIG_HOME/token-budget/calibration.json).",
 )

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     TokenCount,
     at_option,
     catalog_option,
@@ -56,13 +57,13 @@ def input_options(function):
             click.option(
                 "--prompt",
                 "prompt_file",
-                type=click.Path(dir_okay=False),
+                type=LOCAL_FILE,
                 help="A prompt text file, counted with the model's tokenizer.",
             ),
             click.option(
                 "--messages",
                 "messages_file",
-                type=click.Path(dir_okay=False),
+                type=LOCAL_FILE,
                 help="A chat request JSON (messages, system, tools), counted with chat overhead.",
             ),
         ]
@@ -182,7 +183,7 @@ def check(
 @click.option(
     "--samples",
     "samples_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="Observed output lengths: integers, texts (text/JSONL/CSV) or a provider usage log.",
 )
 @click.option("--task", type=click.Choice(["qa", "explain", "longform"]), help="A preset.")
@@ -318,7 +319,7 @@ def unescape(sequence: str) -> str:
 @click.option(
     "--sample",
     "sample_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="Legitimate output text to scan for places a sequence would fire early.",
 )
 @click.option("--raw", is_flag=True, help="Take sequences literally (no \\n, \\t escapes).")

@@ -8,6 +8,7 @@ import heapq
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     at_option,
     catalog_files,
     catalog_option,
@@ -262,7 +263,7 @@ def _exit_if_unpriced(report) -> None:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
@@ -406,7 +407,7 @@ def _binds(limit: str | None, over: bool) -> str:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
 @click.option(
     "--vary",
     "varies",

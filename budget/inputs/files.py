@@ -19,7 +19,7 @@ from typing import IO, Any
 from budget.inputs.records import kind_of, loads, peek, records
 from budget.inputs.request import Request
 from pricing.errors import InputError
-from pricing.textfile import decode_text, open_input, read_text, strip_bom
+from pricing.textfile import check_url, decode_text, open_input, read_text, strip_bom
 
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -31,13 +31,16 @@ MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemi
 
 def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list[str]:
     """The files named, in order, for count and usage alike: ``-`` is standard input; a URL
-    (``s3://...``) passes through (opened with fsspec); a directory stands for every file
-    below it, sorted (names starting with ``.`` or ``_``, such as ``_SUCCESS``, left out: a
-    partitioned dataset reads as its parts); a glob (for shells that did not) its sorted
-    matches."""
+    (``s3://...``) of a scheme we read passes through (opened with fsspec); a directory
+    stands for every file below it, sorted (names starting with ``.`` or ``_``, such as
+    ``_SUCCESS``, left out: a partitioned dataset reads as its parts); a glob (for shells
+    that did not) its sorted matches."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
-        if path == STDIN or is_url(path):
+        if path == STDIN:
+            expanded.append(path)
+        elif is_url(path):
+            check_url(path)  # a scheme we read (pricing.textfile.URL_SCHEMES), before any network
             expanded.append(path)
         elif os.path.isdir(path):
             found = _files_below(path)
