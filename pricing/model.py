@@ -127,6 +127,8 @@ class Model:
     period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
     service_tiers: Mapping[str, ServiceTier] = field(default_factory=dict)
     variant: str | None = None
+    # The day this model was resolved for (``at``): priced results say it. ``None``: as held.
+    priced_on: dt.date | None = None
     variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
     request_headers: Mapping[str, str] = field(default_factory=dict)
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
@@ -151,7 +153,10 @@ class Model:
         :meth:`price_day`)."""
         if day is None:
             return self
-        day = self.price_day(day)
+        model = self._at_period(self.price_day(day))
+        return model if model.priced_on == day else dataclasses.replace(model, priced_on=day)
+
+    def _at_period(self, day: dt.date) -> Model:
         if self.period is not None and self.period.covers(day):
             return self
         for period in self.price_periods:

@@ -18,6 +18,7 @@ from budget.cli.common import (
 )
 from budget.cli.progress import Progress
 from budget.format import column_places, format_tokens, format_usd, model_label, to_jsonable
+from pricing.dates import pricing_day
 from pricing.errors import InputError
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
@@ -258,7 +259,13 @@ def report(
         if chart:
             write_charts(projection, chart, table, outputs)
     if as_json:
-        print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
+        # what a reader must act on (a retirement, a price change, a limit) travels with the
+        # figures, and still reaches stderr
+        warnings = projection_warnings(projection)
+        for note in warnings:
+            warn(f"warning: {note}")
+        rows = table.to_dict(orient="records")
+        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
     summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     # One money format per column (as whatif): totals as the largest needs, per call as the
@@ -368,8 +375,9 @@ def whatif(
             scenario_file,
             [parse_vary(v) for v in varies],
             catalog,
-            at=checked_pricing_day(catalog, at),
+            at=pricing_day(at),
         )
+        checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
@@ -379,6 +387,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
+                "warnings": list(result.warnings),
             }
         )
         return

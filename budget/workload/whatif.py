@@ -110,6 +110,7 @@ class WhatIf:
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
     input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
+    start: dt.date | None = None  # month 1 of every projection: the scenario's start, or at
 
     @property
     def table(self) -> pd.DataFrame:
@@ -245,7 +246,15 @@ def what_if(
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes), tuple(files))
+    return WhatIf(
+        baseline.name,
+        keys,
+        table[columns],
+        base_total,
+        tuple(notes),
+        tuple(files),
+        base_projection.start,
+    )
 
 
 def _collect(
