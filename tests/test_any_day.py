@@ -113,3 +113,23 @@ def test_a_period_after_retirement_needs_routing(tmp_path):
     )
     with pytest.raises(InputError, match=r"mine.yaml:5: model 'old-llm': field 'price_periods'"):
         load_catalog([str(path)])
+
+
+def test_a_plan_says_the_day_period_and_rates_it_is_priced_at():
+    record = run("plan", "-m", "gemini-2.5-pro", "--input", "1000", "--expected-output", "200",
+                 "--at", "2026-12-06")  # fmt: skip
+    # 1,000 x $0.75 + 200 x $3.75 per M (gemini-3.8-flash's rates, routed) = $0.0015
+    assert record["expected_cost_usd"] == 0.0015
+    assert record["priced_at"] == "2026-12-06" and record["priced_as"] == "gemini-3.8-flash"
+    assert record["price_period"] == "2026-12-01..2027-01-01"
+    before = run("plan", "-m", "gemini-2.5-pro", "--input", "1000", "--expected-output", "200",
+                 "--at", "2026-11-30")  # fmt: skip
+    assert before["expected_cost_usd"] == 0.00325  # 1,000 x $1.25 + 200 x $10 per M
+    assert before["priced_as"] == "gemini-2.5-pro"
+
+
+def test_the_library_cost_carries_its_day_and_period():
+    model = CATALOG.resolve("o3", at="2025-06-09")
+    priced = cost(model, Usage(100_000, 10_000))
+    assert priced.total_usd == Decimal("1.4")  # $10 / $40 per M before the 2025-06-10 cut
+    assert (priced.priced_at, priced.price_period) == (dt.date(2025, 6, 9), "..2025-06-10")
