@@ -73,13 +73,13 @@ class Catalog:
         with the variant applied. A fine-tune's name (``ft:gpt-4o-mini-2024-07-18:org::id``)
         means its base model at the fine-tune rates, or raises :class:`UnpricedError`."""
         day = pricing_day(at)
-        try:
-            model = self._index.resolve(name).at(day)
-        except UnknownModelError:
-            model = self._fine_tune(name, day)
-            if model is None:
-                raise
-            return model.with_variant(variant)
+        found = self._index.find(name)
+        if found is None:
+            tuned = self._fine_tune(name, day)
+            if tuned is None:
+                raise UnknownModelError(name, self._index.suggest(name))
+            return tuned.with_variant(variant)
+        model = found.at(day)
         host, endpoint = self._host_of(model, name)
         if host is not None:
             model = host.serve(model, endpoint)

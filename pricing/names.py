@@ -108,6 +108,13 @@ class NameIndex(Generic[T]):
         self._listed_only = {name.lower() for name in listed_snapshots_only}
 
     def resolve(self, name: str) -> T:
+        found = self.find(name)
+        if found is None:
+            raise UnknownModelError(name, self.suggest(name))
+        return found
+
+    def find(self, name: str) -> T | None:
+        """The entry a name means, or None (without the cost of suggestions)."""
         if not name or not name.strip():
             raise UnknownModelError(name, [])
         for form, undated in _forms(name):
@@ -120,7 +127,7 @@ class NameIndex(Generic[T]):
                         "(its snapshots were priced differently)",
                     )
                 return self._by_name[form]
-        raise UnknownModelError(name, self.suggest(name))
+        return None
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`)."""
