@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pricing.errors import InputError
+from pricing.errors import InputError, UnpricedError
 
 # A model retiring within this many days of the day planned for gets a warning.
 RETIRES_SOON_DAYS = 90
@@ -83,6 +83,22 @@ class PricePeriod:
 
 
 @dataclass(frozen=True)
+class FineTuning:
+    """What the provider bills to run a fine-tune of a model (``ft:gpt-4o-mini-...:org::id``):
+    rates of its own, on the base model's limits. Training is billed apart and not modelled."""
+
+    period: PricePeriod  # the one in force on ``as_of``
+    price_periods: tuple[PricePeriod, ...]
+    batch_discount: Decimal | None
+    # Other names a fine-tune may give as its base (snapshots the catalog does not list as
+    # the model, e.g. gpt-3.5-turbo-0613 and -1106 fine-tunes bill at gpt-3.5-turbo's rates).
+    bases: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     """An opt-in mode that changes limits or prices (Anthropic's 1M-context beta, say)."""
 
@@ -137,6 +153,14 @@ class Model:
     # "chat" (text out, priced per output token) or "embedding" (vectors out: no output
     # tokens, no output ceiling, no max_tokens to plan).
     kind: str = "chat"
+    # On a base model: the rates of its fine-tunes (None: no published rate). On a fine-tune
+    # (``fine_tuned_from`` set): None.
+    fine_tuning: FineTuning | None = field(default=None, repr=False)
+    fine_tuned_from: str | None = None  # the base model's id, on a fine-tune
+
+    @property
+    def fine_tuned(self) -> bool:
+        return self.fine_tuned_from is not None
 
     @property
     def is_embedding(self) -> bool:
@@ -250,6 +274,44 @@ class Model:
         if state == "deprecated":
             return f"{self.id} is deprecated since {self.deprecated}{instead}"
         return None
+
+    def fine_tune(self) -> Model:
+        """A fine-tune of this model: the base model's limits, billed at its fine-tune rates
+        (never at the base rates: a fine-tune without a published rate is unpriced)."""
+        spec = self.fine_tuning
+        if spec is None:
+            reason = f"fine-tuned inference on {self.id} has no published rate in the catalog"
+            raise UnpricedError(
+                f"{reason}; pass --catalog FILE with a `fine_tuned:` block (prices, source, "
+                f"as_of) for {self.id} (see pricing/SCHEMA.md)",
+                reason,
+            )
+        about = (
+            f"A fine-tune of {self.id}: its limits ({self.source}), billed at the fine-tune "
+            "rates (training is billed apart)."
+        )
+        return dataclasses.replace(
+            self,
+            id=f"ft:{self.id}",
+            name=f"{self.name}, fine-tuned",
+            # `ft:` + a dated name of the base: a logged snapshot date stays recognised
+            aliases=tuple(f"ft:{name}" for name in (*self.aliases, *spec.bases)),
+            prices=spec.period.prices,
+            tiers=spec.period.tiers,
+            service_tiers=spec.period.service_tiers,
+            period=spec.period,
+            price_periods=spec.price_periods,
+            batch_discount=spec.batch_discount,
+            source=spec.source,
+            as_of=spec.as_of,
+            notes=f"{about} {spec.notes}" if spec.notes else about,
+            listed_snapshots_only=False,
+            variant=None,
+            variant_specs=(),
+            request_headers={},
+            fine_tuning=None,
+            fine_tuned_from=self.id,
+        )
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -209,6 +209,8 @@ def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> No
         return
     usage = total.usage
     mode = "batch" if total.batch else (total.service_tier or "standard")
+    if record["fine_tuned"]:
+        mode = f"fine-tuned {record['base_model']}, {mode}"
     tier = f", long-context tier (> {total.tier_threshold:,} input)" if total.tier_threshold else ""
     written = usage.cache_write_tokens + usage.cache_write_1h_tokens
 
