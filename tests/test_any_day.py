@@ -133,3 +133,32 @@ def test_the_library_cost_carries_its_day_and_period():
     priced = cost(model, Usage(100_000, 10_000))
     assert priced.total_usd == Decimal("1.4")  # $10 / $40 per M before the 2025-06-10 cut
     assert (priced.priced_at, priced.price_period) == (dt.date(2025, 6, 9), "..2025-06-10")
+
+
+def test_report_at_typed_on_the_command_line_moves_month_1_and_says_so(tmp_path, monkeypatch):
+    # Before: `report --at` was silently ignored when the file sets `start:`.
+    path = tmp_path / "bot.yaml"
+    path.write_text(
+        "name: bot\nmodel: gemini-2.5-pro\nstart: 2026-11-01\ntraffic: {calls_per_day: 1000}\n"
+        "input_tokens: {fixed: 2000}\noutput_tokens: {fixed: 100}\nmax_tokens: 100\n"
+        "horizon_months: 1\nsimulated_calls: 100\n",
+        encoding="utf-8",
+    )
+    moved = CliRunner().invoke(cli, ["report", str(path), "--json", "--at", "2027-02-01"])
+    assert moved.exit_code == 0, moved.output
+    record = json.loads(moved.stdout)
+    assert record["warnings"][0] == (
+        "month 1 starts on 2027-02-01 (--at), not on the scenario's start: 2026-11-01"
+    )
+    day = next(r for r in record["rows"] if r["period"] == "day")
+    # 1,000 calls x (2,000 x $1.50 + 100 x $7.50) per M: gemini-3.8-flash's 2027 rates, routed
+    assert day["total_usd"] == 3.75 and day["priced_as"] == "gemini-3.8-flash"
+    # TOKEN_BUDGET_AT (pinned by conftest) does not move a file's start: the file decides.
+    kept = json.loads(CliRunner().invoke(cli, ["report", str(path), "--json"]).stdout)
+    day = next(r for r in kept["rows"] if r["period"] == "day")
+    # 1,000 calls x (2,000 x $1.25 + 100 x $10) per M: November 2026, its own rates
+    assert day["total_usd"] == 3.5 and day["priced_as"] == "gemini-2.5-pro"
+    grid = CliRunner().invoke(
+        cli, ["whatif", str(path), "--vary", "max_tokens=100,200", "--json", "--at", "2027-02-01"]
+    )
+    assert "month 1 starts on 2027-02-01 (--at)" in json.loads(grid.stdout)["warnings"][0]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from budget.cli.common import (
+    at_from_command_line,
     at_option,
     catalog_files,
     catalog_option,
@@ -14,6 +17,7 @@ from budget.cli.common import (
     json_option,
     print_json,
     print_table,
+    start_override,
     warn,
 )
 from budget.cli.progress import Progress
@@ -220,8 +224,9 @@ def report(
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
-    Month 1 starts on the scenario's `start:` date, else on --at (default today); each month
-    is priced at the prices in force that month.
+    Month 1 starts on --at when typed on the command line, else on the scenario's `start:`
+    date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
+    month.
 
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
@@ -245,6 +250,9 @@ def report(
         scenario = load_scenario(scenario_file)
         outputs.refuse_inputs(scenario.input_files())
         catalog = get_catalog()
+        start, start_note = start_override(at, scenario.start)
+        if start is not None:
+            scenario = dataclasses.replace(scenario, start=start)
         day = checked_pricing_day(catalog, scenario.start or at)
         calls = (simulated_calls or scenario.simulated_calls) * len(scenario.models)
         with Progress("simulated", "calls", total=calls) as progress:
@@ -261,7 +269,8 @@ def report(
     if as_json:
         # what a reader must act on (a retirement, a price change, a limit) travels with the
         # figures, and still reaches stderr
-        warnings = projection_warnings(projection)
+        warnings = [start_note] if start_note else []
+        warnings += projection_warnings(projection)
         for note in warnings:
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
@@ -310,7 +319,7 @@ def report(
         f"\nmonth 1 starts {projection.start}; each month at the prices in force then "
         f"(catalog dated {catalog.as_of})"
     )
-    for note in projection_warnings(projection):
+    for note in ([start_note] if start_note else []) + projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
@@ -376,6 +385,7 @@ def whatif(
             [parse_vary(v) for v in varies],
             catalog,
             at=pricing_day(at),
+            start=at_from_command_line(at),
         )
         checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
         outputs.refuse_inputs(result.input_files)
