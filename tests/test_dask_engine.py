@@ -322,6 +322,7 @@ def test_cli_dask_writes_csv_rows_whole(client, tmp_path):
 
 
 def test_a_large_jsonl_is_counted_in_line_ranges(client, tmp_path):
+    from budget.inputs.sniff import FileKind
     from budget.tokenizers.count import count_paths
     from budget.tokenizers.dask_count import count_paths_dask, spans
 
@@ -329,7 +330,7 @@ def test_a_large_jsonl_is_counted_in_line_ranges(client, tmp_path):
     batch = (Path(__file__).parent / "fixtures" / "count" / "openai_batch.jsonl").read_bytes()
     big = tmp_path / "batch.jsonl"
     big.write_bytes(batch * 30)
-    assert len(spans(str(big), "jsonl", 2000)) > 5
+    assert len(spans(str(big), "jsonl", FileKind("jsonl"), 2000)) > 5
     local_rows: list = []
     spread_rows: list = []
     local = count_paths([str(big), str(big)], model, on_record=local_rows.append)
