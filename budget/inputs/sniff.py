@@ -240,7 +240,8 @@ def sniff_stream(
         source = _decompressed(_prefixed(head, handle), compression, str(name))
         head = _read(source, PREFIX)
     if len(head) == PREFIX and _json_first_line_unfinished(head, name):
-        head += source.readline(FIRST_LINE)  # the first line's end decides JSON or JSONL
+        # the first line's end, and what follows it, decide JSON or JSONL
+        head += source.readline(FIRST_LINE) + _read(source, PREFIX)
     stream = _prefixed(head, source)
     fmt = format_of(name, head, known, empty)  # the name's format is read under its .gz
     if fmt == "parquet" and compression is not None:
@@ -252,9 +253,11 @@ def sniff_stream(
 
 
 def _json_first_line_unfinished(head: bytes, name: str | os.PathLike) -> bool:
+    """JSON whose first line does not end, or has nothing after it, within ``head``."""
     body = head.lstrip(BLANK)
     looks_json = body[:1] in b"{[" or name_format(name) in JSON_FORMATS
-    return looks_json and b"\n" not in body
+    _, newline, rest = body.partition(b"\n")
+    return looks_json and not (newline and rest.strip(BLANK))
 
 
 @contextmanager

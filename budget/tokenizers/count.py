@@ -38,7 +38,7 @@ from budget.inputs.sniff import DELIMITERS, sniff_stream
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import MAX_QUOTED, InputError, clip
-from pricing.textfile import UTF16_BOMS, UTF16_HINT, open_input
+from pricing.textfile import open_input
 
 CSV_ROWS_PER_BLOCK = 2000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -233,9 +233,8 @@ def _count_block(
 
 
 def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
-    """Rows of the text column, numbered from 1 (the first data row)."""
-    if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
-        raise InputError(f"{job.path}: {UTF16_HINT}")
+    """Rows of the text column, numbered from 1 (the first data row); a UTF-16 file was
+    named as such by the sniffer."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline="")
     reader = csv.reader(text, delimiter=DELIMITERS[job.fmt], strict=True)
     try:
