@@ -20,9 +20,9 @@ line, up to 8 MiB: a batch line with an image is longer than 64 KiB):
 * a name that says text (``.txt``, ``.md``) is text, and so is anything else not JSON.
 
 An empty file has the kind its name gives; with no such name it is an error, unless the reader
-says what it takes one for (`budget count`: an empty text). Standard input
-and FIFOs are read once: :func:`open_sniffed` peeks at their start and hands back a stream
-that still yields every byte (decompressed).
+says what it takes one for (`budget count`: an empty text). Standard input and FIFOs are read
+once: :func:`open_sniffed` peeks at their start and hands back a stream that still yields
+every byte (decompressed).
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def read_sniffed(path: str | os.PathLike, what: str) -> tuple[FileKind, str]:
     return kind, decode_text(data, path, what)
 
 
-def rereadable(path: str | os.PathLike) -> bool:
+def _rereadable(path: str | os.PathLike) -> bool:
     """A local regular file or a URL: it can be opened again, so :func:`sniff` may look at
     its start (a pipe read for that would lose it)."""
     text = str(path)
@@ -297,7 +297,7 @@ def sniff(
 ) -> FileKind | None:
     """The kind of a local file or URL, from its name and its start; None for standard input
     or a FIFO, whose kind is decided when it is read (:func:`open_sniffed`)."""
-    if not rereadable(path):
+    if not _rereadable(path):
         return None
     with open_sniffed(path, known=known, empty=empty) as (kind, _):
         return kind
