@@ -27,13 +27,18 @@ def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
     return data, 0
 
 
+def is_url(path: str | os.PathLike) -> bool:
+    """``s3://...``, ``gs://...``, ``https://...``: read through fsspec, as given."""
+    return "://" in str(path)
+
+
 def open_input(path: str | os.PathLike, what: str = "") -> IO[bytes]:
     """A user's file opened for reading bytes (``-``: standard input; a URL such as
     ``s3://...`` through fsspec, which comes with the ``dask`` extra), or a one-line error."""
     if str(path) == "-":
         return open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        if "://" in str(path):  # only when a user names a URL
+        if is_url(path):  # only when a user names a URL
             import fsspec
 
             return fsspec.open(str(path), "rb").open()

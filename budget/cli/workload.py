@@ -77,8 +77,9 @@ def usage(
     OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
     Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
     model, no rate for their tier or modality, malformed usage) are listed by model and
-    reason, the rest priced, and the exit code is 1. LOGS may be files (JSONL, CSV or
-    Parquet), directories (every file under them), globs and URLs; --engine dask prices
+    reason, the rest priced, and the exit code is 1. LOGS may be files (JSON, JSONL, CSV,
+    TSV or Parquet; gzip, bzip2 or xz compressed: the kind from the name and content),
+    directories (every file under them), globs and URLs; --engine dask prices
     them on a Dask cluster, with the same totals.
 
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
