@@ -10,6 +10,7 @@ is above a tier's threshold is priced whole at that tier's rates, output include
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -118,6 +119,12 @@ class CostBreakdown:
     # billed per use on top of tokens and included in total_usd.
     tool_calls: Mapping[str, int] = field(default_factory=dict)
     tool_usd: Decimal = Decimal(0)
+    # When: the day the model was resolved for (Catalog.resolve's ``at``, through the one
+    # clock), the catalog price period that priced it, and the model whose rates those are
+    # (a retired name's routed successor).
+    priced_at: dt.date | None = None
+    price_period: str | None = None
+    priced_as: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -133,6 +140,9 @@ class CostBreakdown:
             "tier_threshold": self.tier_threshold,
             "tool_calls": dict(self.tool_calls),
             "tool_usd": self.tool_usd,
+            "priced_at": self.priced_at,
+            "price_period": self.price_period,
+            "priced_as": self.priced_as,
         }
 
 
@@ -297,6 +307,9 @@ def cost(
         rates=prices,
         tool_calls=uses,
         tool_usd=tool_usd,
+        priced_at=model.priced_on,
+        price_period=model.period.label if model.period else None,
+        priced_as=model.priced_as(model.priced_on) if model.priced_on else model.id,
     )
 
 
@@ -335,4 +348,7 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         rates=first.rates,
         tool_calls=uses,
         tool_usd=total("tool_usd"),
+        priced_at=first.priced_at if len({b.priced_at for b in breakdowns}) == 1 else None,
+        price_period=" + ".join(dict.fromkeys(b.price_period or "" for b in breakdowns)) or None,
+        priced_as=first.priced_as if len({b.priced_as for b in breakdowns}) == 1 else None,
     )

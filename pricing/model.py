@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pricing.errors import InputError
+from pricing.errors import InputError, UnpricedError
 
 # A model retiring within this many days of the day planned for gets a warning.
 RETIRES_SOON_DAYS = 90
@@ -83,6 +83,22 @@ class PricePeriod:
 
 
 @dataclass(frozen=True)
+class FineTuning:
+    """What the provider bills to run a fine-tune of a model (``ft:gpt-4o-mini-...:org::id``):
+    rates of its own, on the base model's limits. Training is billed apart and not modelled."""
+
+    period: PricePeriod  # the one in force on ``as_of``
+    price_periods: tuple[PricePeriod, ...]
+    batch_discount: Decimal | None
+    # Other names a fine-tune may give as its base (snapshots the catalog does not list as
+    # the model, e.g. gpt-3.5-turbo-0613 and -1106 fine-tunes bill at gpt-3.5-turbo's rates).
+    bases: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     """An opt-in mode that changes limits or prices (Anthropic's 1M-context beta, say)."""
 
@@ -115,6 +131,9 @@ class Model:
     deprecated: dt.date | None = None  # the provider announced its end (legacy from this day)
     retired: dt.date | None = None  # the provider stopped serving it (kept here for old logs)
     replacement: str | None = None  # the model the provider points users to
+    # From ``retired`` on, the provider serves this name with this model (Google routes
+    # retired Gemini models, xAI redirects old slugs); ``None``: a retired name's calls fail.
+    routed_to: str | None = None
     # Dated names resolve here only as listed in aliases (other snapshots had other prices).
     listed_snapshots_only: bool = False
     host: str | None = None  # bedrock, vertex_ai, azure: a cloud host serving the model
@@ -124,6 +143,8 @@ class Model:
     period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
     service_tiers: Mapping[str, ServiceTier] = field(default_factory=dict)
     variant: str | None = None
+    # The day this model was resolved for (``at``): priced results say it. ``None``: as held.
+    priced_on: dt.date | None = None
     variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
     request_headers: Mapping[str, str] = field(default_factory=dict)
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
@@ -132,6 +153,14 @@ class Model:
     # "chat" (text out, priced per output token) or "embedding" (vectors out: no output
     # tokens, no output ceiling, no max_tokens to plan).
     kind: str = "chat"
+    # On a base model: the rates of its fine-tunes (None: no published rate). On a fine-tune
+    # (``fine_tuned_from`` set): None.
+    fine_tuning: FineTuning | None = field(default=None, repr=False)
+    fine_tuned_from: str | None = None  # the base model's id, on a fine-tune
+
+    @property
+    def fine_tuned(self) -> bool:
+        return self.fine_tuned_from is not None
 
     @property
     def is_embedding(self) -> bool:
@@ -143,8 +172,16 @@ class Model:
     text_rate_modalities: frozenset[str] = frozenset()
 
     def at(self, day: dt.date | None) -> Model:
-        """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``)."""
-        if day is None or (self.period is not None and self.period.covers(day)):
+        """This model with the prices in force on ``day`` (``None``: as held, i.e. ``as_of``);
+        after a retirement without routing, the prices of its last live day (see
+        :meth:`price_day`)."""
+        if day is None:
+            return self
+        model = self._at_period(self.price_day(day))
+        return model if model.priced_on == day else dataclasses.replace(model, priced_on=day)
+
+    def _at_period(self, day: dt.date) -> Model:
+        if self.period is not None and self.period.covers(day):
             return self
         for period in self.price_periods:
             if period.covers(day):
@@ -166,6 +203,36 @@ class Model:
             if spec.name == self.variant:
                 moved = _apply(moved, spec)
         return moved
+
+    def price_day(self, day: dt.date) -> dt.date:
+        """The day whose prices a call on ``day`` is billed at: ``day``, except after a
+        retirement without routing. Then the provider refused the name, so a call on record
+        was made by its last live day at the latest (a log dated later has a wrong clock)."""
+        if self.retired is not None and day >= self.retired and self.routed_to is None:
+            return self.retired - dt.timedelta(days=1)
+        return day
+
+    def priced_as(self, day: dt.date) -> str:
+        """The model whose rates bill a call to this name on ``day``: the replacement when the
+        provider routes a retired name to it, else this model."""
+        if self.routed_to is not None and self.retired is not None and day >= self.retired:
+            return self.routed_to
+        return self.id
+
+    def retirement_pricing(self, day: dt.date) -> str | None:
+        """How a retirement changes the price of a call on ``day``, said where the price is
+        shown (``None`` while the model is served)."""
+        if self.retired is None or day < self.retired:
+            return None
+        if self.routed_to is not None:
+            return (
+                f"{self.id} was retired on {self.retired}; the provider routes its calls to "
+                f"{self.routed_to}, priced at {self.routed_to}'s rates"
+            )
+        return (
+            f"{self.id} was retired on {self.retired} without routing (its calls fail since); "
+            f"priced at its last live day, {self.price_day(day)}"
+        )
 
     def periods_between(self, first: dt.date, end: dt.date) -> list[tuple[PricePeriod, int]]:
         """The periods in force from ``first`` until ``end`` (exclusive), with their days."""
@@ -207,6 +274,44 @@ class Model:
         if state == "deprecated":
             return f"{self.id} is deprecated since {self.deprecated}{instead}"
         return None
+
+    def fine_tune(self) -> Model:
+        """A fine-tune of this model: the base model's limits, billed at its fine-tune rates
+        (never at the base rates: a fine-tune without a published rate is unpriced)."""
+        spec = self.fine_tuning
+        if spec is None:
+            reason = f"fine-tuned inference on {self.id} has no published rate in the catalog"
+            raise UnpricedError(
+                f"{reason}; pass --catalog FILE with a `fine_tuned:` block (prices, source, "
+                f"as_of) for {self.id} (see pricing/SCHEMA.md)",
+                reason,
+            )
+        about = (
+            f"A fine-tune of {self.id}: its limits ({self.source}), billed at the fine-tune "
+            "rates (training is billed apart)."
+        )
+        return dataclasses.replace(
+            self,
+            id=f"ft:{self.id}",
+            name=f"{self.name}, fine-tuned",
+            # `ft:` + a dated name of the base: a logged snapshot date stays recognised
+            aliases=tuple(f"ft:{name}" for name in (*self.aliases, *spec.bases)),
+            prices=spec.period.prices,
+            tiers=spec.period.tiers,
+            service_tiers=spec.period.service_tiers,
+            period=spec.period,
+            price_periods=spec.price_periods,
+            batch_discount=spec.batch_discount,
+            source=spec.source,
+            as_of=spec.as_of,
+            notes=f"{about} {spec.notes}" if spec.notes else about,
+            listed_snapshots_only=False,
+            variant=None,
+            variant_specs=(),
+            request_headers={},
+            fine_tuning=None,
+            fine_tuned_from=self.id,
+        )
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -27,6 +27,11 @@ def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
     return data, 0
 
 
+def is_url(path: str | os.PathLike) -> bool:
+    """``s3://...``, ``gs://...``: read through fsspec, as given, if :func:`check_url` allows."""
+    return "://" in str(path)
+
+
 # URL schemes read (through fsspec, which comes with the ``dask`` extra; the object stores
 # need their package, such as s3fs): local files and object stores, nothing else. ftp://,
 # http:// and the rest are refused, and so are archives (zip://, tar://): no network but
@@ -52,7 +57,7 @@ def open_input(path: str | os.PathLike, what: str = "") -> IO[bytes]:
     if str(path) == "-":
         return open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        if "://" in str(path):  # only when a user names a URL
+        if is_url(path):  # only when a user names a URL
             check_url(str(path))
             import fsspec
 

@@ -371,7 +371,7 @@ def test_a_log_that_cannot_be_opened_is_a_one_line_error_naming_it(tmp_path, mon
     finally:
         blocker.close()
     assert result.exit_code == 2, result.output
-    one_line_error(result.stderr, "calls.csv: No such device or address")
+    one_line_error(result.stderr, "calls.csv: cannot read (No such device or address)")
     assert os_error_message(PermissionError(13, "Permission denied", "calls.csv")) == (
         "calls.csv: Permission denied"
     )

@@ -35,6 +35,8 @@ def model_limits(model: Model, day: dt.date) -> dict:
         "provider": model.provider,
         "kind": model.kind,
         "variant": model.variant,
+        "fine_tuned": model.fine_tuned,
+        "base_model": model.fine_tuned_from,
         "context_window": model.context_window,
         "max_input_tokens": model.max_input_tokens,
         "max_output_tokens": model.max_output_tokens,
@@ -263,6 +265,11 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
             ("variants", ", ".join(model.variants) or "-"),
             ("as_of", f"{model.as_of}  {model.source}"),
         ]
+        + (
+            [("fine_tuned", f"yes: limits of {model.fine_tuned_from}, fine-tune rates")]
+            if model.fine_tuned
+            else []
+        )
         + ([("deprecated", model.deprecated)] if model.deprecated else [])
         + ([(_retire_word(model, day), model.retired)] if model.retired else [])
         + ([("replacement", model.replacement)] if model.replacement else [])

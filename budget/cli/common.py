@@ -101,6 +101,25 @@ def at_option(function: Callable) -> Callable:
     )(function)
 
 
+def at_from_command_line(at: dt.date | None) -> dt.date | None:
+    """``--at`` when typed on the command line (not from TOKEN_BUDGET_AT): it then overrides
+    a scenario's own `start:`, which the variable does not."""
+    ctx = click.get_current_context(silent=True)
+    if at is None or ctx is None:
+        return None
+    source = ctx.get_parameter_source("at")
+    return at if source == click.core.ParameterSource.COMMANDLINE else None
+
+
+def start_override(at: dt.date | None, start: dt.date | None) -> tuple[dt.date | None, str | None]:
+    """The month 1 a command line's ``--at`` sets over a scenario's `start:`, and the note
+    that says so (both ``None`` when the file's start, or --at alone, decides)."""
+    typed = at_from_command_line(at)
+    if typed is None or start is None or typed == start:
+        return None, None
+    return typed, f"month 1 starts on {typed} (--at), not on the scenario's start: {start}"
+
+
 def checked_pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
     """The day to price at (``--at`` or today); warns once when the catalog is stale for it."""
     day = pricing_day(at)

@@ -210,6 +210,8 @@ def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> No
         return
     usage = total.usage
     mode = "batch" if total.batch else (total.service_tier or "standard")
+    if record["fine_tuned"]:
+        mode = f"fine-tuned {record['base_model']}, {mode}"
     tier = f", long-context tier (> {total.tier_threshold:,} input)" if total.tier_threshold else ""
     written = usage.cache_write_tokens + usage.cache_write_1h_tokens
 
@@ -238,7 +240,17 @@ def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> No
         ("prices as of", f"{record['as_of']}  {record['source']}" if record["as_of"] else "-"),
         ("priced at", _priced_at(record)),
     ]
+    if record["retirement_pricing"]:  # said where the price is shown, not only on stderr
+        lines.append(("priced as", f"{_priced_as(record)}  ({record['retirement_pricing']})"))
     print_pairs(lines)
+
+
+def _priced_as(record: dict) -> str:
+    """The rates a retired model's calls are billed at: its routed successor's, or its own
+    of the last day it was served."""
+    if record["priced_as"] != record["model"]:
+        return record["priced_as"]
+    return f"{record['model']} on {record['price_day']}"
 
 
 def _priced_at(record: dict) -> str:
@@ -270,7 +282,12 @@ def _print_comparison(records: list[dict], as_json: bool) -> None:
                 format_usd(diff, sign=True),
                 share,
                 record["as_of"],
+                _priced_as(record) if record["retirement_pricing"] else "",
             ]
         )
     headers = ["model", "total", "per call", "input", "output", f"vs {first}", "%", "prices as of"]
+    if any(record["retirement_pricing"] for record in records):
+        headers.append("priced as (retired)")
+    else:
+        rows = [row[:-1] for row in rows]
     print_table(headers, rows)

@@ -66,9 +66,10 @@ def _total_bytes(paths: list[str]) -> int:
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="Input format (default: from the extension; .json one request, .jsonl one per line).",
+    help="Input format (default: the file's kind, from its name and content: one JSON "
+    "request, JSONL one per line, text; CSV/TSV with --column).",
 )
-@click.option("--column", help="CSV column holding the text (implies --format csv).")
+@click.option("--column", help="CSV or TSV column holding the text (the file is a table).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, help="Worker processes.")
 @click.option(
     "--errors",
@@ -104,7 +105,9 @@ def count(
 
     Text files count as one text each; .json is one chat request (a list of messages, or an
     object with messages and tools) with the chat overhead; .jsonl is one request or text per
-    line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
+    line, including OpenAI Batch and Anthropic Message Batches files; CSV and TSV need
+    --column. The content decides where the name lies or says nothing (a .json holding one
+    JSON value per line is JSONL); gzip, bzip2 and xz files are read decompressed.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     --encoding o200k_base|cl100k_base|p50k_base|r50k_base counts with that encoding, no model.
     With --engine dask each file is a task on a Dask cluster (--jobs: its local workers).

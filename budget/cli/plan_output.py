@@ -171,6 +171,11 @@ def print_plan(
         ("expected cost", format_usd(result.expected_cost_usd)),
         ("worst case cost", f"{format_usd(result.worst_case_cost_usd)} (at max_tokens)"),
     ]
+    if result.priced_at is not None:
+        routed = f"; rates of {result.priced_as}" if result.priced_as != result.model else ""
+        rows.append(
+            ("priced at", f"{result.priced_at}  (price period: {result.price_period}{routed})")
+        )
     if result.truncation_rate is not None:
         bound = " (lower bound)" if result.truncation_rate_is_lower_bound else ""
         rows.append(("truncation rate", f"{result.truncation_rate:.1%} of samples{bound}"))

@@ -9,6 +9,7 @@ import click
 
 from budget.cli.common import (
     LOCAL_FILE,
+    at_from_command_line,
     at_option,
     catalog_files,
     catalog_option,
@@ -19,6 +20,7 @@ from budget.cli.common import (
     json_option,
     print_json,
     print_table,
+    start_override,
     warn,
 )
 from budget.cli.progress import Progress
@@ -30,6 +32,7 @@ from budget.format import (
     model_label,
     to_jsonable,
 )
+from pricing.dates import pricing_day
 from pricing.errors import InputError
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
@@ -84,8 +87,9 @@ def usage(
     OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
     Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
     model, no rate for their tier or modality, malformed usage) are listed by model and
-    reason, the rest priced, and the exit code is 1. LOGS may be files (JSONL, CSV or
-    Parquet), directories (every file under them), globs and URLs; --engine dask prices
+    reason, the rest priced, and the exit code is 1. LOGS may be files (JSON, JSONL, CSV,
+    TSV or Parquet; gzip, bzip2 or xz compressed: the kind from the name and content),
+    directories (every file under them), globs and URLs; --engine dask prices
     them on a Dask cluster, with the same totals.
 
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
@@ -286,8 +290,9 @@ def report(
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
-    Month 1 starts on the scenario's `start:` date, else on --at (default today); each month
-    is priced at the prices in force that month.
+    Month 1 starts on --at when typed on the command line, else on the scenario's `start:`
+    date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
+    month.
 
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
@@ -311,6 +316,9 @@ def report(
         scenario = load_scenario(scenario_file)
         outputs.refuse_inputs(scenario.input_files())
         catalog = get_catalog()
+        start, start_note = start_override(at, scenario.start)
+        if start is not None:
+            scenario = dataclasses.replace(scenario, start=start)
         day = checked_pricing_day(catalog, scenario.start or at)
         calls = (simulated_calls or scenario.simulated_calls) * len(scenario.models)
         with Progress("simulated", "calls", total=calls) as progress:
@@ -325,7 +333,14 @@ def report(
         if chart:
             write_charts(projection, chart, table, outputs)
     if as_json:
-        print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
+        # what a reader must act on (a retirement, a price change, a limit) travels with the
+        # figures, and still reaches stderr
+        warnings = [start_note] if start_note else []
+        warnings += projection_warnings(projection)
+        for note in warnings:
+            warn(f"warning: {note}")
+        rows = table.to_dict(orient="records")
+        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
     summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     # One money format per column (as whatif): totals as the largest needs, per call as the
@@ -370,7 +385,7 @@ def report(
         f"\nmonth 1 starts {projection.start}; each month at the prices in force then "
         f"(catalog dated {catalog.as_of})"
     )
-    for note in projection_warnings(projection):
+    for note in ([start_note] if start_note else []) + projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
@@ -435,8 +450,10 @@ def whatif(
             scenario_file,
             [parse_vary(v) for v in varies],
             catalog,
-            at=checked_pricing_day(catalog, at),
+            at=pricing_day(at),
+            start=at_from_command_line(at),
         )
+        checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
@@ -446,6 +463,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
+                "warnings": list(result.warnings),
             }
         )
         return

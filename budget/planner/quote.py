@@ -96,10 +96,14 @@ def quote(
     # An embedding model's --input is the tokens embedded, however many inputs they span.
     planned = not logged and not first.is_embedding
     problems = fit_problems(first, observed[0].usage) if planned else []
+    when = observed[0].created.day if observed[0].created else day
     record = {
         "model": total.model,
         "kind": None if several else first.kind,
         "variant": total.variant,
+        # a fine-tune (`ft:gpt-4o-mini`) is its base model at the fine-tune rates
+        "fine_tuned": None if several else first.fine_tuned,
+        "base_model": None if several else first.fine_tuned_from,
         "calls": total_calls,
         "total_usd": total.total_usd,
         "per_call_usd": total.total_usd / total_calls,
@@ -123,8 +127,14 @@ def quote(
         "source": None if several else (first.source if first.host else first.period.source),
         "host": None if several else first.host,
         "endpoint": None if several else first.endpoint,
-        "priced_at": observed[0].created.day if observed[0].created else day,
+        "priced_at": when,
         "price_period": " + ".join(periods) or None,
+        # a retired model's calls: at the model its name routes to, or at its last live day
+        "price_day": None if several else first.price_day(when),
+        "priced_as": None if several else first.priced_as(when),
+        "retired": None if several else first.retired,
+        "replacement": None if several else first.replacement,
+        "retirement_pricing": None if several else first.retirement_pricing(when),
         "catalog_as_of": catalog.as_of,
         "lifecycle": None if several else first.lifecycle_on(day),
         # a planned call (not a log) on a retired or retiring model: say so, with its successor

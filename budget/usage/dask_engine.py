@@ -31,8 +31,8 @@ import numpy as np
 
 from budget.cluster import in_order
 from budget.inputs.files import is_url
-from budget.inputs.parquet import is_parquet, row_group_sizes
-from budget.inputs.records import kind_of, open_input, peek
+from budget.inputs.parquet import row_group_sizes
+from budget.inputs.sniff import FileKind, sniff
 from budget.outputs import OutputSet, read_back, temporary_prefix
 from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files
 from budget.usage.read import LogPart
@@ -52,24 +52,20 @@ def partitions(
     partition_bytes: int = PARTITION_BYTES,
     partition_rows: int = PARTITION_ROWS,
 ) -> list[LogPart]:
-    """The partitions of the logs, in file order: local JSONL files cut into line ranges of
-    about ``partition_bytes`` (whole chunks), Parquet files into row groups of about
-    ``partition_rows`` rows; anything else (CSV, one JSON document, a URL) whole."""
+    """The partitions of the logs, in file order, by their kind (:mod:`budget.inputs.sniff`):
+    local JSONL files cut into line ranges of about ``partition_bytes`` (whole chunks), local
+    Parquet files into row groups of about ``partition_rows`` rows; anything else (CSV, TSV,
+    one JSON document, a compressed file, a URL, a pipe) whole."""
     found: list[LogPart] = []
     for path in log_files(paths):
-        if is_parquet(path) and not is_url(path):
+        kind = None if is_url(path) else sniff(path)
+        if kind == FileKind("parquet"):
             found.extend(_row_group_partitions(path, partition_rows))
-        elif is_url(path) or path.lower().endswith((".csv", ".tsv")) or not _is_jsonl(path):
-            found.append(LogPart(path))
-        else:
+        elif kind == FileKind("jsonl"):
             found.extend(_line_partitions(path, chunk_lines, partition_bytes))
+        else:
+            found.append(LogPart(path))
     return found
-
-
-def _is_jsonl(path: str) -> bool:
-    with open_input(path) as handle:
-        head, _ = peek(handle)
-    return kind_of(path, head) == "jsonl"
 
 
 def _row_group_partitions(path: str, partition_rows: int) -> Iterator[LogPart]:

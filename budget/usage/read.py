@@ -17,14 +17,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import IO
 
 import numpy as np
 
-from budget.inputs.records import file_records, kind_of, loads, open_input, peek, records
+from budget.inputs.records import file_records, loads, records
+from budget.inputs.sniff import FileKind, open_sniffed, sniff
 from pricing.arrays import TokenArrays
 from pricing.dates import call_stamp
 from pricing.engine import MAX_TOKEN_COUNT
 from pricing.errors import FailedRequest, InputError, clip
+from pricing.textfile import is_url
 from pricing.usage import (
     COUNTS,
     OTLP,
@@ -203,21 +206,16 @@ class LogPart:
 
 
 def split_log(path: str, parts: int) -> list[LogPart]:
-    """A JSONL log cut into ``parts`` ranges at line starts, for as many processes; a CSV
-    file, a single JSON document, a pipe or a small file stays whole."""
+    """A JSONL log cut into ``parts`` ranges at line starts, for as many processes; a log of
+    any other kind (CSV, TSV, Parquet, one JSON document, a compressed file: a range of it
+    cannot be read alone), a pipe, a URL or a small file stays whole."""
     file = Path(path)
     whole = [LogPart(path)]
-    if parts < 2 or file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
-        return whole
-    if "://" in path or not file.is_file():
+    if parts < 2 or is_url(path) or not file.is_file():
         return whole
     size = file.stat().st_size
-    if size < parts * 2**20:
+    if size < parts * 2**20 or sniff(path) != FileKind("jsonl"):
         return whole
-    with open_input(path) as raw:
-        head, _ = peek(raw)
-        if kind_of(path, head) != "jsonl":
-            return whole
     cuts = [0]
     with open(file, "rb") as handle:
         for k in range(1, parts):
@@ -244,23 +242,34 @@ def split_log(path: str, parts: int) -> list[LogPart]:
 
 
 def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
-    """The chunks of one part of a log: JSONL (or one JSON document), CSV or Parquet."""
+    """The chunks of one part of a log: row groups of a Parquet file, a line range of a JSONL
+    file (both cut by a kind :mod:`budget.inputs.sniff` decided), or a whole log of any kind
+    it names (read decompressed)."""
     label = part.path  # a URL is passed on as given (a Path would merge its slashes)
-    suffix = Path(label).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        groups = None if part.row_groups is None else list(part.row_groups)
-        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, groups)
+    if part.row_groups is not None:
+        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, list(part.row_groups))
         return
-    if suffix in (".csv", ".tsv"):
-        yield from csv_chunks(label, label, skip_invalid, chunk_lines)
+    if part.start != 0 or part.end is not None:
+        yield from _range_chunks(part, skip_invalid, chunk_lines)
         return
-    file = Path(label)
-    if part.start == 0 and part.end is None:
-        yield from jsonl_chunks(label, label, skip_invalid, chunk_lines)
-        return
-    with open(file, "rb") as handle:
+    with open_sniffed(label, "usage log") as (kind, stream):
+        read = LOG_READERS.get(kind.format)
+        if read is None:
+            raise InputError(
+                f"{label}: {kind.format}, not a usage log (expected JSON, JSONL, CSV, TSV or "
+                "Parquet)"
+            )
+        yield from read(stream, kind, label, skip_invalid, chunk_lines)
+
+
+def _range_chunks(
+    part: LogPart, skip_invalid: bool, chunk_lines: int
+) -> Iterator[tuple[Rows, int]]:
+    """The chunks of bytes [start, end) of a JSONL file, lines numbered from its first."""
+    end = Path(part.path).stat().st_size if part.end is None else part.end
+    with open(part.path, "rb") as handle:
         handle.seek(part.start)
-        remaining = part.end - part.start
+        remaining = end - part.start
         number = part.first_line - 1
         while remaining > 0:
             block = list(itertools.islice(handle, chunk_lines))
@@ -276,26 +285,25 @@ def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator
                         break
                 size = remaining
             remaining -= size
-            yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+            yield _rows(part.path, enumerate(block, start=number + 1), skip_invalid)
             number += len(block)
 
 
-def jsonl_chunks(
-    file: Path, label: str, skip_invalid: bool, chunk_lines: int
+def json_chunks(
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    with open_input(str(file)) as raw:
-        head, handle = peek(raw)
-        if kind_of(label, head) == "json":  # one document: small, read whole
-            values = [value for _, value in records(handle, label, "json")]
-            yield _rows(label, enumerate(values, start=1), skip_invalid)
+    """JSONL, ``chunk_lines`` lines at a time; one JSON document (small) read whole."""
+    if kind.format == "json":
+        values = [value for _, value in records(stream, label, "json")]
+        yield _rows(label, enumerate(values, start=1), skip_invalid)
+        return
+    number = 0
+    while True:
+        block = list(itertools.islice(stream, chunk_lines))
+        if not block:
             return
-        number = 0
-        while True:
-            block = list(itertools.islice(handle, chunk_lines))
-            if not block:
-                return
-            yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
-            number += len(block)
+        yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+        number += len(block)
 
 
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
@@ -406,15 +414,16 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
 
 
 def csv_chunks(
-    file: Path, label: str, skip_invalid: bool, chunk_lines: int
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    """CSV with token columns; rows are numbered by line (the header is line 1)."""
+    """CSV or TSV with token columns; rows are numbered by line (the header is line 1)."""
     import pandas as pd
 
     reader = None
     try:
         reader = pd.read_csv(
-            file,
+            stream,
+            sep=kind.delimiter,
             chunksize=chunk_lines,
             dtype={"model": str, "finish_reason": str, "stop_reason": str},
             keep_default_na=False,
@@ -452,6 +461,24 @@ def parquet_chunks(
             _check_aliases(list(frame.columns), label)
             checked = True
         yield _csv_rows(frame.rename(columns=CSV_ALIASES), label, start, skip_invalid)
+
+
+def _parquet_log(
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
+) -> Iterator[tuple[Rows, int]]:
+    """A whole Parquet log: pyarrow reads it from its path (at random, by row group)."""
+    stream.close()
+    yield from parquet_chunks(label, label, skip_invalid, chunk_lines)
+
+
+# How each kind of file named by the sniffer is read as a log (text is not a log).
+LOG_READERS = {
+    "json": json_chunks,
+    "jsonl": json_chunks,
+    "csv": csv_chunks,
+    "tsv": csv_chunks,
+    "parquet": _parquet_log,
+}
 
 
 def _check_aliases(columns: list[str], label: str) -> None:

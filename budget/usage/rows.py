@@ -12,6 +12,7 @@ from typing import IO
 
 import numpy as np
 
+from budget.inputs.sniff import name_format
 from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import Rows
 
@@ -135,4 +136,5 @@ class ParquetRows:
 
 
 def is_parquet_name(path: str) -> bool:
-    return str(path).lower().endswith((".parquet", ".pq"))
+    """Per-row output is Parquet when its name says so (``-o rows.parquet``)."""
+    return name_format(path) == "parquet"
