@@ -375,3 +375,28 @@ def test_a_log_that_cannot_be_opened_is_a_one_line_error_naming_it(tmp_path, mon
     assert os_error_message(PermissionError(13, "Permission denied", "calls.csv")) == (
         "calls.csv: Permission denied"
     )
+
+
+# --- 6. --skip-invalid skips a bad first line like any other --------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_skip_invalid_skips_an_invalid_first_line(tmp_path, engine):
+    # Before: a bad first line made the log "one JSON document over lines": exit 2 anyway.
+    log = tmp_path / "cut.jsonl"  # a log cut mid-record, as rotation leaves it
+    log.write_text('_tokens": 2}}\n' + LINE % "gpt-4o-mini" + LINE % "gpt-4o-mini")
+    result = run("usage", log, "--skip-invalid", "--engine", engine, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["rows"], data["skipped"], data["skipped_lines"]) == (2, 1, [f"{log}:1"])
+    assert data["total_usd"] == 0.0000054  # 2 x (10 in at $0.15/M + 2 out at $0.60/M)
+    refused = run("usage", log, "--engine", engine)
+    assert refused.exit_code == 2
+    one_line_error(refused.stderr, f"{log}:1: invalid JSON")
+
+
+def test_count_skip_invalid_skips_an_invalid_first_line(tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('oops\n{"text": "hello there"}\n')
+    data = json.loads(run("count", calls, "-m", "gpt-4o", "--skip-invalid", "--json").stdout)
+    assert (data["records"], data["tokens"]) == (1, 2)  # "hello there": 2 tokens
