@@ -410,28 +410,55 @@ def temporary_prefix(name: str, directory: str | Path = ".") -> str:
 
 
 _STALE = re.compile(re.escape(TEMP_MARK) + r"(\d+)-[^/]*\Z")
+PARTS = ".parts"  # a folder of parts written by Dask workers: .NAME.parts.budget-tmp-PID-XXXX
 
 
 def remove_stale_temporaries(target: str | Path) -> list[str]:
-    """Remove temporary files left beside ``target`` by runs that were killed (their process
-    is gone); returns the names removed."""
+    """Remove what runs that were killed (their process is gone: a SIGKILL leaves it
+    behind) left beside ``target``: temporary files, and folders (Dask's parts, a Parquet
+    directory being published); returns the names removed."""
     directory = os.path.dirname(os.fspath(target)) or "."
-    prefix = temporary_prefix(os.path.basename(os.fspath(target)), directory)
-    stem = prefix[: prefix.rindex(TEMP_MARK)]
+    name = os.path.basename(os.fspath(target))
+    prefixes = tuple(temporary_prefix(f"{name}{kind}", directory) for kind in ("", PARTS))
+    stems = tuple(prefix[: prefix.rindex(TEMP_MARK) + len(TEMP_MARK)] for prefix in prefixes)
     removed = []
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(stem + TEMP_MARK):
+        if not entry.name.startswith(stems):
             continue
         match = _STALE.search(entry.name)
         if match and not _alive(int(match.group(1))):
             with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
                 removed.append(entry.name)
     return removed
+
+
+@contextlib.contextmanager
+def parts_folder(output: str) -> Iterator[str]:
+    """A temporary folder beside ``output`` (the current folder for a stream such as ``-``)
+    for parts that other processes write (Dask workers must see it), removed at the end;
+    folders left by killed runs are removed first."""
+    target = Path(output)
+    directory = target.parent if target.parent.is_dir() and output not in STDOUT_NAMES else None
+    remove_stale_temporaries(output if directory is not None else target.name)
+    where = directory or Path(".")
+    try:
+        folder = tempfile.mkdtemp(
+            prefix=temporary_prefix(f"{target.name}{PARTS}", where), dir=where
+        )
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot write in {where} ({exc.strerror})") from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

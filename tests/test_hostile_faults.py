@@ -400,3 +400,58 @@ def test_count_skip_invalid_skips_an_invalid_first_line(tmp_path):
     calls.write_text('oops\n{"text": "hello there"}\n')
     data = json.loads(run("count", calls, "-m", "gpt-4o", "--skip-invalid", "--json").stdout)
     assert (data["records"], data["tokens"]) == (1, 2)  # "hello there": 2 tokens
+
+
+# --- 7. leftovers of a killed run are removed by the next run that writes there -----------------
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (as a run killed with SIGKILL has)."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(child.stdout)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_part_folders_left_by_a_killed_dask_run_are_removed(tmp_path, engine):
+    # Before: `usage --engine dask -o out.csv` killed left .out.csv.parts.budget-tmp-* (29 MB)
+    # that no later run removed.
+    log = tmp_path / "logs" / "calls.jsonl"
+    log.parent.mkdir()
+    log.write_text(LINE % "gpt-4o-mini" * 3)
+    out = tmp_path / "out.csv"
+    gone, alive = dead_pid(), os.getpid()
+    leftovers = {
+        f".out.csv.parts.budget-tmp-{gone}-k1ll3d": "part-00000.csv",  # a killed run's parts
+        f".out.csv.budget-tmp-{gone}-k1ll3d": None,  # its temporary file
+        f".out.csv.parts.budget-tmp-{alive}-running": "part-00000.csv",  # a run still going
+    }
+    for name, part in leftovers.items():
+        if part:
+            (tmp_path / name).mkdir()
+            (tmp_path / name / part).write_text("file,line\n" * 1000)
+        else:
+            (tmp_path / name).write_text("partial")
+    result = run("usage", log.parent, "--engine", engine, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["logs", "out.csv", f".out.csv.parts.budget-tmp-{alive}-running"]
+    )
+    assert len(out.read_text().splitlines()) == 4  # the header and three calls
+
+
+def test_dask_parquet_publishing_folders_of_a_killed_run_are_removed(tmp_path):
+    log = tmp_path / "calls.jsonl"
+    log.write_text(LINE % "gpt-4o-mini")
+    out = tmp_path / "rows.parquet"
+    gone = dead_pid()
+    for name in (f".rows.parquet.budget-tmp-{gone}-x", f".rows.parquet.parts.budget-tmp-{gone}-y"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "part-00000.parquet").write_bytes(b"PAR1")
+    assert run("usage", log, "--engine", "dask", "-o", out).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.jsonl", "rows.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet"]

@@ -33,7 +33,7 @@ from budget.cluster import in_order
 from budget.inputs.files import is_url
 from budget.inputs.parquet import row_group_sizes
 from budget.inputs.sniff import FileKind, sniff
-from budget.outputs import OutputSet, read_back, temporary_prefix
+from budget.outputs import OutputSet, parts_folder, read_back, temporary_prefix
 from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files
 from budget.usage.read import LogPart
 from budget.usage.rows import ROW_COLUMNS, CsvRows, ParquetRows, is_parquet_name
@@ -181,7 +181,7 @@ def cost_logs_dask(
             _check_parts_directory(output, [*paths, *(piece.path for piece in pieces), *inputs])
         if on_partitions is not None:
             on_partitions(len(pieces))
-        folder = stack.enter_context(_parts_folder(output))
+        folder = None if output is None else stack.enter_context(parts_folder(output))
         suffix = ".csv" if csv_output else ".parquet"
         parts = [
             None if folder is None else os.path.join(folder, f"part-{n:05d}{suffix}")
@@ -217,23 +217,6 @@ def cost_logs_dask(
         elif output is not None:
             _publish_parts(parts, output)
     return report
-
-
-@contextlib.contextmanager
-def _parts_folder(output: str | None) -> Iterator[str | None]:
-    """A temporary folder beside ``output`` for the partitions' parts, removed at the end
-    (beside it: the workers must see it; for a stream such as ``-``, the current folder)."""
-    if output is None:
-        yield None
-        return
-    target = Path(output)
-    directory = target.parent if target.parent.is_dir() and output != "-" else Path(".")
-    prefix = temporary_prefix(f"{target.name}.parts", directory)
-    folder = tempfile.mkdtemp(prefix=prefix, dir=directory)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_parts_directory(output: str, logs: list[str]) -> None:
