@@ -37,10 +37,8 @@ CHANGES = [
     ("gemini-3.6-flash", "2026-12-31", "2027-01-01", (0.75, 3.75), (1.5, 7.5)),
     ("gemini-3.7-flash", "2026-12-31", "2027-01-01", (0.75, 3.75), (1.5, 7.5)),
     ("gemini-3.8-flash", "2026-12-31", "2027-01-01", (0.75, 3.75), (1.5, 7.5)),
-    # retired without routing (xAI: requests "will no longer work"): a call dated after is
-    # priced at the last live day, not at the recommended replacement's (grok-4.3, $1.25/$2.50)
-    ("grok-3", "2026-05-14", "2026-05-15", (3, 15), (3, 15)),
     # retired names billed as the model the provider routes them to
+    ("grok-3", "2026-05-14", "2026-05-15", (3, 15), (1.25, 2.5)),  # -> grok-4.3
     ("gemini-2.5-pro", "2026-11-30", "2026-12-01", (1.25, 10), (0.75, 3.75)),  # -> 3.8 Flash
     ("gemini-2.5-pro", "2026-12-31", "2027-01-01", (0.75, 3.75), (1.5, 7.5)),  # its rise
     ("deepseek-chat", "2025-09-04", "2025-09-05", (0.27, 1.1), (0.56, 1.68)),
