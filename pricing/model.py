@@ -30,6 +30,7 @@ class Prices:
     input_image: Decimal | None = None
     input_video: Decimal | None = None
     output_audio: Decimal | None = None
+    output_image: Decimal | None = None  # generated images (Gemini image models)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ PRICE_FIELDS = (
     "input_image",
     "input_video",
     "output_audio",
+    "output_image",
 )
 MODALITIES = ("audio", "image", "video")
 # Fields a model may carry; file-level defaults are copied into each model before checking.

@@ -311,7 +311,10 @@ def compare(dataset: str, at: dt.date | None, as_json: bool) -> None:
         click.echo()
         print_table(
             ["their name", "our model", "field", "ours", "theirs"],
-            [[d.name, d.model, d.field, d.ours, d.theirs] for d in result.differences],
+            [
+                [d.name, d.model, d.field, "-" if d.ours is None else d.ours, d.theirs]
+                for d in result.differences
+            ],
         )
     if result.missing:
         click.echo("\nNot in our catalog:")
