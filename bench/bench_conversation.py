@@ -11,11 +11,16 @@ context limits applied per turn). Prints both times, their ratio and the peak me
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# A fixed pricing day for this process and the commands it runs: figures never depend on
+# the real date.
+os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

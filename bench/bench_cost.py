@@ -11,12 +11,17 @@ budget / baseline (lower is better).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+# A fixed pricing day for this process and the commands it runs: figures never depend on
+# the real date.
+os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
 
 COMMANDS = {
     "budget cost --json": [

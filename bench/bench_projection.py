@@ -12,12 +12,17 @@ are compared.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+# A fixed pricing day for this process and the commands it runs: figures never depend on
+# the real date.
+os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -30,6 +30,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+# A fixed pricing day for this process and the commands it runs: figures never depend on
+# the real date.
+os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """

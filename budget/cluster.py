@@ -4,9 +4,9 @@ worker processes sized to the machine. Dask and distributed come with the ``dask
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -24,25 +24,41 @@ def _distributed() -> Any:
     return distributed
 
 
+# Seconds a scheduler has to answer (connect and handshake, then to show one worker): a
+# server that accepts and says nothing, or speaks another protocol, must not hang the run.
+SCHEDULER_DEADLINE = 10.0
+
+
+def scheduler_deadline() -> float:
+    """:data:`SCHEDULER_DEADLINE`, or Dask's connect timeout
+    (``distributed.comm.timeouts.connect``) where that is shorter."""
+    _distributed()  # which adds its settings to Dask's configuration
+    import dask
+    from dask.utils import parse_timedelta
+
+    configured = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
+    return min(SCHEDULER_DEADLINE, configured or SCHEDULER_DEADLINE)
+
+
 @contextlib.contextmanager
 def dask_client(
     scheduler: str | None = None, *, workers: int | None = None, dashboard: bool = False
 ) -> Iterator[Any]:
     """A ``distributed.Client`` for the run, closed at the end. ``scheduler``: an address
-    (``tcp://host:8786``) of a running cluster; None: a local cluster with one single-threaded
-    worker process per core (``workers``), its dashboard on a free port if ``dashboard``."""
+    (``tcp://host:8786``) of a running cluster, which must answer and show a worker within
+    :func:`scheduler_deadline`; None: a local cluster with one single-threaded worker process
+    per core (``workers``, at most the CPUs available), its dashboard on a free port if
+    ``dashboard``."""
     distributed = _distributed()
     if scheduler:
-        try:
-            client = distributed.Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"--scheduler: cannot reach {scheduler} ({reason})") from None
+        client = _connect(distributed, scheduler, scheduler_deadline())
         with client:
             yield client
         return
+    from budget.tokenizers.count import available_cpus, capped_jobs
+
     cluster = distributed.LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
+        n_workers=capped_jobs(workers or available_cpus())[0],
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: other clusters may hold 8787
@@ -50,6 +66,63 @@ def dask_client(
     )
     with cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def _connect(distributed: Any, scheduler: str, deadline: float) -> Any:
+    """A client of the scheduler at ``scheduler``, or a one-line InputError within about
+    ``deadline`` seconds (twice that at most: the handshake, then the first worker).
+
+    distributed's own ``timeout`` covers opening the connection, not the handshake after
+    it: a server that accepts and never answers held a run for minutes. So the handshake is
+    tried first under a deadline of its own."""
+
+    def cannot(reason: str) -> InputError:
+        return InputError(f"--scheduler {scheduler}: {reason}")
+
+    try:
+        asyncio.run(_handshake(distributed, scheduler, deadline))
+    except InputError:
+        raise
+    except TimeoutError:
+        raise cannot(f"no answer within {deadline:g} s (is a Dask scheduler there?)") from None
+    except OSError as exc:  # refused, unreachable: distributed retries until its deadline
+        raise cannot(f"cannot connect ({_reason(exc)})") from None
+    except Exception as exc:  # another protocol's bytes: MemoryError, ValueError, ...
+        raise cannot(f"did not answer as a Dask scheduler does ({_reason(exc)})") from None
+    try:
+        client = distributed.Client(scheduler, timeout=f"{deadline}s")
+    except Exception as exc:
+        raise cannot(f"cannot connect ({_reason(exc)})") from None
+    try:
+        client.wait_for_workers(1, timeout=deadline)
+    except Exception as exc:
+        client.close()
+        if isinstance(exc, TimeoutError):
+            raise cannot(f"no worker joined within {deadline:g} s") from None
+        raise cannot(f"cannot use it ({_reason(exc)})") from None
+    return client
+
+
+async def _handshake(distributed: Any, scheduler: str, deadline: float) -> None:
+    from distributed.comm import connect
+
+    arguments = distributed.Security().get_connection_args("client")  # TLS from Dask's config
+    if scheduler.startswith("tls://") and arguments.get("ssl_context") is None:
+        raise InputError(
+            f"--scheduler {scheduler}: tls:// needs the client's certificates in Dask's "
+            "configuration (distributed.comm.tls.client.cert and .key, tls.ca-file)"
+        )
+    # distributed gives up connecting at the deadline with its own error (which says why);
+    # the second after it is for the handshake that follows, which has no deadline of its own.
+    connecting = connect(scheduler, timeout=deadline, **arguments)
+    comm = await asyncio.wait_for(connecting, deadline + 1)
+    await comm.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line, cut short, or its type's name."""
+    text = " ".join(str(exc).split()[:40])
+    return (text[:200] + "...") if len(text) > 200 else (text or type(exc).__name__)
 
 
 def dashboard_link(client: Any) -> str | None:

@@ -52,6 +52,27 @@ def format_tokens(count: int | None) -> str:
     return "-" if count is None else f"{count:,}"
 
 
+MAX_CELL = 100  # characters of one value in a table: a 20 MB model name is not a 20 MB row
+
+# Control characters in a user's value (a newline, a terminal escape) shown as escapes, so
+# that one value stays one line of one cell and cannot drive the terminal.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with its full length said
+    (``xxxx... (20,000,000 characters)``); shorter text as it is."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 30, 1)]}... ({len(text):,} characters)"
+
+
+def clip_cell(value: object, limit: int = MAX_CELL) -> str:
+    """A value as a table shows it: cut short (:func:`clip_text`), control characters
+    escaped."""
+    return clip_text("" if value is None else str(value), limit).translate(_CONTROLS)
+
+
 def model_label(model_id: str, variant: str | None) -> str:
     """``claude-sonnet-4-5 [1m-context]``: a model as tables and messages name it."""
     return f"{model_id} [{variant}]" if variant else model_id

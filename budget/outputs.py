@@ -25,6 +25,9 @@ cleans up as an interrupted one does.
 from __future__ import annotations
 
 import contextlib
+import csv
+import fnmatch
+import glob
 import os
 import re
 import shutil
@@ -98,7 +101,7 @@ def _inspect(label: str, path: str | Path) -> _Output:
 
 
 def _identity(path: str | Path) -> tuple[int, int] | None:
-    """(device, inode) of an existing file, symlinks followed; None for stdin or no file."""
+    """(device, inode) of an existing file, symlinks followed; None for stdout or no file."""
     if os.fspath(path) in ("", STDOUT):
         return None
     try:
@@ -106,6 +109,97 @@ def _identity(path: str | Path) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return info.st_dev, info.st_ino
+
+
+def _stdin_identity() -> tuple[int, int] | None:
+    """(device, inode) of the file on standard input; None for a pipe, a terminal or a device
+    (written through, never replaced: nothing there can be destroyed)."""
+    try:
+        info = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):  # closed, or replaced (click's test runner)
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+def read_back(output: str | Path, source: str | Path) -> str | None:
+    """Why writing ``output`` would write to what a command reads as ``source``, or None.
+
+    ``source`` is an input as the user named it, and as ``budget.inputs.files.expand_paths``
+    reads it: ``-`` is standard input (the file on it, compared by device and inode); a
+    directory holds every file below it whose names do not start with ``.`` or ``_`` (an
+    output there is read back as input by the next run, so it is refused even before it
+    exists); a glob holds every name it matches; a ``file://`` URL is its local path; any
+    other file is the same file through symlinks and hard links. Other URLs are never an
+    output."""
+    source = os.fspath(source)
+    output = os.fspath(output)
+    if source == STDOUT:
+        mine = _identity(output)
+        if mine is not None and mine == _stdin_identity():
+            return "the same file as standard input; writing it would destroy the input"
+        return None
+    if source.startswith("file://"):
+        source = source[len("file://") :]
+    elif "://" in source:
+        return None
+    mine = _identity(output)
+    if mine is not None and mine == _identity(source):
+        return f"the same file as the input {source}; writing it would destroy the input"
+    if os.path.isdir(source):
+        listed, where = _listed_below(source, output), f"inside the input directory {source}"
+    else:
+        pattern = not os.path.exists(source) and glob.has_magic(source)
+        listed, where = pattern and _glob_matches(source, output), f"matches the input {source}"
+    if not listed:
+        return None
+    return f"{where}: the next run would read it back as input; write it elsewhere" + (
+        " (or give it a name starting with _)" if os.path.isdir(source) else ""
+    )
+
+
+def _real(path: str) -> str:
+    """``path`` with its folder's symlinks resolved (the file itself need not exist)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def _listed_below(directory: str, path: str) -> bool:
+    """Whether a directory input would list ``path``: below it, no name on the way starting
+    with ``.`` or ``_`` (as ``budget.inputs.files`` lists a directory)."""
+    inside = os.path.relpath(_real(path), os.path.realpath(directory))
+    names = inside.split(os.sep)
+    return names[0] != os.pardir and not any(name.startswith((".", "_")) for name in names)
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    """Whether ``glob.glob(pattern, recursive=True)`` would list ``path`` were it there:
+    matched name by name, ``**`` standing for any number of folders, and a name starting
+    with ``.`` matched only by a pattern that starts with one, as glob does."""
+    pattern_names = os.path.abspath(pattern).split(os.sep)
+    for candidate in {os.path.abspath(path), _real(path)}:
+        if _names_match(tuple(pattern_names), tuple(candidate.split(os.sep))):
+            return True
+    return False
+
+
+def _names_match(patterns: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    if not patterns:
+        return not names
+    first = patterns[0]
+    if first == "**":
+        return any(
+            _names_match(patterns[1:], names[skip:])
+            for skip in range(len(names) + 1)
+            if not any(name.startswith(".") for name in names[:skip])
+        )
+    if not names:
+        return False
+    hidden = names[0].startswith(".") and not first.startswith(".") and glob.has_magic(first)
+    return (
+        not hidden
+        and fnmatch.fnmatchcase(names[0], first)
+        and _names_match(patterns[1:], names[1:])
+    )
 
 
 class OutputSet:
@@ -141,21 +235,15 @@ class OutputSet:
         return output
 
     def refuse_inputs(self, inputs: Iterable[str | Path]) -> None:
-        """InputError when an output is the same file as one of ``inputs``: writing it would
-        destroy what the command reads. Call again for inputs found later (a scenario's files)."""
-        outputs = [(o, _identity(o.target)) for o in self._outputs.values() if o.target != STDOUT]
-        if not outputs:
-            return
-        for path in inputs:
-            identity = _identity(path)
-            if identity is None:
-                continue
-            for output, mine in outputs:
-                if mine == identity:
-                    raise InputError(
-                        f"{_describe(output.label, output.path)}: the same file as the input "
-                        f"{os.fspath(path)}; writing it would destroy the input"
-                    )
+        """InputError when an output is one of ``inputs`` (see :func:`read_back`): writing it
+        would destroy what the command reads, or feed it to the next run. Call again for
+        inputs found later (a scenario's files)."""
+        outputs = [o for o in self._outputs.values() if o.target != STDOUT]
+        for path in inputs if outputs else ():
+            for output in outputs:
+                reason = read_back(output.target, path)
+                if reason:
+                    raise InputError(f"{_describe(output.label, output.path)}: {reason}")
 
     def open(self, path: str | Path, mode: str = "w") -> IO:
         """The handle to write output ``path`` to: text (UTF-8, newlines as written) or binary
@@ -306,11 +394,6 @@ def write_to(path: str | Path, mode: str = "w", outputs: OutputSet | None = None
             yield handle
 
 
-def check_destination(path: str | Path) -> None:
-    """InputError if ``path`` cannot be written as an output (see :class:`OutputSet`)."""
-    _inspect("", path)
-
-
 def temporary_prefix(name: str, directory: str | Path = ".") -> str:
     """``.NAME.budget-tmp-PID-`` for a destination called ``name``, NAME cut short so the
     temporary name (with mkstemp's 8 random characters) fits the file system's NAME_MAX."""
@@ -327,28 +410,55 @@ def temporary_prefix(name: str, directory: str | Path = ".") -> str:
 
 
 _STALE = re.compile(re.escape(TEMP_MARK) + r"(\d+)-[^/]*\Z")
+PARTS = ".parts"  # a folder of parts written by Dask workers: .NAME.parts.budget-tmp-PID-XXXX
 
 
 def remove_stale_temporaries(target: str | Path) -> list[str]:
-    """Remove temporary files left beside ``target`` by runs that were killed (their process
-    is gone); returns the names removed."""
+    """Remove what runs that were killed (their process is gone: a SIGKILL leaves it
+    behind) left beside ``target``: temporary files, and folders (Dask's parts, a Parquet
+    directory being published); returns the names removed."""
     directory = os.path.dirname(os.fspath(target)) or "."
-    prefix = temporary_prefix(os.path.basename(os.fspath(target)), directory)
-    stem = prefix[: prefix.rindex(TEMP_MARK)]
+    name = os.path.basename(os.fspath(target))
+    prefixes = tuple(temporary_prefix(f"{name}{kind}", directory) for kind in ("", PARTS))
+    stems = tuple(prefix[: prefix.rindex(TEMP_MARK) + len(TEMP_MARK)] for prefix in prefixes)
     removed = []
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(stem + TEMP_MARK):
+        if not entry.name.startswith(stems):
             continue
         match = _STALE.search(entry.name)
         if match and not _alive(int(match.group(1))):
             with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
                 removed.append(entry.name)
     return removed
+
+
+@contextlib.contextmanager
+def parts_folder(output: str) -> Iterator[str]:
+    """A temporary folder beside ``output`` (the current folder for a stream such as ``-``)
+    for parts that other processes write (Dask workers must see it), removed at the end;
+    folders left by killed runs are removed first."""
+    target = Path(output)
+    directory = target.parent if target.parent.is_dir() and output not in STDOUT_NAMES else None
+    remove_stale_temporaries(output if directory is not None else target.name)
+    where = directory or Path(".")
+    try:
+        folder = tempfile.mkdtemp(
+            prefix=temporary_prefix(f"{target.name}{PARTS}", where), dir=where
+        )
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot write in {where} ({exc.strerror})") from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -386,18 +496,25 @@ def _umask() -> int:
     return umask
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = frozenset("=+-@\t\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection; the
+# OWASP list, and | for DDE), also after leading whitespace or a line break, which
+# spreadsheets skip.
+FORMULA_STARTS = frozenset("=+-@\t\r|")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A CSV cell that a spreadsheet shows as written: text from the user's data starting
-    with ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers (``-5``,
-    ``+1.5e3``) and everything that is not text are left alone."""
-    if type(value) is str and value and value[0] in FORMULA_STARTS and not _NUMBER.match(value):
-        return "'" + value
-    return value
+    """A CSV cell that a spreadsheet shows as written: text starting with ``= + - @ |``, a
+    tab or a carriage return, or with one of them after leading whitespace, gets a leading
+    ``'``; a number written as text (``-5``, ``+1.5e3``, ``-0.5000000000``) and everything
+    that is not text are left alone. Every CSV we write passes its cells through here
+    (:class:`SpreadsheetWriter`, :func:`spreadsheet_safe_column`,
+    :func:`spreadsheet_safe_frame`)."""
+    if type(value) is not str or not value:
+        return value
+    first = value[0]
+    formula = first in FORMULA_STARTS or (first.isspace() and value.lstrip()[:1] in FORMULA_STARTS)
+    return "'" + value if formula and not _NUMBER.match(value) else value
 
 
 def spreadsheet_safe_column(values: Iterable) -> list:
@@ -405,9 +522,35 @@ def spreadsheet_safe_column(values: Iterable) -> list:
     return [spreadsheet_safe(value) for value in values]
 
 
+class SpreadsheetWriter:
+    """``csv.writer`` whose every cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, handle: IO[str], **options):
+        self._writer = csv.writer(handle, **options)
+
+    def writerow(self, row: Iterable) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def spreadsheet_safe_frame(table):
-    """A DataFrame whose text columns are :func:`spreadsheet_safe` (a copy when any changes)."""
-    text_columns = [name for name in table.columns if table[name].dtype == object]
+    """A DataFrame whose text columns are :func:`spreadsheet_safe` (a copy when any changes):
+    every column that is not numbers, booleans or dates (object or string dtype alike)."""
+    import pandas as pd
+
+    types = pd.api.types
+    text_columns = [
+        name
+        for name in table.columns
+        if not (
+            types.is_numeric_dtype(table[name])
+            or types.is_bool_dtype(table[name])
+            or types.is_datetime64_any_dtype(table[name])
+        )
+    ]
     if not text_columns:
         return table
     table = table.copy()

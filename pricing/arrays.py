@@ -37,6 +37,7 @@ PARTS = (
     "image_input",
     "video_input",
     "audio_output",
+    "image_output",
 )
 
 
@@ -55,6 +56,7 @@ class TokenArrays:
     image_input_tokens: np.ndarray | None = None
     video_input_tokens: np.ndarray | None = None
     audio_output_tokens: np.ndarray | None = None
+    image_output_tokens: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.input_tokens)
@@ -65,22 +67,26 @@ class TokenArrays:
             self.image_input_tokens,
             self.video_input_tokens,
             self.audio_output_tokens,
+            self.image_output_tokens,
         ]
 
     def parts(self) -> list[np.ndarray]:
         """Token counts per billed part, in ``PARTS`` order."""
         zero = np.zeros(len(self), dtype=np.int64)
-        audio, image, video, audio_out = (zero if m is None else m for m in self.modalities())
+        audio, image, video, audio_out, image_out = (
+            zero if m is None else m for m in self.modalities()
+        )
         return [
             uncached_input_tokens(self) - audio - image - video,
             self.cache_read_tokens,
             self.cache_write_tokens,
             self.cache_write_1h_tokens,
-            self.output_tokens - audio_out,
+            self.output_tokens - audio_out - image_out,
             audio,
             image,
             video,
             audio_out,
+            image_out,
         ]
 
 
@@ -202,7 +208,7 @@ def price_arrays(
         input_usd=usd[0] + usd[5] + usd[6] + usd[7],
         cache_read_usd=usd[1],
         cache_write_usd=usd[2] + usd[3],
-        output_usd=usd[4] + usd[8],
+        output_usd=usd[4] + usd[8] + usd[9],
         total_usd=sum(usd, Decimal(0)),
     )
     if not per_call:
@@ -214,7 +220,7 @@ def price_arrays(
         per_part = [array * (rate_table[group, i] / 1e6) for i, array in enumerate(parts)]
     input_usd = per_part[0] + per_part[5] + per_part[6] + per_part[7]
     cache_write = per_part[2] + per_part[3]
-    output_usd = per_part[4] + per_part[8]
+    output_usd = per_part[4] + per_part[8] + per_part[9]
     return ArrayCosts(
         input_usd=input_usd,
         cache_read_usd=per_part[1],

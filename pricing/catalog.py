@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from pricing.dates import parse_day, pricing_day
-from pricing.errors import InputError, clip
+from pricing.errors import InputError, UnknownModelError, UnpricedError, clip
 from pricing.hosts import Host, read_hosts
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
-from pricing.names import NameIndex
+from pricing.names import NameIndex, fine_tuned_base
 from pricing.schema import build_model
 from pricing.yamlfile import read_yaml
 
@@ -60,19 +60,67 @@ class Catalog:
             ((m.id, m.aliases, m) for m in self.models),
             listed_snapshots_only=[m.id for m in self.models if m.listed_snapshots_only],
         )
+        # Base names a fine-tune may give that the model does not answer to by itself
+        # (ft:gpt-3.5-turbo-0613:... bills at gpt-3.5-turbo's fine-tune rates).
+        self._tuned_bases: dict[str, Model] = {}
+        for model in self.models:
+            for base in model.fine_tuning.bases if model.fine_tuning else ():
+                self._tuned_bases.setdefault(base, model)
 
     def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
         """The model a name means, with the prices in force on ``at`` (``None``: today), on the
         host the name is written for (``bedrock/...``, ``vertex_ai/...``, ``azure/...``) and
-        with the variant applied."""
-        model = self._index.resolve(name).at(pricing_day(at))
+        with the variant applied. A fine-tune's name (``ft:gpt-4o-mini-2024-07-18:org::id``)
+        means its base model at the fine-tune rates, or raises :class:`UnpricedError`."""
+        day = pricing_day(at)
+        found = self._index.find(name)
+        if found is None:
+            tuned = self._fine_tune(name, day)
+            if tuned is None:
+                raise UnknownModelError(name, self._index.suggest(name))
+            return tuned.with_variant(variant)
+        model = found.at(day)
+        host, endpoint = self._host_of(model, name)
+        if host is not None:
+            model = host.serve(model, endpoint)
+        return model.with_variant(variant)
+
+    def _host_of(self, model: Model, name: str) -> tuple[Host | None, str]:
         for host in self.hosts:
             if host.provider == model.provider:
                 endpoint = host.endpoint_of(name)
                 if endpoint is not None:
-                    model = host.serve(model, endpoint)
-                    break
-        return model.with_variant(variant)
+                    return host, endpoint
+        return None, ""
+
+    def _fine_tune(self, name: str, day: dt.date) -> Model | None:
+        """The fine-tune a name means (None: the name is not a fine-tune's)."""
+        base, host = fine_tuned_base(name), None
+        if base is None:  # a host's own naming: Azure's BASE.ft-JOBID
+            host = next((h for h in self.hosts if h.fine_tuned_base(name)), None)
+            if host is None:
+                return None
+        else:
+            model = self._tuned_bases.get(base)
+            if model is None:
+                try:
+                    model = self._index.resolve(base)
+                except UnknownModelError as exc:
+                    raise UnknownModelError(
+                        name,
+                        exc.suggestions,
+                        reason=f"a fine-tune of {base!r}, a model not in the catalog",
+                    ) from None
+            host, _ = self._host_of(model, name)
+        if host is not None:
+            # No host's fine-tune rates are in the catalog: the provider's would misprice.
+            reason = f"fine-tuned inference on {host.name} has no published rate in the catalog"
+            raise UnpricedError(
+                f"{reason} ({host.name} bills the fine-tunes it hosts at rates of its own, "
+                f"{host.source}); pass --catalog FILE with a model whose alias is {name!r}",
+                reason,
+            )
+        return model.fine_tune().at(day)
 
     @property
     def as_of(self) -> dt.date:
@@ -214,6 +262,18 @@ def _merge_user_file(
             # A price of one's own (a contract) holds on every date: the list price history
             # and scheduled changes are the provider's, not the user's.
             merged.pop("price_periods", None)
+        tuned = update.get("fine_tuned")
+        if (
+            isinstance(tuned, dict)
+            and "prices" in tuned
+            and isinstance(bundled.get("fine_tuned"), dict)
+        ):
+            # The same for fine-tune rates of one's own: the bundled block's history and
+            # provenance described the bundled rates.
+            dropped = {"price_periods", "source", "as_of", "notes"} - set(tuned)
+            merged["fine_tuned"] = {
+                k: v for k, v in merged["fine_tuned"].items() if k not in dropped
+            }
         # The file's source and date label the whole model from now on: say which numbers
         # are the user's and which are still the bundled catalog's.
         if "notes" not in update:

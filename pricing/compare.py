@@ -14,10 +14,22 @@ Two formats are read, told apart by shape:
 Only the providers this catalog covers are compared (hosts such as Bedrock, Vertex AI and
 Azure are not modelled). Prices are compared at a day (the dataset's price in force then, and
 ours), per million tokens.
+
+Beyond the standard rates, the datasets' tier entries are compared with what the catalog
+bills: genai-prices' ``price_variants`` (``service_tier`` flex / priority, ``fast`` read as
+priority, ``ultrafast``; ``processing: batch``) resolved as genai-prices resolves them (a
+variant overrides the prices it gives), LiteLLM's ``*_flex``, ``*_priority`` and ``*_batches``
+costs, against our ``service_tiers`` and our batch rates (batch discount and
+``batch_full_price``) — fields ``flex.input``, ``batch.cache_read``, ... . Time of day
+(DeepSeek): genai-prices' daily windows are compared window by window with the rate we bill
+then (our ``off-peak`` service tier where its ``when_utc`` covers it), on a weekday since
+genai-prices has no day-of-week condition (it bills weekends like weekdays, an upper bound);
+LiteLLM's ``off_peak_pricing`` against our ``off-peak`` tier, windows included.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
@@ -28,6 +40,7 @@ from typing import Any
 
 from pricing.catalog import Catalog, Model
 from pricing.dates import parse_day
+from pricing.engine import RATE_NAMES, billed_rates
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -65,6 +78,19 @@ LITELLM_PRICES = {
     "cache_creation_input_token_cost": "cache_write_5m",
 }
 MILLION = Decimal(1_000_000)
+# genai-prices' service_tier values -> our service tier names ("fast" is OpenAI's priority
+# tier under its other name; "default" is the standard rate).
+GENAI_TIERS = {"flex": "flex", "priority": "priority", "fast": "priority", "ultrafast": "ultrafast"}
+# LiteLLM's cost-key suffixes -> our tier names ("batch" is the Batch API).
+LITELLM_TIERS = {
+    "_flex": "flex",
+    "_priority": "priority",
+    "_ultrafast": "ultrafast",
+    "_batches": "batch",
+}
+OFF_PEAK = "off-peak"
+DAY_MINUTES = 1440
+WEEKDAY = 2  # Wednesday: time-of-day windows are compared on a weekday (see the docstring)
 
 
 @dataclass(frozen=True)
@@ -127,6 +153,13 @@ class _Entry:
     limits: dict[str, int]  # context_window, max_input_tokens, max_output_tokens
     retired: dt.date | None = None  # the dataset's retirement date
     deprecated: bool = False  # the dataset marks it deprecated (no date)
+    # tier name (flex, priority, batch, off-peak, ...) -> its prices, in our field names
+    tiers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # daily windows [start, end) in minutes of a UTC day -> prices in force then; empty when
+    # the dataset has no time-of-day prices (``prices`` then holds the one standard rate)
+    by_time: dict[tuple[int, int], dict[str, Decimal]] = field(default_factory=dict)
+    # LiteLLM's off-peak windows, [start, end) minutes of the UTC week (Monday 00:00 = 0)
+    off_peak_week: tuple[tuple[int, int], ...] | None = None
 
 
 def _compare(
@@ -143,10 +176,25 @@ def _compare(
                 missing.append((entry.provider, entry.name))
             continue
         compared += 1
-        for name, theirs in entry.prices.items():
-            ours = getattr(model.prices, name)
-            if ours is None or ours.normalize() != theirs.normalize():
-                differences.append(Difference(entry.name, model.id, name, ours, _plain(theirs)))
+        if entry.by_time:
+            differences += _time_of_day(entry, model)
+        else:
+            differences += _differ(entry, model, "", _price_map(model.prices), entry.prices)
+        for tier, theirs in entry.tiers.items():
+            differences += _differ(entry, model, tier + ".", _tier_prices(model, tier), theirs)
+        if entry.off_peak_week is not None:
+            level = model.service_tiers.get(OFF_PEAK)
+            ours_only, theirs_only = _week_differences(level.when_utc if level else (), entry)
+            if ours_only or theirs_only:  # say only where the hours differ
+                differences.append(
+                    Difference(
+                        entry.name,
+                        model.id,
+                        OFF_PEAK + ".when_utc (only in)",
+                        _week_label(ours_only),
+                        _week_label(theirs_only),
+                    )
+                )
         for name, theirs in entry.limits.items():
             ours = getattr(model, name)
             if ours != theirs:
@@ -167,6 +215,87 @@ def _compare(
         tuple(sorted(set(missing))),
         tuple(retirements),
     )
+
+
+def _differ(
+    entry: _Entry, model: Model, prefix: str, ours: Mapping[str, Decimal | None], theirs: Mapping
+) -> list[Difference]:
+    """A Difference for each price the dataset gives that ours does not match."""
+    found = []
+    for name, value in theirs.items():
+        mine = ours.get(name)
+        if mine is None or mine.normalize() != value.normalize():
+            found.append(Difference(entry.name, model.id, prefix + name, mine, _plain(value)))
+    return found
+
+
+def _price_map(prices: Any) -> dict[str, Decimal | None]:
+    return {name: getattr(prices, name) for name in GENAI_PRICES.values()}
+
+
+def _tier_prices(model: Model, tier: str) -> dict[str, Decimal | None]:
+    """What we bill at a dataset's tier: the batch rates we charge (discount and
+    batch_full_price applied), or the service tier's prices; {} where we offer no such tier."""
+    if tier == "batch":
+        if model.batch_discount is None:
+            return {}
+        billed = dict(zip(RATE_NAMES, billed_rates(model, model.prices, batch=True), strict=True))
+        return {name: billed[name] for name in GENAI_PRICES.values()}
+    level = model.service_tiers.get(tier)
+    return _price_map(level.prices) if level else {}
+
+
+def _time_of_day(entry: _Entry, model: Model) -> list[Difference]:
+    """Each of the dataset's daily windows against the rate we bill then (on a weekday)."""
+    found = []
+    for (start, end), theirs in sorted(entry.by_time.items()):
+        tier = model.service_tier_at(WEEKDAY * DAY_MINUTES + start)
+        prices = model.service_tiers[tier].prices if tier else model.prices
+        label = f" ({_clock(start)}-{_clock(end)} UTC)"
+        for d in _differ(entry, model, "", _price_map(prices), theirs):
+            found.append(dataclasses.replace(d, field=d.field + label))
+    return found
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _week_differences(ours: Any, entry: _Entry) -> tuple[list, list]:
+    """The off-peak hours of the week only we bill off-peak, and only the dataset does."""
+    week = 7 * DAY_MINUTES
+
+    def minutes(windows: Any) -> list[bool]:
+        covered = [False] * week
+        for start, end in windows:
+            for minute in range(start, min(end, week)):
+                covered[minute] = True
+        return covered
+
+    mine, theirs = minutes(ours), minutes(entry.off_peak_week or ())
+    return (
+        _runs([a and not b for a, b in zip(mine, theirs, strict=True)]),
+        _runs([b and not a for a, b in zip(mine, theirs, strict=True)]),
+    )
+
+
+def _runs(covered: list[bool]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for minute, on in enumerate(covered):
+        if on and runs and runs[-1][1] == minute:
+            runs[-1] = (runs[-1][0], minute + 1)
+        elif on:
+            runs.append((minute, minute + 1))
+    return runs
+
+
+def _week_label(windows: Any) -> str:
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+    def at(minute: int) -> str:
+        return f"{days[(minute // DAY_MINUTES) % 7]} {_clock(minute % DAY_MINUTES)}"
+
+    return ", ".join(f"{at(a)}-{at(b)}" for a, b in windows) or "none"
 
 
 def _ours(catalog: Catalog, entry: _Entry, day: dt.date) -> Model | None:
@@ -195,40 +324,128 @@ def _genai_entries(document: list, path: str, day: dt.date) -> Iterator[_Entry]:
             if not isinstance(model, Mapping) or not model.get("id"):
                 raise InputError(f"{path}: provider {provider.get('id')!r}: a model without id")
             where = f"{path}: {provider['id']}/{model['id']}"
-            prices = _genai_prices_at(model.get("prices"), day, where)
+            raw = model.get("prices")
+            windows = _genai_windows(raw, where)
+            if windows:  # time of day: the prices in force in each window of the day
+                by_time = {w: _genai_prices_at(raw, day, w[0], where) for w in windows}
+                prices = {}
+            else:
+                by_time, prices = {}, _genai_prices_at(raw, day, None, where)
             limits = {}
             if isinstance(model.get("context_window"), int):
                 limits["context_window"] = model["context_window"]
             yield _Entry(
-                ours, str(model["id"]), prices, limits, deprecated=bool(model.get("deprecated"))
+                ours,
+                str(model["id"]),
+                prices,
+                limits,
+                deprecated=bool(model.get("deprecated")),
+                tiers=_genai_tiers(model.get("price_variants"), prices, by_time, day, where),
+                by_time=by_time,
             )
 
 
-def _genai_prices_at(raw: Any, day: dt.date, where: str) -> dict[str, Decimal]:
-    """The dataset's prices in force on ``day`` (date constraints; time-of-day ones skipped:
-    the unconstrained price is the standard-hours one)."""
+def _genai_items(raw: Any, where: str) -> list[Mapping]:
+    """The conditional prices of a model: [{constraint, prices}, ...] (a bare mapping is one)."""
     if raw is None:
-        return {}
+        return []
     if isinstance(raw, Mapping):
-        return _genai_price_map(raw, where)
-    if not isinstance(raw, list):
-        raise InputError(f"{where}: prices: expected a mapping or a list, got {raw!r}")
-    chosen, chosen_start = None, dt.date.min
-    for item in raw:
-        if not isinstance(item, Mapping):
-            raise InputError(f"{where}: prices: expected a list of {{constraint, prices}}")
+        return [{"prices": raw}]
+    if not isinstance(raw, list) or not all(isinstance(item, Mapping) for item in raw):
+        raise InputError(f"{where}: prices: expected a mapping or a list of {{constraint, prices}}")
+    return raw
+
+
+def _genai_active(constraint: Any, day: dt.date, minute: int | None, where: str) -> bool:
+    """Whether a genai-prices constraint holds on ``day`` at ``minute`` of it (UTC; None: at
+    no particular time, so daily windows do not hold)."""
+    if not constraint:
+        return True
+    if not isinstance(constraint, Mapping):
+        raise InputError(f"{where}: constraint: expected a mapping, got {constraint!r}")
+    if "start_date" in constraint:
+        try:
+            return day >= parse_day(constraint["start_date"])
+        except ValueError:
+            raise InputError(f"{where}: start_date: {constraint['start_date']!r}") from None
+    if minute is None:
+        return False
+    start, end = (_genai_minute(constraint.get(k), where) for k in ("start_time", "end_time"))
+    return start <= minute < end if start <= end else minute >= start or minute < end
+
+
+def _genai_minute(value: Any, where: str) -> int:
+    """ "16:30:00Z" -> 990 (minutes of the UTC day)."""
+    text = str(value or "")
+    try:
+        hours, minutes = int(text[0:2]), int(text[3:5])
+    except ValueError:
+        raise InputError(f"{where}: time of day: expected HH:MM:SSZ, got {value!r}") from None
+    if text[2:3] != ":" or hours > 24 or minutes > 59:
+        raise InputError(f"{where}: time of day: expected HH:MM:SSZ, got {value!r}")
+    return hours * 60 + minutes
+
+
+def _genai_windows(raw: Any, where: str) -> list[tuple[int, int]]:
+    """The day cut at every time-of-day boundary the prices name ([] when none do)."""
+    cuts = set()
+    for item in _genai_items(raw, where):
         constraint = item.get("constraint") or {}
-        if constraint and "start_date" not in constraint:
-            continue  # time of day: not a period
-        start = dt.date.min
-        if "start_date" in constraint:
-            try:
-                start = parse_day(constraint["start_date"])
-            except ValueError:
-                raise InputError(f"{where}: start_date: {constraint['start_date']!r}") from None
-        if start <= day and (chosen is None or start >= chosen_start):
-            chosen, chosen_start = item.get("prices"), start
+        if isinstance(constraint, Mapping) and "start_time" in constraint:
+            cuts |= {_genai_minute(constraint.get(k), where) for k in ("start_time", "end_time")}
+    if not cuts:
+        return []
+    edges = sorted(cuts | {0, DAY_MINUTES})
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if a < b]
+
+
+def _genai_prices_at(raw: Any, day: dt.date, minute: int | None, where: str) -> dict[str, Decimal]:
+    """The dataset's prices in force on ``day`` at ``minute``, as genai-prices picks them: the
+    last entry whose constraint holds wins (the first entry when none does)."""
+    items = _genai_items(raw, where)
+    if not items:
+        return {}
+    chosen = items[0].get("prices")
+    for item in reversed(items):
+        if _genai_active(item.get("constraint"), day, minute, where):
+            chosen = item.get("prices")
+            break
     return _genai_price_map(chosen or {}, where)
+
+
+def _genai_tiers(
+    variants: Any,
+    prices: dict[str, Decimal],
+    by_time: dict[tuple[int, int], dict[str, Decimal]],
+    day: dt.date,
+    where: str,
+) -> dict[str, dict[str, Decimal]]:
+    """Tier -> prices from ``price_variants``: each key from the first variant in force that
+    gives it, the standard price otherwise (genai-prices' own resolution)."""
+    if not variants:
+        return {}
+    if not isinstance(variants, list):
+        raise InputError(f"{where}: price_variants: expected a list, got {variants!r}")
+    base = prices or next(iter(by_time.values()), {})
+    tiers: dict[str, dict[str, Decimal]] = {}
+    given_by_variant: dict[str, set[str]] = {}
+    for variant in variants:
+        if not isinstance(variant, Mapping) or not isinstance(variant.get("when"), Mapping):
+            raise InputError(f"{where}: price_variants: expected {{when, prices}} entries")
+        when = variant["when"]
+        if when.get("processing") == "batch":
+            tier = "batch"
+        else:
+            tier = GENAI_TIERS.get(str(when.get("service_tier")))
+        if tier is None or not _genai_active(variant.get("constraint"), day, None, where):
+            continue  # the standard rate, another kind of context (route, speed), not yet
+        resolved = tiers.setdefault(tier, dict(base))
+        taken = given_by_variant.setdefault(tier, set())
+        for name, value in _genai_price_map(variant.get("prices") or {}, where).items():
+            if name not in taken:  # an earlier variant of the tier already set it
+                resolved[name] = value
+                taken.add(name)
+    return tiers
 
 
 def _genai_price_map(raw: Mapping, where: str) -> dict[str, Decimal]:
@@ -263,6 +480,24 @@ def _litellm_entries(document: dict, path: str) -> Iterator[_Entry]:
             for key in ("max_input_tokens", "max_output_tokens")
             if isinstance(spec.get(key), int) and not isinstance(spec.get(key), bool)
         }
+        tiers = {
+            tier: {
+                mine: _decimal(spec[theirs + suffix], f"{where}: {theirs + suffix}") * MILLION
+                for theirs, mine in LITELLM_PRICES.items()
+                if spec.get(theirs + suffix) is not None
+            }
+            for suffix, tier in LITELLM_TIERS.items()
+        }
+        tiers = {tier: prices for tier, prices in tiers.items() if prices}
+        off_peak_week = None
+        if isinstance(spec.get("off_peak_pricing"), Mapping):
+            off_peak = spec["off_peak_pricing"]
+            tiers[OFF_PEAK] = {
+                mine: _decimal(off_peak[theirs], f"{where}: off_peak_pricing.{theirs}") * MILLION
+                for theirs, mine in LITELLM_PRICES.items()
+                if off_peak.get(theirs) is not None
+            }
+            off_peak_week = _litellm_week(off_peak.get("windows"), f"{where}: off_peak_pricing")
         retired = None
         if spec.get("deprecation_date"):
             try:
@@ -272,7 +507,37 @@ def _litellm_entries(document: dict, path: str) -> Iterator[_Entry]:
                     f"{where}: deprecation_date: expected YYYY-MM-DD, "
                     f"got {spec['deprecation_date']!r}"
                 ) from None
-        yield _Entry(ours, name, prices, limits, retired=retired)
+        yield _Entry(
+            ours, name, prices, limits, retired=retired, tiers=tiers, off_peak_week=off_peak_week
+        )
+
+
+def _litellm_week(windows: Any, where: str) -> tuple[tuple[int, int], ...]:
+    """LiteLLM's off-peak windows ({hours_utc: "HH:MM-HH:MM" or a list, weekdays: 1 = Monday
+    .. 7}) as [start, end) minutes of the UTC week; "00:00-00:00" is the whole day."""
+    if not isinstance(windows, list):
+        raise InputError(f"{where}: windows: expected a list, got {windows!r}")
+    week = []
+    for window in windows:
+        if not isinstance(window, Mapping):
+            raise InputError(f"{where}: windows: expected {{hours_utc, weekdays}}, got {window!r}")
+        hours = window.get("hours_utc")
+        days = window.get("weekdays") or list(range(1, 8))
+        for text in [hours] if isinstance(hours, str) else hours or []:
+            first, _, last = str(text).partition("-")
+            start, end = _genai_minute(first, where), _genai_minute(last, where)
+            end = DAY_MINUTES if end == 0 else end  # "10:00-00:00" runs to midnight
+            for day in days:
+                if not isinstance(day, int) or not 1 <= day <= 7:
+                    raise InputError(f"{where}: weekdays: expected 1 (Monday) to 7, got {day!r}")
+                base = (day - 1) * DAY_MINUTES
+                if start < end:
+                    week.append((base + start, base + end))
+                else:  # past midnight
+                    week.append((base + start, base + DAY_MINUTES))
+                    following = (base + DAY_MINUTES) % (7 * DAY_MINUTES)
+                    week.append((following, following + end))
+    return tuple(sorted(week))
 
 
 def _decimal(value: Any, where: str) -> Decimal:

@@ -3,10 +3,13 @@ one clock (:func:`pricing_day`): the only place in the code that reads today's d
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import os
 from functools import lru_cache
 from typing import NamedTuple
+
+from pricing.errors import InputError
 
 
 def parse_day(value: object) -> dt.date:
@@ -52,16 +55,13 @@ def _utc_today() -> dt.date:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month ``months`` later (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    """The same day of the month ``months`` later (clamped to the month's last day); an
+    InputError past the calendar's end (9999-12-31) or before its start."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        edge = "past 9999-12-31, the last" if year > dt.MAXYEAR else "before 0001-01-01, the first"
+        raise InputError(f"{day.isoformat()} + {months} months is {edge} date there is")
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 class CallTime(NamedTuple):

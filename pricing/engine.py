@@ -10,6 +10,7 @@ is above a tier's threshold is priced whole at that tier's rates, output include
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -63,6 +64,7 @@ class Usage:
     image_input_tokens: int = 0  # part of the uncached input
     video_input_tokens: int = 0  # part of the uncached input
     audio_output_tokens: int = 0  # part of output_tokens
+    image_output_tokens: int = 0  # part of output_tokens (generated images)
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -87,9 +89,10 @@ class Usage:
                 f"audio, image and video input ({modal:,}) exceed the uncached input "
                 f"({self.uncached_input_tokens:,})"
             )
-        if self.audio_output_tokens > self.output_tokens:
+        modal_out = self.audio_output_tokens + self.image_output_tokens
+        if modal_out > self.output_tokens:
             raise InputError(
-                f"audio_output_tokens ({self.audio_output_tokens:,}) exceed output_tokens "
+                f"audio and image output ({modal_out:,}) exceed output_tokens "
                 f"({self.output_tokens:,})"
             )
 
@@ -127,6 +130,12 @@ class CostBreakdown:
     # billed per use on top of tokens and included in total_usd.
     tool_calls: Mapping[str, int] = field(default_factory=dict)
     tool_usd: Decimal = Decimal(0)
+    # When: the day the model was resolved for (Catalog.resolve's ``at``, through the one
+    # clock), the catalog price period that priced it, and the model whose rates those are
+    # (a retired name's routed successor).
+    priced_at: dt.date | None = None
+    price_period: str | None = None
+    priced_as: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -142,6 +151,9 @@ class CostBreakdown:
             "tier_threshold": self.tier_threshold,
             "tool_calls": dict(self.tool_calls),
             "tool_usd": self.tool_usd,
+            "priced_at": self.priced_at,
+            "price_period": self.price_period,
+            "priced_as": self.priced_as,
         }
 
 
@@ -189,8 +201,9 @@ RATE_NAMES = (
     "input_image",
     "input_video",
     "output_audio",
+    "output_image",
 )
-MODALITY_RATES = ("input_audio", "input_image", "input_video", "output_audio")
+MODALITY_RATES = ("input_audio", "input_image", "input_video", "output_audio", "output_image")
 
 
 def effective_rates(
@@ -207,8 +220,9 @@ def effective_rates(
     for name in MODALITY_RATES:
         rate = getattr(prices, name)
         side, kind = name.split("_")
-        if rate is None and kind in text_rate_modalities:
-            rate = prices.input if side == "input" else prices.output
+        # the text rate stands in for input only ("Input price (text / image / video)")
+        if rate is None and side == "input" and kind in text_rate_modalities:
+            rate = prices.input
         modal.append(rate)
     return (prices.input, read, write_5m, write_1h, prices.output, *modal)
 
@@ -231,12 +245,13 @@ def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal | N
     )
 
 
-def modality_parts(usage: Usage) -> tuple[int, int, int, int]:
+def modality_parts(usage: Usage) -> tuple[int, int, int, int, int]:
     return (
         usage.audio_input_tokens,
         usage.image_input_tokens,
         usage.video_input_tokens,
         usage.audio_output_tokens,
+        usage.image_output_tokens,
     )
 
 
@@ -247,6 +262,7 @@ def missing_rate(model: Model, name: str) -> UnpricedError:
         "input_image": "image input",
         "input_video": "video input",
         "output_audio": "audio output",
+        "output_image": "image output",
     }[name]
     return UnpricedError(
         f"model {model.id!r}: no published {what} rate in the catalog", f"no {what} rate"
@@ -276,7 +292,7 @@ def cost(
     def usd(tokens: int, rate: Decimal | None) -> Decimal:
         return Decimal(0) if rate is None else tokens * rate / PER_MILLION
 
-    audio_in, image_in, video_in, audio_out = modal
+    audio_in, image_in, video_in, audio_out, image_out = modal
     text_input = usage.uncached_input_tokens - audio_in - image_in - video_in
     input_usd = (
         usd(text_input, input_rate)
@@ -288,7 +304,11 @@ def cost(
     cache_write_usd = usd(usage.cache_write_tokens, write_5m_rate) + usd(
         usage.cache_write_1h_tokens, write_1h_rate
     )
-    output_usd = usd(usage.output_tokens - audio_out, output_rate) + usd(audio_out, rates[8])
+    output_usd = (
+        usd(usage.output_tokens - audio_out - image_out, output_rate)
+        + usd(audio_out, rates[8])
+        + usd(image_out, rates[9])
+    )
     uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
     tool_usd = tools_usd(model, uses) if uses else Decimal(0)
     return CostBreakdown(
@@ -306,6 +326,9 @@ def cost(
         rates=prices,
         tool_calls=uses,
         tool_usd=tool_usd,
+        priced_at=model.priced_on,
+        price_period=model.period.label if model.period else None,
+        priced_as=model.priced_as(model.priced_on) if model.priced_on else model.id,
     )
 
 
@@ -344,4 +367,7 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         rates=first.rates,
         tool_calls=uses,
         tool_usd=total("tool_usd"),
+        priced_at=first.priced_at if len({b.priced_at for b in breakdowns}) == 1 else None,
+        price_period=" + ".join(dict.fromkeys(b.price_period or "" for b in breakdowns)) or None,
+        priced_as=first.priced_as if len({b.priced_as for b in breakdowns}) == 1 else None,
     )

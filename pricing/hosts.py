@@ -34,6 +34,7 @@ HOST_FIELDS = {
     "default_endpoint",
     "regional_premium",
     "premium_exempt",
+    "fine_tuned_infixes",
     "notes",
 }
 ENDPOINTS = ("global", "regional")
@@ -55,15 +56,31 @@ class Host:
     default_endpoint: str = "global"
     regional_premium: Decimal | None = None  # 0.1 = regional endpoints cost 10% more
     premium_exempt: frozenset[str] = frozenset()
+    # How the host names a fine-tune it serves: Azure's `gpt-4o-mini-2024-07-18.ft-JOBID`
+    fine_tuned_infixes: tuple[str, ...] = ()
+
+    def _unrouted(self, name: str) -> tuple[str, bool]:
+        """(the name without this host's route prefix, whether it had one)."""
+        rest = name.strip().lower()
+        for prefix in self.prefixes:
+            if rest.startswith(prefix):
+                return rest[len(prefix) :], True
+        return rest, False
+
+    def fine_tuned_base(self, name: str) -> str | None:
+        """The base model of a fine-tune named as this host names them, else None."""
+        rest, _ = self._unrouted(name)
+        for infix in self.fine_tuned_infixes:
+            base, found, _ = rest.partition(infix)
+            if found and base:
+                return base
+        return None
 
     def endpoint_of(self, name: str) -> str | None:
         """``global``/``regional`` when ``name`` is written for this host, else None."""
-        rest = name.strip().lower()
-        routed = False
-        for prefix in self.prefixes:
-            if rest.startswith(prefix):
-                rest, routed = rest[len(prefix) :], True
-                break
+        rest, routed = self._unrouted(name)
+        if self.fine_tuned_base(name) is not None:
+            return self.default_endpoint
         for prefix in self.global_prefixes:
             if rest.startswith(prefix):
                 return "global"
@@ -156,6 +173,7 @@ def read_hosts(raw: Any, provider: str, where: str) -> list[Host]:
                 default_endpoint=endpoint,
                 regional_premium=premium,
                 premium_exempt=frozenset(names("premium_exempt")),
+                fine_tuned_infixes=names("fine_tuned_infixes"),
             )
         )
     return hosts

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pricing.errors import InputError
+from pricing.errors import InputError, UnpricedError
 
 # A model retiring within this many days of the day planned for gets a warning.
 RETIRES_SOON_DAYS = 90
@@ -30,6 +30,7 @@ class Prices:
     input_image: Decimal | None = None
     input_video: Decimal | None = None
     output_audio: Decimal | None = None
+    output_image: Decimal | None = None  # generated images (Gemini image models)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,22 @@ class PricePeriod:
 
 
 @dataclass(frozen=True)
+class FineTuning:
+    """What the provider bills to run a fine-tune of a model (``ft:gpt-4o-mini-...:org::id``):
+    rates of its own, on the base model's limits. Training is billed apart and not modelled."""
+
+    period: PricePeriod  # the one in force on ``as_of``
+    price_periods: tuple[PricePeriod, ...]
+    batch_discount: Decimal | None
+    # Other names a fine-tune may give as its base (snapshots the catalog does not list as
+    # the model, e.g. gpt-3.5-turbo-0613 and -1106 fine-tunes bill at gpt-3.5-turbo's rates).
+    bases: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     """An opt-in mode that changes limits or prices (Anthropic's 1M-context beta, say)."""
 
@@ -132,6 +149,8 @@ class Model:
     period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
     service_tiers: Mapping[str, ServiceTier] = field(default_factory=dict)
     variant: str | None = None
+    # The day this model was resolved for (``at``): priced results say it. ``None``: as held.
+    priced_on: dt.date | None = None
     variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
     request_headers: Mapping[str, str] = field(default_factory=dict)
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
@@ -140,6 +159,14 @@ class Model:
     # "chat" (text out, priced per output token) or "embedding" (vectors out: no output
     # tokens, no output ceiling, no max_tokens to plan).
     kind: str = "chat"
+    # On a base model: the rates of its fine-tunes (None: no published rate). On a fine-tune
+    # (``fine_tuned_from`` set): None.
+    fine_tuning: FineTuning | None = field(default=None, repr=False)
+    fine_tuned_from: str | None = None  # the base model's id, on a fine-tune
+
+    @property
+    def fine_tuned(self) -> bool:
+        return self.fine_tuned_from is not None
 
     @property
     def is_embedding(self) -> bool:
@@ -156,7 +183,10 @@ class Model:
         :meth:`price_day`)."""
         if day is None:
             return self
-        day = self.price_day(day)
+        model = self._at_period(self.price_day(day))
+        return model if model.priced_on == day else dataclasses.replace(model, priced_on=day)
+
+    def _at_period(self, day: dt.date) -> Model:
         if self.period is not None and self.period.covers(day):
             return self
         for period in self.price_periods:
@@ -269,6 +299,44 @@ class Model:
         if state == "deprecated":
             return f"{self.id} is deprecated since {self.deprecated}{instead}"
         return None
+
+    def fine_tune(self) -> Model:
+        """A fine-tune of this model: the base model's limits, billed at its fine-tune rates
+        (never at the base rates: a fine-tune without a published rate is unpriced)."""
+        spec = self.fine_tuning
+        if spec is None:
+            reason = f"fine-tuned inference on {self.id} has no published rate in the catalog"
+            raise UnpricedError(
+                f"{reason}; pass --catalog FILE with a `fine_tuned:` block (prices, source, "
+                f"as_of) for {self.id} (see pricing/SCHEMA.md)",
+                reason,
+            )
+        about = (
+            f"A fine-tune of {self.id}: its limits ({self.source}), billed at the fine-tune "
+            "rates (training is billed apart)."
+        )
+        return dataclasses.replace(
+            self,
+            id=f"ft:{self.id}",
+            name=f"{self.name}, fine-tuned",
+            # `ft:` + a dated name of the base: a logged snapshot date stays recognised
+            aliases=tuple(f"ft:{name}" for name in (*self.aliases, *spec.bases)),
+            prices=spec.period.prices,
+            tiers=spec.period.tiers,
+            service_tiers=spec.period.service_tiers,
+            period=spec.period,
+            price_periods=spec.price_periods,
+            batch_discount=spec.batch_discount,
+            source=spec.source,
+            as_of=spec.as_of,
+            notes=f"{about} {spec.notes}" if spec.notes else about,
+            listed_snapshots_only=False,
+            variant=None,
+            variant_specs=(),
+            request_headers={},
+            fine_tuning=None,
+            fine_tuned_from=self.id,
+        )
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -16,7 +16,11 @@ _DATE_SUFFIX = re.compile(r"(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4}))$")
 # Bedrock's version suffix: anthropic.claude-sonnet-4-5-20250929-v1:0
 _BEDROCK_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
 _LATEST_SUFFIX = "-latest"
-_FINE_TUNED = "ft:"
+# A fine-tune as OpenAI and Mistral name it: ft:BASE, ft:BASE:ORG:SUFFIX:JOB (SUFFIX may be
+# empty), with a checkpoint after it (:ckpt-step-N). Routing prefixes may come before it.
+_FINE_TUNED = re.compile(r"ft:(?P<base>[^:/]+)(?::[^/]*)?")
+# One routing prefix: `openai/`, `azure/`, LangChain's `openai:`
+_ROUTE = re.compile(r"[^/:]+[/:]")
 # OpenRouter and others write Claude versions with a dot: claude-sonnet-4.5 for claude-sonnet-4-5.
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 
@@ -38,12 +42,12 @@ def _forms(name: str) -> Iterator[tuple[str, bool]]:
             continue
         seen.add(form)
         yield form, undated
-        if form.startswith(_FINE_TUNED):
+        if _FINE_TUNED.fullmatch(form):
             continue  # ft:gpt-4o-mini:org::id is a fine-tune, priced apart from its base model
         # `provider/model`, `provider:model`, `models/gemini-...`, `bedrock/anthropic.claude-...`
-        for separator in ("/", ":"):
-            if separator in form:
-                pending.append((form.split(separator, 1)[1], undated))
+        route = _ROUTE.match(form)
+        if route:  # at the first separator only: `openai/ft:x` is `ft:x`, never `x`
+            pending.append((form[route.end() :], undated))
         if "." in form.split("-", 1)[0] and not form[0].isdigit():
             pending.append((form.split(".", 1)[1], undated))  # Bedrock's `anthropic.` prefix
         stripped = _BEDROCK_SUFFIX.sub("", form)
@@ -58,6 +62,22 @@ def _forms(name: str) -> Iterator[tuple[str, bool]]:
             pending.append((_DOTTED_VERSION.sub("-", form), undated))
 
 
+def fine_tuned_base(name: str) -> str | None:
+    """The base model a fine-tune's name gives (`ft:gpt-4o-mini-2024-07-18:org::id`,
+    `openai/ft:...`, `azure/ft:...`), or None when the name is not a fine-tune's."""
+    form = name.strip().lower()
+    while form:
+        match = _FINE_TUNED.fullmatch(form)
+        if match:
+            return match.group("base")
+        route = _ROUTE.match(form)
+        if route is None:
+            return None
+        form = form[route.end() :]
+    return None
+
+
+MAX_SUGGESTED = 200  # characters: the longest model names people write are under 80
 _FAMILY = re.compile(r"[a-z]+")
 _MAJOR = re.compile(r"\d+")
 
@@ -87,8 +107,16 @@ class NameIndex(Generic[T]):
                 self._by_name.setdefault(name.lower(), entry)
                 self._canonical.setdefault(name.lower(), canonical.lower())
         self._listed_only = {name.lower() for name in listed_snapshots_only}
+        self._families = {name: family(name) for name in self._by_name}  # asked per unknown name
 
     def resolve(self, name: str) -> T:
+        found = self.find(name)
+        if found is None:
+            raise UnknownModelError(name, self.suggest(name))
+        return found
+
+    def find(self, name: str) -> T | None:
+        """The entry a name means, or None (without the cost of suggestions)."""
         if not name or not name.strip():
             raise UnknownModelError(name, [])
         for form, undated in _forms(name):
@@ -101,15 +129,18 @@ class NameIndex(Generic[T]):
                         "(its snapshots were priced differently)",
                     )
                 return self._by_name[form]
-        raise UnknownModelError(name, self.suggest(name))
+        return None
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`)."""
+        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`); none
+        for a name longer than any model's (difflib would index every character of it)."""
+        if len(name) > MAX_SUGGESTED:
+            return []
         forms = list(candidates(name))
         if not forms:
             return []
         wanted = family(forms[-1])
-        names = [n for n in self._by_name if family(n) == wanted]
+        names = [n for n, kin in self._families.items() if kin == wanted]
         found: list[str] = []
         for form in reversed(forms):  # the most stripped form is the best guess
             for match in difflib.get_close_matches(form, names, n=limit * 2, cutoff=0.6):

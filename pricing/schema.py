@@ -14,7 +14,7 @@ from typing import Any
 
 from pricing.dates import parse_day
 from pricing.errors import InputError, clip
-from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
+from pricing.model import FineTuning, Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 
 OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
 PRICE_FIELDS = (
@@ -27,6 +27,7 @@ PRICE_FIELDS = (
     "input_image",
     "input_video",
     "output_audio",
+    "output_image",
 )
 MODALITIES = ("audio", "image", "video")
 # Fields a model may carry; file-level defaults are copied into each model before checking.
@@ -60,6 +61,18 @@ MODEL_FIELDS = {
     "source",
     "notes",
     "kind",
+    "fine_tuned",
+}
+# The `fine_tuned:` block of a model: what its fine-tunes cost to run.
+FINE_TUNED_FIELDS = {
+    "prices",
+    "tiers",
+    "price_periods",
+    "batch_discount",
+    "bases",
+    "source",
+    "as_of",
+    "notes",
 }
 MODEL_KINDS = ("chat", "embedding")
 VARIANT_FIELDS = {
@@ -83,12 +96,16 @@ MAX_PRICE = Decimal(100_000)  # USD per million tokens (the dearest published ra
 
 
 class _Checker:
-    def __init__(self, place: str, model_id: str):
-        self.place, self.model_id = place, model_id
+    def __init__(self, place: str, model_id: str, prefix: str = ""):
+        # prefix: where a nested block sits (`fine_tuned.`), so errors name the whole path
+        self.place, self.model_id, self.prefix = place, model_id, prefix
+
+    def within(self, block: str) -> _Checker:
+        return _Checker(self.place, self.model_id, f"{self.prefix}{block}.")
 
     def fail(self, field_name: str, expected: str, got: Any) -> InputError:
         return InputError(
-            f"{self.place}: model {self.model_id!r}: field {field_name!r}: "
+            f"{self.place}: model {self.model_id!r}: field {self.prefix + field_name!r}: "
             f"expected {expected}, got {clip(got)}"
         )
 
@@ -314,6 +331,50 @@ def build_model(raw: dict, place: str) -> Model:
         service_tiers=service_tiers,
         variant_specs=_variants(raw.get("variants"), check),
         kind=kind,
+        fine_tuning=_fine_tuning(raw, check, as_of, bool(tiers)),
+    )
+
+
+def _fine_tuning(
+    raw: dict, check: _Checker, model_as_of: dt.date, tiered: bool
+) -> FineTuning | None:
+    """The model's `fine_tuned:` block: its own prices (and periods, batch discount, source and
+    date: the model's where not written; `batch_discount: null` = no batch for fine-tunes)."""
+    block = raw.get("fine_tuned")
+    if block is None:
+        return None
+    model_batch = check.fraction(raw, "batch_discount")
+    if not isinstance(block, Mapping):
+        raise check.fail("fine_tuned", "a mapping (prices, source, as_of, ...)", block)
+    check = check.within("fine_tuned")
+    unknown = set(block) - FINE_TUNED_FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise check.fail(key, f"a fine_tuned field ({', '.join(sorted(FINE_TUNED_FIELDS))})", key)
+    if tiered and "tiers" not in block:
+        # Flat rates for a model billed by cliff tiers would understate long prompts.
+        raise check.fail("tiers", "the fine-tune's long-context tiers (or [])", None)
+    as_of = check.day(block, "as_of") or model_as_of
+    source = block.get("source", raw["source"])
+    if not isinstance(source, str) or not source.strip():
+        raise check.fail("source", "where the fine-tune rates were published (a URL)", source)
+    prices = check.prices(block.get("prices"), "prices.")
+    tiers = check.tiers(block.get("tiers"), "tiers")
+    current, periods = _price_periods(
+        block, check, as_of, PricePeriod(None, None, prices, tiers, {}, source.strip())
+    )
+    bases = block.get("bases") or []
+    if not isinstance(bases, list) or not all(isinstance(b, str) and b for b in bases):
+        raise check.fail("bases", "a list of model names", bases)
+    written = "batch_discount" in block
+    return FineTuning(
+        period=current,
+        price_periods=periods,
+        batch_discount=check.fraction(block, "batch_discount") if written else model_batch,
+        bases=tuple(b.lower() for b in bases),
+        source=source.strip(),
+        as_of=str(as_of),
+        notes=str(block["notes"]).strip() if block.get("notes") else None,
     )
 
 

@@ -27,13 +27,38 @@ def strip_bom(data: bytes, where: str) -> tuple[bytes, int]:
     return data, 0
 
 
+def is_url(path: str | os.PathLike) -> bool:
+    """``s3://...``, ``gs://...``: read through fsspec, as given, if :func:`check_url` allows."""
+    return "://" in str(path)
+
+
+# URL schemes read (through fsspec, which comes with the ``dask`` extra; the object stores
+# need their package, such as s3fs): local files and object stores, nothing else. ftp://,
+# http:// and the rest are refused, and so are archives (zip://, tar://): no network but
+# the store the user names, no half-supported formats.
+URL_SCHEMES = ("file", "s3", "s3a", "gs", "gcs", "az", "abfs", "abfss")
+
+
+def check_url(path: str) -> None:
+    """InputError unless ``path`` is a URL of a scheme we read (:data:`URL_SCHEMES`)."""
+    scheme = str(path).split("://", 1)[0]
+    if scheme.lower() not in URL_SCHEMES:
+        schemes = ", ".join(f"{name}://" for name in URL_SCHEMES)
+        raise InputError(
+            f"{path}: {scheme[:40]}:// URLs are not read (budget usage and budget "
+            f"count read {schemes}; other files: download them first)"
+        )
+
+
 def open_input(path: str | os.PathLike, what: str = "") -> IO[bytes]:
     """A user's file opened for reading bytes (``-``: standard input; a URL such as
-    ``s3://...`` through fsspec, which comes with the ``dask`` extra), or a one-line error."""
+    ``s3://...`` through fsspec if its scheme is one of :data:`URL_SCHEMES`), or a one-line
+    error."""
     if str(path) == "-":
         return open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        if "://" in str(path):  # only when a user names a URL
+        if is_url(path):  # only when a user names a URL
+            check_url(str(path))
             import fsspec
 
             return fsspec.open(str(path), "rb").open()

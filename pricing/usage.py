@@ -78,6 +78,7 @@ COUNTS = (
     "image_input_tokens",
     "video_input_tokens",
     "audio_output_tokens",  # part of output
+    "image_output_tokens",  # part of output (Gemini image models)
 )
 
 
@@ -188,6 +189,7 @@ def _gemini(camel: bool) -> Shape:
                 for name in ("AUDIO", "IMAGE", "VIDEO")
             },
             "audio_output_tokens": (modality("candidatesTokensDetails", "AUDIO"),),
+            "image_output_tokens": (modality("candidatesTokensDetails", "IMAGE"),),
         },
         model=(k("modelVersion"), "model"),
         finish=(f"candidates.0.{k('finishReason')}",),

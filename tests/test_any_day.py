@@ -113,3 +113,52 @@ def test_a_period_after_retirement_needs_routing(tmp_path):
     )
     with pytest.raises(InputError, match=r"mine.yaml:5: model 'old-llm': field 'price_periods'"):
         load_catalog([str(path)])
+
+
+def test_a_plan_says_the_day_period_and_rates_it_is_priced_at():
+    record = run("plan", "-m", "gemini-2.5-pro", "--input", "1000", "--expected-output", "200",
+                 "--at", "2026-12-06")  # fmt: skip
+    # 1,000 x $0.75 + 200 x $3.75 per M (gemini-3.8-flash's rates, routed) = $0.0015
+    assert record["expected_cost_usd"] == 0.0015
+    assert record["priced_at"] == "2026-12-06" and record["priced_as"] == "gemini-3.8-flash"
+    assert record["price_period"] == "2026-12-01..2027-01-01"
+    before = run("plan", "-m", "gemini-2.5-pro", "--input", "1000", "--expected-output", "200",
+                 "--at", "2026-11-30")  # fmt: skip
+    assert before["expected_cost_usd"] == 0.00325  # 1,000 x $1.25 + 200 x $10 per M
+    assert before["priced_as"] == "gemini-2.5-pro"
+
+
+def test_the_library_cost_carries_its_day_and_period():
+    model = CATALOG.resolve("o3", at="2025-06-09")
+    priced = cost(model, Usage(100_000, 10_000))
+    assert priced.total_usd == Decimal("1.4")  # $10 / $40 per M before the 2025-06-10 cut
+    assert (priced.priced_at, priced.price_period) == (dt.date(2025, 6, 9), "..2025-06-10")
+
+
+def test_report_at_typed_on_the_command_line_moves_month_1_and_says_so(tmp_path, monkeypatch):
+    # Before: `report --at` was silently ignored when the file sets `start:`.
+    path = tmp_path / "bot.yaml"
+    path.write_text(
+        "name: bot\nmodel: gemini-2.5-pro\nstart: 2026-11-01\ntraffic: {calls_per_day: 1000}\n"
+        "input_tokens: {fixed: 2000}\noutput_tokens: {fixed: 100}\nmax_tokens: 100\n"
+        "horizon_months: 1\nsimulated_calls: 100\n",
+        encoding="utf-8",
+    )
+    moved = CliRunner().invoke(cli, ["report", str(path), "--json", "--at", "2027-02-01"])
+    assert moved.exit_code == 0, moved.output
+    record = json.loads(moved.stdout)
+    assert record["warnings"][0] == (
+        "month 1 starts on 2027-02-01 (--at), not on the scenario's start: 2026-11-01"
+    )
+    day = next(r for r in record["rows"] if r["period"] == "day")
+    # 1,000 calls x (2,000 x $1.50 + 100 x $7.50) per M: gemini-3.8-flash's 2027 rates, routed
+    assert day["total_usd"] == 3.75 and day["priced_as"] == "gemini-3.8-flash"
+    # TOKEN_BUDGET_AT (pinned by conftest) does not move a file's start: the file decides.
+    kept = json.loads(CliRunner().invoke(cli, ["report", str(path), "--json"]).stdout)
+    day = next(r for r in kept["rows"] if r["period"] == "day")
+    # 1,000 calls x (2,000 x $1.25 + 100 x $10) per M: November 2026, its own rates
+    assert day["total_usd"] == 3.5 and day["priced_as"] == "gemini-2.5-pro"
+    grid = CliRunner().invoke(
+        cli, ["whatif", str(path), "--vary", "max_tokens=100,200", "--json", "--at", "2027-02-01"]
+    )
+    assert "month 1 starts on 2027-02-01 (--at)" in json.loads(grid.stdout)["warnings"][0]

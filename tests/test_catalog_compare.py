@@ -31,13 +31,50 @@ DAY = dt.date(2026, 11, 30)
 def test_genai_prices_differences_missing_models_and_dates():
     result = compare_file(GENAI, CATALOG, DAY)
     assert result.dataset == "genai-prices"
-    # gpt-5.2 output: ours $14, the fixture says $15 (the only price that disagrees)
-    assert [(d.model, d.field, d.ours, d.theirs) for d in result.differences] == [
+    # gpt-5.2 output: ours $14, the fixture says $15 (the only standard price that disagrees)
+    standard = [d for d in result.differences if d.model in ("gpt-5.2", "o3", "gpt-4.1-mini")]
+    assert [(d.model, d.field, d.ours, d.theirs) for d in standard] == [
         ("gpt-5.2", "output", Decimal(14), Decimal(15))
     ]
     assert result.missing == (("openai", "gpt-7-nova"),)  # new, not deprecated there
-    # o3, gpt-5.2, gpt-4.1-mini, gemini-4-argon, gemini-3.1-pro-preview; AWS is not compared
-    assert result.compared == 5
+    # o3, gpt-5.2, gpt-4.1-mini, gemini-4-argon, gemini-3.1-pro-preview, deepseek-flash,
+    # deepseek-v4-pro; AWS is not compared
+    assert result.compared == 7
+
+
+def test_service_tier_and_batch_variants_are_compared():
+    differences = compare_file(GENAI, CATALOG, DAY).differences
+    # gemini-4-argon: the dataset has Flex and Priority rates, we have none (`--service-tier
+    # flex` is refused on it): each shows, ours empty
+    assert {(d.field, d.ours, d.theirs) for d in differences if d.model == "gemini-4-argon"} == {
+        ("flex.input", None, Decimal(1)),
+        ("flex.output", None, Decimal(5)),
+        ("flex.cache_read", None, Decimal("0.05")),
+        ("priority.input", None, Decimal("3.6")),
+        ("priority.output", None, Decimal(18)),
+        ("priority.cache_read", None, Decimal("0.18")),
+    }
+    tiers = [d.field for d in differences if "." in d.field]
+    # gpt-5.2's flex ($0.875 / $7), priority and "fast" ($3.50 / $28) and batch agree with our
+    # service tiers and 50% batch discount; gpt-4.1-mini's batch variant gives no cached rate,
+    # so genai-prices bills the standard $0.10, as our batch_full_price does: no difference
+    assert all(t.split(".")[0] in ("flex", "priority") for t in tiers) and len(tiers) == 6
+
+
+def test_deepseek_off_peak_windows_meet_our_off_peak_tier():
+    differences = compare_file(GENAI, CATALOG, DAY).differences
+    # deepseek-flash: the unconstrained entry is the off-peak $0.15 / $0.60, the 01:00-04:00 and
+    # 06:00-10:00 windows the peak $0.30 / $1.20; each window meets what we bill then (our
+    # base rates at peak, our `off-peak` tier outside), so nothing differs. Compared as one
+    # price, $0.15 would have been set against our peak $0.30.
+    assert [d for d in differences if d.model == "deepseek-flash"] == []
+    # deepseek-v4-pro: the fixture's off-peak output is $2.00 where we bill $1.98; it shows in
+    # the three off-peak stretches of the day only (the 2026-08-17 dated entry holds on DAY)
+    assert {(d.field, d.ours, d.theirs) for d in differences if d.model == "deepseek-v4-pro"} == {
+        ("output (00:00-01:00 UTC)", Decimal("1.98"), Decimal(2)),
+        ("output (04:00-06:00 UTC)", Decimal("1.98"), Decimal(2)),
+        ("output (10:00-24:00 UTC)", Decimal("1.98"), Decimal(2)),
+    }
 
 
 def test_dated_prices_are_compared_at_the_day():
@@ -45,14 +82,16 @@ def test_dated_prices_are_compared_at_the_day():
     # day before or the day of; o3's cut of 2025-06-10 likewise.
     for day in ("2026-11-30", "2026-12-01", "2025-06-09", "2025-06-10"):
         result = compare_file(GENAI, CATALOG, dt.date.fromisoformat(day))
-        assert [d for d in result.differences if d.model in ("gemini-4-argon", "o3")] == [], day
+        standard = [d for d in result.differences if "." not in d.field]  # tiers: below
+        assert [d for d in standard if d.model in ("gemini-4-argon", "o3")] == [], day
 
 
 def test_litellm_prices_per_token_limits_and_retirements():
     result = compare_file(LITELLM, CATALOG, DAY)
     assert result.dataset == "litellm"
     # grok-code-fast-1: ours $0.20 / $1.50 / $0.02 (genai-prices), LiteLLM $1 / $2 / $0.20
-    assert {(d.field, d.ours, d.theirs) for d in result.differences} == {
+    grok = [d for d in result.differences if d.model == "grok-code-fast-1"]
+    assert {(d.field, d.ours, d.theirs) for d in grok} == {
         ("input", Decimal("0.2"), Decimal(1)),
         ("output", Decimal("1.5"), Decimal(2)),
         ("cache_read", Decimal("0.02"), Decimal("0.2")),
@@ -67,14 +106,35 @@ def test_litellm_prices_per_token_limits_and_retirements():
 def test_the_cli_prints_the_diff_and_json():
     result = CliRunner().invoke(cli, ["catalog", "compare", str(GENAI), "--at", "2026-11-30"])
     assert result.exit_code == 0, result.output
-    assert "1 differences, 1 models we lack" in result.stdout
-    assert "gpt-7-nova" in result.stdout
+    assert "10 differences, 1 models we lack" in result.stdout
+    assert "gpt-7-nova" in result.stdout and "priority.cache_read" in result.stdout
     data = json.loads(
         CliRunner()
         .invoke(cli, ["catalog", "compare", str(LITELLM), "--at", "2026-11-30", "--json"])
         .stdout
     )
     assert data["missing"] == [{"provider": "google", "name": "gemini/gemini-4-neon"}]
+
+
+def test_litellm_tier_costs_and_off_peak_pricing():
+    differences = compare_file(LITELLM, CATALOG, DAY).differences
+    # gpt-5.2's *_flex, *_priority and *_batches costs all agree; gemini-4-argon's flex does
+    # not exist here
+    assert [d for d in differences if d.model == "gpt-5.2"] == []
+    assert {(d.field, d.ours, d.theirs) for d in differences if d.model == "gemini-4-argon"} == {
+        ("flex.input", None, Decimal(1)),
+        ("flex.output", None, Decimal(5)),
+    }
+    # deepseek-flash: off_peak_pricing ($0.15 / $0.60 / $0.003, weekdays outside 01-04 and
+    # 06-10 UTC, weekends all day) is our `off-peak` tier exactly
+    assert [d for d in differences if d.model == "deepseek-flash"] == []
+    # deepseek-v4-pro: the fixture leaves weekends out of its windows; we bill them off-peak
+    [weekend] = [d for d in differences if d.model == "deepseek-v4-pro"]
+    assert (weekend.field, weekend.ours, weekend.theirs) == (
+        "off-peak.when_utc (only in)",
+        "sat 00:00-mon 00:00",
+        "none",
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,6 +146,16 @@ def test_the_cli_prints_the_diff_and_json():
         (
             '{"o3": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": "x"}}',
             "o3: input_cost_per_token: expected a number",
+        ),
+        (
+            '{"deepseek-flash": {"litellm_provider": "deepseek", "mode": "chat",'
+            ' "off_peak_pricing": {"windows": [{"hours_utc": "ten-noon"}]}}}',
+            "deepseek-flash: off_peak_pricing: time of day: expected HH:MM",
+        ),
+        (
+            '[{"id": "deepseek", "models": [{"id": "deepseek-flash", "prices": [{"prices": {}},'
+            ' {"constraint": {"start_time": "1am", "end_time": "04:00:00Z"}, "prices": {}}]}]}]',
+            "deepseek/deepseek-flash: time of day: expected HH:MM:SSZ",
         ),
     ],
 )

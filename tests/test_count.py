@@ -133,12 +133,14 @@ def test_gemini_request_counts_the_system_instruction_text(tmp_path, key):
     assert out["tokens"] == 8 and out["exact"] is False
 
 
-def test_format_option_overrides_the_extension(tmp_path):
+def test_format_option_overrides_the_kind_of_file(tmp_path):
     path = tmp_path / "requests.log"
     path.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
     as_jsonl = run_json("count", str(path), "-m", "gpt-4o", "--format", "jsonl")
     assert as_jsonl["tokens"] == 3 + tokens("user") + tokens("hi") + 3
-    as_text = run_json("count", str(path), "-m", "gpt-4o")
+    # .log says nothing, the content is one JSON request: counted as one, as --format json
+    assert run_json("count", str(path), "-m", "gpt-4o")["tokens"] == as_jsonl["tokens"]
+    as_text = run_json("count", str(path), "-m", "gpt-4o", "--format", "text")
     assert as_text["tokens"] == tokens(path.read_text())
     wrong_shape = run("count", str(path), "-m", "gpt-4o", "--format", "anthropic-batch")
     assert wrong_shape.exit_code == 2 and f"{path}:1: params:" in wrong_shape.output
@@ -304,15 +306,17 @@ def test_invalid_utf8_in_csv_and_jsonl(tmp_path):
     assert_bad(run("count", str(lines), "-m", "gpt-4o"), f"{lines}: not valid UTF-8 at byte 25")
 
 
-def test_jsonl_content_in_a_json_file_says_use_format_jsonl(tmp_path):
+def test_jsonl_content_in_a_json_file_is_counted_as_jsonl(tmp_path):
     path = tmp_path / "requests.json"
     line = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
     path.write_text(f"{line}\n{line}\n", encoding="utf-8")
-    result = run("count", str(path), "-m", "gpt-4o")
-    assert result.exit_code == 2
-    assert "one JSON value per line (JSONL)" in result.output
-    assert "--format jsonl" in result.output
-    assert run_json("count", str(path), "-m", "gpt-4o", "--format", "jsonl")["records"] == 2
+    counted = run_json("count", str(path), "-m", "gpt-4o")  # the content decides, not .json
+    assert counted["records"] == 2 and counted["files"][0]["format"] == "jsonl"
+    assert counted["tokens"] == 2 * (3 + tokens("user") + tokens("hi") + 3)
+    forced = run("count", str(path), "-m", "gpt-4o", "--format", "json")
+    assert forced.exit_code == 2
+    assert "one JSON value per line (JSONL)" in forced.output
+    assert "--format jsonl" in forced.output
 
 
 NESTED_TOOL = {

@@ -244,6 +244,29 @@ def test_partitioned_directory_and_row_groups_on_dask(client, tmp_path):
     assert spread.total_usd == Decimal("0.50168") * 10
 
 
+def test_tsv_gzipped_and_mislabelled_logs_on_dask_equal_local(client, tmp_path):
+    """Each partition asks the one sniffer: a TSV, a gzipped JSONL (one partition: a range of
+    it cannot be read alone) and a .json that is JSONL give the local engine's totals."""
+    import gzip
+
+    log = mixed_log(tmp_path, bad=False).read_bytes()
+    gzipped = tmp_path / "mixed.jsonl.gz"
+    gzipped.write_bytes(gzip.compress(log))
+    mislabelled = tmp_path / "mixed.json"
+    mislabelled.write_bytes(log)
+    tsv = tmp_path / "usage.tsv"
+    tsv.write_text((FIXTURES / "usage.csv").read_text().replace(",", "\t"))
+    paths = [str(gzipped), str(mislabelled), str(tsv)]
+    assert len(partitions([str(gzipped)], **SMALL)) == 1
+    assert len(partitions([str(mislabelled)], **SMALL)) > 10
+    local = cost_logs(paths, CATALOG, chunk_lines=7)
+    spread = cost_logs_dask(paths, CATALOG, client, **SMALL)
+    assert spread.as_dict() == local.as_dict()
+    plain = cost_logs([str(tmp_path / "mixed.jsonl"), str(FIXTURES / "usage.csv")], CATALOG)
+    # the fixture CSV's three rows cost $0.50168 (tests/test_usage_log.py)
+    assert local.total_usd == 2 * plain.total_usd - Decimal("0.50168")
+
+
 def test_not_parquet_is_one_line_error(tmp_path):
     bad = tmp_path / "broken.parquet"
     bad.write_text("model,input_tokens\n")
@@ -347,6 +370,7 @@ def test_cli_dask_writes_csv_rows_whole(client, tmp_path):
 
 
 def test_a_large_jsonl_is_counted_in_line_ranges(client, tmp_path):
+    from budget.inputs.sniff import FileKind
     from budget.tokenizers.count import count_paths
     from budget.tokenizers.dask_count import count_paths_dask, spans
 
@@ -354,7 +378,7 @@ def test_a_large_jsonl_is_counted_in_line_ranges(client, tmp_path):
     batch = (Path(__file__).parent / "fixtures" / "count" / "openai_batch.jsonl").read_bytes()
     big = tmp_path / "batch.jsonl"
     big.write_bytes(batch * 30)
-    assert len(spans(str(big), "jsonl", 2000)) > 5
+    assert len(spans(str(big), "jsonl", FileKind("jsonl"), 2000)) > 5
     local_rows: list = []
     spread_rows: list = []
     local = count_paths([str(big), str(big)], model, on_record=local_rows.append)

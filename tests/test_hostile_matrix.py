@@ -8,6 +8,7 @@ never opens one (an error first) is released by opening it here.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import threading
 from collections.abc import Callable
@@ -35,6 +36,8 @@ def kinds(valid: str, number_field: Callable[[str], str]) -> dict[str, bytes | s
         "binary": bytes(range(256)) * 4,
         "utf16": valid.encode("utf-16"),
         "invalid-utf8": valid.encode() + b"\xff\xfe\xc3\x28\n",
+        "gzipped": gzip.compress(valid.encode()),  # read decompressed where a kind is sniffed
+        "cut-gzip": gzip.compress(valid.encode() * 50)[:30],  # ends mid-stream
         "deep-json": "[" * DEEP + "]" * DEEP,
         "deep-yaml": "a:\n" + "".join("  " * i + "- \n" for i in range(1, 200)) + "[" * DEEP,
         "huge-number": number_field("1" + "0" * 30),

@@ -259,8 +259,15 @@ def test_calibration_file_write_failures_are_one_line(tmp_path):
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
+        ("|cmd", "'|cmd"),
+        ("\rx", "'\rx"),
+        (" =1+2", "' =1+2"),  # spreadsheets skip leading whitespace
+        ("\n=cmd", "'\n=cmd"),
+        ("\t -x", "'\t -x"),
         ("-5", "-5"),  # a number stays a number
+        ("-0.5000000000", "-0.5000000000"),
         ("+1.5e3", "+1.5e3"),
+        ("a=b", "a=b"),
         ("stop", "stop"),
         ("", ""),
         (-5, -5),

@@ -176,7 +176,7 @@ def test_cost_at_a_date_and_the_day_before_a_change():
     assert before["total_usd"] == 3  # $2 + 0.1 x $10
     assert after["total_usd"] == 6  # $4 + 0.1 x $20
     assert (before["price_period"], after["price_period"]) == ("..2026-12-01", "2026-12-01..")
-    assert after["catalog_as_of"] == "2026-11-30"  # the newest as_of (the embedding models)
+    assert after["catalog_as_of"] == "2026-12-06"  # the newest as_of (issue 21)
 
 
 @pytest.mark.parametrize(
@@ -201,18 +201,18 @@ def test_a_bad_date_is_a_one_line_error(command):
 
 
 def test_a_stale_catalog_warns_once():
-    # The catalog is dated 2026-11-30: 90 days later is fine, 91 days later warns.
+    # The catalog is dated 2026-12-06 (its newest check): 90 days later is fine, 91 days warns.
     args = ["cost", "-m", "o3", "-m", "gpt-5.2", "--input", "10", "--output", "10"]
-    assert "may have changed" not in run(*args, "--at", "2027-02-28").stderr
-    late = run(*args, "--at", "2027-03-01").stderr
+    assert "may have changed" not in run(*args, "--at", "2027-03-06").stderr
+    late = run(*args, "--at", "2027-03-07").stderr
     assert late.count("may have changed") == 1
-    assert "dated 2026-11-30, 91 days before 2027-03-01" in late
+    assert "dated 2026-12-06, 91 days before 2027-03-07" in late
 
 
 def test_models_says_the_catalog_date_and_the_day_priced():
     result = run("models", "argon", "--at", "2026-12-01")
     assert "gemini-4-argon" in result.stdout and "$4 " in result.stdout
-    assert "in force on 2026-12-01; catalog dated 2026-11-30" in result.stdout
+    assert "in force on 2026-12-01; catalog dated 2026-12-06" in result.stdout
 
 
 def test_default_is_today_through_the_one_clock(monkeypatch):

@@ -112,10 +112,28 @@ def test_a_retiring_model_is_named_with_its_replacement(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "warning: gpt-5 retires on 2026-12-11 (month-01): from then on calls to it fail or are "
-        "answered by another model" in result.stderr
+        "warning: gpt-5 retires on 2026-12-11 (month-01): from then on its calls fail (the "
+        "provider does not route them)" in result.stderr
     )
     assert "the provider's replacement is gpt-6.1-sol" in result.stderr
+
+
+def test_a_routed_retirement_names_the_model_that_serves_its_calls(tmp_path):
+    # Google routes gemini-2.5-pro to gemini-3.8-flash from 2026-12-01: month 1 (from
+    # 2026-11-25) holds both, month 2 is gemini-3.8-flash's alone, and the CSV says so.
+    path = tmp_path / "pro.yaml"
+    path.write_text(
+        ARGON.replace("gemini-4-argon", "gemini-2.5-pro").replace("START", "2026-11-25")
+    )
+    result = CliRunner().invoke(cli, ["report", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "routes its calls to gemini-3.8-flash" in result.stderr
+    import json
+
+    rows = {r["period"]: r for r in json.loads(result.stdout)["rows"]}
+    assert rows["month-01"]["priced_as"] == "gemini-2.5-pro + gemini-3.8-flash"
+    assert rows["month-02"]["priced_as"] == "gemini-3.8-flash"
+    assert rows["month-02"]["retired"] == "2026-12-01"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from budget.cli import cli
-from budget.inputs.records import MAX_DEPTH, file_records, kind_of, loads, records
+from budget.inputs.records import MAX_DEPTH, file_records, loads, records
+from budget.inputs.sniff import format_of
 from pricing.errors import InputError
 
 
@@ -18,11 +19,12 @@ def values(data: bytes, label: str = "f.json") -> list[tuple[str, object]]:
 
 
 def test_the_one_rule_decides_json_jsonl_and_csv():
-    assert kind_of("log.csv", b'{"a": 1}\n{"a": 2}\n') == "csv"  # the name says CSV
-    assert kind_of("x", b'\n  [{"a": 1},\n {"a": 2}]') == "json"  # an array
-    assert kind_of("x", b'{"a": 1}\n{"a": 2}\n') == "jsonl"  # whole values on lines
-    assert kind_of("x", b'{\n  "a": 1\n}\n') == "json"  # one document, pretty-printed
-    assert kind_of("x", b'{"a": 1}\n\n') == "json"  # one line, nothing after it
+    assert format_of("log.csv", b"model,input_tokens\n") == "csv"  # the name says CSV
+    assert format_of("log.csv", b'{"a": 1}\n{"a": 2}\n') == "jsonl"  # ... and lies
+    assert format_of("x", b'\n  [{"a": 1},\n {"a": 2}]') == "json"  # an array
+    assert format_of("x", b'{"a": 1}\n{"a": 2}\n') == "jsonl"  # whole values on lines
+    assert format_of("x", b'{\n  "a": 1\n}\n') == "json"  # one document, pretty-printed
+    assert format_of("x", b'{"a": 1}\n\n') == "json"  # one line, nothing after it
 
 
 def test_records_say_where_each_value_is():

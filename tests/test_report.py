@@ -215,7 +215,7 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     header = out.read_text().splitlines()[0].split(",")
     # appended after sustainable_rpm_at_planned: earlier columns keep their place
     assert header[32:34] == ["sustainable_rpm_at_planned", "input_capped_share"]
-    assert header[-1] == "price_period"  # added last
+    assert header[-3:] == ["price_period", "retired", "priced_as"]  # added last
     shares = {r["model"]: float(r["input_capped_share"]) for r in csv.DictReader(out.open())}
     assert shares["acme-mini"] == pytest.approx(0.128, abs=0.01)
     assert shares["acme-chat"] < 0.01  # P(input > 400K) ~ 0.2%

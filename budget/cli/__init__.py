@@ -76,6 +76,10 @@ class LazyGroup(click.Group):
             raise BadInput(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
+        except OSError as exc:
+            # The system's own reason: a file we could not read (a CSV without permission),
+            # or standard output that cannot take more (`budget models > /dev/full`).
+            raise BadInput(os_error_message(exc)) from None
         except Exception as exc:
             # The last resort: every known bad input is an InputError where it happens, with
             # its file, line and field; anything else is still one line, not a traceback.
@@ -99,6 +103,12 @@ class LazyGroup(click.Group):
                     "error", category=RuntimeWarning, module="budget|pricing|numpy|pandas"
                 )
                 code = super().main(args, prog_name, complete_var, False, **extra)
+                sys.stdout.flush()  # here, not at exit: a full disk is an error, not a warning
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            click.echo(f"Error: {clip_words(os_error_message(exc))}", err=True)
+            sys.exit(BadInput.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
@@ -112,6 +122,15 @@ class LazyGroup(click.Group):
             sys.exit(_interrupted_code(exc))
         # Without standalone mode click returns ctx.exit(N)'s code instead of raising it.
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def os_error_message(exc: OSError) -> str:
+    """An OSError in one line with its cause: ``FILE: Permission denied``; one without a
+    file came from writing standard output (the command's own files say which they are)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return f"cannot write to standard output ({reason})"
 
 
 def _interrupted_code(exc: click.Abort) -> int:

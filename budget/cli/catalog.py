@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     at_option,
     catalog_option,
     checked_pricing_day,
@@ -34,6 +35,8 @@ def model_limits(model: Model, day: dt.date) -> dict:
         "provider": model.provider,
         "kind": model.kind,
         "variant": model.variant,
+        "fine_tuned": model.fine_tuned,
+        "base_model": model.fine_tuned_from,
         "context_window": model.context_window,
         "max_input_tokens": model.max_input_tokens,
         "max_output_tokens": model.max_output_tokens,
@@ -262,6 +265,11 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
             ("variants", ", ".join(model.variants) or "-"),
             ("as_of", f"{model.as_of}  {model.source}"),
         ]
+        + (
+            [("fine_tuned", f"yes: limits of {model.fine_tuned_from}, fine-tune rates")]
+            if model.fine_tuned
+            else []
+        )
         + ([("deprecated", model.deprecated)] if model.deprecated else [])
         + ([(_retire_word(model, day), model.retired)] if model.retired else [])
         + ([("replacement", model.replacement)] if model.replacement else [])
@@ -276,7 +284,7 @@ def catalog() -> None:
 
 
 @catalog.command()
-@click.argument("dataset", metavar="FILE", type=click.Path(dir_okay=False))
+@click.argument("dataset", metavar="FILE", type=LOCAL_FILE)
 @at_option
 @catalog_option
 @json_option
@@ -303,7 +311,10 @@ def compare(dataset: str, at: dt.date | None, as_json: bool) -> None:
         click.echo()
         print_table(
             ["their name", "our model", "field", "ours", "theirs"],
-            [[d.name, d.model, d.field, d.ours, d.theirs] for d in result.differences],
+            [
+                [d.name, d.model, d.field, "-" if d.ours is None else d.ours, d.theirs]
+                for d in result.differences
+            ],
         )
     if result.missing:
         click.echo("\nNot in our catalog:")

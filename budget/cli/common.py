@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from budget.format import to_json
+from budget.format import clip_cell, to_json
 from pricing.catalog import Catalog, load_catalog
 from pricing.dates import parse_day, pricing_day
 
@@ -26,6 +26,25 @@ def use_catalog_files(paths: Iterable[str]) -> None:
 def catalog_files() -> tuple[str, ...]:
     """This invocation's user catalog files (inputs a command must not overwrite)."""
     return click.get_current_context().meta.get(CATALOG_FILES, ())
+
+
+def files_read(*paths: str | None, listed: Iterable[str] = (), counts: bool = False) -> list[str]:
+    """Every file this invocation reads, for :meth:`budget.outputs.OutputSet.refuse_inputs`:
+    ``paths`` as the user named them (``-``, directories and globs included), the files
+    ``listed`` from them (a directory's files, a glob's matches: a symlink among them may
+    point at an output), the user catalogs and, for a command that ``counts`` tokens, the
+    tokenizer files in force (calibration, tokenizer.json)."""
+    named = [path for path in paths if path is not None]
+    return [*named, *listed, *catalog_files(), *(_tokenizer_files() if counts else ())]
+
+
+def _tokenizer_files() -> list[str]:
+    from budget.tokenizers import current_options
+    from budget.tokenizers.calibration import calibration_path
+
+    options = current_options()
+    files = [str(calibration_path(options.calibration_file))]
+    return files if options.tokenizer_file is None else [*files, options.tokenizer_file]
 
 
 def get_catalog() -> Catalog:
@@ -48,6 +67,27 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
+class LocalFile(click.Path):
+    """A file on this machine (or ``-``): a URL is refused here, before any network; only
+    ``budget usage`` and ``budget count`` read URLs (see pricing.textfile.URL_SCHEMES)."""
+
+    def __init__(self, **options: Any):
+        super().__init__(dir_okay=False, **options)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if "://" in str(value):
+            self.fail(
+                f"{value}: a URL; only budget usage and budget count read URLs "
+                "(download the file first)",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+LOCAL_FILE = LocalFile()
+
+
 def at_option(function: Callable) -> Callable:
     """`--at DATE`: price at the prices in force that day (default today, UTC)."""
     return click.option(
@@ -58,6 +98,25 @@ def at_option(function: Callable) -> Callable:
         help="Price at the prices in force on this date, YYYY-MM-DD (default today, UTC; "
         "env TOKEN_BUDGET_AT).",
     )(function)
+
+
+def at_from_command_line(at: dt.date | None) -> dt.date | None:
+    """``--at`` when typed on the command line (not from TOKEN_BUDGET_AT): it then overrides
+    a scenario's own `start:`, which the variable does not."""
+    ctx = click.get_current_context(silent=True)
+    if at is None or ctx is None:
+        return None
+    source = ctx.get_parameter_source("at")
+    return at if source == click.core.ParameterSource.COMMANDLINE else None
+
+
+def start_override(at: dt.date | None, start: dt.date | None) -> tuple[dt.date | None, str | None]:
+    """The month 1 a command line's ``--at`` sets over a scenario's `start:`, and the note
+    that says so (both ``None`` when the file's start, or --at alone, decides)."""
+    typed = at_from_command_line(at)
+    if typed is None or start is None or typed == start:
+        return None, None
+    return typed, f"month 1 starts on {typed} (--at), not on the scenario's start: {start}"
 
 
 def checked_pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
@@ -87,7 +146,7 @@ def catalog_option(function: Callable) -> Callable:
         "--catalog",
         "catalog_files",
         multiple=True,
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         expose_value=False,
         is_eager=True,
         callback=remember,
@@ -126,7 +185,7 @@ TOKENIZER_OPTIONS = [
     ),
     click.option(
         "--tokenizer-file",
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         help="A tokenizer.json to use for an hf: model.",
     ),
     click.option(
@@ -138,7 +197,7 @@ TOKENIZER_OPTIONS = [
     click.option(
         "--calibration",
         "calibration_file",
-        type=click.Path(dir_okay=False),
+        type=LOCAL_FILE,
         envvar="TOKEN_BUDGET_CALIBRATION",
         help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
     ),
@@ -150,8 +209,9 @@ def print_json(value: Any) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain aligned table; numbers right-aligned."""
-    text_rows = [[("" if cell is None else str(cell)) for cell in row] for row in rows]
+    """A plain aligned table; numbers right-aligned; every cell at most ``MAX_CELL`` wide
+    (:func:`budget.format.clip_cell`), so a row stays a row whatever the data holds."""
+    text_rows = [[clip_cell(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
@@ -172,9 +232,12 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         click.echo(line(row))
 
 
+MAX_PAIR_VALUE = 1_000  # a value on its own line (notes, a long path) may run wider than a cell
+
+
 def print_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
     """`key  value` lines for a single result."""
-    pairs = [(k, "" if v is None else str(v)) for k, v in pairs]
+    pairs = [(k, clip_cell(v, MAX_PAIR_VALUE)) for k, v in pairs]
     width = max((len(k) for k, _ in pairs), default=0)
     for key, value in pairs:
         click.echo(f"{key.ljust(width)}  {value}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     TokenCount,
     at_option,
     catalog_option,
@@ -65,7 +66,7 @@ TOKENS = TokenCount()
 @click.option(
     "--usage",
     "usage_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="A provider response or usage object (JSON, or JSONL of several).",
 )
 @click.option(
@@ -209,6 +210,8 @@ def _print_priced(priced: list[tuple[CostBreakdown, dict]], as_json: bool) -> No
         return
     usage = total.usage
     mode = "batch" if total.batch else (total.service_tier or "standard")
+    if record["fine_tuned"]:
+        mode = f"fine-tuned {record['base_model']}, {mode}"
     tier = f", long-context tier (> {total.tier_threshold:,} input)" if total.tier_threshold else ""
     written = usage.cache_write_tokens + usage.cache_write_1h_tokens
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from contextlib import ExitStack
@@ -10,9 +9,11 @@ from contextlib import ExitStack
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     catalog_files,
     catalog_option,
     engine_options,
+    files_read,
     get_catalog,
     json_option,
     print_json,
@@ -24,7 +25,7 @@ from budget.cli.common import (
 from budget.cli.progress import Progress
 from budget.format import format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
-from budget.outputs import OutputSet, spreadsheet_safe
+from budget.outputs import OutputSet, SpreadsheetWriter
 from budget.tokenizers.tiktoken_backend import ENCODINGS
 
 PROGRESS_MIN_BYTES = 32 << 20
@@ -35,18 +36,12 @@ class _RowWriter:
     custom_ids are user data, made safe to open in a spreadsheet."""
 
     def __init__(self, handle):
-        self.writer = csv.writer(handle)
+        self.writer = SpreadsheetWriter(handle)
         self.writer.writerow(["file", "line", "custom_id", "tokens", "exact"])
 
     def __call__(self, record) -> None:
         self.writer.writerow(
-            [
-                spreadsheet_safe(record.path),
-                record.line,
-                spreadsheet_safe(record.custom_id or ""),
-                record.tokens,
-                record.exact,
-            ]
+            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
         )
 
 
@@ -71,9 +66,10 @@ def _total_bytes(paths: list[str]) -> int:
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="Input format (default: from the extension; .json one request, .jsonl one per line).",
+    help="Input format (default: the file's kind, from its name and content: one JSON "
+    "request, JSONL one per line, text; CSV/TSV with --column).",
 )
-@click.option("--column", help="CSV column holding the text (implies --format csv).")
+@click.option("--column", help="CSV or TSV column holding the text (the file is a table).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, help="Worker processes.")
 @click.option(
     "--errors",
@@ -109,14 +105,15 @@ def count(
 
     Text files count as one text each; .json is one chat request (a list of messages, or an
     object with messages and tools) with the chat overhead; .jsonl is one request or text per
-    line, including OpenAI Batch and Anthropic Message Batches files; CSV needs --column.
+    line, including OpenAI Batch and Anthropic Message Batches files; CSV and TSV need
+    --column. The content decides where the name lies or says nothing (a .json holding one
+    JSON value per line is JSONL); gzip, bzip2 and xz files are read decompressed.
     Counts are exact where the model's tokenizer is public, otherwise labelled estimates.
     --encoding o200k_base|cl100k_base|p50k_base|r50k_base counts with that encoding, no model.
     With --engine dask each file is a task on a Dask cluster (--jobs: its local workers).
     """
     from budget.inputs.files import expand_paths
-    from budget.tokenizers import current_options, encoding_target
-    from budget.tokenizers.calibration import calibration_path
+    from budget.tokenizers import encoding_target
     from budget.tokenizers.count import count_paths
 
     if (model_name is None) == (encoding is None):
@@ -124,8 +121,9 @@ def count(
     path_list = list(paths) or ["-"]
     with ExitStack() as stack:
         outputs = stack.enter_context(OutputSet({"--per-record": per_record}))
-        calibration = calibration_path(current_options().calibration_file)
-        outputs.refuse_inputs([*expand_paths(path_list), *catalog_files(), calibration])
+        if per_record:
+            listed = expand_paths(path_list)
+            outputs.refuse_inputs(files_read(*path_list, listed=listed, counts=True))
         model = encoding_target(encoding) if encoding else get_catalog().resolve(model_name)
         rows = _RowWriter(outputs.open(per_record)) if per_record else None
         if engine == "dask":
@@ -185,9 +183,12 @@ def count(
 
 def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid, rows, scheduler):
     from budget.cluster import dashboard_link, dask_client
+    from budget.tokenizers.count import capped_jobs
 
     progress = stack.enter_context(Progress("counted", "tasks"))
-    workers = jobs if jobs > 1 else None
+    workers, capped = capped_jobs(jobs) if jobs > 1 else (None, None)
+    if capped and not scheduler:
+        warn(f"warning: {capped}")
     client = stack.enter_context(dask_client(scheduler, workers=workers, dashboard=progress.shown))
     from budget.tokenizers.dask_count import count_paths_dask
 
@@ -209,7 +210,7 @@ def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid,
 
 
 @click.command()
-@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("log", type=LOCAL_FILE)
 @click.option("--model", "-m", "model_name", required=True, help="Model id or alias.")
 @click.option(
     "--save",
@@ -219,7 +220,7 @@ def _count_on_dask(stack, paths, model, fmt, column, jobs, errors, skip_invalid,
 @click.option(
     "--calibration",
     "calibration_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     envvar="TOKEN_BUDGET_CALIBRATION",
     help="Calibration file (default $XDG_CONFIG_HOME/token-budget/calibration.json).",
 )

@@ -13,10 +13,12 @@ from typing import Any
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
     TokenCount,
     at_option,
     catalog_option,
     checked_pricing_day,
+    files_read,
     get_catalog,
     json_option,
     print_json,
@@ -55,13 +57,13 @@ def input_options(function):
             click.option(
                 "--prompt",
                 "prompt_file",
-                type=click.Path(dir_okay=False),
+                type=LOCAL_FILE,
                 help="A prompt text file, counted with the model's tokenizer.",
             ),
             click.option(
                 "--messages",
                 "messages_file",
-                type=click.Path(dir_okay=False),
+                type=LOCAL_FILE,
                 help="A chat request JSON (messages, system, tools), counted with chat overhead.",
             ),
         ]
@@ -181,7 +183,7 @@ def check(
 @click.option(
     "--samples",
     "samples_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="Observed output lengths: integers, texts (text/JSONL/CSV) or a provider usage log.",
 )
 @click.option("--task", type=click.Choice(["qa", "explain", "longform"]), help="A preset.")
@@ -258,39 +260,39 @@ def plan(
     budget plan --model claude-sonnet-4-5 --input 5000 --task explain --reasoning 4000
     """
     from budget.cli.plan_output import input_json, print_plan, write_request
-    from budget.outputs import check_destination
+    from budget.outputs import OutputSet
     from budget.planner.max_tokens import plan as make_plan
     from budget.tokenizers.prompt import count_input
     from budget.tokenizers.samples import read_samples
 
-    if request_out:
-        check_destination(request_out)
     if sum(v is not None for v in (expected_output, samples_file, task)) != 1:
         raise click.UsageError(
             "give exactly one of --expected-output N, --samples FILE or --task qa|explain|longform"
         )
-    model, note = planned_model(model_name, variant, at)
-    count = count_input(model, input_tokens, prompt_file, messages_file)
-    if count.warning:
-        warn(f"warning: {count.warning}")
-    samples = None
-    if samples_file is not None:
-        samples = read_samples(samples_file, model, fmt=samples_format, column=column)
-    result = make_plan(
-        model,
-        count.tokens,
-        expected_output=expected_output,
-        samples=samples,
-        task=task,
-        buffer=buffer,
-        percentile=percentile,
-        reasoning_tokens=reasoning_tokens,
-        messages=count.messages,
-        tools=count.tools,
-        on_truncation=on_truncation,
-    )
-    if request_out:
-        write_request(result, request_out)
+    read = files_read(prompt_file, messages_file, samples_file, counts=True)
+    with OutputSet({"--request-out": request_out}, inputs=read) as outputs:
+        model, note = planned_model(model_name, variant, at)
+        count = count_input(model, input_tokens, prompt_file, messages_file)
+        if count.warning:
+            warn(f"warning: {count.warning}")
+        samples = None
+        if samples_file is not None:
+            samples = read_samples(samples_file, model, fmt=samples_format, column=column)
+        result = make_plan(
+            model,
+            count.tokens,
+            expected_output=expected_output,
+            samples=samples,
+            task=task,
+            buffer=buffer,
+            percentile=percentile,
+            reasoning_tokens=reasoning_tokens,
+            messages=count.messages,
+            tools=count.tools,
+            on_truncation=on_truncation,
+        )
+        if request_out:
+            write_request(result, request_out, outputs)
     if as_json:
         extra = input_json(count)
         if samples is not None:
@@ -317,7 +319,7 @@ def unescape(sequence: str) -> str:
 @click.option(
     "--sample",
     "sample_file",
-    type=click.Path(dir_okay=False),
+    type=LOCAL_FILE,
     help="Legitimate output text to scan for places a sequence would fire early.",
 )
 @click.option("--raw", is_flag=True, help="Take sequences literally (no \\n, \\t escapes).")

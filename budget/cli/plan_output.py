@@ -4,7 +4,7 @@ JSON adds: what a person reads at the terminal, kept apart from argument parsing
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from budget.planner.max_tokens import CheckResult, PlanResult, RequestCheck
 from budget.planner.stops import StopsResult
 from budget.tokenizers.prompt import InputCount
 from pricing.errors import InputError
+
+if TYPE_CHECKING:
+    from budget.outputs import OutputSet
 
 
 def input_line(count: InputCount) -> str:
@@ -124,15 +127,16 @@ def request_text(result: PlanResult) -> str:
     return json.dumps(result.request, indent=2, ensure_ascii=False)
 
 
-def write_request(result: PlanResult, path: str) -> None:
-    """The ready request body, written whole or not at all; nothing when there is none."""
-    from budget.outputs import atomic_write
+def write_request(result: PlanResult, path: str, outputs: OutputSet | None = None) -> None:
+    """The ready request body, written whole or not at all (with the rest of ``outputs``,
+    the command's output set); nothing when there is none."""
+    from budget.outputs import write_to
 
     if result.request is None:
         raise InputError(
             f"--request-out {path}: no request to write: no room for output (see budget plan)"
         )
-    with atomic_write(path) as handle:
+    with write_to(path, "w", outputs) as handle:
         handle.write(request_text(result) + "\n")
 
 
@@ -167,6 +171,11 @@ def print_plan(
         ("expected cost", format_usd(result.expected_cost_usd)),
         ("worst case cost", f"{format_usd(result.worst_case_cost_usd)} (at max_tokens)"),
     ]
+    if result.priced_at is not None:
+        routed = f"; rates of {result.priced_as}" if result.priced_as != result.model else ""
+        rows.append(
+            ("priced at", f"{result.priced_at}  (price period: {result.price_period}{routed})")
+        )
     if result.truncation_rate is not None:
         bound = " (lower bound)" if result.truncation_rate_is_lower_bound else ""
         rows.append(("truncation rate", f"{result.truncation_rate:.1%} of samples{bound}"))

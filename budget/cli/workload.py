@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+
 import click
 
 from budget.cli.common import (
+    LOCAL_FILE,
+    at_from_command_line,
     at_option,
     catalog_files,
     catalog_option,
     checked_pricing_day,
     engine_options,
+    files_read,
     get_catalog,
     json_option,
     print_json,
     print_table,
+    start_override,
     warn,
 )
 from budget.cli.progress import Progress
-from budget.format import column_places, format_tokens, format_usd, model_label, to_jsonable
+from budget.format import (
+    clip_text,
+    column_places,
+    format_tokens,
+    format_usd,
+    model_label,
+    to_jsonable,
+)
+from pricing.dates import pricing_day
 from pricing.errors import InputError
 
 OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
@@ -72,14 +87,17 @@ def usage(
     OpenTelemetry GenAI spans (OTLP JSON); the model comes from each record, or --model.
     Prints the cost and truncation rate per model. Calls that cannot be priced (unknown
     model, no rate for their tier or modality, malformed usage) are listed by model and
-    reason, the rest priced, and the exit code is 1. LOGS may be files (JSONL, CSV or
-    Parquet), directories (every file under them), globs and URLs; --engine dask prices
+    reason, the rest priced, and the exit code is 1. LOGS may be files (JSON, JSONL, CSV,
+    TSV or Parquet; gzip, bzip2 or xz compressed: the kind from the name and content),
+    directories (every file under them), globs and URLs; --engine dask prices
     them on a Dask cluster, with the same totals.
 
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
-    inputs = [*logs, *catalog_files()]
+    from budget.inputs.files import expand_paths
+
+    inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
@@ -89,7 +107,7 @@ def usage(
         else:
             report = _usage_locally(logs, inputs, options, output, jobs, progress)
     if as_json:
-        print_json({**to_jsonable(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report)
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
@@ -130,6 +148,7 @@ def usage(
         click.echo(undated.warning)
     if report.unpriced:
         click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
             [
@@ -141,9 +160,17 @@ def usage(
                     format_tokens(group.output_tokens),
                     group.first,
                 ]
-                for group in report.unpriced
+                for group in shown
             ],
         )
+        if rest:
+            click.echo(
+                f"... and {len(rest):,} more (model, reason) groups: "
+                f"{sum(g.calls for g in rest):,} calls, "
+                f"{sum(g.input_tokens for g in rest):,} input and "
+                f"{sum(g.output_tokens for g in rest):,} output tokens "
+                f"(--json lists the {MAX_UNPRICED_JSON:,} with the most tokens)"
+            )
     if report.skipped:
         shown = ", ".join(report.skipped_lines)
         more = "" if len(report.skipped_lines) == report.skipped else ", ..."
@@ -202,6 +229,50 @@ def _usage_on_dask(logs, inputs, options, output, scheduler, progress):
         )
 
 
+# Unpriced (model, reason) groups shown: a log of 1M unknown names is 1M groups, so the table
+# and the JSON show those with the most tokens and sum up the rest.
+MAX_UNPRICED_SHOWN = 20
+MAX_UNPRICED_JSON = 1_000
+MAX_JSON_NAME = 1_000  # characters of a model name or message from a log, in --json
+
+
+def _most_tokens(groups: tuple, limit: int) -> tuple[list, list]:
+    """The ``limit`` groups with the most tokens, in the report's order, and the rest."""
+    if len(groups) <= limit:
+        return list(groups), []
+    ranked = heapq.nlargest(
+        limit, range(len(groups)), key=lambda i: groups[i].input_tokens + groups[i].output_tokens
+    )
+    chosen = set(ranked)
+    shown = [groups[i] for i in sorted(chosen)]
+    return shown, [g for i, g in enumerate(groups) if i not in chosen]
+
+
+def _bounded_json(report) -> dict:
+    """The report's JSON with its unpriced groups bounded: the ``MAX_UNPRICED_JSON`` with the
+    most tokens (names and messages cut to ``MAX_JSON_NAME``), the rest summed up in
+    ``unpriced_omitted``."""
+    shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_JSON)
+    data = to_jsonable(dataclasses.replace(report, unpriced=()))
+    data["unpriced"] = [
+        {
+            **group.as_dict(),
+            "model": clip_text(group.model, MAX_JSON_NAME),
+            "detail": clip_text(group.detail, MAX_JSON_NAME),
+            "first": clip_text(group.first, MAX_JSON_NAME),
+        }
+        for group in shown
+    ]
+    if rest:
+        data["unpriced_omitted"] = {
+            "groups": len(rest),
+            "calls": sum(g.calls for g in rest),
+            "input_tokens": sum(g.input_tokens for g in rest),
+            "output_tokens": sum(g.output_tokens for g in rest),
+        }
+    return data
+
+
 def _exit_if_unpriced(report) -> None:
     """Exit code 1 when some calls could not be priced: scripts notice."""
     if report.unpriced:
@@ -210,7 +281,7 @@ def _exit_if_unpriced(report) -> None:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
@@ -233,8 +304,9 @@ def report(
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
-    Month 1 starts on the scenario's `start:` date, else on --at (default today); each month
-    is priced at the prices in force that month.
+    Month 1 starts on --at when typed on the command line, else on the scenario's `start:`
+    date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
+    month.
 
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
@@ -258,6 +330,9 @@ def report(
         scenario = load_scenario(scenario_file)
         outputs.refuse_inputs(scenario.input_files())
         catalog = get_catalog()
+        start, start_note = start_override(at, scenario.start)
+        if start is not None:
+            scenario = dataclasses.replace(scenario, start=start)
         day = checked_pricing_day(catalog, scenario.start or at)
         calls = (simulated_calls or scenario.simulated_calls) * len(scenario.models)
         with Progress("simulated", "calls", total=calls) as progress:
@@ -272,7 +347,14 @@ def report(
         if chart:
             write_charts(projection, chart, table, outputs)
     if as_json:
-        print_json({"scenario": scenario.name, "rows": table.to_dict(orient="records")})
+        # what a reader must act on (a retirement, a price change, a limit) travels with the
+        # figures, and still reaches stderr
+        warnings = [start_note] if start_note else []
+        warnings += projection_warnings(projection)
+        for note in warnings:
+            warn(f"warning: {note}")
+        rows = table.to_dict(orient="records")
+        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
     summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     # One money format per column (as whatif): totals as the largest needs, per call as the
@@ -317,7 +399,7 @@ def report(
         f"\nmonth 1 starts {projection.start}; each month at the prices in force then "
         f"(catalog dated {catalog.as_of})"
     )
-    for note in projection_warnings(projection):
+    for note in ([start_note] if start_note else []) + projection_warnings(projection):
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
@@ -354,7 +436,7 @@ def _binds(limit: str | None, over: bool) -> str:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
 @click.option(
     "--vary",
     "varies",
@@ -382,8 +464,10 @@ def whatif(
             scenario_file,
             [parse_vary(v) for v in varies],
             catalog,
-            at=checked_pricing_day(catalog, at),
+            at=pricing_day(at),
+            start=at_from_command_line(at),
         )
+        checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
@@ -393,6 +477,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
+                "warnings": list(result.warnings),
             }
         )
         return

@@ -1,10 +1,12 @@
-"""Input files for `budget count`: which format a file is, how it is cut into blocks that can be
-counted apart (streaming, in parallel), and how one JSON record becomes a text or a request.
+"""Input files for `budget count`: which format it reads a file as, how a file is cut into
+blocks that can be counted apart (streaming, in parallel), and how one JSON record becomes a
+text or a request.
 
 Formats: ``text`` (one record per file), ``json`` (one chat request per file), ``jsonl`` (one
 request or text per line; OpenAI Batch and Anthropic Message Batches lines are recognised),
-``openai-batch`` and ``anthropic-batch`` (JSONL that must have that shape), ``csv`` (one text
-per row, from ``--column``).
+``openai-batch`` and ``anthropic-batch`` (JSONL that must have that shape), ``csv`` and
+``tsv`` (one text per row, from ``--column``). Unless ``--format`` says, the file's kind
+(:mod:`budget.inputs.sniff`) decides.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from budget.inputs.records import kind_of, loads, peek, records
+from budget.inputs.records import loads, records
 from budget.inputs.request import Request
+from budget.inputs.sniff import DELIMITERS, FileKind, json_format, open_sniffed, read_sniffed
 from pricing.errors import InputError
-from pricing.textfile import decode_text, open_input, read_text, strip_bom
+from pricing.textfile import check_url, decode_text, is_url, strip_bom
 
-FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv")
-EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv", "tsv")
+BATCH_FORMATS = {"openai-batch": "jsonl", "anthropic-batch": "jsonl"}
 BLOCK_SIZE = 4 << 20  # bytes read at a time; also the unit of work for --jobs
 MAX_UNSPLIT = 64 << 20  # a text with no safe cut in this many bytes is cut anyway
 STDIN = "-"
@@ -31,13 +34,16 @@ MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemi
 
 def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list[str]:
     """The files named, in order, for count and usage alike: ``-`` is standard input; a URL
-    (``s3://...``) passes through (opened with fsspec); a directory stands for every file
-    below it, sorted (names starting with ``.`` or ``_``, such as ``_SUCCESS``, left out: a
-    partitioned dataset reads as its parts); a glob (for shells that did not) its sorted
-    matches."""
+    (``s3://...``) of a scheme we read passes through (opened with fsspec); a directory
+    stands for every file below it, sorted (names starting with ``.`` or ``_``, such as
+    ``_SUCCESS``, left out: a partitioned dataset reads as its parts); a glob (for shells
+    that did not) its sorted matches."""
     expanded: list[str] = []
     for path in paths or [STDIN]:
-        if path == STDIN or is_url(path):
+        if path == STDIN:
+            expanded.append(path)
+        elif is_url(path):
+            check_url(path)  # a scheme we read (pricing.textfile.URL_SCHEMES), before any network
             expanded.append(path)
         elif os.path.isdir(path):
             found = _files_below(path)
@@ -54,11 +60,6 @@ def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list
     return expanded
 
 
-def is_url(path: str) -> bool:
-    """``s3://...``, ``gs://...``, ``https://...``: read through fsspec, as given."""
-    return "://" in path
-
-
 def _files_below(directory: str) -> list[str]:
     found = []
     for root, dirs, files in os.walk(directory):
@@ -69,17 +70,29 @@ def _files_below(directory: str) -> list[str]:
     return [path for path in found if os.path.isfile(path)]
 
 
-def detect_format(path: str, fmt: str | None, column: str | None) -> str:
-    if fmt:
-        if fmt not in FORMATS:
-            raise InputError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
-        chosen = fmt
-    elif column:
-        chosen = "csv"
-    else:
-        chosen = EXTENSIONS.get(os.path.splitext(path)[1].lower(), "text")
-    if chosen == "csv" and not column:
-        raise InputError(f"{path}: CSV input needs --column NAME (the column holding the text)")
+def check_format(fmt: str | None) -> None:
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+def known_format(fmt: str | None, column: str | None) -> str | None:
+    """What `budget count` tells the sniffer a file is: its ``--format`` (a batch file is
+    JSONL), a table when only ``--column`` is given, else nothing."""
+    if fmt is not None:
+        return BATCH_FORMATS.get(fmt, fmt)
+    return "table" if column else None
+
+
+def count_format(path: str, kind: FileKind, fmt: str | None, column: str | None) -> str:
+    """The format `budget count` reads a file as: ``fmt`` if given, else the file's kind
+    (sniffed as a table when ``column`` is named)."""
+    chosen = fmt or kind.format
+    if chosen == "parquet":
+        raise InputError(f"{path}: Parquet; budget count reads text, JSON, JSONL, CSV and TSV")
+    if chosen in DELIMITERS and not column:
+        raise InputError(
+            f"{path}: {chosen.upper()} input needs --column NAME (the column holding the text)"
+        )
     return chosen
 
 
@@ -392,10 +405,10 @@ def json_file_record(
     """The one record of a whole JSON file (a chat request, or a text), as ``record_of``."""
     if not text.strip():
         raise InputError(f"{path}: empty file, expected a chat request JSON")
-    if kind_of(path, text.encode()) == "jsonl":
+    if json_format(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL), expected one chat request; "
-            "count it with --format jsonl (or name it .jsonl)"
+            "count it with --format jsonl"
         )
     return record_of(loads(text, path, document=True), path, fmt)
 
@@ -412,9 +425,8 @@ class RequestSource:
 
 @contextmanager
 def request_source(path: str) -> Iterator[RequestSource]:
-    with open_input(path, "chat request JSON") as raw:
-        head, stream = peek(raw)
-        if kind_of(path, head) == "jsonl":
+    with open_sniffed(path, "chat request JSON") as (kind, stream):
+        if kind.format == "jsonl":
             yield RequestSource(path, records(stream, path, "jsonl"), None)
         else:
             yield RequestSource(path, None, decode_text(stream.read(), path, "chat request JSON"))
@@ -423,8 +435,9 @@ def request_source(path: str) -> Iterator[RequestSource]:
 def read_request(path: str, text: str | None = None) -> Request:
     """One chat request from a JSON file (a list of messages, or an object with messages);
     ``text``: the file's text, already read."""
-    text = read_text(path, "chat request JSON") if text is None else text
-    if kind_of(path, text.encode()) == "jsonl":
+    if text is None:
+        _, text = read_sniffed(path, "chat request JSON")
+    if json_format(path, text.encode()) == "jsonl":
         raise InputError(
             f"{path}: one JSON value per line (JSONL): --messages takes one chat request "
             "(a .json file); for a JSONL of requests use budget check --messages (one row "

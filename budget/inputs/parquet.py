@@ -10,15 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from budget.inputs.files import is_url
 from pricing.errors import InputError
+from pricing.textfile import is_url
 
-SUFFIXES = (".parquet", ".pq")
 DASK_EXTRA = "pip install 'token-budget[dask]'"
-
-
-def is_parquet(path: str) -> bool:
-    return path.lower().endswith(SUFFIXES)
 
 
 def open_parquet(path: str) -> Any:

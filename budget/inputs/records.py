@@ -1,13 +1,12 @@
-"""JSON, JSONL and CSV records from a user's file, decided and parsed in one place.
+"""JSON, JSONL, CSV and TSV records from a user's file, parsed in one place.
 
-The rule, for every command that reads records (count, samples, usage logs, calibration):
+Which of them a file is, :mod:`budget.inputs.sniff` decides (and decompresses). Records, for
+every command that reads them (count, samples, usage logs, calibration):
 
-* a file whose first non-blank byte is ``[`` is one JSON array: its elements are the records
-  (``FILE[i]`` in messages);
-* otherwise, when its first line is a whole JSON value and more follows, it is JSONL: one
-  record per non-blank line (``FILE:LINE``);
-* otherwise it is one JSON document: one record (``FILE:1``), pretty-printed or not;
-* ``.csv`` files are CSV: one record per row, as a mapping from the header's names.
+* JSONL: one record per non-blank line (``FILE:LINE`` in messages);
+* JSON: a document that is an array has its elements as records (``FILE[i]``); any other
+  document is one record (``FILE:1``), pretty-printed or not;
+* CSV and TSV: one record per row, as a mapping from the header's names (``FILE:LINE``).
 
 Every parse goes through :func:`loads`: invalid JSON and JSON nested deeper than
 ``MAX_DEPTH`` are one-line :class:`InputError` naming the place, never a RecursionError.
@@ -23,6 +22,7 @@ from typing import IO, Any
 
 import orjson
 
+from budget.inputs.sniff import DELIMITERS, open_sniffed, sniff_stream
 from pricing.errors import InputError
 from pricing.textfile import open_input, strip_bom
 
@@ -92,24 +92,6 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def kind_of(path: str, head: bytes) -> str:
-    """``json``, ``jsonl`` or ``csv`` for a file named ``path`` that starts with ``head`` (at
-    least its first line)."""
-    if path.lower().endswith(".csv"):
-        return "csv"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] == b"[":
-        return "json"
-    first, newline, rest = text.partition(b"\n")
-    if newline and rest.strip():
-        try:
-            orjson.loads(first)
-        except orjson.JSONDecodeError:
-            return "json"  # a document spread over lines
-        return "jsonl"
-    return "json"
-
-
 def open_range(path: str, start: int, end: int | None) -> IO[bytes]:
     """Bytes ``[start, end)`` of a local file (``end`` None: to the end), as a stream: a
     partition that a Dask worker reads alone."""
@@ -140,60 +122,29 @@ class _Range(io.RawIOBase):
         super().close()
 
 
-def peek(handle: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    """The start of a file (its first non-blank line and a little more) and a stream that
-    still yields the whole file. Nothing is sought: pipes and FIFOs are read once."""
-    head = b""
-    while True:
-        line = handle.readline()
-        head += line
-        if not line or line.strip():
-            break
-    head += handle.read(256)
-    return head, io.BufferedReader(_Prefixed(head, handle), buffer_size=1 << 20)
+def file_records(path: str, fmt: str | None = None) -> Iterator[tuple[str, Any]]:
+    """:func:`records` of the file at ``path`` (``-``: standard input), decompressed;
+    ``fmt`` overrides the format :mod:`budget.inputs.sniff` finds."""
+    with open_sniffed(path) as (kind, stream):
+        yield from records(stream, path, fmt or kind.format)
 
 
-class _Prefixed(io.RawIOBase):
-    """Bytes already read, then the rest of the stream."""
-
-    def __init__(self, prefix: bytes, rest: IO[bytes]):
-        self.prefix, self.rest = memoryview(prefix), rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self.prefix:
-            n = min(len(buffer), len(self.prefix))
-            buffer[:n] = self.prefix[:n]
-            self.prefix = self.prefix[n:]
-            return n
-        data = self.rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def file_records(path: str, kind: str | None = None) -> Iterator[tuple[str, Any]]:
-    """:func:`records` of the file at ``path`` (``-``: standard input)."""
-    with open_input(path) as handle:
-        yield from records(handle, path, kind)
-
-
-def records(handle: IO[bytes], label: str, kind: str | None = None) -> Iterator[tuple[str, Any]]:
-    """``(where, value)`` of every record of an open binary file, streaming JSONL and CSV.
-
-    ``kind`` (``json``, ``jsonl``, ``csv``) overrides the sniffing of :func:`kind_of`.
-    """
-    if kind is None:
-        head, handle = peek(handle)
-        kind = kind_of(label, head)
-    if kind == "csv":
-        yield from csv_records(handle, label)
+def records(handle: IO[bytes], label: str, fmt: str | None = None) -> Iterator[tuple[str, Any]]:
+    """``(where, value)`` of every record of an open binary file, streaming JSONL, CSV and
+    TSV. ``fmt`` (``json``, ``jsonl``, ``csv``, ``tsv``): the format already known; else
+    :func:`budget.inputs.sniff.sniff_stream` decides."""
+    if fmt is None:
+        kind, handle = sniff_stream(handle, label)
+        fmt = kind.format
+    if fmt in DELIMITERS:
+        yield from csv_records(handle, label, DELIMITERS[fmt])
         return
-    if kind == "jsonl":
+    if fmt == "jsonl":
         for number, line in numbered_lines(handle, label):
             yield f"{label}:{number}", loads(line, f"{label}:{number}")
         return
+    if fmt != "json":
+        raise InputError(f"{label}: {fmt} file; expected JSON, JSONL, CSV or TSV records")
     data, _ = strip_bom(handle.read(), label)
     if not data.strip():
         return
@@ -213,11 +164,13 @@ def numbered_lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, bytes]]
             yield number, line
 
 
-def csv_records(handle: IO[bytes], label: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """``(FILE:LINE, {column: value})`` per CSV row; a row with more or fewer fields than the
-    header is an error (an unquoted comma shifts the columns)."""
+def csv_records(
+    handle: IO[bytes], label: str, delimiter: str = ","
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(FILE:LINE, {column: value})`` per CSV (or TSV) row; a row with more or fewer fields
+    than the header is an error (an unquoted comma shifts the columns)."""
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader, None)
         if header is None:

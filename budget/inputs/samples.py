@@ -12,12 +12,14 @@ A samples file is one of (detected, or named with ``fmt``):
 - ``jsonl``: JSONL (or a JSON array) of output texts, in field ``column`` or the first of
   ``text``, ``output``, ``content``, ``completion``, ``response``; counted with the model's
   tokenizer.
-- ``csv``: a CSV with a header; a text column as above, or a numeric column
+- ``csv``: a CSV (or TSV) with a header; a text column as above, or a numeric column
   (``output_tokens``, ``completion_tokens``, ``tokens``, ``length``) read as counts.
 - ``text``: plain text. Samples are separated by lines holding only ``---``; a file without
   such a line holds one sample per non-blank line. Use JSONL for multi-paragraph replies.
 
-A JSON file is a usage log when its first record is one the usage reader reads (a call, or a
+Which of JSON, CSV or text a file is, :mod:`budget.inputs.sniff` decides (a compressed file is
+read decompressed); a text file holds counts when its first value is a whole number. A JSON
+file is a usage log when its first record is one the usage reader reads (a call, or a
 streaming event; and no ``column`` is named); otherwise it is read as texts from the text
 field.
 """
@@ -33,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from budget.inputs.records import csv_rows, records
+from budget.inputs.sniff import JSON_FORMATS, FileKind, json_format, read_sniffed
 from pricing.engine import token_count
 from pricing.errors import InputError
-from pricing.textfile import read_text
 
 FORMATS = ("integers", "usage", "jsonl", "csv", "text")
 TEXT_FIELDS = ("text", "output", "content", "completion", "response")
@@ -139,29 +141,28 @@ def read_sample_file(
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
-    raw = read_text(path, "samples")
+    kind, raw = read_sniffed(path, "samples")
     if not raw.strip():
         raise InputError(f"{path}: samples file is empty (need at least one output length)")
 
-    fmt = fmt or _detect(path, raw)
+    fmt = fmt or _detect(kind, raw)
     if fmt == "integers":
         return _integers(path, raw)
     if fmt == "csv":
-        return _csv(path, raw, model, column)
+        return _csv(path, raw, model, column, kind.delimiter if kind.table else ",")
     if fmt == "text":
         return _texts(path, _split_text(raw), "text")
     records = _json_records(path, raw)
     return _records(path, records, model, column, forced_usage=(fmt == "usage"))
 
 
-def _detect(path: Path, raw: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+def _detect(kind: FileKind, raw: str) -> str:
+    if kind.table:
         return "csv"
-    if suffix in (".jsonl", ".json", ".ndjson") or raw.lstrip()[:1] in ("{", "["):
+    if kind.format in JSON_FORMATS:
         return "jsonl"
-    # The first value decides: a stray non-number further down is then an error on its line,
-    # not a silent switch to counting every line as a text of one or two tokens.
+    # A text file. The first value decides: a stray non-number further down is then an error
+    # on its line, not a silent switch to counting every line as a text of one or two tokens.
     lines = [line.strip() for line in raw.splitlines()]
     first = next((line for line in lines if line and not line.startswith("#")), "")
     if first.lstrip("-").isdigit() and not any(line == TEXT_SEPARATOR for line in lines):
@@ -200,7 +201,8 @@ def _split_text(raw: str) -> list[str]:
 
 def _json_records(path: Path, raw: str) -> list[tuple[str, Any]]:
     """(location, value) pairs from JSONL, one JSON array, or one JSON object."""
-    return list(records(io.BytesIO(raw.encode()), str(path)))
+    data = raw.encode()
+    return list(records(io.BytesIO(data), str(path), json_format(path, data)))
 
 
 def _text_field(record: dict, column: str | None) -> str | None:
@@ -315,8 +317,10 @@ def _is_model(logged: str, model: Any) -> bool:
     return any(form in names for form in candidates(logged))
 
 
-def _csv(path: Path, raw: str, model: Any, column: str | None) -> OutputSamples | SampleTexts:
-    reader = csv.reader(io.StringIO(raw), strict=True)
+def _csv(
+    path: Path, raw: str, model: Any, column: str | None, delimiter: str
+) -> OutputSamples | SampleTexts:
+    reader = csv.reader(io.StringIO(raw), delimiter=delimiter, strict=True)
     try:
         header = next(reader, [])
         if column is not None:

@@ -14,6 +14,7 @@ Costs (expected, worst case, continuation) are in :mod:`budget.planner.truncatio
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -216,6 +217,11 @@ class PlanResult:
     request_headers: dict[str, str]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    # When its costs are priced: the day the model was resolved for, the catalog price period,
+    # and the model whose rates those are (a retired name's routed successor).
+    priced_at: dt.date | None = None
+    price_period: str | None = None
+    priced_as: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return _fields_dict(self)
@@ -378,6 +384,9 @@ def plan(
         request_headers=dict(model.request_headers),
         problems=tuple(problems),
         notes=tuple(notes),
+        priced_at=model.priced_on,
+        price_period=model.period.label if model.period else None,
+        priced_as=model.priced_as(model.priced_on) if model.priced_on else model.id,
     )
 
 

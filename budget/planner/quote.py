@@ -109,6 +109,9 @@ def quote(
         "model": total.model,
         "kind": None if several else first.kind,
         "variant": total.variant,
+        # a fine-tune (`ft:gpt-4o-mini`) is its base model at the fine-tune rates
+        "fine_tuned": None if several else first.fine_tuned,
+        "base_model": None if several else first.fine_tuned_from,
         "calls": total_calls,
         "total_usd": total.total_usd,
         "per_call_usd": total.total_usd / total_calls,

@@ -23,19 +23,22 @@ from typing import Any
 from budget.inputs.files import (
     STDIN,
     Block,
+    check_format,
+    count_format,
     decode,
-    detect_format,
     expand_paths,
     json_file_record,
+    known_format,
     line_blocks,
     record_of,
     text_blocks,
 )
 from budget.inputs.records import csv_rows, loads, open_range
+from budget.inputs.sniff import DELIMITERS, sniff_stream
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import MAX_QUOTED, InputError, clip
-from pricing.textfile import UTF16_BOMS, UTF16_HINT, open_input
+from pricing.textfile import open_input
 
 CSV_ROWS_PER_BLOCK = 2000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -230,11 +233,10 @@ def _count_block(
 
 
 def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
-    """Rows of the text column, numbered from 1 (the first data row)."""
-    if hasattr(stream, "peek") and stream.peek(2)[:2] in UTF16_BOMS:
-        raise InputError(f"{job.path}: {UTF16_HINT}")
+    """Rows of the text column, numbered from 1 (the first data row); a UTF-16 file was
+    named as such by the sniffer."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=job.errors, newline="")
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, delimiter=DELIMITERS[job.fmt], strict=True)
     try:
         header = next(reader, None)
         if header is None or column not in header:
@@ -324,8 +326,8 @@ def count_paths(
     if jobs < 1:
         raise InputError(f"--jobs: expected a positive number of processes, got {clip(jobs)}")
     jobs, capped = capped_jobs(jobs)
+    check_format(fmt)
     files = expand_paths(paths)
-    formats = [detect_format(path, fmt, column) for path in files]
     tokenizer = tokenizer_for(model, online=online, options=options)
     pool = None
     if jobs > 1:
@@ -342,10 +344,10 @@ def count_paths(
     if warning:
         result.warnings.append(warning)
     try:
-        for path, file_format in zip(files, formats, strict=True):
+        for path in files:
             counted = _count_file(
                 path,
-                file_format,
+                fmt,
                 column,
                 tokenizer,
                 pool,
@@ -366,7 +368,7 @@ def count_paths(
 
 def count_file(
     path: str,
-    file_format: str,
+    file_format: str | None,
     tokenizer: Tokenizer,
     *,
     column: str | None = None,
@@ -375,8 +377,9 @@ def count_file(
     on_record: Callable[[RecordCount], None] | None = None,
     span: tuple[int, int | None, int] | None = None,
 ) -> FileCount:
-    """One file counted in this process (a partition of ``count --engine dask``); ``span``:
-    only the lines in bytes [start, end), the first being line ``first_line`` (JSONL)."""
+    """One file counted in this process (a partition of ``count --engine dask``), read as
+    ``file_format`` (None: as its kind); ``span``: only the lines in bytes [start, end), the
+    first being line ``first_line`` (a JSONL file, not compressed)."""
     return _count_file(
         path,
         file_format,
@@ -394,7 +397,7 @@ def count_file(
 
 def _count_file(
     path: str,
-    file_format: str,
+    file_format: str | None,
     column: str | None,
     tokenizer: Tokenizer,
     pool: Any,
@@ -405,12 +408,18 @@ def _count_file(
     on_progress: Callable[[int], None] | None,
     span: tuple[int, int | None, int] | None = None,
 ) -> FileCount:
-    kind = {"text": "text", "json": "json", "csv": "csv"}.get(file_format, "lines")
-    job = _Job(kind, path, file_format, errors, skip_invalid, on_record is not None)
-    counted = FileCount(path, file_format, exact=tokenizer.exact)
     start, end, first_line = span or (0, None, 1)
-    stream = _open(path) if span is None else open_range(path, start, end)
+    raw = _open(path) if span is None else open_range(path, start, end)
+    stream = raw
     try:
+        if span is None:  # a range is of a JSONL file whose format was decided
+            found, stream = sniff_stream(raw, path, known_format(file_format, column), "text")
+            file_format = count_format(path, found, file_format, column)
+        kind = {"text": "text", "json": "json", "csv": "csv", "tsv": "csv"}.get(
+            file_format or "", "lines"
+        )
+        job = _Job(kind, path, file_format or "", errors, skip_invalid, on_record is not None)
+        counted = FileCount(path, file_format or "", exact=tokenizer.exact)
         if kind == "json":
             block_results: Iterator[_BlockResult] = iter([_whole_json(stream, job, tokenizer)])
         else:
@@ -433,7 +442,7 @@ def _count_file(
             if on_progress is not None:
                 on_progress(block_result.size)
     finally:
-        if stream is not sys.stdin.buffer:
+        if raw is not sys.stdin.buffer:
             stream.close()
     if kind == "text":
         counted.records = 1

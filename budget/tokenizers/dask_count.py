@@ -17,7 +17,16 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from budget.cluster import in_order
-from budget.inputs.files import STDIN, detect_format, expand_paths, is_url, line_ranges
+from budget.inputs.files import (
+    STDIN,
+    check_format,
+    count_format,
+    expand_paths,
+    is_url,
+    known_format,
+    line_ranges,
+)
+from budget.inputs.sniff import FileKind, sniff
 from budget.tokenizers import Tokenizer, TokenizerOptions, options_in_force, tokenizer_for
 from budget.tokenizers.count import CountResult, FileCount, RecordCount, add_counts, count_file
 from pricing.errors import InputError
@@ -94,12 +103,27 @@ def tasks(pieces: list[Piece], size: int) -> list[list[Piece]]:
     return [group for group in groups if group]
 
 
-def spans(path: str, file_format: str, size: int) -> list[tuple[int, int | None, int] | None]:
-    """The pieces of a file counted apart: line ranges of a large local JSONL file, else
-    the whole file (None)."""
-    if file_format not in LINE_FORMATS or is_url(path) or _size(path) <= size:
-        return [None]  # a URL is one piece: its ranges would need its store's own seeks
+def spans(
+    path: str, file_format: str, kind: FileKind, size: int
+) -> list[tuple[int, int | None, int] | None]:
+    """The pieces of a file counted apart: line ranges of a large local JSONL file (not
+    compressed: a range of a compressed file cannot be read alone), else the whole file
+    (None)."""
+    if (
+        file_format not in LINE_FORMATS
+        or kind.compression is not None
+        or is_url(path)  # one piece: its ranges would need its store's own seeks
+        or _size(path) <= size
+    ):
+        return [None]
     return list(line_ranges(path, size))
+
+
+def _kind(path: str, fmt: str | None, column: str | None) -> FileKind:
+    found = sniff(path, known_format(fmt, column), "text")
+    if found is None:  # read once, it could not be cut into tasks
+        raise InputError(f"{path}: --engine dask counts files, not pipes")
+    return found
 
 
 def _size(path: str) -> int:
@@ -136,10 +160,14 @@ def count_paths_dask(
     range of lines of a large JSONL file)."""
     if errors not in ("strict", "replace"):
         raise InputError(f"--errors: expected strict or replace, got {errors!r}")
+    check_format(fmt)
     files = expand_paths(paths)
     if STDIN in files:
         raise InputError("-: --engine dask counts files, not standard input")
-    formats = [detect_format(path, fmt, column) for path in files]
+    kinds = [_kind(path, fmt, column) for path in files]
+    formats = [
+        count_format(path, kind, fmt, column) for path, kind in zip(files, kinds, strict=True)
+    ]
     options = options_in_force(online, options)
     tokenizer = tokenizer_for(model, options=options)  # its name, method and warnings
     result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
@@ -149,8 +177,8 @@ def count_paths_dask(
     client.register_plugin(TokenizerCache(), name=PLUGIN)
     pieces = [
         (path, file_format, span)
-        for path, file_format in zip(files, formats, strict=True)
-        for span in spans(path, file_format, partition_bytes)
+        for path, file_format, kind in zip(files, formats, kinds, strict=True)
+        for span in spans(path, file_format, kind, partition_bytes)
     ]
     groups = tasks(pieces, task_bytes)
     if on_partitions is not None:

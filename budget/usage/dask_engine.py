@@ -31,9 +31,9 @@ import numpy as np
 
 from budget.cluster import in_order
 from budget.inputs.files import is_url
-from budget.inputs.parquet import is_parquet, row_group_sizes
-from budget.inputs.records import kind_of, open_input, peek
-from budget.outputs import OutputSet, temporary_prefix
+from budget.inputs.parquet import row_group_sizes
+from budget.inputs.sniff import FileKind, sniff
+from budget.outputs import OutputSet, parts_folder, read_back, temporary_prefix
 from budget.usage.price import CHUNK_LINES, UsageReport, cost_part, log_files
 from budget.usage.read import LogPart
 from budget.usage.rows import ROW_COLUMNS, CsvRows, ParquetRows, is_parquet_name
@@ -52,24 +52,20 @@ def partitions(
     partition_bytes: int = PARTITION_BYTES,
     partition_rows: int = PARTITION_ROWS,
 ) -> list[LogPart]:
-    """The partitions of the logs, in file order: local JSONL files cut into line ranges of
-    about ``partition_bytes`` (whole chunks), Parquet files into row groups of about
-    ``partition_rows`` rows; anything else (CSV, one JSON document, a URL) whole."""
+    """The partitions of the logs, in file order, by their kind (:mod:`budget.inputs.sniff`):
+    local JSONL files cut into line ranges of about ``partition_bytes`` (whole chunks), local
+    Parquet files into row groups of about ``partition_rows`` rows; anything else (CSV, TSV,
+    one JSON document, a compressed file, a URL, a pipe) whole."""
     found: list[LogPart] = []
     for path in log_files(paths):
-        if is_parquet(path) and not is_url(path):
+        kind = None if is_url(path) else sniff(path)
+        if kind == FileKind("parquet"):
             found.extend(_row_group_partitions(path, partition_rows))
-        elif is_url(path) or path.lower().endswith((".csv", ".tsv")) or not _is_jsonl(path):
-            found.append(LogPart(path))
-        else:
+        elif kind == FileKind("jsonl"):
             found.extend(_line_partitions(path, chunk_lines, partition_bytes))
+        else:
+            found.append(LogPart(path))
     return found
-
-
-def _is_jsonl(path: str) -> bool:
-    with open_input(path) as handle:
-        head, _ = peek(handle)
-    return kind_of(path, head) == "jsonl"
 
 
 def _row_group_partitions(path: str, partition_rows: int) -> Iterator[LogPart]:
@@ -182,10 +178,10 @@ def cost_logs_dask(
             logs = [piece.path for piece in pieces if not is_url(piece.path)]
             outputs = stack.enter_context(OutputSet({"-o": output}, [*logs, *inputs]))
         elif output is not None:
-            _check_parts_directory(output, [piece.path for piece in pieces])
+            _check_parts_directory(output, [*paths, *(piece.path for piece in pieces), *inputs])
         if on_partitions is not None:
             on_partitions(len(pieces))
-        folder = stack.enter_context(_parts_folder(output))
+        folder = None if output is None else stack.enter_context(parts_folder(output))
         suffix = ".csv" if csv_output else ".parquet"
         parts = [
             None if folder is None else os.path.join(folder, f"part-{n:05d}{suffix}")
@@ -223,23 +219,6 @@ def cost_logs_dask(
     return report
 
 
-@contextlib.contextmanager
-def _parts_folder(output: str | None) -> Iterator[str | None]:
-    """A temporary folder beside ``output`` for the partitions' parts, removed at the end
-    (beside it: the workers must see it; for a stream such as ``-``, the current folder)."""
-    if output is None:
-        yield None
-        return
-    target = Path(output)
-    directory = target.parent if target.parent.is_dir() and output != "-" else Path(".")
-    prefix = temporary_prefix(f"{target.name}.parts", directory)
-    folder = tempfile.mkdtemp(prefix=prefix, dir=directory)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _check_parts_directory(output: str, logs: list[str]) -> None:
     """Parquet under Dask is a directory of parts: refuse a file there, a directory holding
     anything but parts, a missing parent, or one holding a log being read."""
@@ -255,6 +234,10 @@ def _check_parts_directory(output: str, logs: list[str]) -> None:
         for log in logs:
             if not is_url(log) and inside in Path(log).resolve().parents:
                 raise InputError(f"{output}: holds the input {log}; writing would destroy it")
+    for log in logs:  # a part read back as a log by the next run (inside a log folder, say)
+        reason = read_back(os.path.join(output, "part-00000.parquet"), log)
+        if reason:
+            raise InputError(f"-o {output}: {reason}")
 
 
 def _publish_parts(parts: list[str | None], output: str) -> None:

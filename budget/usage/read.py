@@ -24,15 +24,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import orjson
 
-from budget.inputs.files import expand_paths, is_url
-from budget.inputs.records import csv_rows, file_records, kind_of, loads, open_input, peek, records
+from budget.inputs.files import expand_paths
+from budget.inputs.records import csv_rows, file_records, loads, records
+from budget.inputs.sniff import FileKind, open_sniffed, sniff
 from pricing.arrays import TokenArrays
 from pricing.errors import FailedRequest, InputError
+from pricing.textfile import is_url
 from pricing.usage import (
     COUNTS,
     OTLP,
@@ -215,21 +217,16 @@ class LogPart:
 
 
 def split_log(path: str, parts: int) -> list[LogPart]:
-    """A JSONL log cut into ``parts`` ranges at line starts, for as many processes; a CSV
-    file, a single JSON document, a pipe or a small file stays whole."""
+    """A JSONL log cut into ``parts`` ranges at line starts, for as many processes; a log of
+    any other kind (CSV, TSV, Parquet, one JSON document, a compressed file: a range of it
+    cannot be read alone), a pipe, a URL or a small file stays whole."""
     file = Path(path)
     whole = [LogPart(path)]
-    if parts < 2 or file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
-        return whole
-    if "://" in path or not file.is_file():
+    if parts < 2 or is_url(path) or not file.is_file():
         return whole
     size = file.stat().st_size
-    if size < parts * 2**20:
+    if size < parts * 2**20 or sniff(path) != FileKind("jsonl"):
         return whole
-    with open_input(path) as raw:
-        head, _ = peek(raw)
-        if kind_of(path, head) != "jsonl":
-            return whole
     cuts = [0]
     with open(file, "rb") as handle:
         for k in range(1, parts):
@@ -256,23 +253,34 @@ def split_log(path: str, parts: int) -> list[LogPart]:
 
 
 def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
-    """The chunks of one part of a log: JSONL (or one JSON document), CSV or Parquet."""
+    """The chunks of one part of a log: row groups of a Parquet file, a line range of a JSONL
+    file (both cut by a kind :mod:`budget.inputs.sniff` decided), or a whole log of any kind
+    it names (read decompressed)."""
     label = part.path  # a URL is passed on as given (a Path would merge its slashes)
-    suffix = Path(label).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        groups = None if part.row_groups is None else list(part.row_groups)
-        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, groups)
+    if part.row_groups is not None:
+        yield from parquet_chunks(label, label, skip_invalid, chunk_lines, list(part.row_groups))
         return
-    if suffix in (".csv", ".tsv"):
-        yield from csv_chunks(label, label, skip_invalid, chunk_lines)
+    if part.start != 0 or part.end is not None:
+        yield from _range_chunks(part, skip_invalid, chunk_lines)
         return
-    file = Path(label)
-    if part.start == 0 and part.end is None:
-        yield from jsonl_chunks(label, label, skip_invalid, chunk_lines)
-        return
-    with open(file, "rb") as handle:
+    with open_sniffed(label, "usage log") as (kind, stream):
+        read = LOG_READERS.get(kind.format)
+        if read is None:
+            raise InputError(
+                f"{label}: {kind.format}, not a usage log (expected JSON, JSONL, CSV, TSV or "
+                "Parquet)"
+            )
+        yield from read(stream, kind, label, skip_invalid, chunk_lines)
+
+
+def _range_chunks(
+    part: LogPart, skip_invalid: bool, chunk_lines: int
+) -> Iterator[tuple[Rows, int]]:
+    """The chunks of bytes [start, end) of a JSONL file, lines numbered from its first."""
+    end = Path(part.path).stat().st_size if part.end is None else part.end
+    with open(part.path, "rb") as handle:
         handle.seek(part.start)
-        remaining = part.end - part.start
+        remaining = end - part.start
         number = part.first_line - 1
         while remaining > 0:
             block = list(itertools.islice(handle, chunk_lines))
@@ -288,26 +296,25 @@ def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator
                         break
                 size = remaining
             remaining -= size
-            yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+            yield _rows(part.path, enumerate(block, start=number + 1), skip_invalid)
             number += len(block)
 
 
-def jsonl_chunks(
-    file: Path, label: str, skip_invalid: bool, chunk_lines: int
+def json_chunks(
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    with open_input(str(file)) as raw:
-        head, handle = peek(raw)
-        if kind_of(label, head) == "json":  # one document: small, read whole
-            values = [value for _, value in records(handle, label, "json")]
-            yield _rows(label, enumerate(values, start=1), skip_invalid)
+    """JSONL, ``chunk_lines`` lines at a time; one JSON document (small) read whole."""
+    if kind.format == "json":
+        values = [value for _, value in records(stream, label, "json")]
+        yield _rows(label, enumerate(values, start=1), skip_invalid)
+        return
+    number = 0
+    while True:
+        block = list(itertools.islice(stream, chunk_lines))
+        if not block:
             return
-        number = 0
-        while True:
-            block = list(itertools.islice(handle, chunk_lines))
-            if not block:
-                return
-            yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
-            number += len(block)
+        yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+        number += len(block)
 
 
 def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
@@ -419,30 +426,29 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
 
 
 def csv_chunks(
-    file: Path, label: str, skip_invalid: bool, chunk_lines: int
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
 ) -> Iterator[tuple[Rows, int]]:
-    """A CSV log: each row is the record its header spells, read as a JSON line is (rows are
-    numbered by line, the header is line 1)."""
-    with open_input(str(file)) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{label}: empty CSV (expected a header with token columns)")
-            problem = column_problem(header)
-            if problem is not None:
-                raise InputError(f"{label}:1: {problem}")
-            spell = column_record(header)
-            rows = csv_rows(reader, label, header)
-            while block := list(itertools.islice(rows, chunk_lines)):
-                yield _rows(label, [(number, spell(cells)) for number, cells in block], False)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
-        except csv.Error as exc:
-            raise InputError(f"{label}:{reader.line_num}: invalid CSV ({exc})") from None
-        finally:
-            text.detach()
+    """A CSV or TSV log: each row is the record its header spells, read as a JSON line is
+    (rows are numbered by line, the header is line 1)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=kind.delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError(f"{label}: empty CSV (expected a header with token columns)")
+        problem = column_problem(header)
+        if problem is not None:
+            raise InputError(f"{label}:1: {problem}")
+        spell = column_record(header)
+        rows = csv_rows(reader, label, header)
+        while block := list(itertools.islice(rows, chunk_lines)):
+            yield _rows(label, [(number, spell(cells)) for number, cells in block], False)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except csv.Error as exc:
+        raise InputError(f"{label}:{reader.line_num}: invalid CSV ({exc})") from None
+    finally:
+        text.detach()
 
 
 def parquet_chunks(
@@ -462,6 +468,24 @@ def parquet_chunks(
                 raise InputError(f"{label}:1: {problem}")
             spell = column_record(header, typed=True)
         yield _rows(label, [(n, spell(row)) for n, row in enumerate(values, start=start)], False)
+
+
+def _parquet_log(
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
+) -> Iterator[tuple[Rows, int]]:
+    """A whole Parquet log: pyarrow reads it from its path (at random, by row group)."""
+    stream.close()
+    yield from parquet_chunks(label, label, skip_invalid, chunk_lines)
+
+
+# How each kind of file named by the sniffer is read as a log (text is not a log).
+LOG_READERS = {
+    "json": json_chunks,
+    "jsonl": json_chunks,
+    "csv": csv_chunks,
+    "tsv": csv_chunks,
+    "parquet": _parquet_log,
+}
 
 
 def read_rows(

@@ -12,6 +12,7 @@ from typing import IO
 
 import numpy as np
 
+from budget.inputs.sniff import name_format
 from budget.outputs import spreadsheet_safe_column
 from budget.usage.read import Rows
 
@@ -96,7 +97,7 @@ class CsvRows:
         columns = row_columns(chunk, model_ids, usd, priced)
         for name in MONEY_COLUMNS:
             columns[name] = ["" if x != x else f"{x:.10f}" for x in columns[name]]
-        for name in ("file", "model", "finish_reason", "service_tier"):  # a log's text
+        for name in TEXT_COLUMNS:  # a log's text (and a user catalog's): safe in a spreadsheet
             columns[name] = spreadsheet_safe_column(columns[name])
         self.writer.writerows(zip(*columns.values(), strict=True))
 
@@ -135,4 +136,5 @@ class ParquetRows:
 
 
 def is_parquet_name(path: str) -> bool:
-    return str(path).lower().endswith((".parquet", ".pq"))
+    """Per-row output is Parquet when its name says so (``-o rows.parquet``)."""
+    return name_format(path) == "parquet"

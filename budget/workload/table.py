@@ -6,6 +6,7 @@ the calls column is rounded once, for display.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from budget.workload.bill import EmbeddingLines
 from budget.workload.draws import Z95
 from budget.workload.results import ModelProjection
 from budget.workload.scenario import DAYS_PER_MONTH, LIMIT_KEYS, Scenario
+from pricing.dates import add_months
 
 
 def month_calls_per_day(scenario: Scenario, calls_per_unit: float = 1.0) -> list[float]:
@@ -105,6 +107,22 @@ def price_periods_label(item: ModelProjection, period: Period) -> str:
     return " + ".join(labels)
 
 
+def priced_as_label(item: ModelProjection, period: Period) -> str:
+    """The models whose rates price a row: the model itself, and after a routed retirement
+    the model that serves its name (``gemini-2.5-pro + gemini-3.8-flash`` in the month of the
+    switch)."""
+    model = item.model
+    if not item.months:
+        return model.id
+    names: list[str] = []
+    for month, _ in period.month_calls:
+        first = item.months[month].first_day
+        for day in (first, add_months(first, 1) - dt.timedelta(days=1)):
+            if model.priced_as(day) not in names:
+                names.append(model.priced_as(day))
+    return " + ".join(names)
+
+
 def exact(calls: float) -> Decimal:
     """A fractional call count as a Decimal (the float's shortest repr)."""
     return Decimal(repr(float(calls)))
@@ -172,6 +190,8 @@ COLUMNS = (
     "cache_hit_rate",  # cache: {prefix_tokens, ttl}: share of calls finding the prefix warm
     "cache_prefix_cached",  # ... and the tokens of the prefix the provider caches
     "price_period",  # the catalog price periods the row is priced at
+    "retired",  # the day the provider retires the model (empty: not announced)
+    "priced_as",  # the model whose rates price the row (a retired name's routed successor)
 )
 GENERATION = "generation"
 WHOLE = (
@@ -378,6 +398,8 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
             repr(Z95_TWO_SIDED * item.std_per_call_usd / math.sqrt(n) * period.exact_calls)
         ).quantize(MONEY),
         "price_period": price_periods_label(item, period),
+        "retired": item.model.retired.isoformat() if item.model.retired else "",
+        "priced_as": priced_as_label(item, period),
     }
 
 

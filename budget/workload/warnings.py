@@ -88,10 +88,17 @@ def lifecycle_note(projection: Projection, item: ModelProjection) -> str | None:
             if model.retired <= projection.start
             else f"retires on {model.retired} ({month_of(projection, model.retired)})"
         )
-        return (
-            f"{label(item)} {when}: from then on calls to it fail or are answered by another "
-            f"model (later months: the catalog's price for the name then){instead}"
-        )
+        if model.routed_to is not None:
+            after = (
+                f"from then on the provider routes its calls to {model.routed_to}, and later "
+                f"months are priced at {model.routed_to}'s rates"
+            )
+        else:
+            after = (
+                "from then on its calls fail (the provider does not route them), so later "
+                "months are priced at its last live day's rates only to show what was planned"
+            )
+        return f"{label(item)} {when}: {after}{instead}"
     return model.lifecycle_note(projection.start, soon_days=0)
 
 

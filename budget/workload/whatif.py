@@ -108,6 +108,7 @@ class WhatIf:
     baseline_usd: Decimal
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
     input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
+    start: dt.date | None = None  # month 1 of every projection: the scenario's start, or at
 
     @property
     def table(self) -> pd.DataFrame:
@@ -198,21 +199,37 @@ def _editor(assignments: list[tuple[Vary, str]]):
 
 
 def what_if(
-    path: str | Path, varies: list[Vary], catalog: Catalog, at: dt.date | None = None
+    path: str | Path,
+    varies: list[Vary],
+    catalog: Catalog,
+    at: dt.date | None = None,
+    start: dt.date | None = None,
 ) -> WhatIf:
-    """Project the baseline and every combination of the varied values."""
+    """Project the baseline and every combination of the varied values. Month 1 is
+    ``start`` if given (over the file's `start:`, under a varied start), else the file's,
+    else ``at``."""
     document = scenario_document(path)  # read once: the grid varies values, not files
     baseline = check_scenario(document, path)
+    if any(vary.key == "start" for vary in varies):
+        start = None  # the grid's own starts decide
+    notes: dict[str, None] = {}  # warnings in order, each once
+    if start is not None and baseline.start not in (None, start):
+        notes[
+            f"month 1 starts on {start} (--at), not on the scenario's start: {baseline.start}"
+        ] = None
+    if start is not None:
+        baseline = dataclasses.replace(baseline, start=start)
     reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
     base_projection = project(baseline, catalog, reader=reader, bands=False, at=at)
     base = base_projection.models[0]
     base_total = _summary(baseline, base)["total_usd"]
     rows, baseline_index = [], None
-    notes: dict[str, None] = {}  # warnings in order, each once
     files = dict.fromkeys(baseline.input_files())
     for combination in itertools.product(*(vary.values for vary in varies)):
         assignments = list(zip(varies, combination, strict=True))
         scenario = check_scenario(document, path, edit=_editor(assignments))
+        if start is not None:
+            scenario = dataclasses.replace(scenario, start=start)
         files.update(dict.fromkeys(scenario.input_files()))
         projection = project(scenario, catalog, reader=reader, bands=False, at=at)
         where = ", ".join(f"{vary.given}={value}" for vary, value in assignments)
@@ -243,7 +260,15 @@ def what_if(
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
-    return WhatIf(baseline.name, keys, table[columns], base_total, tuple(notes), tuple(files))
+    return WhatIf(
+        baseline.name,
+        keys,
+        table[columns],
+        base_total,
+        tuple(notes),
+        tuple(files),
+        base_projection.start,
+    )
 
 
 def _collect(
