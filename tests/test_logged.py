@@ -562,3 +562,21 @@ def test_one_call_goes_the_chunks_road():
     )
     model, tier = logged.call(call.model, call.usage)
     assert (model.id, model.variant, tier) == ("claude-sonnet-4-5", "1m-context", None)
+
+
+def test_a_models_variants_read_alike_in_one_process_or_two(tmp_path, monkeypatch):
+    # a prompt only the 1M variant serves, then a short one: whichever part of the log a
+    # process reads first, the model's calls were priced under two variants, said so
+    long = {"type": "message", "model": "claude-sonnet-4-5"}
+    long["usage"] = {"input_tokens": 300_000, "output_tokens": 10}
+    short = {"type": "message", "model": "claude-sonnet-4-5"}
+    short["usage"] = {"input_tokens": 3_000, "output_tokens": 10}
+    log = tmp_path / "calls.jsonl"
+    log.write_text(json.dumps(long) + "\n" + json.dumps(short) + "\n")
+    local = cost_logs([str(log)], CATALOG)
+    monkeypatch.setattr(budget.usage.price, "split_log", two_parts)
+    parallel = cost_logs([str(log)], CATALOG, jobs=2)
+    assert local.by_model["claude-sonnet-4-5"].variant == "(several)"
+    assert parallel.by_model["claude-sonnet-4-5"].as_dict() == (
+        local.by_model["claude-sonnet-4-5"].as_dict()
+    )

@@ -61,25 +61,32 @@ from pricing.logged import RECENT_CHANGE_DAYS, LoggedCalls, recent_changes
 __all__ = ["CHUNK_LINES", "UsageReport", "cost_logs", "log_files", "observed_outputs", "read_rows"]
 
 
+SEVERAL = "(several)"  # a model's calls priced under more than one variant (1M context)
+
+
 @dataclass
 class ModelUsage:
     model: str
-    variant: str | None
+    variant: str | None  # SEVERAL when its calls were priced under more than one
     totals: CostTotals = field(default_factory=CostTotals)
     # the models whose rates priced the calls: the model itself, and the one a routed
     # retirement sends its calls to (Google's retired Gemini models)
     priced_as: list[str] = field(default_factory=list)
     retirement_pricing: list[str] = field(default_factory=list)  # sentences, when it applied
 
-    def priced_by(self, models: list[str], retirement: list[str]) -> None:
-        # in one order whatever the order of reading (parts of a log merge in any grouping):
+    def priced_by(
+        self, models: list[str], retirement: list[str], variant: str | None = None
+    ) -> None:
+        # the same whatever the order of reading (parts of a log merge in any grouping):
         # the model itself first
         self.priced_as = sorted({*self.priced_as, *models}, key=lambda m: (m != self.model, m))
         self.retirement_pricing = sorted({*self.retirement_pricing, *retirement})
+        if variant != self.variant:
+            self.variant = SEVERAL
 
     def merge(self, other: ModelUsage) -> None:
         self.totals = self.totals + other.totals
-        self.priced_by(other.priced_as, other.retirement_pricing)
+        self.priced_by(other.priced_as, other.retirement_pricing, other.variant)
 
     @property
     def truncation_rate(self) -> float:
@@ -303,7 +310,9 @@ class _Costing:
             entry = self.by_model.setdefault(key, ModelUsage(model.id, model.variant))
             entry.totals = entry.totals + totals
             retirement = group.retirement_pricing
-            entry.priced_by([group.priced_as], [] if retirement is None else [retirement])
+            entry.priced_by(
+                [group.priced_as], [] if retirement is None else [retirement], model.variant
+            )
             usd[priced.rows] = priced.usd
             priced_in[priced.rows] = number
         problems = [
