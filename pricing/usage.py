@@ -582,17 +582,17 @@ def _compile_shape(src: _Source, number: int, shape: Shape, root_path: str) -> N
             src.emit(2, f"if {value} is not None and not {batch}: {batch} = _is_true({value})")
     src.emit(1, "except (AttributeError, TypeError):")
     src.emit(2, f"raise _diagnose({number}, r) from None")
-    # the whole result, as read_call returns it for a record outside any envelope (a Call,
-    # built as a plain tuple is: this runs once per log line)
+    # the whole result, as call_fields returns it for a record outside any envelope: the
+    # fields of a Call, as a plain tuple (no object of a class per log line)
     text = "{0} if {0}.__class__ is str else _text({0})"
     head = f"{text.format(model)}, {shape.api!r}, {text.format(finish)}"
     if shape.tier:
         src.emit(1, f"if {tier} == 'batch':")
-        src.emit(2, f"return _new(_Call, ({head}, None, True, 1, counts))")
+        src.emit(2, f"return ({head}, None, True, 1, counts)")
     if shape.batch:
         src.emit(1, f"if {batch}:")
-        src.emit(2, f"return _new(_Call, ({head}, None, True, 1, counts))")
-    src.emit(1, f"return _new(_Call, ({head}, {tier}, False, 1, counts))")
+        src.emit(2, f"return ({head}, None, True, 1, counts)")
+    src.emit(1, f"return ({head}, {tier}, False, 1, counts)")
     src.emit(0, "")
 
 
@@ -887,7 +887,7 @@ def _enveloped(record: Any) -> tuple | None:
         batch, tier = True, None
     if envelope.keep is not None:  # one part of a streamed call
         api = envelope.name
-    return Call(model, api, finish, tier, batch, envelope.calls, counts)
+    return (model, api, finish, tier, batch, envelope.calls, counts)
 
 
 def _no_shape(record: dict) -> None:
@@ -942,28 +942,33 @@ def _compiled() -> dict[str, Any]:
         "_negative": _negative,
         "_refuse": _refuse,
         "_is_true": _is_true,
-        "_new": tuple.__new__,
-        "_Call": Call,
         "_text": _text,
         "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
         "_enveloped": _enveloped,
         "_no_shape": _no_shape,
     }
     exec(compile(table_source(), "<pricing.usage table>", "exec"), namespace)  # noqa: S102
-    namespace["_read"].__doc__ = READ_CALL_DOC
     return namespace
 
 
-READ_CALL_DOC = """One record (response, batch line, streaming event, usage object) -> a
-:class:`Call` (model, api, finish, tier, batch, calls, counts in :data:`COUNTS` order);
-None for an event that is not a call (a streaming delta, a cache hit). Raises
-:class:`FailedRequest` for a failed request, :class:`InputError` for malformed usage (naming
-the field). Compiled from :data:`SHAPES` and :data:`ENVELOPES` (see :func:`table_source`)."""
+def read_call(record: Any) -> Call | None:
+    """One record (response, batch line, streaming event, usage object) -> a :class:`Call`;
+    None for an event that is not a call (a streaming delta, a cache hit). Raises
+    :class:`FailedRequest` for a failed request, :class:`InputError` for malformed usage
+    (naming the field). Compiled from :data:`SHAPES` and :data:`ENVELOPES` (see
+    :func:`table_source`)."""
+    found = _compiled()["_read"](record)
+    return None if found is None else _new(Call, found)
+
+
+_new = tuple.__new__
 
 
 def __getattr__(name: str) -> Any:
-    """``read_call``: the compiled reader (PEP 562: compiled when first asked for)."""
-    if name == "read_call":
+    """``call_fields``: :func:`read_call`'s answer as a plain tuple of the :class:`Call`
+    fields in order, from the compiled reader itself: for the usage reader's loop over
+    millions of lines (no object per line). PEP 562: compiled when first asked for."""
+    if name == "call_fields":
         return _compiled()["_read"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -1021,7 +1026,7 @@ def normalize(record: Mapping[str, Any]) -> ObservedCall:
     """Read one provider response, batch output line, streaming event or usage object."""
     if not isinstance(record, Mapping):
         raise InputError(f"expected a JSON object, got {type(record).__name__}")
-    found = _compiled()["_read"](dict(record) if record.__class__ is not dict else record)
+    found = read_call(dict(record) if record.__class__ is not dict else record)
     if found is None:
         raise InputError("usage: a streaming event without usage (not a call)")
     return observed(found, record)

@@ -62,11 +62,12 @@ def test_truncation_rate_per_model_from_finish_reasons():
 
 def test_the_log_reader_and_normalize_are_one_function():
     # no second parser to drift: the columnar path calls the table's compiled reader
-    assert budget.usage.read.read_call is pricing.usage.read_call
+    assert budget.usage.read.call_fields is pricing.usage.call_fields
     for record in records():
         found = pricing.usage.read_call(record)
         call = normalize(record)
-        assert found[6] == tuple(getattr(call.usage, name) for name in pricing.usage.COUNTS)
+        assert found.counts == tuple(getattr(call.usage, name) for name in pricing.usage.COUNTS)
+        assert pricing.usage.call_fields(record) == tuple(found)  # the same reader
 
 
 def test_odd_values_make_their_call_unpriced_not_the_log(tmp_path):

@@ -41,6 +41,7 @@ from pricing.usage import (
     TRUNCATION_REASONS,
     Call,
     ObservedCall,
+    call_fields,
     column_problem,
     column_record,
     expand,
@@ -369,7 +370,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         searched = line.__class__ is not bytes or may_report_tools(line)
         for item in items:
             try:
-                found = read_call(item)
+                found = call_fields(item)  # a Call's fields, as a plain tuple
                 uses = record_tool_calls(item) if searched else _NO_TOOLS
                 stamp = None if found is None else record_stamp(item)
             except FailedRequest:
@@ -381,13 +382,14 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             if found is None:
                 events += 1
                 continue
-            if found.model is not None:
-                last_model = found.model
-            else:
-                found = completing(found, last_model)
+            model, _, _, _, _, calls, counts = found
+            if model is not None:
+                last_model = model
+            elif calls == 0:
+                found = completing(Call(*found), last_model)
             add_number(number)
             add_meta(found)
-            add_counts(found.counts)
+            add_counts(counts)
             tools.append(uses)
             add_stamp(stamp)
     n = len(numbers)
