@@ -36,6 +36,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+# A fixed pricing day for this process and the commands it runs: figures never depend on
+# the real date.
+os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from budget.usage.price import auto_jobs, cost_logs  # noqa: E402

@@ -514,7 +514,8 @@ def test_an_undated_log_across_a_retirement_says_its_day_and_warns(tmp_path):
     lines = table.stdout.splitlines()
     assert "priced as" in lines[0] and lines[2].rstrip().endswith("gemini-3.8-flash")
     assert "1 without a time at 2026-12-06 (--at)" in table.stdout
-    assert any(line.startswith("warning: 1 call without a time") for line in lines)
+    warning = "warning: 1 call was priced at 2026-12-06 for want of a time"
+    assert any(line.startswith(warning) for line in lines)
     quiet = CliRunner().invoke(cli, ["usage", str(log), "--at", "2026-11-25"])
     assert "warning" not in quiet.stdout  # nothing changed in the 90 days before
 

@@ -155,9 +155,9 @@ class Undated:
         """Said where the bill is shown: the day chosen may change it."""
         if not self.calls or not self.recent_changes:
             return None
-        calls = f"{self.calls:,} call{'s' if self.calls != 1 else ''}"
+        calls = f"{self.calls:,} calls were" if self.calls != 1 else "1 call was"
         return (
-            f"warning: {calls} without a time were priced at {self.day}, but within the "
+            f"warning: {calls} priced at {self.day} for want of a time, but within the "
             f"{RECENT_CHANGE_DAYS} days before it {'; '.join(self.recent_changes)}: if they "
             "were made earlier, pass --at DATE (the day they were made) to price them then"
         )
