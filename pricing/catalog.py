@@ -3,6 +3,8 @@
 The bundled files live in ``pricing/data``; ``SCHEMA.md`` beside this module describes them.
 User files (``--catalog FILE`` or ``TOKEN_BUDGET_CATALOG``) are merged over the bundled ones.
 Every file is validated as it loads; a bad entry fails with file, line, model and field.
+The checked result is kept compiled (:mod:`pricing.catalog_cache`) and served from there for
+as long as the files are byte for byte the same.
 """
 
 from __future__ import annotations
@@ -242,13 +244,13 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
     compiled = catalog_cache.load(key, folder) if key else None
     if compiled is not None:
         return compiled
-    catalog = _read_yaml(extra_files)
+    catalog = _from_yaml(extra_files)
     if key:
         catalog_cache.save(key, folder, catalog)
     return catalog
 
 
-def _read_yaml(extra_files: tuple[str, ...]) -> Catalog:
+def _from_yaml(extra_files: tuple[str, ...]) -> Catalog:
     """The bundled catalog files, checked, with the user's merged over them."""
     from pricing.schema import build_model  # the YAML path: only when the cache cannot serve
 
@@ -270,7 +272,7 @@ def _read_yaml(extra_files: tuple[str, ...]) -> Catalog:
 def _raw_models(path: Path, hosts: list[Host]) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
     file never wrote); the file's hosts are added to ``hosts``."""
-    from pricing.hosts import read_hosts
+    from pricing.hosts import read_hosts  # the YAML path only: a compiled catalog needs neither
     from pricing.yamlfile import read_yaml
 
     document = read_yaml(path)
@@ -313,7 +315,7 @@ def _merge_user_file(
     path: Path, entries: dict[str, dict], where: dict[str, str], hosts: list[Host]
 ) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
-    from pricing.schema import build_model
+    from pricing.schema import build_model  # the YAML path only, as in _from_yaml
 
     if not path.exists():  # a FIFO or <(...) is read like a file
         raise InputError(f"{path}: catalog file not found")

@@ -15,9 +15,11 @@ is read from the YAML each time.
 The payload is JSON, not pickle. The cache directory can be written by anything running as
 the user, and unpickling runs whatever the bytes say; a digest kept beside them would not
 stop that, since whoever can write the payload can write its digest. JSON decodes to plain
-values only, which :func:`decode` turns into the catalog's own classes by name, from a fixed
-list: the worst a forged file can do is give wrong numbers, as an edited catalog file could.
-The digest catches the accidents: a truncated write, a corrupt disk, an edit by hand.
+values only, which :class:`_Decoder` turns into the catalog's own classes by name, from a
+fixed list: the worst a forged file can do is give wrong numbers, as an edited catalog file
+could. The digest catches the accidents: a truncated write, a corrupt disk, an edit by hand.
+Each model is decoded when a query first asks for it (:class:`CompiledModels`): a price query
+builds one model, not the whole catalog.
 """
 
 from __future__ import annotations
