@@ -3,23 +3,26 @@
 The bundled files live in ``pricing/data``; ``SCHEMA.md`` beside this module describes them.
 User files (``--catalog FILE`` or ``TOKEN_BUDGET_CATALOG``) are merged over the bundled ones.
 Every file is validated as it loads; a bad entry fails with file, line, model and field.
+The checked result is kept compiled (:mod:`pricing.catalog_cache`) and served from there for
+as long as the files are byte for byte the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from pricing.dates import parse_day, pricing_day
 from pricing.errors import InputError, UnknownModelError, UnpricedError, clip
-from pricing.hosts import Host, read_hosts
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 from pricing.names import NameIndex, fine_tuned_base
-from pricing.schema import build_model
-from pricing.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from pricing.hosts import Host
 
 __all__ = [
     "Catalog",
@@ -50,22 +53,76 @@ FILE_FIELDS = {
 }
 
 
-class Catalog:
-    """All models, with name resolution as people write model names."""
+class Summary(NamedTuple):
+    """What finding and listing a model takes, without the model itself."""
 
-    def __init__(self, models: Iterable[Model], hosts: Iterable[Host] = ()):
-        self.models: tuple[Model, ...] = tuple(models)
-        self.hosts: tuple[Host, ...] = tuple(hosts)
-        self._index = NameIndex(
-            ((m.id, m.aliases, m) for m in self.models),
-            listed_snapshots_only=[m.id for m in self.models if m.listed_snapshots_only],
+    id: str
+    name: str
+    provider: str
+    kind: str
+    aliases: tuple[str, ...]
+    listed_snapshots_only: bool
+    fine_tune_bases: tuple[str, ...]
+    as_of: str
+
+    @classmethod
+    def of(cls, model: Model) -> Summary:
+        tuned = model.fine_tuning
+        return cls(
+            model.id,
+            model.name,
+            model.provider,
+            model.kind,
+            model.aliases,
+            model.listed_snapshots_only,
+            tuned.bases if tuned else (),
+            model.as_of,
         )
+
+
+class Catalog:
+    """All models, with name resolution as people write model names.
+
+    ``models`` may also be a sequence that builds each model when first asked for, with
+    ``summaries`` (one per model, in order): the compiled catalog is served that way, so a
+    query builds the one model it names, not all of them.
+    """
+
+    def __init__(
+        self,
+        models: Iterable[Model],
+        hosts: Iterable[Host] = (),
+        summaries: Sequence[Summary] | None = None,
+    ):
+        if summaries is None:
+            models = tuple(models)
+            summaries = tuple(Summary.of(model) for model in models)
+        self._models: Sequence[Model] = models  # type: ignore[assignment]
+        self.summaries: Sequence[Summary] = summaries
+        self.hosts: tuple[Host, ...] = tuple(hosts)
+
+    @functools.cached_property
+    def models(self) -> tuple[Model, ...]:
+        return tuple(self._models)
+
+    # Built at the first name resolved (a catalog merged over, or listed whole, never needs
+    # them), to positions in ``_models``.
+    @functools.cached_property
+    def _index(self) -> NameIndex[int]:
+        return NameIndex(
+            ((s.id, s.aliases, number) for number, s in enumerate(self.summaries)),
+            listed_snapshots_only=[s.id for s in self.summaries if s.listed_snapshots_only],
+        )
+
+    @functools.cached_property
+    def _tuned_bases(self) -> dict[str, int]:
         # Base names a fine-tune may give that the model does not answer to by itself
         # (ft:gpt-3.5-turbo-0613:... bills at gpt-3.5-turbo's fine-tune rates).
-        self._tuned_bases: dict[str, Model] = {}
-        for model in self.models:
-            for base in model.fine_tuning.bases if model.fine_tuning else ():
-                self._tuned_bases.setdefault(base, model)
+        found: dict[str, int] = {}
+        for number, summary in enumerate(self.summaries):
+            for base in summary.fine_tune_bases:
+                found.setdefault(base, number)
+        return found
 
     def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
         """The model a name means, with the prices in force on ``at`` (``None``: today), on the
@@ -79,7 +136,7 @@ class Catalog:
             if tuned is None:
                 raise UnknownModelError(name, self._index.suggest(name))
             return tuned.with_variant(variant)
-        model = found.at(day)
+        model = self._models[found].at(day)
         host, endpoint = self._host_of(model, name)
         if host is not None:
             model = host.serve(model, endpoint)
@@ -101,16 +158,17 @@ class Catalog:
             if host is None:
                 return None
         else:
-            model = self._tuned_bases.get(base)
-            if model is None:
+            found = self._tuned_bases.get(base)
+            if found is None:
                 try:
-                    model = self._index.resolve(base)
+                    found = self._index.resolve(base)
                 except UnknownModelError as exc:
                     raise UnknownModelError(
                         name,
                         exc.suggestions,
                         reason=f"a fine-tune of {base!r}, a model not in the catalog",
                     ) from None
+            model = self._models[found]
             host, _ = self._host_of(model, name)
         if host is not None:
             # No host's fine-tune rates are in the catalog: the provider's would misprice.
@@ -122,10 +180,10 @@ class Catalog:
             )
         return model.fine_tune().at(day)
 
-    @property
+    @functools.cached_property
     def as_of(self) -> dt.date:
         """The date the newest figures were checked: the catalog's date."""
-        return max(parse_day(m.as_of) for m in self.models)
+        return max(parse_day(s.as_of) for s in self.summaries)
 
     def staleness(self, day: dt.date) -> str | None:
         """A warning when the catalog is more than STALE_AFTER_DAYS older than ``day``."""
@@ -140,21 +198,21 @@ class Catalog:
     def search(self, query: str | None = None, provider: str | None = None) -> list[Model]:
         needle = (query or "").lower()
         return [
-            m
-            for m in self.models
-            if (provider is None or m.provider == provider.lower())
+            self._models[number]
+            for number, s in enumerate(self.summaries)
+            if (provider is None or s.provider == provider.lower())
             and (
                 not needle
-                or needle in m.id.lower()
-                or needle in m.name.lower()
-                or (m.kind != "chat" and needle in m.kind)  # `budget models embed`
-                or any(needle in alias.lower() for alias in m.aliases)
+                or needle in s.id.lower()
+                or needle in s.name.lower()
+                or (s.kind != "chat" and needle in s.kind)  # `budget models embed`
+                or any(needle in alias.lower() for alias in s.aliases)
             )
         ]
 
     @property
     def providers(self) -> list[str]:
-        return sorted({m.provider for m in self.models})
+        return sorted({s.provider for s in self.summaries})
 
 
 def load_catalog(extra_files: Iterable[str] | None = None) -> Catalog:
@@ -175,8 +233,27 @@ def _mtime(name: str) -> tuple[int, int] | None:
         return None  # reported as not found by _merge_user_file
 
 
-@lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=8)
 def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ...]) -> Catalog:
+    """The catalog compiled from these very files when the cache holds it, else read from the
+    YAML (and compiled for the next time): see :mod:`pricing.catalog_cache`."""
+    from pricing import catalog_cache
+
+    files = [*sorted(DATA_DIR.glob("*.yaml")), *(Path(name) for name in extra_files)]
+    key, folder = catalog_cache.catalog_key(files), catalog_cache.cache_dir()
+    compiled = catalog_cache.load(key, folder) if key else None
+    if compiled is not None:
+        return compiled
+    catalog = _from_yaml(extra_files)
+    if key:
+        catalog_cache.save(key, folder, catalog)
+    return catalog
+
+
+def _from_yaml(extra_files: tuple[str, ...]) -> Catalog:
+    """The bundled catalog files, checked, with the user's merged over them."""
+    from pricing.schema import build_model  # the YAML path: only when the cache cannot serve
+
     entries: dict[str, dict] = {}  # canonical id -> raw model with file defaults filled in
     where: dict[str, str] = {}  # canonical id -> "file:line" for error messages
     hosts: list[Host] = []
@@ -195,6 +272,9 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
 def _raw_models(path: Path, hosts: list[Host]) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
     file never wrote); the file's hosts are added to ``hosts``."""
+    from pricing.hosts import read_hosts  # the YAML path only: a compiled catalog needs neither
+    from pricing.yamlfile import read_yaml
+
     document = read_yaml(path)
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a mapping with provider, source, as_of and models")
@@ -235,6 +315,8 @@ def _merge_user_file(
     path: Path, entries: dict[str, dict], where: dict[str, str], hosts: list[Host]
 ) -> None:
     """Merge a user's catalog file: known ids are updated field by field, new ids added."""
+    from pricing.schema import build_model  # the YAML path only, as in _from_yaml
+
     if not path.exists():  # a FIFO or <(...) is read like a file
         raise InputError(f"{path}: catalog file not found")
     known = Catalog(build_model(raw, where[key]) for key, raw in entries.items())

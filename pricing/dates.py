@@ -3,7 +3,6 @@ one clock (:func:`pricing_day`): the only place in the code that reads today's d
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import os
 from functools import lru_cache
@@ -57,6 +56,8 @@ def _utc_today() -> dt.date:
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month ``months`` later (clamped to the month's last day); an
     InputError past the calendar's end (9999-12-31) or before its start."""
+    import calendar  # for month lengths: projections only, not price queries
+
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
         edge = "past 9999-12-31, the last" if year > dt.MAXYEAR else "before 0001-01-01, the first"

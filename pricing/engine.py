@@ -16,9 +16,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from pricing.catalog import Model, Prices
 from pricing.errors import InputError, UnpricedError, clip
-from pricing.rules import tools_usd
+from pricing.model import Model, Prices
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
@@ -310,7 +309,12 @@ def cost(
         + usd(image_out, rates[9])
     )
     uses = {tool: token_count(n, tool, limit=None) for tool, n in (tool_calls or {}).items() if n}
-    tool_usd = tools_usd(model, uses) if uses else Decimal(0)
+    if uses:
+        from pricing.rules import tools_usd  # the fee tables: only for calls that used tools
+
+        tool_usd = tools_usd(model, uses)
+    else:
+        tool_usd = Decimal(0)
     return CostBreakdown(
         model=model.id,
         variant=model.variant,

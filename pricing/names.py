@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
@@ -107,7 +107,11 @@ class NameIndex(Generic[T]):
                 self._by_name.setdefault(name.lower(), entry)
                 self._canonical.setdefault(name.lower(), canonical.lower())
         self._listed_only = {name.lower() for name in listed_snapshots_only}
-        self._families = {name: family(name) for name in self._by_name}  # asked per unknown name
+
+    @functools.cached_property
+    def _families(self) -> dict[str, tuple[str, str | None]]:
+        # asked per unknown name (a usage log may hold many); built at the first one
+        return {name: family(name) for name in self._by_name}
 
     def resolve(self, name: str) -> T:
         found = self.find(name)
@@ -139,6 +143,8 @@ class NameIndex(Generic[T]):
         forms = list(candidates(name))
         if not forms:
             return []
+        import difflib  # for suggestions only: a name that resolves never pays for it
+
         wanted = family(forms[-1])
         names = [n for n, kin in self._families.items() if kin == wanted]
         found: list[str] = []

@@ -23,7 +23,6 @@ from typing import Any
 
 from pricing.errors import InputError
 from pricing.model import Model
-from pricing.yamlfile import read_yaml
 
 RULES_DIR = Path(__file__).with_name("data") / "rules"
 TOOL_UNITS = ("call", "request")
@@ -120,6 +119,8 @@ def tools_usd(model: Model, uses: Mapping[str, int]) -> Decimal:
 
 @lru_cache(maxsize=4)
 def _entries(name: str, key: str) -> tuple[Mapping, ...]:
+    from pricing.yamlfile import read_yaml  # the YAML reader: only when a rule is asked for
+
     path = RULES_DIR / name
     document = read_yaml(path)
     entries = document.get(key) if isinstance(document, dict) else None

@@ -14,7 +14,6 @@ keep their start marks), then turned into plain Python values, so that:
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -216,5 +215,7 @@ def read_yaml(path: Path, what: str = "YAML file") -> Any:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib  # for a misspelt key only
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""

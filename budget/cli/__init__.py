@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import sys
 import warnings
 
@@ -136,6 +135,8 @@ def os_error_message(exc: OSError) -> str:
 def _interrupted_code(exc: click.Abort) -> int:
     """128 + the signal that ended the run, as shells report it (Ctrl-C 130, SIGTERM 143);
     budget.outputs turns SIGTERM into ``KeyboardInterrupt("signal 15")``."""
+    import signal  # only for a run that was interrupted
+
     cause = exc.__cause__ or exc.__context__
     if not isinstance(cause, KeyboardInterrupt):
         return 1
