@@ -14,11 +14,11 @@ import functools
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pricing.dates import parse_day, pricing_day
 from pricing.errors import InputError, UnknownModelError, UnpricedError, clip
-from pricing.model import Model, PricePeriod, Prices, ServiceTier, Tier, Variant
+from pricing.model import Model, PricePeriod, Prices, ServiceTier, Summary, Tier, Variant
 from pricing.names import NameIndex, fine_tuned_base
 
 if TYPE_CHECKING:
@@ -51,33 +51,6 @@ FILE_FIELDS = {
     "hosts",
     "notes",
 }
-
-
-class Summary(NamedTuple):
-    """What finding and listing a model takes, without the model itself."""
-
-    id: str
-    name: str
-    provider: str
-    kind: str
-    aliases: tuple[str, ...]
-    listed_snapshots_only: bool
-    fine_tune_bases: tuple[str, ...]
-    as_of: str
-
-    @classmethod
-    def of(cls, model: Model) -> Summary:
-        tuned = model.fine_tuning
-        return cls(
-            model.id,
-            model.name,
-            model.provider,
-            model.kind,
-            model.aliases,
-            model.listed_snapshots_only,
-            tuned.bases if tuned else (),
-            model.as_of,
-        )
 
 
 class Catalog:
@@ -243,7 +216,7 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
     key, folder = catalog_cache.catalog_key(files), catalog_cache.cache_dir()
     compiled = catalog_cache.load(key, folder) if key else None
     if compiled is not None:
-        return compiled
+        return Catalog(*compiled)
     catalog = _from_yaml(extra_files)
     if key:
         catalog_cache.save(key, folder, catalog)

@@ -36,9 +36,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pricing.catalog import Catalog, Summary
 from pricing.hosts import Host
-from pricing.model import FineTuning, Model, PricePeriod, Prices, ServiceTier, Tier, Variant
+from pricing.model import (
+    FineTuning,
+    Model,
+    PricePeriod,
+    Prices,
+    ServiceTier,
+    Summary,
+    Tier,
+    Variant,
+)
+
+# What is stored and served: the models (decoded on demand), the hosts and each model's
+# Summary; pricing.catalog makes a Catalog of them (this module never imports it: no cycle).
+Compiled = tuple["CompiledModels", tuple[Host, ...], tuple[Summary, ...]]
 
 try:  # the interpreter's own SHA-256, as `random` imports it: hashlib loads OpenSSL first (3 ms)
     from _sha2 import sha256  # Python 3.12 on
@@ -100,7 +112,7 @@ def catalog_key(files: Iterable[Path]) -> str | None:
     return digest.hexdigest()
 
 
-def load(key: str, folder: Path | None) -> Catalog | None:
+def load(key: str, folder: Path | None) -> Compiled | None:
     """The catalog compiled under ``key``, or None (no file, another key, or a file that does
     not hold what was written: never trusted, rebuilt by the caller)."""
     if folder is None:
@@ -122,10 +134,10 @@ def load(key: str, folder: Path | None) -> Catalog | None:
             return None
     except Exception:  # unreadable, corrupt or forged: the YAML is the truth
         return None
-    return Catalog(CompiledModels(bodies, spans), hosts, summaries)
+    return CompiledModels(bodies, spans), hosts, summaries
 
 
-def save(key: str, folder: Path | None, catalog: Catalog) -> None:
+def save(key: str, folder: Path | None, catalog: Any) -> None:
     """Keep a compiled catalog under ``key``: a temporary file renamed over the old one, so a
     reader sees the old file or the new one, whole. Any failure leaves no cache, no error."""
     if folder is None:
@@ -188,7 +200,8 @@ class CompiledModels(Sequence[Model]):
 # exponent), which JSON reads back through Decimal exactly as written: 2.50 stays 2.50.
 
 
-def encode(catalog: Catalog) -> bytes:
+def encode(catalog: Any) -> bytes:
+    """A catalog (its models, hosts and summaries) as the cache's payload."""
     bodies, spans, start = [], [], 0
     for model in catalog.models:
         body = _json(_Encoder().plain(model))

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pricing.errors import InputError, UnpricedError
 
@@ -383,3 +383,30 @@ def _apply(model: Model, spec: Variant) -> Model:
             for name, level in model.service_tiers.items()
         },
     )
+
+
+class Summary(NamedTuple):
+    """What finding and listing a model takes, without the model itself."""
+
+    id: str
+    name: str
+    provider: str
+    kind: str
+    aliases: tuple[str, ...]
+    listed_snapshots_only: bool
+    fine_tune_bases: tuple[str, ...]
+    as_of: str
+
+    @classmethod
+    def of(cls, model: Model) -> Summary:
+        tuned = model.fine_tuning
+        return cls(
+            model.id,
+            model.name,
+            model.provider,
+            model.kind,
+            model.aliases,
+            model.listed_snapshots_only,
+            tuned.bases if tuned else (),
+            model.as_of,
+        )

@@ -137,7 +137,8 @@ def read_sample_file(
     column: str | None = None,
 ) -> OutputSamples | SampleTexts:
     """Observed output lengths from a file, or its reply texts still to be counted. ``model``
-    picks its own replies from a usage log that names models (:func:`model_replies`)."""
+        picks its own replies from a usage log that names models
+    (:func:`budget.usage.read.model_replies`)."""
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"--samples-format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -276,45 +277,6 @@ def _line(where: str, index: int) -> int:
     """The line of a record's place (``FILE:LINE``); a JSON array's element by position."""
     head, _, number = where.rpartition(":")
     return int(number) if head and number.isdigit() else index + 1
-
-
-@dataclass(frozen=True)
-class ModelReplies:
-    """Which logged replies stand for a model's replies, and what to tell the user."""
-
-    rows: list[int]
-    note: str | None
-    other_models: bool  # no reply came from the model: these are other models' replies
-
-
-def model_replies(logged: Sequence[str | None], model: Any) -> ModelReplies:
-    """The one sampling rule for `plan --samples LOG` and a scenario's ``usage_log``: where
-    the log names models, only ``model``'s replies; failing any, every reply, with a note."""
-    mine = [i for i, name in enumerate(logged) if name and _is_model(name, model)]
-    named = sorted({name for name in logged if name})
-    if mine:
-        note = None
-        if len(mine) < len(logged):
-            note = (
-                f"used the {len(mine):,} of {len(logged):,} logged replies that came from "
-                f"{model.id}"
-            )
-        return ModelReplies(mine, note, False)
-    note = None
-    if named:
-        note = (
-            f"the log has no replies from {model.id}; used all {len(logged):,} replies of "
-            f"{', '.join(named[:3])}{' ...' if len(named) > 3 else ''}"
-        )
-    return ModelReplies(list(range(len(logged))), note, bool(named))
-
-
-def _is_model(logged: str, model: Any) -> bool:
-    """Whether a model name from a log (a dated snapshot, say) names ``model``."""
-    from pricing.names import candidates
-
-    names = {name.lower() for name in (model.id, *getattr(model, "aliases", ()))}
-    return any(form in names for form in candidates(logged))
 
 
 def _csv(

@@ -20,7 +20,7 @@ import datetime as dt
 import gc
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -529,7 +529,7 @@ class OutputLengths:
 def observed_outputs(paths: Iterable[str], model: Any = None) -> OutputLengths:
     """The logs' output lengths for resampling (a scenario's ``usage_log``, `plan --samples`);
     a cut reply's length is only a lower bound. With ``model``: only its replies where the
-    log names models (:func:`budget.inputs.samples.model_replies`). A record whose usage
+    log names models (:func:`model_replies`). A record whose usage
     cannot be read is bad input here (a length cannot be guessed): the error names it."""
     return _outputs([rows for rows, _ in read_rows(paths)], model)
 
@@ -544,8 +544,6 @@ def outputs_of_records(
 
 
 def _outputs(chunks: list[Rows], model: Any) -> OutputLengths:
-    from budget.inputs.samples import model_replies
-
     for rows in chunks:
         if rows.unpriced:
             first = rows.unpriced[0]
@@ -561,6 +559,45 @@ def _outputs(chunks: list[Rows], model: Any) -> OutputLengths:
         return OutputLengths(lengths, cut)
     picked = model_replies([name for rows in kept for name in rows.models], model)
     return OutputLengths(lengths[picked.rows], cut[picked.rows], picked.note, picked.other_models)
+
+
+@dataclass(frozen=True)
+class ModelReplies:
+    """Which logged replies stand for a model's replies, and what to tell the user."""
+
+    rows: list[int]
+    note: str | None
+    other_models: bool  # no reply came from the model: these are other models' replies
+
+
+def model_replies(logged: Sequence[str | None], model: Any) -> ModelReplies:
+    """The one sampling rule for `plan --samples LOG` and a scenario's ``usage_log``: where
+    the log names models, only ``model``'s replies; failing any, every reply, with a note."""
+    mine = [i for i, name in enumerate(logged) if name and _is_model(name, model)]
+    named = sorted({name for name in logged if name})
+    if mine:
+        note = None
+        if len(mine) < len(logged):
+            note = (
+                f"used the {len(mine):,} of {len(logged):,} logged replies that came from "
+                f"{model.id}"
+            )
+        return ModelReplies(mine, note, False)
+    note = None
+    if named:
+        note = (
+            f"the log has no replies from {model.id}; used all {len(logged):,} replies of "
+            f"{', '.join(named[:3])}{' ...' if len(named) > 3 else ''}"
+        )
+    return ModelReplies(list(range(len(logged))), note, bool(named))
+
+
+def _is_model(logged: str, model: Any) -> bool:
+    """Whether a model name from a log (a dated snapshot, say) names ``model``."""
+    from pricing.names import candidates
+
+    names = {name.lower() for name in (model.id, *getattr(model, "aliases", ()))}
+    return any(form in names for form in candidates(logged))
 
 
 def _one_length(rows: Rows) -> np.ndarray:
