@@ -183,7 +183,8 @@ def count_paths_dask(
     groups = tasks(pieces, task_bytes)
     if on_partitions is not None:
         on_partitions(len(groups))
-    shared = client.scatter(model, broadcast=True, hash=False)
+    # a task's result, not scattered data: computed again if the worker holding it dies
+    shared = client.submit(_the, model, pure=False)
     futures = [
         client.submit(
             count_partition,
@@ -209,3 +210,8 @@ def count_paths_dask(
             for row in rows or []:
                 on_record(row)
     return result
+
+
+def _the(value: Any) -> Any:
+    """The value itself, as a task: a lost copy is computed again."""
+    return value

@@ -187,7 +187,10 @@ def cost_logs_dask(
             None if folder is None else os.path.join(folder, f"part-{n:05d}{suffix}")
             for n in range(len(pieces))
         ]
-        shared = client.scatter(catalog, broadcast=True, hash=False)
+        # A task that yields the catalog, not scattered data: scattered data has no recipe, so
+        # when the only worker holding it dies, every partition needing it is cancelled; a
+        # task's result is computed again on another worker.
+        shared = client.submit(_the, catalog, pure=False)
         futures = [
             client.submit(
                 partition_totals,
@@ -217,6 +220,11 @@ def cost_logs_dask(
         elif output is not None:
             _publish_parts(parts, output)
     return report
+
+
+def _the(value: Any) -> Any:
+    """The value itself, as a task (see :func:`cost_logs_dask`)."""
+    return value
 
 
 def _check_parts_directory(output: str, logs: list[str]) -> None:
