@@ -85,7 +85,7 @@ class CallTime(NamedTuple):
         """This time as :func:`call_stamp` writes it (UTC minutes since 1970, or the date)."""
         if self.week_minute is None:
             return self.day
-        return (self.day - _EPOCH).days * 1440 + self.week_minute % 1440
+        return (self.day - EPOCH).days * 1440 + self.week_minute % 1440
 
 
 def call_stamp(value: object) -> int | dt.date:
@@ -134,13 +134,9 @@ def call_time(value: object) -> CallTime:
     return CallTime.of(call_stamp(value))
 
 
-def stamp_day(stamp: int | dt.date) -> dt.date:
-    return _epoch_day(stamp // 1440) if stamp.__class__ is int else stamp
-
-
-_EPOCH = dt.date(1970, 1, 1)
+EPOCH = dt.date(1970, 1, 1)  # day 0 of the stamps (UTC)
 
 
 @lru_cache(maxsize=4096)
 def _epoch_day(days: int) -> dt.date:
-    return _EPOCH + dt.timedelta(days=days)
+    return EPOCH + dt.timedelta(days=days)

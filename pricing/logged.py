@@ -37,7 +37,7 @@ import numpy as np
 
 from pricing.arrays import CostTotals, TokenArrays, price_arrays, refusals
 from pricing.catalog import Catalog, Model
-from pricing.dates import pricing_day
+from pricing.dates import EPOCH, pricing_day
 from pricing.engine import CostBreakdown, Usage, cost
 from pricing.errors import InputError, UnpricedError
 from pricing.rules import tools_usd
@@ -46,7 +46,6 @@ from pricing.rules import tools_usd
 # days before it means the day chosen may change the bill: said out loud.
 RECENT_CHANGE_DAYS = 90
 
-_EPOCH = dt.date(1970, 1, 1)
 _UNKNOWN = -1  # a minute of the week not known (no time, or a date without one)
 # A dated snapshot: -20250929, -2024-05-13 (Bedrock's -v1:0 after it)
 _DATED = re.compile(r"[-@](\d{8}|\d{4}-\d{2}-\d{2})(?:-v\d+(?::\d+)?)?$")
@@ -137,7 +136,7 @@ class LoggedCalls:
         self._dated: dict[tuple[str | None, int], Model | InputError] = {}
         self._periods: dict[tuple[str | None, int], Model] = {}
         self._variants: dict[tuple[int, str], Any] = {}
-        self._default = (self.day - _EPOCH).days
+        self._default = (self.day - EPOCH).days
 
     # ------------------------------------------------------------------ one call
     def call(
@@ -258,7 +257,7 @@ class LoggedCalls:
             model = too_long_for = priced_models[number]
             if variant:
                 model = self._with_variant(model, model.variants[variant - 1])
-            last = _EPOCH + dt.timedelta(days=int(day[rows].max()))
+            last = EPOCH + dt.timedelta(days=int(day[rows].max()))
             dateless = int(undated[rows].sum())
             too_long_for = too_long_for if variant else None
             groups.append(Group(model, tier_list[tier], rows, last, too_long_for, dateless))
@@ -283,7 +282,7 @@ class LoggedCalls:
             except TypeError:  # dates without a time of day: one by one
                 minutes = np.array([s if s.__class__ is int else _MARK for s in stamps])
                 for row in np.flatnonzero((minutes == _MARK) & ~missing).tolist():
-                    day[row] = (stamps[row] - _EPOCH).days
+                    day[row] = (stamps[row] - EPOCH).days
                     undated[row] = False
             timed = minutes != _MARK
             day[timed], minute[timed] = _split_minutes(minutes[timed])
@@ -297,7 +296,7 @@ class LoggedCalls:
         if key not in self._dated:
             found = self._model(name)
             if not isinstance(found, InputError):
-                found = found.at(_EPOCH + dt.timedelta(days=day_number))
+                found = found.at(EPOCH + dt.timedelta(days=day_number))
                 # one object per price period: the days of a period price as one group
                 found = self._periods.setdefault((name, id(found.period)), found)
                 if self.variant is not None:
@@ -505,9 +504,9 @@ def _split(codes: np.ndarray, count: int, rows: np.ndarray):
 def _days(day: np.ndarray) -> list[dt.date]:
     """Days since 1970 as dates (one date object per distinct day)."""
     if len(day) and bool((day == day[0]).all()):
-        return [_EPOCH + dt.timedelta(days=int(day[0]))] * len(day)
+        return [EPOCH + dt.timedelta(days=int(day[0]))] * len(day)
     distinct, which = np.unique(day, return_inverse=True)
-    dates = np.array([_EPOCH + dt.timedelta(days=d) for d in distinct.tolist()], dtype=object)
+    dates = np.array([EPOCH + dt.timedelta(days=d) for d in distinct.tolist()], dtype=object)
     return dates[which].tolist()
 
 

@@ -218,12 +218,18 @@ class Model:
             return self.retired - dt.timedelta(days=1)
         return day
 
-    def priced_as(self, day: dt.date) -> str:
-        """The model whose rates bill a call to this name on ``day``: the replacement when the
-        provider routes a retired name to it, else this model."""
-        if self.routed_to is not None and self.retired is not None and day >= self.retired:
+    def priced_as(self, day: dt.date | None = None) -> str:
+        """The model whose rates bill a call to this name on ``day`` (default: the day it was
+        resolved for): the model a retired name is routed to, else this model."""
+        day = day or self.priced_on
+        if self.routed_to is not None and day is not None and day >= self.retired:
             return self.routed_to
         return self.id
+
+    @property
+    def period_label(self) -> str | None:
+        """The price period these prices belong to (``2025-06-10..``), if known."""
+        return self.period.label if self.period else None
 
     def retirement_pricing(self, day: dt.date) -> str | None:
         """How a retirement changes the price of a call on ``day``, said where the price is

@@ -113,10 +113,11 @@ def at_from_command_line(at: dt.date | None) -> dt.date | None:
 def start_override(at: dt.date | None, start: dt.date | None) -> tuple[dt.date | None, str | None]:
     """The month 1 a command line's ``--at`` sets over a scenario's `start:`, and the note
     that says so (both ``None`` when the file's start, or --at alone, decides)."""
+    from budget.workload.scenario import moved_start  # report only: not on price paths
+
     typed = at_from_command_line(at)
-    if typed is None or start is None or typed == start:
-        return None, None
-    return typed, f"month 1 starts on {typed} (--at), not on the scenario's start: {start}"
+    note = moved_start(typed, start)
+    return (typed, note) if note else (None, None)
 
 
 def checked_pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:

@@ -385,8 +385,8 @@ def plan(
         problems=tuple(problems),
         notes=tuple(notes),
         priced_at=model.priced_on,
-        price_period=model.period.label if model.period else None,
-        priced_as=model.priced_as(model.priced_on) if model.priced_on else model.id,
+        price_period=model.period_label,
+        priced_as=model.priced_as(),
     )
 
 

@@ -838,3 +838,10 @@ class _Checker:
             if query is None
             else self.tokens(query, path + ("query_tokens",), ("fixed", "p50", "p95")),
         )
+
+
+def moved_start(start: dt.date | None, file_start: dt.date | None) -> str | None:
+    """What to tell a reader when ``--at`` moves month 1 away from the file's `start:`."""
+    if start is None or file_start is None or start == file_start:
+        return None
+    return f"month 1 starts on {start} (--at), not on the scenario's start: {file_start}"

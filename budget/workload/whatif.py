@@ -34,6 +34,7 @@ from budget.workload.scenario import (
     TRAFFIC_KEYS,
     Scenario,
     check_scenario,
+    moved_start,
     scenario_document,
 )
 from budget.workload.table import MONEY, PER_CALL, exact, period_usd, periods, with_float_money
@@ -213,10 +214,9 @@ def what_if(
     if any(vary.key == "start" for vary in varies):
         start = None  # the grid's own starts decide
     notes: dict[str, None] = {}  # warnings in order, each once
-    if start is not None and baseline.start not in (None, start):
-        notes[
-            f"month 1 starts on {start} (--at), not on the scenario's start: {baseline.start}"
-        ] = None
+    moved = moved_start(start, baseline.start)
+    if moved:
+        notes[moved] = None
     if start is not None:
         baseline = dataclasses.replace(baseline, start=start)
     reader = PoolReader()  # prompt files, samples and logs: read once for the whole grid
