@@ -108,7 +108,7 @@ def usage(
             report = _usage_locally(logs, inputs, options, output, jobs, progress)
     if as_json:
         print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
-        _exit_if_unpriced(report)
+        _exit_if_unpriced(report, where="listed under `unpriced`")
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
     retired = any(u.retirement_pricing for u in report.by_model.values())
@@ -147,7 +147,7 @@ def usage(
     if undated is not None and undated.warning:
         click.echo(undated.warning)
     if report.unpriced:
-        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
@@ -179,7 +179,7 @@ def usage(
         warn(note)
     if output:
         click.echo(f"wrote {output}")
-    _exit_if_unpriced(report)
+    _exit_if_unpriced(report, where="the `not priced` table above")
 
 
 def _usage_locally(logs, inputs, options, output, jobs, progress):
@@ -273,10 +273,15 @@ def _bounded_json(report) -> dict:
     return data
 
 
-def _exit_if_unpriced(report) -> None:
-    """Exit code 1 when some calls could not be priced: scripts notice."""
+def _calls(n: int) -> str:
+    return f"{n:,} call" if n == 1 else f"{n:,} calls"
+
+
+def _exit_if_unpriced(report, where: str) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice. ``where``: where
+    this output lists them (the table's heading or the JSON key)."""
     if report.unpriced:
-        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        warn(f"{_calls(report.unpriced_calls)} could not be priced ({where})")
         click.get_current_context().exit(1)
 
 

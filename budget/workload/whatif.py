@@ -46,7 +46,7 @@ from budget.workload.warnings import (
     over_limits_note,
     price_change_notes,
 )
-from pricing.catalog import Catalog
+from pricing.catalog import Catalog, load_catalog
 from pricing.errors import InputError
 from pricing.yamlfile import Document, did_you_mean, read_value
 
@@ -201,14 +201,17 @@ def _editor(assignments: list[tuple[Vary, str]]):
 
 def what_if(
     path: str | Path,
-    varies: list[Vary],
-    catalog: Catalog,
+    varies: Iterable[Vary | str],
+    catalog: Catalog | None = None,
     at: dt.date | None = None,
     start: dt.date | None = None,
 ) -> WhatIf:
     """Project the baseline and every combination of the varied values. Month 1 is
     ``start`` if given (over the file's `start:`, under a varied start), else the file's,
-    else ``at``."""
+    else ``at``. ``varies`` may be written as on the command line (``"calls_per_day=1000,2000"``);
+    ``catalog`` defaults to the bundled one."""
+    varies = [parse_vary(v) if isinstance(v, str) else v for v in varies]
+    catalog = catalog or load_catalog()
     document = scenario_document(path)  # read once: the grid varies values, not files
     baseline = check_scenario(document, path)
     if any(vary.key == "start" for vary in varies):
@@ -243,6 +246,11 @@ def what_if(
                 baseline_index = len(rows)
             rows.append(row)
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
+    base_cells = {
+        _cell_key(item): _result(_summary(baseline, item)) for item in base_projection.models
+    }
+    for vary in _inert(varies, rows, base_cells):
+        notes[_inert_note(vary, document)] = None
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
         base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
@@ -269,6 +277,58 @@ def what_if(
         tuple(files),
         base_projection.start,
     )
+
+
+_CHANGES_MODELS = {"model", "variant"}  # rows of other models: never compared as one cell
+
+
+def _cell_key(item: ModelProjection) -> tuple[str, str]:
+    return item.model.id, item.model.variant or ""
+
+
+def _result(row: dict) -> tuple:
+    """What a row says, without the settings that name it."""
+    return tuple(row[c] for c in COLUMNS if c in row and c != "scenario")
+
+
+def _inert(varies: list[Vary], rows: list[dict], base_cells: dict) -> list[Vary]:
+    """The varied keys that changed no figure of any row: each model's rows that differ only
+    in that key say the same. With one key varied, the baseline's row is compared too; a key
+    given one value beside other varied keys has nothing to be compared with."""
+    inert = []
+    for vary in varies:
+        others = [v.given for v in varies if v is not vary]
+        if vary.key in _CHANGES_MODELS or vary.key == "seed" or (others and len(vary.values) < 2):
+            continue
+        seen: dict[tuple, set] = {}
+        for row in rows:
+            cell = (row["model"], row["variant"])
+            results = seen.setdefault((cell, *(row[k] for k in others)), set())
+            results.add(_result(row))
+            if not others and cell in base_cells:
+                results.add(base_cells[cell])
+        if seen and all(len(results) == 1 for results in seen.values()):
+            inert.append(vary)
+    return inert
+
+
+def _inert_note(vary: Vary, document: Document) -> str:
+    values = ",".join(vary.values)
+    note = f"--vary {vary.given}={values} changed no figure of any row"
+    limits = document.data.get("rate_limits") if isinstance(document.data, dict) else None
+    blocks = (
+        [k for k, v in limits.items() if isinstance(v, dict)] if isinstance(limits, dict) else []
+    )
+    flat = vary.key.removeprefix("rate_limits.")
+    if blocks and flat in LIMIT_KEYS:
+        example = f"rate_limits.{blocks[0]}.{flat}"
+        note += (
+            f": the scenario sets rate limits per provider ({', '.join(blocks)}), which take "
+            f"precedence over a flat {flat}; vary {example}=... instead"
+        )
+    else:
+        note += ": does this scenario use it?"
+    return note
 
 
 def _collect(
