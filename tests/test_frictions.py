@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -217,3 +219,75 @@ def dt_day():
     import datetime as dt
 
     return dt.date(2026, 11, 25)
+
+
+def test_the_chart_draws_the_whole_bill_and_the_capacity_picture(tmp_path):
+    import budget
+    from budget.workload.report import chart_data
+
+    projection = budget.project("reports/rag-service.yaml", at=dt_day())
+    table = projection.exact_table
+    data = chart_data(projection, table)
+    month_1 = table[table["period"] == "month-01"]
+    embeddings = float(month_1[month_1["line"].str.startswith("embedding")]["total_usd"].sum())
+    assert embeddings > 0  # the corpus and the queries: on every alternative's bill
+    assert data.embeddings_by_month[1] == pytest.approx(embeddings)
+    for name, bill, own in zip(
+        data.labels, data.monthly_bill, data.generation_month_1, strict=True
+    ):
+        row = month_1[(month_1["model"] == name) & (month_1["line"] == "generation")]
+        assert own == pytest.approx(float(row["total_usd"].iloc[0]))
+        assert bill[0] == pytest.approx(own + embeddings)
+    for (use, limit), item in zip(data.peak_use, projection.models, strict=True):
+        rows = table[(table["model"] == item.model.id) & table["period"].str.startswith("month-")]
+        assert use == pytest.approx(1 - float(rows["headroom"].min()))
+        assert limit in ("rpm", "tpm", "input_tpm", "output_tpm")
+    png = tmp_path / "rag.png"
+    assert run("report", "reports/rag-service.yaml", "--chart", str(png)).exit_code == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_whatif_takes_traffic_relative_to_the_file(tmp_path):
+    path = _per_provider(tmp_path)  # calls_per_day: 200000
+    result = run("whatif", path, "--vary", "calls_per_day=x1,x2,x0.5", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {r["calls_per_day"]: r for r in json.loads(result.stdout)["rows"]}
+    once, twice, half = (Decimal(str(rows[k]["total_usd"])) for k in ("x1", "x2", "x0.5"))
+    assert once == Decimal(str(json.loads(result.stdout)["baseline_usd"]))
+    assert twice / once == pytest.approx(2, rel=1e-6)  # the same draws, twice the calls
+    assert half / once == pytest.approx(0.5, rel=1e-6)
+    assert rows["x2"]["calls"] == 2 * rows["x1"]["calls"]
+    # a file that gives calls per month: x2 doubles what it gives
+    monthly = tmp_path / "monthly.yaml"
+    text = Path(path).read_text()
+    monthly.write_text(text.replace("calls_per_day: 200000", "calls_per_month: 6000000"))
+    grid = run("whatif", str(monthly), "--vary", "calls_per_day=x2", "--json")
+    doubled = json.loads(grid.stdout)["rows"]
+    base = [r["calls"] for r in doubled if r["baseline"]]
+    assert [r["calls"] for r in doubled if not r["baseline"]] == [2 * base[0]]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("x2", "the scenario sets no cache.read_share to scale"),
+        ("x2000000", "expected a factor from 0 to 1,000,000"),
+    ],
+)
+def test_a_relative_value_that_cannot_apply_is_refused(tmp_path, value, message):
+    result = run("whatif", _per_provider(tmp_path), "--vary", f"cache_share={value}")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_whatif_says_which_max_tokens_plan_chose(tmp_path):
+    result = run("whatif", _per_provider(tmp_path), "--vary", "max_tokens=plan,2000")
+    assert result.exit_code == 0, result.output
+    planned = [line for line in result.stdout.splitlines() if "(plan)" in line]
+    assert len(planned) == 1
+    as_json = json.loads(
+        run("whatif", _per_provider(tmp_path), "--vary", "max_tokens=plan,2000", "--json").stdout
+    )
+    sources = {r["max_tokens_source"] for r in as_json["rows"] if not r["baseline"]}
+    assert sources == {"plan", "scenario"}

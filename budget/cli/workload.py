@@ -449,7 +449,7 @@ def _binds(limit: str | None, over: bool) -> str:
     required=True,
     metavar="KEY=V1,V2,...",
     help="A setting and the values to try (repeatable): model, max_tokens, cache_share, "
-    "batch_share, calls_per_day, ...",
+    "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
 @at_option
@@ -509,7 +509,8 @@ def whatif(
                 *(str(row[k]) for k in shown),
                 model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
-                format_tokens(row["max_tokens"]),
+                format_tokens(row["max_tokens"])
+                + (f" ({row['max_tokens_source']})" if row["max_tokens_source"] == "plan" else ""),
                 _mark(row["input_tokens_exact"], row["output_tokens_exact"])
                 + format_usd(row["total_usd"], places=total),
                 format_usd(row["continuation_usd"], places=total),

@@ -147,6 +147,7 @@ COLUMNS = (
     "input_tokens_exact",
     "output_tokens_exact",
     "tokenizer",
+    "max_tokens_source",  # which number `max_tokens: plan` chose is said, not guessed
 )
 
 
@@ -185,8 +186,12 @@ def _editor(assignments: list[tuple[Vary, str]]):
                 doc.data.pop("variant", None)
         for vary, text in assignments:
             label = f"--vary {vary.given}={text}"
-            value = read_value(text, label)
             parts = tuple(vary.key.split("."))
+            factor = relative(text, label)
+            if factor is not None:
+                parts, value = _scaled(doc, parts, factor, label)
+            else:
+                value = read_value(text, label)
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
             if parts[0] == "traffic" and parts[1] in RATES:
@@ -197,6 +202,47 @@ def _editor(assignments: list[tuple[Vary, str]]):
             doc.set(parts, value, label)
 
     return edit
+
+
+_RELATIVE = re.compile(r"[x×*]\s*(?P<factor>\d+(?:\.\d+)?|\.\d+)", re.IGNORECASE)
+MAX_FACTOR = 10**6  # x1000000: past any what-if a plan asks; bounds the scaled numbers
+
+
+def relative(text: str, label: str) -> float | None:
+    """The factor of a relative value (`x2`, `x0.5`, `*1.5`), or None for a plain value."""
+    match = _RELATIVE.fullmatch(text.strip())
+    if match is None:
+        return None
+    factor = float(match["factor"])
+    if factor > MAX_FACTOR:
+        raise InputError(f"{label}: expected a factor from 0 to {MAX_FACTOR:,}")
+    return factor
+
+
+def _scaled(
+    doc: Document, parts: tuple[str, ...], factor: float, label: str
+) -> tuple[tuple[str, ...], object]:
+    """The file's value at ``parts`` times ``factor`` (each number of a distribution;
+    counts stay whole). A traffic rate scales the rate the file gives, in its own unit
+    (`calls_per_day=x2` doubles a file's `calls_per_month`)."""
+    if parts[0] == "traffic" and parts[1] in RATES:
+        traffic = doc.data.get("traffic")
+        given = [r for r in RATES if isinstance(traffic, dict) and r in traffic]
+        if given:
+            parts = ("traffic", given[0])
+    current = _lookup(doc.data, ".".join(parts))
+    if current is _MISSING:
+        raise InputError(f"{label}: the scenario sets no {'.'.join(parts)} to scale")
+
+    def scale(value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
+            raise InputError(f"{label}: {'.'.join(parts)} is not a number to scale: {value!r}")
+        if isinstance(value, dict):
+            return {k: scale(v) if isinstance(v, (int, float)) else v for k, v in value.items()}
+        scaled = value * factor
+        return round(scaled) if isinstance(value, int) else scaled
+
+    return parts, scale(current)
 
 
 def what_if(
@@ -444,6 +490,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "model": item.model.id,
         "variant": item.model.variant or "",
         "max_tokens": item.max_tokens,
+        "max_tokens_source": item.max_tokens_source,  # scenario | plan | model maximum
         "horizon_months": scenario.horizon_months,
         "calls": total.calls,
         "month_1_usd": month_1.quantize(MONEY),
