@@ -313,8 +313,7 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
-    reports, what-if grids and usage logs".
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
     """
     from budget.outputs import OutputSet
     from budget.workload.projection import project
@@ -458,7 +457,10 @@ def _binds(limit: str | None, over: bool) -> str:
 def whatif(
     scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
 ) -> None:
-    """Every combination of the varied settings, cheapest first, against the baseline."""
+    """Every combination of the varied settings, cheapest first, against the baseline.
+
+    Every key --vary takes, and the CSV columns: docs/whatif.md.
+    """
     from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if

@@ -3,8 +3,7 @@
 A scenario names one or more models, the traffic (calls per day or per month, growth, peak
 factor), how many input and output tokens a call takes (fixed, a p50/p95 distribution,
 prompt files, observed samples or a usage log), the cache and batch shares, the max_tokens
-policy, the rate limits and the horizon. README.md documents the format (section "Workloads:
-scenarios, reports, what-if grids and usage logs").
+policy, the rate limits and the horizon. docs/scenarios.md documents the format.
 
 Every problem is reported as ``FILE:LINE:COL: key.path: what was expected``. The YAML is
 composed into nodes first so each value keeps its position; ``--vary`` overrides from
