@@ -291,3 +291,32 @@ def test_whatif_says_which_max_tokens_plan_chose(tmp_path):
     )
     sources = {r["max_tokens_source"] for r in as_json["rows"] if not r["baseline"]}
     assert sources == {"plan", "scenario"}
+
+
+def test_whatif_writes_markdown_and_a_chart(tmp_path):
+    path = _per_provider(tmp_path)
+    md, png = tmp_path / "grid.md", tmp_path / "grid.png"
+    varies = ["--vary", "model=gpt-5.4-mini,gpt-6-luna", "--vary", "rate_limits.openai.tpm=500000"]
+    result = run("whatif", path, *varies, "--markdown", str(md), "--chart", str(png))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {md}" in result.stdout and f"wrote {png}" in result.stdout
+    grid = json.loads(run("whatif", path, *varies, "--json").stdout)
+    page = md.read_text()
+    table = [line for line in page.splitlines() if line.startswith("| rate_limits")]
+    assert len(table) == len(grid["rows"])  # every row, in the grid's order (cheapest first)
+    for line, row in zip(table, grid["rows"], strict=True):
+        assert f"| {row['model']}" in line
+        assert f"${Decimal(str(row['total_usd'])):,.2f}" in line
+        assert ("**(baseline)**" in line) == row["baseline"]
+        assert ("(over)" in line) == (row["fits_rate_limits"] is False)
+    assert "## Warnings" in page and "do not carry the peak" in page
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_whatif_outputs_follow_the_output_rules(tmp_path):
+    path = _per_provider(tmp_path)
+    jpg = run("whatif", path, "--vary", "seed=2", "--chart", str(tmp_path / "x.jpg"))
+    assert jpg.exit_code == 2 and "charts are written as PNG" in jpg.stderr
+    onto_input = run("whatif", path, "--vary", "seed=2", "--markdown", path)
+    assert onto_input.exit_code == 2
+    assert Path(path).read_text().startswith("name: bot")  # the scenario is untouched

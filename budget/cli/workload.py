@@ -451,21 +451,33 @@ def _binds(limit: str | None, over: bool) -> str:
     "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write the grid as a Markdown page here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write the grid as a PNG bar chart here.")
 @at_option
 @catalog_option
 @json_option
 def whatif(
-    scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
+    scenario_file: str,
+    varies: tuple[str, ...],
+    output: str | None,
+    markdown: str | None,
+    chart: str | None,
+    at,
+    as_json: bool,
 ) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline.
 
     Every key --vary takes, and the CSV columns: docs/whatif.md.
     """
     from budget.outputs import OutputSet
-    from budget.workload.report import write_csv
+    from budget.workload.report import check_chart_path, write_csv, write_text
     from budget.workload.whatif import parse_vary, what_if
+    from budget.workload.whatif_report import whatif_markdown, write_whatif_chart
 
-    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+    if chart:
+        check_chart_path(chart)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
         catalog = get_catalog()
         result = what_if(
             scenario_file,
@@ -478,6 +490,10 @@ def whatif(
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
+        if markdown:
+            write_text(whatif_markdown(result), markdown, outputs)
+        if chart:
+            write_whatif_chart(result, chart, outputs)
     if as_json:
         print_json(
             {
@@ -527,5 +543,6 @@ def whatif(
     )
     for note in result.warnings:
         warn(f"warning: {note}")
-    if output:
-        click.echo(f"wrote {output}")
+    for path in (output, markdown, chart):
+        if path:
+            click.echo(f"wrote {path}")
