@@ -360,7 +360,7 @@ def report(
         rows = table.to_dict(orient="records")
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
-    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    summary = _summary_rows(table)
     # One money format per column (as whatif): totals as the largest needs, per call as the
     # smallest needs.
     total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
@@ -383,7 +383,7 @@ def report(
         [
             [
                 model_label(row.model, row.variant),
-                row.period,
+                row.period + (" (new prices)" if row.new_prices else ""),
                 format_tokens(row.calls),
                 _mark(row.input_tokens_exact, row.output_tokens_exact)
                 + format_usd(row.total_usd, places=total),
@@ -408,6 +408,20 @@ def report(
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _summary_rows(table):
+    """Month 1, every later month whose prices differ from the month before (a price change
+    or a retirement shows in the table, not only in a warning), and the total; generation
+    lines only (a RAG service's embedding lines have their own bill)."""
+    rows = table[(table["line"] == "generation")].copy()
+    rows["new_prices"] = False
+    months = rows["period"].str.startswith("month-")
+    for _, group in rows[months].groupby(["model", "variant"], sort=False):
+        periods = group["price_period"].astype(str)
+        changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
+        rows.loc[changed[changed].index, "new_prices"] = True
+    return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
 
 
 def _print_bill(table) -> None:
