@@ -282,7 +282,31 @@ def _exit_if_unpriced(report) -> None:
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
-@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT_FILE,
+    help="Write the bill as CSV here: one row per calendar month, service and model "
+    "(columns: docs/csv-columns.md).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["month", "day", "total", "periods"]),
+    default="month",
+    show_default=True,
+    help="The -o file's rows, one kind per file: calendar months, days, or the horizon's "
+    "total; `periods` writes the projection table (day, month-NN and total rows together, "
+    "with the capacity columns: do not sum it).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "focus"]),
+    default="csv",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill of the first model, one row per day "
+    "and token type, marked as a projection (docs/csv-columns.md).",
+)
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
@@ -301,6 +325,8 @@ def report(
     simulated_calls: int | None,
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
@@ -308,16 +334,16 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
-    reports, what-if grids and usage logs".
+    The YAML format: README.md, section "Workloads: scenarios, reports, what-if grids and
+    usage logs"; the CSV and FOCUS columns: docs/csv-columns.md.
     """
     from budget.outputs import OutputSet
+    from budget.workload.finance import write_projection_file
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
-        write_csv,
         write_text,
     )
     from budget.workload.scenario import load_scenario
@@ -341,7 +367,7 @@ def report(
             )
         table = projection.exact_table
         if output:
-            write_csv(table, output, outputs)
+            write_projection_file(projection, output, outputs, rows, output_format)
         if markdown:
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:
