@@ -48,6 +48,15 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
     "(under --engine dask, a directory of parts).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["rows", "focus"]),
+    default="rows",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill, one row per day, model and token "
+    "type, BilledCost adding up to the total (CSV; columns: docs/csv-columns.md).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -78,6 +87,7 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    output_format: str = "rows",
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -97,6 +107,8 @@ def usage(
     """
     from budget.inputs.files import expand_paths
 
+    if output_format == "focus" and (not output or engine == "dask"):
+        raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
@@ -105,7 +117,7 @@ def usage(
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(logs, inputs, options, output, jobs, progress, output_format)
     if as_json:
         print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report)
@@ -182,7 +194,7 @@ def usage(
     _exit_if_unpriced(report)
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows"):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
     from budget.usage.rows import ParquetRows, is_parquet_name
@@ -191,6 +203,13 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
         catalog = get_catalog()
         if not output:
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if output_format == "focus":
+            from budget.focus import FocusUsage, write_focus
+
+            bill = FocusUsage(catalog)
+            report = cost_logs(logs, catalog, rows_out=bill, on_rows=progress, **options)
+            write_focus(bill.charges(), outputs.open(output))
+            return report
         if not is_parquet_name(output):
             handle = outputs.open(output)
             return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
