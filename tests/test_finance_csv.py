@@ -170,3 +170,16 @@ def test_rows_must_be_one_kind(tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "'all' is not one of" in result.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_docs_page_shows_what_the_commands_print(tmp_path, monkeypatch):
+    from test_readme import ROOT, examples, run_example, scratch
+
+    page = (ROOT / "docs" / "csv-columns.md").read_text(encoding="utf-8")
+    cases = examples(page)
+    assert len(cases) == 2
+    monkeypatch.chdir(scratch(tmp_path))
+    for command, expected in cases:
+        code, printed = run_example(command)
+        assert code == 0, command
+        assert printed == expected.rstrip("\n"), f"docs/csv-columns.md: `{command}` drifted"
