@@ -35,6 +35,7 @@ _EXPORTS = {
     "project": "budget.workload.projection",
     "cost_logs": "budget.usage.price",
     "what_if": "budget.workload.whatif",
+    "finance_table": "budget.workload.finance",
     "read_samples": "budget.tokenizers.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}

@@ -217,6 +217,9 @@ def projection_charges(projection) -> list[Charge]:
 
     charges = []
     host = {m.model.id: m.model.host or "" for m in projection.models}
+    # the scenario's share of calls sent through the batch API (at the batch price)
+    share = projection.scenario.batch_share
+    batch = {"BatchShare": share} if share else {}
     for piece in day_slices(projection):
         if piece.role != BASELINE:
             continue
@@ -236,7 +239,8 @@ def projection_charges(projection) -> list[Charge]:
                     service=piece.service,
                     line=piece.line,
                     price_period=piece.price_period,
-                    details={"PricedAs": piece.priced_as} if piece.priced_as != piece.model else {},
+                    details=batch
+                    | ({"PricedAs": piece.priced_as} if piece.priced_as != piece.model else {}),
                     tokens=tokens,
                     usd=usd,
                     projected=True,

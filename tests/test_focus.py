@@ -175,3 +175,12 @@ def test_focus_needs_an_output_file(tmp_path):
     log.write_text(json.dumps(chat(NOV_20)) + "\n")
     result = CliRunner().invoke(cli, ["usage", str(log), "--format", "focus"])
     assert result.exit_code == 2 and "--format focus writes the -o file" in result.output
+
+
+def test_a_projected_bill_is_one_row_per_day(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO)
+    args = ["report", str(scenario), "--format", "focus", "--rows", "total"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "bill.csv")])
+    assert result.exit_code == 2 and "one row per day (no --rows)" in result.output
+    assert not (tmp_path / "bill.csv").exists()

@@ -368,6 +368,8 @@ def report(
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if output_format == "focus" and (not output or rows != "month"):
+        raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
