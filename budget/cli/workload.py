@@ -48,6 +48,15 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
     "(under --engine dask, a directory of parts).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["rows", "focus"]),
+    default="rows",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill, one row per day, model and token "
+    "type, BilledCost adding up to the total (CSV; columns: docs/csv-columns.md).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -78,6 +87,7 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    output_format: str = "rows",
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -97,6 +107,8 @@ def usage(
     """
     from budget.inputs.files import expand_paths
 
+    if output_format == "focus" and (not output or engine == "dask"):
+        raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
@@ -105,7 +117,7 @@ def usage(
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(logs, inputs, options, output, jobs, progress, output_format)
     if as_json:
         print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
         _exit_if_unpriced(report, where="listed under `unpriced`")
@@ -182,7 +194,7 @@ def usage(
     _exit_if_unpriced(report, where="the `not priced` table above")
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows"):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
     from budget.usage.rows import ParquetRows, is_parquet_name
@@ -191,6 +203,13 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
         catalog = get_catalog()
         if not output:
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if output_format == "focus":
+            from budget.focus import FocusUsage, write_focus
+
+            bill = FocusUsage(catalog)
+            report = cost_logs(logs, catalog, rows_out=bill, on_rows=progress, **options)
+            write_focus(bill.charges(), outputs.open(output))
+            return report
         if not is_parquet_name(output):
             handle = outputs.open(output)
             return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
@@ -287,7 +306,31 @@ def _exit_if_unpriced(report, where: str) -> None:
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
-@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT_FILE,
+    help="Write the bill as CSV here: one row per calendar month, service and model "
+    "(columns: docs/csv-columns.md).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["month", "day", "total", "periods"]),
+    default="month",
+    show_default=True,
+    help="The -o file's rows, one kind per file: calendar months, days, or the horizon's "
+    "total; `periods` writes the projection table (day, month-NN and total rows together, "
+    "with the capacity columns: do not sum it).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "focus"]),
+    default="csv",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill of the first model, one row per day "
+    "and token type, marked as a projection (docs/csv-columns.md).",
+)
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
@@ -306,6 +349,8 @@ def report(
     simulated_calls: int | None,
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
@@ -313,20 +358,23 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md. The finance CSV
+    (-o, --rows) and the FOCUS bill (--format focus): docs/csv-columns.md.
     """
     from budget.outputs import OutputSet
+    from budget.workload.finance import write_projection_file
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
-        write_csv,
         write_text,
     )
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if output_format == "focus" and (not output or rows != "month"):
+        raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
@@ -345,7 +393,7 @@ def report(
             )
         table = projection.exact_table
         if output:
-            write_csv(table, output, outputs)
+            write_projection_file(projection, output, outputs, rows, output_format)
         if markdown:
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:

@@ -346,8 +346,9 @@ class _PeriodSums:
                 month_totals = _weighted(parts, [priced[id(p)][0] for p, _ in parts], totals)
                 month_follow = _weighted(parts, [priced[id(p)][1] for p, _ in parts], follow)
             first = add_months(self.start, month)
+            each = tuple((p, days, *priced[id(p)]) for p, days in parts)
             months.append(
-                MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow)
+                MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow, each)
             )
         return tuple(months)
 
