@@ -147,3 +147,107 @@ def test_gemini_4_neon_priority_and_batch():
 def test_deepseek_v4_pro_cache_hit_before_and_after_the_cut(day, dollars):
     usage = Usage(input_tokens=1_000_000, output_tokens=0, cache_read_tokens=1_000_000)
     assert priced("deepseek-v4-pro", day, usage) == Decimal(dollars)
+
+
+# --- models the datasets price that the catalog lacked -------------------------------------
+
+ADDED = {
+    # id: a day it was served (before any retirement)
+    "o3-deep-research": "2026-06-01",
+    "o4-mini-deep-research": "2026-06-01",
+    "gpt-5.1-codex-mini": "2026-06-01",
+    "gpt-5-search-api": "2026-11-25",
+    "chat-latest": "2026-11-25",
+    "gpt-5.1-chat-latest": "2026-06-01",
+    "gpt-5.2-chat-latest": "2026-06-01",
+    "gpt-5.3-chat-latest": "2026-06-01",
+    "gpt-4o-mini-search-preview": "2026-06-01",
+    "gpt-6.2-sol": "2026-11-25",
+    "gpt-6.2-astra": "2026-11-25",
+    "gemini-4-carbon": "2026-11-25",
+    "gemini-4-hydrogen": "2026-11-25",
+    "gemini-4-neon": "2026-11-25",
+    "gemini-3.1-flash-image-preview": "2026-03-01",
+    "deep-research-preview-04-2026": "2026-11-25",
+    "deep-research-max-preview-04-2026": "2026-11-25",
+    "gemini-embedding-2": "2026-11-25",
+    "grok-3-fast": "2025-06-01",
+    "grok-3-mini-fast": "2025-06-01",
+    "grok-2-vision-1212": "2025-06-01",
+    "devstral-small-2512": "2026-11-25",
+    "pixtral-large-2411": "2026-11-25",
+    "codestral-embed-2505": "2026-11-25",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADDED))
+def test_each_added_model_resolves_prices_and_names_its_sources(name):
+    model = CATALOG.resolve(name, at=dt.date.fromisoformat(ADDED[name]))
+    assert cost(model, Usage(10_000, 0 if model.is_embedding else 1_000)).total_usd > 0
+    assert str(model.as_of) == "2026-12-06" and model.source.startswith("https://"), name
+    # where only one dataset has it, or where the figures come from, the notes say
+    assert "genai-prices" in model.notes or "LiteLLM" in model.notes, name
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "usage", "how", "dollars"),
+    [
+        # o3-deep-research: 10,000 x $10 + 1,000 x $40 + 2 web searches at $10 per 1,000
+        ("o3-deep-research", "2026-06-01", Usage(10_000, 1_000), {"web_search": 2}, "0.16"),
+        # gpt-4o-mini-search-preview: 10,000 x $0.15 + 1,000 x $0.60 + one request at $25/1,000
+        (
+            "gpt-4o-mini-search-preview-2025-03-11",
+            "2026-06-01",
+            Usage(10_000, 1_000),
+            {"web_search": 1},
+            "0.0271",
+        ),
+        # chat-latest: 10,000 x $5 + 1,000 x $30
+        ("chat-latest", "2026-11-25", Usage(10_000, 1_000), {}, "0.08"),
+        # gpt-5.3 (genai-prices' name) is gpt-5.3-chat-latest: 8,000 x $1.75 + 2,000 cached x
+        # $0.175 + 1,000 x $14
+        ("gpt-5.3", "2026-06-01", Usage(10_000, 1_000, cache_read_tokens=2_000), {}, "0.02835"),
+    ],
+)
+def test_openai_additions_by_hand(name, day, usage, how, dollars):
+    assert priced(name, day, usage, tool_calls=how) == Decimal(dollars)
+
+
+def test_grok_420_beta_names_are_grok_420_with_its_200k_cliff():
+    model = CATALOG.resolve("grok-4.20-beta-0309-reasoning", at=dt.date(2026, 6, 1))
+    assert model.id == "grok-4.20"
+    # 300,000 input tokens (>= 200K): 300,000 x $2.50 + 1,000 x $5
+    assert cost(model, Usage(300_000, 1_000)).total_usd == Decimal("0.755")
+    assert CATALOG.resolve("grok-4.20-multi-agent-beta-latest").id == "grok-4.20-multi-agent"
+
+
+def test_grok_3_fast_and_its_batch_discount():
+    usage = Usage(10_000, 1_000)
+    # 10,000 x $5 + 1,000 x $25 = $0.075; xAI's Batch API takes 20% off: $0.06
+    assert priced("grok-3-fast", "2025-06-01", usage) == Decimal("0.075")
+    assert priced("grok-3-fast", "2025-06-01", usage, batch=True) == Decimal("0.06")
+
+
+def test_mistral_additions():
+    # Codestral Embed: 1M input tokens at $0.15
+    assert priced("codestral-embed", "2026-11-25", Usage(1_000_000, 0)) == Decimal("0.15")
+    # Devstral Small 2: 10,000 x $0.10 + 1,000 x $0.30
+    assert priced("devstral-small-latest", "2026-11-25", Usage(10_000, 1_000)) == Decimal("0.0013")
+    # LiteLLM's ministral-3-* names are the Ministral 3 models already here
+    assert CATALOG.resolve("ministral-3-8b-2512").id == "ministral-8b-2512"
+    assert CATALOG.resolve("mistral/magistral-small-latest").id == "mistral-small-2603"
+
+
+def test_google_additions():
+    # Gemini Embedding 2: 1M audio input tokens at $6.50 (text would be $0.20)
+    audio = Usage(1_000_000, 0, audio_input_tokens=1_000_000)
+    assert priced("gemini-embedding-2", "2026-11-25", audio) == Decimal("6.5")
+    # gemini-3.1-flash-image-preview: 1,000 x $0.50 + 710 text x $3 + 1,290 image x $60
+    image = Usage(1_000, 2_000, image_output_tokens=1_290)
+    assert priced("gemini-3.1-flash-image-preview", "2026-03-01", image) == Decimal("0.08003")
+    # genai-prices' gemini-flash-1.5-8b: above 128K, 200,000 x $0.075 + 1,000 x $0.30
+    long = Usage(200_000, 1_000)
+    assert priced("gemini-flash-1.5-8b", "2025-06-01", long) == Decimal("0.0153")
+    # Gemini 1.5 Pro's cached rate (genai-prices 0.2.5): 50,000 x $1.25 + 50,000 x $0.3125
+    cached = Usage(100_000, 0, cache_read_tokens=50_000)
+    assert priced("gemini-pro-1.5", "2025-06-01", cached) == Decimal("0.078125")
