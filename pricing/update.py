@@ -7,9 +7,10 @@ with the dataset entry it comes from:
   in force on the day compared, the dataset's dated prices as ``price_periods``, long-context
   ``tiers``, flex / priority / ultrafast ``service_tiers``); what the dataset cannot say
   (the tokenizer, often the output limit) is left ``null`` and listed under ``review``;
-* ``new price period``: prices that differ from ours, as a period ``from`` the day compared
-  holding our prices with theirs put in (the dataset does not say when a price changed: the
-  maintainer dates it from the provider's page);
+* ``new price period``: prices that differ from ours, as a period holding our prices with
+  theirs put in, ``from`` the day genai-prices gives for the price (``start_date``), else the
+  day compared (LiteLLM never dates a price: the maintainer dates it from the provider's
+  page); prices genai-prices schedules after that day are compared on their own first day;
 * ``limits``: a context window or output limit that differs;
 * ``retirement``: a shutdown date the dataset gives and we lack or date otherwise;
 * ``review``: what the catalog cannot take as it stands (a batch rate that is not the
@@ -141,6 +142,7 @@ def update_patch(path: str | Path, catalog: Catalog, day: dt.date) -> Patch:
     for name, model_id, what in comparison.retirements:
         entry = next(e for (_, n), e in by_name.items() if n == name)
         found.append(_retirement(entry, model_id, what))
+    found += _scheduled(path, dataset, entries, catalog, day)
     return Patch(
         dataset,
         str(path),
@@ -148,6 +150,33 @@ def update_patch(path: str | Path, catalog: Catalog, day: dt.date) -> Patch:
         day,
         tuple(_merged(found)),
     )
+
+
+def _scheduled(
+    path: str | Path, dataset: str, entries: list[_Entry], catalog: Catalog, day: dt.date
+) -> list[Change]:
+    """Prices genai-prices dates after ``day`` (a scheduled change) that we do not bill then,
+    each compared on its own first day."""
+    found: list[Change] = []
+    starts = sorted({start for e in entries for start, _ in e.dated if start and start > day})
+    for start in starts:
+        _, later = read_dataset(path, start)
+        dated = {e.name for e in entries if any(s == start for s, _ in e.dated)}
+        later = [e for e in later if e.name in dated]
+        comparison = compare_entries(str(path), dataset, later, catalog, start)
+        by_model: dict[str, list[Difference]] = {}
+        for difference in comparison.differences:
+            by_model.setdefault(difference.name, []).append(difference)
+        for name, differences in by_model.items():
+            entry = next(e for e in later if e.name == name)
+            model = _ours(catalog, entry, start)
+            assert model is not None
+            found += [
+                change
+                for change in _changed(entry, model, differences, start, dated=start)
+                if change.kind == "new price period"  # limits and the rest: seen at the day
+            ]
+    return found
 
 
 # --- new models -------------------------------------------------------------------------
@@ -240,8 +269,15 @@ def _batch_review(entry: _Entry) -> list[str]:
 
 
 def _changed(
-    entry: _Entry, model: Model, differences: list[Difference], day: dt.date
+    entry: _Entry,
+    model: Model,
+    differences: list[Difference],
+    day: dt.date,
+    dated: dt.date | None = None,
 ) -> list[Change]:
+    """What differs for a model we have, compared on ``day``; ``dated``: the day the dataset
+    says its price starts (genai-prices' start_date), else the period starts ``day``."""
+    dated = dated or _start_in_force(entry, day)
     prices: dict[str, Decimal] = {}
     levels: dict[str, dict[str, Decimal]] = {}
     cliffs: dict[int, dict[str, Decimal]] = {}
@@ -272,11 +308,14 @@ def _changed(
         review.append(f"retired {model.retired}: if theirs is right, correct the last period")
     elif in_period:
         was = "; ".join(f"{d.field} {_show(d.ours)} -> {_show(d.theirs)}" for d in in_period)
-        notes = [f"from: the dataset does not date the change; {day} is the day compared"]
+        if dated:
+            notes = [f"from: {dated}, the day the dataset gives for this price"]
+        else:
+            notes = [f"from: the dataset does not date the change; {day} is the day compared"]
         notes.append(f"changed: {was}")
         if any(level.when_utc for level in model.service_tiers.values()):
             notes.append("copy the off-peak tier (with its when_utc) into this period")
-        period = _period(model, prices, levels, cliffs, day)
+        period = _period(model, prices, levels, cliffs, dated or day)
         proposal = {"id": model.id, "price_periods": [period]}
         found.append(
             Change(
@@ -341,6 +380,12 @@ def _period(
         period["service_tiers"] = service
     period["source"] = None
     return period
+
+
+def _start_in_force(entry: _Entry, day: dt.date) -> dt.date | None:
+    """The start_date genai-prices gives the price it bills on ``day`` (None: undated)."""
+    started = [start for start, _ in entry.dated if start is None or start <= day]
+    return started[-1] if started else None
 
 
 def _retirement(entry: _Entry, model_id: str, what: str) -> Change:

@@ -196,3 +196,20 @@ def test_the_docs_page_shows_what_the_commands_print(tmp_path, monkeypatch):
         code, printed = run_example(command)
         assert code == 0, command
         assert printed == expected.rstrip("\n"), f"docs/catalog-refresh.md: `{command}` drifted"
+
+
+def test_a_price_the_dataset_dates_later_is_a_period_from_that_day():
+    # The compare fixture's gemini-4-argon doubles its standard rate on 2026-12-01 but keeps
+    # Flex at $1 / $5 (ours: $2 / $10 from then): proposed from 2026-12-01, not from --at
+    fixture = Path(__file__).parent / "fixtures" / "compare" / "genai_prices_data.json"
+    patch = update_patch(fixture, CATALOG, dt.date(2026, 11, 30))
+    argon = changes(patch, "new price period")["gemini-4-argon"]
+    [period] = argon.proposal["price_periods"]
+    assert period["from"] == dt.date(2026, 12, 1)
+    assert period["prices"] == {"input": 4, "output": 20, "cache_read": Decimal("0.2")}
+    assert period["service_tiers"]["flex"] == {
+        "input": 1,
+        "output": 5,
+        "cache_read": Decimal("0.05"),
+    }
+    assert argon.review[0] == "from: 2026-12-01, the day the dataset gives for this price"
