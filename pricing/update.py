@@ -1,6 +1,6 @@
 """`budget catalog update`: a price dataset turned into a catalog patch a maintainer reviews.
 
-The patch is YAML in the catalog's own terms (pricing/SCHEMA.md), one entry per change, each
+The patch is YAML in the catalog's own terms (docs/catalog.md), one entry per change, each
 with the dataset entry it comes from:
 
 * ``new model``: a model the dataset prices and the catalog lacks, as a catalog entry (prices
@@ -184,7 +184,7 @@ def _scheduled(
 
 def _new_model(entry: _Entry, dataset: str, day: dt.date) -> Change:
     model_id = entry.name.rsplit("/", 1)[-1]  # LiteLLM's gemini/NAME
-    review = ["tokenizer: name the tokenizer (pricing/SCHEMA.md, 'Tokenizer references')"]
+    review = ["tokenizer: name the tokenizer (docs/catalog.md, 'Tokenizer references')"]
     # LiteLLM gives the input and output limits, not the window they share
     window = entry.limits.get("context_window")
     proposal: dict[str, Any] = {"id": model_id, "name": model_id, "context_window": window}

@@ -184,20 +184,6 @@ def test_a_broken_dataset_is_one_line_and_writes_nothing(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == [broken]
 
 
-def test_the_docs_page_shows_what_the_commands_print(tmp_path, monkeypatch):
-    from test_readme import examples, run_example, scratch
-
-    page = Path(__file__).parent.parent / "docs" / "catalog-refresh.md"
-    cases = examples(page.read_text(encoding="utf-8"))
-    assert len(cases) == 4
-    monkeypatch.chdir(scratch(tmp_path))
-    monkeypatch.delenv("TOKEN_BUDGET_CATALOG", raising=False)
-    for command, expected in cases:
-        code, printed = run_example(command)
-        assert code == 0, command
-        assert printed == expected.rstrip("\n"), f"docs/catalog-refresh.md: `{command}` drifted"
-
-
 def test_a_price_the_dataset_dates_later_is_a_period_from_that_day():
     # The compare fixture's gemini-4-argon doubles its standard rate on 2026-12-01 but keeps
     # Flex at $1 / $5 (ours: $2 / $10 from then): proposed from 2026-12-01, not from --at
