@@ -29,7 +29,7 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
-from budget.inputs.files import expand_paths
+from budget.inputs.files import STDIN, expand_paths
 from budget.inputs.records import csv_rows, file_records, loads, records
 from budget.inputs.sniff import FileKind, open_sniffed, sniff
 from pricing.arrays import TokenArrays
@@ -477,6 +477,10 @@ def _parquet_log(
 ) -> Iterator[tuple[Rows, int]]:
     """A whole Parquet log: pyarrow reads it from its path (at random, by row group)."""
     stream.close()
+    if label == STDIN:
+        raise InputError(
+            "-: Parquet on standard input is not read (it is read at random); give the file's name"
+        )
     yield from parquet_chunks(label, label, skip_invalid, chunk_lines)
 
 
@@ -503,7 +507,9 @@ def log_files(paths: Iterable[str]) -> list[str]:
     """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
     files = expand_paths(list(paths), "log file")
     for path in files:
-        if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
+        if (
+            path != STDIN and not is_url(path) and not Path(path).exists()
+        ):  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
     return files
 
