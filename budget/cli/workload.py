@@ -24,6 +24,7 @@ from budget.cli.common import (
     warn,
 )
 from budget.cli.progress import Progress
+from budget.cli.usage_as import AS_HELP, print_as
 from budget.format import (
     clip_text,
     column_places,
@@ -63,6 +64,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     show_default=True,
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
+@click.option("--as", "as_models", multiple=True, metavar="MODEL", help=AS_HELP)
 @at_option
 @engine_options
 @catalog_option
@@ -78,6 +80,7 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    as_models: tuple[str, ...] = (),
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -101,13 +104,24 @@ def usage(
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
+    retarget = None
+    if as_models:  # the same calls on other models, priced beside them in the one pass
+        from budget.usage.retarget import Retarget
+
+        if engine == "dask":
+            raise click.UsageError("--as prices in one process: not with --engine dask")
+        retarget = Retarget(catalog, as_models, day)
     with Progress("read", "rows") as progress:
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(logs, inputs, options, output, jobs, progress, retarget)
+    compared = retarget.result(report) if retarget else []
     if as_json:
-        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        found = {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day}
+        if retarget:
+            found["as"] = [result.as_dict() for result in compared]
+        print_json(found)
         _exit_if_unpriced(report)
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
@@ -146,6 +160,7 @@ def usage(
             click.echo(f"priced as: {sentence}")
     if undated is not None and undated.warning:
         click.echo(undated.warning)
+    print_as(compared)
     if report.unpriced:
         click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
@@ -182,18 +197,21 @@ def usage(
     _exit_if_unpriced(report)
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, also=None):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
-    from budget.usage.rows import ParquetRows, is_parquet_name
+    from budget.usage.retarget import Both
+    from budget.usage.rows import CsvRows, ParquetRows, is_parquet_name
 
     with OutputSet({"-o": output}, inputs=inputs) as outputs:
         catalog = get_catalog()
         if not output:
+            if also is not None:  # `--as`: every chunk priced again on its models
+                return cost_logs(logs, catalog, rows_out=also, on_rows=progress, **options)
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
         if not is_parquet_name(output):
-            handle = outputs.open(output)
-            return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
+            sink = Both(CsvRows(outputs.open(output)), also)
+            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
         from budget.inputs.parquet import DASK_EXTRA
 
         try:
@@ -202,7 +220,7 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
             raise InputError(f"{output}: writing Parquet needs pyarrow ({DASK_EXTRA})") from None
         sink = ParquetRows(outputs.open(output, "wb"))
         try:
-            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            return cost_logs(logs, catalog, rows_out=Both(sink, also), on_rows=progress, **options)
         finally:
             sink.close()
 
