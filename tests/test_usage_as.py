@@ -282,3 +282,15 @@ def test_bad_as_models_and_engines_are_one_line_errors(tmp_path):
     dask = run("usage", log, "--as", "gpt-4.1", "--engine", "dask")
     assert dask.exit_code == 2
     assert "--as prices in one process" in dask.stderr
+
+
+def test_models_of_different_tokenizers_estimated_alike_are_never_exact(tmp_path):
+    # DeepSeek and Llama name different Hugging Face tokenizers; without their files both
+    # are estimated at 4 characters a token: the counts carry over, labelled an estimate
+    log = write(
+        tmp_path / "log.jsonl",
+        [{"model": "deepseek-chat", "usage": {"prompt_tokens": 10_000, "completion_tokens": 500}}],
+    )
+    _, found = compare(log, "meta-llama/Llama-3.3-70B-Instruct-Turbo")
+    (on,) = found.values()
+    assert not on.exact and on.as_dict()["label"] == "estimate"

@@ -83,8 +83,8 @@ def _conversions(result) -> list[str]:
         if item.exact or item.conversion is None:
             continue
         texts = [
-            f"{item.input_by['log text']:,} prompts" if item.input_by["log text"] else "",
-            f"{item.output_by['log text']:,} replies" if item.output_by["log text"] else "",
+            _calls(item.input_by["log text"], "prompt"),
+            _calls(item.output_by["log text"], "reply", "replies"),
         ]
         counted = " and ".join(text for text in texts if text)
         lines.append(
@@ -92,3 +92,9 @@ def _conversions(result) -> list[str]:
             + (f"; {counted} counted from the log's own text" if counted else "")
         )
     return lines
+
+
+def _calls(count: int, one: str, many: str | None = None) -> str:
+    if not count:
+        return ""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"

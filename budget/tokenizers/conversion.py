@@ -46,16 +46,17 @@ class Conversion:
     low: float
     high: float
     documents: tuple[DocumentRatio, ...] = ()
-
-    @property
-    def exact(self) -> bool:
-        """The same tokenizer: counts carry over unchanged."""
-        return self.source == self.target
+    exact: bool = False  # the same tokenizer: counts carry over unchanged
 
     @property
     def method(self) -> str:
         if self.exact:
             return f"same tokenizer ({self.source})"
+        if self.source == self.target:  # two tokenizers estimated alike: no band to measure
+            return (
+                f"both counted by {self.source} here, so carried over; how the two tokenizers "
+                "differ is not known (give their tokenizer files to measure it)"
+            )
         return (
             f"{self.ratio:.3f} {self.target} tokens per {self.source} token, "
             f"{self.low:.3f}..{self.high:.3f} over {len(self.documents)} reference documents"
@@ -83,12 +84,16 @@ def reference_documents() -> list[tuple[str, str]]:
 
 
 def same_tokenizer(name: str) -> Conversion:
-    return Conversion(name, name, 1.0, 1.0, 1.0)
+    """Counts of a tokenizer in its own terms: unchanged, exact."""
+    return Conversion(name, name, 1.0, 1.0, 1.0, exact=True)
 
 
 def measure(source: Tokenizer, target: Tokenizer) -> Conversion:
-    """The conversion from ``source``'s counts to ``target``'s, measured on the corpus."""
-    if source.name == target.name:
+    """The conversion from ``source``'s counts to ``target``'s, measured on the corpus. Two
+    real tokenizers of one name are one tokenizer; two estimates of one name may stand for
+    different tokenizers (an ``hf:`` model without its file estimates, as another does), so
+    theirs is measured, and stays an estimate."""
+    if source.name == target.name and source.exact and target.exact:
         return same_tokenizer(source.name)
     documents = reference_documents()
     texts = [text for _, text in documents]

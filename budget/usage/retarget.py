@@ -35,7 +35,7 @@ import orjson
 from budget.inputs.files import STDIN
 from budget.inputs.sniff import open_sniffed, sniff
 from budget.tokenizers import current_options, tokenizer_for
-from budget.tokenizers.conversion import Conversion, measure
+from budget.tokenizers.conversion import Conversion, measure, same_tokenizer
 from budget.tokenizers.protocol import Request, Tokenizer
 from budget.tokenizers.structure import request_parts
 from budget.usage.read import FIELDS, Rows
@@ -70,9 +70,13 @@ class CallText:
     reply: str | None = None
 
 
+_STEPS = {path: tuple(path.split(".")) for path in (*ENVELOPES, *REPLY_TEXT, *REQUEST_MESSAGES)}
+_FIRST_KEYS = frozenset(path.split(".")[0] for path in _STEPS)  # a record without any: no text
+
+
 def call_text(record: Any) -> CallText:
     """The request and reply text of one record, as far as it holds them."""
-    if not isinstance(record, dict):
+    if record.__class__ is not dict or record.keys().isdisjoint(_FIRST_KEYS):
         return CallText()
     request = None
     for path in REQUEST_MESSAGES:
@@ -90,7 +94,12 @@ def call_text(record: Any) -> CallText:
     for inner in (record, *(_at(record, path) for path in ENVELOPES)):
         if not isinstance(inner, dict):
             continue
-        texts = [text for path in REPLY_TEXT for text in _texts(inner, path.split("."))]
+        texts = [
+            text
+            for path in REPLY_TEXT
+            if _STEPS[path][0] in inner
+            for text in _texts(inner, _STEPS[path])
+        ]
         if texts:
             reply = "\n".join(texts)
             break
@@ -98,14 +107,17 @@ def call_text(record: Any) -> CallText:
 
 
 def _at(record: Any, path: str) -> Any:
-    for key in path.split("."):
+    steps = _STEPS[path]
+    if steps[0] not in record:
+        return None
+    for key in steps:
         if not isinstance(record, dict):
             return None
         record = record.get(key)
     return record
 
 
-def _texts(value: Any, steps: list[str]) -> Iterator[str]:
+def _texts(value: Any, steps: tuple[str, ...]) -> Iterator[str]:
     if not steps:
         if isinstance(value, str):
             yield value
@@ -163,7 +175,8 @@ class LogTexts:
     def _open(self, path: str) -> None:
         self.close()
         self._file = path
-        if path == STDIN or sniff(path) is None or sniff(path).format not in ("json", "jsonl"):
+        kind = None if path == STDIN else sniff(path)  # standard input cannot be read again
+        if kind is None or kind.format not in ("json", "jsonl"):
             return
         kind, stream = self._stack.enter_context(open_sniffed(path, "usage log"))
         if kind.format == "jsonl":
@@ -195,7 +208,7 @@ class NotServed:
             "model": self.model,
             "reason": self.reason,
             "calls": self.calls,
-            "cost_usd": _usd(self.cost_usd),
+            "cost_usd": _decimal(self.cost_usd),
             "first": self.first,
         }
 
@@ -328,10 +341,14 @@ class _Target:
         self.by_model: dict[str, Comparison] = {}
         self.not_served: dict[tuple[str, str], NotServed] = {}
 
-    def conversion(self, source: Tokenizer) -> Conversion:
-        if source.name not in self.conversions:
-            self.conversions[source.name] = measure(source, self.tokenizer)
-        return self.conversions[source.name]
+    def conversion(self, reference: str, source: Tokenizer) -> Conversion:
+        """From the counts of the catalog's tokenizer ``reference`` (counted by ``source``)."""
+        if reference not in self.conversions:
+            if reference == self.model.tokenizer:  # the catalog says: the same tokenizer
+                self.conversions[reference] = same_tokenizer(reference)
+            else:
+                self.conversions[reference] = measure(source, self.tokenizer)
+        return self.conversions[reference]
 
     def add(self, chunk: Rows, ids: list, usd: np.ndarray, rows: np.ndarray, texts) -> None:
         data = chunk.data[rows]
@@ -339,10 +356,13 @@ class _Target:
         sources = [ids[row] for row in rows.tolist()]
         ratios = np.ones((3, 2, n))  # (central, low, high) x (input, output) per row
         how = np.zeros((2, n), dtype=np.int64)  # index into METHODS, per side
-        for source in dict.fromkeys(sources):
-            positions = [p for p, name in enumerate(sources) if name == source]
-            tokenizer = self.owner.source_tokenizer(source)
-            conversion = self.conversion(tokenizer)
+        by_source: dict[str, np.ndarray] = {}
+        for position, name in enumerate(sources):
+            by_source.setdefault(name, []).append(position)
+        by_source = {name: np.array(found, dtype=np.int64) for name, found in by_source.items()}
+        for source, positions in by_source.items():
+            reference, tokenizer = self.owner.source_tokenizer(source)
+            conversion = self.conversion(reference, tokenizer)
             entry = self.by_model.setdefault(source, Comparison(source))
             entry.conversion = conversion
             if conversion.exact:
@@ -352,7 +372,7 @@ class _Target:
                 ratios[1, side, positions] = conversion.low
                 ratios[2, side, positions] = conversion.high
                 how[side, positions] = METHODS.index(CORPUS)
-            for position in positions:
+            for position in positions.tolist():
                 text = texts[position]
                 for side, words in enumerate((text.request, text.reply)):
                     if not words:
@@ -376,26 +396,28 @@ class _Target:
         calls = data[:, FIELDS.index("calls")]
         served, totals = self._price(counts, tiers, times, batch, tools, sources)
         logged_usd = usd[rows, 4]
-        for position in range(n):
-            source = sources[position]
-            entry = self.by_model[source]
-            reason = served[position]
+        for position, reason in enumerate(served):  # the calls MODEL could not serve: few
             if reason is not None:
-                key = (source, reason)
-                group = self.not_served.setdefault(key, NotServed(source, reason))
-                if not group.first:
-                    group.first = chunk.where(int(rows[position]))
+                group = self.not_served.setdefault(
+                    (sources[position], reason), NotServed(sources[position], reason)
+                )
+                group.first = group.first or chunk.where(int(rows[position]))
                 group.calls += int(calls[position])
                 group.cost_usd += float(logged_usd[position])
-                continue
-            entry.calls += int(calls[position])
-            entry.cost += float(logged_usd[position])
-            entry.input_tokens += int(data[position, 0])
-            entry.output_tokens += int(data[position, 1])
-            entry.as_input_tokens += int(counts[0][position, 0])
-            entry.as_output_tokens += int(counts[0][position, 1])
-            entry.input_by[METHODS[how[0, position]]] += 1
-            entry.output_by[METHODS[how[1, position]]] += 1
+        ok = np.array([reason is None for reason in served], dtype=bool)
+        for source, positions in by_source.items():
+            kept = positions[ok[positions]]
+            entry = self.by_model[source]
+            entry.calls += int(calls[kept].sum())
+            entry.cost += float(logged_usd[kept].sum())
+            entry.input_tokens += int(data[kept, 0].sum())
+            entry.output_tokens += int(data[kept, 1].sum())
+            entry.as_input_tokens += int(counts[0][kept, 0].sum())
+            entry.as_output_tokens += int(counts[0][kept, 1].sum())
+            for side, tally in enumerate((entry.input_by, entry.output_by)):
+                found = np.bincount(how[side, kept], minlength=len(METHODS)).tolist()
+                for method, number in zip(METHODS, found, strict=True):
+                    tally[method] += number
         for source, (central, low, high) in totals.items():
             entry = self.by_model[source]
             entry.as_usd += central
@@ -452,7 +474,7 @@ class Retarget:
         # a tokenizer the catalog names but this machine lacks (an hf: file) estimates
         self.options = dataclasses.replace(options or current_options(), estimate_fallback=True)
         self._tokenizers: dict[str, Tokenizer] = {}
-        self._sources: dict[str, Tokenizer] = {}
+        self._sources: dict[str, tuple[str, Tokenizer]] = {}
         self.targets = [_Target(self, name) for name in dict.fromkeys(models)]
         self.texts = LogTexts()
 
@@ -461,9 +483,11 @@ class Retarget:
             self._tokenizers[model.tokenizer] = tokenizer_for(model, options=self.options)
         return self._tokenizers[model.tokenizer]
 
-    def source_tokenizer(self, model_id: str) -> Tokenizer:
+    def source_tokenizer(self, model_id: str) -> tuple[str, Tokenizer]:
+        """The catalog's tokenizer reference of a logged model, and the tokenizer for it."""
         if model_id not in self._sources:
-            self._sources[model_id] = self.tokenizer(self.catalog.resolve(model_id, at=self.day))
+            model = self.catalog.resolve(model_id, at=self.day)
+            self._sources[model_id] = (model.tokenizer, self.tokenizer(model))
         return self._sources[model_id]
 
     def write(self, chunk: Rows, model_ids: list, usd: np.ndarray, priced: Any) -> None:
@@ -576,10 +600,6 @@ def _too_long(model: Model, input_tokens: int, output_tokens: int) -> str:
 
 def _decimal(value: float) -> Decimal:
     return Decimal(repr(round(value, 9)))
-
-
-def _usd(value: float) -> Decimal:
-    return _decimal(value)
 
 
 def _percent(change: Decimal, base: Decimal) -> float | None:
