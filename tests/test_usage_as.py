@@ -294,3 +294,40 @@ def test_models_of_different_tokenizers_estimated_alike_are_never_exact(tmp_path
     _, found = compare(log, "meta-llama/Llama-3.3-70B-Instruct-Turbo")
     (on,) = found.values()
     assert not on.exact and on.as_dict()["label"] == "estimate"
+
+
+# ------------------------------------------------------------------ the page that documents it
+
+DOC = Path(__file__).parent.parent / "docs" / "usage-as.md"
+
+
+def test_every_example_of_the_page_prints_what_it_shows(tmp_path, monkeypatch):
+    from tests.test_readme import examples, run_example, scratch
+
+    cases = examples(DOC.read_text(encoding="utf-8"))
+    assert len(cases) >= 2
+    monkeypatch.chdir(scratch(tmp_path))
+    for command, expected in cases:
+        code, printed = run_example(command)
+        assert code in (0, 1), command
+        assert printed == expected.rstrip("\n"), f"docs/usage-as.md: `{command}` has drifted"
+
+
+def test_the_pages_ratio_table_is_what_the_corpus_measures():
+    from budget.tokenizers.estimate import EstimateTokenizer
+    from budget.tokenizers.tiktoken_backend import TiktokenTokenizer
+
+    def tokenizer(name: str):
+        scheme, _, argument = name.partition(":")
+        return TiktokenTokenizer(argument) if scheme == "tiktoken" else EstimateTokenizer(argument)
+
+    rows = re.findall(
+        r"^\| (\S+:\S+) \| (\S+:\S+) \| ([\d.]+) \| ([\d.]+)\.\.([\d.]+) \|$",
+        DOC.read_text(encoding="utf-8"),
+        re.M,
+    )
+    assert len(rows) == 6
+    for source, target, ratio, low, high in rows:
+        found = measure(tokenizer(source), tokenizer(target))
+        shown = (f"{found.ratio:.3f}", f"{found.low:.3f}", f"{found.high:.3f}")
+        assert shown == (ratio, low, high), (source, target)
