@@ -122,7 +122,7 @@ def usage(
         if retarget:
             found["as"] = [result.as_dict() for result in compared]
         print_json(found)
-        _exit_if_unpriced(report)
+        _exit_if_unpriced(report, where="listed under `unpriced`")
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
     retired = any(u.retirement_pricing for u in report.by_model.values())
@@ -162,7 +162,7 @@ def usage(
         click.echo(undated.warning)
     print_as(compared)
     if report.unpriced:
-        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
@@ -194,7 +194,7 @@ def usage(
         warn(note)
     if output:
         click.echo(f"wrote {output}")
-    _exit_if_unpriced(report)
+    _exit_if_unpriced(report, where="the `not priced` table above")
 
 
 def _usage_locally(logs, inputs, options, output, jobs, progress, also=None):
@@ -291,10 +291,15 @@ def _bounded_json(report) -> dict:
     return data
 
 
-def _exit_if_unpriced(report) -> None:
-    """Exit code 1 when some calls could not be priced: scripts notice."""
+def _calls(n: int) -> str:
+    return f"{n:,} call" if n == 1 else f"{n:,} calls"
+
+
+def _exit_if_unpriced(report, where: str) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice. ``where``: where
+    this output lists them (the table's heading or the JSON key)."""
     if report.unpriced:
-        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        warn(f"{_calls(report.unpriced_calls)} could not be priced ({where})")
         click.get_current_context().exit(1)
 
 
@@ -326,8 +331,7 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
-    reports, what-if grids and usage logs".
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
     """
     from budget.outputs import OutputSet
     from budget.workload.projection import project
@@ -462,7 +466,7 @@ def _binds(limit: str | None, over: bool) -> str:
     required=True,
     metavar="KEY=V1,V2,...",
     help="A setting and the values to try (repeatable): model, max_tokens, cache_share, "
-    "batch_share, calls_per_day, ...",
+    "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
 @at_option
@@ -471,7 +475,10 @@ def _binds(limit: str | None, over: bool) -> str:
 def whatif(
     scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
 ) -> None:
-    """Every combination of the varied settings, cheapest first, against the baseline."""
+    """Every combination of the varied settings, cheapest first, against the baseline.
+
+    Every key --vary takes, and the CSV columns: docs/whatif.md.
+    """
     from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
@@ -522,7 +529,8 @@ def whatif(
                 *(str(row[k]) for k in shown),
                 model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
-                format_tokens(row["max_tokens"]),
+                format_tokens(row["max_tokens"])
+                + (f" ({row['max_tokens_source']})" if row["max_tokens_source"] == "plan" else ""),
                 _mark(row["input_tokens_exact"], row["output_tokens_exact"])
                 + format_usd(row["total_usd"], places=total),
                 format_usd(row["continuation_usd"], places=total),
