@@ -119,7 +119,10 @@ def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer
     )
     if calibrated:
         tokenizer = EstimateTokenizer(
-            argument, chars_per_token=calibrated[0], calibration_note=calibrated[1]
+            argument,
+            chars_per_token=calibrated[0],
+            calibration_note=calibrated[1],
+            band=calibrated[2],
         )
     else:
         tokenizer = EstimateTokenizer(argument)
