@@ -311,3 +311,17 @@ def test_the_vocabulary_ships_as_package_data():
     size = gemma_backend.vocabulary_file("gemma3").stat().st_size
     assert 3_000_000 < size < 6_000_000  # about 3.5 MB, from 33 MB of JSON
 
+
+DOCS = ROOT / "docs" / "gemini.md"
+
+
+def test_the_docs_page_shows_real_output(tmp_path, monkeypatch):
+    from test_readme import examples, run_example, scratch
+
+    cases = examples(DOCS.read_text(encoding="utf-8"))
+    assert len(cases) == 5
+    monkeypatch.chdir(scratch(tmp_path))
+    for command, expected in cases:
+        code, printed = run_example(command)
+        assert code == 0, command
+        assert printed == expected.rstrip("\n"), f"docs/gemini.md output of `{command}` drifted"
