@@ -135,3 +135,19 @@ def test_a_bad_band_in_the_calibration_file_is_named(tmp_path):
     assert "calibration.json: calibration file" in result.output
     assert "claude-sonnet-4-5" in result.output
     assert "error_band: expected a share such as 0.05, got 'x'" in result.output
+
+
+def test_check_shows_the_band_of_an_estimated_prompt(tmp_path):
+    path = tmp_path / "prompt.txt"
+    path.write_text(PROMPT)
+    args = ["check", "--model", "claude-sonnet-4-5", "--prompt", str(path), "--max-tokens", "100"]
+    table = run(*args, "--at", "2026-11-25")
+    assert "~2,160 (+/-20%) tokens (estimate" in table.output
+    data = json.loads(run(*args, "--at", "2026-11-25", "--json").output)
+    assert (data["input_tokens"], data["input_error_band"]) == (2160, 0.2)
+    exact = json.loads(
+        run(
+            "check", "--model", "gpt-5.2", "--prompt", str(path), "--max-tokens", "100", "--json"
+        ).output
+    )
+    assert exact["input_error_band"] is None

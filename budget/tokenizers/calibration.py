@@ -46,6 +46,8 @@ def calibration_path(explicit: str | None = None) -> Path:
 # tokens); 20 allows long runs of whitespace, which some tokenizers merge.
 CHARS_PER_TOKEN_RANGE = (0.2, 20.0)
 
+MIN_BAND = 0.01  # the narrowest error band a fit claims
+
 REPAIR_HINT = "fix or delete it, or replace it with `budget calibrate LOG --model M --save`"
 
 
@@ -72,7 +74,7 @@ def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
                 )
             band = entry.get("error_band")
             if band is not None and (
-                isinstance(band, bool) or not isinstance(band, int | float) or not 0 < band <= 10
+                isinstance(band, bool) or not isinstance(band, int | float) or not 0 <= band <= 10
             ):
                 raise ValueError(
                     f"{clip(key)}: error_band: expected a share such as 0.05, got {clip(band)}"
@@ -205,7 +207,8 @@ def fit(
 
     def band(chars_per_token: float) -> float:
         found = errors(chars_per_token)
-        return rounded_up(percentile(found, COVERAGE), 0.01) if found else 0.0
+        # never below 1%: a characters-per-token rule is never exact, however few the calls
+        return max(MIN_BAND, rounded_up(percentile(found, COVERAGE), 0.01)) if found else MIN_BAND
 
     return CalibrationResult(
         model=model_id,
