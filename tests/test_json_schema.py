@@ -313,3 +313,23 @@ def test_a_warm_catalog_cache_never_reads_the_schema(tmp_path):
     assert warm.returncode == 0, warm.stderr
     assert warm.stderr.strip() == "loaded: False False"
     assert warm.stdout == cold.stdout
+
+
+# --- the reference pages are the schemas' ----------------------------------------------------
+
+
+def test_the_reference_tables_are_generated_from_the_schemas():
+    """docs/gen_reference.py's output is what the pages hold (run it after editing a schema)."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import gen_reference
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    for page in gen_reference.PAGES:
+        assert gen_reference.generated(page) == page.read_text(), "run python docs/gen_reference.py"
+    scenarios = (ROOT / "docs/scenarios.md").read_text()
+    # every key of the schema has its row, with the schema's own words
+    assert "| `traffic.peak_factor` | number >= 1, or range `{low, expected, high}` |" in scenarios
+    assert "| `on_truncation` | `continue` or `retry` |" in scenarios
+    catalog = (ROOT / "docs/catalog.md").read_text()
+    assert "| `kind` | `chat` or `embedding` | chat (default) or embedding" in catalog
