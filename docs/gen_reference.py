@@ -49,6 +49,7 @@ NAMES = {
     "history_forms": "`{last}` or `{summarise_at, summary_tokens}`",
     "tool_use": "`{share, per_call}`",
     "model_choice": "`{name, variant, rate_limits}`",
+    "system_prompt_file": "`{prompt_file}`",
     "output_param": None,  # its allowed values
     "period": "period (below)",
     "variant": "variant (below)",

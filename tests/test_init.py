@@ -56,13 +56,17 @@ def test_the_template_validates_against_the_schema():
     assert schema_errors(template()) == []
     # and with every optional section switched on that goes with calls (embeddings, tools)
     text = template().replace("# embeddings:", "embeddings:").replace("# tools:", "tools:")
-    text = re.sub(r"^  # (model|corpus|reindex|query)", r"  \1", text, flags=re.M)
+    text = re.sub(
+        r"^  # (model|corpus_tokens|corpus_batch|reindex|query)", r"  \1", text, flags=re.M
+    )
     assert schema_errors(text) == []
 
 
 def test_the_optional_sections_report_once_uncommented(tmp_path):
     text = template().replace("# embeddings:", "embeddings:").replace("# tools:", "tools:")
-    text = re.sub(r"^  # (model|corpus|reindex|query)", r"  \1", text, flags=re.M)
+    text = re.sub(
+        r"^  # (model|corpus_tokens|corpus_batch|reindex|query)", r"  \1", text, flags=re.M
+    )
     path = tmp_path / "rag.yaml"
     path.write_text(text)
     scenario = load_scenario(path)

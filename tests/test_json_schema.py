@@ -168,6 +168,18 @@ BAD_SCENARIOS = [
     (SCENARIO, ("embeddings: {model: text-embedding-3-small,", "embeddings: {"), "s.yaml:19:13:"),
     (SCENARIO, ("14400", "{low: 1, expected: 2}"), "s.yaml:5:18: traffic.calls_per_day: a range"),
     (SCENARIO, ("14400", "{low: 1, expected: 2, hi: 3}"), "s.yaml:5:40: traffic.calls_per_day.hi"),
+    (
+        SCENARIO,
+        ("corpus_tokens: 1000", "corpus_size: lots"),
+        "s.yaml:19:58: embeddings.corpus_size: expected a size",
+    ),
+    (SCENARIO, ("corpus_tokens: 1000", "corpus_size: 2 GB, bytes_per_token: 100"), "s.yaml:19:"),
+    (
+        SCENARIO,
+        ("corpus_tokens: 1000", "bytes_per_token: 3"),
+        "s.yaml:19:62: embeddings.bytes_per_token: goes with",
+    ),
+    (CONVERSATION, ("system_tokens: 3000", "system_tokens: {prompt: a.txt}"), "s.yaml:5:19:"),
     (CONVERSATION, ("cache: auto", "cache: sometimes"), "s.yaml:8:10: conversation.cache: expec"),
     (CONVERSATION, ("history: last 4", "history: most"), "s.yaml:7:12: conversation.history:"),
     (CONVERSATION, ("history: last 4", "history: {last: 0}"), "s.yaml:7:19: conversation.hist"),

@@ -24,6 +24,7 @@ from budget.cli.common import (
     warn,
 )
 from budget.cli.progress import Progress
+from budget.cli.usage_as import AS_HELP, print_as
 from budget.format import (
     clip_text,
     column_places,
@@ -48,6 +49,15 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
     "(under --engine dask, a directory of parts).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["rows", "focus"]),
+    default="rows",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill, one row per day, model and token "
+    "type, BilledCost adding up to the total (CSV; columns: docs/csv-columns.md).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -63,6 +73,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     show_default=True,
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
+@click.option("--as", "as_models", multiple=True, metavar="MODEL", help=AS_HELP)
 @at_option
 @engine_options
 @catalog_option
@@ -78,6 +89,8 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    output_format: str = "rows",
+    as_models: tuple[str, ...] = (),
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -97,17 +110,32 @@ def usage(
     """
     from budget.inputs.files import expand_paths
 
+    if output_format == "focus" and (not output or engine == "dask"):
+        raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
+    retarget = None
+    if as_models:  # the same calls on other models, priced beside them in the one pass
+        from budget.usage.retarget import Retarget
+
+        if engine == "dask":
+            raise click.UsageError("--as prices in one process: not with --engine dask")
+        retarget = Retarget(catalog, as_models, day)
     with Progress("read", "rows") as progress:
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(
+                logs, inputs, options, output, jobs, progress, output_format, retarget
+            )
+    compared = retarget.result(report) if retarget else []
     if as_json:
-        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        found = {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day}
+        if retarget:
+            found["as"] = [result.as_dict() for result in compared]
+        print_json(found)
         _exit_if_unpriced(report, where="listed under `unpriced`")
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
@@ -146,6 +174,7 @@ def usage(
             click.echo(f"priced as: {sentence}")
     if undated is not None and undated.warning:
         click.echo(undated.warning)
+    print_as(compared)
     if report.unpriced:
         click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
@@ -182,18 +211,29 @@ def usage(
     _exit_if_unpriced(report, where="the `not priced` table above")
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows", also=None):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
-    from budget.usage.rows import ParquetRows, is_parquet_name
+    from budget.usage.retarget import Both
+    from budget.usage.rows import CsvRows, ParquetRows, is_parquet_name
 
     with OutputSet({"-o": output}, inputs=inputs) as outputs:
         catalog = get_catalog()
         if not output:
+            if also is not None:  # `--as`: every chunk priced again on its models
+                return cost_logs(logs, catalog, rows_out=also, on_rows=progress, **options)
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if output_format == "focus":
+            from budget.focus import FocusUsage, write_focus
+
+            bill = FocusUsage(catalog)
+            sink = Both(bill, also)
+            report = cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            write_focus(bill.charges(), outputs.open(output))
+            return report
         if not is_parquet_name(output):
-            handle = outputs.open(output)
-            return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
+            sink = Both(CsvRows(outputs.open(output)), also)
+            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
         from budget.inputs.parquet import DASK_EXTRA
 
         try:
@@ -202,7 +242,7 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
             raise InputError(f"{output}: writing Parquet needs pyarrow ({DASK_EXTRA})") from None
         sink = ParquetRows(outputs.open(output, "wb"))
         try:
-            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            return cost_logs(logs, catalog, rows_out=Both(sink, also), on_rows=progress, **options)
         finally:
             sink.close()
 
@@ -287,7 +327,31 @@ def _exit_if_unpriced(report, where: str) -> None:
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
-@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT_FILE,
+    help="Write the bill as CSV here: one row per calendar month, service and model "
+    "(columns: docs/csv-columns.md).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["month", "day", "total", "periods"]),
+    default="month",
+    show_default=True,
+    help="The -o file's rows, one kind per file: calendar months, days, or the horizon's "
+    "total; `periods` writes the projection table (day, month-NN and total rows together, "
+    "with the capacity columns: do not sum it).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "focus"]),
+    default="csv",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill of the first model, one row per day "
+    "and token type, marked as a projection (docs/csv-columns.md).",
+)
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
@@ -306,6 +370,8 @@ def report(
     simulated_calls: int | None,
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
@@ -313,20 +379,23 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md. The finance CSV
+    (-o, --rows) and the FOCUS bill (--format focus): docs/csv-columns.md.
     """
     from budget.outputs import OutputSet
+    from budget.workload.finance import write_projection_file
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
-        write_csv,
         write_text,
     )
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if output_format == "focus" and (not output or rows != "month"):
+        raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
@@ -345,7 +414,7 @@ def report(
             )
         table = projection.exact_table
         if output:
-            write_csv(table, output, outputs)
+            write_projection_file(projection, output, outputs, rows, output_format)
         if markdown:
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:
@@ -360,7 +429,7 @@ def report(
         rows = table.to_dict(orient="records")
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
-    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    summary = _summary_rows(table)
     # One money format per column (as whatif): totals as the largest needs, per call as the
     # smallest needs.
     total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
@@ -383,7 +452,7 @@ def report(
         [
             [
                 model_label(row.model, row.variant),
-                row.period,
+                row.period + (" (new prices)" if row.new_prices else ""),
                 format_tokens(row.calls),
                 _mark(row.input_tokens_exact, row.output_tokens_exact)
                 + format_usd(row.total_usd, places=total),
@@ -408,6 +477,20 @@ def report(
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _summary_rows(table):
+    """Month 1, every later month whose prices differ from the month before (a price change
+    or a retirement shows in the table, not only in a warning), and the total; generation
+    lines only (a RAG service's embedding lines have their own bill)."""
+    rows = table[(table["line"] == "generation")].copy()
+    rows["new_prices"] = False
+    months = rows["period"].str.startswith("month-")
+    for _, group in rows[months].groupby(["model", "variant"], sort=False):
+        periods = group["price_period"].astype(str)
+        changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
+        rows.loc[changed[changed].index, "new_prices"] = True
+    return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
 
 
 def _print_bill(table) -> None:
@@ -451,21 +534,33 @@ def _binds(limit: str | None, over: bool) -> str:
     "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write the grid as a Markdown page here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write the grid as a PNG bar chart here.")
 @at_option
 @catalog_option
 @json_option
 def whatif(
-    scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
+    scenario_file: str,
+    varies: tuple[str, ...],
+    output: str | None,
+    markdown: str | None,
+    chart: str | None,
+    at,
+    as_json: bool,
 ) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline.
 
     Every key --vary takes, and the CSV columns: docs/whatif.md.
     """
     from budget.outputs import OutputSet
-    from budget.workload.report import write_csv
+    from budget.workload.report import check_chart_path, write_csv, write_text
     from budget.workload.whatif import parse_vary, what_if
+    from budget.workload.whatif_report import whatif_markdown, write_whatif_chart
 
-    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+    if chart:
+        check_chart_path(chart)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
         catalog = get_catalog()
         result = what_if(
             scenario_file,
@@ -478,6 +573,10 @@ def whatif(
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
+        if markdown:
+            write_text(whatif_markdown(result), markdown, outputs)
+        if chart:
+            write_whatif_chart(result, chart, outputs)
     if as_json:
         print_json(
             {
@@ -527,5 +626,6 @@ def whatif(
     )
     for note in result.warnings:
         warn(f"warning: {note}")
-    if output:
-        click.echo(f"wrote {output}")
+    for path in (output, markdown, chart):
+        if path:
+            click.echo(f"wrote {path}")

@@ -65,6 +65,8 @@ LINES: tuple[tuple[str, str, bool], ...] = (
     ("embeddings", "", False),
     ("embeddings.model", "text-embedding-3-small", False),
     ("embeddings.corpus_tokens", "400000000", False),
+    ("embeddings.corpus_size", "2 GB", False),
+    ("embeddings.bytes_per_token", "4", False),
     ("embeddings.reindex_every_months", "3", False),
     ("embeddings.reindex_share", "0.25", False),
     ("embeddings.corpus_batch", "true", False),
