@@ -43,6 +43,8 @@ class _Tables:
         self.tokenizer = re.compile(schema.pattern("$defs/model/properties/tokenizer"))
         self.weekdays = schema.enum("$defs/week_window/properties/days")
         self.window_fields = frozenset(schema.keys("$defs/week_window"))
+        model = schema.node("$defs/model")["properties"]
+        self.flags = tuple(k for k, v in model.items() if v.get("type") == "boolean")
         self.max_tokens = schema.bounds("$defs/tokens")["maximum"]  # largest today: 10M
         # USD per million tokens (the dearest published rates: ~$600)
         self.max_price = Decimal(schema.bounds("$defs/price")["maximum"])
@@ -230,7 +232,7 @@ def build_model(raw: dict, place: str) -> Model:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise check.fail("aliases", "a list of names", aliases)
-    for key in ("reasoning", "supports_stop", "listed_snapshots_only"):
+    for key in tables().flags:
         if not isinstance(raw.get(key, False), bool):
             raise check.fail(key, "true or false", raw.get(key))
     service_tiers = check.service_tiers(raw.get("service_tiers"), "service_tiers")

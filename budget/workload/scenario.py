@@ -450,7 +450,7 @@ class _Checker:
         data = self.keys(self.doc.data, (), _keys("TOP_KEYS"))
         name = self.text(data["name"], ("name",)) if "name" in data else self.path.stem
         conversation = self.conversation(data)
-        required = ("traffic", "output_tokens") + (() if conversation else ("input_tokens",))
+        required = schema().required("") + (() if conversation else ("input_tokens",))
         for key in required:
             if key not in data:
                 raise InputError(f"{self.doc.where(())}: {key}: required")
@@ -602,12 +602,8 @@ class _Checker:
     def traffic(self, value: Any) -> Traffic:
         path = ("traffic",)
         value = self.keys(value, path, _keys("TRAFFIC_KEYS"))
-        rates = (
-            "calls_per_day",
-            "calls_per_month",
-            "conversations_per_day",
-            "conversations_per_month",
-        )
+        # the schema's `oneOf`: exactly one of these rates
+        rates = [one["required"][0] for one in schema().node("properties/traffic")["oneOf"]]
         given = [k for k in rates if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
@@ -798,7 +794,7 @@ class _Checker:
                 "a conversation builds each turn's input (system + history + user_tokens); "
                 "remove input_tokens",
             )
-        for key in ("turns", "system_tokens", "user_tokens"):
+        for key in schema().required("$defs/conversation"):
             if key not in value:
                 raise self.fail(path, f"{key}: required")
         turns = self.tokens(value["turns"], path + ("turns",), _keys("DISTRIBUTION_FORMS"))
