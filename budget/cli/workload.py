@@ -290,6 +290,13 @@ def _exit_if_unpriced(report) -> None:
     type=click.IntRange(min=1),
     help="Override the scenario's simulated_calls (calls drawn per model).",
 )
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="LOG",
+    help="Backtest: project over the log's own days and compare with what it cost, per "
+    "model and per day (repeatable).",
+)
 @at_option
 @catalog_option
 @json_option
@@ -299,6 +306,7 @@ def report(
     markdown: str | None,
     chart: str | None,
     simulated_calls: int | None,
+    against: tuple[str, ...],
     at,
     as_json: bool,
 ) -> None:
@@ -323,6 +331,12 @@ def report(
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if against:
+        from budget.cli.fit import print_backtest
+
+        if output or markdown or chart:
+            raise InputError("--against prints a backtest: it writes no -o, --markdown or --chart")
+        return print_backtest(scenario_file, against, at, as_json, simulated_calls)
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
