@@ -123,7 +123,7 @@ def run(*args: str):
 @pytest.fixture(scope="module")
 def pilot(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pilot")
-    chat_log(folder / "pilot.jsonl")
+    chat_log(folder / "pilot.jsonl", conversations=True)
     return folder
 
 
@@ -165,6 +165,12 @@ def test_fit_recovers_the_known_traffic(fitted):
     # Poisson(150) lies about 2.5 standard deviations (12) above, 1.8 x 180/150 = 2.16
     assert KNOWN["busy_hour_factor"] < values["peak_hour_factor"] < 2.4
     assert scenario.traffic.peak_factor >= values["peak_hour_factor"]
+    # turns: 1 + Poisson(3), median 4 and p95 7 by hand (P(Poisson(3) <= 5) = 0.916, <= 6
+    # 0.966), mean 4; a cut reply's follow-up (3.6% of turns) is one more call of its
+    # conversation: mean 4 x 1.036 = 4.14
+    assert values["turns.p50"] == 4 and values["turns.p95"] in (7, 8)
+    assert values["turns.mean"] == pytest.approx(4.14, abs=0.1)
+    assert "turns per conversation: p50 4" in path.read_text(encoding="utf-8")
 
 
 def test_every_fitted_value_says_where_it_came_from(fitted):
@@ -300,6 +306,24 @@ def test_a_log_of_two_models_gives_a_scenario_each(tmp_path):
     backtest = json.loads(result.stdout)
     assert [row["model"] for row in backtest["by_model"]] == ["gpt-5.2"]
     assert abs(backtest["total"]["error_pct"]) < 3  # two days: Poisson noise of the draws
+
+
+@pytest.mark.parametrize(
+    "record, conversation",
+    [
+        ({"conversation_id": "c-1"}, "c-1"),
+        ({"session_id": 17}, "17"),
+        ({"conversation": {"id": "conv_abc"}}, "conv_abc"),  # OpenAI Responses
+        ({"metadata": {"session_id": "s-2"}}, "s-2"),  # LiteLLM, request metadata
+        ({"gen_ai": {"conversation": {"id": "g-3"}}}, "g-3"),  # an OTel GenAI span, expanded
+        ({"metadata": {"user_id": "u-1"}}, None),  # a user is not a conversation
+        ({"conversation_id": True}, None),
+    ],
+)
+def test_where_a_record_names_its_conversation(record, conversation):
+    from pricing.usage import record_conversation
+
+    assert record_conversation(record) == conversation
 
 
 @pytest.mark.parametrize(

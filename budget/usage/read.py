@@ -48,6 +48,7 @@ from pricing.usage import (
     may_report_tools,
     observed,
     read_call,
+    record_conversation,
     record_stamp,
     record_tool_calls,
 )
@@ -92,6 +93,8 @@ class Rows:
     tool_calls: list[dict[str, int]] | None = None
     # when each call was made, if the log says: pricing.dates.call_stamp (UTC minutes or a date)
     times: list[int | dt.date | None] | None = None
+    # the conversation (session) of each call, where the log says (budget fit's turns)
+    conversations: list[str | None] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -139,6 +142,7 @@ class Rows:
             self.skipped,
             None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
             times=[self.times[i] for i in pick] if self.times else None,
+            conversations=[self.conversations[i] for i in pick] if self.conversations else None,
         )
 
 
@@ -345,6 +349,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     tools: list[dict[str, int]] = []  # built-in tool uses per row
     stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
     add_stamp = stamps.append
+    threads: list[str | None] = []  # the conversation of each call, where the record says
     add_number, add_meta, add_counts = numbers.append, metas.append, flat.extend
     for number, line in lines:
         if line.__class__ is bytes:
@@ -392,6 +397,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             add_counts(counts)
             tools.append(uses)
             add_stamp(stamp)
+            threads.append(record_conversation(item))
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
@@ -421,6 +427,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         events,
         skipped,
         times=stamps if any(t is not None for t in stamps) else None,
+        conversations=threads if any(c is not None for c in threads) else None,
     )
     if any(tools):
         rows = dataclasses.replace(rows, tool_calls=tools)

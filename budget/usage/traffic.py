@@ -44,6 +44,7 @@ class LoggedTraffic:
     batch: np.ndarray  # bool
     usd: np.ndarray  # float64 total per call (tool fees included)
     tool_uses: tuple[dict[str, int], ...]  # built-in tool uses per call ({} for none)
+    conversations: tuple[str | None, ...]  # the conversation of each call, where the log says
 
     def __len__(self) -> int:
         return len(self.models)
@@ -54,10 +55,13 @@ class LoggedTraffic:
         arrays = {
             name: getattr(self, name)[keep]
             for name in self.__dataclass_fields__
-            if name not in ("report", "tool_uses")
+            if name not in ("report", "tool_uses", "conversations")
         }
         return LoggedTraffic(
-            self.report, **arrays, tool_uses=tuple(self.tool_uses[i] for i in picked)
+            self.report,
+            **arrays,
+            tool_uses=tuple(self.tool_uses[i] for i in picked),
+            conversations=tuple(self.conversations[i] for i in picked),
         )
 
     @property
@@ -108,6 +112,10 @@ class _Collect:
                     dict(chunk.tool_calls[i]) if chunk.tool_calls is not None else {}
                     for i in picked
                 ),
+                "conversations": tuple(
+                    chunk.conversations[i] if chunk.conversations is not None else None
+                    for i in picked
+                ),
             }
         )
         # Anthropic streaming: the output sits on the completing row (calls 0), which
@@ -129,11 +137,13 @@ class _Collect:
                 report,
                 **{**empty, "models": np.zeros(0, dtype=object)},
                 tool_uses=(),
+                conversations=(),
             )
         joined = {name: np.concatenate([p[name] for p in self.parts]) for name in _ARRAYS}
         joined["models"] = np.concatenate([p["models"] for p in self.parts])
         uses = tuple(use for p in self.parts for use in p["tool_uses"])
-        return LoggedTraffic(report, **joined, tool_uses=uses)
+        threads = tuple(thread for p in self.parts for thread in p["conversations"])
+        return LoggedTraffic(report, **joined, tool_uses=uses, conversations=threads)
 
 
 _ARRAYS = (

@@ -26,7 +26,10 @@ What is fitted, and how:
   95% interval is written as a range;
 * max_tokens: the length most cut replies stopped at; none is written when nothing was cut;
 * cache and batch: token-weighted read and write shares, the share of batch calls;
-* built-in tools: the share of calls using each and the uses per such call.
+* built-in tools: the share of calls using each and the uses per such call;
+* turns per conversation, where records name their conversation (``conversation_id``,
+  ``session_id``, ``metadata.conversation_id``, ...: :data:`pricing.usage.CONVERSATION_PATHS`):
+  written as a remark, since the calls already carry what each turn sent.
 
 A log whose records give no time cannot give calls per day, growth or peaks: the file says
 so, and its calls per day is the log's calls as if they were one day, to be edited.
@@ -218,6 +221,7 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
             Line("on_truncation", "continue", "the log is taken to hold each cut reply's follow-up")
         )
     lines += _tools(t, of, values)
+    lines += _turns(t, values)
     lines.append(Line("start", first.isoformat(), "the log's first day: month 1 begins there"))
     lines.append(Line("seed", "1"))
     return fitted
@@ -358,6 +362,28 @@ def _cache(t: LoggedTraffic, of: str, values: dict) -> list[Line]:
             )
         )
     return lines
+
+
+def _turns(t: LoggedTraffic, values: dict) -> list[Line]:
+    """Calls per conversation, where the records name their conversation: told, not set (a
+    `conversation:` section rebuilds each turn's input from a system prompt and the history,
+    which a log does not give; the calls above already carry the inputs the turns sent)."""
+    named = [thread for thread in t.conversations if thread is not None]
+    if not named:
+        return []
+    turns = np.array(list(Counter(named).values()), dtype=np.int64)
+    p50, p95 = int(percentile(turns, 50)), int(percentile(turns, 95))
+    values["turns.p50"], values["turns.p95"], values["turns.mean"] = p50, p95, float(turns.mean())
+    return [
+        Line(
+            "#",
+            None,
+            f"turns per conversation: p50 {p50}, p95 {p95}, mean {turns.mean():.2f} "
+            f"({len(turns):,} conversations, {len(named):,} of {len(t):,} calls name one); "
+            "for a `conversation:` section with turns: {p50: "
+            f"{p50}, p95: {max(p95, p50)}}}",
+        )
+    ]
 
 
 def _tools(t: LoggedTraffic, of: str, values: dict) -> list[Line]:
