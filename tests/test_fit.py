@@ -22,6 +22,7 @@ ln(W/300) > ln(1000/300) = 1.2040, i.e. z > 1.8027: P = 3.57%.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import math
 from pathlib import Path
@@ -57,6 +58,7 @@ def chat_log(
     timestamps: bool = True,
     conversations: bool = False,
     model: str = "gpt-5.4-mini",
+    calls_per_day: int = KNOWN["calls_per_day"],
 ) -> int:
     """Write a generated log (see the module's doc); the number of records written."""
     rng = np.random.default_rng(seed)
@@ -70,7 +72,7 @@ def chat_log(
     records = []
     conversation, turns_left = 0, 0
     for day in range(first_day, first_day + days):
-        count = int(rng.poisson(KNOWN["calls_per_day"]))
+        count = int(rng.poisson(calls_per_day))
         hours = rng.choice(24, size=count, p=weights)
         seconds = np.sort(hours * 3600 + rng.integers(0, 3600, size=count))
         inputs = lognormal(KNOWN["input_p50"], KNOWN["input_p95"], count)
@@ -112,7 +114,11 @@ def chat_log(
                 if conversations:
                     record["metadata"] = {"conversation_id": f"conv-{conversation}"}
                 records.append(json.dumps(record))
-    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    text = "\n".join(records) + "\n"
+    if path.suffix == ".gz":  # mtime 0: the same bytes on every run
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
+    else:
+        path.write_text(text, encoding="utf-8")
     return len(records)
 
 

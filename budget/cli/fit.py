@@ -71,7 +71,7 @@ def fit(
             f"Fitted by `budget fit` from {', '.join(report.files)}: {len(traffic):,} calls "
             f"priced, ${report.total_usd:,.2f} (catalog dated {catalog.as_of}).",
             "Each value says what it came from; edit freely. Check it against the log with",
-            f"`budget report THIS.yaml --against {' '.join(report.files)}`.",
+            "`budget report {path} --against " + " ".join(report.files) + "`.",
         ]
         if report.unpriced:
             header.append(
@@ -81,7 +81,7 @@ def fit(
         written = []
         for fitted in fits:
             path = output if len(fits) == 1 else str(_beside(target, fitted.model))
-            text = fitted.yaml(header)
+            text = fitted.yaml([line.replace("{path}", path) for line in header])
             # the file must be one `budget report` reads as it is
             check_scenario(read_document(text, path, "scenario"), path)
             handle = outputs.open(path)

@@ -195,10 +195,12 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
             "traffic.calls_per_day is the log's calls as if made in one day: edit it",
             "monthly_growth, peak_factor: no times",
         ]
-    lines += _lengths("input_tokens", t.input_tokens, of, values)
     max_tokens = _max_tokens(t)
+    # each follow-up re-sent its cut reply (max_tokens) on top of a first call's prompt
+    resent = cut * (max_tokens or 0)
+    lines += _lengths("input_tokens", t.input_tokens, of, values, resent=resent)
     lines += _lengths("output_tokens", t.output_tokens, of, values, max_tokens, cut)
-    lines += _cache(t, of, values)
+    lines += _cache(t, of, values, resent)
     batch = float(t.batch.mean())
     if batch:
         values["batch_share"] = batch
@@ -222,7 +224,12 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
         )
     lines += _tools(t, of, values)
     lines += _turns(t, values)
-    lines.append(Line("start", first.isoformat(), "the log's first day: month 1 begins there"))
+    start = (
+        "the log's first day: month 1 begins there"
+        if dated
+        else "the day the log's calls were priced at (--at): the log gives no dates"
+    )
+    lines.append(Line("start", first.isoformat(), start))
     lines.append(Line("seed", "1"))
     return fitted
 
@@ -288,10 +295,13 @@ def _lengths(
     values: dict,
     max_tokens: int | None = None,
     cut: int = 0,
+    resent: int = 0,
 ) -> list[Line]:
+    """``resent``: tokens the follow-ups of cut replies sent beyond a first call's prompt,
+    which the scenario adds back itself: the mean matched is a first call's."""
     n = len(tokens)
     p50, p95 = int(percentile(tokens, 50)), int(percentile(tokens, 95))
-    mean = float(tokens.mean())
+    mean = (float(tokens.sum()) - resent) / n
     values[f"{key}.p50"], values[f"{key}.mean"] = p50, mean
     if p50 == p95 == int(tokens.max()) == int(tokens.min()):
         values[f"{key}.p95"] = p95
@@ -309,6 +319,8 @@ def _lengths(
         sigma = math.log(max(p95, p50) / p50) / Z_P95
         fitted_p95 = float(max(p95, p50))
         how = f"observed p50 and p95, mean {mean:,.0f}"
+        if resent:
+            how += f" (a first call's: less the {resent:,} tokens follow-ups re-sent)"
         lognormal_mean = p50 * math.exp(sigma**2 / 2)
         if abs(lognormal_mean / mean - 1) > MEAN_TOLERANCE and mean > p50:
             sigma = math.sqrt(2 * math.log(mean / p50))
@@ -317,6 +329,8 @@ def _lengths(
                 f"p95 set so the mean is the log's {mean:,.0f} (observed p95 {p95:,}; "
                 f"p50/p95 alone would give a mean of {lognormal_mean:,.0f})"
             )
+            if resent:
+                how += f"; a first call's mean, less the {resent:,} tokens follow-ups re-sent"
     fitted_p95 = max(float(p50), round(fitted_p95))
     values[f"{key}.p95"] = fitted_p95
     # the median's 95% interval, by ranks (n/2 +- 1.96 sqrt(n)/2)
@@ -332,14 +346,17 @@ def _lengths(
     ]
 
 
-def _cache(t: LoggedTraffic, of: str, values: dict) -> list[Line]:
-    total = int(t.input_tokens.sum())
+def _cache(t: LoggedTraffic, of: str, values: dict, resent: int = 0) -> list[Line]:
+    """Shares of a first call's prompt: a follow-up reads what its first call read, and the
+    cut reply it re-sends (``resent`` in all) is not cached."""
+    total = int(t.input_tokens.sum()) - resent
     reads, writes = int(t.cache_read_tokens.sum()), int(t.cache_write_tokens.sum())
-    if not total or not (reads or writes):
+    if total <= 0 or not (reads or writes):
         return [Line("#", None, f"cache: no reads or writes in {of}")]
     lines = [Line("cache", None)]
+    less = f" (less {resent:,} follow-ups re-sent)" if resent else ""
     if reads:
-        share = reads / total
+        share = min(1.0, reads / total)
         values["cache.read_share"] = share
         hits = t.cache_read_tokens[t.cache_read_tokens > 0]
         common, times = Counter(hits.tolist()).most_common(1)[0]
@@ -350,11 +367,11 @@ def _cache(t: LoggedTraffic, of: str, values: dict) -> list[Line]:
             Line(
                 "  read_share",
                 _number(share, 4),
-                f"{reads:,} of {total:,} input tokens read from cache{prefix}",
+                f"{reads:,} of {total:,} input tokens{less} read from cache{prefix}",
             )
         )
     if writes:
-        share = writes / total
+        share = min(1.0 - values.get("cache.read_share", 0.0), writes / total)
         values["cache.write_share"] = share
         lines.append(
             Line(
