@@ -366,3 +366,78 @@ def test_the_output_may_not_be_the_log(pilot):
     result = run("fit", log, "-o", log)
     assert result.exit_code == 2 and "destroy the input" in result.stderr
     assert (pilot / "pilot.jsonl").stat().st_size == before
+
+
+def test_tools_and_batch_shares(tmp_path):
+    """Ten flat records over two days: 3 used web search twice each (share 0.3, 2 per call),
+    4 went through the batch API (0.4)."""
+    lines = [
+        {
+            "model": "gpt-5.4-mini",
+            "input_tokens": 1000,
+            "output_tokens": 100,
+            "timestamp": f"2026-11-0{2 + k % 2}T10:0{k}:00Z",
+            **({"tool_calls": {"web_search": 2}} if k < 3 else {}),
+            **({"batch": True} if k >= 6 else {}),
+        }
+        for k in range(10)
+    ]
+    log = tmp_path / "flat.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    assert run("fit", str(log), "-o", str(tmp_path / "s.yaml")).exit_code == 0
+    scenario = load_scenario(tmp_path / "s.yaml")
+    (tool,) = scenario.tools
+    assert (tool.tool, tool.share, tool.per_call) == ("web_search", 0.3, 2)
+    assert scenario.batch_share == 0.4
+    assert scenario.traffic.calls_per_day == 5
+    # the backtest prices the tool fees and the batch discount as the log's own bill did
+    result = run("report", str(tmp_path / "s.yaml"), "--against", str(log), "--json")
+    total = json.loads(result.stdout)["total"]
+    assert abs(total["error_pct"]) < 1  # every call alike: only the simulation's noise
+
+
+def test_against_writes_no_files(fitted, pilot):
+    path, _ = fitted
+    result = run(
+        "report", str(path), "--against", str(pilot / "pilot.jsonl"), "-o", str(pilot / "x.csv")
+    )
+    assert result.exit_code == 2 and "--against prints a backtest" in result.stderr
+    assert not (pilot / "x.csv").exists()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "fit.md"
+
+
+def test_the_docs_fixture_is_the_generated_log_and_its_fit(tmp_path):
+    """tests/fixtures/usage/pilot.jsonl.gz is chat_log's output (150 first calls a day, seed
+    2026), and pilot.yaml beside it what `budget fit` writes from it today."""
+    chat_log(tmp_path / "pilot.jsonl", calls_per_day=150, conversations=True, seed=2026)
+    fixtures = ROOT / "tests" / "fixtures" / "usage"
+    committed = gzip.decompress((fixtures / "pilot.jsonl.gz").read_bytes()).decode()
+    assert committed == (tmp_path / "pilot.jsonl").read_text(encoding="utf-8")
+    out = tmp_path / "pilot.yaml"
+    assert run("fit", str(fixtures / "pilot.jsonl.gz"), "-o", str(out)).exit_code == 0
+    mine = out.read_text(encoding="utf-8").replace(str(fixtures), "tests/fixtures/usage")
+    assert mine.replace(str(out), "tests/fixtures/usage/pilot.yaml") == (
+        fixtures / "pilot.yaml"
+    ).read_text(encoding="utf-8"), "regenerate: budget fit ... -o tests/fixtures/usage/pilot.yaml"
+    shown = DOC.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert shown == (fixtures / "pilot.yaml").read_text(encoding="utf-8")
+
+
+def _doc_examples() -> list[tuple[str, str]]:
+    from test_readme import examples
+
+    return examples(DOC.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command, expected", _doc_examples(), ids=lambda c: str(c)[:60])
+def test_docs_fit_examples(command, expected, tmp_path, monkeypatch):
+    from test_readme import run_example, scratch
+
+    monkeypatch.chdir(scratch(tmp_path))
+    monkeypatch.delenv("TOKEN_BUDGET_CATALOG", raising=False)
+    code, printed = run_example(command)
+    assert code in (0, 1) or (code == 2 and expected.startswith("Error:")), f"{command}: {code}"
+    assert printed == expected.rstrip("\n"), f"docs/fit.md output of `{command}` has drifted"

@@ -19,6 +19,7 @@ from budget.cli.common import (
     warn,
 )
 from budget.format import format_tokens, format_usd
+from pricing.dates import pricing_day
 
 
 @click.command()
@@ -62,8 +63,8 @@ def fit(
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file"))
     with OutputSet({"-o": output}, inputs=inputs) as outputs:
         catalog = get_catalog()
-        day = checked_pricing_day(catalog, at)
-        traffic = logged_traffic(logs, catalog, at=day, model=model_name)
+        traffic = logged_traffic(logs, catalog, at=pricing_day(at), model=model_name)
+        _check_catalog(catalog, traffic)
         target = Path(output)
         fits = fit_traffic(traffic, name or target.stem)
         report = traffic.report
@@ -130,6 +131,13 @@ def fit(
         click.echo(f"wrote {path}")
 
 
+def _check_catalog(catalog, traffic) -> None:
+    """Warn when the catalog is stale for the log's last day (the day undated calls were
+    priced at, where some are): not for today, which a log of last month does not meet."""
+    if len(traffic):
+        checked_pricing_day(catalog, traffic.last_day)
+
+
 def _pair(values: dict, key: str) -> str:
     return f"{values[key + '.p50']:,.0f} / {values[key + '.p95']:,.0f}"
 
@@ -151,8 +159,8 @@ def print_backtest(
 
     scenario = load_scenario(scenario_file)
     catalog = get_catalog()
-    day = checked_pricing_day(catalog, at)
-    traffic = logged_traffic(logs, catalog, at=day)
+    traffic = logged_traffic(logs, catalog, at=pricing_day(at))
+    _check_catalog(catalog, traffic)
     result = backtest(scenario, traffic, catalog, calls)
     for left in result.left_out:
         warn(f"not in the scenario, left out: {left}")

@@ -100,7 +100,10 @@ def fit_traffic(traffic: LoggedTraffic, name: str) -> list[FittedScenario]:
     model's scenario adds the model's id)."""
     if not len(traffic):
         groups = traffic.report.unpriced
-        what = "; ".join(f"{g.model}: {g.reason} ({g.calls:,} calls)" for g in groups[:3])
+        what = "; ".join(
+            f"{g.model}: {g.reason} ({g.calls:,} call{'s' if g.calls != 1 else ''})"
+            for g in groups[:3]
+        )
         where = ", ".join(traffic.report.files)
         raise InputError(f"{where}: no call could be priced, nothing to fit ({what})")
     counts = Counter(traffic.models.tolist())
@@ -307,13 +310,16 @@ def _lengths(
         values[f"{key}.p95"] = p95
         return [Line(key, str(p50), f"every call {p50:,} tokens ({of})")]
     p50 = max(p50, 1)
-    if max_tokens is not None and 0 < cut < n / 2 and max_tokens > p50:
-        # cut replies are lower bounds: the spread that cuts as many at max_tokens
-        sigma = math.log(max_tokens / p50) / NormalDist().inv_cdf(1 - cut / n)
+    if max_tokens is not None and 0 < cut < n / 3 and max_tokens > p50:
+        # cut replies are lower bounds: the spread that cuts as many first calls at
+        # max_tokens as the log shows (each cut reply's follow-up is a call of the log too)
+        rate = cut / (n - cut)
+        sigma = math.log(max_tokens / p50) / NormalDist().inv_cdf(1 - rate)
         fitted_p95 = p50 * math.exp(Z_P95 * sigma)
         how = (
-            f"p95 {fitted_p95:,.0f}: the log-normal that cuts {cut / n:.2%} at max_tokens "
-            f"{max_tokens:,}, as the log did (cut replies are lower bounds; observed p95 {p95:,})"
+            f"p95 {fitted_p95:,.0f}: the log-normal that cuts {rate:.2%} of first calls at "
+            f"max_tokens {max_tokens:,}, as the log did (cut replies are lower bounds; "
+            f"observed p95 {p95:,})"
         )
     else:
         sigma = math.log(max(p95, p50) / p50) / Z_P95
