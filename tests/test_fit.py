@@ -281,6 +281,9 @@ def test_a_small_log_checked_by_hand(tmp_path):
     assert scenario.output_tokens.tokens == 100  # every reply 100: fixed
     assert scenario.cache_read_share == 0.25
     assert scenario.max_tokens is None  # nothing was cut
+    # a name YAML would read otherwise is quoted
+    assert run("fit", str(log), "-o", str(tmp_path / "n.yaml"), "--name", "yes: 1").exit_code == 0
+    assert load_scenario(tmp_path / "n.yaml").name == "yes: 1"
 
 
 def test_a_log_of_two_models_gives_a_scenario_each(tmp_path):

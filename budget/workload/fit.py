@@ -37,12 +37,14 @@ so, and its calls per day is the log's calls as if they were one day, to be edit
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
+import yaml
 
 from budget.inputs.samples import percentile
 from budget.usage.traffic import NO_MINUTE, LoggedTraffic
@@ -124,7 +126,7 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
     span = f"{first}..{last}" if dated else "no dates"
     of = f"{n:,} calls, {span}"
     lines = [
-        Line("name", name),
+        Line("name", _plain(name)),
         Line("model", model, f"{share:.1%} of the log's priced calls ({of})"),
     ]
     fitted = FittedScenario(model, n, lines)
@@ -237,6 +239,16 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
     return fitted
 
 
+def _plain(text: str) -> str:
+    """A name as YAML: as it is where it reads back as the same text, else quoted
+    (``a#b``, ``yes``, ``1.0``)."""
+    try:
+        same = yaml.safe_load(f"name: {text}") == {"name": text}
+    except yaml.YAMLError:
+        same = False
+    return text if same else json.dumps(text)
+
+
 def _range(low: float, expected: float, high: float, places: int) -> str:
     if math.isclose(low, high):
         return _number(expected, places)
@@ -321,10 +333,12 @@ def _lengths(
             f"max_tokens {max_tokens:,}, as the log did (cut replies are lower bounds; "
             f"observed p95 {p95:,})"
         )
+        p95_note = f"set by the cut replies (observed {p95:,})"
     else:
         sigma = math.log(max(p95, p50) / p50) / Z_P95
         fitted_p95 = float(max(p95, p50))
         how = f"observed p50 and p95, mean {mean:,.0f}"
+        p95_note = "the 95th percentile observed"
         if resent:
             how += f" (a first call's: less the {resent:,} tokens follow-ups re-sent)"
         lognormal_mean = p50 * math.exp(sigma**2 / 2)
@@ -337,6 +351,7 @@ def _lengths(
             )
             if resent:
                 how += f"; a first call's mean, less the {resent:,} tokens follow-ups re-sent"
+            p95_note = f"set by the mean (observed {p95:,})"
     fitted_p95 = max(float(p50), round(fitted_p95))
     values[f"{key}.p95"] = fitted_p95
     # the median's 95% interval, by ranks (n/2 +- 1.96 sqrt(n)/2)
@@ -348,7 +363,7 @@ def _lengths(
     return [
         Line(key, None, f"{of}: {how}"),
         Line("  p50", _range(low, p50, high, 0), "low/high: 95% interval of the median"),
-        Line("  p95", _number(fitted_p95, 0)),
+        Line("  p95", _number(fitted_p95, 0), p95_note),
     ]
 
 
