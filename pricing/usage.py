@@ -1036,13 +1036,13 @@ CONVERSATION_PATHS = (
     ("metadata", "thread_id"),
     ("gen_ai", "conversation", "id"),
 )
-_CONVERSATION_KEYS = frozenset(path[0] for path in CONVERSATION_PATHS)
+CONVERSATION_KEYS = frozenset(path[0] for path in CONVERSATION_PATHS)
 
 
 def record_conversation(record: Any) -> str | None:
     """The conversation a logged call belongs to, or None when the record does not say (a
     value that is not text or a number is not an id)."""
-    if record.__class__ is not dict or record.keys().isdisjoint(_CONVERSATION_KEYS):
+    if record.__class__ is not dict or record.keys().isdisjoint(CONVERSATION_KEYS):
         return None  # the common case, decided in C
     for path in CONVERSATION_PATHS:
         value: Any = record

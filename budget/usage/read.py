@@ -36,6 +36,7 @@ from pricing.arrays import TokenArrays
 from pricing.errors import FailedRequest, InputError
 from pricing.textfile import is_url
 from pricing.usage import (
+    CONVERSATION_KEYS,
     COUNTS,
     OTLP,
     TRUNCATION_REASONS,
@@ -397,7 +398,9 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
             add_counts(counts)
             tools.append(uses)
             add_stamp(stamp)
-            threads.append(record_conversation(item))
+            # most logs name no conversation: decided here in C, without a call
+            named = item.__class__ is dict and not item.keys().isdisjoint(CONVERSATION_KEYS)
+            threads.append(record_conversation(item) if named else None)
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
