@@ -151,14 +151,14 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
         )
         growth = _growth(t, days)
         if growth is not None:
-            rate, band, shown = growth
+            rate, low, high, shown = growth
             values["monthly_growth"] = shown
             lines.append(
                 Line(
                     "  monthly_growth",
                     _number(shown, 4),
                     f"daily calls' trend over {days} days: {rate:+.2%} a month "
-                    f"(95%: {rate - band:+.2%}..{rate + band:+.2%})"
+                    f"(95%: {low:+.2%}..{high:+.2%})"
                     + ("" if shown else "; not told apart from 0, so 0"),
                 )
             )
@@ -264,8 +264,9 @@ def _number(value: float, places: int) -> str:
     return text if text not in ("-0", "") else "0"
 
 
-def _growth(t: LoggedTraffic, days: int) -> tuple[float, float, float] | None:
-    """(monthly rate, its 95% half-band, the rate written: 0 where it is within its band)."""
+def _growth(t: LoggedTraffic, days: int) -> tuple[float, float, float, float] | None:
+    """(monthly rate, its 95% interval's low and high, the rate written: 0 where the
+    interval holds 0)."""
     if days < GROWTH_MIN_DAYS:
         return None
     counts = np.bincount(t.day - t.day.min(), minlength=days).astype(float)
@@ -274,10 +275,10 @@ def _growth(t: LoggedTraffic, days: int) -> tuple[float, float, float] | None:
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
     se = math.sqrt(float(residual @ residual) / (days - 2) / float(((x - x.mean()) ** 2).sum()))
-    rate = math.expm1(slope * DAYS_PER_MONTH)
-    band = math.expm1((abs(slope) + Z95 * se) * DAYS_PER_MONTH) - abs(rate)
+    monthly = lambda daily: math.expm1(daily * DAYS_PER_MONTH)  # noqa: E731
+    rate = monthly(slope)
     shown = rate if abs(slope) > Z95 * se else 0.0
-    return rate, band, max(shown, -0.99)
+    return rate, monthly(slope - Z95 * se), monthly(slope + Z95 * se), max(shown, -0.99)
 
 
 def _peak(t: LoggedTraffic, days: int) -> tuple[float, float, int, float] | None:
