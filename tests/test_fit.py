@@ -232,8 +232,9 @@ def test_week_one_projects_week_two_within_the_band_it_prints(tmp_path):
     )
     total = json.loads(result.stdout)["total"]
     assert total["band_low_usd"] <= total["actual_usd"] <= total["band_high_usd"]
-    # a band that says something: within 10% of the projection either side
-    assert total["band_high_usd"] - total["band_low_usd"] < 0.2 * total["projected_usd"]
+    # a band that says something: within 4% of the projection either side (about 3% here:
+    # 1.2% Poisson noise of 14,000 calls, 0.85% for the daily mean, the medians' intervals)
+    assert total["band_high_usd"] - total["band_low_usd"] < 0.08 * total["projected_usd"]
 
 
 def test_a_log_without_times_says_what_it_could_not_fit(tmp_path):

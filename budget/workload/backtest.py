@@ -8,11 +8,12 @@ replies included, at the prices in force that month). The log is priced as `budg
 prices it (:mod:`budget.usage.traffic`). Only the scenario's models are compared: a log
 model the scenario does not name is listed, not counted.
 
-The band: the projection's own uncertainty (the scenario's ranges at their cheap and costly
-ends, a fitted scenario's 95% intervals), widened by the noise of a real period of that many
-calls (a Poisson count of calls each of a random cost: variance calls x E[cost^2], from the
-simulated calls' mean and spread) and by the simulation's own error. An actual bill outside
-it says the scenario does not describe the log.
+The band (95%): what the scenario is unsure of, each range (a fitted scenario's 95%
+intervals) taken as a 95% interval of its own, independent of the others, its effect the
+half-difference between the projections at its two ends; and the noise of a real period of
+that many calls (a Poisson count of calls each of a random cost: variance calls x E[cost^2],
+from the simulated calls' mean and spread); added in quadrature, with the simulation's own
+error on top. An actual bill outside it says the scenario does not describe the log.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pricing.dates import EPOCH, add_months
 from pricing.errors import InputError
 
 Z95 = 1.959963984540054
+ENDS = ("cheap", "costly")
 
 
 @dataclass(frozen=True)
@@ -130,17 +132,14 @@ def backtest(
     while add_months(first, months) <= last:
         months += 1
     moved = dataclasses.replace(scenario, start=first, horizon_months=months)
-    projection = project(moved, catalog, calls, bands=False, at=first)
-    ends = [
-        project(
-            dataclasses.replace(at_end(moved, end), start=first, horizon_months=months),
-            catalog,
-            calls,
-            bands=False,
-            at=first,
-        )
-        for end in (("cheap", "costly") if moved.ranges else ())
-    ] or [projection, projection]
+
+    def projected(edited: Scenario) -> Projection:
+        edited = dataclasses.replace(edited, start=first, horizon_months=months)
+        return project(edited, catalog, calls, bands=False, at=first)
+
+    projection = projected(moved)
+    # each range alone at its two ends (the others at their expected values)
+    ends = {key: [projected(at_end(moved, end, [key])) for end in ENDS] for key in moved.ranges}
     days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     month_of = [_month(first, day) for day in days]
     index = traffic.day - (first - EPOCH).days
@@ -149,12 +148,13 @@ def backtest(
     daily_actual = np.zeros(len(days))
     daily_calls = np.zeros(len(days), dtype=np.int64)
     daily_projected_calls = np.zeros(len(days))
-    variance = 0.0
-    low_total = high_total = 0.0
+    noise_variance = 0.0  # of the whole period's bill: the models' calls are independent
+    half_widths = dict.fromkeys(ends, 0.0)  # a range moves every model at once
     named = set()
     for number, item in enumerate(projection.models):
         named.add(item.model.id)
         rates = month_calls_per_day(moved, item.calls_per_unit)
+        first_calls = sum(rates[m] for m in month_of)
         per_call = [float(_mean_usd(item, m)) for m in range(months)]
         projected_day = np.array([rates[m] * per_call[m] for m in month_of])
         # the calls the log shows: first calls and the follow-ups of cut replies
@@ -166,22 +166,22 @@ def backtest(
         daily_projected_calls += calls_day
         daily_actual += actual_day
         daily_calls += calls_actual
-        period_calls = float(calls_day.sum())
-        noise = _noise_variance(item, sum(rates[m] for m in month_of))
-        variance += noise
-        low, high = _ends(ends, number, month_of)
-        spread = Z95 * math.sqrt(noise) + _simulation_error(item, sum(rates[m] for m in month_of))
-        low_total += low
-        high_total += high
+        noise = _noise_variance(item, first_calls)
+        noise_variance += noise
+        halves = {key: _half_width(pair, number, month_of) for key, pair in ends.items()}
+        for key, half in halves.items():
+            half_widths[key] += half
+        expected = float(projected_day.sum())
+        spread = _spread(noise, halves.values(), _simulation_error(item, first_calls))
         by_model.append(
             Compared(
                 item.model.id,
-                period_calls,
+                float(calls_day.sum()),
                 int(calls_actual.sum()),
-                float(projected_day.sum()),
+                expected,
                 float(actual_day.sum()),
-                low - spread,
-                high + spread,
+                expected - spread,
+                expected + spread,
             )
         )
     left_out = []
@@ -196,18 +196,19 @@ def backtest(
         )
     )
     simulation = sum(
-        _simulation_error(item, compared.projected_calls)
-        for item, compared in zip(projection.models, by_model, strict=True)
+        _simulation_error(item, sum(month_calls_per_day(moved)[m] for m in month_of))
+        for item in projection.models
     )
-    spread = Z95 * math.sqrt(variance) + simulation
+    expected = float(daily_projected.sum())
+    spread = _spread(noise_variance, half_widths.values(), simulation)
     total = Compared(
         "total",
         float(daily_projected_calls.sum()),
         int(daily_calls.sum()),
-        float(daily_projected.sum()),
+        expected,
         float(daily_actual.sum()),
-        low_total - spread,
-        high_total + spread,
+        expected - spread,
+        expected + spread,
     )
     notes = []
     if projection.embeddings is not None:
@@ -241,12 +242,19 @@ def _simulation_error(item: ModelProjection, calls: float) -> float:
     return Z95 * item.std_per_call_usd / math.sqrt(item.calls_simulated) * calls
 
 
-def _ends(ends: list[Projection], number: int, month_of: list[int]) -> tuple[float, float]:
-    """The period's projected cost with the scenario's ranges at their cheap and costly ends
-    (both the expected cost where it has no ranges)."""
+def _half_width(pair: list[Projection], number: int, month_of: list[int]) -> float:
+    """Half the difference one range makes to a model's bill over the period, between its
+    two ends (the same seed at both: the difference is the range's alone)."""
     totals = []
-    for end in ends:
+    for end in pair:
         item = end.models[number]
         rates = month_calls_per_day(end.scenario, item.calls_per_unit)
         totals.append(sum(rates[m] * float(_mean_usd(item, m)) for m in month_of))
-    return min(totals), max(totals)
+    return abs(totals[1] - totals[0]) / 2
+
+
+def _spread(noise_variance: float, half_widths, simulation: float) -> float:
+    """The band's half-width: each range taken as a 95% interval of its own, independent of
+    the others, and the period's noise, added in quadrature; the simulation's error on top."""
+    variance = noise_variance + sum((half / Z95) ** 2 for half in half_widths)
+    return Z95 * math.sqrt(variance) + simulation
