@@ -464,3 +464,56 @@ def test_growth_over_three_weeks(tmp_path):
     )
     low, high = (float(x.rstrip("%)")) / 100 for x in line.split("(95%: ")[1].split(".."))
     assert low < 0.30 < high
+
+
+def test_a_streamed_anthropic_call_is_one_call_with_its_reply(tmp_path):
+    """Anthropic streams a call as message_start (the input) and message_delta (the reply):
+    two rows of the log, one call of the fit, with the delta's output (800 and 400 here:
+    nearest-rank median 400, mean 600)."""
+    events = []
+    for output in (800, 400):
+        events += [
+            {
+                "type": "message_start",
+                "message": {
+                    "type": "message",
+                    "model": "claude-haiku-4-5",
+                    "usage": {"input_tokens": 2_000, "output_tokens": 1},
+                },
+            },
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": output},
+            },
+            {"type": "message_stop"},
+        ]
+    log = tmp_path / "stream.jsonl"
+    log.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    result = run("fit", str(log), "-o", str(tmp_path / "s.yaml"), "--json", "--at", "2026-11-25")
+    (fitted,) = json.loads(result.stdout)["scenarios"]
+    assert fitted["calls"] == 2
+    assert fitted["values"]["output_tokens.p50"] == 400
+    assert fitted["values"]["output_tokens.mean"] == 600
+
+
+def test_a_csv_log_with_a_time_column(tmp_path):
+    """The fit reads what `budget usage` reads: a CSV with token columns and ISO times. Six
+    calls over three days (2 a day), one cut at 500 (finish_reason length)."""
+    rows = ["model,input_tokens,output_tokens,cached_tokens,finish_reason,timestamp"]
+    for day in range(3):
+        for hour, output, finish in ((9, 200, "stop"), (15, 500 if day == 1 else 300, None)):
+            finish = finish or ("length" if day == 1 else "stop")
+            rows.append(
+                f"gpt-5.4-mini,3000,{output},1000,{finish},2026-11-0{2 + day}T{hour:02d}:00:00Z"
+            )
+    log = tmp_path / "calls.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert run("fit", str(log), "-o", str(tmp_path / "s.yaml")).exit_code == 0
+    scenario = load_scenario(tmp_path / "s.yaml")
+    assert scenario.start == dt.date(2026, 11, 2)
+    assert scenario.max_tokens == 500
+    # 6 calls less the 1 follow-up the cut reply is taken to have had, over 3 days
+    assert scenario.traffic.calls_per_day == pytest.approx(5 / 3, abs=0.05)
+    # cached 1,000 of each prompt; the cut reply's follow-up re-sent 500: 6,000 / 17,500
+    assert scenario.cache_read_share == pytest.approx(6000 / 17500, abs=1e-4)

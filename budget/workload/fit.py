@@ -102,10 +102,7 @@ def fit_traffic(traffic: LoggedTraffic, name: str) -> list[FittedScenario]:
     model's scenario adds the model's id)."""
     if not len(traffic):
         groups = traffic.report.unpriced
-        what = "; ".join(
-            f"{g.model}: {g.reason} ({g.calls:,} call{'s' if g.calls != 1 else ''})"
-            for g in groups[:3]
-        )
+        what = "; ".join(f"{g.model}: {g.reason} ({_count(g.calls, 'call')})" for g in groups[:3])
         where = ", ".join(traffic.report.files)
         raise InputError(f"{where}: no call could be priced, nothing to fit ({what})")
     counts = Counter(traffic.models.tolist())
@@ -124,7 +121,7 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
     dated = bool(t.dated.all())
     first, last = t.first_day, t.last_day
     span = f"{first}..{last}" if dated else "no dates"
-    of = f"{n:,} calls, {span}"
+    of = f"{_count(n, 'call')}, {span}"
     lines = [
         Line("name", _plain(name)),
         Line("model", model, f"{share:.1%} of the log's priced calls ({of})"),
@@ -140,13 +137,16 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
         half = Z95 * float(per_day.std(ddof=1)) / math.sqrt(days) if days > 1 else 0.0
         low, high = max(0.0, mean - half), mean + half
         values["calls_per_day"] = mean
-        follow = f" less {cut:,} follow-ups of cut replies" if cut else ""
+        follow = f" less {_count(cut, 'follow-up')} of cut replies" if cut else ""
+        # four figures at least: 1.667 a day, not 1.7 (2% off)
+        places = max(1, 3 - math.floor(math.log10(mean))) if mean > 0 else 1
+        written = _range(low, mean, high, places)
+        interval = "; low/high: 95% interval of the daily mean" if "low" in written else ""
         lines.append(
             Line(
                 "  calls_per_day",
-                _range(low, mean, high, 1),
-                f"{n:,} calls{follow} over {days} days ({span}); low/high: 95% interval "
-                "of the daily mean",
+                written,
+                f"{_count(n, 'call')}{follow} over {_count(days, 'day')} ({span}){interval}",
             )
         )
         growth = _growth(t, days)
@@ -173,7 +173,7 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
             minute, hour, busiest, mean_minute = peak
             values["peak_factor"], values["peak_hour_factor"] = minute, hour
             chance = (
-                f"; at {mean_minute:.2f} calls a minute the busiest minute is mostly chance, "
+                f"; at {mean_minute:.3g} calls a minute the busiest minute is mostly chance, "
                 "the hour's factor is the steadier figure"
                 if mean_minute < FEW_PER_MINUTE
                 else ""
@@ -182,7 +182,8 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
                 Line(
                     "  peak_factor",
                     _number(minute, 2),
-                    f"busiest minute {busiest:,} calls against a mean of {mean_minute:.2f} "
+                    f"busiest minute {_count(busiest, 'call')} against a mean of "
+                    f"{mean_minute:.3g} "
                     f"({span}); busiest hour {hour:.2f}x its mean{chance}",
                 )
             )
@@ -192,7 +193,8 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
             Line(
                 "  calls_per_day",
                 str(first_calls),
-                f"EDIT: the log gives no times; this is its {n:,} calls as if made in one day",
+                f"EDIT: the log gives no times; this is its {_count(n, 'call')} as if made in "
+                "one day",
             )
         )
         fitted.cannot_fit += [
@@ -237,6 +239,10 @@ def _fit_model(t: LoggedTraffic, model: str, name: str, share: float) -> FittedS
     lines.append(Line("start", first.isoformat(), start))
     lines.append(Line("seed", "1"))
     return fitted
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _plain(text: str) -> str:
@@ -361,9 +367,11 @@ def _lengths(
     ordered = np.partition(tokens, [low_rank - 1, high_rank - 1])
     low, high = max(1, int(ordered[low_rank - 1])), int(ordered[high_rank - 1])
     low, high = min(low, p50), min(max(high, p50), int(fitted_p95))
+    written = _range(low, p50, high, 0)
+    interval = "low/high: 95% interval of the median" if "low" in written else "the median"
     return [
         Line(key, None, f"{of}: {how}"),
-        Line("  p50", _range(low, p50, high, 0), "low/high: 95% interval of the median"),
+        Line("  p50", written, interval),
         Line("  p95", _number(fitted_p95, 0), p95_note),
     ]
 
@@ -445,7 +453,7 @@ def _tools(t: LoggedTraffic, of: str, values: dict) -> list[Line]:
             Line(
                 f"  {tool}",
                 f"{{share: {_number(share, 4)}, per_call: {per_call}}}",
-                f"{used[tool]:,} of {of} used it, {uses[tool]:,} uses",
+                f"{used[tool]:,} of {of} used it, {_count(uses[tool], 'use')}",
             )
         )
     return lines
