@@ -12,8 +12,9 @@ priced stay in the usage report (``report.unpriced``), not here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from pricing.dates import EPOCH
 
 TOTAL_USD = MONEY_COLUMNS.index("total_usd")
 NO_MINUTE = -1  # a call whose record gives no time of day
+NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # shared by every call without tools
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class LoggedTraffic:
     truncated: np.ndarray  # bool: finish reason `length` / `max_tokens` / ...
     batch: np.ndarray  # bool
     usd: np.ndarray  # float64 total per call (tool fees included)
-    tool_uses: tuple[dict[str, int], ...]  # built-in tool uses per call ({} for none)
+    tool_uses: tuple[Mapping[str, int], ...]  # built-in tool uses per call (NO_TOOLS: none)
     conversations: tuple[str | None, ...]  # the conversation of each call, where the log says
 
     def __len__(self) -> int:
@@ -109,7 +111,7 @@ class _Collect:
                 "batch": chunk.column("batch")[rows].astype(bool),
                 "usd": total[rows],
                 "tool_uses": tuple(
-                    dict(chunk.tool_calls[i]) if chunk.tool_calls is not None else {}
+                    (chunk.tool_calls[i] or NO_TOOLS) if chunk.tool_calls is not None else NO_TOOLS
                     for i in picked
                 ),
                 "conversations": tuple(
