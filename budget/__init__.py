@@ -35,6 +35,10 @@ _EXPORTS = {
     "project": "budget.workload.projection",
     "cost_logs": "budget.usage.price",
     "what_if": "budget.workload.whatif",
+    "Vary": "budget.workload.whatif",
+    "parse_vary": "budget.workload.whatif",
+    "Scenario": "budget.workload.scenario",
+    "finance_table": "budget.workload.finance",
     "read_samples": "budget.tokenizers.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}

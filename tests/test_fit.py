@@ -432,40 +432,6 @@ def test_the_docs_fixture_is_the_generated_log_and_its_fit(tmp_path):
     assert shown == (fixtures / "pilot.yaml").read_text(encoding="utf-8")
 
 
-def _doc_examples() -> list[tuple[str, str]]:
-    from test_readme import examples
-
-    return examples(DOC.read_text(encoding="utf-8"))
-
-
-@pytest.mark.parametrize("command, expected", _doc_examples(), ids=lambda c: str(c)[:60])
-def test_docs_fit_examples(command, expected, tmp_path, monkeypatch):
-    from test_readme import run_example, scratch
-
-    monkeypatch.chdir(scratch(tmp_path))
-    monkeypatch.delenv("TOKEN_BUDGET_CATALOG", raising=False)
-    code, printed = run_example(command)
-    assert code in (0, 1) or (code == 2 and expected.startswith("Error:")), f"{command}: {code}"
-    assert printed == expected.rstrip("\n"), f"docs/fit.md output of `{command}` has drifted"
-
-
-def test_growth_over_three_weeks(tmp_path):
-    """1,000 calls a day growing 30% a month (compounding daily) over 21 days. The slope of
-    log daily calls has a standard error of about 0.032 / sqrt(770) = 0.0012 a day, 3.5% a
-    month: the fit lands within 10 points and its printed band holds the truth."""
-    chat_log(tmp_path / "growing.jsonl", days=21, calls_per_day=1000, monthly_growth=0.30)
-    result = run("fit", str(tmp_path / "growing.jsonl"), "-o", str(tmp_path / "g.yaml"), "--json")
-    values = json.loads(result.stdout)["scenarios"][0]["values"]
-    assert values["monthly_growth"] == pytest.approx(0.30, abs=0.10)
-    line = next(
-        text
-        for text in (tmp_path / "g.yaml").read_text(encoding="utf-8").splitlines()
-        if "monthly_growth" in text
-    )
-    low, high = (float(x.rstrip("%)")) / 100 for x in line.split("(95%: ")[1].split(".."))
-    assert low < 0.30 < high
-
-
 def test_a_streamed_anthropic_call_is_one_call_with_its_reply(tmp_path):
     """Anthropic streams a call as message_start (the input) and message_delta (the reply):
     two rows of the log, one call of the fit, with the delta's output (800 and 400 here:

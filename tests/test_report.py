@@ -66,7 +66,8 @@ def scenario(tmp_path) -> Path:
 
 def test_csv_has_the_documented_columns_and_hand_checked_numbers(tmp_path, scenario):
     out = tmp_path / "out.csv"
-    result = run("report", str(scenario), "-o", str(out))
+    # the projection table (--rows periods); the finance CSV: tests/test_finance_csv.py
+    result = run("report", str(scenario), "-o", str(out), "--rows", "periods")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert set(REQUIRED) <= set(rows[0])
@@ -147,21 +148,19 @@ def test_a_bad_chart_or_markdown_path_writes_no_csv_either(scenario, tmp_path):
         assert not out.exists()  # exit 2 means no report, not a CSV without its chart
 
 
-def test_help_points_to_the_readme_section_that_documents_scenarios():
+def test_help_points_to_the_pages_that_document_scenarios_and_the_csv():
     result = CliRunner().invoke(cli, ["report", "--help"])
     assert result.exit_code == 0
-    assert "docs/scenarios.md" not in result.output
-    heading = "Workloads: scenarios, reports, what-if grids and usage logs"
-    assert heading in " ".join(result.output.split())
-    readme = Path(__file__).parents[1] / "README.md"
-    assert f"## {heading}" in readme.read_text(encoding="utf-8")
-    # the modules' docstrings name the same place, not a file that does not exist
-    import budget.workload.projection
+    said = " ".join(result.output.split())
+    assert "The YAML format: docs/scenarios.md; the CSV columns: docs/report.md." in said
+    docs = Path(__file__).parents[1] / "docs"
+    assert (docs / "scenarios.md").read_text(encoding="utf-8").startswith("# The scenario format")
+    assert "| scenario, model, variant |" in (docs / "report.md").read_text(encoding="utf-8")
+    # the modules' docstrings name the same page, which exists
     import budget.workload.scenario
 
-    for module in (budget.workload.projection, budget.workload.scenario):
-        source = Path(module.__file__).read_text(encoding="utf-8")
-        assert "docs/scenarios.md" not in source, module.__name__
+    source = Path(budget.workload.scenario.__file__).read_text(encoding="utf-8")
+    assert "docs/scenarios.md documents the format" in source
 
 
 def test_markdown_shows_small_peak_needs_with_a_decimal(tmp_path, scenario):
@@ -210,7 +209,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     )
     scenario.write_text(text.replace("simulated_calls: 1000", "simulated_calls: 20000"))
     out, md = tmp_path / "out.csv", tmp_path / "out.md"
-    result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
+    result = run(
+        "report", str(scenario), "-o", str(out), "--rows", "periods", "--markdown", str(md)
+    )
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
     # appended after sustainable_rpm_at_planned: earlier columns keep their place
@@ -227,7 +228,7 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     assert f"**Input capped**: acme-mini: {percent}" in md.read_text()
     # the same scenario within both models' input limits: nothing capped, nothing said
     scenario.write_text(text.replace("{p50: 60000, p95: 180000}", "{p50: 6000, p95: 18000}"))
-    quiet = run("report", str(scenario), "-o", str(out))
+    quiet = run("report", str(scenario), "-o", str(out), "--rows", "periods")
     assert "max_input_tokens" not in quiet.stderr
     assert {r["input_capped_share"] for r in csv.DictReader(out.open())} == {"0.0"}
 
@@ -275,7 +276,9 @@ def test_estimated_counts_are_marked_in_every_output(tmp_path):
     )
     out, md = tmp_path / "r.csv", tmp_path / "r.md"
     result = CliRunner().invoke(
-        cli, ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--markdown", str(md)]
+        cli,
+        ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--rows", "periods"]
+        + ["--markdown", str(md)],
     )
     assert result.exit_code == 0, result.output
     rows = {r["model"]: r for r in csv.DictReader(out.open()) if r["period"] == "total"}

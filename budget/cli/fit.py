@@ -51,7 +51,8 @@ def fit(
     as it is; `budget report SCENARIO --against LOG` checks it against the log's own bill.
 
     LOGS are read as `budget usage` reads them (any format and provider it prices). Records
-    without a time give no calls per day, peak or growth: the file says so.
+    without a time give no calls per day, peak or growth: the file says so. What each value
+    is fitted from, and the backtest: docs/fit.md.
     """
     from budget.inputs.files import expand_paths
     from budget.outputs import OutputSet

@@ -48,6 +48,15 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
     "(under --engine dask, a directory of parts).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["rows", "focus"]),
+    default="rows",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill, one row per day, model and token "
+    "type, BilledCost adding up to the total (CSV; columns: docs/csv-columns.md).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -78,6 +87,7 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    output_format: str = "rows",
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -97,6 +107,8 @@ def usage(
     """
     from budget.inputs.files import expand_paths
 
+    if output_format == "focus" and (not output or engine == "dask"):
+        raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
@@ -105,10 +117,10 @@ def usage(
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(logs, inputs, options, output, jobs, progress, output_format)
     if as_json:
         print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
-        _exit_if_unpriced(report)
+        _exit_if_unpriced(report, where="listed under `unpriced`")
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
     retired = any(u.retirement_pricing for u in report.by_model.values())
@@ -147,7 +159,7 @@ def usage(
     if undated is not None and undated.warning:
         click.echo(undated.warning)
     if report.unpriced:
-        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
@@ -179,10 +191,10 @@ def usage(
         warn(note)
     if output:
         click.echo(f"wrote {output}")
-    _exit_if_unpriced(report)
+    _exit_if_unpriced(report, where="the `not priced` table above")
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows"):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
     from budget.usage.rows import ParquetRows, is_parquet_name
@@ -191,6 +203,13 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
         catalog = get_catalog()
         if not output:
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if output_format == "focus":
+            from budget.focus import FocusUsage, write_focus
+
+            bill = FocusUsage(catalog)
+            report = cost_logs(logs, catalog, rows_out=bill, on_rows=progress, **options)
+            write_focus(bill.charges(), outputs.open(output))
+            return report
         if not is_parquet_name(output):
             handle = outputs.open(output)
             return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
@@ -273,16 +292,45 @@ def _bounded_json(report) -> dict:
     return data
 
 
-def _exit_if_unpriced(report) -> None:
-    """Exit code 1 when some calls could not be priced: scripts notice."""
+def _calls(n: int) -> str:
+    return f"{n:,} call" if n == 1 else f"{n:,} calls"
+
+
+def _exit_if_unpriced(report, where: str) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice. ``where``: where
+    this output lists them (the table's heading or the JSON key)."""
     if report.unpriced:
-        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        warn(f"{_calls(report.unpriced_calls)} could not be priced ({where})")
         click.get_current_context().exit(1)
 
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
-@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT_FILE,
+    help="Write the bill as CSV here: one row per calendar month, service and model "
+    "(columns: docs/csv-columns.md).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["month", "day", "total", "periods"]),
+    default="month",
+    show_default=True,
+    help="The -o file's rows, one kind per file: calendar months, days, or the horizon's "
+    "total; `periods` writes the projection table (day, month-NN and total rows together, "
+    "with the capacity columns: do not sum it).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "focus"]),
+    default="csv",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill of the first model, one row per day "
+    "and token type, marked as a projection (docs/csv-columns.md).",
+)
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
@@ -309,6 +357,8 @@ def report(
     against: tuple[str, ...],
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
@@ -316,16 +366,16 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
-    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
-    reports, what-if grids and usage logs".
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md. The finance CSV
+    (-o, --rows) and the FOCUS bill (--format focus): docs/csv-columns.md.
     """
     from budget.outputs import OutputSet
+    from budget.workload.finance import write_projection_file
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
-        write_csv,
         write_text,
     )
     from budget.workload.scenario import load_scenario
@@ -337,6 +387,8 @@ def report(
         if output or markdown or chart:
             raise InputError("--against prints a backtest: it writes no -o, --markdown or --chart")
         return print_backtest(scenario_file, against, at, as_json, simulated_calls)
+    if output_format == "focus" and (not output or rows != "month"):
+        raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
@@ -355,7 +407,7 @@ def report(
             )
         table = projection.exact_table
         if output:
-            write_csv(table, output, outputs)
+            write_projection_file(projection, output, outputs, rows, output_format)
         if markdown:
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:
@@ -370,7 +422,7 @@ def report(
         rows = table.to_dict(orient="records")
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
-    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    summary = _summary_rows(table)
     # One money format per column (as whatif): totals as the largest needs, per call as the
     # smallest needs.
     total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
@@ -393,7 +445,7 @@ def report(
         [
             [
                 model_label(row.model, row.variant),
-                row.period,
+                row.period + (" (new prices)" if row.new_prices else ""),
                 format_tokens(row.calls),
                 _mark(row.input_tokens_exact, row.output_tokens_exact)
                 + format_usd(row.total_usd, places=total),
@@ -418,6 +470,20 @@ def report(
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+
+
+def _summary_rows(table):
+    """Month 1, every later month whose prices differ from the month before (a price change
+    or a retirement shows in the table, not only in a warning), and the total; generation
+    lines only (a RAG service's embedding lines have their own bill)."""
+    rows = table[(table["line"] == "generation")].copy()
+    rows["new_prices"] = False
+    months = rows["period"].str.startswith("month-")
+    for _, group in rows[months].groupby(["model", "variant"], sort=False):
+        periods = group["price_period"].astype(str)
+        changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
+        rows.loc[changed[changed].index, "new_prices"] = True
+    return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
 
 
 def _print_bill(table) -> None:
@@ -458,21 +524,36 @@ def _binds(limit: str | None, over: bool) -> str:
     required=True,
     metavar="KEY=V1,V2,...",
     help="A setting and the values to try (repeatable): model, max_tokens, cache_share, "
-    "batch_share, calls_per_day, ...",
+    "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write the grid as a Markdown page here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write the grid as a PNG bar chart here.")
 @at_option
 @catalog_option
 @json_option
 def whatif(
-    scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
+    scenario_file: str,
+    varies: tuple[str, ...],
+    output: str | None,
+    markdown: str | None,
+    chart: str | None,
+    at,
+    as_json: bool,
 ) -> None:
-    """Every combination of the varied settings, cheapest first, against the baseline."""
-    from budget.outputs import OutputSet
-    from budget.workload.report import write_csv
-    from budget.workload.whatif import parse_vary, what_if
+    """Every combination of the varied settings, cheapest first, against the baseline.
 
-    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+    Every key --vary takes, and the CSV columns: docs/whatif.md.
+    """
+    from budget.outputs import OutputSet
+    from budget.workload.report import check_chart_path, write_csv, write_text
+    from budget.workload.whatif import parse_vary, what_if
+    from budget.workload.whatif_report import whatif_markdown, write_whatif_chart
+
+    if chart:
+        check_chart_path(chart)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
         catalog = get_catalog()
         result = what_if(
             scenario_file,
@@ -485,6 +566,10 @@ def whatif(
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
+        if markdown:
+            write_text(whatif_markdown(result), markdown, outputs)
+        if chart:
+            write_whatif_chart(result, chart, outputs)
     if as_json:
         print_json(
             {
@@ -518,7 +603,8 @@ def whatif(
                 *(str(row[k]) for k in shown),
                 model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
-                format_tokens(row["max_tokens"]),
+                format_tokens(row["max_tokens"])
+                + (f" ({row['max_tokens_source']})" if row["max_tokens_source"] == "plan" else ""),
                 _mark(row["input_tokens_exact"], row["output_tokens_exact"])
                 + format_usd(row["total_usd"], places=total),
                 format_usd(row["continuation_usd"], places=total),
@@ -533,5 +619,6 @@ def whatif(
     )
     for note in result.warnings:
         warn(f"warning: {note}")
-    if output:
-        click.echo(f"wrote {output}")
+    for path in (output, markdown, chart):
+        if path:
+            click.echo(f"wrote {path}")
