@@ -332,7 +332,7 @@ def test_a_price_change_shows_in_the_report_table(tmp_path):
         "horizon_months: 4\nsimulated_calls: 2000\nseed: 1\n"
     )
     csv_path = tmp_path / "pro.csv"
-    result = run("report", str(path), "-o", str(csv_path))
+    result = run("report", str(path), "-o", str(csv_path), "--rows", "periods")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.stdout.splitlines()]
     shown = [(w[0], w[1], w[2] if len(w) > 2 else "") for w in lines if w]

@@ -24,6 +24,7 @@ from budget.cli.common import (
     warn,
 )
 from budget.cli.progress import Progress
+from budget.cli.usage_as import AS_HELP, print_as
 from budget.format import (
     clip_text,
     column_places,
@@ -72,6 +73,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     show_default=True,
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
+@click.option("--as", "as_models", multiple=True, metavar="MODEL", help=AS_HELP)
 @at_option
 @engine_options
 @catalog_option
@@ -88,6 +90,7 @@ def usage(
     scheduler: str | None,
     as_json: bool,
     output_format: str = "rows",
+    as_models: tuple[str, ...] = (),
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -113,13 +116,26 @@ def usage(
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
+    retarget = None
+    if as_models:  # the same calls on other models, priced beside them in the one pass
+        from budget.usage.retarget import Retarget
+
+        if engine == "dask":
+            raise click.UsageError("--as prices in one process: not with --engine dask")
+        retarget = Retarget(catalog, as_models, day)
     with Progress("read", "rows") as progress:
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress, output_format)
+            report = _usage_locally(
+                logs, inputs, options, output, jobs, progress, output_format, retarget
+            )
+    compared = retarget.result(report) if retarget else []
     if as_json:
-        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        found = {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day}
+        if retarget:
+            found["as"] = [result.as_dict() for result in compared]
+        print_json(found)
         _exit_if_unpriced(report, where="listed under `unpriced`")
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
@@ -158,6 +174,7 @@ def usage(
             click.echo(f"priced as: {sentence}")
     if undated is not None and undated.warning:
         click.echo(undated.warning)
+    print_as(compared)
     if report.unpriced:
         click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
@@ -194,25 +211,29 @@ def usage(
     _exit_if_unpriced(report, where="the `not priced` table above")
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows"):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows", also=None):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
-    from budget.usage.rows import ParquetRows, is_parquet_name
+    from budget.usage.retarget import Both
+    from budget.usage.rows import CsvRows, ParquetRows, is_parquet_name
 
     with OutputSet({"-o": output}, inputs=inputs) as outputs:
         catalog = get_catalog()
         if not output:
+            if also is not None:  # `--as`: every chunk priced again on its models
+                return cost_logs(logs, catalog, rows_out=also, on_rows=progress, **options)
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
         if output_format == "focus":
             from budget.focus import FocusUsage, write_focus
 
             bill = FocusUsage(catalog)
-            report = cost_logs(logs, catalog, rows_out=bill, on_rows=progress, **options)
+            sink = Both(bill, also)
+            report = cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
             write_focus(bill.charges(), outputs.open(output))
             return report
         if not is_parquet_name(output):
-            handle = outputs.open(output)
-            return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
+            sink = Both(CsvRows(outputs.open(output)), also)
+            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
         from budget.inputs.parquet import DASK_EXTRA
 
         try:
@@ -221,7 +242,7 @@ def _usage_locally(logs, inputs, options, output, jobs, progress, output_format=
             raise InputError(f"{output}: writing Parquet needs pyarrow ({DASK_EXTRA})") from None
         sink = ParquetRows(outputs.open(output, "wb"))
         try:
-            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            return cost_logs(logs, catalog, rows_out=Both(sink, also), on_rows=progress, **options)
         finally:
             sink.close()
 
@@ -414,12 +435,13 @@ def report(
             write_charts(projection, chart, table, outputs)
     if as_json:
         # what a reader must act on (a retirement, a price change, a limit) travels with the
-        # figures, and still reaches stderr
+        # figures, and still reaches stderr (the stale catalog's already has)
         warnings = [start_note] if start_note else []
         warnings += projection_warnings(projection)
         for note in warnings:
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
+        warnings = _stale_catalog(catalog, day) + warnings
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
         return
     summary = _summary_rows(table)
@@ -484,6 +506,12 @@ def _summary_rows(table):
         changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
         rows.loc[changed[changed].index, "new_prices"] = True
     return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
+
+
+def _stale_catalog(catalog, day) -> list[str]:
+    """The stale-catalog warning (already on stderr) for a JSON ``warnings`` list."""
+    stale = catalog.staleness(day)
+    return [stale.removeprefix("warning: ")] if stale else []
 
 
 def _print_bill(table) -> None:
@@ -562,7 +590,7 @@ def whatif(
             at=pricing_day(at),
             start=at_from_command_line(at),
         )
-        checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
+        day = checked_pricing_day(catalog, result.start)  # stale for the scenario's start?
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
@@ -576,7 +604,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
-                "warnings": list(result.warnings),
+                "warnings": _stale_catalog(catalog, day) + list(result.warnings),
             }
         )
         return
