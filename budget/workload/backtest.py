@@ -154,7 +154,7 @@ def backtest(
     for number, item in enumerate(projection.models):
         named.add(item.model.id)
         rates = month_calls_per_day(moved, item.calls_per_unit)
-        first_calls = sum(rates[m] for m in month_of)
+        units = sum(month_calls_per_day(moved)[m] for m in month_of)  # calls or conversations
         per_call = [float(_mean_usd(item, m)) for m in range(months)]
         projected_day = np.array([rates[m] * per_call[m] for m in month_of])
         # the calls the log shows: first calls and the follow-ups of cut replies
@@ -166,13 +166,13 @@ def backtest(
         daily_projected_calls += calls_day
         daily_actual += actual_day
         daily_calls += calls_actual
-        noise = _noise_variance(item, first_calls)
+        noise = _noise_variance(item, units)
         noise_variance += noise
         halves = {key: _half_width(pair, number, month_of) for key, pair in ends.items()}
         for key, half in halves.items():
             half_widths[key] += half
         expected = float(projected_day.sum())
-        spread = _spread(noise, halves.values(), _simulation_error(item, first_calls))
+        spread = _spread(noise, halves.values(), _simulation_error(item, expected))
         by_model.append(
             Compared(
                 item.model.id,
@@ -196,8 +196,8 @@ def backtest(
         )
     )
     simulation = sum(
-        _simulation_error(item, sum(month_calls_per_day(moved)[m] for m in month_of))
-        for item in projection.models
+        _simulation_error(item, compared.projected_usd)
+        for item, compared in zip(projection.models, by_model, strict=True)
     )
     expected = float(daily_projected.sum())
     spread = _spread(noise_variance, half_widths.values(), simulation)
@@ -231,15 +231,16 @@ def _mean_usd(item: ModelProjection, month: int) -> Decimal:
     return money / item.calls_simulated
 
 
-def _noise_variance(item: ModelProjection, calls: float) -> float:
-    """A real period's bill varies as a compound Poisson sum: calls x E[cost^2]."""
-    mean = float(item.mean_usd())
-    return calls * (item.std_per_call_usd**2 + mean**2)
+def _noise_variance(item: ModelProjection, units: float) -> float:
+    """A real period's bill varies as a compound Poisson sum of its units of traffic (a call
+    with its follow-up and tool fees, or a whole conversation): units x E[cost^2]."""
+    spread = item.spread
+    return units * (spread.std_usd**2 + spread.mean_usd**2)
 
 
-def _simulation_error(item: ModelProjection, calls: float) -> float:
-    """The 95% error of the mean cost per call from the simulated calls, over ``calls``."""
-    return Z95 * item.std_per_call_usd / math.sqrt(item.calls_simulated) * calls
+def _simulation_error(item: ModelProjection, projected_usd: float) -> float:
+    """The 95% error of a projected total from simulating a finite sample of units."""
+    return Z95 * item.spread.relative_error * projected_usd
 
 
 def _half_width(pair: list[Projection], number: int, month_of: list[int]) -> float:
