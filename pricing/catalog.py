@@ -200,7 +200,7 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
     YAML (and compiled for the next time): see :mod:`pricing.catalog_cache`."""
     from pricing import catalog_cache
 
-    files = [*sorted(DATA_DIR.glob("*.yaml")), *(Path(name) for name in extra_files)]
+    files = [*bundled_files(), *(Path(name) for name in extra_files)]
     key, folder = catalog_cache.catalog_key(files), catalog_cache.cache_dir()
     compiled = catalog_cache.load(key, folder) if key else None
     if compiled is not None:
@@ -211,6 +211,12 @@ def _load(extra_files: tuple[str, ...], mtimes: tuple[tuple[int, int] | None, ..
     return catalog
 
 
+def bundled_files() -> list[Path]:
+    """The bundled catalog files in name order (a directory listing: Path.glob compiles a
+    pattern first, a cost every price query would pay)."""
+    return sorted(DATA_DIR / name for name in os.listdir(DATA_DIR) if name.endswith(".yaml"))
+
+
 def _from_yaml(extra_files: tuple[str, ...]) -> Catalog:
     """The bundled catalog files, checked, with the user's merged over them."""
     from pricing.schema import build_model  # the YAML path: only when the cache cannot serve
@@ -218,7 +224,7 @@ def _from_yaml(extra_files: tuple[str, ...]) -> Catalog:
     entries: dict[str, dict] = {}  # canonical id -> raw model with file defaults filled in
     where: dict[str, str] = {}  # canonical id -> "file:line" for error messages
     hosts: list[Host] = []
-    for path in sorted(DATA_DIR.glob("*.yaml")):
+    for path in bundled_files():
         for raw, place, _ in _raw_models(path, hosts):
             if raw["id"] in entries:
                 raise InputError(

@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from pricing.dates import CallTime, call_stamp
 from pricing.engine import MAX_TOKEN_COUNT, Usage, token_count
 from pricing.errors import FailedRequest, InputError, clip
+from pricing.observed import ObservedCall
 
 # finish/stop reasons that mean "cut by the output limit" (or by the context window)
 TRUNCATION_REASONS = frozenset(
@@ -971,21 +972,6 @@ def __getattr__(name: str) -> Any:
     if name == "call_fields":
         return _compiled()["_read"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class ObservedCall:
-    usage: Usage
-    model: str | None
-    api: str  # openai-chat | openai-responses | anthropic | gemini | xai-chat | ... | tokens
-    finish_reason: str | None
-    truncated: bool
-    batch: bool = False  # read from a batch API's output file
-    service_tier: str | None = None  # flex, priority, fast, ... as the response reports it
-    calls: int = 1  # 0 for a streaming event that completes another event's call
-    # Built-in tool uses billed per use ({"web_search": 2}): see tool_calls() below.
-    tool_calls: Mapping[str, int] = dataclasses.field(default_factory=dict)
-    created: CallTime | None = None  # when the call was made (UTC), if the record says
 
 
 # Where a record says when the call was made: OpenAI Chat `created` (unix seconds), Responses

@@ -21,7 +21,7 @@ from budget.format import format_tokens, format_usd, model_label
 from budget.planner.quote import priceable, quote
 from pricing.engine import CostBreakdown, Usage
 from pricing.errors import InputError
-from pricing.usage import ObservedCall
+from pricing.observed import ObservedCall
 
 TOKENS = TokenCount()
 

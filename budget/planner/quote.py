@@ -13,7 +13,7 @@ from pricing.catalog import Catalog, Model
 from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
-from pricing.usage import ObservedCall
+from pricing.observed import ObservedCall
 
 if TYPE_CHECKING:
     from pricing.logged import LoggedCalls
