@@ -199,6 +199,12 @@ def cli(catalog_files: tuple[str, ...]) -> None:
 
 
 def main() -> None:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nothing can be printed
+        click.echo(
+            "Error: standard output is closed; redirect it to a file or /dev/null instead",
+            err=True,
+        )
+        sys.exit(BadInput.exit_code)
     try:
         cli.main(prog_name="budget")
     except SystemExit as done:
