@@ -23,6 +23,7 @@ from budget.cli.common import (
     start_override,
     warn,
 )
+from budget.cli.gate import exit_if_over, fail_above_option, print_verdicts
 from budget.cli.progress import Progress
 from budget.format import (
     clip_text,
@@ -32,6 +33,8 @@ from budget.format import (
     model_label,
     to_jsonable,
 )
+from budget.gate import fail_above as read_fail_above
+from budget.gate import verdicts_json
 from pricing.dates import pricing_day
 from pricing.errors import InputError
 
@@ -281,7 +284,9 @@ def _exit_if_unpriced(report) -> None:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
+@click.argument(
+    "scenario_files", metavar="SCENARIO.yaml...", nargs=-1, required=True, type=LOCAL_FILE
+)
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
@@ -290,15 +295,17 @@ def _exit_if_unpriced(report) -> None:
     type=click.IntRange(min=1),
     help="Override the scenario's simulated_calls (calls drawn per model).",
 )
+@fail_above_option
 @at_option
 @catalog_option
 @json_option
 def report(
-    scenario_file: str,
+    scenario_files: tuple[str, ...],
     output: str | None,
     markdown: str | None,
     chart: str | None,
     simulated_calls: int | None,
+    fail_above: str | None,
     at,
     as_json: bool,
 ) -> None:
@@ -308,10 +315,31 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
+    Several scenarios (one per service) make one portfolio report: the bill per month across
+    the services and per service, and each provider's rate limits checked on the sum of the
+    services that use them (docs/portfolio.md).
+
     The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
     reports, what-if grids and usage logs".
     """
+    command_line_budget = read_fail_above(fail_above)
+    if len(scenario_files) > 1:
+        from budget.cli.portfolio import portfolio_report
+
+        portfolio_report(
+            scenario_files,
+            output,
+            markdown,
+            chart,
+            simulated_calls,
+            command_line_budget,
+            at,
+            as_json,
+        )
+        return
+    (scenario_file,) = scenario_files
     from budget.outputs import OutputSet
+    from budget.workload.portfolio import plan_verdicts
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
@@ -346,6 +374,7 @@ def report(
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:
             write_charts(projection, chart, table, outputs)
+    verdicts = plan_verdicts(projection, table, command_line_budget)
     if as_json:
         # what a reader must act on (a retirement, a price change, a limit) travels with the
         # figures, and still reaches stderr
@@ -354,7 +383,9 @@ def report(
         for note in warnings:
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
-        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
+        gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
+        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings, **gate})
+        exit_if_over(verdicts)
         return
     summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
     # One money format per column (as whatif): totals as the largest needs, per call as the
@@ -401,9 +432,11 @@ def report(
     )
     for note in ([start_note] if start_note else []) + projection_warnings(projection):
         warn(f"warning: {note}")
+    print_verdicts(verdicts)
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+    exit_if_over(verdicts)
 
 
 def _print_bill(table) -> None:
