@@ -57,6 +57,11 @@ def portfolio_report(
         if output:
             write_csv(portfolio.exact_table, output, outputs)
     warnings = [
+        f"the rate limits do not carry the services together: {limit.sentence()}"
+        for limit in portfolio.limits
+        if not limit.fits
+    ]
+    warnings += [
         f"{service.name}: {note}"
         for service in portfolio.services
         # about the plan only: the alternatives a scenario lists are not billed here
@@ -104,9 +109,6 @@ def portfolio_report(
     click.echo(f"each service billed on its plan: {plans}")
     for note in portfolio.notes:
         click.echo(f"note: {note}")
-    for limit in portfolio.limits:
-        if not limit.fits:
-            warn(f"warning: the rate limits do not carry the services together: {limit.sentence()}")
     for note in warnings:
         warn(f"warning: {note}")
     print_verdicts(verdicts)

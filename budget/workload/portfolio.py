@@ -34,11 +34,12 @@ from budget.gate import Budget, Month, Verdict, chosen_budget, judge
 from budget.workload.capacity import limits_of, peak_rpm
 from budget.workload.projection import Projection, project
 from budget.workload.results import ModelProjection
-from budget.workload.scenario import Scenario, load_scenario
+from budget.workload.scenario import Scenario, check_scenario, load_scenario
 from budget.workload.table import COLUMNS, GENERATION, month_calls_per_day
 from pricing.catalog import Catalog
 from pricing.dates import add_months, pricing_day
 from pricing.errors import InputError
+from pricing.yamlfile import Document
 
 
 def planned_bill(projection: Projection, table: pd.DataFrame | None = None) -> tuple[Month, ...]:
@@ -199,7 +200,7 @@ def load_portfolio(
     ]
     services = []
     for path, scenario in zip(files, scenarios, strict=True):
-        scenario = dataclasses.replace(scenario, start=first_day, horizon_months=horizon)
+        scenario = _aligned(scenario, first_day, horizon)
         projection = project(scenario, catalog, calls=calls, at=day, on_calls=on_calls)
         services.append(Service(scenario.name, path, projection, planned_bill(projection)))
         if len(projection.models) > 1:
@@ -226,6 +227,19 @@ def load_portfolio(
             "the peaks are added as if they fell in the same minute"
         )
     return Portfolio(tuple(services), months, tuple(limits), tuple(notes), first_day)
+
+
+def _aligned(scenario: Scenario, start: dt.date, horizon: int) -> Scenario:
+    """The scenario starting on ``start`` over ``horizon`` months: set in its document, so the
+    ends of its ranges (projected from the document) are aligned too."""
+
+    def edit(doc: Document) -> None:
+        doc.set(("start",), start, "the portfolio's month 1")
+        doc.set(("horizon_months",), horizon, "the portfolio's horizon")
+
+    if scenario.document is None:
+        return dataclasses.replace(scenario, start=start, horizon_months=horizon)
+    return check_scenario(scenario.document, scenario.path, edit=edit)
 
 
 def shared_limits(services: Sequence[Service]) -> tuple[list[SharedLimit], list[str]]:
