@@ -131,3 +131,17 @@ def chosen_budget(command_line: Budget | None, monthly_usd: Decimal | None, wher
 def verdicts_json(verdicts: Sequence[Verdict]) -> dict:
     """The ``budget`` object of a command's JSON."""
     return {"over": any(v.over for v in verdicts), "bills": [v.as_dict() for v in verdicts]}
+
+
+# The columns a what-if grid adds for the gate (only when a budget is in force).
+GATE_COLUMNS = ("over_budget", "first_month_over", "over_by_usd")
+
+
+def gate_columns(verdict: Verdict) -> dict:
+    """A what-if cell's verdict as its row's columns."""
+    first = verdict.first_over
+    return {
+        "over_budget": verdict.over,
+        "first_month_over": first.name if first else "",
+        "over_by_usd": verdict.over_by_usd,
+    }

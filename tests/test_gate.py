@@ -125,3 +125,44 @@ def test_a_bad_fail_above_is_a_one_line_error(tmp_path, amount):
         "Error: --fail-above: expected a positive amount of USD a month (e.g. 5000), "
         f"got {amount!r}"
     )
+
+
+def test_whatif_says_which_cells_go_over(tmp_path):
+    # input 500: $0.000875 + $0.0014 = $0.002275 a call x 30,416.67 = $69.20 in month 1,
+    #   x 1.1^5 = $111.44 in month 6: within $120.
+    # input 1000 (the baseline): month 4 $127.53, $7.53 over (as above).
+    # input 2000: $0.0035 + $0.0014 = $0.0049 a call x 30,416.67 = $149.04 in month 1:
+    #   $29.04 over at once.
+    path = write(tmp_path, GROWING + "budget: {monthly_usd: 120}\n")
+    result = run("whatif", str(path), "--vary", "input=500,1000,2000")
+    assert result.exit_code == 1, result.output
+    cells = {line.split()[0]: line.split()[-3:] for line in result.stdout.splitlines()[2:5]}
+    assert cells["500"][-1] == "within"
+    assert cells["1000"] == ["OVER", "month-04", "+$7.53"]
+    assert cells["2000"] == ["OVER", "month-01", "+$29.04"]
+    assert f"budget $120.00 a month ({path}:9:23 budget.monthly_usd): 2 of 3 cells go over it" in (
+        result.stdout
+    )
+
+
+def test_whatif_fail_above_in_json_and_exit_0_when_every_cell_fits(tmp_path):
+    path = write(tmp_path, GROWING)
+    result = run("whatif", str(path), "--vary", "input=500,1000", "--fail-above", "160", "--json")
+    assert result.exit_code == 0, result.output  # month 6 of input 1000: $154.31
+    data = json.loads(result.stdout)
+    assert data["budget"]["cells_over"] == 0
+    assert [row["over_budget"] for row in data["rows"]] == [False, False]
+    over = run("whatif", str(path), "--vary", "input=500,1000", "--fail-above", "150", "--json")
+    assert over.exit_code == 1
+    rows = json.loads(over.stdout)["rows"]
+    assert [(r["first_month_over"], r["over_by_usd"]) for r in rows] == [
+        ("", None),
+        ("month-06", 4.306989),  # $154.306989 - $150
+    ]
+
+
+def test_whatif_without_a_budget_keeps_its_columns(tmp_path):
+    path = write(tmp_path, GROWING)
+    out = tmp_path / "grid.csv"
+    assert run("whatif", str(path), "--vary", "input=500", "-o", str(out)).exit_code == 0
+    assert "over_budget" not in out.read_text().splitlines()[0]

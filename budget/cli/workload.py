@@ -23,7 +23,15 @@ from budget.cli.common import (
     start_override,
     warn,
 )
-from budget.cli.gate import exit_if_over, fail_above_option, print_verdicts
+from budget.cli.gate import (
+    cell_verdict,
+    exit_if_grid_over,
+    exit_if_over,
+    fail_above_option,
+    grid_gate,
+    grid_sentence,
+    print_verdicts,
+)
 from budget.cli.progress import Progress
 from budget.format import (
     clip_text,
@@ -480,13 +488,20 @@ def _binds(limit: str | None, over: bool) -> str:
     "batch_share, calls_per_day, ...",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@fail_above_option
 @at_option
 @catalog_option
 @json_option
 def whatif(
-    scenario_file: str, varies: tuple[str, ...], output: str | None, at, as_json: bool
+    scenario_file: str,
+    varies: tuple[str, ...],
+    output: str | None,
+    fail_above: str | None,
+    at,
+    as_json: bool,
 ) -> None:
     """Every combination of the varied settings, cheapest first, against the baseline."""
+    command_line_budget = read_fail_above(fail_above)
     from budget.outputs import OutputSet
     from budget.workload.report import write_csv
     from budget.workload.whatif import parse_vary, what_if
@@ -499,6 +514,7 @@ def whatif(
             catalog,
             at=pricing_day(at),
             start=at_from_command_line(at),
+            fail_above=command_line_budget,
         )
         checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
         outputs.refuse_inputs(result.input_files)
@@ -511,8 +527,10 @@ def whatif(
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
                 "warnings": list(result.warnings),
+                **({"budget": grid_gate(result)} if result.budget else {}),
             }
         )
+        exit_if_grid_over(result)
         return
     shown = [k for k in result.keys if k not in ("model", "variant", "max_tokens")]
     rows = result.exact_table.to_dict(orient="records")
@@ -531,6 +549,7 @@ def whatif(
             "diff %",
             "trunc",
             "binds",
+            *(["budget"] if result.budget else []),
         ],
         [
             [
@@ -546,11 +565,15 @@ def whatif(
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),
+                *([cell_verdict(row)] if result.budget else []),
             ]
             for row in rows
         ],
     )
+    if result.budget:
+        click.echo(f"\n{grid_sentence(result)}")
     for note in result.warnings:
         warn(f"warning: {note}")
     if output:
         click.echo(f"wrote {output}")
+    exit_if_grid_over(result)

@@ -35,7 +35,14 @@ from budget.workload.capacity import limits_of, peak_rpm
 from budget.workload.projection import Projection, project
 from budget.workload.results import ModelProjection
 from budget.workload.scenario import Scenario, check_scenario, load_scenario
-from budget.workload.table import COLUMNS, GENERATION, month_calls_per_day
+from budget.workload.table import (
+    COLUMNS,
+    GENERATION,
+    MONEY,
+    month_calls_per_day,
+    period_usd,
+    periods,
+)
 from pricing.catalog import Catalog
 from pricing.dates import add_months, pricing_day
 from pricing.errors import InputError
@@ -54,6 +61,24 @@ def planned_bill(projection: Projection, table: pd.DataFrame | None = None) -> t
         first = add_months(projection.start, number) if projection.start else None
         months.append(Month(name, usd, first))
     return tuple(months)
+
+
+def model_bill(
+    scenario: Scenario, item: ModelProjection, start: dt.date | None
+) -> tuple[Month, ...]:
+    """One model's generation bill month by month (a what-if cell: no embedding lines),
+    continuations of cut replies included."""
+    months = periods(scenario, item.calls_per_unit)[1:-1]
+    return tuple(
+        Month(
+            period.name,
+            (period_usd(item, period) + period_usd(item, period, continuation=True)).quantize(
+                MONEY
+            ),
+            add_months(start, number) if start else None,
+        )
+        for number, period in enumerate(months)
+    )
 
 
 def planned_rows(projection: Projection, table: pd.DataFrame) -> pd.DataFrame:
