@@ -145,3 +145,13 @@ def gate_columns(verdict: Verdict) -> dict:
         "first_month_over": first.name if first else "",
         "over_by_usd": verdict.over_by_usd,
     }
+
+
+def log_verdicts(by_month: dict[str, Decimal], budget: Budget | None) -> list[Verdict]:
+    """``budget usage --fail-above``: the log's bill by calendar month (one month: the log's
+    total), the calls that could be priced."""
+    if budget is None or not by_month:
+        return []
+    months = [Month(name, usd) for name, usd in by_month.items()]
+    bill = "the log" if len(months) == 1 else f"the log ({len(months)} calendar months)"
+    return [judge(bill, months, budget)]

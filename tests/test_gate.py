@@ -166,3 +166,58 @@ def test_whatif_without_a_budget_keeps_its_columns(tmp_path):
     out = tmp_path / "grid.csv"
     assert run("whatif", str(path), "--vary", "input=500", "-o", str(out)).exit_code == 0
     assert "over_budget" not in out.read_text().splitlines()[0]
+
+
+def usage_log(tmp_path, days: dict[str, int]):
+    """OpenAI chat completions on gpt-5.2 of 200,000 prompt and 10,000 completion tokens:
+    200,000 x $1.75/M + 10,000 x $14/M = $0.35 + $0.14 = $0.49 a call."""
+    import datetime as dt
+
+    lines = []
+    for day, calls in days.items():
+        made = int(dt.datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp())
+        for number in range(calls):
+            record = {
+                "id": f"chatcmpl-{len(lines)}",
+                "object": "chat.completion",
+                "created": made + number,
+                "model": "gpt-5.2",
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "ok"}}],
+                "usage": {"prompt_tokens": 200_000, "completion_tokens": 10_000},
+            }
+            lines.append(json.dumps(record))
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_usage_gate_by_calendar_month(tmp_path):
+    # October 3 calls = $1.47, November 5 calls = $2.45 (total $3.92)
+    log = usage_log(tmp_path, {"2026-10-30": 3, "2026-11-02": 5})
+    result = run("usage", log, "--fail-above", "2")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.strip().splitlines()[-1] == (
+        "the log (2 calendar months): OVER budget $2.00 a month (--fail-above) in 2026-11: "
+        "$2.45, $0.45 over"
+    )
+    data = json.loads(run("usage", log, "--fail-above", "1", "--json").stdout)
+    assert data["by_month"] == {"2026-10": 1.47, "2026-11": 2.45}
+    (bill,) = data["budget"]["bills"]
+    assert (bill["first_month_over"], bill["over_by_usd"]) == ("2026-10", 0.47)
+    assert run("usage", log, "--fail-above", "2.45").exit_code == 0  # not above: equal
+
+
+def test_usage_gate_on_a_log_of_one_month_is_its_total(tmp_path):
+    log = usage_log(tmp_path, {"2026-11-02": 2, "2026-11-20": 2})  # 4 x $0.49 = $1.96
+    result = run("usage", log, "--fail-above", "2")
+    assert result.exit_code == 0
+    assert result.stdout.strip().splitlines()[-1] == (
+        "the log: within budget $2.00 a month (--fail-above); its largest month 2026-11: "
+        "$1.96, $0.04 to spare"
+    )
+    bad = run("usage", log, "--fail-above", "two dollars")
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == (
+        "Error: --fail-above: expected a positive amount of USD a month (e.g. 5000), "
+        "got 'two dollars'"
+    )

@@ -74,6 +74,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     show_default=True,
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
+@fail_above_option
 @at_option
 @engine_options
 @catalog_option
@@ -85,6 +86,7 @@ def usage(
     skip_invalid: bool,
     strict: bool,
     jobs: int,
+    fail_above: str | None,
     at,
     engine: str,
     scheduler: str | None,
@@ -106,8 +108,10 @@ def usage(
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
+    from budget.gate import log_verdicts
     from budget.inputs.files import expand_paths
 
+    command_line_budget = read_fail_above(fail_above)
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
@@ -117,9 +121,14 @@ def usage(
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
             report = _usage_locally(logs, inputs, options, output, jobs, progress)
+    verdicts = log_verdicts(report.by_month, command_line_budget)
     if as_json:
-        print_json({**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day})
+        gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
+        print_json(
+            {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day, **gate}
+        )
         _exit_if_unpriced(report)
+        exit_if_over(verdicts)
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
     retired = any(u.retirement_pricing for u in report.by_model.values())
@@ -188,9 +197,11 @@ def usage(
         warn(f"skipped {report.skipped:,} lines that are not JSON (--skip-invalid): {shown}{more}")
     for note in report.notes:
         warn(note)
+    print_verdicts(verdicts)
     if output:
         click.echo(f"wrote {output}")
     _exit_if_unpriced(report)
+    exit_if_over(verdicts)
 
 
 def _usage_locally(logs, inputs, options, output, jobs, progress):
