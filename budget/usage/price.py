@@ -355,10 +355,16 @@ class _Costing:
         priced = ~np.isnan(usd)
         if not priced.any():
             return
-        months = np.array([day.year * 12 + day.month - 1 for day in days], dtype=np.int64)
-        months, usd = months[priced], usd[priced]
-        for month in np.unique(months).tolist():
-            amount = Decimal(repr(math.fsum(usd[months == month].tolist())))
+        # a chunk holds few distinct days (one date object each): months looked up per day
+        code = {day: day.year * 12 + day.month - 1 for day in set(days)}
+        if len(set(code.values())) == 1:  # the usual chunk: one month
+            sums = {next(iter(code.values())): usd[priced]}
+        else:
+            months = np.fromiter(map(code.__getitem__, days), np.int64, len(days))[priced]
+            usd = usd[priced]
+            sums = {month: usd[months == month] for month in np.unique(months).tolist()}
+        for month, values in sums.items():
+            amount = Decimal(repr(math.fsum(values)))
             self.by_month[month] = self.by_month.get(month, Decimal(0)) + amount
 
     def merge(self, other: _Costing) -> None:
