@@ -3,8 +3,6 @@ budget/workload/portfolio.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import click
 
 from budget.cli.common import (
@@ -64,8 +62,7 @@ def portfolio_report(
     warnings += [
         f"{service.name}: {note}"
         for service in portfolio.services
-        # about the plan only: the alternatives a scenario lists are not billed here
-        for note in projection_warnings(replace(service.projection, models=(service.plan,)))
+        for note in projection_warnings(service.projection)
     ]
     verdicts = portfolio_verdicts(portfolio, budget)
     if as_json:

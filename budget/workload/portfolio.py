@@ -225,17 +225,15 @@ def load_portfolio(
     ]
     services = []
     for path, scenario in zip(files, scenarios, strict=True):
+        if len(scenario.models) > 1:
+            others = ", ".join(model_label(m.name, m.variant) for m in scenario.models[1:])
+            notes.append(
+                f"{scenario.name} is billed on {model_label(*_first(scenario))}, the first "
+                f"model it lists (alternatives not added: {others})"
+            )
         scenario = _aligned(scenario, first_day, horizon)
         projection = project(scenario, catalog, calls=calls, at=day, on_calls=on_calls)
         services.append(Service(scenario.name, path, projection, planned_bill(projection)))
-        if len(projection.models) > 1:
-            others = ", ".join(
-                model_label(m.model.id, m.model.variant) for m in projection.models[1:]
-            )
-            notes.append(
-                f"{scenario.name} is billed on {services[-1].model}, the first model it lists "
-                f"(alternatives not added: {others})"
-            )
     months = tuple(
         Month(
             parts[0].name,
@@ -254,16 +252,24 @@ def load_portfolio(
     return Portfolio(tuple(services), months, tuple(limits), tuple(notes), first_day)
 
 
+def _first(scenario: Scenario) -> tuple[str, str | None]:
+    return scenario.models[0].name, scenario.models[0].variant
+
+
 def _aligned(scenario: Scenario, start: dt.date, horizon: int) -> Scenario:
-    """The scenario starting on ``start`` over ``horizon`` months: set in its document, so the
-    ends of its ranges (projected from the document) are aligned too."""
+    """The scenario's plan (its first model: the alternatives are not projected) starting on
+    ``start`` over ``horizon`` months, set in its document, so the ends of its ranges
+    (projected from the document) are the same plan over the same months."""
 
     def edit(doc: Document) -> None:
         doc.set(("start",), start, "the portfolio's month 1")
         doc.set(("horizon_months",), horizon, "the portfolio's horizon")
+        if isinstance(doc.data.get("models"), list):
+            doc.data["models"] = doc.data["models"][:1]  # models.0 keeps its place and limits
 
     if scenario.document is None:
-        return dataclasses.replace(scenario, start=start, horizon_months=horizon)
+        plan = scenario.models[:1]
+        return dataclasses.replace(scenario, models=plan, start=start, horizon_months=horizon)
     return check_scenario(scenario.document, scenario.path, edit=edit)
 
 
