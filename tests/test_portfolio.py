@@ -248,3 +248,14 @@ def test_docs_portfolio_example(command, expected, tmp_path, monkeypatch):
     code, printed = run_example(command)
     assert code in (0, 1), f"{command}: {code}"
     assert printed == expected.rstrip("\n"), f"docs/portfolio.md output of `{command}` has drifted"
+
+
+def test_a_bad_service_is_a_one_line_error_and_nothing_is_written(services, tmp_path):
+    bad = write(tmp_path, "bad.yaml", SEARCH.replace("input_tokens: 2000", "input_tokens: lots"))
+    out = tmp_path / "portfolio.csv"
+    result = run("report", services[0], bad, "-o", str(out))
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip() == f"Error: {bad}:5:15: input_tokens: expected a mapping, got 'lots'"
+    )
+    assert not out.exists()
