@@ -35,6 +35,9 @@ _EXPORTS = {
     "project": "budget.workload.projection",
     "cost_logs": "budget.usage.price",
     "what_if": "budget.workload.whatif",
+    "Vary": "budget.workload.whatif",
+    "parse_vary": "budget.workload.whatif",
+    "Scenario": "budget.workload.scenario",
     "read_samples": "budget.tokenizers.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}

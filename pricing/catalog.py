@@ -1,6 +1,6 @@
 """The model catalog: limits and prices per model, read from one YAML file per provider.
 
-The bundled files live in ``pricing/data``; ``SCHEMA.md`` beside this module describes them.
+The bundled files live in ``pricing/data``; docs/catalog.md describes them.
 User files (``--catalog FILE`` or ``TOKEN_BUDGET_CATALOG``) are merged over the bundled ones.
 Every file is validated as it loads; a bad entry fails with file, line, model and field.
 The checked result is kept compiled (:mod:`pricing.catalog_cache`) and served from there for

@@ -314,7 +314,7 @@ class Model:
             reason = f"fine-tuned inference on {self.id} has no published rate in the catalog"
             raise UnpricedError(
                 f"{reason}; pass --catalog FILE with a `fine_tuned:` block (prices, source, "
-                f"as_of) for {self.id} (see pricing/SCHEMA.md)",
+                f'as_of) for {self.id} (see "Fine-tunes" in docs/catalog.md)',
                 reason,
             )
         about = (

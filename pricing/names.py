@@ -82,6 +82,25 @@ _FAMILY = re.compile(r"[a-z]+")
 _MAJOR = re.compile(r"\d+")
 
 
+_WORD = re.compile(r"[a-z]+|\d+")
+
+
+def words(name: str) -> tuple[str, ...]:
+    """A name's words and numbers, separators ignored: `GPT 5.2`, `gpt5.2` and `gpt-5.2`
+    are all (gpt, 5, 2)."""
+    return tuple(_WORD.findall(name.lower()))
+
+
+def _in_order(wanted: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    remaining = iter(words)
+    return all(word in remaining for word in wanted)
+
+
+def _version(name: str) -> tuple[int, ...]:
+    """The version numbers in an id, a snapshot date left out: claude-sonnet-4-5 -> (4, 5)."""
+    return tuple(int(n) for n in _MAJOR.findall(_DATE_SUFFIX.sub("", name)))
+
+
 def family(name: str) -> tuple[str, str | None]:
     """(leading word, first number): `gpt-3.5-turbo` -> (gpt, 3), `o4-mini` -> (o, 4),
     `claude-sonnet-4-5` -> (claude, 4). Suggestions stay within a family."""
@@ -135,9 +154,17 @@ class NameIndex(Generic[T]):
                 return self._by_name[form]
         return None
 
+    @functools.cached_property
+    def _words(self) -> dict[str, tuple[str, ...]]:
+        # each model id as the words and numbers it is written with; built at the first miss
+        return {canonical: words(canonical) for canonical in set(self._canonical.values())}
+
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Close names of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`); none
-        for a name longer than any model's (difflib would index every character of it)."""
+        """Names the user probably meant: first the ids written with the same words and
+        numbers in the same order (`gpt5.2`, `GPT 5.2` -> gpt-5.2; `sonnet-4.5` ->
+        claude-sonnet-4-5; `claude-sonnet` -> the sonnets, newest first), then close
+        spellings of the same family (`gpt-3.5-...` never suggests `gpt-5.5-pro`). None for a
+        name longer than any model's (difflib would index every character of it)."""
         if len(name) > MAX_SUGGESTED:
             return []
         forms = list(candidates(name))
@@ -145,9 +172,11 @@ class NameIndex(Generic[T]):
             return []
         import difflib  # for suggestions only: a name that resolves never pays for it
 
+        found: list[str] = []
+        for form in reversed(forms):  # `gpt5.2` is also read as Bedrock's `gpt5.` + `2`
+            found = found or self._same_words(form)[:limit]
         wanted = family(forms[-1])
         names = [n for n, kin in self._families.items() if kin == wanted]
-        found: list[str] = []
         for form in reversed(forms):  # the most stripped form is the best guess
             for match in difflib.get_close_matches(form, names, n=limit * 2, cutoff=0.6):
                 if self._canonical[match] not in found:  # ids, not their aliases
@@ -156,3 +185,19 @@ class NameIndex(Generic[T]):
             found = [self._canonical[n] for n in names if forms[-1] and forms[-1] in n]
             found = list(dict.fromkeys(found))
         return found[:limit]
+
+    def _same_words(self, typed: str) -> list[str]:
+        """Ids that contain the typed words and numbers in order: the ids written exactly
+        so first, then the rest by version, newest first (`claude-sonnet` -> 4-5 before 4)."""
+        wanted = words(typed)
+        if not wanted:
+            return []
+        loose = len("".join(wanted)) >= 4  # `opus` finds the opus models; `o` finds nothing
+        matches = sorted(
+            canonical
+            for canonical, ids in self._words.items()
+            if ids == wanted or (loose and _in_order(wanted, ids))
+        )
+        # stable: equal keys keep their name order
+        matches.sort(key=lambda c: (self._words[c] == wanted, _version(c)), reverse=True)
+        return matches

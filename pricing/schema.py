@@ -1,7 +1,7 @@
 """The catalog schema, checked: raw YAML entries become :class:`~pricing.catalog.Model` objects,
 or fail with ``FILE:LINE: model 'ID': field 'FIELD': expected ..., got ...``.
 
-SCHEMA.md beside this module describes the fields.
+docs/catalog.md ("The schema") describes the fields.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def test_cost_cli_refuses_an_unpriced_fine_tune_in_one_line():
     assert result.stderr.strip().splitlines() == [
         "Error: fine-tuned inference on gpt-4 has no published rate in the catalog; pass "
         "--catalog FILE with a `fine_tuned:` block (prices, source, as_of) for gpt-4 (see "
-        "pricing/SCHEMA.md)"
+        '"Fine-tunes" in docs/catalog.md)'
     ]
 
 

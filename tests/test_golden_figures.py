@@ -1,4 +1,4 @@
-"""Hand-checked figures in the files the code writes itself (README outputs, reports/).
+"""Hand-checked figures in the files the code writes itself (docs outputs, reports/).
 
 test_readme.py and test_reports_drift.py prove those files are what the code makes today;
 they cannot prove the code is right, since regenerating rewrites them. These figures were
@@ -30,13 +30,11 @@ def usd(text: str) -> Decimal:
     return Decimal(text)
 
 
-def test_readme_cost_of_100k_gpt_5_2_calls():
+def test_cost_page_100k_gpt_5_2_calls():
     # GPT-5.2 list price $1.75 / $14 per MTok: 12,000 x 1.75 + 800 x 14 = 21,000 + 11,200
     # micro-dollars = $0.0322 a call, $3,220 for 100,000 calls.
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("$ budget cost --model gpt-5.2 --input 12000 --output 800 --calls 100000")[
-        1
-    ]
+    page = (ROOT / "docs" / "cost.md").read_text()
+    block = page.split("$ budget cost --model gpt-5.2 --input 12000 --output 800 --calls 100000")[1]
     block = block.split("```")[0]
     assert "total         $3,220.00" in block
     assert "per call      $0.0322" in block

@@ -7,11 +7,9 @@ import csv
 import json
 import textwrap
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_readme import examples, run_example, scratch
 
 from budget.cli import cli
 
@@ -228,26 +226,6 @@ def test_a_service_with_ranges_and_a_longer_horizon_is_cut_to_the_common_months(
     )
     assert [m["month"] for m in data["months"]] == ["month-01", "month-02", "month-03"]
     assert data["services"][1]["model"] == "gpt-5.4-mini"
-
-
-DOC = Path(__file__).resolve().parent.parent / "docs" / "portfolio.md"
-DOC_CASES = examples(DOC.read_text(encoding="utf-8"))
-
-
-def test_the_page_shows_every_part():
-    commands = " ".join(command for command, _ in DOC_CASES)
-    for part in ("report reports/support-chat.yaml reports/rag-service.yaml", "whatif", "usage"):
-        assert part in commands
-
-
-@pytest.mark.parametrize("command, expected", DOC_CASES, ids=[c for c, _ in DOC_CASES])
-def test_docs_portfolio_example(command, expected, tmp_path, monkeypatch):
-    """docs/portfolio.md prints what the tool prints (run like the README's examples)."""
-    monkeypatch.chdir(scratch(tmp_path))
-    monkeypatch.delenv("TOKEN_BUDGET_CATALOG", raising=False)
-    code, printed = run_example(command)
-    assert code in (0, 1), f"{command}: {code}"
-    assert printed == expected.rstrip("\n"), f"docs/portfolio.md output of `{command}` has drifted"
 
 
 def test_a_bad_service_is_a_one_line_error_and_nothing_is_written(services, tmp_path):

@@ -140,7 +140,7 @@ def check(
     from budget.cli.plan_output import input_json, print_check, print_request_checks
     from budget.inputs.files import request_source
     from budget.planner.max_tokens import check as check_fit
-    from budget.planner.max_tokens import check_requests
+    from budget.planner.max_tokens import check_requests, own_max_tokens
     from budget.tokenizers.prompt import count_input
 
     model, note = planned_model(model_name, variant, at)
@@ -161,14 +161,34 @@ def check(
                     sys.exit(1)  # a check that did not pass
                 return
             messages_text = source.text
+    own = own_max_tokens(messages_file, messages_text)
+    if own is not None:
+        # The request's own cap is what it will send (as for each line of a JSONL).
+        if max_tokens is not None and max_tokens != own:
+            warn(
+                f"note: {messages_file} sets its own max_tokens ({own:,}); checked with that,"
+                f" not --max-tokens {max_tokens:,}"
+            )
+        max_tokens = own
+    cap_from = "request" if own is not None else "option"
     if max_tokens is None:
-        raise click.UsageError("give --max-tokens N (the max_tokens you plan to send)")
+        raise click.UsageError(
+            "give --max-tokens N (the max_tokens you plan to send; a --messages request may"
+            " set max_tokens, max_completion_tokens or generationConfig.maxOutputTokens)"
+        )
     count = count_input(model, input_tokens, prompt_file, messages_file, messages_text)
     if count.warning:
         warn(f"warning: {count.warning}")
     result = check_fit(model, count.tokens, max_tokens)
     if as_json:
-        print_json({**result.as_dict(), **input_json(count), "lifecycle_note": note})
+        print_json(
+            {
+                **result.as_dict(),
+                **input_json(count),
+                "max_tokens_from": cap_from,
+                "lifecycle_note": note,
+            }
+        )
     else:
         print_check(model, count, result)
         warn_lifecycle(note)

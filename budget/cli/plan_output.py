@@ -155,6 +155,19 @@ def request_summary(result: PlanResult) -> str:
     return ", ".join(parts)
 
 
+def _expected_line(result: PlanResult) -> str:
+    """The expected cost, with the output length it was priced at where that is not the
+    planned output (a task preset plans for the top of its range, 300, and expects 225)."""
+    cost = format_usd(result.expected_cost_usd)
+    if result.expected_output_tokens == result.chosen_output_tokens + result.reasoning_tokens:
+        return cost
+    why = {
+        "task": ", the middle of the preset's range",
+        "samples": ", the samples' mean, each capped at max_tokens",
+    }.get(result.basis, "")
+    return f"{cost} ({result.expected_output_tokens:,.0f} output tokens expected{why})"
+
+
 def print_plan(
     model: Any,
     count: InputCount,
@@ -168,7 +181,7 @@ def print_plan(
         ("planned output", _planned_line(result, samples)),
         (result.param, _recommendation_line(result)),
         ("fits", "yes" if result.fits else "no"),
-        ("expected cost", format_usd(result.expected_cost_usd)),
+        ("expected cost", _expected_line(result)),
         ("worst case cost", f"{format_usd(result.worst_case_cost_usd)} (at max_tokens)"),
     ]
     if result.priced_at is not None:

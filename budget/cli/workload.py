@@ -127,7 +127,7 @@ def usage(
         print_json(
             {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day, **gate}
         )
-        _exit_if_unpriced(report)
+        _exit_if_unpriced(report, where="listed under `unpriced`")
         exit_if_over(verdicts)
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
@@ -167,7 +167,7 @@ def usage(
     if undated is not None and undated.warning:
         click.echo(undated.warning)
     if report.unpriced:
-        click.echo(f"\nnot priced: {report.unpriced_calls:,} calls")
+        click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
         print_table(
             ["model", "reason", "calls", "input", "output", "first"],
@@ -200,7 +200,7 @@ def usage(
     print_verdicts(verdicts)
     if output:
         click.echo(f"wrote {output}")
-    _exit_if_unpriced(report)
+    _exit_if_unpriced(report, where="the `not priced` table above")
     exit_if_over(verdicts)
 
 
@@ -295,10 +295,15 @@ def _bounded_json(report) -> dict:
     return data
 
 
-def _exit_if_unpriced(report) -> None:
-    """Exit code 1 when some calls could not be priced: scripts notice."""
+def _calls(n: int) -> str:
+    return f"{n:,} call" if n == 1 else f"{n:,} calls"
+
+
+def _exit_if_unpriced(report, where: str) -> None:
+    """Exit code 1 when some calls could not be priced: scripts notice. ``where``: where
+    this output lists them (the table's heading or the JSON key)."""
     if report.unpriced:
-        warn(f"{report.unpriced_calls:,} calls could not be priced (listed under `unpriced`)")
+        warn(f"{_calls(report.unpriced_calls)} could not be priced ({where})")
         click.get_current_context().exit(1)
 
 
@@ -338,8 +343,7 @@ def report(
     the services and per service, and each provider's rate limits checked on the sum of the
     services that use them (docs/portfolio.md).
 
-    The YAML format and the CSV columns: README.md, section "Workloads: scenarios,
-    reports, what-if grids and usage logs".
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
     """
     command_line_budget = read_fail_above(fail_above)
     if len(scenario_files) > 1:
@@ -496,7 +500,7 @@ def _binds(limit: str | None, over: bool) -> str:
     required=True,
     metavar="KEY=V1,V2,...",
     help="A setting and the values to try (repeatable): model, max_tokens, cache_share, "
-    "batch_share, calls_per_day, ...",
+    "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
 @fail_above_option
@@ -511,7 +515,10 @@ def whatif(
     at,
     as_json: bool,
 ) -> None:
-    """Every combination of the varied settings, cheapest first, against the baseline."""
+    """Every combination of the varied settings, cheapest first, against the baseline.
+
+    Every key --vary takes, and the CSV columns: docs/whatif.md.
+    """
     command_line_budget = read_fail_above(fail_above)
     from budget.outputs import OutputSet
     from budget.workload.report import write_csv
@@ -567,7 +574,8 @@ def whatif(
                 *(str(row[k]) for k in shown),
                 model_label(row["model"], row["variant"])
                 + (" (baseline)" if row["baseline"] else ""),
-                format_tokens(row["max_tokens"]),
+                format_tokens(row["max_tokens"])
+                + (f" ({row['max_tokens_source']})" if row["max_tokens_source"] == "plan" else ""),
                 _mark(row["input_tokens_exact"], row["output_tokens_exact"])
                 + format_usd(row["total_usd"], places=total),
                 format_usd(row["continuation_usd"], places=total),

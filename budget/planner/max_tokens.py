@@ -15,6 +15,7 @@ Costs (expected, worst case, continuation) are in :mod:`budget.planner.truncatio
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -98,13 +99,21 @@ def _fields_dict(result: Any) -> dict[str, Any]:
 
 
 def limit_problems(
-    model: Model, input_tokens: int, max_tokens: int, *, zero_is_a_problem: bool = True
+    model: Model,
+    input_tokens: int,
+    max_tokens: int,
+    *,
+    zero_is_a_problem: bool = True,
+    output_name: str = "max_tokens",
 ) -> list[str]:
     """What is wrong with this input and max_tokens for ``model``, each with the numbers
-    (the limits are :meth:`pricing.model.Model.overruns`: the one rule of too long)."""
+    (the limits are :meth:`pricing.model.Model.overruns`: the one rule of too long).
+    ``output_name``: what the output figure is to the reader (``output`` for a priced call's
+    reply length, which is no max_tokens)."""
+    cap = output_name
     problems = []
     if max_tokens < 1 and zero_is_a_problem:
-        problems.append(f"max_tokens must be at least 1, got {max_tokens:,}")
+        problems.append(f"{cap} must be at least 1, got {max_tokens:,}")
     over = model.overruns(input_tokens, max_tokens)
     ceiling_note = " (it includes hidden reasoning tokens)" if model.reasoning else ""
     if over["max_input_tokens"] > 0:
@@ -115,20 +124,20 @@ def limit_problems(
         )
     if over["max_output_tokens"] > 0:
         problems.append(
-            f"max_tokens {max_tokens:,} exceeds the output ceiling {model.max_output_tokens:,}"
+            f"{cap} {max_tokens:,} exceeds the output ceiling {model.max_output_tokens:,}"
             f"{ceiling_note} by {over['max_output_tokens']:,}; "
-            f"lower max_tokens to {model.max_output_tokens:,}"
+            f"lower {cap} to {model.max_output_tokens:,}"
         )
     if over["context_window"] > 0:
         total, excess = input_tokens + max_tokens, over["context_window"]
         room = model.context_window - input_tokens
         fix = (
-            f"lower max_tokens to {room:,} or cut the input by {excess:,}"
+            f"lower {cap} to {room:,} or cut the input by {excess:,}"
             if room > 0
             else f"cut the input by {excess:,}"
         )
         problems.append(
-            f"input {input_tokens:,} + max_tokens {max_tokens:,} = {total:,} exceeds the "
+            f"input {input_tokens:,} + {cap} {max_tokens:,} = {total:,} exceeds the "
             f"context window {model.context_window:,} by {excess:,}; {fix}"
         )
     return problems
@@ -159,12 +168,15 @@ def _not_embedding(model: Model) -> None:
         )
 
 
-def check(model: Model, input_tokens: int, max_tokens: int) -> CheckResult:
-    """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``?"""
+def check(
+    model: Model, input_tokens: int, max_tokens: int, *, output_name: str = "max_tokens"
+) -> CheckResult:
+    """Does a request of ``input_tokens`` with ``max_tokens`` fit ``model``? ``output_name``
+    names the output figure in the problems (``output`` for a priced call's reply)."""
     _not_embedding(model)
     input_tokens = token_count(input_tokens, "input_tokens")
     max_tokens = token_count(max_tokens, "max_tokens")
-    problems = limit_problems(model, input_tokens, max_tokens)
+    problems = limit_problems(model, input_tokens, max_tokens, output_name=output_name)
     fitting = variants_that_fit(model, input_tokens, max_tokens) if problems else []
     problems.extend(_variant_hint(candidate) for candidate in fitting)
     return CheckResult(
@@ -495,6 +507,19 @@ def request_max_tokens(value: Any, where: str) -> int | None:
         if isinstance(config, dict) and config.get("maxOutputTokens") is not None:
             return token_count(config["maxOutputTokens"], f"{where}: maxOutputTokens")
     return None
+
+
+def own_max_tokens(path: str | None, text: str | None) -> int | None:
+    """The output cap a single chat request file (``--messages x.json``) sets for itself, if
+    any: the same fields a JSONL line's cap is read from. A file that is not a JSON request
+    sets none (its reader says what is wrong with it)."""
+    if path is None or text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return request_max_tokens(value, path)
 
 
 def check_requests(

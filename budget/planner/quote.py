@@ -181,4 +181,6 @@ def fit_problems(model: Model, usage: Usage) -> list[str]:
         return []
     from budget.planner.max_tokens import check  # only for calls that do not fit: light start
 
-    return list(check(model, usage.input_tokens, max(usage.output_tokens, 1)).problems)
+    # a priced call's output is its reply length, not a max_tokens: say "output"
+    output = max(usage.output_tokens, 1)
+    return list(check(model, usage.input_tokens, output, output_name="output").problems)

@@ -2,8 +2,8 @@
 
 Turn t of a conversation sends the system prompt, the history (every earlier user message and
 reply, or what the ``history`` policy keeps of them) and the new message; its reply is the
-scenario's ``output_tokens``, capped at max_tokens. Worked by hand (README, tests): system
-1,000, user 100, reply 200, 3 turns, full history: inputs 1,100, 1,400 and 1,700 tokens.
+scenario's ``output_tokens``, capped at max_tokens. Worked by hand (docs/scenarios.md, tests):
+system 1,000, user 100, reply 200, 3 turns, full history: inputs 1,100, 1,400 and 1,700 tokens.
 
 Caching follows the provider's rules (pricing/data/rules/prompt_cache.yaml): when this turn's
 prompt begins with the previous turn's whole prompt (nothing was cut or summarised in

@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -56,10 +57,10 @@ from budget.workload.conversation import (
 from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
 from budget.workload.ranks import FloatRanks, IntCounts
 from budget.workload.results import Counting, ModelProjection, MonthPrices
-from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario, at_end
+from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario, as_scenario, at_end
 from budget.workload.table import report_table, with_float_money
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
-from pricing.catalog import Catalog, Model, PricePeriod
+from pricing.catalog import Catalog, Model, PricePeriod, load_catalog
 from pricing.dates import add_months, pricing_day
 from pricing.engine import Usage, cost
 from pricing.errors import InputError, clip
@@ -130,8 +131,8 @@ class Projection:
 
 
 def project(
-    scenario: Scenario,
-    catalog: Catalog,
+    scenario: Scenario | str | os.PathLike[str],
+    catalog: Catalog | None = None,
     calls: int | None = None,
     reader: PoolReader | None = None,
     bands: bool = True,
@@ -144,7 +145,9 @@ def project(
     ``reader`` shared by several projections (a what-if grid) reads each file once;
     ``bands``: also project both ends of the scenario's ranges (``Projection.ends``);
     ``on_calls`` hears how many calls each chunk priced (progress). Month 1 starts on the
-    scenario's ``start``, else on ``at``, else today."""
+    scenario's ``start``, else on ``at``, else today. ``scenario`` may be a scenario file's
+    path; ``catalog`` defaults to the bundled one."""
+    scenario, catalog = as_scenario(scenario), catalog or load_catalog()
     if calls is not None and not 1 <= calls <= MAX_SIMULATED_CALLS:
         raise InputError(
             f"--simulated-calls: expected 1 to {MAX_SIMULATED_CALLS:,} (the scenario's "

@@ -6,6 +6,7 @@ scenarios; a test runs it into a temporary folder and fails if the committed fil
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -404,34 +405,43 @@ def write_charts(
     table: pd.DataFrame | None = None,
     outputs: OutputSet | None = None,
 ) -> None:
-    """One PNG: monthly cost by model, the monthly projection, and output lengths vs max_tokens."""
+    """One PNG of four panels: each model's bill in month 1 (embeddings stacked on it, as
+    they are on the bill), the monthly bill from $0, the busiest month's use of the binding
+    rate limit, and output lengths against max_tokens."""
     check_chart_path(path)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-    table = projection.exact_table if table is None else table
-    figure, (bars, lines, histogram) = plt.subplots(1, 3, figsize=(16, 4.8))
-    months = table[table["period"].str.startswith("month-")]
-    labels, first_month = [], []
-    for item in projection.models:
-        rows = months[months["model"] == item.model.id]
-        if item.model.variant:
-            rows = rows[rows["variant"] == item.model.variant]
-        labels.append(label(item))
-        first_month.append(float(rows.iloc[0]["total_usd"]))
-        lines.plot(
-            range(1, len(rows) + 1), rows["total_usd"].astype(float), marker="o", label=label(item)
-        )
-    bars.bar(labels, first_month, color="#4C78A8")
-    bars.set_title("Cost in month 1 (USD)")
+    data = chart_data(projection, projection.exact_table if table is None else table)
+    labels, first_month, shared = data.labels, data.generation_month_1, data.embeddings_by_month
+    figure, panels = plt.subplots(2, 2, figsize=(14, 9))
+    (bars, lines), (load, histogram) = panels
+    dollars = FuncFormatter(lambda value, _: f"${value:,.0f}")
+    for name, bill in zip(labels, data.monthly_bill, strict=True):
+        lines.plot(range(1, len(bill) + 1), bill, marker="o", label=name)
+    drawn = bars.bar(labels, first_month, color="#4C78A8", label="generation")
+    totals = first_month
+    if shared.get(1):
+        embedded = [shared[1]] * len(labels)
+        bars.bar(labels, embedded, bottom=first_month, color="#F58518", label="embeddings")
+        totals = [g + shared[1] for g in first_month]
+        bars.legend(fontsize=8)
+    bars.bar_label(drawn, labels=[f"${t:,.0f}" for t in totals], padding=2, fontsize=8)
+    bars.set_title("Bill in month 1")
+    bars.yaxis.set_major_formatter(dollars)
+    bars.margins(y=0.12)
     bars.tick_params(axis="x", rotation=20)
-    lines.set_title("Monthly projection (USD)")
+    lines.set_title("Monthly bill" + (" (embeddings included)" if shared else ""))
     lines.set_xlabel("month")
+    lines.set_ylim(bottom=0)
+    lines.yaxis.set_major_formatter(dollars)
     lines.xaxis.set_major_locator(MaxNLocator(integer=True))
     lines.legend(fontsize=8)
+    _capacity_panel(load, labels, data.peak_use)
+    load.yaxis.set_major_formatter(PercentFormatter(1.0))
     item = projection.models[0]
     top = max(float(percentile(item.output_sample, 99.5)), item.max_tokens * 1.1)
     histogram.hist(item.output_sample, bins=60, range=(0, top), color="#72B7B2")
@@ -439,6 +449,8 @@ def write_charts(
         item.max_tokens, color="#E45756", linestyle="--", label=f"max_tokens {item.max_tokens:,}"
     )
     histogram.set_title(f"Output tokens wanted ({label(item)})")
+    histogram.set_xlabel("output tokens")
+    histogram.set_ylabel("simulated calls")
     histogram.legend(fontsize=8)
     figure.suptitle(projection.scenario.name)
     figure.tight_layout()
@@ -447,6 +459,69 @@ def write_charts(
             figure.savefig(handle, format="png", dpi=100)
     finally:
         plt.close(figure)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the chart draws, per model in scenario order."""
+
+    labels: list[str]
+    generation_month_1: list[float]  # USD, the model's own calls
+    embeddings_by_month: dict[int, float]  # USD per month number, on every model's bill
+    monthly_bill: list[list[float]]  # USD per month, embeddings included
+    peak_use: list[tuple[float, str] | None]  # busiest month: share of the binding limit
+
+
+def chart_data(projection: Projection, table: pd.DataFrame) -> ChartData:
+    months = table[table["period"].str.startswith("month-")]
+    shared = _embedding_by_month(months)  # every alternative's bill carries the embeddings
+    labels, first_month, monthly, peak_use = [], [], [], []
+    for item in projection.models:
+        rows = months[(months["model"] == item.model.id) & (months["line"] == "generation")]
+        if item.model.variant:
+            rows = rows[rows["variant"] == item.model.variant]
+        labels.append(label(item))
+        generation = [float(v) for v in rows["total_usd"]]
+        first_month.append(generation[0])
+        monthly.append([g + shared.get(n, 0.0) for n, g in enumerate(generation, start=1)])
+        headroom = pd.to_numeric(rows["headroom"], errors="coerce").dropna()
+        if headroom.empty:
+            peak_use.append(None)
+        else:
+            busiest = headroom.idxmin()
+            peak_use.append((1 - float(headroom[busiest]), str(rows["binding_limit"][busiest])))
+    return ChartData(labels, first_month, shared, monthly, peak_use)
+
+
+def _embedding_by_month(months: pd.DataFrame) -> dict[int, float]:
+    """A RAG service's embedding bill per month number (corpus and query lines added)."""
+    embedding = months[months["line"].astype(str).str.startswith("embedding")]
+    by_month: dict[int, float] = {}
+    for period, usd in zip(embedding["period"], embedding["total_usd"], strict=True):
+        number = int(str(period).removeprefix("month-"))
+        by_month[number] = by_month.get(number, 0.0) + float(usd)
+    return by_month
+
+
+def _capacity_panel(axes, labels: list[str], peak_use: list[tuple[float, str] | None]) -> None:
+    """The busiest month's peak as a share of the binding rate limit (named on the bar);
+    100% is the limit."""
+    axes.set_title("Busiest month's peak, share of the binding rate limit")
+    known = [(name, use) for name, use in zip(labels, peak_use, strict=True) if use is not None]
+    if not known:
+        axes.text(0.5, 0.5, "no rate limits set", ha="center", va="center")
+        axes.set_xticks([])
+        return
+    names, peaks = zip(*known, strict=True)
+    uses = [use for use, _ in peaks]
+    colours = ["#E45756" if use > 1 else "#54A24B" for use in uses]
+    drawn = axes.bar(names, uses, color=colours)
+    texts = [f"{use:.0%} of {limit}" for use, limit in peaks]
+    axes.bar_label(drawn, labels=texts, padding=2, fontsize=8)
+    axes.axhline(1.0, color="#E45756", linestyle="--", label="the limit")
+    axes.set_ylim(0, max(1.1, max(uses) * 1.15))
+    axes.tick_params(axis="x", rotation=20)
+    axes.legend(fontsize=8)
 
 
 def regenerate_samples(

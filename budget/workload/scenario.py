@@ -3,8 +3,7 @@
 A scenario names one or more models, the traffic (calls per day or per month, growth, peak
 factor), how many input and output tokens a call takes (fixed, a p50/p95 distribution,
 prompt files, observed samples or a usage log), the cache and batch shares, the max_tokens
-policy, the rate limits and the horizon. README.md documents the format (section "Workloads:
-scenarios, reports, what-if grids and usage logs").
+policy, the rate limits and the horizon. docs/scenarios.md documents the format.
 
 Every problem is reported as ``FILE:LINE:COL: key.path: what was expected``. The YAML is
 composed into nodes first so each value keeps its position; ``--vary`` overrides from
@@ -16,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -300,6 +300,21 @@ def at_end(scenario: Scenario, end: str) -> Scenario:
     return check_scenario(scenario.document, scenario.path, edit=edit)
 
 
+def _nothing(value: object) -> bool:
+    """A setting that asks for nothing (`batch_share: 0`, `--vary batch_share=0`): harmless
+    where the setting does not apply."""
+    return value == 0 and not isinstance(value, bool) or value == {} or value is None
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    """A checked scenario: one given passes through, a file's path is read and checked."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, os.PathLike)):
+        return load_scenario(scenario)
+    raise TypeError(f"expected a Scenario or a scenario file's path, got {type(scenario).__name__}")
+
+
 def load_scenario(
     path: str | Path,
     *,
@@ -447,7 +462,7 @@ class _Checker:
                 ("cache", "set conversation.cache: auto | none instead"),
                 ("batch_share", "a conversation's turns wait for each other"),
             ):
-                if key in data:
+                if key in data and not _nothing(data[key]):
                     raise self.fail((key,), f"does not apply to a conversation ({why})")
         cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
         prefix = self.cache_structure(cache)

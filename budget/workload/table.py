@@ -128,8 +128,7 @@ def exact(calls: float) -> Decimal:
     return Decimal(repr(float(calls)))
 
 
-# The report's columns, in order (documented in README.md, section "Workloads: scenarios,
-# reports, what-if grids and usage logs").
+# The report's columns, in order (documented in docs/report.md, "The CSV").
 COLUMNS = (
     "scenario",
     "model",
@@ -219,7 +218,7 @@ def report_table(
     embeddings: EmbeddingLines | None = None,
     ends: Sequence[tuple[Scenario, Sequence[ModelProjection]]] = (),
 ) -> pd.DataFrame:
-    """One row per model and period (README.md, "Workloads"); ``ends``: the scenario at the
+    """One row per model and period (docs/report.md, "The CSV"); ``ends``: the scenario at the
     cheap and the costly end of its ranges, for the low/high columns. The library reaches it
     as ``Projection.exact_table``."""
     rows = []

@@ -48,7 +48,7 @@ from budget.workload.warnings import (
     over_limits_note,
     price_change_notes,
 )
-from pricing.catalog import Catalog
+from pricing.catalog import Catalog, load_catalog
 from pricing.errors import InputError
 from pricing.yamlfile import Document, did_you_mean, read_value
 
@@ -150,6 +150,7 @@ COLUMNS = (
     "input_tokens_exact",
     "output_tokens_exact",
     "tokenizer",
+    "max_tokens_source",  # which number `max_tokens: plan` chose is said, not guessed
 )
 
 
@@ -188,8 +189,12 @@ def _editor(assignments: list[tuple[Vary, str]]):
                 doc.data.pop("variant", None)
         for vary, text in assignments:
             label = f"--vary {vary.given}={text}"
-            value = read_value(text, label)
             parts = tuple(vary.key.split("."))
+            factor = relative(text, label)
+            if factor is not None:
+                parts, value = _scaled(doc, parts, factor, label)
+            else:
+                value = read_value(text, label)
             if parts == ("variant",) and "models" in doc.data:
                 raise InputError(f"{label}: vary variant with a single `model:`, not `models:`")
             if parts[0] == "traffic" and parts[1] in RATES:
@@ -202,18 +207,63 @@ def _editor(assignments: list[tuple[Vary, str]]):
     return edit
 
 
+_RELATIVE = re.compile(r"[x×*]\s*(?P<factor>\d+(?:\.\d+)?|\.\d+)", re.IGNORECASE)
+MAX_FACTOR = 10**6  # x1000000: past any what-if a plan asks; bounds the scaled numbers
+
+
+def relative(text: str, label: str) -> float | None:
+    """The factor of a relative value (`x2`, `x0.5`, `*1.5`), or None for a plain value."""
+    match = _RELATIVE.fullmatch(text.strip())
+    if match is None:
+        return None
+    factor = float(match["factor"])
+    if factor > MAX_FACTOR:
+        raise InputError(f"{label}: expected a factor from 0 to {MAX_FACTOR:,}")
+    return factor
+
+
+def _scaled(
+    doc: Document, parts: tuple[str, ...], factor: float, label: str
+) -> tuple[tuple[str, ...], object]:
+    """The file's value at ``parts`` times ``factor`` (each number of a distribution;
+    counts stay whole). A traffic rate scales the rate the file gives, in its own unit
+    (`calls_per_day=x2` doubles a file's `calls_per_month`)."""
+    if parts[0] == "traffic" and parts[1] in RATES:
+        traffic = doc.data.get("traffic")
+        given = [r for r in RATES if isinstance(traffic, dict) and r in traffic]
+        if given:
+            parts = ("traffic", given[0])
+    current = _lookup(doc.data, ".".join(parts))
+    if current is _MISSING:
+        raise InputError(f"{label}: the scenario sets no {'.'.join(parts)} to scale")
+
+    def scale(value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
+            raise InputError(f"{label}: {'.'.join(parts)} is not a number to scale: {value!r}")
+        if isinstance(value, dict):
+            return {k: scale(v) if isinstance(v, (int, float)) else v for k, v in value.items()}
+        scaled = value * factor
+        return round(scaled) if isinstance(value, int) else scaled
+
+    return parts, scale(current)
+
+
 def what_if(
     path: str | Path,
-    varies: list[Vary],
-    catalog: Catalog,
+    varies: Iterable[Vary | str],
+    catalog: Catalog | None = None,
     at: dt.date | None = None,
     start: dt.date | None = None,
     fail_above: Budget | None = None,
 ) -> WhatIf:
     """Project the baseline and every combination of the varied values. Month 1 is
     ``start`` if given (over the file's `start:`, under a varied start), else the file's,
-    else ``at``. With ``fail_above`` (else the file's ``budget: {monthly_usd}``) each row
-    says whether a month of its bill goes over (:data:`budget.gate.GATE_COLUMNS`)."""
+    else ``at``. ``varies`` may be written as on the command line (``"calls_per_day=1000,2000"``);
+    ``catalog`` defaults to the bundled one. With ``fail_above`` (else the file's
+    ``budget: {monthly_usd}``) each row says whether a month of its bill goes over
+    (:data:`budget.gate.GATE_COLUMNS`)."""
+    varies = [parse_vary(v) if isinstance(v, str) else v for v in varies]
+    catalog = catalog or load_catalog()
     document = scenario_document(path)  # read once: the grid varies values, not files
     baseline = check_scenario(document, path)
     budget = chosen_budget(
@@ -252,6 +302,11 @@ def what_if(
                 baseline_index = len(rows)
             rows.append(row)
     keys = tuple(dict.fromkeys(vary.given for vary in varies))
+    base_cells = {
+        _cell_key(item): _result(_summary(baseline, item)) for item in base_projection.models
+    }
+    for vary in _inert(varies, rows, base_cells):
+        notes[_inert_note(vary, document)] = None
     if baseline_index is None:
         _collect(notes, base_projection, (base,), "baseline")
         base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
@@ -290,6 +345,58 @@ def _gate(
     if budget is None:
         return {}
     return gate_columns(judge(item.model.id, model_bill(scenario, item, start), budget))
+
+
+_CHANGES_MODELS = {"model", "variant"}  # rows of other models: never compared as one cell
+
+
+def _cell_key(item: ModelProjection) -> tuple[str, str]:
+    return item.model.id, item.model.variant or ""
+
+
+def _result(row: dict) -> tuple:
+    """What a row says, without the settings that name it."""
+    return tuple(row[c] for c in COLUMNS if c in row and c != "scenario")
+
+
+def _inert(varies: list[Vary], rows: list[dict], base_cells: dict) -> list[Vary]:
+    """The varied keys that changed no figure of any row: each model's rows that differ only
+    in that key say the same. With one key varied, the baseline's row is compared too; a key
+    given one value beside other varied keys has nothing to be compared with."""
+    inert = []
+    for vary in varies:
+        others = [v.given for v in varies if v is not vary]
+        if vary.key in _CHANGES_MODELS or vary.key == "seed" or (others and len(vary.values) < 2):
+            continue
+        seen: dict[tuple, set] = {}
+        for row in rows:
+            cell = (row["model"], row["variant"])
+            results = seen.setdefault((cell, *(row[k] for k in others)), set())
+            results.add(_result(row))
+            if not others and cell in base_cells:
+                results.add(base_cells[cell])
+        if seen and all(len(results) == 1 for results in seen.values()):
+            inert.append(vary)
+    return inert
+
+
+def _inert_note(vary: Vary, document: Document) -> str:
+    values = ",".join(vary.values)
+    note = f"--vary {vary.given}={values} changed no figure of any row"
+    limits = document.data.get("rate_limits") if isinstance(document.data, dict) else None
+    blocks = (
+        [k for k, v in limits.items() if isinstance(v, dict)] if isinstance(limits, dict) else []
+    )
+    flat = vary.key.removeprefix("rate_limits.")
+    if blocks and flat in LIMIT_KEYS:
+        example = f"rate_limits.{blocks[0]}.{flat}"
+        note += (
+            f": the scenario sets rate limits per provider ({', '.join(blocks)}), which take "
+            f"precedence over a flat {flat}; vary {example}=... instead"
+        )
+    else:
+        note += ": does this scenario use it?"
+    return note
 
 
 def _collect(
@@ -405,6 +512,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "model": item.model.id,
         "variant": item.model.variant or "",
         "max_tokens": item.max_tokens,
+        "max_tokens_source": item.max_tokens_source,  # scenario | plan | model maximum
         "horizon_months": scenario.horizon_months,
         "calls": total.calls,
         "month_1_usd": month_1.quantize(MONEY),
