@@ -291,3 +291,60 @@ def test_whatif_says_which_max_tokens_plan_chose(tmp_path):
     )
     sources = {r["max_tokens_source"] for r in as_json["rows"] if not r["baseline"]}
     assert sources == {"plan", "scenario"}
+
+
+def test_whatif_writes_markdown_and_a_chart(tmp_path):
+    path = _per_provider(tmp_path)
+    md, png = tmp_path / "grid.md", tmp_path / "grid.png"
+    varies = ["--vary", "model=gpt-5.4-mini,gpt-6-luna", "--vary", "rate_limits.openai.tpm=500000"]
+    result = run("whatif", path, *varies, "--markdown", str(md), "--chart", str(png))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {md}" in result.stdout and f"wrote {png}" in result.stdout
+    grid = json.loads(run("whatif", path, *varies, "--json").stdout)
+    page = md.read_text()
+    table = [line for line in page.splitlines() if line.startswith("| rate_limits")]
+    assert len(table) == len(grid["rows"])  # every row, in the grid's order (cheapest first)
+    for line, row in zip(table, grid["rows"], strict=True):
+        assert f"| {row['model']}" in line
+        assert f"${Decimal(str(row['total_usd'])):,.2f}" in line
+        assert ("**(baseline)**" in line) == row["baseline"]
+        assert ("(over)" in line) == (row["fits_rate_limits"] is False)
+    assert "## Warnings" in page and "do not carry the peak" in page
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_whatif_outputs_follow_the_output_rules(tmp_path):
+    path = _per_provider(tmp_path)
+    jpg = run("whatif", path, "--vary", "seed=2", "--chart", str(tmp_path / "x.jpg"))
+    assert jpg.exit_code == 2 and "charts are written as PNG" in jpg.stderr
+    onto_input = run("whatif", path, "--vary", "seed=2", "--markdown", path)
+    assert onto_input.exit_code == 2
+    assert Path(path).read_text().startswith("name: bot")  # the scenario is untouched
+
+
+def test_a_price_change_shows_in_the_report_table(tmp_path):
+    # gemini-2.5-pro: routed to gemini-3.8-flash from 2026-12-01, whose price rises on
+    # 2027-01-01: months 2 and 3 start at new prices and must show, not only month 1.
+    path = tmp_path / "pro.yaml"
+    path.write_text(
+        "name: pro\nstart: 2026-11-25\nmodels: [gemini-2.5-pro, gpt-5.2]\n"
+        "traffic: {calls_per_day: 1000}\ninput_tokens: 2000\noutput_tokens: 300\n"
+        "horizon_months: 4\nsimulated_calls: 2000\nseed: 1\n"
+    )
+    csv_path = tmp_path / "pro.csv"
+    result = run("report", str(path), "-o", str(csv_path))
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    shown = [(w[0], w[1], w[2] if len(w) > 2 else "") for w in lines if w]
+    assert ("gemini-2.5-pro", "month-02", "(new") in shown
+    assert ("gemini-2.5-pro", "month-03", "(new") in shown
+    assert ("gemini-2.5-pro", "month-04", "(new") not in shown  # same prices as month 3
+    assert not any(
+        m == "gpt-5.2" and p.startswith("month-0") and p != "month-01" for m, p, _ in shown
+    )
+    import csv
+
+    rows = list(csv.DictReader(csv_path.open()))
+    month_2 = next(r for r in rows if r["model"] == "gemini-2.5-pro" and r["period"] == "month-02")
+    line = next(line for line in result.stdout.splitlines() if "month-02" in line)
+    assert f"${Decimal(month_2['total_usd']):,.2f}" in line

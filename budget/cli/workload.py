@@ -410,7 +410,7 @@ def report(
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings, **gate})
         exit_if_over(verdicts)
         return
-    summary = table[table["period"].isin(["month-01", "total"]) & (table["line"] == "generation")]
+    summary = _summary_rows(table)
     # One money format per column (as whatif): totals as the largest needs, per call as the
     # smallest needs.
     total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
@@ -433,7 +433,7 @@ def report(
         [
             [
                 model_label(row.model, row.variant),
-                row.period,
+                row.period + (" (new prices)" if row.new_prices else ""),
                 format_tokens(row.calls),
                 _mark(row.input_tokens_exact, row.output_tokens_exact)
                 + format_usd(row.total_usd, places=total),
@@ -460,6 +460,20 @@ def report(
         if path:
             click.echo(f"wrote {path}")
     exit_if_over(verdicts)
+
+
+def _summary_rows(table):
+    """Month 1, every later month whose prices differ from the month before (a price change
+    or a retirement shows in the table, not only in a warning), and the total; generation
+    lines only (a RAG service's embedding lines have their own bill)."""
+    rows = table[(table["line"] == "generation")].copy()
+    rows["new_prices"] = False
+    months = rows["period"].str.startswith("month-")
+    for _, group in rows[months].groupby(["model", "variant"], sort=False):
+        periods = group["price_period"].astype(str)
+        changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
+        rows.loc[changed[changed].index, "new_prices"] = True
+    return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
 
 
 def _print_bill(table) -> None:
@@ -503,6 +517,8 @@ def _binds(limit: str | None, over: bool) -> str:
     "batch_share, calls_per_day, ...; a value `x2` or `x0.5` scales the file's own.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write the grid as a Markdown page here.")
+@click.option("--chart", type=OUTPUT_FILE, help="Write the grid as a PNG bar chart here.")
 @fail_above_option
 @at_option
 @catalog_option
@@ -511,6 +527,8 @@ def whatif(
     scenario_file: str,
     varies: tuple[str, ...],
     output: str | None,
+    markdown: str | None,
+    chart: str | None,
     fail_above: str | None,
     at,
     as_json: bool,
@@ -521,10 +539,14 @@ def whatif(
     """
     command_line_budget = read_fail_above(fail_above)
     from budget.outputs import OutputSet
-    from budget.workload.report import write_csv
+    from budget.workload.report import check_chart_path, write_csv, write_text
     from budget.workload.whatif import parse_vary, what_if
+    from budget.workload.whatif_report import whatif_markdown, write_whatif_chart
 
-    with OutputSet({"-o": output}, inputs=[scenario_file, *catalog_files()]) as outputs:
+    if chart:
+        check_chart_path(chart)
+    named = {"-o": output, "--markdown": markdown, "--chart": chart}
+    with OutputSet(named, inputs=[scenario_file, *catalog_files()]) as outputs:
         catalog = get_catalog()
         result = what_if(
             scenario_file,
@@ -538,6 +560,10 @@ def whatif(
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
+        if markdown:
+            write_text(whatif_markdown(result), markdown, outputs)
+        if chart:
+            write_whatif_chart(result, chart, outputs)
     if as_json:
         print_json(
             {
@@ -593,6 +619,7 @@ def whatif(
         click.echo(f"\n{grid_sentence(result)}")
     for note in result.warnings:
         warn(f"warning: {note}")
-    if output:
-        click.echo(f"wrote {output}")
+    for path in (output, markdown, chart):
+        if path:
+            click.echo(f"wrote {path}")
     exit_if_grid_over(result)
