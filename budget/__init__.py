@@ -38,6 +38,7 @@ _EXPORTS = {
     "Vary": "budget.workload.whatif",
     "parse_vary": "budget.workload.whatif",
     "Scenario": "budget.workload.scenario",
+    "finance_table": "budget.workload.finance",
     "read_samples": "budget.tokenizers.samples",
 }
 _RENAMED = {"normalize_usage": "normalize"}

@@ -15,7 +15,10 @@ Only the providers this catalog covers are compared (hosts such as Bedrock, Vert
 Azure are not modelled). Prices are compared at a day (the dataset's price in force then, and
 ours), per million tokens.
 
-Beyond the standard rates, the datasets' tier entries are compared with what the catalog
+Long-context cliff tiers (genai-prices' ``{base, tiers: [{start, price}]}``, LiteLLM's
+``*_above_200k_tokens``) are compared with our ``tiers`` at the same threshold (fields
+``above_200000.input``, ...), a variant's tiers included. Beyond the standard rates, the
+datasets' tier entries are compared with what the catalog
 bills: genai-prices' ``price_variants`` (``service_tier`` flex / priority, ``fast`` read as
 priority, ``ultrafast``; ``processing: batch``) resolved as genai-prices resolves them (a
 variant overrides the prices it gives), LiteLLM's ``*_flex``, ``*_priority`` and ``*_batches``
@@ -32,7 +35,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -88,6 +92,9 @@ LITELLM_TIERS = {
     "_ultrafast": "ultrafast",
     "_batches": "batch",
 }
+# LiteLLM's long-context keys: input_cost_per_token_above_200k_tokens (service-tier and
+# cache-retention variants of them are not read)
+LITELLM_CLIFF = re.compile(r"(\w+?)_above_(\d+)k_tokens")
 OFF_PEAK = "off-peak"
 DAY_MINUTES = 1440
 WEEKDAY = 2  # Wednesday: time-of-day windows are compared on a weekday (see the docstring)
@@ -126,17 +133,22 @@ class Comparison:
 
 def compare_file(path: str | Path, catalog: Catalog, day: dt.date) -> Comparison:
     """Compare a genai-prices or LiteLLM data file with ``catalog`` at ``day``."""
+    dataset, entries = read_dataset(path, day)
+    return compare_entries(str(path), dataset, entries, catalog, day)
+
+
+def read_dataset(path: str | Path, day: dt.date) -> tuple[str, list[_Entry]]:
+    """The dataset's name (genai-prices | litellm) and its entries for the providers we cover,
+    in our terms, with the prices in force at ``day``."""
     text = read_text(Path(path), "price dataset JSON")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
     if isinstance(document, list):
-        return _compare(
-            str(path), "genai-prices", _genai_entries(document, str(path), day), catalog, day
-        )
+        return "genai-prices", list(_genai_entries(document, str(path), day))
     if isinstance(document, dict):
-        return _compare(str(path), "litellm", _litellm_entries(document, str(path)), catalog, day)
+        return "litellm", list(_litellm_entries(document, str(path)))
     raise InputError(
         f"{path}: expected genai-prices' data.json (a list of providers) or LiteLLM's "
         "model_prices_and_context_window.json (an object of models)"
@@ -160,10 +172,15 @@ class _Entry:
     by_time: dict[tuple[int, int], dict[str, Decimal]] = field(default_factory=dict)
     # LiteLLM's off-peak windows, [start, end) minutes of the UTC week (Monday 00:00 = 0)
     off_peak_week: tuple[tuple[int, int], ...] | None = None
+    # long-context cliff tiers of the standard rate: above N input tokens -> prices
+    cliffs: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    # genai-prices' dated standard prices: (first day or None, prices), oldest first
+    dated: tuple[tuple[dt.date | None, dict[str, Decimal]], ...] = ()
+    where: str = ""  # the file and the entry, to cite as a change's source
 
 
-def _compare(
-    path: str, dataset: str, entries: Iterator[_Entry], catalog: Catalog, day: dt.date
+def compare_entries(
+    path: str, dataset: str, entries: Iterable[_Entry], catalog: Catalog, day: dt.date
 ) -> Comparison:
     differences: list[Difference] = []
     missing: list[tuple[str, str]] = []
@@ -182,6 +199,9 @@ def _compare(
             differences += _differ(entry, model, "", _price_map(model.prices), entry.prices)
         for tier, theirs in entry.tiers.items():
             differences += _differ(entry, model, tier + ".", _tier_prices(model, tier), theirs)
+        for above, theirs in sorted(entry.cliffs.items()):
+            ours = _cliff_prices(model, above)
+            differences += _differ(entry, model, f"above_{above}.", ours, theirs)
         if entry.off_peak_week is not None:
             level = model.service_tiers.get(OFF_PEAK)
             ours_only, theirs_only = _week_differences(level.when_utc if level else (), entry)
@@ -243,6 +263,17 @@ def _tier_prices(model: Model, tier: str) -> dict[str, Decimal | None]:
         return {name: billed[name] for name in GENAI_PRICES.values()}
     level = model.service_tiers.get(tier)
     return _price_map(level.prices) if level else {}
+
+
+def _cliff_prices(model: Model, above: int) -> dict[str, Decimal | None]:
+    """Our long-context tier at a dataset's threshold: the model's own, else one a variant
+    brings (Anthropic's 1M-context beta), {} where we have none. A threshold one token lower
+    is the same tier written for ">= N" (xAI: 199999 here for "200K or more")."""
+    for candidate in (model, *(model.with_variant(name) for name in model.variants)):
+        for tier in candidate.tiers:
+            if tier.above_input_tokens in (above, above - 1):
+                return _price_map(tier.prices)
+    return {}
 
 
 def _time_of_day(entry: _Entry, model: Model) -> list[Difference]:
@@ -334,6 +365,7 @@ def _genai_entries(document: list, path: str, day: dt.date) -> Iterator[_Entry]:
             limits = {}
             if isinstance(model.get("context_window"), int):
                 limits["context_window"] = model["context_window"]
+            chosen = _genai_chosen(raw, day, None, where) if not windows else {}
             yield _Entry(
                 ours,
                 str(model["id"]),
@@ -342,6 +374,9 @@ def _genai_entries(document: list, path: str, day: dt.date) -> Iterator[_Entry]:
                 deprecated=bool(model.get("deprecated")),
                 tiers=_genai_tiers(model.get("price_variants"), prices, by_time, day, where),
                 by_time=by_time,
+                cliffs=_genai_cliffs(chosen, where),
+                dated=() if windows else _genai_dated(raw, where),
+                where=where,
             )
 
 
@@ -400,8 +435,13 @@ def _genai_windows(raw: Any, where: str) -> list[tuple[int, int]]:
 
 
 def _genai_prices_at(raw: Any, day: dt.date, minute: int | None, where: str) -> dict[str, Decimal]:
-    """The dataset's prices in force on ``day`` at ``minute``, as genai-prices picks them: the
-    last entry whose constraint holds wins (the first entry when none does)."""
+    """The dataset's prices in force on ``day`` at ``minute``, in our field names."""
+    return _genai_price_map(_genai_chosen(raw, day, minute, where), where)
+
+
+def _genai_chosen(raw: Any, day: dt.date, minute: int | None, where: str) -> Mapping:
+    """The dataset's price mapping in force on ``day`` at ``minute``, as genai-prices picks it:
+    the last entry whose constraint holds wins (the first entry when none does)."""
     items = _genai_items(raw, where)
     if not items:
         return {}
@@ -410,7 +450,37 @@ def _genai_prices_at(raw: Any, day: dt.date, minute: int | None, where: str) -> 
         if _genai_active(item.get("constraint"), day, minute, where):
             chosen = item.get("prices")
             break
-    return _genai_price_map(chosen or {}, where)
+    return chosen if isinstance(chosen, Mapping) else {}
+
+
+def _genai_cliffs(raw: Mapping, where: str) -> dict[int, dict[str, Decimal]]:
+    """``{base, tiers: [{start, price}]}`` prices as cliff tiers: above ``start`` -> prices."""
+    cliffs: dict[int, dict[str, Decimal]] = {}
+    for theirs, ours in GENAI_PRICES.items():
+        value = raw.get(theirs)
+        if not isinstance(value, Mapping):
+            continue
+        for tier in value.get("tiers") or ():
+            start = tier.get("start") if isinstance(tier, Mapping) else None
+            if isinstance(start, bool) or not isinstance(start, int):
+                raise InputError(f"{where}: {theirs}: tiers: expected {{start, price}}")
+            cliffs.setdefault(start, {})[ours] = _decimal(tier.get("price"), f"{where}: {theirs}")
+    return cliffs
+
+
+def _genai_dated(raw: Any, where: str) -> tuple[tuple[dt.date | None, dict[str, Decimal]], ...]:
+    """The standard prices by the day they start (None: the undated first entry)."""
+    dated = []
+    for item in _genai_items(raw, where):
+        constraint = item.get("constraint") or {}
+        start = None
+        if isinstance(constraint, Mapping) and "start_date" in constraint:
+            _genai_active(constraint, dt.date.min, None, where)  # checks the date
+            start = parse_day(constraint["start_date"])
+        elif constraint:
+            continue  # other kinds of condition: not a price period
+        dated.append((start, _genai_price_map(item.get("prices") or {}, where)))
+    return tuple(sorted(dated, key=lambda d: d[0] or dt.date.min))
 
 
 def _genai_tiers(
@@ -489,6 +559,13 @@ def _litellm_entries(document: dict, path: str) -> Iterator[_Entry]:
             for suffix, tier in LITELLM_TIERS.items()
         }
         tiers = {tier: prices for tier, prices in tiers.items() if prices}
+        cliffs: dict[int, dict[str, Decimal]] = {}
+        for key, value in spec.items():
+            found = LITELLM_CLIFF.fullmatch(key)
+            if found and found[1] in LITELLM_PRICES and value is not None:
+                above = int(found[2]) * 1000
+                price = _decimal(value, f"{where}: {key}") * MILLION
+                cliffs.setdefault(above, {})[LITELLM_PRICES[found[1]]] = price
         off_peak_week = None
         if isinstance(spec.get("off_peak_pricing"), Mapping):
             off_peak = spec["off_peak_pricing"]
@@ -508,7 +585,15 @@ def _litellm_entries(document: dict, path: str) -> Iterator[_Entry]:
                     f"got {spec['deprecation_date']!r}"
                 ) from None
         yield _Entry(
-            ours, name, prices, limits, retired=retired, tiers=tiers, off_peak_week=off_peak_week
+            ours,
+            name,
+            prices,
+            limits,
+            retired=retired,
+            tiers=tiers,
+            off_peak_week=off_peak_week,
+            cliffs=cliffs,
+            where=where,
         )
 
 

@@ -42,23 +42,25 @@ def test_genai_prices_differences_missing_models_and_dates():
     assert result.compared == 7
 
 
-def test_service_tier_and_batch_variants_are_compared():
+def test_service_tier_and_batch_variants_are_compared(tmp_path):
     differences = compare_file(GENAI, CATALOG, DAY).differences
-    # gemini-4-argon: the dataset has Flex and Priority rates, we have none (`--service-tier
-    # flex` is refused on it): each shows, ours empty
-    assert {(d.field, d.ours, d.theirs) for d in differences if d.model == "gemini-4-argon"} == {
+    # gemini-4-argon: the dataset's Flex ($1 / $5 / $0.05) and Priority ($3.60 / $18 / $0.18)
+    # rates are our service tiers (added from genai-prices 0.2.5); gpt-5.2's flex ($0.875 / $7),
+    # priority and "fast" ($3.50 / $28) and batch agree with our service tiers and 50% batch
+    # discount; gpt-4.1-mini's batch variant gives no cached rate, so genai-prices bills the
+    # standard $0.10, as our batch_full_price does: no tier differs
+    assert [d for d in differences if "." in d.field] == []
+    # a tier we lack shows with ours empty: a dataset giving gpt-6.2-sol a Flex rate, which
+    # OpenAI does not publish (half of $2 / $10)
+    flex = {"when": {"service_tier": "flex"}, "prices": {"input_mtok": 1, "output_mtok": 5}}
+    sol = {"id": "gpt-6.2-sol", "prices": {"input_mtok": 2, "output_mtok": 10}}
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"id": "openai", "models": [sol | {"price_variants": [flex]}]}]))
+    differences = compare_file(path, CATALOG, DAY).differences
+    assert {(d.field, d.ours, d.theirs) for d in differences} == {
         ("flex.input", None, Decimal(1)),
         ("flex.output", None, Decimal(5)),
-        ("flex.cache_read", None, Decimal("0.05")),
-        ("priority.input", None, Decimal("3.6")),
-        ("priority.output", None, Decimal(18)),
-        ("priority.cache_read", None, Decimal("0.18")),
     }
-    tiers = [d.field for d in differences if "." in d.field]
-    # gpt-5.2's flex ($0.875 / $7), priority and "fast" ($3.50 / $28) and batch agree with our
-    # service tiers and 50% batch discount; gpt-4.1-mini's batch variant gives no cached rate,
-    # so genai-prices bills the standard $0.10, as our batch_full_price does: no difference
-    assert all(t.split(".")[0] in ("flex", "priority") for t in tiers) and len(tiers) == 6
 
 
 def test_deepseek_off_peak_windows_meet_our_off_peak_tier():
@@ -96,8 +98,8 @@ def test_litellm_prices_per_token_limits_and_retirements():
         ("output", Decimal("1.5"), Decimal(2)),
         ("cache_read", Decimal("0.02"), Decimal("0.2")),
     }
-    # fine-tunes, embeddings and Bedrock are not compared; a new Gemini model is missing
-    assert result.missing == (("google", "gemini/gemini-4-neon"),)
+    # fine-tunes, embeddings and Bedrock are not compared; a Gemini model we lack is missing
+    assert result.missing == (("google", "gemini/gemini-robotics-er-2-preview"),)
     assert result.retirements == (
         ("gpt-5.4-nano", "gpt-5.4-nano", "retires 2027-04-01 there; here no date"),
     )
@@ -106,25 +108,24 @@ def test_litellm_prices_per_token_limits_and_retirements():
 def test_the_cli_prints_the_diff_and_json():
     result = CliRunner().invoke(cli, ["catalog", "compare", str(GENAI), "--at", "2026-11-30"])
     assert result.exit_code == 0, result.output
-    assert "10 differences, 1 models we lack" in result.stdout
-    assert "gpt-7-nova" in result.stdout and "priority.cache_read" in result.stdout
+    # gpt-5.2's output and deepseek-v4-pro's off-peak output in three stretches of the day
+    assert "4 differences, 1 models we lack" in result.stdout
+    assert "gpt-7-nova" in result.stdout and "output (10:00-24:00 UTC)" in result.stdout
     data = json.loads(
         CliRunner()
         .invoke(cli, ["catalog", "compare", str(LITELLM), "--at", "2026-11-30", "--json"])
         .stdout
     )
-    assert data["missing"] == [{"provider": "google", "name": "gemini/gemini-4-neon"}]
+    assert data["missing"] == [
+        {"provider": "google", "name": "gemini/gemini-robotics-er-2-preview"}
+    ]
 
 
 def test_litellm_tier_costs_and_off_peak_pricing():
     differences = compare_file(LITELLM, CATALOG, DAY).differences
-    # gpt-5.2's *_flex, *_priority and *_batches costs all agree; gemini-4-argon's flex does
-    # not exist here
-    assert [d for d in differences if d.model == "gpt-5.2"] == []
-    assert {(d.field, d.ours, d.theirs) for d in differences if d.model == "gemini-4-argon"} == {
-        ("flex.input", None, Decimal(1)),
-        ("flex.output", None, Decimal(5)),
-    }
+    # gpt-5.2's *_flex, *_priority and *_batches costs all agree, and gemini-4-argon's flex
+    # ($1 / $5) is our flex tier
+    assert [d for d in differences if d.model in ("gpt-5.2", "gemini-4-argon")] == []
     # deepseek-flash: off_peak_pricing ($0.15 / $0.60 / $0.003, weekdays outside 01-04 and
     # 06-10 UTC, weekends all day) is our `off-peak` tier exactly
     assert [d for d in differences if d.model == "deepseek-flash"] == []

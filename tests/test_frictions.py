@@ -332,7 +332,7 @@ def test_a_price_change_shows_in_the_report_table(tmp_path):
         "horizon_months: 4\nsimulated_calls: 2000\nseed: 1\n"
     )
     csv_path = tmp_path / "pro.csv"
-    result = run("report", str(path), "-o", str(csv_path))
+    result = run("report", str(path), "-o", str(csv_path), "--rows", "periods")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.stdout.splitlines()]
     shown = [(w[0], w[1], w[2] if len(w) > 2 else "") for w in lines if w]
@@ -348,3 +348,103 @@ def test_a_price_change_shows_in_the_report_table(tmp_path):
     month_2 = next(r for r in rows if r["model"] == "gemini-2.5-pro" and r["period"] == "month-02")
     line = next(line for line in result.stdout.splitlines() if "month-02" in line)
     assert f"${Decimal(month_2['total_usd']):,.2f}" in line
+
+
+def _chat_with_system(tmp_path, system: str, models: str = "[gpt-5.2]") -> Path:
+    path = tmp_path / "chat-system.yaml"
+    path.write_text(
+        f"name: chat\nstart: 2026-11-01\nmodels: {models}\n"
+        "traffic: {conversations_per_day: 100}\n"
+        f"conversation: {{turns: {{p50: 3, p95: 6}}, user_tokens: 50, system_tokens: {system}}}\n"
+        "output_tokens: {p50: 150, p95: 400}\nsimulated_calls: 2000\nseed: 1\n"
+    )
+    return path
+
+
+def test_a_conversations_system_prompt_can_be_a_file(tmp_path):
+    prompt = tmp_path / "system.txt"
+    prompt.write_text("You are a helpful support agent for Acme. Answer briefly.\n" * 40)
+    import budget
+
+    model = CATALOG.resolve("gpt-5.2")
+    tokens = budget.count_paths([str(prompt)], model).tokens  # o200k: exact
+    from_file = _chat_with_system(tmp_path, "{prompt_file: system.txt}")
+    given = tmp_path / "given.yaml"
+    given.write_text(_chat_with_system(tmp_path / "..", str(tokens)).read_text())
+    by_file = json.loads(run("report", str(from_file), "--json").stdout)["rows"]
+    by_number = json.loads(run("report", str(given), "--json").stdout)["rows"]
+    assert [r["total_usd"] for r in by_file] == [r["total_usd"] for r in by_number]
+    assert by_file[0]["input_tokens_exact"] is True
+    # an estimating tokenizer's count is labelled an estimate
+    claude = _chat_with_system(tmp_path, "{prompt_file: system.txt}", "[claude-sonnet-4-5]")
+    rows = json.loads(run("report", str(claude), "--json").stdout)["rows"]
+    assert rows[0]["input_tokens_exact"] is False
+    # the prompt file is an input: a report never writes over it
+    onto = run("report", str(from_file), "-o", str(prompt))
+    assert onto.exit_code == 2 and prompt.read_text().startswith("You are")
+
+
+@pytest.mark.parametrize(
+    "system, message",
+    [
+        ("{prompt_file: missing.txt}", "file not found: missing.txt"),
+        ("{prompt: x.txt}", "conversation.system_tokens.prompt: unknown key"),
+        ("{}", "expected a number or {prompt_file: FILE}"),
+    ],
+)
+def test_a_bad_system_prompt_file_is_named(tmp_path, system, message):
+    result = run("report", str(_chat_with_system(tmp_path, system)))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "chat-system.yaml:5:" in result.stderr
+
+
+def _rag(tmp_path, corpus: str) -> Path:
+    path = tmp_path / "rag.yaml"
+    path.write_text(
+        "name: rag\nstart: 2026-11-01\nmodel: gpt-5.2\ntraffic: {calls_per_day: 1000}\n"
+        "input_tokens: 2000\noutput_tokens: 300\nsimulated_calls: 2000\nseed: 1\n"
+        f"embeddings: {{model: text-embedding-3-small, {corpus}}}\n"
+    )
+    return path
+
+
+def test_an_embedding_corpus_can_be_given_in_bytes(tmp_path):
+    # 2 GB at 4 bytes per token = 500,000,000 tokens; text-embedding-3-small at $0.02 per
+    # million: $10.00 in month 1.
+    by_size = json.loads(run("report", str(_rag(tmp_path, "corpus_size: 2 GB")), "--json").stdout)
+    by_tokens = json.loads(
+        run("report", str(_rag(tmp_path, "corpus_tokens: 500000000")), "--json").stdout
+    )
+    corpus = [
+        r for r in by_size["rows"] if r["line"] == "embedding corpus" and r["period"] == "month-01"
+    ]
+    assert corpus[0]["input_tokens"] == 500_000_000
+    assert Decimal(str(corpus[0]["total_usd"])) == Decimal("10")
+    assert by_size["rows"] == by_tokens["rows"]
+    said = [w for w in by_size["warnings"] if w.startswith("embeddings:")]
+    assert said == [
+        "embeddings: the corpus of 500,000,000 tokens is estimated from 2 GB (2,000,000,000 "
+        "bytes) at 4 bytes per token: an estimate (set bytes_per_token for your text, or give "
+        "corpus_tokens)"
+    ]
+    gib_file = _rag(tmp_path, "corpus_size: 1 GiB, bytes_per_token: 2")
+    gib = json.loads(run("report", str(gib_file), "--json").stdout)["rows"]
+    month_1 = [r for r in gib if r["line"] == "embedding corpus" and r["period"] == "month-01"]
+    assert month_1[0]["input_tokens"] == 2**29
+
+
+@pytest.mark.parametrize(
+    "corpus, message",
+    [
+        ("corpus_size: 2 parsecs", "expected a size such as 2 GB"),
+        ("corpus_size: -5", "expected a size such as 2 GB"),
+        ("corpus_size: 2 GB, corpus_tokens: 5", "give corpus_tokens or corpus_size, not both"),
+        ("corpus_tokens: 5, bytes_per_token: 3", "goes with corpus_size"),
+        ("corpus_size: 1 GB, bytes_per_token: 0", "bytes_per_token"),
+    ],
+)
+def test_a_bad_corpus_size_is_named(tmp_path, corpus, message):
+    result = run("report", str(_rag(tmp_path, corpus)))
+    assert result.exit_code == 2
+    assert message in result.stderr and "rag.yaml:9:" in result.stderr

@@ -143,7 +143,7 @@ def test_a_long_output_name_is_written(tmp_path, scenario):
     name = "r" * 250 + ".csv"
     result = run("report", scenario, "-o", tmp_path / name)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / name).read_text().startswith("scenario,")
+    assert (tmp_path / name).read_text().startswith("month,")
     assert len(temporary_prefix(name, tmp_path)) + 8 <= 255
     assert files_in(tmp_path) == {"s.yaml", name}
 
@@ -154,7 +154,7 @@ def test_a_long_output_name_is_written(tmp_path, scenario):
 def test_standard_output_as_dash(scenario):
     result = run("report", scenario, "-o", "-")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("scenario,model,")
+    assert result.stdout.startswith("month,first_day,")
 
 
 def test_dev_null_stays_a_device(scenario):
@@ -222,7 +222,7 @@ def test_all_outputs_are_renamed_together_on_success(tmp_path, scenario):
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     result = run("report", scenario, "-o", csv, "--markdown", md)
     assert result.exit_code == 0, result.output
-    assert csv.read_text().startswith("scenario,") and md.read_text().startswith("# tiny")
+    assert csv.read_text().startswith("month,") and md.read_text().startswith("# tiny")
     assert files_in(tmp_path) == {"s.yaml", "r.csv", "r.md"}
 
 
@@ -339,7 +339,7 @@ def test_dev_stdout_redirected_to_a_file_is_written_through(tmp_path, scenario):
         )
     assert done.returncode == 0, done.stderr
     text = out.read_text()
-    assert text.startswith("scenario,model,") and "\nmodel " in text and "wrote /dev/stdout" in text
+    assert text.startswith("month,") and "\nmodel " in text and "wrote /dev/stdout" in text
     assert out.stat().st_ino == inode
 
 

@@ -209,22 +209,23 @@ def write_logs(folder: Path, records: list[dict]) -> dict[str, Path]:
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
     rows = [flatten(r) for r in records]
     header = list(dict.fromkeys(name for row in rows for name in row))
-    table = folder / "calls.csv"
-    with table.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if row.get(n) is None else row[n] for n in header])
+    tables = {"csv": folder / "calls.csv", "tsv": folder / "calls.tsv"}
+    for kind, table in tables.items():
+        with table.open("w", newline="") as handle:
+            writer = csv.writer(handle, delimiter="," if kind == "csv" else "\t")
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(["" if row.get(n) is None else row[n] for n in header])
     parquet = folder / "calls.parquet"
     columns = {name: [row.get(name) for row in rows] for name in header}
     pq.write_table(pa.table(columns), parquet, row_group_size=3)
-    return {"jsonl": jsonl, "csv": table, "parquet": parquet}
+    return {"jsonl": jsonl, **tables, "parquet": parquet}
 
 
 def per_row(report) -> dict[int, float | None]:
     """Dollars per call by record number (1 = the first record); None: not priced."""
     frame = report.rows_frame
-    first = 2 if str(frame["file"].iloc[0]).endswith(".csv") else 1
+    first = 2 if str(frame["file"].iloc[0]).endswith((".csv", ".tsv")) else 1
     return {
         int(line) - first + 1: (None if usd != usd else float(usd))
         for line, usd in zip(frame["line"], frame["total_usd"], strict=True)
@@ -276,7 +277,7 @@ def test_every_road_prices_a_logged_call_alike(records, tmp_path_factory, monkey
             assert (usd is None) == (other is None), (kind, number, records[number - 1])
             assert usd is None or abs(usd - other) < MICRO, (kind, number, usd, other)
     jsonl = reports["jsonl"]
-    for kind in ("csv", "parquet"):  # exact totals too: the same groups, the same sums
+    for kind in ("csv", "tsv", "parquet"):  # exact totals too: the same groups, the same sums
         assert reports[kind].total_usd == jsonl.total_usd, kind
         assert {k: v.totals for k, v in reports[kind].by_model.items()} == {
             k: v.totals for k, v in jsonl.by_model.items()
@@ -307,6 +308,12 @@ def test_every_road_prices_a_logged_call_alike(records, tmp_path_factory, monkey
         if line.startswith("not priced: ")
     )
     assert named == refused
+    # ... and from every other kind of file, by the same reader (issue 20's leftover: it
+    # read CSV cells as text and refused Parquet)
+    for kind in ("csv", "tsv", "parquet"):
+        other = CliRunner().invoke(cli, ["cost", "--usage", str(logs[kind]), "--json"])
+        assert other.exit_code == result.exit_code, (kind, other.output)
+        assert json.loads(other.stdout)["total_usd"] == priced["total_usd"], kind
 
 
 # ------------------------------------------------------------------ the reproductions of issue 20
@@ -396,6 +403,36 @@ def test_an_anthropic_stream_that_usage_prices_plans_too(tmp_path):
 
     samples = read_samples(log, CATALOG.resolve("claude-sonnet-4-5"))
     assert samples.lengths == (412, 800) and samples.truncated == (False, True)
+
+
+def test_a_part_or_chunk_that_starts_on_a_message_delta_knows_the_streams_model(
+    tmp_path, monkeypatch
+):
+    # `--jobs` cuts a log at line starts, and the reader takes it in chunks: a part (or a
+    # chunk) that starts on message_delta used to lose the model its message_start named in
+    # the part before, and left the call's output unpriced ("no model in the record")
+    log = tmp_path / "stream.jsonl"
+    lines = [json.dumps(event) + "\n" for event in STREAM]
+    log.write_text("".join(lines))
+    delta = next(i for i, e in enumerate(STREAM) if e["type"] == "message_delta")
+    cut = sum(len(line.encode()) for line in lines[:delta])
+    size = log.stat().st_size
+
+    def at_the_delta(path: str, parts: int) -> list[LogPart]:
+        return [LogPart(path, 0, cut, 1), LogPart(path, cut, size, delta + 1)]
+
+    monkeypatch.setattr(budget.usage.price, "split_log", at_the_delta)
+    whole = cost_logs([str(log)], CATALOG)
+    assert whole.total_usd == Decimal("0.03288") and not whole.unpriced  # as priced above
+    for report in (
+        cost_logs([str(log)], CATALOG, jobs=2),  # the delta starts the second process's part
+        cost_logs([str(log)], CATALOG, chunk_lines=delta),  # ... and the second chunk
+    ):
+        assert report.unpriced == ()
+        assert report.total_usd == whole.total_usd
+        assert {k: v.as_dict() for k, v in report.by_model.items()} == {
+            k: v.as_dict() for k, v in whole.by_model.items()
+        }
 
 
 # ------------------------------------------------------------------ a count is a count

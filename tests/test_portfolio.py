@@ -133,9 +133,19 @@ def test_the_combined_bill_and_each_service(services, tmp_path):
     assert [s["months"][0]["total_usd"] for s in data["services"]] == [13797.0, 10731.0]
     assert [m["total_usd"] for m in data["months"]] == [24528.0] * 3
     assert data["total_usd"] == 73584.0
+    # -o: the finance CSV of each service (calendar months; each row names its service)
     out = tmp_path / "portfolio.csv"
     assert run("report", *services, "-o", str(out)).exit_code == 0
     with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["month"] for r in rows if r["service"] == "chat"] == [
+        "2026-11", "2026-12", "2027-01", "2027-02",
+    ]  # fmt: skip
+    assert sum(Decimal(r["total_usd"]) for r in rows) == Decimal("73584")  # 3 x $24,528
+    # --rows periods: each service's report rows for its plan, a service column first
+    periods = tmp_path / "periods.csv"
+    assert run("report", *services, "-o", str(periods), "--rows", "periods").exit_code == 0
+    with periods.open() as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:3] == ["service", "scenario", "model"]
     month_1 = [r for r in rows if r["period"] == "month-01"]
@@ -208,10 +218,14 @@ def test_two_services_of_one_name_are_refused(services, tmp_path):
     assert "name: 'chat' is also the name of" in result.stderr
 
 
-def test_markdown_and_chart_take_one_scenario(services, tmp_path):
+def test_markdown_chart_and_focus_take_one_scenario(services, tmp_path):
     result = run("report", *services, "--markdown", str(tmp_path / "x.md"))
     assert result.exit_code == 2
     assert not (tmp_path / "x.md").exists()
+    focus = run("report", *services, "-o", str(tmp_path / "x.csv"), "--format", "focus")
+    assert focus.exit_code == 2
+    assert focus.stderr.startswith("Error: --format focus: takes one scenario")
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_a_service_with_ranges_and_a_longer_horizon_is_cut_to_the_common_months(services):

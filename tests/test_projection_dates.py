@@ -80,7 +80,9 @@ def test_the_markdown_summary_names_the_change_and_the_csv_says_the_period(tmp_p
     path = tmp_path / "argon.yaml"
     path.write_text(ARGON.replace("START", "2026-11-01"))
     out, md = tmp_path / "out.csv", tmp_path / "out.md"
-    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out), "--markdown", str(md)])
+    result = CliRunner().invoke(
+        cli, ["report", str(path), "-o", str(out), "--rows", "periods", "--markdown", str(md)]
+    )
     assert result.exit_code == 0, result.output
     text = md.read_text()
     assert "**Price change**: gemini-4-argon: prices change on 2026-12-01 (month-02)" in text

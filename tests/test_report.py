@@ -66,7 +66,8 @@ def scenario(tmp_path) -> Path:
 
 def test_csv_has_the_documented_columns_and_hand_checked_numbers(tmp_path, scenario):
     out = tmp_path / "out.csv"
-    result = run("report", str(scenario), "-o", str(out))
+    # the projection table (--rows periods); the finance CSV: tests/test_finance_csv.py
+    result = run("report", str(scenario), "-o", str(out), "--rows", "periods")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert set(REQUIRED) <= set(rows[0])
@@ -208,7 +209,9 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     )
     scenario.write_text(text.replace("simulated_calls: 1000", "simulated_calls: 20000"))
     out, md = tmp_path / "out.csv", tmp_path / "out.md"
-    result = run("report", str(scenario), "-o", str(out), "--markdown", str(md))
+    result = run(
+        "report", str(scenario), "-o", str(out), "--rows", "periods", "--markdown", str(md)
+    )
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
     # appended after sustainable_rpm_at_planned: earlier columns keep their place
@@ -225,7 +228,7 @@ def test_inputs_capped_at_max_input_are_reported_per_model(tmp_path, scenario):
     assert f"**Input capped**: acme-mini: {percent}" in md.read_text()
     # the same scenario within both models' input limits: nothing capped, nothing said
     scenario.write_text(text.replace("{p50: 60000, p95: 180000}", "{p50: 6000, p95: 18000}"))
-    quiet = run("report", str(scenario), "-o", str(out))
+    quiet = run("report", str(scenario), "-o", str(out), "--rows", "periods")
     assert "max_input_tokens" not in quiet.stderr
     assert {r["input_capped_share"] for r in csv.DictReader(out.open())} == {"0.0"}
 
@@ -273,7 +276,9 @@ def test_estimated_counts_are_marked_in_every_output(tmp_path):
     )
     out, md = tmp_path / "r.csv", tmp_path / "r.md"
     result = CliRunner().invoke(
-        cli, ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--markdown", str(md)]
+        cli,
+        ["report", str(tmp_path / "s.yaml"), "-o", str(out), "--rows", "periods"]
+        + ["--markdown", str(md)],
     )
     assert result.exit_code == 0, result.output
     rows = {r["model"]: r for r in csv.DictReader(out.open()) if r["period"] == "total"}

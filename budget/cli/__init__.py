@@ -73,7 +73,10 @@ class LazyGroup(click.Group):
             raise BadInput(str(exc), hint=hint) from None
         except InputError as exc:
             raise BadInput(str(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+        except BrokenPipeError:
+            # click would exit 1 for it; the reader stopped early (`budget models | head`)
+            raise StdoutClosed from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except OSError as exc:
             # The system's own reason: a file we could not read (a CSV without permission),
@@ -103,9 +106,9 @@ class LazyGroup(click.Group):
                 )
                 code = super().main(args, prog_name, complete_var, False, **extra)
                 sys.stdout.flush()  # here, not at exit: a full disk is an error, not a warning
+        except (StdoutClosed, BrokenPipeError):
+            _reader_gone()
         except OSError as exc:
-            if isinstance(exc, BrokenPipeError):
-                raise
             click.echo(f"Error: {clip_words(os_error_message(exc))}", err=True)
             sys.exit(BadInput.exit_code)
         except click.exceptions.Exit as exc:
@@ -121,6 +124,22 @@ class LazyGroup(click.Group):
             sys.exit(_interrupted_code(exc))
         # Without standalone mode click returns ctx.exit(N)'s code instead of raising it.
         sys.exit(code if isinstance(code, int) else 0)
+
+
+class StdoutClosed(Exception):
+    """Standard output was closed by its reader; not an OSError, so that click lets it by."""
+
+
+def _reader_gone() -> None:
+    """Exit 0 quietly when whoever reads standard output stopped reading (`budget models |
+    head -1`): that is what they asked for. Standard output is pointed at /dev/null so that
+    the flush at exit does not fail again and print a warning."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real descriptor (a test runner)
+        pass
+    sys.exit(0)
 
 
 def os_error_message(exc: OSError) -> str:
@@ -167,8 +186,4 @@ def cli(catalog_files: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    try:
-        cli.main(prog_name="budget")
-    except BrokenPipeError:  # `budget models | head`
-        sys.stderr.close()
-        sys.exit(0)
+    cli.main(prog_name="budget")

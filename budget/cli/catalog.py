@@ -280,7 +280,7 @@ def limits(model_name: str, variant: str | None, at: dt.date | None, as_json: bo
 
 @click.group()
 def catalog() -> None:
-    """Look after the catalog: compare it with a price dataset before a refresh."""
+    """Look after the catalog: compare it with a price dataset, propose a refresh."""
 
 
 @catalog.command()
@@ -324,3 +324,48 @@ def compare(dataset: str, at: dt.date | None, as_json: bool) -> None:
         click.echo("\nRetirements:")
         for name, model, what in result.retirements:
             click.echo(f"  {name} ({model}): {what}")
+
+
+@catalog.command()
+@click.option(
+    "--from",
+    "dataset",
+    metavar="FILE",
+    type=LOCAL_FILE,
+    required=True,
+    help="genai-prices' data.json or LiteLLM's model_prices_and_context_window.json.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the patch here (default: standard output).",
+)
+@at_option
+@catalog_option
+@json_option
+def update(dataset: str, output: str | None, at: dt.date | None, as_json: bool) -> None:
+    """Propose catalog changes from a price dataset, as a YAML patch to review.
+
+    New models (as catalog entries), changed prices (as price periods from --at), limits and
+    retirements, each with the dataset entry it comes from. Nothing is applied: a maintainer
+    checks each change against the provider's page and copies it into pricing/data/.
+    """
+    from budget.cli.common import files_read
+    from budget.outputs import OutputSet
+    from pricing.catalog import DATA_DIR
+    from pricing.update import update_patch
+
+    bundled = [str(path) for path in sorted(DATA_DIR.rglob("*.yaml"))]
+    with OutputSet({"-o": output}, inputs=[*files_read(dataset), *bundled]) as outputs:
+        catalog_ = get_catalog()
+        patch = update_patch(dataset, catalog_, checked_pricing_day(catalog_, at))
+        if output:
+            outputs.open(output).write(patch.to_yaml())
+        elif not as_json:
+            click.echo(patch.to_yaml(), nl=False)
+    counts = ", ".join(f"{number} {kind}" for kind, number in patch.counts().items())
+    if as_json:
+        print_json(patch.as_dict())
+    elif output:
+        click.echo(f"wrote {output}: {counts} (from {patch.dataset}, compared on {patch.day})")

@@ -30,17 +30,19 @@ def portfolio_report(
     budget: Budget | None,
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     from budget.outputs import OutputSet
     from budget.workload.portfolio import load_portfolio, portfolio_verdicts
     from budget.workload.report import write_csv
     from budget.workload.warnings import projection_warnings
 
-    if markdown or chart:
-        option = "--markdown" if markdown else "--chart"
+    if markdown or chart or output_format != "csv":
+        option = "--markdown" if markdown else "--chart" if chart else "--format focus"
         raise InputError(
-            f"{option}: takes one scenario; a portfolio of {len(files)} writes its CSV (-o) "
-            "and JSON (--json)"
+            f"{option}: takes one scenario; a portfolio of {len(files)} writes its CSV (-o, "
+            "--rows) and JSON (--json)"
         )
     with OutputSet({"-o": output}, inputs=[*files, *catalog_files()]) as outputs:
         catalog = get_catalog()
@@ -53,7 +55,7 @@ def portfolio_report(
         for service in portfolio.services:
             outputs.refuse_inputs(service.projection.scenario.input_files())
         if output:
-            write_csv(portfolio.exact_table, output, outputs)
+            write_csv(portfolio.csv_table(rows), output, outputs)
     warnings = [
         f"the rate limits do not carry the services together: {limit.sentence()}"
         for limit in portfolio.limits

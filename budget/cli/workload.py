@@ -33,6 +33,7 @@ from budget.cli.gate import (
     print_verdicts,
 )
 from budget.cli.progress import Progress
+from budget.cli.usage_as import AS_HELP, print_as
 from budget.format import (
     clip_text,
     column_places,
@@ -59,6 +60,15 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Write one row per call: CSV, or Parquet if the name ends in .parquet "
     "(under --engine dask, a directory of parts).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["rows", "focus"]),
+    default="rows",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill, one row per day, model and token "
+    "type, BilledCost adding up to the total (CSV; columns: docs/csv-columns.md).",
+)
 @click.option("--model", "-m", "model_name", help="Model for records that do not name one.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Skip lines that are not JSON (listed by file:line)."
@@ -75,6 +85,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
 @fail_above_option
+@click.option("--as", "as_models", multiple=True, metavar="MODEL", help=AS_HELP)
 @at_option
 @engine_options
 @catalog_option
@@ -91,6 +102,8 @@ def usage(
     engine: str,
     scheduler: str | None,
     as_json: bool,
+    output_format: str = "rows",
+    as_models: tuple[str, ...] = (),
 ) -> None:
     """Cost provider usage logs (JSONL responses or usage objects, or CSV with token columns).
 
@@ -112,21 +125,35 @@ def usage(
     from budget.inputs.files import expand_paths
 
     command_line_budget = read_fail_above(fail_above)
+    if output_format == "focus" and (not output or engine == "dask"):
+        raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
     catalog = get_catalog()
     day = checked_pricing_day(catalog, at)
     options = {"model": model_name, "skip_invalid": skip_invalid, "strict": strict, "at": day}
+    retarget = None
+    if as_models:  # the same calls on other models, priced beside them in the one pass
+        from budget.usage.retarget import Retarget
+
+        if engine == "dask":
+            raise click.UsageError("--as prices in one process: not with --engine dask")
+        retarget = Retarget(catalog, as_models, day)
     with Progress("read", "rows") as progress:
         if engine == "dask":
             report = _usage_on_dask(logs, inputs, options, output, scheduler, progress)
         else:
-            report = _usage_locally(logs, inputs, options, output, jobs, progress)
+            report = _usage_locally(
+                logs, inputs, options, output, jobs, progress, output_format, retarget
+            )
+    compared = retarget.result(report) if retarget else []
     verdicts = log_verdicts(report.by_month, command_line_budget)
     if as_json:
-        gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
-        print_json(
-            {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day, **gate}
-        )
+        found = {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day}
+        if retarget:
+            found["as"] = [result.as_dict() for result in compared]
+        if verdicts:
+            found["budget"] = verdicts_json(verdicts)
+        print_json(found)
         _exit_if_unpriced(report, where="listed under `unpriced`")
         exit_if_over(verdicts)
         return
@@ -166,6 +193,7 @@ def usage(
             click.echo(f"priced as: {sentence}")
     if undated is not None and undated.warning:
         click.echo(undated.warning)
+    print_as(compared)
     if report.unpriced:
         click.echo(f"\nnot priced: {_calls(report.unpriced_calls)}")
         shown, rest = _most_tokens(report.unpriced, MAX_UNPRICED_SHOWN)
@@ -204,18 +232,29 @@ def usage(
     exit_if_over(verdicts)
 
 
-def _usage_locally(logs, inputs, options, output, jobs, progress):
+def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows", also=None):
     from budget.outputs import OutputSet
     from budget.usage.price import cost_logs
-    from budget.usage.rows import ParquetRows, is_parquet_name
+    from budget.usage.retarget import Both
+    from budget.usage.rows import CsvRows, ParquetRows, is_parquet_name
 
     with OutputSet({"-o": output}, inputs=inputs) as outputs:
         catalog = get_catalog()
         if not output:
+            if also is not None:  # `--as`: every chunk priced again on its models
+                return cost_logs(logs, catalog, rows_out=also, on_rows=progress, **options)
             return cost_logs(logs, catalog, jobs=jobs, on_rows=progress, **options)
+        if output_format == "focus":
+            from budget.focus import FocusUsage, write_focus
+
+            bill = FocusUsage(catalog)
+            sink = Both(bill, also)
+            report = cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            write_focus(bill.charges(), outputs.open(output))
+            return report
         if not is_parquet_name(output):
-            handle = outputs.open(output)
-            return cost_logs(logs, catalog, rows_out=handle, on_rows=progress, **options)
+            sink = Both(CsvRows(outputs.open(output)), also)
+            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
         from budget.inputs.parquet import DASK_EXTRA
 
         try:
@@ -224,7 +263,7 @@ def _usage_locally(logs, inputs, options, output, jobs, progress):
             raise InputError(f"{output}: writing Parquet needs pyarrow ({DASK_EXTRA})") from None
         sink = ParquetRows(outputs.open(output, "wb"))
         try:
-            return cost_logs(logs, catalog, rows_out=sink, on_rows=progress, **options)
+            return cost_logs(logs, catalog, rows_out=Both(sink, also), on_rows=progress, **options)
         finally:
             sink.close()
 
@@ -311,7 +350,31 @@ def _exit_if_unpriced(report, where: str) -> None:
 @click.argument(
     "scenario_files", metavar="SCENARIO.yaml...", nargs=-1, required=True, type=LOCAL_FILE
 )
-@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the projection CSV here.")
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT_FILE,
+    help="Write the bill as CSV here: one row per calendar month, service and model "
+    "(columns: docs/csv-columns.md).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["month", "day", "total", "periods"]),
+    default="month",
+    show_default=True,
+    help="The -o file's rows, one kind per file: calendar months, days, or the horizon's "
+    "total; `periods` writes the projection table (day, month-NN and total rows together, "
+    "with the capacity columns: do not sum it).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "focus"]),
+    default="csv",
+    show_default=True,
+    help="`focus`: the -o file as a FinOps FOCUS bill of the first model, one row per day "
+    "and token type, marked as a projection (docs/csv-columns.md).",
+)
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write PNG charts here (a .png file).")
 @click.option(
@@ -332,6 +395,8 @@ def report(
     fail_above: str | None,
     at,
     as_json: bool,
+    rows: str = "month",
+    output_format: str = "csv",
 ) -> None:
     """Project a scenario: cost per day and month, p50/p95 per call, rate-limit capacity.
 
@@ -343,7 +408,8 @@ def report(
     the services and per service, and each provider's rate limits checked on the sum of the
     services that use them (docs/portfolio.md).
 
-    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md.
+    The YAML format: docs/scenarios.md; the CSV columns: docs/report.md. The finance CSV
+    (-o, --rows) and the FOCUS bill (--format focus): docs/csv-columns.md.
     """
     command_line_budget = read_fail_above(fail_above)
     if len(scenario_files) > 1:
@@ -358,22 +424,26 @@ def report(
             command_line_budget,
             at,
             as_json,
+            rows,
+            output_format,
         )
         return
     (scenario_file,) = scenario_files
     from budget.outputs import OutputSet
+    from budget.workload.finance import write_projection_file
     from budget.workload.portfolio import plan_verdicts
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
-        write_csv,
         write_text,
     )
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if output_format == "focus" and (not output or rows != "month"):
+        raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:
         check_chart_path(chart)
     named = {"-o": output, "--markdown": markdown, "--chart": chart}
@@ -392,7 +462,7 @@ def report(
             )
         table = projection.exact_table
         if output:
-            write_csv(table, output, outputs)
+            write_projection_file(projection, output, outputs, rows, output_format)
         if markdown:
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from budget.cluster import in_order
-from budget.inputs.files import is_url
+from budget.inputs.files import STDIN, is_url
 from budget.inputs.parquet import row_group_sizes
 from budget.inputs.sniff import FileKind, sniff
 from budget.outputs import OutputSet, parts_folder, read_back, temporary_prefix
@@ -58,6 +58,8 @@ def partitions(
     one JSON document, a compressed file, a URL, a pipe) whole."""
     found: list[LogPart] = []
     for path in log_files(paths):
+        if path == STDIN:  # a worker has no standard input of ours to read
+            raise InputError("-: standard input is not read under --engine dask; give a file")
         kind = None if is_url(path) else sniff(path)
         if kind == FileKind("parquet"):
             found.extend(_row_group_partitions(path, partition_rows))

@@ -37,7 +37,6 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
-from budget.inputs.files import is_url
 from budget.usage.read import (
     CHUNK_LINES,
     FIELDS,
@@ -509,7 +508,7 @@ MAX_AUTO_JOBS = 4
 
 def auto_jobs(paths: tuple[str, ...] | list[str]) -> int:
     """Processes for ``jobs=0``: one per CPU (at most 4) for large logs, else one."""
-    size = sum(Path(path).stat().st_size for path in paths if not is_url(path))
+    size = sum(Path(path).stat().st_size for path in paths if Path(path).is_file())
     if size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))

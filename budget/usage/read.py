@@ -29,10 +29,12 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
-from budget.inputs.files import expand_paths
-from budget.inputs.records import csv_rows, file_records, loads, records
+from budget.inputs.files import STDIN, expand_paths
+from budget.inputs.records import csv_rows, loads, records
 from budget.inputs.sniff import FileKind, open_sniffed, sniff
 from pricing.arrays import TokenArrays
+from pricing.dates import CallTime
+from pricing.engine import Usage
 from pricing.errors import FailedRequest, InputError
 from pricing.textfile import is_url
 from pricing.usage import (
@@ -46,8 +48,6 @@ from pricing.usage import (
     column_record,
     expand,
     may_report_tools,
-    observed,
-    read_call,
     record_stamp,
     record_tool_calls,
 )
@@ -92,6 +92,9 @@ class Rows:
     tool_calls: list[dict[str, int]] | None = None
     # when each call was made, if the log says: pricing.dates.call_stamp (UTC minutes or a date)
     times: list[int | dt.date | None] | None = None
+    # the model named last by the end of the chunk (or before it): the next chunk's streamed
+    # calls that complete an earlier event's call (Anthropic's message_delta) are of it
+    last_model: str | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -139,6 +142,7 @@ class Rows:
             self.skipped,
             None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
             times=[self.times[i] for i in pick] if self.times else None,
+            last_model=self.last_model,
         )
 
 
@@ -253,6 +257,37 @@ def split_log(path: str, parts: int) -> list[LogPart]:
     ]
 
 
+LOOK_BACK_BYTES = 2**20  # how far before a part's start the model of a stream is sought
+
+
+def model_before(path: str, offset: int) -> str | None:
+    """The model named last before byte ``offset`` of a JSONL log (a line start), as one
+    process reading the log from its start would know it there: a part of a log that starts
+    on an Anthropic ``message_delta`` completes the call of the ``message_start`` before
+    it, in another part. Sought back line by line, at most ``LOOK_BACK_BYTES``."""
+    start = max(0, offset - LOOK_BACK_BYTES)
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        lines = handle.read(offset - start).split(b"\n")
+    if start:
+        lines = lines[1:]  # the first may be the end of a line begun before the window
+    for line in reversed(lines):
+        if not line.strip():
+            continue
+        try:
+            record = _parse(line)
+            items = (
+                list(expand(record)) if record.__class__ is dict and OTLP in record else [record]
+            )
+            for item in reversed(items):
+                found = call_fields(item)
+                if found is not None and found[0] is not None:
+                    return found[0]
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, FailedRequest):
+            continue  # not JSON, or no call: the reader says so where it reads the line
+    return None
+
+
 def part_chunks(part: LogPart, skip_invalid: bool, chunk_lines: int) -> Iterator[tuple[Rows, int]]:
     """The chunks of one part of a log: row groups of a Parquet file, a line range of a JSONL
     file (both cut by a kind :mod:`budget.inputs.sniff` decided), or a whole log of any kind
@@ -279,6 +314,7 @@ def _range_chunks(
 ) -> Iterator[tuple[Rows, int]]:
     """The chunks of bytes [start, end) of a JSONL file, lines numbered from its first."""
     end = Path(part.path).stat().st_size if part.end is None else part.end
+    model = model_before(part.path, part.start) if part.start else None
     with open(part.path, "rb") as handle:
         handle.seek(part.start)
         remaining = end - part.start
@@ -297,7 +333,11 @@ def _range_chunks(
                         break
                 size = remaining
             remaining -= size
-            yield _rows(part.path, enumerate(block, start=number + 1), skip_invalid)
+            rows, skipped = _rows(
+                part.path, enumerate(block, start=number + 1), skip_invalid, model
+            )
+            model = rows.last_model
+            yield rows, skipped
             number += len(block)
 
 
@@ -309,22 +349,24 @@ def json_chunks(
         values = [value for _, value in records(stream, label, "json")]
         yield _rows(label, enumerate(values, start=1), skip_invalid)
         return
-    number = 0
+    number, model = 0, None
     while True:
         block = list(itertools.islice(stream, chunk_lines))
         if not block:
             return
-        yield _rows(label, enumerate(block, start=number + 1), skip_invalid)
+        rows, skipped = _rows(label, enumerate(block, start=number + 1), skip_invalid, model)
+        model = rows.last_model
+        yield rows, skipped
         number += len(block)
 
 
-def _rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
+def _rows(label: str, lines, skip_invalid: bool, model: str | None = None) -> tuple[Rows, int]:
     # Parsed records are acyclic: the cyclic collector would only rescan the chunk's
     # growing lists (a sixth of the time), so it waits until the chunk is read.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _read_rows(label, lines, skip_invalid)
+        return _read_rows(label, lines, skip_invalid, model)
     finally:
         if paused:
             gc.enable()
@@ -334,14 +376,13 @@ _NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool
 _parse = orjson.loads  # budget.inputs.records.loads, less its message work on every line
 
 
-def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
+def _read_rows(label: str, lines, skip_invalid: bool, last_model: str | None) -> tuple[Rows, int]:
     numbers: list[int] = []
     metas: list[tuple] = []
     flat: list[int] = []
     unpriced: list[Unpriced] = []
     skipped: list[str] = []
     failed = events = skips = 0
-    last_model = None
     tools: list[dict[str, int]] = []  # built-in tool uses per row
     stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
     add_stamp = stamps.append
@@ -396,7 +437,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
         rows = Rows(label, [], [], [], [], empty, [], failed, unpriced, events, skipped)
-        return rows, skips
+        return dataclasses.replace(rows, last_model=last_model), skips
     models, apis, finishes, tiers, batch, calls, _ = zip(*metas, strict=True)
     counts = np.fromiter(flat, dtype=np.int64, count=n * len(COUNTS)).reshape(n, len(COUNTS))
     truncated = np.fromiter(map(TRUNCATION_REASONS.__contains__, finishes), dtype=np.int64, count=n)
@@ -421,6 +462,7 @@ def _read_rows(label: str, lines, skip_invalid: bool) -> tuple[Rows, int]:
         events,
         skipped,
         times=stamps if any(t is not None for t in stamps) else None,
+        last_model=last_model,
     )
     if any(tools):
         rows = dataclasses.replace(rows, tool_calls=tools)
@@ -442,9 +484,11 @@ def csv_chunks(
         if problem is not None:
             raise InputError(f"{label}:1: {problem}")
         spell = column_record(header)
-        rows = csv_rows(reader, label, header)
+        rows, model = csv_rows(reader, label, header), None
         while block := list(itertools.islice(rows, chunk_lines)):
-            yield _rows(label, [(number, spell(cells)) for number, cells in block], False)
+            chunk = _rows(label, [(number, spell(cells)) for number, cells in block], False, model)
+            model = chunk[0].last_model
+            yield chunk
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     except csv.Error as exc:
@@ -462,14 +506,17 @@ def parquet_chunks(
     file read here)."""
     from budget.inputs.parquet import parquet_rows
 
-    spell = None
+    spell = model = None
     for start, header, values in parquet_rows(path, chunk_lines, row_groups):
         if spell is None:
             problem = column_problem(header)
             if problem is not None:
                 raise InputError(f"{label}:1: {problem}")
             spell = column_record(header, typed=True)
-        yield _rows(label, [(n, spell(row)) for n, row in enumerate(values, start=start)], False)
+        numbered = [(n, spell(row)) for n, row in enumerate(values, start=start)]
+        chunk = _rows(label, numbered, False, model)
+        model = chunk[0].last_model
+        yield chunk
 
 
 def _parquet_log(
@@ -477,6 +524,10 @@ def _parquet_log(
 ) -> Iterator[tuple[Rows, int]]:
     """A whole Parquet log: pyarrow reads it from its path (at random, by row group)."""
     stream.close()
+    if label == STDIN:
+        raise InputError(
+            "-: Parquet on standard input is not read (it is read at random); give the file's name"
+        )
     yield from parquet_chunks(label, label, skip_invalid, chunk_lines)
 
 
@@ -503,7 +554,9 @@ def log_files(paths: Iterable[str]) -> list[str]:
     """The log files named by ``paths`` (directories, globs expanded), checked to exist."""
     files = expand_paths(list(paths), "log file")
     for path in files:
-        if not is_url(path) and not Path(path).exists():  # a FIFO or <(...) is read like a file
+        if (
+            path != STDIN and not is_url(path) and not Path(path).exists()
+        ):  # a FIFO or <(...) is read like a file
             raise InputError(f"{path}: file not found")
     return files
 
@@ -614,30 +667,49 @@ class UsageFile:
 
 
 def read_usage_file(path: str) -> UsageFile:
-    """A small file of usage: one JSON object (response or usage), a JSON list, or JSONL
-    (OTLP documents give one call per GenAI span; streaming events without usage are not
-    calls)."""
-    calls, wheres, unreadable, failed, seen = [], [], [], 0, False
-    last_model = None
-    for where, record in file_records(path):
-        seen = True
-        items = expand(record) if record.__class__ is dict and OTLP in record else (record,)
-        for item in items:
-            try:
-                found = read_call(item)
-                if found is not None:
-                    if found.model is not None:
-                        last_model = found.model
-                    calls.append(observed(completing(found, last_model), item))
-                    wheres.append(where)
-            except FailedRequest:
-                failed += 1
-            except InputError as exc:
-                unreadable.append(malformed(where, item, exc))
-    if not seen:
+    """A small file of usage (`budget cost --usage`): any log `budget usage` reads (one JSON
+    object, a JSON list, JSONL, CSV, TSV, Parquet, compressed, ``-``), read by the same
+    chunk reader, so a call costs the same on both roads."""
+    calls: list[ObservedCall] = []
+    wheres: list[str] = []
+    unreadable: list[Unpriced] = []
+    failed = events = 0
+    for rows, _ in part_chunks(LogPart(path), False, CHUNK_LINES):
+        failed += rows.failed
+        events += rows.events
+        unreadable += rows.unpriced
+        calls += observed_calls(rows)
+        wheres += [rows.where(row) for row in range(len(rows))]
+    unreadable.sort(key=lambda item: int(item.where.rsplit(":", 1)[1]))
+    if not (calls or unreadable or failed or events):
         raise InputError(f"{path}: file is empty (expected a usage object or response JSON)")
     if not calls and unreadable:
         raise InputError(f"{unreadable[0].where}: {unreadable[0].detail}")
     if not calls:
         raise InputError(f"{path}: no usage to price ({failed} failed batch requests)")
     return UsageFile(calls, failed, wheres, unreadable)
+
+
+def observed_calls(rows: Rows) -> list[ObservedCall]:
+    """The calls of a chunk one by one (:class:`ObservedCall`), for pricing call by call."""
+    found = []
+    counts = rows.data[:, : len(COUNTS)].tolist()
+    batch, calls = rows.column("batch").tolist(), rows.column("calls").tolist()
+    for row in range(len(rows)):
+        finish = rows.finish_reasons[row]
+        stamp = rows.times[row] if rows.times else None
+        found.append(
+            ObservedCall(
+                Usage(**dict(zip(COUNTS, counts[row], strict=True))),
+                rows.models[row],
+                rows.apis[row],
+                finish,
+                finish in TRUNCATION_REASONS,
+                bool(batch[row]),
+                rows.service_tiers[row],
+                calls[row],
+                rows.tool_calls[row] if rows.tool_calls else {},
+                None if stamp is None else CallTime.of(stamp),
+            )
+        )
+    return found

@@ -84,8 +84,10 @@ def structure(
     model: Model, prefix_tokens: int, calls_per_second: float, ttl: str
 ) -> CacheStructure:
     rule = prompt_cache_rule(model)
-    warm = hit_rate(calls_per_second, lifetime_seconds(rule, ttl))
-    return CacheStructure(prefix_tokens, cached_prefix(prefix_tokens, rule), warm, rule)
+    cached = cached_prefix(prefix_tokens, rule)
+    # nothing cached (below the minimum, no rule) is never found warm: no call reads it
+    warm = hit_rate(calls_per_second, lifetime_seconds(rule, ttl)) if cached else 0.0
+    return CacheStructure(prefix_tokens, cached, warm, rule)
 
 
 def read_write_tokens(

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +136,15 @@ def _prompt_counts(spec: PromptFiles, model: Model) -> tuple[np.ndarray, bool, s
 
 def _collect(into: list[int]):
     return lambda record: into.append(record.tokens)
+
+
+def with_system_prompt_counted(scenario: Scenario, model: Model, reader: PoolReader) -> Scenario:
+    """A conversation whose system prompt is a file (`system_tokens: {prompt_file: ...}`),
+    with the file counted by ``model``'s tokenizer: the whole file is the one prompt every
+    turn re-sends. Other scenarios are returned as they are."""
+    talk = scenario.conversation
+    if talk is None or not isinstance(talk.system_tokens, PromptFiles):
+        return scenario
+    pool = reader.pool(talk.system_tokens, model, scenario, "conversation.system_tokens")
+    tokens = int(pool.counts.sum())
+    return replace(scenario, conversation=replace(talk, system_tokens=tokens))

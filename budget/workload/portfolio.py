@@ -32,6 +32,7 @@ import pandas as pd
 from budget.format import model_label
 from budget.gate import Budget, Month, Verdict, chosen_budget, judge
 from budget.workload.capacity import limits_of, peak_rpm
+from budget.workload.finance import finance_table
 from budget.workload.projection import Projection, project
 from budget.workload.results import ModelProjection
 from budget.workload.scenario import Scenario, check_scenario, load_scenario
@@ -179,13 +180,23 @@ class Portfolio:
 
     @property
     def exact_table(self) -> pd.DataFrame:
-        """The CSV: each service's report rows for its plan, a ``service`` column first."""
+        """Each service's report rows for its plan (``report --rows periods``), a ``service``
+        column first."""
         frames = []
         for service in self.services:
             rows = planned_rows(service.projection, service.projection.exact_table).copy()
             rows.insert(0, "service", service.name)
             frames.append(rows)
         return pd.concat(frames, ignore_index=True)[["service", *COLUMNS]]
+
+    def csv_table(self, rows: str = "month") -> pd.DataFrame:
+        """``report -o``: the services' finance CSVs one after the other (``rows``: month, day
+        or total; each row names its service), or ``periods``: :attr:`exact_table`."""
+        if rows == "periods":
+            return self.exact_table
+        return pd.concat(
+            [finance_table(s.projection, rows) for s in self.services], ignore_index=True
+        )
 
 
 def load_portfolio(

@@ -54,10 +54,24 @@ from budget.workload.conversation import (
     expected_turns,
     simulate_conversations,
 )
-from budget.workload.draws import ObservedLog, Pool, PoolReader, draw_tokens, output_log
+from budget.workload.draws import (
+    ObservedLog,
+    Pool,
+    PoolReader,
+    draw_tokens,
+    output_log,
+    with_system_prompt_counted,
+)
 from budget.workload.ranks import FloatRanks, IntCounts
 from budget.workload.results import Counting, ModelProjection, MonthPrices
-from budget.workload.scenario import MAX_SIMULATED_CALLS, Fixed, Scenario, as_scenario, at_end
+from budget.workload.scenario import (
+    MAX_SIMULATED_CALLS,
+    Fixed,
+    PromptFiles,
+    Scenario,
+    as_scenario,
+    at_end,
+)
 from budget.workload.table import report_table, with_float_money
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model, PricePeriod, load_catalog
@@ -94,10 +108,13 @@ class CallDraws:
 def counting(scenario: Scenario, model: Model, reader: PoolReader) -> Counting:
     """Exact or estimated, for the input and output counts the draws come from (numbers given
     in the YAML and provider-reported usage are exact as written)."""
+    system = scenario.conversation.system_tokens if scenario.conversation else None
     pools = [
         reader.pool(scenario.input_tokens, model, scenario, "input_tokens"),
         reader.pool(scenario.output_tokens, model, scenario, "output_tokens"),
     ]
+    if isinstance(system, PromptFiles):  # a conversation's input: its system prompt file
+        pools[0] = reader.pool(system, model, scenario, "conversation.system_tokens")
     counted = [pool for pool in pools if pool is not None and pool.tokenizer]
     return Counting(
         input_exact=pools[0] is None or pools[0].exact,
@@ -232,6 +249,7 @@ def simulate(
     Files the scenario draws from are read first (``reader``); the draws read nothing."""
     _check_batch(scenario, model)
     reader = reader or PoolReader()
+    scenario = with_system_prompt_counted(scenario, model, reader)
     input_pool = reader.pool(scenario.input_tokens, model, scenario, "input_tokens")
     output_pool = reader.pool(scenario.output_tokens, model, scenario, "output_tokens")
     if scenario.conversation is not None:  # one chunk holding every conversation
@@ -328,8 +346,9 @@ class _PeriodSums:
                 month_totals = _weighted(parts, [priced[id(p)][0] for p, _ in parts], totals)
                 month_follow = _weighted(parts, [priced[id(p)][1] for p, _ in parts], follow)
             first = add_months(self.start, month)
+            each = tuple((p, days, *priced[id(p)]) for p, days in parts)
             months.append(
-                MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow)
+                MonthPrices(first, tuple(p for p, _ in parts), month_totals, month_follow, each)
             )
         return tuple(months)
 
@@ -733,6 +752,7 @@ def _project_in_chunks(
     on_calls: Callable[[int], None] | None,
     first_day: dt.date | None = None,
 ) -> ModelProjection:
+    as_written, scenario = scenario, with_system_prompt_counted(scenario, model, reader)
     talk = scenario.conversation is not None
     if talk:
         plan = plan_conversations(scenario, model, n, reader, chunk_calls)
@@ -857,7 +877,7 @@ def _project_in_chunks(
         input_capped_share=capped / n,
         conversation=stats,
         continuation=continuation,
-        counting=counting(scenario, model, reader),
+        counting=counting(as_written, model, reader),  # a prompt file's count: exact?
         cache=cache,
         months=() if periods is None else periods.months(totals, continuation),
     )

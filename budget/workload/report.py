@@ -79,6 +79,12 @@ def describe_cache(s: Scenario) -> str:
     return f"Cache reads {s.cache_read_share:.0%} of input, cache writes {s.cache_write_share:.0%}"
 
 
+def _system_prompt(spec: int | PromptFiles) -> str:
+    if isinstance(spec, PromptFiles):
+        return f"the system prompt in {spec.paths[0].name} (counted with each model's tokenizer)"
+    return f"a {spec:,}-token system prompt"
+
+
 def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) -> str:
     """A one-page summary a finance or capacity reader can act on."""
     s = projection.scenario
@@ -218,7 +224,7 @@ def _describe_input(s: Scenario) -> str:
     else:
         history = "the full history"
     return (
-        f"each turn re-sends a {c.system_tokens:,}-token system prompt and {history}, plus "
+        f"each turn re-sends {_system_prompt(c.system_tokens)} and {history}, plus "
         f"{describe_tokens(c.user_tokens)} new; turns per conversation "
         f"{describe_tokens(c.turns)}, {c.gap_seconds:g} s apart"
     )
@@ -265,7 +271,8 @@ def _bill_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
         "",
         "## The bill",
         "",
-        f"Embeddings on {e.model.id}: a corpus of {e.corpus_tokens:,} tokens embedded in "
+        f"Embeddings on {e.model.id}: a corpus of {e.corpus_tokens:,} tokens"
+        f"{f' ({spec.corpus_estimate})' if spec.corpus_estimate else ''} embedded in "
         f"month 1{' through the batch API' if spec.corpus_batch else ''} and {reindex}; "
         f"every call embeds its query ({query}).",
         "",

@@ -28,6 +28,9 @@ class MonthPrices:
     periods: tuple[PricePeriod, ...]
     totals: CostTotals
     continuation: CostTotals  # the calls that follow cut replies, at the same prices
+    # each price period of the month: (period, its days, totals, continuation) at its prices,
+    # for the day-by-day views (budget.workload.finance)
+    parts: tuple[tuple[PricePeriod, int, CostTotals, CostTotals], ...] = ()
 
     @property
     def label(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -75,6 +76,8 @@ TOOL_KEYS = ("share", "per_call")
 EMBEDDING_KEYS = (
     "model",
     "corpus_tokens",
+    "corpus_size",
+    "bytes_per_token",
     "reindex_every_months",
     "reindex_share",
     "corpus_batch",
@@ -156,7 +159,8 @@ class Conversation:
     the history (per ``history``) and the new message; replies are ``output_tokens``."""
 
     turns: TokenSpec  # calls per conversation (Fixed or LogNormal)
-    system_tokens: int
+    # a number, or the system prompt's file, counted with each model's tokenizer
+    system_tokens: int | PromptFiles
     user_tokens: TokenSpec  # new tokens each turn (an agent: the tool results)
     history: History = History("full")
     cache: str = "auto"  # auto: the provider's prompt-cache rules; none: no caching
@@ -179,6 +183,8 @@ class Embeddings:
 
     model: str
     corpus_tokens: int = 0
+    # `corpus_size: 2 GB`: corpus_tokens estimated at bytes_per_token (None: given in tokens)
+    corpus_estimate: str | None = None
     reindex_every_months: int = 0  # 0: never re-indexed
     reindex_share: float = 1.0  # share of the corpus embedded again at each re-index
     corpus_batch: bool = False  # the corpus goes through the batch API
@@ -264,7 +270,8 @@ class Scenario:
     def input_files(self) -> tuple[Path, ...]:
         """The files this scenario reads besides itself (prompt files, samples, a usage log)."""
         files: list[Path] = []
-        for spec in (self.input_tokens, self.output_tokens):
+        system = self.conversation.system_tokens if self.conversation else None
+        for spec in (self.input_tokens, self.output_tokens, system):
             if isinstance(spec, PromptFiles):
                 files += spec.paths
             elif isinstance(spec, Observed):
@@ -683,6 +690,43 @@ class _Checker:
         where = path + (form,)
         return Observed(self.file(self.text(value[form], where), where), form)
 
+    def corpus(self, value: dict, path: KeyPath) -> tuple[int, str | None]:
+        """The corpus in tokens: `corpus_tokens: N`, or `corpus_size: 2 GB` at
+        `bytes_per_token` (default 4, English text), which is then an estimate and says so."""
+        if "corpus_size" not in value:
+            if "bytes_per_token" in value:
+                raise self.fail(path + ("bytes_per_token",), "goes with corpus_size")
+            tokens = value.get("corpus_tokens", 0)
+            return int(self.number(tokens, path + ("corpus_tokens",), minimum=0, whole=True)), None
+        if "corpus_tokens" in value:
+            raise self.fail(path + ("corpus_size",), "give corpus_tokens or corpus_size, not both")
+        size = size_in_bytes(value["corpus_size"])
+        if size is None or size > MAX_NUMBER:
+            raise self.fail(
+                path + ("corpus_size",),
+                f"expected a size such as 2 GB, 500 MB or 1.5 GiB, got {value['corpus_size']!r}",
+            )
+        per_token = self.number(
+            value.get("bytes_per_token", DEFAULT_BYTES_PER_TOKEN),
+            path + ("bytes_per_token",),
+            minimum=0.5,
+            maximum=64,
+        )
+        tokens = round(size / per_token)
+        given = str(value["corpus_size"]).strip()
+        return tokens, f"estimated from {given} ({size:,} bytes) at {per_token:g} bytes per token"
+
+    def system_prompt(self, value: Any, path: KeyPath) -> int | PromptFiles:
+        """`system_tokens: 1200`, or `system_tokens: {prompt_file: system.txt}`: the file
+        counted with each model's tokenizer, as `input_tokens: {prompt_files: ...}` is."""
+        if not isinstance(value, dict):
+            return self.token_count(value, path)
+        value = self.keys(value, path, ("prompt_file",))
+        if "prompt_file" not in value:
+            raise self.fail(path, "expected a number or {prompt_file: FILE}")
+        where = path + ("prompt_file",)
+        return PromptFiles((self.file(self.text(value["prompt_file"], where), where),))
+
     def token_count(self, value: Any, path: KeyPath) -> int:
         return int(self.number(value, path, minimum=0, maximum=MAX_CALL_TOKENS, whole=True))
 
@@ -775,10 +819,10 @@ class _Checker:
         gap = self.number(
             value.get("gap_seconds", DEFAULT_GAP_SECONDS), path + ("gap_seconds",), minimum=0
         )
-        system = self.token_count(value["system_tokens"], path + ("system_tokens",))
+        system = self.system_prompt(value["system_tokens"], path + ("system_tokens",))
         return Conversation(
             turns=turns,
-            system_tokens=int(system),
+            system_tokens=system,
             user_tokens=self.tokens(
                 value["user_tokens"], path + ("user_tokens",), ("fixed", "p50", "p95")
             ),
@@ -850,7 +894,7 @@ class _Checker:
             raise self.fail(
                 path, "model: required (an embedding model, e.g. text-embedding-3-small)"
             )
-        corpus = value.get("corpus_tokens", 0)
+        corpus, estimate = self.corpus(value, path)
         every = value.get("reindex_every_months", 0)
         batch = value.get("corpus_batch", False)
         if not isinstance(batch, bool):
@@ -858,9 +902,8 @@ class _Checker:
         query = value.get("query_tokens")
         return Embeddings(
             model=self.text(value["model"], path + ("model",)),
-            corpus_tokens=int(
-                self.number(corpus, path + ("corpus_tokens",), minimum=0, whole=True)
-            ),
+            corpus_tokens=corpus,
+            corpus_estimate=estimate,
             reindex_every_months=int(
                 self.number(every, path + ("reindex_every_months",), minimum=0, whole=True)
             ),
@@ -870,6 +913,28 @@ class _Checker:
             if query is None
             else self.tokens(query, path + ("query_tokens",), ("fixed", "p50", "p95")),
         )
+
+
+# Text embedded as UTF-8: about 4 bytes of English per token (OpenAI's rule of thumb, "one
+# token is roughly 4 characters of English text", help.openai.com "What are tokens and how to
+# count them", read 2026-12-06; o200k and cl100k give 4.2-4.6 on English prose, fewer on code
+# and far fewer on CJK). A corpus given in bytes is an estimate; `bytes_per_token` sets yours.
+DEFAULT_BYTES_PER_TOKEN = 4.0
+_SIZE = re.compile(r"\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]i?B|B|bytes)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def size_in_bytes(value: object) -> int | None:
+    """`2 GB`, `500MB`, `1.5 GiB`, `123456` (bytes) -> bytes; None if not a size."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if value >= 0 and math.isfinite(value) else None
+    match = _SIZE.fullmatch(str(value))
+    if match is None:
+        return None
+    return int(float(match["n"]) * _UNITS[(match["unit"] or "").lower()])
 
 
 def moved_start(start: dt.date | None, file_start: dt.date | None) -> str | None:

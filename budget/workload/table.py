@@ -361,10 +361,11 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "max_tokens_source": item.max_tokens_source,
         "planned_max_tokens": item.planned_max_tokens,
         "truncation_rate": round(item.truncation_rate, 6),
-        # as written, or with cache: {prefix_tokens} the share of input read from cache
+        # as written, or where the cache follows from structure (cache: {prefix_tokens}, or
+        # a conversation's turns) the share of input read from cache
         "cache_read_share": (
             scenario.cache_read_share
-            if item.cache is None
+            if item.cache is None and scenario.conversation is None
             else round(totals.cache_read_tokens / totals.input_tokens, 6)
             if totals.input_tokens
             else 0.0

@@ -155,6 +155,13 @@ def log_replies_note(projection: Projection) -> str | None:
 def projection_warnings(projection: Projection) -> list[str]:
     """Every note for the projection, in the order a reader meets the models."""
     notes = [log_replies_note(projection), cut_replies_note(projection)]
+    embeddings = projection.scenario.embeddings
+    if embeddings is not None and embeddings.corpus_estimate:
+        notes.append(
+            f"embeddings: the corpus of {embeddings.corpus_tokens:,} tokens is "
+            f"{embeddings.corpus_estimate}: an estimate (set bytes_per_token for your text, "
+            "or give corpus_tokens)"
+        )
     for item in projection.models:
         notes += [
             estimated_counts_note(item),
