@@ -52,6 +52,14 @@ def format_tokens(count: int | None) -> str:
     return "-" if count is None else f"{count:,}"
 
 
+def format_estimate(count: int, error_band: float | None) -> str:
+    """A count as people should read it: ``2,170`` when exact, ``~2,170 (+/-15%)`` when an
+    estimate with its expected error."""
+    if error_band is None:
+        return format_tokens(count)
+    return f"~{count:,} (+/-{error_band:.0%})"
+
+
 MAX_CELL = 100  # characters of one value in a table: a 20 MB model name is not a 20 MB row
 
 # Control characters in a user's value (a newline, a terminal escape) shown as escapes, so

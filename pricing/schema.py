@@ -86,7 +86,7 @@ VARIANT_FIELDS = {
     "tiers",
 }
 PERIOD_FIELDS = {"from", "until", "prices", "tiers", "service_tiers", "source", "notes"}
-TOKENIZER_KINDS = ("tiktoken:", "hf:", "estimate:")
+TOKENIZER_KINDS = ("tiktoken:", "hf:", "gemma:", "estimate:")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
 # Bounds far above any real model, so that a typo or a hostile file cannot make every cost
@@ -247,7 +247,9 @@ def build_model(raw: dict, place: str) -> Model:
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise check.fail(key, "a non-empty string", raw.get(key))
     if not raw["tokenizer"].startswith(TOKENIZER_KINDS):
-        raise check.fail("tokenizer", "tiktoken:NAME, hf:REPO or estimate:FAMILY", raw["tokenizer"])
+        raise check.fail(
+            "tokenizer", "tiktoken:NAME, hf:REPO, gemma:NAME or estimate:FAMILY", raw["tokenizer"]
+        )
     kind = raw.get("kind", "chat")
     if kind not in MODEL_KINDS:
         raise check.fail("kind", " | ".join(MODEL_KINDS), kind)

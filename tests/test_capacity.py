@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from budget.workload.capacity import CallShape, capacity, peak_rpm
+from budget.workload.capacity import CallShape, capacity, peak_calls_per_minute
 from budget.workload.projection import project
 from budget.workload.scenario import RateLimits, load_scenario
 from pricing.catalog import load_catalog
@@ -20,8 +20,8 @@ SHAPE = CallShape(input_tokens=1000, uncached_input_tokens=600, output_tokens=30
 
 
 def test_peak_minute_is_the_average_minute_times_the_peak_factor():
-    assert peak_rpm(14_400, 1) == 10  # 14,400 calls a day = 10 a minute
-    assert peak_rpm(14_400, 3) == 30
+    assert peak_calls_per_minute(14_400, 1) == 10  # 14,400 calls a day = 10 a minute
+    assert peak_calls_per_minute(14_400, 3) == 30
 
 
 def test_openai_tpm_reserves_input_plus_max_tokens():
@@ -92,6 +92,24 @@ def test_report_rows_carry_capacity_per_period(tmp_path):
     # the planner wants 300 x 1.25 = 375 -> 400 tokens: 100,000 / 1,400 calls a minute
     assert table.loc["month-01", "planned_max_tokens"] == 400
     assert table.loc["month-01", "sustainable_rpm_at_planned"] == round(100_000 / 1400, 2)
+
+
+def test_peak_rpm_counts_the_continuations_the_rpm_limit_counts(tmp_path):
+    # Every reply wants 600 tokens and is cut at 500, so every call is continued: two
+    # requests. 14,400 calls a day at a peak factor of 1 = 10 calls a minute = 20 requests,
+    # the half of an rpm limit of 40 that the headroom column says is used; the limit
+    # carries 40 requests a minute, 20 calls and their continuations.
+    path = tmp_path / "cut.yaml"
+    path.write_text(
+        "name: cut\nmodel: acme-mini\ntraffic: {calls_per_day: 14400}\n"
+        "input_tokens: 1000\noutput_tokens: 600\nmax_tokens: 500\n"
+        "rate_limits: {rpm: 40}\nhorizon_months: 1\nsimulated_calls: 100\n"
+    )
+    day = project(load_scenario(path), CATALOG).exact_table.set_index("period").loc["day"]
+    assert day["truncation_rate"] == 1
+    assert day["peak_rpm"] == 20
+    assert (day["rpm_headroom"], day["sustainable_rpm"]) == (0.5, 40)
+    assert day["peak_output_tpm"] == 6_000  # 10 calls x (500 + the 100 continued)
 
 
 def test_batch_calls_do_not_count_against_live_rate_limits(tmp_path):

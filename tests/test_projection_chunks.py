@@ -45,8 +45,10 @@ def assert_same(whole, chunked) -> None:
             again = getattr(other, name)
             if name == "output_sample":
                 assert np.array_equal(value, again)
-            elif name == "std_per_call_usd":  # a float sum: merged per chunk, to 1e-12
-                assert math.isclose(value, again, rel_tol=1e-12)
+            elif name == "spread":  # float sums: merged per chunk, to 1e-12
+                assert value.units == again.units
+                assert math.isclose(value.mean_usd, again.mean_usd, rel_tol=1e-12)
+                assert math.isclose(value.std_usd, again.std_usd, rel_tol=1e-12)
             else:
                 assert value == again, name
 
@@ -134,7 +136,14 @@ def test_the_chunk_loop_gives_what_one_whole_draw_gives(tmp_path):
         assert looped.truncation_rate == draws.truncation_rate
         assert float(looped.p50_per_call_usd) == percentile(per_call, 50)
         assert float(looped.p95_per_call_usd) == percentile(per_call, 95)
-        assert math.isclose(looped.std_per_call_usd, float(np.std(per_call)), rel_tol=1e-12)
+        # the spread within batch and live calls apart (the batch share is fixed, not drawn)
+        batch = draws.tokens.batch if draws.tokens.batch is not None else np.zeros(len(per_call))
+        strata = [per_call[batch == flag] for flag in (True, False)]
+        squares = sum(float(np.sum((part - part.mean()) ** 2)) for part in strata if len(part))
+        assert looped.spread.units == len(per_call)
+        assert math.isclose(
+            looped.spread.std_usd, math.sqrt(squares / len(per_call)), rel_tol=1e-12
+        )
 
 
 # Random turns, user messages and replies; summaries (extra calls) and cut histories in a

@@ -23,7 +23,7 @@ from budget.cli.common import (
     warn,
 )
 from budget.cli.progress import Progress
-from budget.format import format_tokens, to_jsonable
+from budget.format import format_estimate, format_tokens, to_jsonable
 from budget.inputs.files import FORMATS
 from budget.outputs import OutputSet, SpreadsheetWriter
 from budget.tokenizers.tiktoken_backend import ENCODINGS
@@ -37,11 +37,12 @@ class _RowWriter:
 
     def __init__(self, handle):
         self.writer = SpreadsheetWriter(handle)
-        self.writer.writerow(["file", "line", "custom_id", "tokens", "exact"])
+        self.writer.writerow(["file", "line", "custom_id", "tokens", "exact", "error_band"])
 
     def __call__(self, record) -> None:
+        band = "" if record.error_band is None else record.error_band
         self.writer.writerow(
-            [record.path, record.line, record.custom_id or "", record.tokens, record.exact]
+            [record.path, record.line, record.custom_id or "", record.tokens, record.exact, band]
         )
 
 
@@ -81,7 +82,8 @@ def _total_bytes(paths: list[str]) -> int:
 @click.option(
     "--per-record",
     type=click.Path(dir_okay=False),
-    help="Write one CSV row per record (file, line, custom_id, tokens, exact) to this file.",
+    help="Write one CSV row per record (file, line, custom_id, tokens, exact, error_band) to "
+    "this file.",
 )
 @engine_options
 @tokenizer_options
@@ -176,8 +178,23 @@ def count(
             ("method", result.method),
             *(("estimated", note) for note in result.notes),
             ("records", format_tokens(result.records)),
-            ("tokens", format_tokens(result.tokens)),
+            ("tokens", format_estimate(result.tokens, result.error_band)),
+            *([("error band", result.error_band_basis)] if result.error_band else []),
         ]
+    )
+
+
+def _narrowed(result) -> str:
+    """How much the fit narrows the error band (9 in 10 calls within it)."""
+    bundled, fitted = result.error_band_bundled, result.error_band_fitted
+    change = (
+        f"{(bundled - fitted) / bundled:.0%} narrower"
+        if fitted < bundled
+        else "no narrower: your calls vary more than typical text"
+    )
+    return (
+        f"+/-{bundled:.0%} bundled (+/-{result.error_band_default:.0%} on these calls) -> "
+        f"+/-{fitted:.0%} fitted, {change}"
     )
 
 
@@ -270,6 +287,7 @@ def calibrate(
             ),
             ("mean error before", f"{result.mean_abs_error_default:.1%}"),
             ("mean error after", f"{result.mean_abs_error_fitted:.1%}"),
+            ("error band", _narrowed(result)),
             ("saved to", str(path) if save else "- (use --save)"),
         ]
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from budget.cli.common import print_pairs
-from budget.format import format_tokens, format_usd, model_label
+from budget.format import format_estimate, format_tokens, format_usd, model_label
 from budget.inputs.samples import OutputSamples
 from budget.planner.max_tokens import CheckResult, PlanResult, RequestCheck
 from budget.planner.stops import StopsResult
@@ -24,7 +24,8 @@ def input_line(count: InputCount) -> str:
     if count.source is None:
         return f"{format_tokens(count.tokens)} tokens"
     label = "exact" if count.exact else "estimate"
-    return f"{format_tokens(count.tokens)} tokens ({label}, {count.tokenizer}; {count.source})"
+    tokens = format_estimate(count.tokens, count.error_band)
+    return f"{tokens} tokens ({label}, {count.tokenizer}; {count.source})"
 
 
 def input_json(count: InputCount) -> dict[str, Any]:
@@ -36,6 +37,7 @@ def input_json(count: InputCount) -> dict[str, Any]:
         "exact": count.exact,
         "tokenizer": count.tokenizer,
         "input_notes": list(count.notes),
+        "input_error_band": count.error_band,
     }
 
 

@@ -33,6 +33,7 @@ def portfolio_report(
     rows: str = "month",
     output_format: str = "csv",
 ) -> None:
+    from budget.cli.workload import _stale_catalog
     from budget.outputs import OutputSet
     from budget.workload.portfolio import load_portfolio, portfolio_verdicts
     from budget.workload.report import write_csv
@@ -47,7 +48,7 @@ def portfolio_report(
     with OutputSet({"-o": output}, inputs=[*files, *catalog_files()]) as outputs:
         catalog = get_catalog()
         start = at_from_command_line(at)
-        checked_pricing_day(catalog, start or at)
+        day = checked_pricing_day(catalog, start or at)
         with Progress("simulated", "calls") as progress:
             portfolio = load_portfolio(
                 files, catalog, at=at, start=start, calls=simulated_calls, on_calls=progress
@@ -70,6 +71,7 @@ def portfolio_report(
     if as_json:
         for note in warnings:
             warn(f"warning: {note}")
+        warnings = _stale_catalog(catalog, day) + warnings  # already on stderr
         gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
         print_json(
             {

@@ -470,12 +470,13 @@ def report(
     verdicts = plan_verdicts(projection, table, command_line_budget)
     if as_json:
         # what a reader must act on (a retirement, a price change, a limit) travels with the
-        # figures, and still reaches stderr
+        # figures, and still reaches stderr (the stale catalog's already has)
         warnings = [start_note] if start_note else []
         warnings += projection_warnings(projection)
         for note in warnings:
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
+        warnings = _stale_catalog(catalog, day) + warnings
         gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings, **gate})
         exit_if_over(verdicts)
@@ -544,6 +545,12 @@ def _summary_rows(table):
         changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
         rows.loc[changed[changed].index, "new_prices"] = True
     return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
+
+
+def _stale_catalog(catalog, day) -> list[str]:
+    """The stale-catalog warning (already on stderr) for a JSON ``warnings`` list."""
+    stale = catalog.staleness(day)
+    return [stale.removeprefix("warning: ")] if stale else []
 
 
 def _print_bill(table) -> None:
@@ -626,7 +633,7 @@ def whatif(
             start=at_from_command_line(at),
             fail_above=command_line_budget,
         )
-        checked_pricing_day(catalog, result.start)  # stale for the scenario's own start?
+        day = checked_pricing_day(catalog, result.start)  # stale for the scenario's start?
         outputs.refuse_inputs(result.input_files)
         if output:
             write_csv(result.exact_table, output, outputs)
@@ -640,7 +647,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
-                "warnings": list(result.warnings),
+                "warnings": _stale_catalog(catalog, day) + list(result.warnings),
                 **({"budget": grid_gate(result)} if result.budget else {}),
             }
         )

@@ -5,6 +5,7 @@ reference to a backend.
 |------------------------|-------------------------------------------|-------|
 | ``tiktoken:<encoding>``| bundled, hash-checked OpenAI rank files   | yes   |
 | ``hf:<repo id>``       | Hugging Face ``tokenizers``, local file   | yes   |
+| ``gemma:<vocabulary>`` | bundled, hash-checked Gemma vocabulary    | text  |
 | ``estimate:<family>``  | characters per token (+ calibration)      | no    |
 
 ``tokenizer_for(model)`` needs only ``model.tokenizer``, ``model.provider`` and ``model.id``.
@@ -89,6 +90,18 @@ def _hf(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
     return HFTokenizer(argument, path)
 
 
+def _gemma(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
+    if options.online:  # the provider's count covers images too; no key: count locally
+        from budget.tokenizers.online import online_counter
+
+        counter = online_counter(model)
+        if counter is not None:
+            return counter
+    from budget.tokenizers.gemma_backend import GemmaTokenizer
+
+    return GemmaTokenizer(argument)
+
+
 def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer:
     from budget.tokenizers.calibration import calibrated_factor, calibration_path
     from budget.tokenizers.estimate import EstimateTokenizer
@@ -106,7 +119,10 @@ def _estimate(argument: str, model: Any, options: TokenizerOptions) -> Tokenizer
     )
     if calibrated:
         tokenizer = EstimateTokenizer(
-            argument, chars_per_token=calibrated[0], calibration_note=calibrated[1]
+            argument,
+            chars_per_token=calibrated[0],
+            calibration_note=calibrated[1],
+            band=calibrated[2],
         )
     else:
         tokenizer = EstimateTokenizer(argument)
@@ -134,7 +150,7 @@ def encoding_target(name: str) -> EncodingOnly:
 
 
 # reference scheme -> constructor(argument, model, options)
-BACKENDS = {"tiktoken": _tiktoken, "hf": _hf, "estimate": _estimate}
+BACKENDS = {"tiktoken": _tiktoken, "hf": _hf, "gemma": _gemma, "estimate": _estimate}
 
 
 def options_in_force(
@@ -155,7 +171,7 @@ def tokenizer_for(
     backend = BACKENDS.get(scheme)
     if backend is None or not argument:
         raise InputError(
-            f"model {model.id!r}: tokenizer: expected tiktoken:NAME, hf:REPO or "
+            f"model {model.id!r}: tokenizer: expected tiktoken:NAME, hf:REPO, gemma:NAME or "
             f"estimate:FAMILY, got {model.tokenizer!r}"
         )
     return backend(argument, model, options)

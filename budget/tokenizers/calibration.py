@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from budget.tokenizers.bands import COVERAGE, Band, percentile, rounded_up
 from budget.tokenizers.estimate import EstimateTokenizer
 from budget.tokenizers.protocol import Request
 from pricing.dates import pricing_day
@@ -44,6 +45,8 @@ def calibration_path(explicit: str | None = None) -> Path:
 # English runs ~4 characters a token, code ~3, CJK text 1 or less (a character can take 2-3
 # tokens); 20 allows long runs of whitespace, which some tokenizers merge.
 CHARS_PER_TOKEN_RANGE = (0.2, 20.0)
+
+MIN_BAND = 0.01  # the narrowest error band a fit claims
 
 REPAIR_HINT = "fix or delete it, or replace it with `budget calibrate LOG --model M --save`"
 
@@ -69,6 +72,13 @@ def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
                     f"{clip(key)}: chars_per_token must be between {low:g} and {high:g}, "
                     f"got {clip(factor)}"
                 )
+            band = entry.get("error_band")
+            if band is not None and (
+                isinstance(band, bool) or not isinstance(band, int | float) or not 0 <= band <= 10
+            ):
+                raise ValueError(
+                    f"{clip(key)}: error_band: expected a share such as 0.05, got {clip(band)}"
+                )
     except InputError as exc:
         raise InputError(f"calibration file {exc}; {REPAIR_HINT}") from None
     except OSError as exc:
@@ -82,8 +92,11 @@ def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
     return models
 
 
-def calibrated_factor(model_id: str, tokenizer_ref: str, path: Path) -> tuple[float, str] | None:
-    """(chars_per_token, note) from the calibration file for this model, if any."""
+def calibrated_factor(
+    model_id: str, tokenizer_ref: str, path: Path
+) -> tuple[float, str, Band | None] | None:
+    """(chars_per_token, note, the fit's own error band if saved) from the calibration file
+    for this model, if any."""
     entries = load_calibration(path)
     for key in (model_id, tokenizer_ref):
         if key in entries:
@@ -91,7 +104,14 @@ def calibrated_factor(model_id: str, tokenizer_ref: str, path: Path) -> tuple[fl
             records = entry.get("records")
             fitted = isinstance(records, int) and not isinstance(records, bool) and records > 0
             source = f"calibrated from {records:,} calls" if fitted else "calibrated"
-            return float(entry["chars_per_token"]), f"{source}, {path}"
+            band = None
+            if entry.get("error_band") is not None:
+                calls = f"{records:,} of your calls" if fitted else "your calls"
+                band = Band(
+                    float(entry["error_band"]),
+                    f"{COVERAGE:.0%} of {calls} within it after calibration ({path})",
+                )
+            return float(entry["chars_per_token"]), f"{source}, {path}", band
     return None
 
 
@@ -105,6 +125,11 @@ class CalibrationResult:
     mean_abs_error_default: float  # share of the real count, e.g. 0.12 = 12 %
     mean_abs_error_fitted: float
     total_real_tokens: int
+    # the error band (9 in 10 calls within): the bundled one, that of the default factor on
+    # these calls, and that of the fitted factor, rounded up to the next 1%
+    error_band_bundled: float
+    error_band_default: float
+    error_band_fitted: float
 
 
 def _real_tokens(record: dict[str, Any], where: str) -> int:
@@ -169,13 +194,21 @@ def fit(
             f"{low:g}..{high:g}: the log's input tokens do not match its texts"
         )
 
-    def mean_error(chars_per_token: float) -> float:
-        errors = [
+    def errors(chars_per_token: float) -> list[float]:
+        return [
             abs(chars / chars_per_token + fixed - real) / real
             for (chars, fixed), real in parts
             if real
         ]
-        return sum(errors) / len(errors) if errors else 0.0
+
+    def mean_error(chars_per_token: float) -> float:
+        found = errors(chars_per_token)
+        return sum(found) / len(found) if found else 0.0
+
+    def band(chars_per_token: float) -> float:
+        found = errors(chars_per_token)
+        # never below 1%: a characters-per-token rule is never exact, however few the calls
+        return max(MIN_BAND, rounded_up(percentile(found, COVERAGE), 0.01)) if found else MIN_BAND
 
     return CalibrationResult(
         model=model_id,
@@ -186,6 +219,9 @@ def fit(
         mean_abs_error_default=mean_error(estimator.family.chars_per_token),
         mean_abs_error_fitted=mean_error(fitted),
         total_real_tokens=sum(real for _, real in pairs),
+        error_band_bundled=estimator.band.fraction,
+        error_band_default=band(estimator.family.chars_per_token),
+        error_band_fitted=band(fitted),
     )
 
 
@@ -205,6 +241,7 @@ def save_calibration(
         "chars_per_token": result.chars_per_token,
         "records": result.records,
         "tokenizer": result.tokenizer,
+        "error_band": result.error_band_fitted,
         "fitted_on": pricing_day().isoformat(),
     }
     from budget.outputs import OutputSet

@@ -36,6 +36,7 @@ from budget.inputs.files import (
 from budget.inputs.records import csv_rows, loads, open_range
 from budget.inputs.sniff import DELIMITERS, sniff_stream
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
+from budget.tokenizers.bands import band_of
 from budget.tokenizers.estimate import EstimateTokenizer
 from pricing.errors import MAX_QUOTED, InputError, clip
 from pricing.textfile import open_input
@@ -51,6 +52,7 @@ class RecordCount:
     custom_id: str | None
     tokens: int
     exact: bool
+    error_band: float | None = None  # an estimate's expected error (0.15: +/-15%)
 
 
 @dataclass
@@ -76,10 +78,29 @@ class CountResult:
     files: list[FileCount] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why not exact, beyond the method
     warnings: list[str] = field(default_factory=list)  # for stderr (e.g. --online, no key)
+    error_band: float | None = None  # an estimate's expected error: 0.15 = +/-15%
+    error_band_basis: str | None = None  # where that figure comes from
+
+    @classmethod
+    def start(cls, model_id: str, tokenizer: Tokenizer) -> CountResult:
+        """An empty result for counting with ``tokenizer``, with its error band if it estimates."""
+        band = band_of(tokenizer)
+        return cls(
+            model_id,
+            tokenizer.name,
+            tokenizer.method,
+            tokenizer.exact,
+            0,
+            0,
+            0,
+            error_band=band.fraction if band else None,
+            error_band_basis=band.basis if band else None,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The `budget count --json` record (warnings go to stderr, not here)."""
-        keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "records", "skipped")
+        keys = ("model", "tokenizer", "exact", "method", "notes", "tokens", "error_band")
+        keys += ("error_band_basis", "records", "skipped")
         return {**{key: getattr(self, key) for key in keys}, "files": self.files}
 
 
@@ -337,7 +358,7 @@ def count_paths(
         pool = multiprocessing.get_context("fork").Pool(
             jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
         )
-    result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    result = CountResult.start(model.id, tokenizer)
     if capped:
         result.warnings.append(capped)
     warning = getattr(tokenizer, "warning", None)
@@ -408,6 +429,8 @@ def _count_file(
     on_progress: Callable[[int], None] | None,
     span: tuple[int, int | None, int] | None = None,
 ) -> FileCount:
+    found_band = band_of(tokenizer)
+    band = found_band.fraction if found_band else None
     start, end, first_line = span or (0, None, 1)
     raw = _open(path) if span is None else open_range(path, start, end)
     stream = raw
@@ -437,7 +460,9 @@ def _count_file(
             if on_record is not None:
                 for number, custom_id, tokens, exact in block_result.rows or []:
                     on_record(
-                        RecordCount(path, number, custom_id, tokens, exact and tokenizer.exact)
+                        RecordCount(
+                            path, number, custom_id, tokens, exact and tokenizer.exact, band
+                        )
                     )
             if on_progress is not None:
                 on_progress(block_result.size)
@@ -452,5 +477,5 @@ def _count_file(
         if pieces > 1 and not tokenizer.chunk_safe:
             counted.exact = False
         if on_record is not None:
-            on_record(RecordCount(path, 0, None, counted.tokens, counted.exact))
+            on_record(RecordCount(path, 0, None, counted.tokens, counted.exact, band))
     return counted

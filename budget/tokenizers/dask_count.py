@@ -170,7 +170,7 @@ def count_paths_dask(
     ]
     options = options_in_force(online, options)
     tokenizer = tokenizer_for(model, options=options)  # its name, method and warnings
-    result = CountResult(model.id, tokenizer.name, tokenizer.method, tokenizer.exact, 0, 0, 0)
+    result = CountResult.start(model.id, tokenizer)
     warning = getattr(tokenizer, "warning", None)
     if warning:
         result.warnings.append(warning)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from budget.tokenizers.bands import Band, band_for
 from budget.tokenizers.protocol import Request, RequestCount
 from budget.tokenizers.structure import RequestParts, request_parts
 
@@ -61,6 +62,7 @@ class EstimateTokenizer:
         *,
         chars_per_token: float | None = None,
         calibration_note: str | None = None,
+        band: Band | None = None,
     ):
         self.family_name = family
         self.family = FAMILIES.get(family, FAMILIES["generic"])
@@ -68,6 +70,8 @@ class EstimateTokenizer:
         self.name = f"estimate:{family}"
         source = calibration_note or f"{self.family.label} default"
         self.method = f"estimate: 1 token per {self.chars_per_token:g} characters ({source})"
+        # the expected error: a calibration's own, else the family's (budget.tokenizers.bands)
+        self.band = band or band_for(family)
 
     def _tokens_for_chars(self, characters: int) -> int:
         return math.ceil(characters / self.chars_per_token) if characters else 0

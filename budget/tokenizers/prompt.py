@@ -12,6 +12,7 @@ from typing import Any
 
 from budget.inputs.files import read_request
 from budget.tokenizers import tokenizer_for
+from budget.tokenizers.bands import band_of
 from budget.tokenizers.count import count_paths
 from pricing.errors import InputError
 
@@ -26,6 +27,7 @@ class InputCount:
     tools: list[dict[str, Any]] | None = None  # tool definitions from the --messages file
     notes: tuple[str, ...] = ()  # which parts of the request were estimated, and how
     warning: str | None = None  # for stderr: e.g. --online without the provider's key
+    error_band: float | None = None  # an estimate's expected error (0.2: +/-20%)
 
 
 def count_input(
@@ -46,7 +48,13 @@ def count_input(
         counted = count_paths([prompt_file], model, fmt="text")
         warning = counted.warnings[0] if counted.warnings else None
         return InputCount(
-            counted.tokens, prompt_file, counted.exact, counted.tokenizer, None, warning=warning
+            counted.tokens,
+            prompt_file,
+            counted.exact,
+            counted.tokenizer,
+            None,
+            warning=warning,
+            error_band=counted.error_band,
         )
     return _count_messages_file(model, str(messages_file), messages_text)
 
@@ -59,6 +67,7 @@ def _count_messages_file(model: Any, path: str, text: str | None) -> InputCount:
     if request.system:
         messages.insert(0, {"role": "system", "content": request.system})
     exact = counted.exact and tokenizer.exact
+    band = band_of(tokenizer)
     return InputCount(
         counted.tokens,
         path,
@@ -68,4 +77,5 @@ def _count_messages_file(model: Any, path: str, text: str | None) -> InputCount:
         request.tools,
         notes=counted.notes,
         warning=getattr(tokenizer, "warning", None),
+        error_band=band.fraction if band else None,
     )

@@ -20,7 +20,11 @@ provider's rules: which limits the provider sets, and what its ``tpm`` counts
   steady-state need is the actual output, which is what is used here.
 
 A cut reply's continuation (or retry) is one more request with its own tokens: the shape of
-the average call adds them, weighted by the share of calls cut.
+the average call adds them, weighted by the share of calls cut. Requests per minute count
+them too, wherever they are said: ``peak_rpm`` is the calls at the peak minute x
+:meth:`CallShape.requests`, what the ``rpm`` limit is checked against, and
+``sustainable_rpm`` counts requests the same way (so peak_rpm / sustainable_rpm is the share
+of the binding limit used).
 
 The peak minute is the average minute of a day times the scenario's peak factor.
 """
@@ -72,11 +76,16 @@ class CallShape:
     follow_up_uncached_input_tokens: float = 0.0
     follow_up_output_tokens: float = 0.0
 
+    @property
+    def requests(self) -> float:
+        """Requests one call makes: itself, and its continuation or retry if cut."""
+        return 1.0 + self.follow_up_share
+
     def per_call(self, limit: str, provider: str = "") -> float:
         """Units of ``limit`` one call uses, its follow-up (if cut) included, as
         ``provider`` counts them."""
         if limit == "rpm":
-            return 1.0 + self.follow_up_share
+            return self.requests
         if limit == "tpm" and TPM_COUNTS.get(provider) == "input":
             return self.input_tokens + self.follow_up_input_tokens
         if limit == "tpm":
@@ -94,14 +103,14 @@ class LimitCheck:
     limit: str  # rpm | tpm | input_tpm | output_tpm
     allowed: int  # the limit, per minute
     needed: float  # at the peak minute
-    per_call: float  # what one request uses against it
+    per_call: float  # what one call (its follow-up included) uses against it
     headroom: float  # share of the limit left at peak (negative: over the limit)
-    sustainable_rpm: float  # requests per minute this limit alone carries
+    sustainable_rpm: float  # requests per minute this limit alone carries (follow-ups counted)
 
 
 @dataclass(frozen=True)
 class Capacity:
-    peak_rpm: float
+    peak_rpm: float  # requests: the calls and the continuations or retries of cut ones
     peak_tpm: float  # input + max_tokens per request (OpenAI reservation; Gemini: input)
     peak_input_tpm: float  # input excluding cache reads (Anthropic ITPM)
     peak_output_tpm: float  # output generated (Anthropic OTPM)
@@ -123,7 +132,8 @@ class Capacity:
         return None
 
 
-def peak_rpm(calls_per_day: float, peak_factor: float) -> float:
+def peak_calls_per_minute(calls_per_day: float, peak_factor: float) -> float:
+    """Calls (first requests) at the peak minute."""
     return calls_per_day / MINUTES_PER_DAY * peak_factor
 
 
@@ -135,24 +145,25 @@ def capacity(
     provider: str = "",
 ) -> Capacity:
     """The peak minute's need against each limit that is set and that ``provider`` sets."""
-    rpm = peak_rpm(calls_per_day, peak_factor)
+    calls = peak_calls_per_minute(calls_per_day, peak_factor)
     checks = []
     for name in limits_of(provider):
         allowed = getattr(limits, name)
         if allowed is None:
             continue
         per_call = shape.per_call(name, provider)
-        needed = rpm * per_call
-        sustainable = allowed / per_call if per_call > 0 else float("inf")
+        needed = calls * per_call
+        # the calls this limit carries, as requests (a cut call makes two)
+        sustainable = allowed / per_call * shape.requests if per_call > 0 else float("inf")
         checks.append(
             LimitCheck(name, allowed, needed, per_call, 1 - needed / allowed, sustainable)
         )
     binding = min(checks, key=lambda c: c.sustainable_rpm) if checks else None
     return Capacity(
-        peak_rpm=rpm,
-        peak_tpm=rpm * shape.per_call("tpm", provider),
-        peak_input_tpm=rpm * shape.per_call("input_tpm"),
-        peak_output_tpm=rpm * shape.per_call("output_tpm"),
+        peak_rpm=calls * shape.requests,
+        peak_tpm=calls * shape.per_call("tpm", provider),
+        peak_input_tpm=calls * shape.per_call("input_tpm"),
+        peak_output_tpm=calls * shape.per_call("output_tpm"),
         checks=tuple(checks),
         binding_limit=binding.limit if binding else None,
         sustainable_rpm=binding.sustainable_rpm if binding else None,

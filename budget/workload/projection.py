@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -64,6 +63,7 @@ from budget.workload.draws import (
 )
 from budget.workload.ranks import FloatRanks, IntCounts
 from budget.workload.results import Counting, ModelProjection, MonthPrices
+from budget.workload.sampling import SpreadSums
 from budget.workload.scenario import (
     MAX_SIMULATED_CALLS,
     Fixed,
@@ -773,7 +773,7 @@ def _project_in_chunks(
     by_conversation = FloatRanks([50, 95] if talk else [])
     one_chunk = plan.conversations <= plan.per_chunk if talk else n <= chunk_calls
     first: tuple[np.ndarray, np.ndarray | None] | None = None  # one chunk: ranked directly
-    mean = squares = 0.0  # of the per-call cost, merged chunk by chunk (Chan et al.)
+    spread = SpreadSums()  # of each unit's cost: a call, or a whole conversation
     sample: list[np.ndarray] = []
     kept = capped = cut_conversations = summary_calls = 0
     largest: CallDraws | None = None  # the first call with the largest input (worst case)
@@ -800,11 +800,11 @@ def _project_in_chunks(
             cut_conversations += round(draws.turns.cut_share * draws.turns.conversations)
             summary_calls += draws.turns.summary_calls
         capped += round(draws.input_capped_share * size)
-        chunk_mean = float(np.mean(per_call))
-        chunk_squares = float(np.sum((per_call - chunk_mean) ** 2))
-        delta, seen = chunk_mean - mean, start + size
-        squares += chunk_squares + delta * delta * start * size / seen
-        mean += delta * size / seen
+        if each is None:
+            spread.add(per_call, draws.tokens.batch)
+        else:
+            spread.add(each)
+        seen = start + size
         if kept < HISTOGRAM_SAMPLE:  # the replies wanted (a conversation's turns only)
             wanted = draws.output_wanted[: size - (draws.turns.summary_calls if talk else 0)]
             sample.append(wanted[: HISTOGRAM_SAMPLE - kept].copy())
@@ -868,7 +868,7 @@ def _project_in_chunks(
         totals=totals,
         p50_per_call_usd=Decimal(repr(float(low))),
         p95_per_call_usd=Decimal(repr(float(high))),
-        std_per_call_usd=math.sqrt(squares / n),
+        spread=spread.spread(),
         worst_case_per_call_usd=worst,
         shape=shape.shape(plan.max_tokens),
         shape_at_planned=None if planned is None else shape_planned.shape(planned),

@@ -310,6 +310,16 @@ def describe_range(key: str, low: float, expected: float, high: float) -> str:
     return f"`{key}` {show(low)} / {show(expected)} / {show(high)}"
 
 
+def simulated_units(item: ModelProjection) -> str:
+    """What the simulation error is measured over: calls, or whole conversations (a
+    conversation's turns share its length, history and cache: not independent draws)."""
+    calls = f"{item.calls_simulated:,} simulated calls per model"
+    if item.conversation is None:
+        return calls
+    conversations = item.conversation.conversations
+    return f"{calls} in {conversations:,} conversations, the units it is measured over"
+
+
 def bands_section(projection: Projection, table: pd.DataFrame) -> list[str]:
     """The monthly bill's low / expected / high from the scenario's own ranges, and the
     simulation's error, each said for what it is."""
@@ -352,8 +362,8 @@ def bands_section(projection: Projection, table: pd.DataFrame) -> list[str]:
         )
     lines += [
         "",
-        f"Simulation error (95%, month 1, from {s.simulated_calls:,} simulated calls per "
-        f"model): {'; '.join(errors)}. It is the sampling noise of this estimate, not "
+        f"Simulation error (95%, month 1, from {simulated_units(projection.models[0])}): "
+        f"{'; '.join(errors)}. It is the sampling noise of this estimate, not "
         "uncertainty about the traffic; raise `simulated_calls` to shrink it.",
     ]
     return lines

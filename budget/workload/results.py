@@ -14,6 +14,7 @@ import numpy as np
 from budget.workload.cache import CacheStructure
 from budget.workload.capacity import CallShape, Capacity, capacity
 from budget.workload.conversation import ConversationStats
+from budget.workload.sampling import Spread
 from budget.workload.scenario import RateLimits
 from pricing.arrays import CostTotals
 from pricing.catalog import Model, PricePeriod
@@ -69,7 +70,7 @@ class ModelProjection:
     totals: CostTotals  # exact sums over the simulated calls (first calls)
     p50_per_call_usd: Decimal
     p95_per_call_usd: Decimal
-    std_per_call_usd: float
+    spread: Spread  # of each unit's cost (a call, or a conversation): the simulation's error
     worst_case_per_call_usd: Decimal
     shape: CallShape
     shape_at_planned: CallShape | None

@@ -15,7 +15,6 @@ from decimal import Decimal
 import pandas as pd
 
 from budget.workload.bill import EmbeddingLines
-from budget.workload.draws import Z95
 from budget.workload.results import ModelProjection
 from budget.workload.scenario import DAYS_PER_MONTH, LIMIT_KEYS, Scenario
 from pricing.dates import add_months
@@ -207,7 +206,6 @@ WHOLE = (
     "conversations",
     "tool_calls",
 )
-Z95_TWO_SIDED = 1.959963984540054
 MONEY = Decimal("0.000001")  # totals to the micro-dollar
 PER_CALL = Decimal("0.00000001")  # per-call figures to a hundredth of a micro-dollar
 
@@ -327,7 +325,8 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
 
     total_usd = period_usd(item, period) + period_usd(item, period, continuation=True)
     mean = total_usd / calls if calls else item.mean_usd()
-    band = Decimal(repr(Z95 * item.std_per_call_usd * math.sqrt(period.exact_calls)))
+    # a period's real bill spreads over its independent units (calls, or conversations)
+    band = item.spread.p95_above_mean(period.exact_calls / item.calls_per_unit)
     rate = period.calls_per_day
     load = item.capacity(rate, scenario.traffic.peak_factor)
     at_planned = None
@@ -393,10 +392,8 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "tokenizer": item.counting.tokenizer,
         "cache_hit_rate": None if item.cache is None else round(item.cache.hit_rate, 6),
         "cache_prefix_cached": None if item.cache is None else item.cache.cached_tokens,
-        # the mean per call is estimated from n draws: its 95% error, scaled to the period
-        "simulation_error_usd": Decimal(
-            repr(Z95_TWO_SIDED * item.std_per_call_usd / math.sqrt(n) * period.exact_calls)
-        ).quantize(MONEY),
+        # the mean is estimated from a finite sample of units: its 95% error, as a share
+        "simulation_error_usd": item.spread.simulation_error(total_usd).quantize(MONEY),
         "price_period": price_periods_label(item, period),
         "retired": item.model.retired.isoformat() if item.model.retired else "",
         "priced_as": priced_as_label(item, period),
