@@ -31,7 +31,7 @@ import pandas as pd
 
 from budget.format import model_label
 from budget.gate import Budget, Month, Verdict, chosen_budget, judge
-from budget.workload.capacity import limits_of, peak_rpm
+from budget.workload.capacity import limits_of, peak_calls_per_minute
 from budget.workload.finance import finance_table
 from budget.workload.projection import Projection, project
 from budget.workload.results import ModelProjection
@@ -343,7 +343,7 @@ def _monthly_needs(scenario: Scenario, item: ModelProjection, limit: str) -> lis
     """The live (non-batch) calls' need of ``limit`` at each month's peak minute."""
     per_call = item.shape.per_call(limit, item.model.provider)
     return [
-        peak_rpm(per_day * item.live_share, scenario.traffic.peak_factor) * per_call
+        peak_calls_per_minute(per_day * item.live_share, scenario.traffic.peak_factor) * per_call
         for per_day in month_calls_per_day(scenario, item.calls_per_unit)
     ]
 
