@@ -251,3 +251,11 @@ def test_a_bad_service_is_a_one_line_error_and_nothing_is_written(services, tmp_
         result.stderr.strip() == f"Error: {bad}:5:15: input_tokens: expected a mapping, got 'lots'"
     )
     assert not out.exists()
+
+
+def test_a_backtest_takes_one_scenario(services):
+    result = run("report", *services, "--against", "reports/data/usage-log.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Error: --against backtests one scenario; give one SCENARIO.yaml"
+    )

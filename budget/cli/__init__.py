@@ -30,6 +30,7 @@ COMMANDS = {
     "report": "budget.cli.workload:report",
     "whatif": "budget.cli.workload:whatif",
     "init": "budget.cli.init:init",
+    "fit": "budget.cli.fit:fit",
 }
 
 

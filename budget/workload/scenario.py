@@ -280,9 +280,10 @@ class Scenario:
         return InputError(f"{self.locate(key)}: {key}: {message}")
 
 
-def at_end(scenario: Scenario, end: str) -> Scenario:
-    """The scenario with every range at its ``cheap`` or ``costly`` end together (for
-    ``cache.read_share`` the cheap end is the high one). Without ranges: the scenario."""
+def at_end(scenario: Scenario, end: str, keys: Iterable[str] | None = None) -> Scenario:
+    """The scenario with every range (or only those of ``keys``, the others at their expected
+    values) at its ``cheap`` or ``costly`` end together (for ``cache.read_share`` the cheap
+    end is the high one). Without ranges: the scenario."""
     if not scenario.ranges or scenario.document is None:
         return scenario
     if end not in ("cheap", "costly"):
@@ -290,6 +291,8 @@ def at_end(scenario: Scenario, end: str) -> Scenario:
 
     def edit(doc: Document) -> None:
         for key, (low, _, high) in scenario.ranges.items():
+            if keys is not None and key not in keys:
+                continue
             high_is_cheap = key in CHEAPER_WHEN_HIGH
             value = high if (end == "cheap") == high_is_cheap else low
             parts = tuple(key.split("."))
