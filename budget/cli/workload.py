@@ -23,6 +23,15 @@ from budget.cli.common import (
     start_override,
     warn,
 )
+from budget.cli.gate import (
+    cell_verdict,
+    exit_if_grid_over,
+    exit_if_over,
+    fail_above_option,
+    grid_gate,
+    grid_sentence,
+    print_verdicts,
+)
 from budget.cli.progress import Progress
 from budget.cli.usage_as import AS_HELP, print_as
 from budget.format import (
@@ -33,6 +42,8 @@ from budget.format import (
     model_label,
     to_jsonable,
 )
+from budget.gate import fail_above as read_fail_above
+from budget.gate import verdicts_json
 from pricing.dates import pricing_day
 from pricing.errors import InputError
 
@@ -73,6 +84,7 @@ OUTPUT_FILE = click.Path(dir_okay=False, writable=True)
     show_default=True,
     help="Processes reading large JSONL logs (0: one per CPU, up to 4, for logs over 32 MB).",
 )
+@fail_above_option
 @click.option("--as", "as_models", multiple=True, metavar="MODEL", help=AS_HELP)
 @at_option
 @engine_options
@@ -85,6 +97,7 @@ def usage(
     skip_invalid: bool,
     strict: bool,
     jobs: int,
+    fail_above: str | None,
     at,
     engine: str,
     scheduler: str | None,
@@ -108,8 +121,10 @@ def usage(
     Each call is priced at the prices of the day it was made (`created`, `created_at`,
     `createTime` or a `timestamp` field or CSV column); records without one at --at.
     """
+    from budget.gate import log_verdicts
     from budget.inputs.files import expand_paths
 
+    command_line_budget = read_fail_above(fail_above)
     if output_format == "focus" and (not output or engine == "dask"):
         raise click.UsageError("--format focus writes the -o file, on --engine local")
     inputs = files_read(*logs, listed=expand_paths(list(logs), "log file") if output else ())
@@ -131,12 +146,16 @@ def usage(
                 logs, inputs, options, output, jobs, progress, output_format, retarget
             )
     compared = retarget.result(report) if retarget else []
+    verdicts = log_verdicts(report.by_month, command_line_budget)
     if as_json:
         found = {**_bounded_json(report), "catalog_as_of": catalog.as_of, "default_day": day}
         if retarget:
             found["as"] = [result.as_dict() for result in compared]
+        if verdicts:
+            found["budget"] = verdicts_json(verdicts)
         print_json(found)
         _exit_if_unpriced(report, where="listed under `unpriced`")
+        exit_if_over(verdicts)
         return
     # a retired model's calls: the model whose rates priced them, where it is not itself
     retired = any(u.retirement_pricing for u in report.by_model.values())
@@ -206,9 +225,11 @@ def usage(
         warn(f"skipped {report.skipped:,} lines that are not JSON (--skip-invalid): {shown}{more}")
     for note in report.notes:
         warn(note)
+    print_verdicts(verdicts)
     if output:
         click.echo(f"wrote {output}")
     _exit_if_unpriced(report, where="the `not priced` table above")
+    exit_if_over(verdicts)
 
 
 def _usage_locally(logs, inputs, options, output, jobs, progress, output_format="rows", also=None):
@@ -326,7 +347,9 @@ def _exit_if_unpriced(report, where: str) -> None:
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=LOCAL_FILE)
+@click.argument(
+    "scenario_files", metavar="SCENARIO.yaml...", nargs=-1, required=True, type=LOCAL_FILE
+)
 @click.option(
     "-o",
     "--output",
@@ -359,6 +382,7 @@ def _exit_if_unpriced(report, where: str) -> None:
     type=click.IntRange(min=1),
     help="Override the scenario's simulated_calls (calls drawn per model).",
 )
+@fail_above_option
 @click.option(
     "--against",
     multiple=True,
@@ -370,11 +394,12 @@ def _exit_if_unpriced(report, where: str) -> None:
 @catalog_option
 @json_option
 def report(
-    scenario_file: str,
+    scenario_files: tuple[str, ...],
     output: str | None,
     markdown: str | None,
     chart: str | None,
     simulated_calls: int | None,
+    fail_above: str | None,
     against: tuple[str, ...],
     at,
     as_json: bool,
@@ -387,11 +412,37 @@ def report(
     date, else on TOKEN_BUDGET_AT or today; each month is priced at the prices in force that
     month.
 
+    Several scenarios (one per service) make one portfolio report: the bill per month across
+    the services and per service, and each provider's rate limits checked on the sum of the
+    services that use them (docs/portfolio.md).
+
     The YAML format: docs/scenarios.md; the CSV columns: docs/report.md. The finance CSV
     (-o, --rows) and the FOCUS bill (--format focus): docs/csv-columns.md.
     """
+    command_line_budget = read_fail_above(fail_above)
+    if len(scenario_files) > 1:
+        from budget.cli.portfolio import portfolio_report
+
+        if against:
+            raise InputError("--against backtests one scenario; give one SCENARIO.yaml")
+
+        portfolio_report(
+            scenario_files,
+            output,
+            markdown,
+            chart,
+            simulated_calls,
+            command_line_budget,
+            at,
+            as_json,
+            rows,
+            output_format,
+        )
+        return
+    (scenario_file,) = scenario_files
     from budget.outputs import OutputSet
     from budget.workload.finance import write_projection_file
+    from budget.workload.portfolio import plan_verdicts
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
@@ -433,6 +484,7 @@ def report(
             write_text(markdown_summary(projection, table), markdown, outputs)
         if chart:
             write_charts(projection, chart, table, outputs)
+    verdicts = plan_verdicts(projection, table, command_line_budget)
     if as_json:
         # what a reader must act on (a retirement, a price change, a limit) travels with the
         # figures, and still reaches stderr (the stale catalog's already has)
@@ -442,7 +494,9 @@ def report(
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
         warnings = _stale_catalog(catalog, day) + warnings
-        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings})
+        gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
+        print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings, **gate})
+        exit_if_over(verdicts)
         return
     summary = _summary_rows(table)
     # One money format per column (as whatif): totals as the largest needs, per call as the
@@ -489,9 +543,11 @@ def report(
     )
     for note in ([start_note] if start_note else []) + projection_warnings(projection):
         warn(f"warning: {note}")
+    print_verdicts(verdicts)
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+    exit_if_over(verdicts)
 
 
 def _summary_rows(table):
@@ -557,6 +613,7 @@ def _binds(limit: str | None, over: bool) -> str:
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Write the grid as CSV here.")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write the grid as a Markdown page here.")
 @click.option("--chart", type=OUTPUT_FILE, help="Write the grid as a PNG bar chart here.")
+@fail_above_option
 @at_option
 @catalog_option
 @json_option
@@ -566,6 +623,7 @@ def whatif(
     output: str | None,
     markdown: str | None,
     chart: str | None,
+    fail_above: str | None,
     at,
     as_json: bool,
 ) -> None:
@@ -573,6 +631,7 @@ def whatif(
 
     Every key --vary takes, and the CSV columns: docs/whatif.md.
     """
+    command_line_budget = read_fail_above(fail_above)
     from budget.outputs import OutputSet
     from budget.workload.report import check_chart_path, write_csv, write_text
     from budget.workload.whatif import parse_vary, what_if
@@ -589,6 +648,7 @@ def whatif(
             catalog,
             at=pricing_day(at),
             start=at_from_command_line(at),
+            fail_above=command_line_budget,
         )
         day = checked_pricing_day(catalog, result.start)  # stale for the scenario's start?
         outputs.refuse_inputs(result.input_files)
@@ -605,8 +665,10 @@ def whatif(
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
                 "warnings": _stale_catalog(catalog, day) + list(result.warnings),
+                **({"budget": grid_gate(result)} if result.budget else {}),
             }
         )
+        exit_if_grid_over(result)
         return
     shown = [k for k in result.keys if k not in ("model", "variant", "max_tokens")]
     rows = result.exact_table.to_dict(orient="records")
@@ -625,6 +687,7 @@ def whatif(
             "diff %",
             "trunc",
             "binds",
+            *(["budget"] if result.budget else []),
         ],
         [
             [
@@ -641,12 +704,16 @@ def whatif(
                 f"{row['diff_pct']:+.1f}%" if row["diff_pct"] is not None else "-",
                 f"{row['truncation_rate']:.2%}",
                 _binds(row["binding_limit"], row["fits_rate_limits"] in (False,)),
+                *([cell_verdict(row)] if result.budget else []),
             ]
             for row in rows
         ],
     )
+    if result.budget:
+        click.echo(f"\n{grid_sentence(result)}")
     for note in result.warnings:
         warn(f"warning: {note}")
     for path in (output, markdown, chart):
         if path:
             click.echo(f"wrote {path}")
+    exit_if_grid_over(result)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ from pricing.logged import RECENT_CHANGE_DAYS, LoggedCalls, recent_changes
 __all__ = ["CHUNK_LINES", "UsageReport", "cost_logs", "log_files", "observed_outputs", "read_rows"]
 
 
+TOTAL_COLUMN = MONEY_COLUMNS.index("total_usd")
+MICRO_DOLLAR = Decimal("0.000001")
 SEVERAL = "(several)"  # a model's calls priced under more than one variant (1M context)
 
 
@@ -184,6 +187,8 @@ class UsageReport:
     events: int = 0  # streaming events without usage (not calls)
     rows_frame: Any = None  # per-call DataFrame, when cost_logs was asked for it
     undated: Undated | None = None  # calls whose record gives no time
+    # calendar month ("2026-11", of the day each call was priced at) -> USD (the budget gate)
+    by_month: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def unpriced_calls(self) -> int:
@@ -201,6 +206,7 @@ class UsageReport:
             "files": list(self.files),
             "notes": list(self.notes),
             "undated": (self.undated or Undated()).as_dict(),
+            "by_month": dict(self.by_month),
         }
 
     def frame(self):
@@ -264,6 +270,7 @@ class _Costing:
         self.skipped_lines: list[str] = []
         self.inferred: dict[tuple[str, str, int], int] = {}  # (model, variant, limit) -> calls
         self.changes: dict[str, list[str]] = {}  # model id -> recent changes (undated calls)
+        self.by_month: dict[int, Decimal] = {}  # year x 12 + month - 1 -> USD (add_months)
 
     def add(self, chunk: Rows, skipped: int) -> tuple[list, np.ndarray, Priced]:
         """Price one chunk; returns the model id per row, the USD per row (NaN: unpriced) and
@@ -332,6 +339,7 @@ class _Costing:
         for item in problems:
             tokens = (item.input_tokens, item.output_tokens, item.calls)
             self.unpriced.add(item.model, item.reason, item.where, item.detail, tokens)
+        self.add_months(resolved.days, usd[:, TOTAL_COLUMN])
         groups = resolved.groups
         ids = _per_row([g.model.id for g in groups], priced_in, chunk.models)
         tiers = _per_row([g.service_tier for g in groups], in_group, chunk.service_tiers)
@@ -339,8 +347,29 @@ class _Costing:
         periods = _per_row(labels, in_group, [""] * len(chunk))
         return ids, usd, Priced(resolved.days, periods, tiers)
 
+    def add_months(self, days: list[dt.date], usd: np.ndarray) -> None:
+        """Each calendar month's dollars: the rows' dollars summed exactly (``math.fsum``)
+        per month and chunk, then as Decimals, so the months agree with the exact total to
+        the micro-dollar however the log is cut into chunks or partitions."""
+        priced = ~np.isnan(usd)
+        if not priced.any():
+            return
+        # a chunk holds few distinct days (one date object each): months looked up per day
+        code = {day: day.year * 12 + day.month - 1 for day in set(days)}
+        if len(set(code.values())) == 1:  # the usual chunk: one month
+            sums = {next(iter(code.values())): usd[priced]}
+        else:
+            months = np.fromiter(map(code.__getitem__, days), np.int64, len(days))[priced]
+            usd = usd[priced]
+            sums = {month: usd[months == month] for month in np.unique(months).tolist()}
+        for month, values in sums.items():
+            amount = Decimal(repr(math.fsum(values)))
+            self.by_month[month] = self.by_month.get(month, Decimal(0)) + amount
+
     def merge(self, other: _Costing) -> None:
         """Add the totals of a later part of the logs."""
+        for month, amount in other.by_month.items():
+            self.by_month[month] = self.by_month.get(month, Decimal(0)) + amount
         for name, usage in other.by_model.items():
             entry = self.by_model.setdefault(name, ModelUsage(usage.model, usage.variant))
             entry.merge(usage)
@@ -391,6 +420,12 @@ class _Costing:
                 "as calls left out (streaming events without usage, proxy cache hits)",
             )
         changes = tuple(change for found in self.changes.values() for change in found)
+        months = {
+            f"{code // 12}-{code % 12 + 1:02d}": amount.quantize(MICRO_DOLLAR)
+            for code, amount in sorted(self.by_month.items())
+        }
+        if len(months) == 1:  # one month: the exact total
+            months = dict.fromkeys(months, total)
         return UsageReport(
             rows,
             self.skipped,
@@ -404,6 +439,7 @@ class _Costing:
             self.events,
             frame,
             Undated(self.undated, self.day, changes),
+            months,
         )
 
 

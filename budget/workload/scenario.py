@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ _KEY_TABLES = {
     "OUTPUT_FORMS": "$defs/output_forms",
     "DISTRIBUTION_FORMS": "$defs/distribution_forms",
     "SYSTEM_PROMPT_FORMS": "$defs/system_prompt_file",
+    "BUDGET_KEYS": "$defs/budget",  # the budget gate (budget/gate.py)
 }
 
 
@@ -239,6 +241,8 @@ class Scenario:
     embeddings: Embeddings | None = None
     # First day of month 1 (prices in force then); None: the day the projection is run for.
     start: dt.date | None = None
+    # budget: {monthly_usd}: the most a month may cost (the gate, budget/gate.py); None: no gate
+    monthly_budget_usd: Decimal | None = None
     # key path ("traffic.calls_per_day") -> where its value was written, for later errors
     where: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     # What the scenario is unsure of: key path -> (low, expected, high) as written
@@ -531,12 +535,24 @@ class _Checker:
             tools=self.tools(data.get("tools")),
             embeddings=self.embeddings(data.get("embeddings")),
             start=self.day(data["start"], ("start",)) if data.get("start") is not None else None,
+            monthly_budget_usd=self.budget(data.get("budget")),
             where={".".join(p): w for p, w in self.doc.value_at.items() if p},
             ranges=dict(self.ranges),
             document=self.doc,
         )
         self.check_growth(scenario)
         return scenario
+
+    def budget(self, value: Any) -> Decimal | None:
+        """``budget: {monthly_usd: 5000}``: USD a month, above 0."""
+        if value is None:
+            return None
+        path = ("budget",)
+        value = self.keys(value, path, _keys("BUDGET_KEYS"))
+        if "monthly_usd" not in value:
+            raise self.fail(path, "monthly_usd: required (USD a month, e.g. {monthly_usd: 5000})")
+        amount = self.number(value["monthly_usd"], path + ("monthly_usd",), above=0)
+        return Decimal(repr(amount))
 
     def cache_structure(self, cache: dict) -> int | None:
         """``cache: {prefix_tokens, ttl}``, or None where the cache is given as shares."""

@@ -54,6 +54,7 @@ LINES: tuple[tuple[str, str, bool], ...] = (
     ("horizon_months", "12", True),
     ("seed", "0", True),
     ("simulated_calls", "100000", True),
+    ("budget", "{monthly_usd: 5000}", False),
     ("conversation", "", False),
     ("conversation.turns", "{p50: 4, p95: 12}", False),
     ("conversation.system_tokens", "3000", False),

@@ -23,7 +23,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from budget.gate import GATE_COLUMNS, Budget, chosen_budget, gate_columns, judge
 from budget.workload.draws import PoolReader
+from budget.workload.portfolio import model_bill
 from budget.workload.projection import Projection, project
 from budget.workload.results import ModelProjection
 from budget.workload.scenario import (
@@ -110,6 +112,7 @@ class WhatIf:
     warnings: tuple[str, ...] = ()  # capped inputs, peaks over the rate limits, cut log replies
     input_files: tuple[Path, ...] = ()  # read by the scenario and its variations
     start: dt.date | None = None  # month 1 of every projection: the scenario's start, or at
+    budget: Budget | None = None  # the gate: each row says whether a month goes over it
 
     @property
     def table(self) -> pd.DataFrame:
@@ -251,15 +254,21 @@ def what_if(
     catalog: Catalog | None = None,
     at: dt.date | None = None,
     start: dt.date | None = None,
+    fail_above: Budget | None = None,
 ) -> WhatIf:
     """Project the baseline and every combination of the varied values. Month 1 is
     ``start`` if given (over the file's `start:`, under a varied start), else the file's,
     else ``at``. ``varies`` may be written as on the command line (``"calls_per_day=1000,2000"``);
-    ``catalog`` defaults to the bundled one."""
+    ``catalog`` defaults to the bundled one. With ``fail_above`` (else the file's
+    ``budget: {monthly_usd}``) each row says whether a month of its bill goes over
+    (:data:`budget.gate.GATE_COLUMNS`)."""
     varies = [parse_vary(v) if isinstance(v, str) else v for v in varies]
     catalog = catalog or load_catalog()
     document = scenario_document(path)  # read once: the grid varies values, not files
     baseline = check_scenario(document, path)
+    budget = chosen_budget(
+        fail_above, baseline.monthly_budget_usd, baseline.locate("budget.monthly_usd")
+    )
     if any(vary.key == "start" for vary in varies):
         start = None  # the grid's own starts decide
     notes: dict[str, None] = {}  # warnings in order, each once
@@ -286,6 +295,7 @@ def what_if(
         for item in projection.models:
             row = {vary.given: value for vary, value in assignments}
             row.update(_summary(scenario, item))
+            row.update(_gate(budget, scenario, item, projection.start))
             # A combination that reproduces the file as written is the baseline itself.
             same_settings = dataclasses.replace(scenario, models=baseline.models) == baseline
             if baseline_index is None and same_settings and item.model == base.model:
@@ -301,6 +311,7 @@ def what_if(
         _collect(notes, base_projection, (base,), "baseline")
         base_row = {vary.given: _baseline_value(document, baseline, vary) for vary in varies}
         base_row.update(_summary(baseline, base))
+        base_row.update(_gate(budget, baseline, base, base_projection.start))
         baseline_index = len(rows)
         rows.append(base_row)
     table = pd.DataFrame(rows)
@@ -314,6 +325,7 @@ def what_if(
     table = table.iloc[order].reset_index(drop=True)
     columns = ["scenario", *[k for k in keys if k not in COLUMNS]]
     columns += [c for c in COLUMNS if c != "scenario"]
+    columns += list(GATE_COLUMNS) if budget else []
     return WhatIf(
         baseline.name,
         keys,
@@ -322,7 +334,17 @@ def what_if(
         tuple(notes),
         tuple(files),
         base_projection.start,
+        budget,
     )
+
+
+def _gate(
+    budget: Budget | None, scenario: Scenario, item: ModelProjection, start: dt.date | None
+) -> dict:
+    """A cell's bill month by month against the budget (nothing without one)."""
+    if budget is None:
+        return {}
+    return gate_columns(judge(item.model.id, model_bill(scenario, item, start), budget))
 
 
 _CHANGES_MODELS = {"model", "variant"}  # rows of other models: never compared as one cell
