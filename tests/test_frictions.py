@@ -448,3 +448,21 @@ def test_a_bad_corpus_size_is_named(tmp_path, corpus, message):
     result = run("report", str(_rag(tmp_path, corpus)))
     assert result.exit_code == 2
     assert message in result.stderr and "rag.yaml:9:" in result.stderr
+
+
+def test_whatif_markdown_carries_the_budget_verdict(tmp_path):
+    md = tmp_path / "grid.md"
+    varies = ["--vary", "model=gpt-5.4-mini,gpt-6-luna"]
+    result = run(
+        "whatif", "reports/support-bot.yaml", *varies, "--fail-above", "5000", "--markdown", str(md)
+    )
+    assert result.exit_code == 1  # a row goes over: the gate fails the pipeline
+    grid = json.loads(
+        run("whatif", "reports/support-bot.yaml", *varies, "--fail-above", "5000", "--json").stdout
+    )
+    page = md.read_text()
+    over = [r for r in grid["rows"] if r["over_budget"]]
+    assert f"{len(over)} of {len(grid['rows'])} rows go over" in page
+    for row in over:
+        by = Decimal(str(row["over_by_usd"]))
+        assert f"over from {row['first_month_over']} (by ${by:,.2f})" in page

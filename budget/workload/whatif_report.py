@@ -38,9 +38,19 @@ def whatif_markdown(result: WhatIf) -> str:
         f"{format_usd(result.baseline_usd)} over {base['horizon_months']} months{start}. "
         f"{len(rows) - 1:,} variations, cheapest first.",
         "",
+    ]
+    gate = result.budget is not None
+    if gate:
+        over = sum(1 for row in rows if row["over_budget"])
+        lines += [
+            f"Against the {result.budget.described()}: {over:,} of {len(rows):,} rows go over "
+            "in some month.",
+            "",
+        ]
+    lines += [
         "| setting | model | max_tokens | total | of which cut | per call | vs baseline | "
-        "truncated | binding limit |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "truncated | binding limit |" + (" budget |" if gate else ""),
+        "|---|---|---:|---:|---:|---:|---:|---:|---|" + ("---|" if gate else ""),
     ]
     for row in rows:
         name = model_label(row["model"], row["variant"])
@@ -53,6 +63,7 @@ def whatif_markdown(result: WhatIf) -> str:
             f"| {format_usd(row['continuation_usd'])} | {format_usd(row['per_call_usd'])} "
             f"| {format_usd(row['diff_usd'], sign=True)} ({diff}) "
             f"| {row['truncation_rate']:.2%} | {row['binding_limit'] or '-'}{over} |"
+            + (f" {_budget_cell(row)} |" if gate else "")
         )
     if result.warnings:
         lines += ["", "## Warnings", ""]
@@ -104,3 +115,9 @@ def _bar_note(row: dict) -> str:
     if row["baseline"]:
         return " (baseline)"
     return " over a rate limit" if row["fits_rate_limits"] is False else ""
+
+
+def _budget_cell(row: dict) -> str:
+    if not row["over_budget"]:
+        return "within"
+    return f"over from {row['first_month_over']} (by {format_usd(row['over_by_usd'])})"
