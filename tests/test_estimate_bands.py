@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from budget.cli import cli
 from budget.tokenizers import TokenizerOptions, tokenizer_for
-from budget.tokenizers.bands import BANDS, measure_bands, percentile, rounded_up
+from budget.tokenizers.bands import BANDS, percentile, rounded_up
 from budget.tokenizers.calibration import fit, read_log
-from budget.tokenizers.estimate import EstimateTokenizer
+from budget.tokenizers.estimate import EstimateTokenizer, measure_bands
 from pricing.catalog import load_catalog
 
 # The Claude example: an English prompt o200k counts as 1,513, estimated at 2,170.

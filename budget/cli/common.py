@@ -284,3 +284,9 @@ def engine_options(function: Callable) -> Callable:
         help="local (default): this process; dask: partitions on a Dask cluster, the same "
         "totals to the micro-dollar (pip install 'token-budget[dask]').",
     )(run)
+
+
+def stale_catalog(catalog, day) -> list[str]:
+    """The stale-catalog warning (already on stderr) for a JSON ``warnings`` list."""
+    stale = catalog.staleness(day)
+    return [stale.removeprefix("warning: ")] if stale else []

@@ -12,6 +12,7 @@ from budget.cli.common import (
     get_catalog,
     print_json,
     print_table,
+    stale_catalog,
     warn,
 )
 from budget.cli.gate import exit_if_over, print_verdicts
@@ -33,7 +34,6 @@ def portfolio_report(
     rows: str = "month",
     output_format: str = "csv",
 ) -> None:
-    from budget.cli.workload import _stale_catalog
     from budget.outputs import OutputSet
     from budget.workload.portfolio import load_portfolio, portfolio_verdicts
     from budget.workload.report import write_csv
@@ -71,7 +71,7 @@ def portfolio_report(
     if as_json:
         for note in warnings:
             warn(f"warning: {note}")
-        warnings = _stale_catalog(catalog, day) + warnings  # already on stderr
+        warnings = stale_catalog(catalog, day) + warnings  # already on stderr
         gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
         print_json(
             {

@@ -20,6 +20,7 @@ from budget.cli.common import (
     json_option,
     print_json,
     print_table,
+    stale_catalog,
     start_override,
     warn,
 )
@@ -441,13 +442,13 @@ def report(
         return
     (scenario_file,) = scenario_files
     from budget.outputs import OutputSet
-    from budget.workload.finance import write_projection_file
     from budget.workload.portfolio import plan_verdicts
     from budget.workload.projection import project
     from budget.workload.report import (
         check_chart_path,
         markdown_summary,
         write_charts,
+        write_projection_file,
         write_text,
     )
     from budget.workload.scenario import load_scenario
@@ -493,7 +494,7 @@ def report(
         for note in warnings:
             warn(f"warning: {note}")
         rows = table.to_dict(orient="records")
-        warnings = _stale_catalog(catalog, day) + warnings
+        warnings = stale_catalog(catalog, day) + warnings
         gate = {"budget": verdicts_json(verdicts)} if verdicts else {}
         print_json({"scenario": scenario.name, "rows": rows, "warnings": warnings, **gate})
         exit_if_over(verdicts)
@@ -562,12 +563,6 @@ def _summary_rows(table):
         changed = periods.ne(periods.shift()) & (group["period"] != "month-01")
         rows.loc[changed[changed].index, "new_prices"] = True
     return rows[rows["period"].isin(["month-01", "total"]) | rows["new_prices"]]
-
-
-def _stale_catalog(catalog, day) -> list[str]:
-    """The stale-catalog warning (already on stderr) for a JSON ``warnings`` list."""
-    stale = catalog.staleness(day)
-    return [stale.removeprefix("warning: ")] if stale else []
 
 
 def _print_bill(table) -> None:
@@ -664,7 +659,7 @@ def whatif(
                 "scenario": result.scenario,
                 "baseline_usd": result.baseline_usd,
                 "rows": result.records(),
-                "warnings": _stale_catalog(catalog, day) + list(result.warnings),
+                "warnings": stale_catalog(catalog, day) + list(result.warnings),
                 **({"budget": grid_gate(result)} if result.budget else {}),
             }
         )

@@ -98,30 +98,3 @@ def percentile(values: list[float], share: float) -> float:
 def corpus_samples(path: Path = CORPUS) -> list[tuple[str, str]]:
     with open(path, encoding="utf-8") as handle:
         return [(row["kind"], row["text"]) for row in map(json.loads, handle)]
-
-
-def measure_bands(path: Path = CORPUS) -> dict[str, float]:
-    """Each family's band from the corpus (loads tiktoken and the Gemma vocabulary)."""
-    from budget.tokenizers.estimate import FAMILIES
-    from budget.tokenizers.gemma_backend import load_vocabulary
-    from budget.tokenizers.tiktoken_backend import load_encoding
-
-    o200k, cl100k = load_encoding("o200k_base"), load_encoding("cl100k_base")
-    gemma = load_vocabulary("gemma3")
-    errors: dict[str, list[float]] = {family: [] for family in BANDS}
-    for kind, text in corpus_samples(path):
-        if kind not in TYPICAL_KINDS:
-            continue
-
-        def estimate(family: str, text: str = text) -> int:
-            return math.ceil(len(text) / FAMILIES[family].chars_per_token)
-
-        o200k_count = len(o200k.encode_ordinary(text))
-        gemma_count = len(gemma.encode(text, add_special_tokens=False))
-        errors["gemini"].append(abs(estimate("gemini") / gemma_count - 1))
-        for exact in (o200k_count, len(cl100k.encode_ordinary(text))):
-            errors["generic"].append(abs(estimate("generic") / exact - 1))
-        errors["anthropic"].append(
-            max(abs(estimate("anthropic") / (o200k_count * r) - 1) for r in ANTHROPIC_RATIOS)
-        )
-    return {family: rounded_up(percentile(found, COVERAGE)) for family, found in errors.items()}

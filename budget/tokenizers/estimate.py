@@ -26,8 +26,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
-from budget.tokenizers.bands import Band, band_for
+from budget.tokenizers.bands import (
+    ANTHROPIC_RATIOS,
+    BANDS,
+    CORPUS,
+    COVERAGE,
+    TYPICAL_KINDS,
+    Band,
+    band_for,
+    corpus_samples,
+    percentile,
+    rounded_up,
+)
 from budget.tokenizers.protocol import Request, RequestCount
 from budget.tokenizers.structure import RequestParts, request_parts
 
@@ -133,3 +145,30 @@ class EstimateTokenizer:
 
     def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int:
         return self.count_request(Request(messages=messages, tools=tools)).tokens
+
+
+def measure_bands(path: Path = CORPUS) -> dict[str, float]:
+    """Each family's band from the bundled corpus, as :data:`budget.tokenizers.bands.BANDS`
+    records it (loads tiktoken and the Gemma vocabulary: for tests and maintainers)."""
+    from budget.tokenizers.gemma_backend import load_vocabulary
+    from budget.tokenizers.tiktoken_backend import load_encoding
+
+    o200k, cl100k = load_encoding("o200k_base"), load_encoding("cl100k_base")
+    gemma = load_vocabulary("gemma3")
+    errors: dict[str, list[float]] = {family: [] for family in BANDS}
+    for kind, text in corpus_samples(path):
+        if kind not in TYPICAL_KINDS:
+            continue
+
+        def estimate(family: str, text: str = text) -> int:
+            return math.ceil(len(text) / FAMILIES[family].chars_per_token)
+
+        o200k_count = len(o200k.encode_ordinary(text))
+        gemma_count = len(gemma.encode(text, add_special_tokens=False))
+        errors["gemini"].append(abs(estimate("gemini") / gemma_count - 1))
+        for exact in (o200k_count, len(cl100k.encode_ordinary(text))):
+            errors["generic"].append(abs(estimate("generic") / exact - 1))
+        errors["anthropic"].append(
+            max(abs(estimate("anthropic") / (o200k_count * r) - 1) for r in ANTHROPIC_RATIOS)
+        )
+    return {family: rounded_up(percentile(found, COVERAGE)) for family, found in errors.items()}

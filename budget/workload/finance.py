@@ -310,21 +310,3 @@ def _round_running(records: list[dict]) -> None:
             value = rounded - shown
             shown = rounded
             record[column] = int(value) if step == 1 else value
-
-
-def write_projection_file(
-    projection: Projection, path, outputs=None, rows: str = "month", output_format: str = "csv"
-) -> None:
-    """``report -o``: the finance CSV (``rows``: month, day or total), the projection table
-    (``rows="periods"``: day, month-NN and total rows, as ``--json``), or a FOCUS bill."""
-    from budget.outputs import write_to
-    from budget.workload.report import write_csv
-
-    if output_format == "focus":
-        from budget.focus import projection_charges, write_focus
-
-        with write_to(path, "w", outputs) as handle:
-            write_focus(projection_charges(projection), handle)
-        return
-    table = projection.exact_table if rows == "periods" else finance_table(projection, rows)
-    write_csv(table, path, outputs)

@@ -573,3 +573,20 @@ def regenerate_samples(
             write_charts(projection, stem.with_suffix(".png"), table)
             written.append(stem.with_suffix(".png"))
     return written
+
+
+def write_projection_file(
+    projection: Projection, path, outputs=None, rows: str = "month", output_format: str = "csv"
+) -> None:
+    """``report -o``: the finance CSV (``rows``: month, day or total), the projection table
+    (``rows="periods"``: day, month-NN and total rows, as ``--json``), or a FOCUS bill."""
+    if output_format == "focus":
+        from budget.focus import projection_charges, write_focus
+
+        with write_to(path, "w", outputs) as handle:
+            write_focus(projection_charges(projection), handle)
+        return
+    from budget.workload.finance import finance_table
+
+    table = projection.exact_table if rows == "periods" else finance_table(projection, rows)
+    write_csv(table, path, outputs)
