@@ -1,7 +1,7 @@
 """Reading usage logs in chunks into columns of normalized token counts.
 
 Every record goes through :func:`pricing.usage.read_call`, the one reader compiled from the
-provider table in :mod:`pricing.usage` (the per-call path uses the same function), and its
+provider table in :mod:`pricing.usage_shapes` (the per-call path uses the same function), and its
 counts become int64 columns: a JSON line, and a CSV or Parquet row alike (a row is the record
 its columns spell, :func:`pricing.usage.column_record`; no column is read any other way). A
 record that cannot be read (a count that is not a whole number, parts larger than their
