@@ -40,18 +40,6 @@ ENV_VAR = "TOKEN_BUDGET_CATALOG"
 # Past this many days after the catalog's date, prices may have changed: commands say so.
 STALE_AFTER_DAYS = 90
 
-FILE_FIELDS = {
-    "provider",
-    "source",
-    "as_of",
-    "batch_discount",
-    "output_param",
-    "stop_sequences_max",
-    "models",
-    "hosts",
-    "notes",
-}
-
 
 class Catalog:
     """All models, with name resolution as people write model names.
@@ -245,13 +233,14 @@ def _from_yaml(extra_files: tuple[str, ...]) -> Catalog:
 def _raw_models(path: Path, hosts: list[Host]) -> list[tuple[dict, str, frozenset[str]]]:
     """(model with file defaults filled in, "file:line", the fields filled from defaults the
     file never wrote); the file's hosts are added to ``hosts``."""
+    from pricing.formats import catalog_format  # the YAML path only, as the two below
     from pricing.hosts import read_hosts  # the YAML path only: a compiled catalog needs neither
     from pricing.yamlfile import read_yaml
 
     document = read_yaml(path)
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a mapping with provider, source, as_of and models")
-    unknown = set(document) - FILE_FIELDS
+    unknown = set(document) - set(catalog_format().keys(""))  # pricing/data/catalog.schema.json
     if unknown:
         raise InputError(f"{path}: unknown top-level field {sorted(unknown)[0]!r}")
     for key in ("provider", "source", "as_of"):

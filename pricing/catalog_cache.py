@@ -66,7 +66,19 @@ ENV_VAR = "TOKEN_BUDGET_CACHE"
 FILE_NAME = "catalog.json"
 # The modules whose code decides what a catalog file becomes: an edit to any of them (an
 # editable install, a new release) must not be served models built by the old code.
-CODE = ("catalog", "catalog_cache", "dates", "hosts", "model", "schema", "textfile", "yamlfile")
+CODE = (
+    "catalog",
+    "catalog_cache",
+    "dates",
+    "formats",
+    "hosts",
+    "model",
+    "schema",
+    "textfile",
+    "yamlfile",
+)
+# ... and the catalog's JSON Schema, whose tables the checker reads (pricing/formats.py)
+SCHEMA = "data/catalog.schema.json"
 # A cache file larger than this is not read (the catalog's is well under 1 MB).
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -100,6 +112,7 @@ def catalog_key(files: Iterable[Path]) -> str | None:
     try:
         for name in CODE:
             digest.update((here / f"{name}.py").read_bytes())
+        digest.update((here / SCHEMA).read_bytes())
         for path in files:
             if not stat.S_ISREG(os.stat(path).st_mode):
                 return None

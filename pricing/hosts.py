@@ -21,23 +21,6 @@ from typing import Any
 from pricing.errors import InputError
 from pricing.model import Model, Variant
 
-HOST_FIELDS = {
-    "id",
-    "name",
-    "source",
-    "as_of",
-    "prefixes",
-    "global_prefixes",
-    "regional_prefixes",
-    "model_prefixes",
-    "dated_with_at",
-    "default_endpoint",
-    "regional_premium",
-    "premium_exempt",
-    "fine_tuned_infixes",
-    "notes",
-}
-ENDPOINTS = ("global", "regional")
 REGIONAL_VARIANT = "regional"
 
 
@@ -117,9 +100,13 @@ class Host:
 
 
 def read_hosts(raw: Any, provider: str, where: str) -> list[Host]:
-    """The ``hosts:`` list of a provider file, checked."""
+    """The ``hosts:`` list of a provider file, checked (fields and endpoints: the catalog's
+    JSON Schema, ``$defs/host``)."""
+    from pricing.formats import catalog_format  # the YAML path only
+
     if raw is None:
         return []
+    schema = catalog_format()
     if not isinstance(raw, list):
         raise InputError(f"{where}: field 'hosts': expected a list of hosts")
     hosts = []
@@ -127,14 +114,14 @@ def read_hosts(raw: Any, provider: str, where: str) -> list[Host]:
         label = f"{where}: hosts[{number}]"
         if not isinstance(entry, Mapping):
             raise InputError(f"{label}: expected a mapping")
-        unknown = set(entry) - HOST_FIELDS
+        unknown = set(entry) - set(schema.keys("$defs/host"))
         if unknown:
             raise InputError(f"{label}: unknown field {sorted(unknown)[0]!r}")
         for key in ("id", "name", "source", "as_of"):
             if not entry.get(key):
                 raise InputError(f"{label}: field {key!r}: required")
         endpoint = entry.get("default_endpoint", "global")
-        if endpoint not in ENDPOINTS:
+        if endpoint not in schema.enum("$defs/host/properties/default_endpoint"):
             raise InputError(f"{label}: field 'default_endpoint': expected global or regional")
         premium = entry.get("regional_premium")
         if premium is not None:

@@ -1,12 +1,15 @@
 """The catalog schema, checked: raw YAML entries become :class:`~pricing.catalog.Model` objects,
 or fail with ``FILE:LINE: model 'ID': field 'FIELD': expected ..., got ...``.
 
-docs/catalog.md ("The schema") describes the fields.
+The fields, their types, allowed values and bounds are those of the catalog's JSON Schema
+(pricing/data/catalog.schema.json, via :func:`tables`); the code here keeps the wording of the
+errors and the rules that span fields. docs/catalog.md ("The schema") describes the fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -14,85 +17,42 @@ from typing import Any
 
 from pricing.dates import parse_day
 from pricing.errors import InputError, clip
+from pricing.formats import Format, catalog_format
 from pricing.model import FineTuning, Model, PricePeriod, Prices, ServiceTier, Tier, Variant
 
-OUTPUT_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens")
-PRICE_FIELDS = (
-    "input",
-    "output",
-    "cache_read",
-    "cache_write_5m",
-    "cache_write_1h",
-    "input_audio",
-    "input_image",
-    "input_video",
-    "output_audio",
-    "output_image",
-)
-MODALITIES = ("audio", "image", "video")
-# Fields a model may carry; file-level defaults are copied into each model before checking.
-MODEL_FIELDS = {
-    "id",
-    "name",
-    "provider",
-    "aliases",
-    "context_window",
-    "max_input_tokens",
-    "max_output_tokens",
-    "output_param",
-    "reasoning",
-    "supports_stop",
-    "stop_sequences_max",
-    "tokenizer",
-    "prices",
-    "tiers",
-    "service_tiers",
-    "batch_discount",
-    "batch_full_price",
-    "text_rate_modalities",
-    "variants",
-    "price_periods",
-    "deprecated",
-    "retired",
-    "replacement",
-    "routed_to",
-    "listed_snapshots_only",
-    "as_of",
-    "source",
-    "notes",
-    "kind",
-    "fine_tuned",
-}
-# The `fine_tuned:` block of a model: what its fine-tunes cost to run.
-FINE_TUNED_FIELDS = {
-    "prices",
-    "tiers",
-    "price_periods",
-    "batch_discount",
-    "bases",
-    "source",
-    "as_of",
-    "notes",
-}
-MODEL_KINDS = ("chat", "embedding")
-VARIANT_FIELDS = {
-    "name",
-    "description",
-    "request_headers",
-    "context_window",
-    "max_input_tokens",
-    "max_output_tokens",
-    "prices",
-    "tiers",
-}
-PERIOD_FIELDS = {"from", "until", "prices", "tiers", "service_tiers", "source", "notes"}
-TOKENIZER_KINDS = ("tiktoken:", "hf:", "gemma:", "estimate:")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
-# Bounds far above any real model, so that a typo or a hostile file cannot make every cost
-# astronomical or overflow the int64 arrays of a projection.
-MAX_TOKENS = 1_000_000_000  # context and output limits, tier thresholds (largest today: 10M)
-MAX_PRICE = Decimal(100_000)  # USD per million tokens (the dearest published rates: ~$600)
+
+
+class _Tables:
+    """The keys, allowed values and bounds of a catalog file, from its JSON Schema
+    (pricing/data/catalog.schema.json, read by :mod:`pricing.formats`): the one place they
+    are written. Bounds are far above any real model, so that a typo or a hostile file cannot
+    make every cost astronomical or overflow the int64 arrays of a projection."""
+
+    def __init__(self, schema: Format):
+        self.output_params = schema.enum("$defs/output_param")
+        self.price_fields = schema.keys("$defs/price_fields")
+        self.required_prices = schema.required("$defs/prices")
+        self.modalities = schema.enum("$defs/model/properties/text_rate_modalities")
+        # fields a model may carry; file-level defaults are copied into each model first
+        self.model_fields = frozenset(schema.keys("$defs/model"))
+        self.fine_tuned_fields = frozenset(schema.keys("$defs/fine_tuned"))
+        self.model_kinds = schema.enum("$defs/model/properties/kind")
+        self.variant_fields = frozenset(schema.keys("$defs/variant"))
+        self.period_fields = frozenset(schema.keys("$defs/period"))
+        self.tokenizer = re.compile(schema.pattern("$defs/model/properties/tokenizer"))
+        self.weekdays = schema.enum("$defs/week_window/properties/days")
+        self.window_fields = frozenset(schema.keys("$defs/week_window"))
+        model = schema.node("$defs/model")["properties"]
+        self.flags = tuple(k for k, v in model.items() if v.get("type") == "boolean")
+        self.max_tokens = schema.bounds("$defs/tokens")["maximum"]  # largest today: 10M
+        # USD per million tokens (the dearest published rates: ~$600)
+        self.max_price = Decimal(schema.bounds("$defs/price")["maximum"])
+
+
+@functools.cache
+def tables() -> _Tables:
+    return _Tables(catalog_format())
 
 
 class _Checker:
@@ -117,8 +77,8 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(label + key, "a positive whole number of tokens", value)
-        if value > MAX_TOKENS:
-            raise self.fail(label + key, f"at most {MAX_TOKENS:,} tokens", value)
+        if value > tables().max_tokens:
+            raise self.fail(label + key, f"at most {tables().max_tokens:,} tokens", value)
         return value
 
     def money(self, raw: Mapping, key: str, *, required: bool, label: str) -> Decimal | None:
@@ -133,21 +93,23 @@ class _Checker:
             raise self.fail(label + key, "a price in USD per million tokens", value) from None
         if not amount.is_finite() or amount < 0:
             raise self.fail(label + key, "a price >= 0 in USD per million tokens", value)
-        if amount > MAX_PRICE:
-            raise self.fail(label + key, f"at most {MAX_PRICE:,} USD per million tokens", value)
+        if amount > tables().max_price:
+            raise self.fail(
+                label + key, f"at most {tables().max_price:,} USD per million tokens", value
+            )
         return amount
 
     def prices(self, raw: Any, label: str, also: frozenset = frozenset()) -> Prices:
         """Prices from a mapping; ``also`` names the other keys that mapping may hold."""
         if not isinstance(raw, Mapping):
             raise self.fail(label.rstrip("."), "a mapping of prices (input, output, ...)", raw)
-        unknown = set(raw) - set(PRICE_FIELDS) - also
+        unknown = set(raw) - set(tables().price_fields) - also
         if unknown:
             key = sorted(unknown)[0]
-            raise self.fail(label + key, f"a price field ({', '.join(PRICE_FIELDS)})", key)
+            raise self.fail(label + key, f"a price field ({', '.join(tables().price_fields)})", key)
         values = {
-            key: self.money(raw, key, required=key in ("input", "output"), label=label)
-            for key in PRICE_FIELDS
+            key: self.money(raw, key, required=key in tables().required_prices, label=label)
+            for key in tables().price_fields
         }
         return Prices(**values)
 
@@ -203,12 +165,14 @@ class _Checker:
             raise self.fail(label, expected, raw)
         windows: list[tuple[int, int]] = []
         for entry in raw:
-            if not isinstance(entry, Mapping) or set(entry) - {"days", "hours"}:
+            if not isinstance(entry, Mapping) or set(entry) - tables().window_fields:
                 raise self.fail(label, expected, entry)
-            days = entry.get("days") or list(WEEKDAYS)
+            days = entry.get("days") or list(tables().weekdays)
             hours = entry.get("hours") or ["00:00-24:00"]
-            if not all(day in WEEKDAYS for day in days):
-                raise self.fail(label + ".days", f"days of the week ({', '.join(WEEKDAYS)})", days)
+            if not all(day in tables().weekdays for day in days):
+                raise self.fail(
+                    label + ".days", f"days of the week ({', '.join(tables().weekdays)})", days
+                )
             for text in hours:
                 match = _HOURS.fullmatch(str(text))
                 if not match:
@@ -218,7 +182,7 @@ class _Checker:
                 if start > 1440 or end > 1440 or m1 > 59 or m2 > 59 or start == end:
                     raise self.fail(label + ".hours", "HH:MM-HH:MM (UTC)", text)
                 for day in days:
-                    base = WEEKDAYS.index(day) * 1440
+                    base = tables().weekdays.index(day) * 1440
                     if start < end:
                         windows.append((base + start, base + end))
                     else:  # past midnight
@@ -239,23 +203,23 @@ class _Checker:
 
 def build_model(raw: dict, place: str) -> Model:
     check = _Checker(place, raw["id"])
-    unknown = set(raw) - MODEL_FIELDS
+    unknown = set(raw) - tables().model_fields
     if unknown:
         key = sorted(unknown)[0]
-        raise check.fail(key, f"a known field ({', '.join(sorted(MODEL_FIELDS))})", key)
+        raise check.fail(key, f"a known field ({', '.join(sorted(tables().model_fields))})", key)
     for key in ("name", "tokenizer"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise check.fail(key, "a non-empty string", raw.get(key))
-    if not raw["tokenizer"].startswith(TOKENIZER_KINDS):
+    if not tables().tokenizer.match(raw["tokenizer"]):
         raise check.fail(
             "tokenizer", "tiktoken:NAME, hf:REPO, gemma:NAME or estimate:FAMILY", raw["tokenizer"]
         )
     kind = raw.get("kind", "chat")
-    if kind not in MODEL_KINDS:
-        raise check.fail("kind", " | ".join(MODEL_KINDS), kind)
+    if kind not in tables().model_kinds:
+        raise check.fail("kind", " | ".join(tables().model_kinds), kind)
     embedding = kind == "embedding"
-    if raw["output_param"] not in OUTPUT_PARAMS and not embedding:
-        raise check.fail("output_param", " | ".join(OUTPUT_PARAMS), raw["output_param"])
+    if raw["output_param"] not in tables().output_params and not embedding:
+        raise check.fail("output_param", " | ".join(tables().output_params), raw["output_param"])
     context = check.count(raw, "context_window")
     max_input = check.count(raw, "max_input_tokens", required=False) or context
     # An embedding model returns a vector: no output tokens, so no output ceiling.
@@ -270,7 +234,7 @@ def build_model(raw: dict, place: str) -> Model:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise check.fail("aliases", "a list of names", aliases)
-    for key in ("reasoning", "supports_stop", "listed_snapshots_only"):
+    for key in tables().flags:
         if not isinstance(raw.get(key, False), bool):
             raise check.fail(key, "true or false", raw.get(key))
     service_tiers = check.service_tiers(raw.get("service_tiers"), "service_tiers")
@@ -349,10 +313,12 @@ def _fine_tuning(
     if not isinstance(block, Mapping):
         raise check.fail("fine_tuned", "a mapping (prices, source, as_of, ...)", block)
     check = check.within("fine_tuned")
-    unknown = set(block) - FINE_TUNED_FIELDS
+    unknown = set(block) - tables().fine_tuned_fields
     if unknown:
         key = sorted(unknown)[0]
-        raise check.fail(key, f"a fine_tuned field ({', '.join(sorted(FINE_TUNED_FIELDS))})", key)
+        raise check.fail(
+            key, f"a fine_tuned field ({', '.join(sorted(tables().fine_tuned_fields))})", key
+        )
     if tiered and "tiers" not in block:
         # Flat rates for a model billed by cliff tiers would understate long prompts.
         raise check.fail("tiers", "the fine-tune's long-context tiers (or [])", None)
@@ -396,10 +362,10 @@ def _price_periods(
         label = f"price_periods[{number}]."
         if not isinstance(entry, Mapping):
             raise check.fail(label.rstrip("."), "a period mapping", entry)
-        unknown = set(entry) - PERIOD_FIELDS
+        unknown = set(entry) - tables().period_fields
         if unknown:
             key = sorted(unknown)[0]
-            fields = ", ".join(sorted(PERIOD_FIELDS))
+            fields = ", ".join(sorted(tables().period_fields))
             raise check.fail(label + key, f"a period field ({fields})", key)
         start, end = check.day(entry, "from", label), check.day(entry, "until", label)
         if start is None and end is None:
@@ -476,7 +442,7 @@ def _variants(raw: Any, check: _Checker) -> tuple[Variant, ...]:
         label = f"variants[{number}]."
         if not isinstance(entry, Mapping) or not entry.get("name"):
             raise check.fail(label + "name", "a variant with a name", entry)
-        unknown = set(entry) - VARIANT_FIELDS
+        unknown = set(entry) - tables().variant_fields
         if unknown:
             raise check.fail(label + sorted(unknown)[0], "a known variant field", "?")
         overrides: dict[str, Any] = {}
@@ -504,9 +470,9 @@ def _variants(raw: Any, check: _Checker) -> tuple[Variant, ...]:
 def _price_names(raw: Any, check: _Checker) -> frozenset[str]:
     if raw is None:
         return frozenset()
-    if not isinstance(raw, list) or not all(name in PRICE_FIELDS for name in raw):
+    if not isinstance(raw, list) or not all(name in tables().price_fields for name in raw):
         raise check.fail(
-            "batch_full_price", f"a list of price fields ({', '.join(PRICE_FIELDS)})", raw
+            "batch_full_price", f"a list of price fields ({', '.join(tables().price_fields)})", raw
         )
     return frozenset(raw)
 
@@ -514,6 +480,8 @@ def _price_names(raw: Any, check: _Checker) -> frozenset[str]:
 def _modalities(raw: Any, check: _Checker) -> frozenset[str]:
     if raw is None:
         return frozenset()
-    if not isinstance(raw, list) or not all(name in MODALITIES for name in raw):
-        raise check.fail("text_rate_modalities", f"a list of ({', '.join(MODALITIES)})", raw)
+    if not isinstance(raw, list) or not all(name in tables().modalities for name in raw):
+        raise check.fail(
+            "text_rate_modalities", f"a list of ({', '.join(tables().modalities)})", raw
+        )
     return frozenset(raw)

@@ -14,7 +14,8 @@ every shape is read into), its paths (:mod:`pricing.usage_paths`), the compiler
 (:mod:`pricing.usage_compiler`), the messages for what cannot be read
 (:mod:`pricing.usage_diagnostics`), envelopes (:mod:`pricing.usage_envelopes`), column-shaped
 logs (:mod:`pricing.usage_columns`), OTLP documents (:mod:`pricing.otlp`), when a call was
-made (:mod:`pricing.usage_times`) and built-in tool uses (:mod:`pricing.tool_uses`). This
+made (:mod:`pricing.usage_times`), which conversation it is of
+(:mod:`pricing.usage_conversations`) and built-in tool uses (:mod:`pricing.tool_uses`). This
 module runs the compiled reader and keeps every public name importable from here.
 """
 
@@ -39,6 +40,7 @@ from pricing.tool_uses import (
 )
 from pricing.usage_columns import cell_value, column_problem, column_record, typed_value
 from pricing.usage_compiler import table_source
+from pricing.usage_conversations import CONVERSATION_KEYS, CONVERSATION_PATHS, record_conversation
 from pricing.usage_diagnostics import (
     _bad,
     _diagnose,
@@ -64,6 +66,8 @@ from pricing.usage_times import TIME_FIELDS, record_stamp, record_time
 # names read from here by the library, the log readers and the tests
 __all__ = [
     "ANTHROPIC_SERVER_TOOLS",
+    "CONVERSATION_KEYS",
+    "CONVERSATION_PATHS",
     "COUNTS",
     "ENVELOPES",
     "OPENAI_TOOL_ITEMS",
@@ -84,6 +88,7 @@ __all__ = [
     "normalize",
     "observed",
     "read_call",
+    "record_conversation",
     "record_stamp",
     "record_time",
     "record_tool_calls",

@@ -19,11 +19,11 @@ EMBED = "text-embedding-3-small"
 
 
 def row(scenario: str, model: str, period: str, line: str = "generation") -> dict[str, str]:
-    with open(REPORTS / f"{scenario}.csv", newline="") as handle:
+    with open(REPORTS / f"{scenario}.periods.csv", newline="") as handle:
         for found in csv.DictReader(handle):
             if (found["model"], found["period"], found["line"]) == (model, period, line):
                 return found
-    raise AssertionError(f"no {model} {period} {line} row in {scenario}.csv")
+    raise AssertionError(f"no {model} {period} {line} row in {scenario}.periods.csv")
 
 
 def usd(text: str) -> Decimal:

@@ -12,14 +12,19 @@ def test_sample_reports_have_not_drifted(tmp_path):
     assert names == [
         "nightly-batch.csv",
         "nightly-batch.md",
+        "nightly-batch.periods.csv",
         "rag-service.csv",
         "rag-service.md",
+        "rag-service.periods.csv",
         "research-agent.csv",
         "research-agent.md",
+        "research-agent.periods.csv",
         "support-bot.csv",
         "support-bot.md",
+        "support-bot.periods.csv",
         "support-chat.csv",
         "support-chat.md",
+        "support-chat.periods.csv",
     ]
     for path in written:
         committed = REPORTS_DIR / path.name

@@ -29,6 +29,8 @@ COMMANDS = {
     "usage": "budget.cli.workload:usage",
     "report": "budget.cli.workload:report",
     "whatif": "budget.cli.workload:whatif",
+    "init": "budget.cli.init:init",
+    "fit": "budget.cli.fit:fit",
 }
 
 

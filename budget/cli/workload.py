@@ -359,6 +359,13 @@ def _exit_if_unpriced(report, where: str) -> None:
     type=click.IntRange(min=1),
     help="Override the scenario's simulated_calls (calls drawn per model).",
 )
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="LOG",
+    help="Backtest: project over the log's own days and compare with what it cost, per "
+    "model and per day (repeatable).",
+)
 @at_option
 @catalog_option
 @json_option
@@ -368,6 +375,7 @@ def report(
     markdown: str | None,
     chart: str | None,
     simulated_calls: int | None,
+    against: tuple[str, ...],
     at,
     as_json: bool,
     rows: str = "month",
@@ -394,6 +402,12 @@ def report(
     from budget.workload.scenario import load_scenario
     from budget.workload.warnings import projection_warnings
 
+    if against:
+        from budget.cli.fit import print_backtest
+
+        if output or markdown or chart:
+            raise InputError("--against prints a backtest: it writes no -o, --markdown or --chart")
+        return print_backtest(scenario_file, against, at, as_json, simulated_calls)
     if output_format == "focus" and (not output or rows != "month"):
         raise click.UsageError("--format focus writes the -o file, one row per day (no --rows)")
     if chart:

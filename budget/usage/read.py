@@ -38,6 +38,7 @@ from pricing.engine import Usage
 from pricing.errors import FailedRequest, InputError
 from pricing.textfile import is_url
 from pricing.usage import (
+    CONVERSATION_KEYS,
     COUNTS,
     OTLP,
     TRUNCATION_REASONS,
@@ -48,6 +49,7 @@ from pricing.usage import (
     column_record,
     expand,
     may_report_tools,
+    record_conversation,
     record_stamp,
     record_tool_calls,
 )
@@ -92,6 +94,8 @@ class Rows:
     tool_calls: list[dict[str, int]] | None = None
     # when each call was made, if the log says: pricing.dates.call_stamp (UTC minutes or a date)
     times: list[int | dt.date | None] | None = None
+    # the conversation (session) of each call, where the log says (budget fit's turns)
+    conversations: list[str | None] | None = None
     # the model named last by the end of the chunk (or before it): the next chunk's streamed
     # calls that complete an earlier event's call (Anthropic's message_delta) are of it
     last_model: str | None = None
@@ -142,6 +146,7 @@ class Rows:
             self.skipped,
             None if self.tool_calls is None else [self.tool_calls[i] for i in pick],
             times=[self.times[i] for i in pick] if self.times else None,
+            conversations=[self.conversations[i] for i in pick] if self.conversations else None,
             last_model=self.last_model,
         )
 
@@ -406,6 +411,7 @@ def _read_rows(
     tools: list[dict[str, int]] = []  # built-in tool uses per row
     stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
     add_stamp = stamps.append
+    threads: list[str | None] = []  # the conversation of each call, where the record says
     add_number, add_meta, add_counts = numbers.append, metas.append, flat.extend
     for number, line in lines:
         if line.__class__ is bytes:
@@ -454,6 +460,9 @@ def _read_rows(
             add_counts(counts)
             tools.append(uses)
             add_stamp(stamp)
+            # most logs name no conversation: decided here in C, without a call
+            named = item.__class__ is dict and not item.keys().isdisjoint(CONVERSATION_KEYS)
+            threads.append(record_conversation(item) if named else None)
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
@@ -483,6 +492,7 @@ def _read_rows(
         events,
         skipped,
         times=stamps if any(t is not None for t in stamps) else None,
+        conversations=threads if any(c is not None for c in threads) else None,
         last_model=last_model,
     )
     if any(tools):

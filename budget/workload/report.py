@@ -182,9 +182,9 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         )
         + f" (`on_truncation: {s.on_truncation}`). Every cost above includes those calls; "
         "`of which cut replies` (CSV `continuation_usd`) is their share of the total.",
-        "- Monthly totals are calls x mean cost per call; the CSV's `total_p95_usd` adds the "
-        "call-to-call variation of a sum of that many independent calls (95%): it is not a "
-        "budget ceiling; the scenario's ranges are (section above).",
+        "- Monthly totals are calls x mean cost per call; the `--rows periods` CSV's "
+        "`total_p95_usd` adds the call-to-call variation of a sum of that many independent "
+        "calls (95%): it is not a budget ceiling; the scenario's ranges are (section above).",
     ]
     for item in projection.models:
         lines += [f"- **Price change**: {note}." for note in price_change_notes(projection, item)]
@@ -205,7 +205,11 @@ def markdown_summary(projection: Projection, table: pd.DataFrame | None = None) 
         lines += [f"- **Estimated token counts**: {estimated}."] if estimated else []
     for item in projection.models:
         capped = capped_input_note(item)
-        lines += [f"- **Input capped**: {capped} (CSV `input_capped_share`)."] if capped else []
+        lines += (
+            [f"- **Input capped**: {capped} (`--rows periods` CSV `input_capped_share`)."]
+            if capped
+            else []
+        )
     return "\n".join([*lines, ""])
 
 
@@ -256,7 +260,11 @@ def _bill_lines(projection: Projection, table: pd.DataFrame) -> list[str]:
     lines = []
     if s.tools:
         uses = ", ".join(f"{use.tool} on {use.share:.0%} of calls" for use in s.tools)
-        lines += ["", f"Built-in tools: {uses}, billed per use (CSV `tool_calls`, `tool_usd`)."]
+        lines += [
+            "",
+            f"Built-in tools: {uses}, billed per use (CSV `tool_usd`; `--rows periods` CSV "
+            "`tool_calls`).",
+        ]
     if projection.embeddings is None:
         return lines
     e = projection.embeddings
@@ -544,7 +552,11 @@ def _capacity_panel(axes, labels: list[str], peak_use: list[tuple[float, str] | 
 def regenerate_samples(
     catalog: Catalog, source: Path = REPORTS_DIR, target: Path | None = None, charts: bool = False
 ) -> list[Path]:
-    """Rebuild ``NAME.csv`` and ``NAME.md`` for every ``reports/*.yaml``; returns files written."""
+    """Rebuild ``NAME.csv`` (the bill, as `budget report NAME.yaml -o NAME.csv` writes it),
+    ``NAME.periods.csv`` (the projection table, `--rows periods`) and ``NAME.md`` for every
+    ``reports/*.yaml``; returns files written."""
+    from budget.workload.finance import finance_table
+
     target = target or source
     written = []
     for scenario_file in sorted(source.glob("*.yaml")):
@@ -552,9 +564,11 @@ def regenerate_samples(
         projection = project(scenario, catalog)
         table = projection.exact_table
         stem = target / scenario_file.stem
-        write_csv(table, stem.with_suffix(".csv"))
+        periods = stem.with_name(f"{stem.name}.periods.csv")
+        write_csv(finance_table(projection), stem.with_suffix(".csv"))
+        write_csv(table, periods)
         write_text(markdown_summary(projection, table), stem.with_suffix(".md"))
-        written += [stem.with_suffix(".csv"), stem.with_suffix(".md")]
+        written += [stem.with_suffix(".csv"), periods, stem.with_suffix(".md")]
         if charts:
             write_charts(projection, stem.with_suffix(".png"), table)
             written.append(stem.with_suffix(".png"))

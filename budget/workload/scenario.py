@@ -22,74 +22,69 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from budget.planner.truncation import ON_TRUNCATION
 from pricing.dates import parse_day
-from pricing.engine import MAX_CALL_TOKENS
 from pricing.errors import InputError, clip
+from pricing.formats import Format, load_format
 from pricing.textfile import read_text
 from pricing.yamlfile import Document, KeyPath, did_you_mean, read_document
 
 DAYS_PER_MONTH = 365 / 12  # average month, so calls_per_month and calls_per_day agree
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_SIMULATED_CALLS = 100_000
-MAX_SIMULATED_CALLS = 1_000_000_000  # drawn in chunks: memory is flat, time is the bound
 # Bounds that keep every figure finite and exact (Decimal money, int64 token arrays):
 MAX_NUMBER = 10**15  # any number in a scenario
 MAX_CALLS_PER_DAY = 10**10  # in any month of the horizon: above any service's traffic
 
-TOP_KEYS = (
-    "name",
-    "description",
-    "model",
-    "variant",
-    "models",
-    "traffic",
-    "input_tokens",
-    "output_tokens",
-    "cache",
-    "batch_share",
-    "max_tokens",
-    "on_truncation",
-    "rate_limits",
-    "horizon_months",
-    "start",
-    "seed",
-    "simulated_calls",
-    "conversation",
-    "tools",
-    "embeddings",
-)
-TRAFFIC_KEYS = (
-    "calls_per_day",
-    "calls_per_month",
-    "monthly_growth",
-    "peak_factor",
-    "conversations_per_day",
-    "conversations_per_month",
-)
-CONVERSATION_KEYS = ("turns", "system_tokens", "user_tokens", "history", "cache", "gap_seconds")
-HISTORY_FORMS = ("last", "summarise_at", "summary_tokens")
 DEFAULT_GAP_SECONDS = 60  # between a reply and the next turn: a person reading and typing
-TOOL_KEYS = ("share", "per_call")
-EMBEDDING_KEYS = (
-    "model",
-    "corpus_tokens",
-    "corpus_size",
-    "bytes_per_token",
-    "reindex_every_months",
-    "reindex_share",
-    "corpus_batch",
-    "query_tokens",
-)
-CACHE_KEYS = ("read_share", "write_share", "write_ttl", "prefix_tokens", "ttl")
-LIMIT_KEYS = ("rpm", "tpm", "input_tpm", "output_tpm")
-MODEL_KEYS = ("name", "variant", "rate_limits")
-RANGE_KEYS = ("low", "expected", "high")
+# The keys, allowed values and bounds of a scenario: its JSON Schema, the one place they are
+# written (scenario.schema.json beside this file; docs/scenarios.md's tables and `budget init`
+# come from it too). The checker below keeps the wording of its errors and the rules that
+# span keys. Read on first use: `_KEY_TABLES` name -> the schema's mapping whose keys it lists.
+SCHEMA = Path(__file__).with_name("scenario.schema.json")
+_KEY_TABLES = {
+    "TOP_KEYS": "",
+    "TRAFFIC_KEYS": "properties/traffic",
+    "CONVERSATION_KEYS": "$defs/conversation",
+    "HISTORY_FORMS": "$defs/history_forms",
+    "TOOL_KEYS": "$defs/tool_use",
+    "EMBEDDING_KEYS": "$defs/embeddings",
+    "CACHE_KEYS": "$defs/cache",
+    "LIMIT_KEYS": "$defs/limit_values",
+    "MODEL_KEYS": "$defs/model_choice",
+    "RANGE_KEYS": "$defs/range",
+    "INPUT_FORMS": "$defs/input_forms",
+    "OUTPUT_FORMS": "$defs/output_forms",
+    "DISTRIBUTION_FORMS": "$defs/distribution_forms",
+    "SYSTEM_PROMPT_FORMS": "$defs/system_prompt_file",
+}
+
+
+def schema() -> Format:
+    """The scenario's JSON Schema, read once."""
+    return load_format(SCHEMA)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # the key lists as module constants (whatif, capacity and table import them)
+    if name in _KEY_TABLES:
+        return schema().keys(_KEY_TABLES[name])
+    if name == "MAX_SIMULATED_CALLS":  # drawn in chunks: memory is flat, time is the bound
+        return schema().bounds("properties/simulated_calls")["maximum"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    return schema().keys(_KEY_TABLES[name])
+
+
+def _bounds(path: str) -> dict[str, Any]:
+    """A number's bounds in the schema: the keyword arguments of ``_Checker.number``."""
+    return schema().bounds(path)
+
+
 # Ranges whose high end makes the bill smaller (more cache reads); every other range costs
 # more at its high end (more calls, more growth, longer prompts and replies, more writes).
 CHEAPER_WHEN_HIGH = frozenset({"cache.read_share"})
-INPUT_FORMS = ("fixed", "p50", "p95", "prompt_files")
-OUTPUT_FORMS = ("fixed", "p50", "p95", "samples", "usage_log")
 
 
 @dataclass(frozen=True)
@@ -212,7 +207,7 @@ class RateLimits:
 
     def given(self) -> dict[str, int]:
         """The limits set, by name, in the order of LIMIT_KEYS."""
-        return {k: getattr(self, k) for k in LIMIT_KEYS if getattr(self, k) is not None}
+        return {k: getattr(self, k) for k in _keys("LIMIT_KEYS") if getattr(self, k) is not None}
 
 
 @dataclass(frozen=True)
@@ -281,9 +276,10 @@ class Scenario:
         return InputError(f"{self.locate(key)}: {key}: {message}")
 
 
-def at_end(scenario: Scenario, end: str) -> Scenario:
-    """The scenario with every range at its ``cheap`` or ``costly`` end together (for
-    ``cache.read_share`` the cheap end is the high one). Without ranges: the scenario."""
+def at_end(scenario: Scenario, end: str, keys: Iterable[str] | None = None) -> Scenario:
+    """The scenario with every range (or only those of ``keys``, the others at their expected
+    values) at its ``cheap`` or ``costly`` end together (for ``cache.read_share`` the cheap
+    end is the high one). Without ranges: the scenario."""
     if not scenario.ranges or scenario.document is None:
         return scenario
     if end not in ("cheap", "costly"):
@@ -291,6 +287,8 @@ def at_end(scenario: Scenario, end: str) -> Scenario:
 
     def edit(doc: Document) -> None:
         for key, (low, _, high) in scenario.ranges.items():
+            if keys is not None and key not in keys:
+                continue
             high_is_cheap = key in CHEAPER_WHEN_HIGH
             value = high if (end == "cheap") == high_is_cheap else low
             parts = tuple(key.split("."))
@@ -402,13 +400,13 @@ class _Checker:
     def ranged(self, value: Any, path: KeyPath, check: Callable[[Any, KeyPath], Any]) -> Any:
         """A value that may be a range ``{low, expected, high}``: each end checked like the
         value itself, low <= expected <= high; the range kept, the expected value returned."""
-        if not (isinstance(value, dict) and set(value) & set(RANGE_KEYS)):
+        if not (isinstance(value, dict) and set(value) & set(_keys("RANGE_KEYS"))):
             return check(value, path)
-        value = self.keys(value, path, RANGE_KEYS)
-        missing = [k for k in RANGE_KEYS if k not in value]
+        value = self.keys(value, path, _keys("RANGE_KEYS"))
+        missing = [k for k in _keys("RANGE_KEYS") if k not in value]
         if missing:
             raise self.fail(path, f"a range needs low, expected and high; {missing[0]} missing")
-        low, expected, high = (check(value[k], path + (k,)) for k in RANGE_KEYS)
+        low, expected, high = (check(value[k], path + (k,)) for k in _keys("RANGE_KEYS"))
         if not low <= expected <= high:
             raise self.fail(
                 path, f"a range needs low <= expected <= high, got {low:g}, {expected:g}, {high:g}"
@@ -423,7 +421,7 @@ class _Checker:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if number and not 0 <= value <= 1:
             raise self.fail(path, f"must be a share between 0 and 1, got {value:g}")
-        return float(self.number(value, path, minimum=0, maximum=1))
+        return float(self.number(value, path, **_bounds("$defs/share")))
 
     def day(self, value: Any, path: KeyPath) -> dt.date:
         try:
@@ -436,16 +434,26 @@ class _Checker:
             raise self.fail(path, f"expected one of {', '.join(allowed)}, got {value!r}")
         return str(value)
 
+    def either(self, value: Any, path: KeyPath) -> str:
+        """One of the values the schema allows at ``path`` (``cache.write_ttl``: 5m or 1h; a
+        section's keys are in the schema's ``$defs`` under the section's name)."""
+        section, key = path
+        allowed = schema().enum(f"$defs/{section}/properties/{key}")
+        text = str(value)
+        if text not in allowed:
+            raise self.fail(path, f"expected {' or '.join(allowed)}, got {text!r}")
+        return text
+
     def text(self, value: Any, path: KeyPath) -> str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
             raise self.fail(path, f"expected a non-empty string, got {value!r}")
         return str(value)
 
     def scenario(self) -> Scenario:
-        data = self.keys(self.doc.data, (), TOP_KEYS)
+        data = self.keys(self.doc.data, (), _keys("TOP_KEYS"))
         name = self.text(data["name"], ("name",)) if "name" in data else self.path.stem
         conversation = self.conversation(data)
-        required = ("traffic", "output_tokens") + (() if conversation else ("input_tokens",))
+        required = schema().required("") + (() if conversation else ("input_tokens",))
         for key in required:
             if key not in data:
                 raise InputError(f"{self.doc.where(())}: {key}: required")
@@ -466,7 +474,7 @@ class _Checker:
             ):
                 if key in data and not _nothing(data[key]):
                     raise self.fail((key,), f"does not apply to a conversation ({why})")
-        cache = self.keys(data.get("cache", {}) or {}, ("cache",), CACHE_KEYS)
+        cache = self.keys(data.get("cache", {}) or {}, ("cache",), _keys("CACHE_KEYS"))
         prefix = self.cache_structure(cache)
         read_share = self.share(cache.get("read_share", 0), ("cache", "read_share"))
         write_share = self.share(cache.get("write_share", 0), ("cache", "write_share"))
@@ -475,9 +483,7 @@ class _Checker:
                 ("cache",),
                 f"read_share + write_share must be <= 1, got {read_share + write_share:g}",
             )
-        ttl = str(cache.get("write_ttl", "5m"))
-        if ttl not in ("5m", "1h"):
-            raise self.fail(("cache", "write_ttl"), f"expected 5m or 1h, got {ttl!r}")
+        ttl = self.either(cache.get("write_ttl", "5m"), ("cache", "write_ttl"))
         description = data.get("description")
         scenario = Scenario(
             name=name,
@@ -487,8 +493,10 @@ class _Checker:
             # A conversation's inputs are built turn by turn (conversation.py).
             input_tokens=Fixed(0)
             if conversation
-            else self.tokens(data["input_tokens"], ("input_tokens",), INPUT_FORMS),
-            output_tokens=self.tokens(data["output_tokens"], ("output_tokens",), OUTPUT_FORMS),
+            else self.tokens(data["input_tokens"], ("input_tokens",), _keys("INPUT_FORMS")),
+            output_tokens=self.tokens(
+                data["output_tokens"], ("output_tokens",), _keys("OUTPUT_FORMS")
+            ),
             cache_read_share=read_share,
             cache_write_share=write_share,
             cache_write_ttl=ttl,
@@ -497,7 +505,9 @@ class _Checker:
             batch_share=self.share(data.get("batch_share", 0), ("batch_share",)),
             max_tokens=self.max_tokens(data.get("max_tokens")),
             on_truncation=self.choice(
-                data.get("on_truncation", "continue"), ("on_truncation",), ON_TRUNCATION
+                data.get("on_truncation", "continue"),
+                ("on_truncation",),
+                schema().enum("properties/on_truncation"),
             ),
             rate_limits=self.limits(data.get("rate_limits")),
             provider_limits=self.provider_limits(data.get("rate_limits")),
@@ -505,19 +515,15 @@ class _Checker:
                 self.number(
                     data.get("horizon_months", DEFAULT_HORIZON_MONTHS),
                     ("horizon_months",),
-                    minimum=1,
-                    maximum=120,
-                    whole=True,
+                    **_bounds("properties/horizon_months"),
                 )
             ),
-            seed=int(self.number(data.get("seed", 0), ("seed",), minimum=0, whole=True)),
+            seed=int(self.number(data.get("seed", 0), ("seed",), **_bounds("properties/seed"))),
             simulated_calls=int(
                 self.number(
                     data.get("simulated_calls", DEFAULT_SIMULATED_CALLS),
                     ("simulated_calls",),
-                    minimum=1,
-                    maximum=MAX_SIMULATED_CALLS,
-                    whole=True,
+                    **_bounds("properties/simulated_calls"),
                 )
             ),
             description=str(description) if description is not None else None,
@@ -544,11 +550,13 @@ class _Checker:
                 ("cache", shares[0]),
                 "give the cache either as prefix_tokens (and ttl) or as shares, not both",
             )
-        ttl = str(cache.get("ttl", "5m"))
-        if ttl not in ("5m", "1h"):
-            raise self.fail(("cache", "ttl"), f"expected 5m or 1h, got {ttl!r}")
+        self.either(cache.get("ttl", "5m"), ("cache", "ttl"))
         path = ("cache", "prefix_tokens")
-        return int(self.number(cache["prefix_tokens"], path, minimum=0, whole=True))
+        return int(
+            self.number(
+                cache["prefix_tokens"], path, **_bounds("$defs/cache/properties/prefix_tokens")
+            )
+        )
 
     def models(self, data: dict) -> tuple[ModelChoice, ...]:
         if "model" in data and "models" in data:
@@ -572,7 +580,7 @@ class _Checker:
         for number, item in enumerate(items):
             path = ("models", str(number))
             if isinstance(item, dict):
-                item = self.keys(item, path, MODEL_KEYS)
+                item = self.keys(item, path, _keys("MODEL_KEYS"))
                 if "name" not in item:
                     raise self.fail(path, "name: required")
                 variant = item.get("variant")
@@ -596,40 +604,36 @@ class _Checker:
 
     def traffic(self, value: Any) -> Traffic:
         path = ("traffic",)
-        value = self.keys(value, path, TRAFFIC_KEYS)
-        rates = (
-            "calls_per_day",
-            "calls_per_month",
-            "conversations_per_day",
-            "conversations_per_month",
-        )
+        value = self.keys(value, path, _keys("TRAFFIC_KEYS"))
+        # the schema's `oneOf`: exactly one of these rates
+        rates = [one["required"][0] for one in schema().node("properties/traffic")["oneOf"]]
         given = [k for k in rates if k in value]
         if len(given) != 1:
             raise self.fail(path, "give exactly one of calls_per_day or calls_per_month")
-        most = MAX_CALLS_PER_DAY * (1 if given[0].endswith("_per_day") else DAYS_PER_MONTH)
+        bounds = _bounds(f"properties/traffic/properties/{given[0]}")
         calls = self.ranged(
-            value[given[0]],
-            path + (given[0],),
-            lambda v, p: self.number(v, p, minimum=0, maximum=most),
+            value[given[0]], path + (given[0],), lambda v, p: self.number(v, p, **bounds)
         )
         per_day = calls if given[0].endswith("_per_day") else calls / DAYS_PER_MONTH
         unit = "conversation" if given[0].startswith("conversations") else "call"
         growth = self.ranged(
             value.get("monthly_growth", 0),
             path + ("monthly_growth",),
-            lambda v, p: self.number(v, p, above=-1, maximum=10),
+            lambda v, p: self.number(
+                v, p, **_bounds("properties/traffic/properties/monthly_growth")
+            ),
         )
         peak = self.ranged(
             value.get("peak_factor", 1),
             path + ("peak_factor",),
-            lambda v, p: self.number(v, p, minimum=1),
+            lambda v, p: self.number(v, p, **_bounds("properties/traffic/properties/peak_factor")),
         )
         return Traffic(float(per_day), float(growth), float(peak), unit)
 
     def tokens(self, value: Any, path: KeyPath, forms: tuple[str, ...]) -> TokenSpec:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Fixed(self.token_count(value, path))
-        if isinstance(value, dict) and value and set(value) <= set(RANGE_KEYS):
+        if isinstance(value, dict) and value and set(value) <= set(_keys("RANGE_KEYS")):
             return Fixed(int(self.ranged(value, path, self.token_count)))  # {low, expected, high}
         value = self.keys(value, path, forms)
         if "fixed" in value:
@@ -639,7 +643,8 @@ class _Checker:
         if "p50" in value or "p95" in value:
             if set(value) != {"p50", "p95"}:
                 raise self.fail(path, "a distribution needs both p50 and p95 (and nothing else)")
-            positive = lambda v, p: self.number(v, p, above=0, maximum=MAX_CALL_TOKENS)  # noqa: E731
+            bounds = _bounds("$defs/percentile")
+            positive = lambda v, p: self.number(v, p, **bounds)  # noqa: E731
             p50 = self.ranged(value["p50"], path + ("p50",), positive)
             p95 = self.ranged(value["p95"], path + ("p95",), positive)
             if p95 < p50:
@@ -650,7 +655,7 @@ class _Checker:
                     for k, v in (("p50", p50), ("p95", p95))
                 ]
                 if low_or_high[1] < low_or_high[0]:
-                    name = RANGE_KEYS[end]
+                    name = _keys("RANGE_KEYS")[end]
                     raise self.fail(
                         path + ("p95",),
                         f"at the {name} end p95 ({low_or_high[1]:g}) is below p50 "
@@ -680,7 +685,8 @@ class _Checker:
             if "bytes_per_token" in value:
                 raise self.fail(path + ("bytes_per_token",), "goes with corpus_size")
             tokens = value.get("corpus_tokens", 0)
-            return int(self.number(tokens, path + ("corpus_tokens",), minimum=0, whole=True)), None
+            bounds = _bounds("$defs/embeddings/properties/corpus_tokens")
+            return int(self.number(tokens, path + ("corpus_tokens",), **bounds)), None
         if "corpus_tokens" in value:
             raise self.fail(path + ("corpus_size",), "give corpus_tokens or corpus_size, not both")
         size = size_in_bytes(value["corpus_size"])
@@ -692,8 +698,7 @@ class _Checker:
         per_token = self.number(
             value.get("bytes_per_token", DEFAULT_BYTES_PER_TOKEN),
             path + ("bytes_per_token",),
-            minimum=0.5,
-            maximum=64,
+            **_bounds("$defs/embeddings/properties/bytes_per_token"),
         )
         tokens = round(size / per_token)
         given = str(value["corpus_size"]).strip()
@@ -704,14 +709,14 @@ class _Checker:
         counted with each model's tokenizer, as `input_tokens: {prompt_files: ...}` is."""
         if not isinstance(value, dict):
             return self.token_count(value, path)
-        value = self.keys(value, path, ("prompt_file",))
+        value = self.keys(value, path, _keys("SYSTEM_PROMPT_FORMS"))
         if "prompt_file" not in value:
             raise self.fail(path, "expected a number or {prompt_file: FILE}")
         where = path + ("prompt_file",)
         return PromptFiles((self.file(self.text(value["prompt_file"], where), where),))
 
     def token_count(self, value: Any, path: KeyPath) -> int:
-        return int(self.number(value, path, minimum=0, maximum=MAX_CALL_TOKENS, whole=True))
+        return int(self.number(value, path, **_bounds("$defs/token_count")))
 
     def check_growth(self, scenario: Scenario) -> None:
         """Growth compounding over the horizon must keep the last month's traffic bounded."""
@@ -737,7 +742,7 @@ class _Checker:
             return "plan"
         if isinstance(value, str):
             raise self.fail(("max_tokens",), f"expected a number or `plan`, got {value!r}")
-        return int(self.number(value, ("max_tokens",), minimum=1, whole=True))
+        return int(self.number(value, ("max_tokens",), **_bounds("properties/max_tokens")))
 
     def limits(self, value: Any) -> RateLimits:
         """The flat keys of ``rate_limits``: the default for every model."""
@@ -746,7 +751,7 @@ class _Checker:
         path = ("rate_limits",)
         if not isinstance(value, dict):
             raise self.fail(path, f"expected a mapping, got {value!r}")
-        flat = {k: v for k, v in value.items() if k in LIMIT_KEYS}
+        flat = {k: v for k, v in value.items() if k in _keys("LIMIT_KEYS")}
         return self.limit_block(flat, path, "scenario")
 
     def provider_limits(self, value: Any) -> dict[str, RateLimits]:
@@ -756,23 +761,25 @@ class _Checker:
             return {}
         blocks = {}
         for provider, block in value.items():
-            if provider in LIMIT_KEYS:
+            if provider in _keys("LIMIT_KEYS"):
                 continue
             path = ("rate_limits", str(provider))
             if not isinstance(block, dict):
                 where = self.doc.key_at.get(path) or self.doc.where(path)
                 raise InputError(
                     f"{where}: {'.'.join(path)}: unknown key (expected one of: "
-                    f"{', '.join(LIMIT_KEYS)}, or a provider name with a mapping of limits)"
+                    f"{', '.join(_keys('LIMIT_KEYS'))}, "
+                    "or a provider name with a mapping of limits)"
                 )
             blocks[str(provider)] = self.limit_block(block, path, f"provider {provider}")
         return blocks
 
     def limit_block(self, value: Any, path: KeyPath, scope: str) -> RateLimits:
-        value = self.keys(value, path, LIMIT_KEYS)
+        value = self.keys(value, path, _keys("LIMIT_KEYS"))
+        bounds = _bounds("$defs/limit")
         checked = {
-            key: int(self.number(value[key], path + (key,), above=0, whole=True))
-            for key in LIMIT_KEYS
+            key: int(self.number(value[key], path + (key,), **bounds))
+            for key in _keys("LIMIT_KEYS")
             if value.get(key) is not None
         }
         return RateLimits(**checked, scope=scope)
@@ -783,31 +790,31 @@ class _Checker:
         if "conversation" not in data:
             return None
         path = ("conversation",)
-        value = self.keys(data["conversation"], path, CONVERSATION_KEYS)
+        value = self.keys(data["conversation"], path, _keys("CONVERSATION_KEYS"))
         if "input_tokens" in data:
             raise self.fail(
                 ("input_tokens",),
                 "a conversation builds each turn's input (system + history + user_tokens); "
                 "remove input_tokens",
             )
-        for key in ("turns", "system_tokens", "user_tokens"):
+        for key in schema().required("$defs/conversation"):
             if key not in value:
                 raise self.fail(path, f"{key}: required")
-        turns = self.tokens(value["turns"], path + ("turns",), ("fixed", "p50", "p95"))
+        turns = self.tokens(value["turns"], path + ("turns",), _keys("DISTRIBUTION_FORMS"))
         if isinstance(turns, Fixed) and turns.tokens < 1:
             raise self.fail(path + ("turns",), "a conversation has at least 1 turn")
-        cache = str(value.get("cache", "auto"))
-        if cache not in ("auto", "none"):
-            raise self.fail(path + ("cache",), f"expected auto or none, got {cache!r}")
+        cache = self.either(value.get("cache", "auto"), path + ("cache",))
         gap = self.number(
-            value.get("gap_seconds", DEFAULT_GAP_SECONDS), path + ("gap_seconds",), minimum=0
+            value.get("gap_seconds", DEFAULT_GAP_SECONDS),
+            path + ("gap_seconds",),
+            **_bounds("$defs/conversation/properties/gap_seconds"),
         )
         system = self.system_prompt(value["system_tokens"], path + ("system_tokens",))
         return Conversation(
             turns=turns,
             system_tokens=system,
             user_tokens=self.tokens(
-                value["user_tokens"], path + ("user_tokens",), ("fixed", "p50", "p95")
+                value["user_tokens"], path + ("user_tokens",), _keys("DISTRIBUTION_FORMS")
             ),
             history=self.history(value.get("history", "full"), path + ("history",)),
             cache=cache,
@@ -828,19 +835,24 @@ class _Checker:
                 raise self.fail(
                     path, f"expected full, last N or summarised at N (tokens), got {value!r}"
                 )
-        value = self.keys(value, path, HISTORY_FORMS)
+        value = self.keys(value, path, _keys("HISTORY_FORMS"))
+        forms = "$defs/history_forms/properties"
         if "last" in value:
             if len(value) > 1:
                 raise self.fail(path, "`last` stands alone")
-            last = self.number(value["last"], path + ("last",), minimum=1, whole=True)
+            last = self.number(value["last"], path + ("last",), **_bounds(f"{forms}/last"))
             return History("last", last_turns=int(last))
         if "summarise_at" not in value:
             raise self.fail(path, "expected last or summarise_at")
         at = int(
-            self.number(value["summarise_at"], path + ("summarise_at",), minimum=1, whole=True)
+            self.number(
+                value["summarise_at"], path + ("summarise_at",), **_bounds(f"{forms}/summarise_at")
+            )
         )
         summary = value.get("summary_tokens", max(1, at // 10))
-        summary = int(self.number(summary, path + ("summary_tokens",), minimum=1, whole=True))
+        summary = int(
+            self.number(summary, path + ("summary_tokens",), **_bounds(f"{forms}/summary_tokens"))
+        )
         if summary >= at:
             raise self.fail(
                 path + ("summary_tokens",), f"must be < summarise_at ({at}), got {summary}"
@@ -858,10 +870,12 @@ class _Checker:
         for tool, spec in value.items():
             where = path + (str(tool),)
             if isinstance(spec, dict):
-                spec = self.keys(spec, where, TOOL_KEYS)
+                spec = self.keys(spec, where, _keys("TOOL_KEYS"))
                 share = self.share(spec.get("share", 1), where + ("share",))
                 per_call = self.number(
-                    spec.get("per_call", 1), where + ("per_call",), minimum=1, whole=True
+                    spec.get("per_call", 1),
+                    where + ("per_call",),
+                    **_bounds("$defs/tool_use/properties/per_call"),
                 )
             else:
                 share, per_call = self.share(spec, where), 1
@@ -872,7 +886,8 @@ class _Checker:
         if value is None:
             return None
         path = ("embeddings",)
-        value = self.keys(value, path, EMBEDDING_KEYS)
+        value = self.keys(value, path, _keys("EMBEDDING_KEYS"))
+        fields = "$defs/embeddings/properties"
         if "model" not in value:
             raise self.fail(
                 path, "model: required (an embedding model, e.g. text-embedding-3-small)"
@@ -888,13 +903,17 @@ class _Checker:
             corpus_tokens=corpus,
             corpus_estimate=estimate,
             reindex_every_months=int(
-                self.number(every, path + ("reindex_every_months",), minimum=0, whole=True)
+                self.number(
+                    every,
+                    path + ("reindex_every_months",),
+                    **_bounds(f"{fields}/reindex_every_months"),
+                )
             ),
             reindex_share=self.share(value.get("reindex_share", 1), path + ("reindex_share",)),
             corpus_batch=batch,
             query_tokens=None
             if query is None
-            else self.tokens(query, path + ("query_tokens",), ("fixed", "p50", "p95")),
+            else self.tokens(query, path + ("query_tokens",), _keys("DISTRIBUTION_FORMS")),
         )
 
 
