@@ -30,8 +30,18 @@ from pricing.formats import CATALOG_SCHEMA, catalog_format
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_SCHEMA = scenario_module.SCHEMA
-CATALOG_FILES = sorted(DATA_DIR.glob("*.yaml")) + sorted((ROOT / "tests/fixtures").rglob("*.yaml"))
-SCENARIO_FILES = sorted((ROOT / "reports").glob("*.yaml"))
+FIXTURES = sorted((ROOT / "tests/fixtures").rglob("*.yaml"))
+
+
+def _is_scenario(path: Path) -> bool:
+    """A fixture with a `traffic:` key is a scenario (e.g. one `budget fit` wrote)."""
+    return any(line.startswith("traffic:") for line in path.read_text().splitlines())
+
+
+CATALOG_FILES = sorted(DATA_DIR.glob("*.yaml")) + [p for p in FIXTURES if not _is_scenario(p)]
+SCENARIO_FILES = sorted((ROOT / "reports").glob("*.yaml")) + [
+    p for p in FIXTURES if _is_scenario(p)
+]
 
 
 def plain(value):
