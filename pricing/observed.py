@@ -27,6 +27,6 @@ class ObservedCall:
     batch: bool = False  # read from a batch API's output file
     service_tier: str | None = None  # flex, priority, fast, ... as the response reports it
     calls: int = 1  # 0 for a streaming event that completes another event's call
-    # Built-in tool uses billed per use ({"web_search": 2}): see pricing.usage.tool_calls().
+    # Built-in tool uses billed per use ({"web_search": 2}): see pricing.tool_uses.tool_calls().
     tool_calls: Mapping[str, int] = dataclasses.field(default_factory=dict)
     created: CallTime | None = None  # when the call was made (UTC), if the record says

@@ -1,7 +1,7 @@
 """Reading usage logs in chunks into columns of normalized token counts.
 
 Every record goes through :func:`pricing.usage.read_call`, the one reader compiled from the
-provider table in :mod:`pricing.usage` (the per-call path uses the same function), and its
+provider table in :mod:`pricing.usage_shapes` (the per-call path uses the same function), and its
 counts become int64 columns: a JSON line, and a CSV or Parquet row alike (a row is the record
 its columns spell, :func:`pricing.usage.column_record`; no column is read any other way). A
 record that cannot be read (a count that is not a whole number, parts larger than their
@@ -339,7 +339,11 @@ def _range_chunks(
                 size = remaining
             remaining -= size
             rows, skipped = _rows(
-                part.path, enumerate(block, start=number + 1), skip_invalid, model
+                part.path,
+                enumerate(block, start=number + 1),
+                skip_invalid,
+                model,
+                _block_may_use_tools(block),
             )
             model = rows.last_model
             yield rows, skipped
@@ -359,19 +363,33 @@ def json_chunks(
         block = list(itertools.islice(stream, chunk_lines))
         if not block:
             return
-        rows, skipped = _rows(label, enumerate(block, start=number + 1), skip_invalid, model)
+        rows, skipped = _rows(
+            label,
+            enumerate(block, start=number + 1),
+            skip_invalid,
+            model,
+            _block_may_use_tools(block),
+        )
         model = rows.last_model
         yield rows, skipped
         number += len(block)
 
 
-def _rows(label: str, lines, skip_invalid: bool, model: str | None = None) -> tuple[Rows, int]:
+def _block_may_use_tools(block: list[bytes]) -> bool:
+    """Whether any line of a block of raw JSON lines may report built-in tool uses: asked of
+    the whole block at once (one search in C), so no line of a block without any is searched."""
+    return may_report_tools(b"".join(block))
+
+
+def _rows(
+    label: str, lines, skip_invalid: bool, model: str | None = None, may_use_tools: bool = True
+) -> tuple[Rows, int]:
     # Parsed records are acyclic: the cyclic collector would only rescan the chunk's
     # growing lists (a sixth of the time), so it waits until the chunk is read.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _read_rows(label, lines, skip_invalid, model)
+        return _read_rows(label, lines, skip_invalid, model, may_use_tools)
     finally:
         if paused:
             gc.enable()
@@ -381,7 +399,9 @@ _NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool
 _parse = orjson.loads  # budget.inputs.records.loads, less its message work on every line
 
 
-def _read_rows(label: str, lines, skip_invalid: bool, last_model: str | None) -> tuple[Rows, int]:
+def _read_rows(
+    label: str, lines, skip_invalid: bool, last_model: str | None, may_use_tools: bool
+) -> tuple[Rows, int]:
     numbers: list[int] = []
     metas: list[tuple] = []
     flat: list[int] = []
@@ -414,7 +434,8 @@ def _read_rows(label: str, lines, skip_invalid: bool, last_model: str | None) ->
         # an OTLP document holds many calls
         many = record.__class__ is dict and OTLP in record
         items = list(expand(record)) if many else (record,)
-        searched = line.__class__ is not bytes or may_report_tools(line)
+        # a raw line is searched for tool uses only where its block may hold some
+        searched = line.__class__ is not bytes or (may_use_tools and may_report_tools(line))
         for item in items:
             try:
                 found = call_fields(item)  # a Call's fields, as a plain tuple

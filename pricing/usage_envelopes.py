@@ -1,0 +1,48 @@
+"""Which envelope (:data:`pricing.usage_shapes.ENVELOPES`: a batch output line, a streaming
+event) a record is in, found through an index by the top-level key of each envelope's
+first test.
+"""
+
+from __future__ import annotations
+
+from pricing.usage_paths import _holds
+from pricing.usage_shapes import COUNTS, ENVELOPES, Envelope
+
+
+def _envelope_index() -> list[tuple[str, dict[str, tuple[Envelope, ...]], tuple[Envelope, ...]]]:
+    """Per top-level key of an envelope's first test (in table order): the envelopes by that
+    key's value (as written, lower- and title-case), and those for any value."""
+    index: dict[str, tuple[dict[str, list[Envelope]], list[Envelope]]] = {}
+    for envelope in ENVELOPES:
+        path, eq, value = envelope.when[0].partition("=")
+        top = path.split(".")[0]
+        by_value, any_value = index.setdefault(top, ({}, []))
+        if eq and top == path:
+            for form in dict.fromkeys((value, value.lower(), value.title())):
+                by_value.setdefault(form, []).append(envelope)
+        else:
+            any_value.append(envelope)
+    return [
+        (key, {v: tuple(e) for v, e in by_value.items()}, tuple(any_value))
+        for key, (by_value, any_value) in index.items()
+    ]
+
+
+_ENVELOPES = _envelope_index()
+_ENVELOPE_KEYS = frozenset(key for key, _, _ in _ENVELOPES)
+_KEEP = {e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep}
+
+
+def _envelope(record: dict) -> Envelope | None:
+    for key, by_value, any_value in _ENVELOPES:
+        value = record.get(key)
+        if value is None:
+            continue
+        if value.__class__ is str:
+            for envelope in by_value.get(value, ()):
+                if all(_holds(record, test) for test in envelope.when):
+                    return envelope
+        for envelope in any_value:
+            if all(_holds(record, test) for test in envelope.when):
+                return envelope
+    return None
