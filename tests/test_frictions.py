@@ -466,3 +466,28 @@ def test_whatif_markdown_carries_the_budget_verdict(tmp_path):
     for row in over:
         by = Decimal(str(row["over_by_usd"]))
         assert f"over from {row['first_month_over']} (by ${by:,.2f})" in page
+
+
+def test_per_call_percentiles_are_not_shown_at_prices_they_were_not_ranked_at(tmp_path):
+    # Before: month 2's p50/p95 per call stayed at month 1's prices while per_call_usd moved.
+    path = tmp_path / "pro.yaml"
+    path.write_text(
+        "name: pro\nstart: 2026-12-05\nmodels: [gemini-2.5-pro, gpt-5.2]\n"
+        "traffic: {calls_per_day: 1000}\ninput_tokens: 2000\noutput_tokens: {p50: 300, p95: 900}\n"
+        "horizon_months: 3\nsimulated_calls: 2000\nseed: 1\n"
+    )
+    csv_path = tmp_path / "pro.csv"
+    assert run("report", str(path), "-o", str(csv_path), "--rows", "periods").exit_code == 0
+    import csv
+
+    rows = {(r["model"], r["period"]): r for r in csv.DictReader(csv_path.open())}
+    # gemini-2.5-pro (routed to gemini-3.8-flash) changes price on 2027-01-01, in month 1
+    # (2026-12-05..2027-01-04): every month but none is at its first prices
+    for period in ("month-01", "month-02", "total"):
+        assert rows["gemini-2.5-pro", period]["p95_per_call_usd"] == ""
+        assert rows["gemini-2.5-pro", period]["per_call_usd"] != ""
+    # gpt-5.2's prices never change: its percentiles stand in every row
+    for period in ("month-01", "month-02", "total"):
+        p50 = Decimal(rows["gpt-5.2", period]["p50_per_call_usd"])
+        p95 = Decimal(rows["gpt-5.2", period]["p95_per_call_usd"])
+        assert 0 < p50 < p95
