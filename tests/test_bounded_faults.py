@@ -102,3 +102,71 @@ def test_the_json_of_a_folded_log_lists_the_other_group_last(tmp_path, monkeypat
     assert data["unpriced"][-1]["model"] == "(other models)"
     assert data["unpriced"][-1]["calls"] == 250
     assert sum(g["calls"] for g in data["unpriced"]) == 310
+
+
+# --- 3. count -j: workers start with the stop signals blocked, the pool always stops ---------
+
+
+def _worker_signals(_: int) -> tuple[bool, bool, object]:
+    import signal
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return signal.SIGTERM in blocked, signal.SIGINT in blocked, signal.getsignal(signal.SIGTERM)
+
+
+def test_count_workers_run_their_own_signal_dispositions_never_the_callers(monkeypatch):
+    """Forked while the output set's SIGTERM handler (raise KeyboardInterrupt) is installed,
+    a worker gets SIGTERM default and SIGINT ignored before it can receive either: blocked
+    across the fork, unblocked by its initializer; the caller's mask is restored after."""
+    import multiprocessing
+    import os
+    import signal
+
+    from budget.outputs import OutputSet
+    from budget.tokenizers import tokenizer_for
+    from budget.tokenizers.count import _start_worker, _stop_signals_blocked
+    from pricing.catalog import load_catalog
+
+    tokenizer = tokenizer_for(load_catalog().resolve("gpt-4o"))
+    with OutputSet({}), _stop_signals_blocked():
+        assert signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        pool = multiprocessing.get_context("fork").Pool(
+            2, initializer=_start_worker, initargs=(tokenizer, os.getpid())
+        )
+    try:
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert pool.map(_worker_signals, range(4)) == [(False, False, signal.SIG_DFL)] * 4
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def test_count_with_two_jobs_finishes_every_time(tmp_path):
+    """The intermittent hang was in Pool.terminate() at the end of `count -j 2`: run it over
+    and over, each run bounded in time, each with the same exact count."""
+    import subprocess
+    import sys
+
+    text = tmp_path / "p.txt"
+    text.write_text("hello there\n" * 200)
+    command = [sys.executable, "-c", "from budget.cli import main; main()", "count"]
+    for _ in range(6):
+        done = subprocess.run(
+            [
+                *command,
+                text,
+                "-m",
+                "gpt-4o",
+                "-j",
+                "2",
+                "--json",
+                "--per-record",
+                tmp_path / "r.csv",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        # "hello", " there", "\n": 3 tokens a line in o200k_base
+        assert json.loads(done.stdout)["tokens"] == 600

@@ -35,6 +35,7 @@ from budget.inputs.files import (
 )
 from budget.inputs.records import csv_rows, loads, open_range
 from budget.inputs.sniff import DELIMITERS, sniff_stream
+from budget.outputs import _signals_held
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.bands import band_of
 from budget.tokenizers.estimate import EstimateTokenizer
@@ -177,6 +178,8 @@ def _tie_to_parent(parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises in its place
+    if hasattr(signal, "pthread_sigmask"):  # blocked across the fork (_stop_signals_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
@@ -185,6 +188,23 @@ def _tie_to_parent(parent: int) -> None:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread (so in the processes it forks) meanwhile;
+    one that arrived is acted on at the end."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
@@ -355,9 +375,13 @@ def count_paths(
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
         # Forked workers inherit the loaded tokenizer; nothing is pickled per block. They die
         # with this process (see _start_worker).
-        pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
-        )
+        # forked with SIGINT and SIGTERM blocked: until its initializer has set them, a worker
+        # would run the caller's handlers (the output set's SIGTERM raises), and a
+        # Pool.terminate() meeting such a worker could hang; the initializer unblocks them
+        with _stop_signals_blocked():
+            pool = multiprocessing.get_context("fork").Pool(
+                jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
+            )
     result = CountResult.start(model.id, tokenizer)
     if capped:
         result.warnings.append(capped)
@@ -382,8 +406,9 @@ def count_paths(
             add_counts(result, counted)
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            with _signals_held():  # a signal now would leave the pool half stopped
+                pool.terminate()
+                pool.join()
     return result
 
 
