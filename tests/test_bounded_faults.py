@@ -170,3 +170,72 @@ def test_count_with_two_jobs_finishes_every_time(tmp_path):
         assert done.returncode == 0, done.stderr
         # "hello", " there", "\n": 3 tokens a line in o200k_base
         assert json.loads(done.stdout)["tokens"] == 600
+
+
+# --- 2. counting bounded: a text without whitespace in pieces, one JSON document capped --------
+
+
+def random_letters(n: int) -> str:
+    import random
+
+    draw = random.Random(2)
+    return "".join(draw.choices("abcdefghijklmnopqrstuvwxyz", k=n))
+
+
+def test_a_block_with_no_safe_cut_is_counted_in_pieces_and_said_to_be_an_estimate():
+    from budget.inputs.files import Block
+    from budget.tokenizers.count import FORCED_NOTE, _count_block, _Job
+    from budget.tokenizers.tiktoken_backend import TiktokenTokenizer
+
+    tokenizer = TiktokenTokenizer("o200k_base")
+    text = random_letters(100_000)
+    whole = tokenizer.count_text(text)
+    job = _Job("text", "w.txt", "text", "strict", False, False)
+    counted = _count_block(job, Block(text.encode(), 0, 0), tokenizer, forced_cut=True)
+    assert not counted.exact and FORCED_NOTE in counted.notes
+    # 7 pieces, 6 cuts: each may add a token, never take one away here
+    assert whole <= counted.tokens <= whole + 6
+
+
+def test_five_mb_without_whitespace_counts_in_bounded_time_and_memory(tmp_path):
+    import subprocess
+    import sys
+
+    text = tmp_path / "word.txt"
+    text.write_text(random_letters(5_000_000))
+    done = subprocess.run(
+        [sys.executable, "-c", "from budget.cli import main; main()", "count", text, "-m"]
+        + ["gpt-4o", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_memory,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["exact"] is False
+    # the exact count is 2,593,755 (counted whole: 20 s and 360 MB); pieces add 29 tokens
+    assert data["tokens"] == 2_593_784
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_one_json_document_over_the_cap_is_a_one_line_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import budget.tokenizers.count
+    from budget.cli import cli
+
+    monkeypatch.setattr(budget.tokenizers.count, "MAX_JSON_DOCUMENT", 1_000)
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi " * 400}]}))
+    result = CliRunner().invoke(cli, ["count", str(chat), "-m", "gpt-4o"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {chat}: one JSON document over 0 MB is not read whole; write one request or "
+        "text per line (JSONL), which is read line by line"
+    )

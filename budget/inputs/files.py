@@ -27,7 +27,9 @@ from pricing.textfile import check_url, decode_text, is_url, strip_bom
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv", "tsv")
 BATCH_FORMATS = {"openai-batch": "jsonl", "anthropic-batch": "jsonl"}
 BLOCK_SIZE = 4 << 20  # bytes read at a time; also the unit of work for --jobs
-MAX_UNSPLIT = 64 << 20  # a text with no safe cut in this many bytes is cut anyway
+# a text with no safe cut in this many bytes is cut anyway (and counted in pieces: a tokenizer
+# given 64 MB of one "word" took 3.4 GB and minutes)
+MAX_UNSPLIT = BLOCK_SIZE
 STDIN = "-"
 MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemini contents
 
