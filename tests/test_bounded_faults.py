@@ -239,3 +239,26 @@ def test_one_json_document_over_the_cap_is_a_one_line_error(tmp_path, monkeypatc
         f"Error: {chat}: one JSON document over 0 MB is not read whole; write one request or "
         "text per line (JSONL), which is read line by line"
     )
+
+
+# --- 5. URL globs: expanded as a shell expands a local one -------------------------------------
+
+
+def test_a_url_glob_reads_every_log_it_matches(tmp_path):
+    from click.testing import CliRunner
+
+    from budget.cli import cli
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name, tokens in (("a.jsonl", 1_000), ("b.jsonl", 3_000)):
+        (logs / name).write_text(LINE % ("gpt-4o-mini", tokens))
+    (logs / "notes.txt").write_text("not a log\n")
+    result = CliRunner().invoke(cli, ["usage", f"file://{logs}/*.jsonl", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["rows"] == 2
+    assert data["by_model"]["gpt-4o-mini"]["input_tokens"] == 4_000  # 1,000 + 3,000
+    missing = CliRunner().invoke(cli, ["usage", f"file://{logs}/*.parquet"])
+    assert missing.exit_code == 2
+    assert missing.output.strip().endswith(f"file://{logs}/*.parquet: no such file")
