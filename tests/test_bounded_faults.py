@@ -262,3 +262,57 @@ def test_a_url_glob_reads_every_log_it_matches(tmp_path):
     missing = CliRunner().invoke(cli, ["usage", f"file://{logs}/*.parquet"])
     assert missing.exit_code == 2
     assert missing.output.strip().endswith(f"file://{logs}/*.parquet: no such file")
+
+
+# --- 4. Ctrl-C under --engine dask: one line, exit 130, nothing left -----------------------------
+
+
+def test_processes_started_while_interrupts_are_ignored_ignore_ctrl_c():
+    import signal
+    import subprocess
+    import sys
+
+    from budget.cluster import _interrupts_ignored
+
+    ask = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    asked = [sys.executable, "-c", ask]
+    with _interrupts_ignored():
+        inside = subprocess.run(asked, capture_output=True, text=True, timeout=30).stdout
+    after = subprocess.run(asked, capture_output=True, text=True, timeout=30).stdout
+    assert (inside.strip(), after.strip()) == ("True", "False")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_during_usage_on_dask_is_one_line_and_leaves_nothing(tmp_path):
+    """Ctrl-C at a terminal signals the whole process group: the cluster's workers too."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    log = tmp_path / "big.jsonl"
+    line = '{"model": "gpt-4o-mini", "usage": {"prompt_tokens": 10, "completion_tokens": 2}}\n'
+    log.write_text(line * 400_000)  # 32 MB: three partitions, seconds of work
+    run = subprocess.Popen(
+        [sys.executable, "-c", "from budget.cli import main; main()", "usage", log.name]
+        + ["--engine", "dask", "-o", "out.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60  # the run is under way once its parts folder exists
+        while not list(tmp_path.glob(".out.csv.parts.*")) and run.poll() is None:
+            assert time.monotonic() < deadline, "the run never started its parts"
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, err
+    assert err.decode().strip().splitlines() == ["Aborted."]
+    assert out == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]  # no parts, no out.csv
