@@ -65,7 +65,10 @@ def dask_client(
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # a free port: other clusters may hold 8787
-            silence_logs=logging.ERROR,
+            # a task's error reaches us through its future; what the workers log besides is
+            # noise to a user, as when a stopped run's scheduler goes before its workers
+            # ("Failed to communicate with scheduler during heartbeat" and a traceback)
+            silence_logs=logging.CRITICAL,
         )
     with cluster, distributed.Client(cluster) as client:
         yield client
