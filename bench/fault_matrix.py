@@ -18,7 +18,9 @@ import hashlib
 import io
 import json
 import os
+import random
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -104,7 +106,9 @@ def digest(folder: Path) -> dict[str, str]:
     }
 
 
-def run(code: str, folder: Path, args: list[str], stdin=None, stdout=None, timeout=60):
+def run(
+    code: str, folder: Path, args: list[str], stdin=None, stdout=None, timeout=60, sigint=False
+):
     peak = folder / ".peak"
     peak.unlink(missing_ok=True)
     env = {
@@ -118,24 +122,31 @@ def run(code: str, folder: Path, args: list[str], stdin=None, stdout=None, timeo
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
     started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, *args],
+        cwd=folder,
+        stdin=stdin,
+        stdout=stdout or subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=limit,
+        start_new_session=True,
+    )
+    if sigint:  # Ctrl-C at a terminal: the whole process group, once the run is under way
+        while not list(folder.glob(".out.csv.parts.*")) and process.poll() is None:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", RUNNER, *args],
-            cwd=folder,
-            stdin=stdin,
-            stdout=stdout or subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-            env=env,
-            preexec_fn=limit,
-        )
+        out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return {"exit": "hang", "seconds": timeout, "stdout": 0, "stderr": "", "peak_mb": None}
-    text = done.stderr.decode(errors="replace")
+    text = err.decode(errors="replace")
     return {
-        "exit": done.returncode,
+        "exit": process.returncode,
         "seconds": round(time.monotonic() - started, 1),
-        "stdout": len(done.stdout or b""),
+        "stdout": len(out or b""),
         "stderr": text,
         "peak_mb": round(int(peak.read_text()) / 1024) if peak.exists() else None,
     }
@@ -160,6 +171,11 @@ def cases(folder: Path):
     (folder / "big.jsonl").write_text(LINE % ("x" * 20_000_000) + LINE % "gpt-4o-mini")
     (folder / "many.jsonl").write_text("".join(LINE % f"m{i:06d}" for i in range(100_000)))
     (folder / "bad.jsonl").write_text("_tokens}}\n" + LINE % "gpt-4o-mini")
+    letters = random.Random(2).choices("abcdefghijklmnopqrstuvwxyz", k=20_000_000)
+    (folder / "word.txt").write_text("".join(letters))  # 20 MB without whitespace
+    message = {"role": "user", "content": "hello " * 1_000}
+    (folder / "chat.json").write_text(json.dumps({"messages": [message] * 12_000}))
+    (folder / "k.jsonl").write_text(LINE % "gpt-4o-mini" * 400_000)
     with zipfile.ZipFile(folder / "l.zip", "w") as archive:
         archive.write(folder / "logs" / "a.jsonl", "a.jsonl")
     with tarfile.open(folder / "l.tar", "w") as archive:
@@ -296,6 +312,23 @@ def cases(folder: Path):
             "usage --skip-invalid, bad first line",
             ["usage", "bad.jsonl", "--skip-invalid"],
         ),
+        ("3 bounded", "count: 20 MB without whitespace", ["count", "word.txt", "-m", "gpt-4o"]),
+        ("3 bounded", "count: a 72 MB chat.json", ["count", "chat.json", "-m", "gpt-4o"]),
+        *[
+            (
+                "4 deadline",
+                f"count -j 2 --per-record (run {n})",
+                ["count", "p.txt", "-m"] + ["gpt-4o", "-j", "2", "--per-record", "pr.csv"],
+            )
+            for n in (1, 2, 3)
+        ],
+        (
+            "5 traceback",
+            "usage --engine dask -o out.csv, Ctrl-C",
+            ["usage", "k.jsonl", "--engine", "dask", "-o", "out.csv"],
+            "sigint",
+        ),
+        ("8 url glob", "usage file://.../logs/*.jsonl", ["usage", f"file://{folder}/logs/*.jsonl"]),
         (
             "7 leftovers",
             "usage --engine dask -o out.csv after a kill -9",
@@ -345,6 +378,7 @@ def main() -> None:
                 stdin=stdin,
                 stdout=stdout,
                 timeout=60 if kind != "3 bounded" else 300,
+                sigint=special == "sigint",
             )
             for handle in (stdin, stdout):
                 if handle:
@@ -364,7 +398,7 @@ def main() -> None:
                     )
                     else "quoted"
                 )
-            if special == "leftover":
+            if special in ("leftover", "sigint"):
                 formula = "left" if any(folder.glob(".out.csv.parts.*")) else "removed"
             stderr = result.pop("stderr")
             lines = [x for x in stderr.strip().splitlines() if not x.startswith("warning")]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -57,15 +59,35 @@ def dask_client(
         return
     from budget.tokenizers.count import available_cpus, capped_jobs
 
-    cluster = distributed.LocalCluster(
-        n_workers=capped_jobs(workers or available_cpus())[0],
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # a free port: other clusters may hold 8787
-        silence_logs=logging.ERROR,
-    )
+    with _interrupts_ignored():
+        cluster = distributed.LocalCluster(
+            n_workers=capped_jobs(workers or available_cpus())[0],
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: other clusters may hold 8787
+            # a task's error reaches us through its future; what the workers log besides is
+            # noise to a user, as when a stopped run's scheduler goes before its workers
+            # ("Failed to communicate with scheduler during heartbeat" and a traceback)
+            silence_logs=logging.CRITICAL,
+        )
     with cluster, distributed.Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored meanwhile, so in the worker processes started: Ctrl-C at a terminal goes
+    to the whole process group, and each worker printed a traceback of its own (69 lines
+    for 4 workers) while this process stops the cluster anyway. An ignored signal stays
+    ignored across exec, and Python then leaves it so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _connect(distributed: Any, scheduler: str, deadline: float) -> Any:

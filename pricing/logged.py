@@ -301,7 +301,8 @@ class LoggedCalls:
                 found = self._periods.setdefault((name, id(found.period)), found)
                 if self.variant is not None:
                     found = self._with_variant(found, self.variant)
-            self._dated[key] = found
+            _remember(self._dated, key, found)
+            return found
         return self._dated[key]
 
     def _model(self, name: str | None) -> Model | InputError:
@@ -318,7 +319,8 @@ class LoggedCalls:
                     found = exc
                 except InputError as exc:
                     found = UnpricedError(str(exc), "unknown model")
-            self._names[name] = found
+            _remember(self._names, name, found)
+            return found
         return self._names[name]
 
     def _with_variant(self, model: Model, name: str) -> Any:
@@ -519,3 +521,14 @@ def _select(tokens: TokenArrays, keep: np.ndarray) -> TokenArrays:
         for f in dataclasses.fields(tokens)
     }
     return TokenArrays(**picked)
+
+
+# Names worked out, remembered per LoggedCalls: a log of a million distinct unknown names
+# would otherwise keep a million errors; the oldest are forgotten (worked out again if met).
+MAX_REMEMBERED = 4_096
+
+
+def _remember(cache: dict, key: Any, value: Any) -> None:
+    if len(cache) >= MAX_REMEMBERED:
+        del cache[next(iter(cache))]
+    cache[key] = value

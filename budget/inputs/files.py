@@ -27,14 +27,17 @@ from pricing.textfile import check_url, decode_text, is_url, strip_bom
 FORMATS = ("text", "json", "jsonl", "openai-batch", "anthropic-batch", "csv", "tsv")
 BATCH_FORMATS = {"openai-batch": "jsonl", "anthropic-batch": "jsonl"}
 BLOCK_SIZE = 4 << 20  # bytes read at a time; also the unit of work for --jobs
-MAX_UNSPLIT = 64 << 20  # a text with no safe cut in this many bytes is cut anyway
+# a text with no safe cut in this many bytes is cut anyway (and counted in pieces: a tokenizer
+# given 64 MB of one "word" took 3.4 GB and minutes)
+MAX_UNSPLIT = BLOCK_SIZE
 STDIN = "-"
 MESSAGE_KEYS = {"role", "content", "parts"}  # OpenAI / Anthropic messages, Gemini contents
 
 
 def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list[str]:
     """The files named, in order, for count and usage alike: ``-`` is standard input; a URL
-    (``s3://...``) of a scheme we read passes through (opened with fsspec); a directory
+    (``s3://...``) of a scheme we read passes through (opened with fsspec), a URL glob its
+    sorted matches (listed by fsspec); a directory
     stands for every file below it, sorted (names starting with ``.`` or ``_``, such as
     ``_SUCCESS``, left out: a partitioned dataset reads as its parts); a glob (for shells
     that did not) its sorted matches."""
@@ -44,7 +47,7 @@ def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list
             expanded.append(path)
         elif is_url(path):
             check_url(path)  # a scheme we read (pricing.textfile.URL_SCHEMES), before any network
-            expanded.append(path)
+            expanded.extend(_url_matches(path) if _is_url_glob(path) else [path])
         elif os.path.isdir(path):
             found = _files_below(path)
             if not found:
@@ -58,6 +61,30 @@ def expand_paths(paths: list[str] | tuple[str, ...], what: str = "file") -> list
                 raise InputError(f"{path}: no such file")
             expanded.extend(matches)
     return expanded
+
+
+def _is_url_glob(path: str) -> bool:
+    return glob.has_magic(path) and "::" not in path  # not a chained URL (zip://...::file://)
+
+
+def _url_matches(pattern: str) -> list[str]:
+    """The files a URL glob (``s3://bucket/logs/*.jsonl``) matches, sorted, as URLs: listed
+    by fsspec, as a shell lists a local glob."""
+    try:
+        import fsspec
+
+        fs, stripped = fsspec.core.url_to_fs(pattern)
+        found = fs.glob(stripped, detail=True)
+    except ImportError as exc:
+        raise InputError(f"{pattern}: reading URLs needs fsspec ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{pattern}: cannot list ({exc})") from None
+    matches = sorted(
+        fs.unstrip_protocol(name) for name, info in found.items() if info.get("type") == "file"
+    )
+    if not matches:
+        raise InputError(f"{pattern}: no such file")
+    return matches
 
 
 def _files_below(directory: str) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from budget.inputs.files import (
+    MAX_UNSPLIT,
     STDIN,
     Block,
     check_format,
@@ -35,6 +36,7 @@ from budget.inputs.files import (
 )
 from budget.inputs.records import csv_rows, loads, open_range
 from budget.inputs.sniff import DELIMITERS, sniff_stream
+from budget.outputs import _signals_held
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.bands import band_of
 from budget.tokenizers.estimate import EstimateTokenizer
@@ -177,6 +179,8 @@ def _tie_to_parent(parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises in its place
+    if hasattr(signal, "pthread_sigmask"):  # blocked across the fork (_stop_signals_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
@@ -185,6 +189,23 @@ def _tie_to_parent(parent: int) -> None:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread (so in the processes it forks) meanwhile;
+    one that arrived is acted on at the end."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _count_lines(job: _Job, block: Block, tokenizer: Tokenizer) -> _BlockResult:
@@ -245,12 +266,24 @@ def _count_block(
             _add(result, tokenizer, text, number, None)
         return result
     text = decode(block.data, job.path, block.offset, job.errors)
-    return _BlockResult(
-        tokens=tokenizer.count_text(text),
-        exact=not forced_cut,
-        size=len(block.data),
-        characters=len(text),
-    )
+    result = _BlockResult(exact=not forced_cut, size=len(block.data), characters=len(text))
+    if not forced_cut:
+        result.tokens = tokenizer.count_text(text)
+        return result
+    # No place in the block where a cut leaves the count unchanged (text without newlines or
+    # spaces): counted in pieces, since a tokenizer's time and memory grow faster than the
+    # length of one "word". Each cut may add a token: +10 per 1,037,367 on random letters.
+    pieces = range(0, len(text), FORCED_PIECE)
+    result.tokens = sum(tokenizer.count_text(text[i : i + FORCED_PIECE]) for i in pieces)
+    result.notes[FORCED_NOTE] = None
+    return result
+
+
+FORCED_PIECE = 16_384  # characters
+FORCED_NOTE = (
+    f"text with no newline or space between words for {MAX_UNSPLIT >> 20} MB was counted in "
+    f"pieces of {FORCED_PIECE:,} characters: an estimate (each cut may add a token)"
+)
 
 
 def _csv_blocks(stream: Any, job: _Job, column: str) -> Iterator[Block]:
@@ -298,8 +331,18 @@ def _blocks(
             yield block, False
 
 
+# One JSON document (a chat request) is parsed whole: Python's objects for 200 MB of JSON took
+# 5.1 GB. A request is at most a few MB; larger is refused, JSONL is read line by line.
+MAX_JSON_DOCUMENT = 64 << 20
+
+
 def _whole_json(stream: Any, job: _Job, tokenizer: Tokenizer) -> _BlockResult:
-    data = stream.read()
+    data = stream.read(MAX_JSON_DOCUMENT + 1)
+    if len(data) > MAX_JSON_DOCUMENT:
+        raise InputError(
+            f"{job.path}: one JSON document over {MAX_JSON_DOCUMENT >> 20} MB is not read whole; "
+            "write one request or text per line (JSONL), which is read line by line"
+        )
     text = decode(data, job.path, 0, job.errors)
     result = _BlockResult(rows=[] if job.want_rows else None, size=len(data))
     record, custom_id = json_file_record(text, job.path, job.fmt)
@@ -355,9 +398,13 @@ def count_paths(
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF threads do not survive fork
         # Forked workers inherit the loaded tokenizer; nothing is pickled per block. They die
         # with this process (see _start_worker).
-        pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
-        )
+        # forked with SIGINT and SIGTERM blocked: until its initializer has set them, a worker
+        # would run the caller's handlers (the output set's SIGTERM raises), and a
+        # Pool.terminate() meeting such a worker could hang; the initializer unblocks them
+        with _stop_signals_blocked():
+            pool = multiprocessing.get_context("fork").Pool(
+                jobs, initializer=_start_worker, initargs=(tokenizer, os.getpid())
+            )
     result = CountResult.start(model.id, tokenizer)
     if capped:
         result.warnings.append(capped)
@@ -382,8 +429,9 @@ def count_paths(
             add_counts(result, counted)
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            with _signals_held():  # a signal now would leave the pool half stopped
+                pool.terminate()
+                pool.join()
     return result
 
 

@@ -239,26 +239,61 @@ def _per_row(values: list, group: np.ndarray, otherwise: list) -> list:
     return found
 
 
-class _Unpriced:
-    """Unpriced calls grouped by model and reason (bounded: one entry per group)."""
+# Unpriced (model, reason) groups kept one by one: ten times the 1,000 that --json lists. A log
+# of a million distinct unknown names would otherwise keep a million groups; the calls of
+# groups first met once this many are kept go to one OTHER group, so the totals stay exact.
+MAX_UNPRICED_GROUPS = 10_000
+OTHER = ("(other models)", "more (model, reason) groups than are kept one by one")
 
-    def __init__(self) -> None:
+
+class _Unpriced:
+    """Unpriced calls grouped by model and reason, bounded: the first ``limit`` groups met,
+    each exact, and the calls of any later group summed in one OTHER group."""
+
+    def __init__(self, limit: int | None = None) -> None:
         self.groups: dict[tuple[str, str], UnpricedGroup] = {}
+        self.limit = MAX_UNPRICED_GROUPS if limit is None else limit
 
     def add(self, model: str | None, reason: str, where: str, detail: str, tokens=(0, 0, 1)):
         key = (model or "(none)", reason)
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = UnpricedGroup(key[0], reason, first=where, detail=detail)
+            group = self._new(key, where, detail)
         group.input_tokens += tokens[0]
         group.output_tokens += tokens[1]
         group.calls += tokens[2]
 
+    def merge(self, other: _Unpriced) -> None:
+        """Add a later part's groups (in order: a group's first call stays the earliest).
+        A group one part folded into OTHER and another kept is counted partly in each: the
+        totals stay exact, its own figure is then a lower bound."""
+        for key, theirs in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                mine = self._new(key, theirs.first, theirs.detail)
+            mine.calls += theirs.calls
+            mine.input_tokens += theirs.input_tokens
+            mine.output_tokens += theirs.output_tokens
+
+    def _new(self, key: tuple[str, str], where: str, detail: str) -> UnpricedGroup:
+        if key != OTHER and len(self.groups) - (OTHER in self.groups) >= self.limit:
+            key, detail = OTHER, f"{OTHER[1]} ({self.limit:,}); first: {detail}"
+            if key in self.groups:
+                return self.groups[key]
+        group = self.groups[key] = UnpricedGroup(key[0], key[1], first=where, detail=detail)
+        return group
+
+    def ordered(self) -> tuple[UnpricedGroup, ...]:
+        """Most calls first; the OTHER group last."""
+        kept = [group for key, group in self.groups.items() if key != OTHER]
+        kept.sort(key=lambda g: (-g.calls, g.model, g.reason))
+        return (*kept, *([self.groups[OTHER]] if OTHER in self.groups else []))
+
 
 class _Costing:
     """Running totals of the logs read so far: what one process (or one worker, on its part
-    of a file) keeps. Bounded whatever the log size: totals per model, one entry per
-    unpriced (model, reason) group."""
+    of a file) keeps. Bounded whatever the log size: totals per model, at most
+    ``MAX_UNPRICED_GROUPS`` unpriced (model, reason) groups and one for the rest."""
 
     def __init__(self, catalog: Catalog, model: str | None, strict: bool, day: dt.date | None):
         self.logged: LoggedCalls | None = LoggedCalls(catalog, model=model, at=day)
@@ -373,14 +408,7 @@ class _Costing:
         for name, usage in other.by_model.items():
             entry = self.by_model.setdefault(name, ModelUsage(usage.model, usage.variant))
             entry.merge(usage)
-        for key, group in other.unpriced.groups.items():
-            mine = self.unpriced.groups.get(key)
-            if mine is None:
-                self.unpriced.groups[key] = group
-            else:
-                mine.calls += group.calls
-                mine.input_tokens += group.input_tokens
-                mine.output_tokens += group.output_tokens
+        self.unpriced.merge(other.unpriced)
         self.skipped += other.skipped
         self.skipped_lines += other.skipped_lines[: KEEP_LOCATIONS - len(self.skipped_lines)]
         self.failed += other.failed
@@ -392,9 +420,7 @@ class _Costing:
             self.changes.setdefault(model, changes)
 
     def report(self, paths: tuple[str, ...], frame: Any = None) -> UsageReport:
-        groups = tuple(
-            sorted(self.unpriced.groups.values(), key=lambda g: (-g.calls, g.model, g.reason))
-        )
+        groups = self.unpriced.ordered()
         rows = sum(m.totals.calls for m in self.by_model.values())
         if rows == 0 and not groups:
             where = ", ".join(paths)
