@@ -309,7 +309,7 @@ class OutputSet:
             raise InputError(f"{_failed(exc, written)}: cannot write ({exc.strerror})") from None
         # Every output is complete: rename them all, a SIGINT/SIGTERM acted on after the last.
         try:
-            with _signals_held():
+            with signals_held():
                 for output in written:
                     if not output.through:
                         os.chmod(output.temporary, _new_file_mode(output.target))
@@ -349,7 +349,7 @@ def _copy_through(output: _Output) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM arriving inside are acted on at the end, as they would have been.
 
     Python runs signal handlers in the main thread whichever thread the kernel picked (numpy

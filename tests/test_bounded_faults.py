@@ -316,13 +316,3 @@ def test_ctrl_c_during_usage_on_dask_is_one_line_and_leaves_nothing(tmp_path):
     assert err.decode().strip().splitlines() == ["Aborted."]
     assert out == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]  # no parts, no out.csv
-
-
-def test_the_bounds_page_shows_what_its_commands_print(monkeypatch):
-    from tests.test_readme import ROOT, examples, run_example
-
-    monkeypatch.chdir(ROOT)  # its examples read tests/fixtures
-    found = examples((ROOT / "docs" / "bounds.md").read_text())
-    assert len(found) == 1
-    for command, expected in found:
-        assert run_example(command) == (0, expected)

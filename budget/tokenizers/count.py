@@ -36,7 +36,7 @@ from budget.inputs.files import (
 )
 from budget.inputs.records import csv_rows, loads, open_range
 from budget.inputs.sniff import DELIMITERS, sniff_stream
-from budget.outputs import _signals_held
+from budget.outputs import signals_held
 from budget.tokenizers import Request, RequestCount, Tokenizer, TokenizerOptions, tokenizer_for
 from budget.tokenizers.bands import band_of
 from budget.tokenizers.estimate import EstimateTokenizer
@@ -429,7 +429,7 @@ def count_paths(
             add_counts(result, counted)
     finally:
         if pool is not None:
-            with _signals_held():  # a signal now would leave the pool half stopped
+            with signals_held():  # a signal now would leave the pool half stopped
                 pool.terminate()
                 pool.join()
     return result
