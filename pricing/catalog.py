@@ -85,17 +85,26 @@ class Catalog:
                 found.setdefault(base, number)
         return found
 
-    def resolve(self, name: str, variant: str | None = None, at: dt.date | None = None) -> Model:
+    def resolve(
+        self,
+        name: str,
+        variant: str | None = None,
+        at: dt.date | None = None,
+        *,
+        suggest: bool = True,
+    ) -> Model:
         """The model a name means, with the prices in force on ``at`` (``None``: today), on the
         host the name is written for (``bedrock/...``, ``vertex_ai/...``, ``azure/...``) and
         with the variant applied. A fine-tune's name (``ft:gpt-4o-mini-2024-07-18:org::id``)
-        means its base model at the fine-tune rates, or raises :class:`UnpricedError`."""
+        means its base model at the fine-tune rates, or raises :class:`UnpricedError`.
+        ``suggest=False``: an unknown name's error carries no did-you-mean (a log of a million
+        unknown names would spend minutes on suggestions nobody reads)."""
         day = pricing_day(at)
         found = self._index.find(name)
         if found is None:
             tuned = self._fine_tune(name, day)
             if tuned is None:
-                raise UnknownModelError(name, self._index.suggest(name))
+                raise UnknownModelError(name, self._index.suggest(name) if suggest else [])
             return tuned.with_variant(variant)
         model = self._models[found].at(day)
         host, endpoint = self._host_of(model, name)

@@ -133,6 +133,7 @@ class LoggedCalls:
         self.day = pricing_day(at)
         self.variant, self.service_tier = variant, service_tier
         self._names: dict[str | None, Model | InputError] = {}
+        self._suggested = 0  # unknown names given did-you-mean suggestions so far
         self._dated: dict[tuple[str | None, int], Model | InputError] = {}
         self._periods: dict[tuple[str | None, int], Model] = {}
         self._variants: dict[tuple[int, str], Any] = {}
@@ -314,10 +315,12 @@ class LoggedCalls:
                 )
             else:
                 try:
-                    found = resolve_logged(self.catalog, wanted, self.day)
+                    suggest = self._suggested < MAX_SUGGESTED_NAMES
+                    found = resolve_logged(self.catalog, wanted, self.day, suggest=suggest)
                 except UnpricedError as exc:
                     found = exc
                 except InputError as exc:
+                    self._suggested += 1
                     found = UnpricedError(str(exc), "unknown model")
             _remember(self._names, name, found)
             return found
@@ -423,11 +426,13 @@ class LoggedCalls:
         return PricedRows(rows, usd, totals), refused
 
 
-def resolve_logged(catalog: Catalog, name: str, day: dt.date | None = None) -> Model:
+def resolve_logged(
+    catalog: Catalog, name: str, day: dt.date | None = None, *, suggest: bool = True
+) -> Model:
     """The catalog model of a model name as a log writes it; a dated snapshot the catalog
     does not list is unpriced, never priced as its alias (``gpt-4o-2024-05-13`` was $5 / $15,
     ``gpt-4o`` is $2.50 / $10: dropping the date would misprice it)."""
-    model = catalog.resolve(name, at=day)
+    model = catalog.resolve(name, at=day, suggest=suggest)
     match = _DATED.search(name.strip().lower())
     if match:
         # the snapshot is known when one of the model's names carries its date (Vertex's
@@ -526,6 +531,9 @@ def _select(tokens: TokenArrays, keep: np.ndarray) -> TokenArrays:
 # Names worked out, remembered per LoggedCalls: a log of a million distinct unknown names
 # would otherwise keep a million errors; the oldest are forgotten (worked out again if met).
 MAX_REMEMBERED = 4_096
+# Unknown names that get did-you-mean suggestions (a typo is among the first few; a log of a
+# million made-up names would otherwise spend minutes suggesting)
+MAX_SUGGESTED_NAMES = 100
 
 
 def _remember(cache: dict, key: Any, value: Any) -> None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
 import budget.usage.price
 import pricing.logged
+from budget.cli import cli
 from budget.usage.price import OTHER, cost_logs, cost_part
 from budget.usage.read import LogPart
 from pricing.catalog import load_catalog
@@ -316,3 +319,25 @@ def test_ctrl_c_during_usage_on_dask_is_one_line_and_leaves_nothing(tmp_path):
     assert err.decode().strip().splitlines() == ["Aborted."]
     assert out == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]  # no parts, no out.csv
+
+
+def test_only_the_first_unknown_names_get_suggestions(tmp_path):
+    """Suggestions cost a search of the catalog per name: a log of a million made-up names
+    took minutes; the first 100 unknown names (where a typo is) keep their did-you-mean."""
+    from pricing.logged import MAX_SUGGESTED_NAMES
+
+    lines = [{"model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 5}}]
+    lines.append({"model": "gpt5.2", "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
+    lines += [
+        {"model": f"acme-{i}", "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+        for i in range(MAX_SUGGESTED_NAMES)
+    ]
+    lines.append({"model": "gpt5.4", "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
+    log = tmp_path / "typos.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = CliRunner().invoke(cli, ["cost", "--usage", str(log), "--at", "2026-11-25"])
+    assert result.exit_code == 1
+    said = [line for line in result.stderr.splitlines() if line.startswith("not priced:")]
+    assert "unknown model 'gpt5.2'; did you mean gpt-5.2" in said[0]
+    assert "unknown model 'gpt5.4'" in said[-1] and "did you mean" not in said[-1]
+    assert len(said) == MAX_SUGGESTED_NAMES + 2

@@ -73,7 +73,13 @@ def test_usage_onto_a_file_its_glob_matches_is_refused(tmp_path, monkeypatch):
     assert run("usage", "logs/*.jsonl", "-o", "logs/rows.csv").exit_code == 0
 
 
-def test_dask_parquet_parts_inside_the_log_folder_are_refused(tmp_path):
+def test_dask_parquet_parts_inside_the_log_folder_are_refused(tmp_path, monkeypatch):
+    import budget.cluster
+
+    def no_cluster(*args, **kwargs):  # refused before a cluster is started (it was after)
+        raise AssertionError("a cluster was started for a refused output")
+
+    monkeypatch.setattr(budget.cluster, "dask_client", no_cluster)
     (tmp_path / "a.jsonl").write_text(LINE * 4)
     result = run("usage", tmp_path, "--engine", "dask", "-o", tmp_path / "rows.parquet")
     assert refused(result, "inside the input directory"), result.output

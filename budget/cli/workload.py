@@ -271,10 +271,11 @@ def _usage_locally(logs, inputs, options, output, jobs, progress, output_format=
 
 def _usage_on_dask(logs, inputs, options, output, scheduler, progress):
     from budget.cluster import dashboard_link, dask_client
-    from budget.usage.dask_engine import cost_logs_dask
+    from budget.usage.dask_engine import check_output, cost_logs_dask
 
     progress.label, progress.unit = "priced", "partitions"
     catalog = get_catalog()
+    check_output(logs, output, inputs)  # a refused output never starts a cluster
     with dask_client(scheduler, dashboard=progress.shown) as client:
         link = dashboard_link(client)
         if link:

@@ -229,6 +229,22 @@ def _the(value: Any) -> Any:
     return value
 
 
+def check_output(paths: Iterable[str], output: str | None, inputs: Iterable[str] = ()) -> None:
+    """The output checks :func:`cost_logs_dask` makes, made before a cluster is started: an
+    output that is one of the inputs (a file, inside a directory or glob read) is refused
+    without spending a cluster's start-up on it."""
+    if output is None:
+        return
+    sources = [*paths, *inputs]
+    if is_parquet_name(output):
+        _check_parts_directory(output, sources)
+        return
+    for source in sources:
+        reason = read_back(output, source)
+        if reason:
+            raise InputError(f"-o {output}: {reason}")
+
+
 def _check_parts_directory(output: str, logs: list[str]) -> None:
     """Parquet under Dask is a directory of parts: refuse a file there, a directory holding
     anything but parts, a missing parent, or one holding a log being read."""
