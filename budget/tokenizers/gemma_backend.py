@@ -16,14 +16,13 @@ that do not count.
 
 from __future__ import annotations
 
-import hashlib
 import lzma
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from budget.tokenizers.gemini_request import gemini_request_tokens
-from budget.tokenizers.protocol import Request, RequestCount
+from budget.tokenizers.protocol import Request, RequestCount, verify_bundled
 from pricing.errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -58,11 +57,7 @@ def read_vocabulary(path: Path, expected_sha256: str) -> str:
         raise InputError(f"{path}: cannot read the bundled vocabulary ({exc.strerror})") from None
     except lzma.LZMAError:
         data = b""  # a damaged archive: refused below like any other change
-    if hashlib.sha256(data).hexdigest() != expected_sha256:
-        raise InputError(
-            f"{path}: vocabulary does not match its published SHA-256 {expected_sha256}; "
-            "reinstall token-budget"
-        )
+    verify_bundled(data, path, expected_sha256, "vocabulary")
     return data.decode("utf-8")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from budget.inputs.request import Request
+from pricing.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -31,3 +33,15 @@ class Tokenizer(Protocol):
     def count_request(self, request: Request) -> RequestCount: ...
 
     def count_messages(self, messages: list[dict], tools: list[dict] | None = None) -> int: ...
+
+
+def verify_bundled(data: bytes, path: Path, expected_sha256: str, what: str) -> None:
+    """Refuse bundled tokenizer data (``what``: "rank file", "vocabulary") whose SHA-256 is not
+    the published one: a damaged or altered install would count wrong without a word."""
+    import hashlib
+
+    if hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise InputError(
+            f"{path}: {what} does not match its published SHA-256 {expected_sha256}; "
+            "reinstall token-budget"
+        )

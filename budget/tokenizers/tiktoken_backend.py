@@ -13,13 +13,12 @@ APIs treat it, never a special token and never an error.
 from __future__ import annotations
 
 import binascii
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from budget.tokenizers.openai_chat import ToolConstants, openai_request_tokens
-from budget.tokenizers.protocol import Request, RequestCount
+from budget.tokenizers.protocol import Request, RequestCount, verify_bundled
 from pricing.errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -107,11 +106,7 @@ def rank_file(name: str) -> Path:
 def load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
     """Parse a ``.tiktoken`` rank file (``base64-token rank`` per line) after checking its hash."""
     data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != expected_sha256:
-        raise InputError(
-            f"{path}: rank file does not match its published SHA-256 {expected_sha256}; "
-            "reinstall token-budget"
-        )
+    verify_bundled(data, path, expected_sha256, "rank file")
     tokens = data.split()[0::2]
     # The published files list ranks 0, 1, 2, ... in order (a test pins this for the bundled
     # hashes), so the rank is the line number; parsing it would double the load time.

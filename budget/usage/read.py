@@ -57,6 +57,23 @@ from pricing.usage import (
 # int64 columns of a chunk, in this order
 FIELDS = (*COUNTS, "truncated", "batch", "calls")
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
+
+
+def token_arrays(counts: np.ndarray, batch: np.ndarray) -> TokenArrays:
+    """Calls' token counts (columns in :data:`COUNTS` order first) as the pricing engine's
+    arrays; a modality or batch no call uses is None (priced without it)."""
+    modal = {name: counts[:, COUNTS.index(name)] for name in COUNTS[6:]}
+    return TokenArrays(
+        input_tokens=counts[:, 0],
+        output_tokens=counts[:, 1],
+        cache_read_tokens=counts[:, 2],
+        cache_write_tokens=counts[:, 3],
+        cache_write_1h_tokens=counts[:, 4],
+        batch=batch if batch.any() else None,
+        **{name: (column if column.any() else None) for name, column in modal.items()},
+    )
+
+
 CHUNK_LINES = 50_000  # lines (rows) read, normalized and priced at a time
 KEEP_LOCATIONS = 20  # file:line of skipped lines kept for the report (all are counted)
 _BLANK = frozenset(b" \t\r\n\f\v")  # first bytes of a line that may be blank
@@ -115,20 +132,7 @@ class Rows:
 
     def tokens(self, index: np.ndarray) -> TokenArrays:
         part = self.data[index]
-        batch = part[:, _COLUMN["batch"]].astype(bool)
-        modal = [part[:, _COLUMN[name]] for name in COUNTS[6:]]
-        return TokenArrays(
-            input_tokens=part[:, 0],
-            output_tokens=part[:, 1],
-            cache_read_tokens=part[:, 2],
-            cache_write_tokens=part[:, 3],
-            cache_write_1h_tokens=part[:, 4],
-            batch=batch if batch.any() else None,
-            **{
-                name: (column if column.any() else None)
-                for name, column in zip(COUNTS[6:], modal, strict=True)
-            },
-        )
+        return token_arrays(part, part[:, _COLUMN["batch"]].astype(bool))
 
     def select(self, index: np.ndarray) -> Rows:
         pick = index.tolist()

@@ -38,8 +38,7 @@ from budget.tokenizers import current_options, tokenizer_for
 from budget.tokenizers.conversion import Conversion, measure, same_tokenizer
 from budget.tokenizers.protocol import Request, Tokenizer
 from budget.tokenizers.structure import request_parts
-from budget.usage.read import FIELDS, Rows
-from pricing.arrays import TokenArrays
+from budget.usage.read import FIELDS, Rows, token_arrays
 from pricing.catalog import Catalog, Model
 from pricing.logged import LoggedCalls
 from pricing.usage import COUNTS
@@ -456,7 +455,9 @@ class _Target:
                         break
                     used = None if tools is None else [tools[row] for row in rows.tolist()]
                     priced, refused = self.logged.price(
-                        dataclasses.replace(group, rows=rows), _tokens(tokens, rows, batch), used
+                        dataclasses.replace(group, rows=rows),
+                        token_arrays(tokens[rows], batch[rows]),
+                        used,
                     )
                     if k == 0:
                         for refusal in refused:
@@ -566,20 +567,6 @@ def _converted(data: np.ndarray, ratio_in: np.ndarray, ratio_out: np.ndarray) ->
     reasoning = COUNTS.index("reasoning_tokens")
     out[:, reasoning] = np.minimum(scale(column["reasoning_tokens"], ratio_out), text_out)
     return out
-
-
-def _tokens(counts: np.ndarray, rows: np.ndarray, batch: np.ndarray) -> TokenArrays:
-    part = counts[rows]
-    modal = {name: part[:, COUNTS.index(name)] for name in COUNTS[6:]}
-    return TokenArrays(
-        input_tokens=part[:, 0],
-        output_tokens=part[:, 1],
-        cache_read_tokens=part[:, 2],
-        cache_write_tokens=part[:, 3],
-        cache_write_1h_tokens=part[:, 4],
-        batch=batch[rows] if batch[rows].any() else None,
-        **{name: (values if values.any() else None) for name, values in modal.items()},
-    )
 
 
 # The limits a call may be over, in the words of the report.

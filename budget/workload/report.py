@@ -434,17 +434,15 @@ def write_charts(
     they are on the bill), the monthly bill from $0, the busiest month's use of the binding
     rate limit, and output lengths against max_tokens."""
     check_chart_path(path)
-    import matplotlib
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+    plt = pyplot()
 
     data = chart_data(projection, projection.exact_table if table is None else table)
     labels, first_month, shared = data.labels, data.generation_month_1, data.embeddings_by_month
     figure, panels = plt.subplots(2, 2, figsize=(14, 9))
     (bars, lines), (load, histogram) = panels
-    dollars = FuncFormatter(lambda value, _: f"${value:,.0f}")
+    dollars = dollar_ticks()
     for name, bill in zip(labels, data.monthly_bill, strict=True):
         lines.plot(range(1, len(bill) + 1), bill, marker="o", label=name)
     drawn = bars.bar(labels, first_month, color="#4C78A8", label="generation")
@@ -478,12 +476,34 @@ def write_charts(
     histogram.set_ylabel("simulated calls")
     histogram.legend(fontsize=8)
     figure.suptitle(projection.scenario.name)
+    save_png(figure, path, outputs)
+
+
+def pyplot():
+    """matplotlib's pyplot drawing off-screen (imported on first use: charts only)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def dollar_ticks():
+    """Axis ticks as whole dollars: $12,000."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _: f"${value:,.0f}")
+
+
+def save_png(figure, path: str | Path, outputs: OutputSet | None = None) -> None:
+    """Lay the figure out and write it as PNG under the output rules; the figure is closed."""
     figure.tight_layout()
     try:
         with write_to(path, "wb", outputs) as handle:
             figure.savefig(handle, format="png", dpi=100)
     finally:
-        plt.close(figure)
+        pyplot().close(figure)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from budget.format import format_tokens, format_usd, model_label
-from budget.outputs import OutputSet, write_to
-from budget.workload.report import check_chart_path
+from budget.outputs import OutputSet
+from budget.workload.report import check_chart_path, dollar_ticks, pyplot, save_png
 from budget.workload.whatif import WhatIf
 
 MAX_CHART_ROWS = 40  # bars beyond this are unreadable; the chart says how many it leaves out
@@ -75,12 +75,7 @@ def write_whatif_chart(result: WhatIf, path: str | Path, outputs: OutputSet | No
     """Each row's horizon total as a bar, cheapest at the top, the baseline in its own colour
     and rows over a rate limit marked; dollar figures on the bars."""
     check_chart_path(path)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
+    plt = pyplot()
     rows = result.exact_table.to_dict(orient="records")
     drawn, left_out = rows[:MAX_CHART_ROWS], len(rows) - MAX_CHART_ROWS
     labels = [
@@ -98,17 +93,12 @@ def write_whatif_chart(result: WhatIf, path: str | Path, outputs: OutputSet | No
     axes.invert_yaxis()  # cheapest at the top, as the table
     texts = [f"${t:,.0f}{_bar_note(r)}" for t, r in zip(totals, drawn, strict=True)]
     axes.bar_label(bars, labels=texts, padding=3, fontsize=8)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.0f}"))
+    axes.xaxis.set_major_formatter(dollar_ticks())
     axes.set_xlim(0, max(totals) * 1.3 if totals else 1)
     months = drawn[0]["horizon_months"] if drawn else 0
     more = f" ({left_out:,} more rows in the table)" if left_out > 0 else ""
     axes.set_title(f"What if: {result.scenario}, {months}-month total{more}")
-    figure.tight_layout()
-    try:
-        with write_to(path, "wb", outputs) as handle:
-            figure.savefig(handle, format="png", dpi=100)
-    finally:
-        plt.close(figure)
+    save_png(figure, path, outputs)
 
 
 def _bar_note(row: dict) -> str:
