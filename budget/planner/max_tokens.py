@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,9 @@ class CheckResult:
     available_output: int
     problems: tuple[str, ...]
     variants_that_fit: tuple[str, ...]
+    # What the API would accept but regret in a request file's parameters (stop sequences that
+    # fire inside ordinary text, a deprecated thinking mode): not a reason it does not fit.
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return _fields_dict(self)
@@ -509,17 +512,32 @@ def request_max_tokens(value: Any, where: str) -> int | None:
     return None
 
 
-def own_max_tokens(path: str | None, text: str | None) -> int | None:
-    """The output cap a single chat request file (``--messages x.json``) sets for itself, if
-    any: the same fields a JSONL line's cap is read from. A file that is not a JSON request
-    sets none (its reader says what is wrong with it)."""
+def own_request(path: str | None, text: str | None) -> Any:
+    """A single chat request file (``--messages x.json``) as JSON, or None where it is not
+    one (its reader says what is wrong with it)."""
     if path is None or text is None:
         return None
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return request_max_tokens(value, path)
+
+
+def with_request_rules(model: Model, result: CheckResult, value: Any) -> CheckResult:
+    """``result`` with what the API would refuse in request ``value``'s parameters (thinking
+    budget, the cap's name, stop sequences: :mod:`budget.planner.request_rules`) as problems
+    (it then does not fit) and what it would take but regret as warnings."""
+    from budget.planner.request_rules import request_findings
+
+    found = request_findings(model, value, result.max_tokens)
+    if not (found.refused or found.risky):
+        return result
+    return replace(
+        result,
+        fits=result.fits and not found.refused,
+        problems=result.problems + found.refused,
+        warnings=result.warnings + found.risky,
+    )
 
 
 def check_requests(
@@ -552,7 +570,7 @@ def check_requests(
                 custom_id=custom_id if isinstance(custom_id, str) else None,
                 exact=counted.exact and tokenizer.exact,
                 max_tokens_from="request" if own is not None else "option",
-                check=check(model, counted.tokens, cap),
+                check=with_request_rules(model, check(model, counted.tokens, cap), value),
             )
         )
     if not rows:
