@@ -274,3 +274,40 @@ def test_a_bad_rules_file_is_one_line_naming_the_file_and_field(tmp_path, monkey
             request_rule(CATALOG.resolve("claude-sonnet-4-5"))
     finally:
         pricing.rules._entries.cache_clear()
+
+
+# --- what `budget plan` writes passes what `budget check` reads ---------------------------
+
+
+@pytest.mark.parametrize("reasoning", [None, 2048])
+def test_every_request_plan_writes_is_one_the_api_takes(reasoning):
+    # Before: plan wrote thinking {type: enabled, budget_tokens} for claude-opus-4-7, which
+    # Anthropic refuses (adaptive only from Claude 4.7).
+    from budget.planner.max_tokens import plan
+    from budget.planner.request_rules import request_findings
+
+    chat = [m for m in CATALOG.models if not m.is_embedding]
+    assert len(chat) > 150
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
+    for model in chat:
+        for with_tools in (None, tools):
+            result = plan(
+                model, 2000, expected_output=800, reasoning_tokens=reasoning, tools=with_tools
+            )
+            if result.request is None:
+                continue
+            found = request_findings(model, result.request, result.max_tokens)
+            assert found.refused == (), (model.id, result.request)
+
+
+def test_plan_asks_adaptive_thinking_where_the_budget_form_is_refused_or_deprecated():
+    from budget.planner.max_tokens import plan
+
+    def thinking(name):
+        result = plan(CATALOG.resolve(name), 2000, expected_output=800, reasoning_tokens=2048)
+        return result.request.get("thinking")
+
+    assert thinking("claude-sonnet-4-5") == {"type": "enabled", "budget_tokens": 2048}
+    assert thinking("claude-opus-4-7") == {"type": "adaptive"}
+    assert thinking("claude-opus-4-6") == {"type": "adaptive"}  # enabled is deprecated there
+    assert thinking("claude-3-5-haiku") is None  # it does not think

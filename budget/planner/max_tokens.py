@@ -25,6 +25,7 @@ from typing import Any
 from budget.inputs.samples import OutputSamples, samples_from_lengths
 from budget.inputs.samples import percentile as nearest_rank
 from budget.planner.request_body import request_body
+from budget.planner.request_rules import thinking_form
 from budget.planner.truncation import (
     DEFAULT_ON_TRUNCATION,
     expected_cost,
@@ -409,7 +410,7 @@ def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
     reasoning = token_count(reasoning_tokens, "--reasoning")
-    if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
+    if thinking_form(model) == "enabled" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
@@ -456,6 +457,15 @@ def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
                 f"with thinking on, {model.id} counts thinking tokens inside {model.output_param}"
             )
         notes.append(f"{spends}; add --reasoning N to plan room for them")
+    elif reasoning and thinking_form(model) == "adaptive":
+        from pricing.rules import request_rule
+
+        budgets = "deprecates" if "enabled" in request_rule(model).thinking else "refuses"
+        notes.append(
+            f"thinking.type 'adaptive' ({model.id} {budgets} budget_tokens): {model.output_param}"
+            f" leaves room for {reasoning:,} thinking tokens, but the model decides how many it"
+            " spends (output_config.effort steers it)"
+        )
     elif reasoning and model.provider == "openai":
         notes.append(
             f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "

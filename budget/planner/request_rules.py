@@ -73,6 +73,20 @@ def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindin
     return RequestFindings(tuple(refused), tuple(risky))
 
 
+def thinking_form(model: Model) -> str | None:
+    """The ``thinking.type`` a planned request to an Anthropic model uses: ``enabled`` (with
+    ``budget_tokens``) where the model takes it and it is not deprecated, else ``adaptive``;
+    None where the model does not think (or is not Anthropic's)."""
+    from pricing.rules import request_rule
+
+    rule = request_rule(model) if model.provider == "anthropic" else None
+    if rule is None:
+        return None
+    if "enabled" in rule.thinking and "enabled" not in rule.thinking_deprecated:
+        return "enabled"
+    return "adaptive" if "adaptive" in rule.thinking else None
+
+
 def request_api(model: Model, value: Any) -> tuple[dict | None, str | None]:
     """(the request body, the API it is written for) of a request line or file."""
     if not isinstance(value, dict):
