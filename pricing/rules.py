@@ -33,7 +33,14 @@ RULES_DIR = Path(__file__).with_name("data") / "rules"
 TOOL_UNITS = ("call", "request")
 THINKING_MODES = ("enabled", "adaptive", "budget", "level")
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
-SAMPLING = ("free", "default_only", "ignored")
+SAMPLING = (
+    "free",
+    "default_only",
+    "ignored",
+    "default_temperature",
+    "default_temperature_while_reasoning",
+)
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 REFUSABLE = ("frequencyPenalty", "presencePenalty", "last_turn_model")
 # The fields each rules file's entries must give, beside provider, source and as_of.
 REQUIRED = {
@@ -87,17 +94,21 @@ class RequestRule:
     thinking_levels: tuple[str, ...] = ()  # thinkingLevel values taken (empty: not checked)
     thinking_default_level: str | None = None  # the model's own default level
     refuses: tuple[str, ...] = ()  # frequencyPenalty, presencePenalty, last_turn_model
+    reasoning_efforts: tuple[str, ...] = ()  # OpenAI reasoning effort values (empty: any)
 
 
 def _matches(entry: Mapping, model: Model) -> int:
     """0: no match; 1: the provider's default; above 1: the entry names this model, the
-    longer the prefix the higher (gemini-2.5-flash-lite over gemini-2.5-flash)."""
+    longer the prefix the higher (gemini-2.5-flash-lite over gemini-2.5-flash), its whole id
+    (``ids:``) highest."""
     if str(entry.get("provider", "")).lower() != model.provider:
         return 0
     prefixes = entry.get("models")
-    if not prefixes:
+    ids = entry.get("ids")
+    if not prefixes and not ids:
         return 1
-    named = [len(str(p)) for p in prefixes if model.id.startswith(str(p))]
+    named = [len(str(p)) for p in prefixes or () if model.id.startswith(str(p))]
+    named += [len(model.id) + 1 for i in ids or () if str(i) == model.id]
     return 2 + max(named) if named else 0
 
 
@@ -147,6 +158,7 @@ def request_rule(model: Model) -> RequestRule | None:
         thinking_levels=tuple(str(level) for level in entry.get("thinking_levels", ())),
         thinking_default_level=None if default_level is None else str(default_level),
         refuses=tuple(str(name) for name in entry.get("refuses", ())),
+        reasoning_efforts=tuple(str(e) for e in entry.get("reasoning_efforts", ())),
     )
 
 
@@ -244,6 +256,12 @@ def _check_gemini_thinking(entry: dict, place: str) -> None:
     if default is not None and default not in (levels or THINKING_LEVELS):
         raise InputError(
             f"{place}: field 'thinking_default_level': {default!r} is not among thinking_levels"
+        )
+    efforts = entry.get("reasoning_efforts", [])
+    if not isinstance(efforts, list) or any(effort not in REASONING_EFFORTS for effort in efforts):
+        raise InputError(
+            f"{place}: field 'reasoning_efforts': expected a list of"
+            f" {' | '.join(REASONING_EFFORTS)}"
         )
     refuses = entry.get("refuses", [])
     if not isinstance(refuses, list) or any(name not in REFUSABLE for name in refuses):

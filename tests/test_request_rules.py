@@ -499,6 +499,7 @@ def test_the_longest_model_prefix_wins():
             "thinking_default_level",
         ),
         ("    refuses: [seed]\n", "refuses"),
+        ("    reasoning_efforts: [max]\n", "reasoning_efforts"),
     ],
 )
 def test_a_bad_gemini_rule_is_one_line_naming_the_file_and_field(
@@ -538,3 +539,85 @@ def test_plan_writes_the_gemini_thinking_form_each_model_takes_and_says_so():
     assert planned("gemini-3.1-flash-lite")[0] is None  # no documented default: left to it
     with pytest.raises(InputError, match="gemini-2.5-pro takes a thinkingBudget of 128 to 32,768"):
         planned("gemini-2.5-pro", reasoning=64)
+
+
+# --- OpenAI reasoning effort ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model, body, refused",
+    [
+        ("gpt-5", {"messages": HELLO, "reasoning_effort": "minimal"}, None),
+        ("gpt-5", {"messages": HELLO, "reasoning_effort": "none"}, "gpt-5 takes only minimal"),
+        ("gpt-5.1", {"messages": HELLO, "reasoning_effort": "none"}, None),
+        (
+            "gpt-5.1",
+            {"messages": HELLO, "reasoning_effort": "minimal"},
+            "reasoning_effort 'minimal': gpt-5.1 takes only none, low, medium, high",
+        ),
+        ("gpt-5.4", {"input": HELLO, "reasoning": {"effort": "xhigh"}}, None),
+        (
+            "gpt-5.4",
+            {"input": HELLO, "reasoning": {"effort": "minimal"}},
+            "reasoning.effort 'minimal': gpt-5.4 takes only none, low, medium, high, xhigh",
+        ),
+        (
+            "gpt-5-pro",
+            {"input": HELLO, "reasoning": {"effort": "low"}},
+            "gpt-5-pro takes only high",
+        ),
+        ("gpt-5.3-codex", {"input": HELLO, "reasoning": {"effort": "none"}}, "takes only low"),
+        ("gpt-5.4-mini", {"messages": HELLO, "reasoning_effort": "minimal"}, None),  # unsourced
+    ],
+)
+def test_each_openai_model_takes_its_own_reasoning_efforts(tmp_path, model, body, refused):
+    cap = {"max_output_tokens": 800} if "input" in body else {"max_completion_tokens": 800}
+    out = json.loads(check(tmp_path, model, {**body, **cap}, "--json").stdout)
+    assert out["fits"] is (refused is None), out["problems"]
+    if refused:
+        assert len(out["problems"]) == 1 and refused in out["problems"][0], out["problems"]
+
+
+@pytest.mark.parametrize(
+    "model, fields, refused",
+    [
+        ("gpt-5", {"temperature": 0.2}, "temperature 0.2: gpt-5 takes only the default (1)"),
+        ("gpt-5", {"temperature": 1}, None),
+        ("gpt-5.1", {"temperature": 0.2}, None),  # default effort none: taken
+        ("gpt-5.1", {"temperature": 0.2, "reasoning_effort": "none"}, None),
+        (
+            "gpt-5.1",
+            {"temperature": 0.2, "reasoning_effort": "high"},
+            "temperature 0.2: gpt-5.1 takes only the default (1) while reasoning"
+            " (reasoning_effort 'high'; 'none' takes a temperature)",
+        ),
+        ("gpt-4o", {"temperature": 0.2}, None),
+    ],
+)
+def test_openai_temperature_is_refused_where_the_model_reasons(tmp_path, model, fields, refused):
+    cap = "max_tokens" if model == "gpt-4o" else "max_completion_tokens"
+    fits, found, _ = problems(tmp_path, model, **{cap: 800}, **fields)
+    assert (fits, found) == ((True, []) if refused is None else (False, [refused]))
+
+
+def test_every_openai_model_has_a_request_rule_with_a_source():
+    openai = [m for m in CATALOG.models if m.provider == "openai" and not m.is_embedding]
+    assert len(openai) > 50
+    for model in openai:
+        rule = request_rule(model)
+        assert rule is not None and rule.source.startswith("https://") and rule.as_of, model.id
+        assert rule.thinking == (), model.id  # OpenAI thinking is not a request option
+        if rule.reasoning_efforts:  # an effort list only where the catalog says it reasons
+            assert model.reasoning, model.id
+
+
+def test_a_whole_id_rule_does_not_reach_longer_ids():
+    # ids: [gpt-5] must not give gpt-5.6-sol or gpt-5-codex gpt-5's efforts.
+    assert request_rule(CATALOG.resolve("gpt-5")).reasoning_efforts == (
+        "minimal",
+        "low",
+        "medium",
+        "high",
+    )
+    for other in ("gpt-5.6-sol", "gpt-5-codex", "gpt-5-chat-latest", "gpt-5.1-codex"):
+        assert request_rule(CATALOG.resolve(other)).reasoning_efforts == (), other

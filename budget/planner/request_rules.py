@@ -18,6 +18,9 @@ them fails line by line hours later. These rules read the parameters beside the 
   does not think; a budget not below ``maxOutputTokens`` leaves no room for the reply (thinking
   counts inside it: a warning); fields a model refuses (Gemini 3.5 Flash-Lite: penalties, a
   last turn by the model) or ignores (its sampling parameters: a warning);
+* OpenAI reasoning effort (``reasoning_effort``, ``reasoning.effort``): the values each model
+  takes where sourced, and a temperature other than 1 where the model refuses it (gpt-5; from
+  gpt-5.1 while the effort is not ``none``);
 * stop sequences: more than the model takes, or any where it takes none, is refused (the
   catalog's ``supports_stop`` and ``stop_sequences_max``); common words and short strings are
   accepted but cut replies early (``budget stops``): warnings, not refusals.
@@ -70,6 +73,8 @@ def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindin
         _anthropic(model, body, max_tokens, refused, risky)
     if model.provider == "google" and api == GEMINI:
         _gemini(model, body, max_tokens, refused, risky)
+    if model.provider == "openai" and api in (CHAT, RESPONSES):
+        refused.extend(_openai_reasoning(model, body, api))
     stops = _stop_sequences(body, api)
     if stops:
         from budget.planner.stops import lint_stops, refused_stops
@@ -175,6 +180,36 @@ def _anthropic(
         problems.extend(_default_sampling_only(model, body))
     elif mode == "enabled" and rule.with_thinking:
         problems.extend(_sampling_while_thinking(body))
+
+
+def _openai_reasoning(model: Model, body: dict, api: str) -> list[str]:
+    """The reasoning effort's value and a temperature the model refuses beside it."""
+    from pricing.rules import request_rule
+
+    rule = request_rule(model)
+    if rule is None:
+        return []
+    problems = []
+    if api == CHAT:
+        name, effort = "reasoning_effort", body.get("reasoning_effort")
+    else:
+        reasoning = body.get("reasoning")
+        name = "reasoning.effort"
+        effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if effort is not None and rule.reasoning_efforts and effort not in rule.reasoning_efforts:
+        takes = ", ".join(rule.reasoning_efforts)
+        problems.append(f"{name} '{effort}': {model.id} takes only {takes}")
+    temperature = body.get("temperature")
+    if temperature is None or temperature == 1:
+        return problems
+    if rule.sampling == "default_temperature":
+        problems.append(f"temperature {temperature}: {model.id} takes only the default (1)")
+    elif rule.sampling == "default_temperature_while_reasoning" and effort not in (None, "none"):
+        problems.append(
+            f"temperature {temperature}: {model.id} takes only the default (1) while reasoning"
+            f" ({name} '{effort}'; 'none' takes a temperature)"
+        )
+    return problems
 
 
 # Gemini's generationConfig in the REST spelling; the REST API takes snake_case as well.
