@@ -227,7 +227,9 @@ def _field(mapping: Any, name: str) -> Any:
     return mapping.get("".join(f"_{c.lower()}" if c.isupper() else c for c in name))
 
 
-def _gemini(model: Model, body: dict, max_tokens: int, problems: list[str], risky: list[str]):
+def _gemini(
+    model: Model, body: dict, max_tokens: int, problems: list[str], risky: list[str]
+) -> None:
     from pricing.rules import request_rule
 
     rule = request_rule(model)
