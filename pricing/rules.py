@@ -11,8 +11,10 @@ entry that names the model wins over the provider's default.
 * ``tool_fees.yaml``: built-in tools billed per use on top of tokens (web search, file
   search), in USD per 1,000 uses; ``per: call`` counts every search the response reports,
   ``per: request`` counts a request that used the tool once (Gemini 2.5 grounding).
-* ``request_rules.yaml``: the thinking modes a model takes, the smallest thinking budget and
-  which sampling parameters it refuses (read by ``budget check --messages``).
+* ``request_rules.yaml``: the thinking modes a model takes (Anthropic's thinking.type,
+  Gemini's thinkingBudget range and thinkingLevel values), the smallest thinking budget, which
+  sampling parameters it refuses or ignores and other fields it refuses (read by ``budget
+  check --messages`` and by ``budget plan``, which writes the form each model takes).
 """
 
 from __future__ import annotations
@@ -29,8 +31,17 @@ from pricing.model import Model
 
 RULES_DIR = Path(__file__).with_name("data") / "rules"
 TOOL_UNITS = ("call", "request")
-THINKING_MODES = ("enabled", "adaptive")
-SAMPLING = ("free", "default_only")
+THINKING_MODES = ("enabled", "adaptive", "budget", "level")
+THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+SAMPLING = (
+    "free",
+    "default_only",
+    "ignored",
+    "default_temperature",
+    "default_temperature_while_reasoning",
+)
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+REFUSABLE = ("frequencyPenalty", "presencePenalty", "last_turn_model")
 # The fields each rules file's entries must give, beside provider, source and as_of.
 REQUIRED = {
     "prompt_cache.yaml": ("min_tokens", "lifetime_seconds"),
@@ -68,24 +79,37 @@ class ToolFee:
 class RequestRule:
     """What a model's API refuses in a request's parameters (beside the catalog's limits)."""
 
-    thinking: tuple[str, ...]  # thinking.type values taken: enabled, adaptive (none: no thinking)
+    # Thinking controls taken: Anthropic's thinking.type enabled / adaptive; Gemini's
+    # thinkingConfig budget (thinkingBudget) / level (thinkingLevel). None: no thinking.
+    thinking: tuple[str, ...]
     thinking_min_budget: int | None  # the smallest thinking.budget_tokens accepted
     thinking_deprecated: tuple[str, ...]  # modes still taken, but on their way out
-    sampling: str  # free | default_only (temperature 1 alone; nothing else)
+    sampling: str  # free | default_only (temperature 1 alone; nothing else) | ignored
     # While thinking.type is enabled: temperature 1 only, no top_k, top_p 0.95-1, no forced tool.
     with_thinking: bool
     source: str
     as_of: str
+    thinking_budget_range: tuple[int, int] | None = None  # Gemini thinkingBudget (-1 aside)
+    thinking_budget_off: bool = False  # thinkingBudget 0 (no thinking) accepted
+    thinking_levels: tuple[str, ...] = ()  # thinkingLevel values taken (empty: not checked)
+    thinking_default_level: str | None = None  # the model's own default level
+    refuses: tuple[str, ...] = ()  # frequencyPenalty, presencePenalty, last_turn_model
+    reasoning_efforts: tuple[str, ...] = ()  # OpenAI reasoning effort values (empty: any)
 
 
 def _matches(entry: Mapping, model: Model) -> int:
-    """0: no match; 1: the provider's default; 2: the entry names this model."""
+    """0: no match; 1: the provider's default; above 1: the entry names this model, the
+    longer the prefix the higher (gemini-2.5-flash-lite over gemini-2.5-flash), its whole id
+    (``ids:``) highest."""
     if str(entry.get("provider", "")).lower() != model.provider:
         return 0
     prefixes = entry.get("models")
-    if not prefixes:
+    ids = entry.get("ids")
+    if not prefixes and not ids:
         return 1
-    return 2 if any(model.id.startswith(str(p)) for p in prefixes) else 0
+    named = [len(str(p)) for p in prefixes or () if model.id.startswith(str(p))]
+    named += [len(model.id) + 1 for i in ids or () if str(i) == model.id]
+    return 2 + max(named) if named else 0
 
 
 def _best(entries: tuple[Mapping, ...], model: Model) -> Mapping | None:
@@ -114,6 +138,8 @@ def request_rule(model: Model) -> RequestRule | None:
     if entry is None:
         return None
     budget = entry.get("thinking_min_budget")
+    budget_range = entry.get("thinking_budget_range")
+    default_level = entry.get("thinking_default_level")
     return RequestRule(
         thinking=tuple(str(mode) for mode in entry["thinking"]),
         thinking_min_budget=None if budget is None else int(budget),
@@ -122,6 +148,17 @@ def request_rule(model: Model) -> RequestRule | None:
         with_thinking=bool(entry.get("with_thinking", False)),
         source=str(entry["source"]),
         as_of=str(entry["as_of"]),
+        thinking_budget_range=None
+        if budget_range is None
+        else (
+            int(budget_range[0]),
+            int(budget_range[1]),
+        ),
+        thinking_budget_off=bool(entry.get("thinking_budget_off", False)),
+        thinking_levels=tuple(str(level) for level in entry.get("thinking_levels", ())),
+        thinking_default_level=None if default_level is None else str(default_level),
+        refuses=tuple(str(name) for name in entry.get("refuses", ())),
+        reasoning_efforts=tuple(str(e) for e in entry.get("reasoning_efforts", ())),
     )
 
 
@@ -194,3 +231,38 @@ def _check(entry: Any, path: Path, required: tuple[str, ...]) -> None:
                 f"{place}: field 'sampling': expected {' or '.join(SAMPLING)}, "
                 f"got {entry['sampling']!r}"
             )
+        _check_gemini_thinking(entry, place)
+
+
+def _check_gemini_thinking(entry: dict, place: str) -> None:
+    """The Gemini fields of a request rule: a [least, most] budget range, known levels (the
+    default among them) and known refused fields."""
+    budget_range = entry.get("thinking_budget_range")
+    if budget_range is not None and not (
+        isinstance(budget_range, list)
+        and len(budget_range) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in budget_range)
+        and 0 <= budget_range[0] <= budget_range[1]
+    ):
+        raise InputError(
+            f"{place}: field 'thinking_budget_range': expected [least, most] whole numbers"
+        )
+    levels = entry.get("thinking_levels", [])
+    if not isinstance(levels, list) or any(level not in THINKING_LEVELS for level in levels):
+        raise InputError(
+            f"{place}: field 'thinking_levels': expected a list of {' | '.join(THINKING_LEVELS)}"
+        )
+    default = entry.get("thinking_default_level")
+    if default is not None and default not in (levels or THINKING_LEVELS):
+        raise InputError(
+            f"{place}: field 'thinking_default_level': {default!r} is not among thinking_levels"
+        )
+    efforts = entry.get("reasoning_efforts", [])
+    if not isinstance(efforts, list) or any(effort not in REASONING_EFFORTS for effort in efforts):
+        raise InputError(
+            f"{place}: field 'reasoning_efforts': expected a list of"
+            f" {' | '.join(REASONING_EFFORTS)}"
+        )
+    refuses = entry.get("refuses", [])
+    if not isinstance(refuses, list) or any(name not in REFUSABLE for name in refuses):
+        raise InputError(f"{place}: field 'refuses': expected a list of {' | '.join(REFUSABLE)}")

@@ -410,11 +410,21 @@ def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
     reasoning = token_count(reasoning_tokens, "--reasoning")
-    if thinking_form(model) == "enabled" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
+    form = thinking_form(model)
+    if form == "enabled" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
         )
+    if form == "budget" and reasoning:
+        from pricing.rules import request_rule
+
+        span = request_rule(model).thinking_budget_range
+        if span is not None and not span[0] <= reasoning <= span[1]:
+            raise InputError(
+                f"--reasoning: {model.id} takes a thinkingBudget of {span[0]:,} to"
+                f" {span[1]:,}, got {reasoning:,}"
+            )
     return reasoning
 
 
@@ -465,6 +475,25 @@ def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
             f"thinking.type 'adaptive' ({model.id} {budgets} budget_tokens): {model.output_param}"
             f" leaves room for {reasoning:,} thinking tokens, but the model decides how many it"
             " spends (output_config.effort steers it)"
+        )
+    elif reasoning and thinking_form(model) == "level":
+        from budget.planner.request_body import gemini_plan_level
+
+        level = gemini_plan_level(model)
+        chosen = (
+            f"thinkingLevel '{level}' (its default)"
+            if level
+            else "no thinkingLevel (its default level; none is documented)"
+        )
+        notes.append(
+            f"{chosen}: {model.id} takes a thinking level, not a token budget;"
+            f" {model.output_param} leaves room for {reasoning:,} thinking tokens, but the level"
+            " decides how many it spends"
+        )
+    elif reasoning and thinking_form(model) == "budget":
+        notes.append(
+            f"thinkingConfig.thinkingBudget {reasoning:,}: thinking counts inside"
+            f" {model.output_param}, which leaves room for it"
         )
     elif reasoning and model.provider == "openai":
         notes.append(

@@ -87,8 +87,13 @@ def _body(
         return body
     if model.output_param == "maxOutputTokens":  # Gemini: the model goes in the URL
         config: dict[str, Any] = {"maxOutputTokens": max_tokens}
-        if reasoning:
+        thinking = thinking_form(model) if reasoning else None
+        if thinking == "budget":  # Gemini 2.5: a token budget, within the model's range
             config["thinkingConfig"] = {"thinkingBudget": reasoning}
+        elif thinking == "level":  # Gemini 3 on: a level (the model's default, where sourced)
+            level = gemini_plan_level(model)
+            if level:
+                config["thinkingConfig"] = {"thinkingLevel": level}
         body = {"contents": [_gemini_turn(m) for m in turns], "generationConfig": config}
         if system:
             body["systemInstruction"] = {"parts": [{"text": _join_texts(system)}]}
@@ -96,6 +101,15 @@ def _body(
     if model.output_param == "max_output_tokens":  # OpenAI Responses API
         return {"model": model.id, "input": messages, "max_output_tokens": max_tokens}
     return {"model": model.id, "messages": messages, model.output_param: max_tokens}
+
+
+def gemini_plan_level(model: Model) -> str | None:
+    """The thinkingLevel a planned Gemini request asks for: the model's documented default
+    (None where no source gives it: the request then leaves the level to the model)."""
+    from pricing.rules import request_rule
+
+    rule = request_rule(model)
+    return rule.thinking_default_level if rule is not None else None
 
 
 def _text_of(content: Any) -> str:

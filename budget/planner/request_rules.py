@@ -12,6 +12,15 @@ them fails line by line hours later. These rules read the parameters beside the 
   ``adaptive``, or none), a budget of at least 1,024 and below ``max_tokens``, and the sampling
   parameters and forced tool use that thinking excludes; models from Claude 4.7 on refuse
   sampling parameters other than the defaults (pricing/data/rules/request_rules.yaml);
+* Gemini thinking (``generationConfig.thinkingConfig``): ``thinkingBudget`` within the model's
+  range (Gemini 2.5), ``thinkingLevel`` among the levels it takes (Gemini 3 on; a budget there
+  is kept for backward compatibility only: a warning), never both, neither where the model
+  does not think; a budget not below ``maxOutputTokens`` leaves no room for the reply (thinking
+  counts inside it: a warning); fields a model refuses (Gemini 3.5 Flash-Lite: penalties, a
+  last turn by the model) or ignores (its sampling parameters: a warning);
+* OpenAI reasoning effort (``reasoning_effort``, ``reasoning.effort``): the values each model
+  takes where sourced, and a temperature other than 1 where the model refuses it (gpt-5; from
+  gpt-5.1 while the effort is not ``none``);
 * stop sequences: more than the model takes, or any where it takes none, is refused (the
   catalog's ``supports_stop`` and ``stop_sequences_max``); common words and short strings are
   accepted but cut replies early (``budget stops``): warnings, not refusals.
@@ -62,6 +71,10 @@ def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindin
         refused.append("params.max_tokens: the Messages API needs it and the line sets none")
     if model.provider == "anthropic" and api == MESSAGES:
         _anthropic(model, body, max_tokens, refused, risky)
+    if model.provider == "google" and api == GEMINI:
+        _gemini(model, body, max_tokens, refused, risky)
+    if model.provider == "openai" and api in (CHAT, RESPONSES):
+        refused.extend(_openai_reasoning(model, body, api))
     stops = _stop_sequences(body, api)
     if stops:
         from budget.planner.stops import lint_stops, refused_stops
@@ -73,18 +86,25 @@ def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindin
     return RequestFindings(tuple(refused), tuple(risky))
 
 
+# The form a planned request asks for thinking in, best first: a fixed budget where the model
+# takes one that is not deprecated, else the model-sized form (Anthropic adaptive, a Gemini
+# thinking level).
+PLANNED_FORMS = ("enabled", "budget", "adaptive", "level")
+
+
 def thinking_form(model: Model) -> str | None:
-    """The ``thinking.type`` a planned request to an Anthropic model uses: ``enabled`` (with
-    ``budget_tokens``) where the model takes it and it is not deprecated, else ``adaptive``;
-    None where the model does not think (or is not Anthropic's)."""
+    """The thinking control a planned request uses: Anthropic ``enabled`` (with
+    ``budget_tokens``) or ``adaptive``; Gemini ``budget`` (``thinkingBudget``, 2.5) or
+    ``level`` (``thinkingLevel``, 3 on). None where the model does not think or its provider
+    has no rules."""
     from pricing.rules import request_rule
 
-    rule = request_rule(model) if model.provider == "anthropic" else None
+    rule = request_rule(model)
     if rule is None:
         return None
-    if "enabled" in rule.thinking and "enabled" not in rule.thinking_deprecated:
-        return "enabled"
-    return "adaptive" if "adaptive" in rule.thinking else None
+    taken = [form for form in PLANNED_FORMS if form in rule.thinking]
+    current = [form for form in taken if form not in rule.thinking_deprecated]
+    return (current or taken or [None])[0]
 
 
 def request_api(model: Model, value: Any) -> tuple[dict | None, str | None]:
@@ -160,6 +180,141 @@ def _anthropic(
         problems.extend(_default_sampling_only(model, body))
     elif mode == "enabled" and rule.with_thinking:
         problems.extend(_sampling_while_thinking(body))
+
+
+def _openai_reasoning(model: Model, body: dict, api: str) -> list[str]:
+    """The reasoning effort's value and a temperature the model refuses beside it."""
+    from pricing.rules import request_rule
+
+    rule = request_rule(model)
+    if rule is None:
+        return []
+    problems = []
+    if api == CHAT:
+        name, effort = "reasoning_effort", body.get("reasoning_effort")
+    else:
+        reasoning = body.get("reasoning")
+        name = "reasoning.effort"
+        effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if effort is not None and rule.reasoning_efforts and effort not in rule.reasoning_efforts:
+        takes = ", ".join(rule.reasoning_efforts)
+        problems.append(f"{name} '{effort}': {model.id} takes only {takes}")
+    temperature = body.get("temperature")
+    if temperature is None or temperature == 1:
+        return problems
+    if rule.sampling == "default_temperature":
+        problems.append(f"temperature {temperature}: {model.id} takes only the default (1)")
+    elif rule.sampling == "default_temperature_while_reasoning" and effort not in (None, "none"):
+        problems.append(
+            f"temperature {temperature}: {model.id} takes only the default (1) while reasoning"
+            f" ({name} '{effort}'; 'none' takes a temperature)"
+        )
+    return problems
+
+
+# Gemini's generationConfig in the REST spelling; the REST API takes snake_case as well.
+GEMINI_PENALTIES = ("frequencyPenalty", "presencePenalty")
+GEMINI_SAMPLING = ("temperature", "topP", "topK")
+DYNAMIC_BUDGET = -1
+
+
+def _field(mapping: Any, name: str) -> Any:
+    """``mapping[name]`` in camelCase or its snake_case spelling (None where neither)."""
+    if not isinstance(mapping, dict):
+        return None
+    if name in mapping:
+        return mapping[name]
+    return mapping.get("".join(f"_{c.lower()}" if c.isupper() else c for c in name))
+
+
+def _gemini(
+    model: Model, body: dict, max_tokens: int, problems: list[str], risky: list[str]
+) -> None:
+    from pricing.rules import request_rule
+
+    rule = request_rule(model)
+    if rule is None:
+        return
+    config = _field(body, "generationConfig")
+    thinking = _field(config, "thinkingConfig")
+    budget = _field(thinking, "thinkingBudget")
+    level = _field(thinking, "thinkingLevel")
+    if isinstance(level, str) and level.upper() == "THINKING_LEVEL_UNSPECIFIED":
+        level = None
+    if budget is not None and level is not None:
+        problems.append(
+            "thinkingConfig: thinkingBudget and thinkingLevel together are refused; set one"
+        )
+    elif not rule.thinking and (budget not in (None, 0) or level is not None):
+        problems.append(f"thinkingConfig: {model.id} does not think; leave thinkingConfig out")
+    elif level is not None:
+        _gemini_level(model, rule, level, problems)
+    elif budget is not None:
+        _gemini_budget(model, rule, budget, max_tokens, problems, risky)
+    for name in GEMINI_PENALTIES:
+        if name in rule.refuses and _field(config, name) not in (None, 0):
+            problems.append(f"generationConfig.{name}: {model.id} refuses a custom value")
+    contents = body.get("contents")
+    if "last_turn_model" in rule.refuses and isinstance(contents, list) and contents:
+        last = contents[-1]
+        if isinstance(last, dict) and last.get("role") == "model":
+            problems.append(
+                f"contents: {model.id} refuses a request whose last turn has role 'model'"
+                " (no prefilled replies)"
+            )
+    if rule.sampling == "ignored":
+        for name in GEMINI_SAMPLING:
+            if _field(config, name) is not None:
+                risky.append(f"generationConfig.{name}: {model.id} ignores custom values")
+
+
+def _gemini_level(model: Model, rule: Any, level: Any, problems: list[str]) -> None:
+    if "level" not in rule.thinking:
+        problems.append(
+            f"thinkingConfig.thinkingLevel: {model.id} takes thinkingBudget, not a level"
+        )
+    elif not isinstance(level, str):
+        problems.append("thinkingConfig.thinkingLevel: expected a level name")
+    elif rule.thinking_levels and level.lower() not in rule.thinking_levels:
+        takes = ", ".join(rule.thinking_levels)
+        problems.append(f"thinkingConfig.thinkingLevel '{level}': {model.id} takes only {takes}")
+
+
+def _gemini_budget(
+    model: Model,
+    rule: Any,
+    budget: Any,
+    max_tokens: int,
+    problems: list[str],
+    risky: list[str],
+) -> None:
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        problems.append("thinkingConfig.thinkingBudget: a whole number of tokens is needed")
+        return
+    if "budget" not in rule.thinking:
+        problems.append(f"thinkingConfig.thinkingBudget: {model.id} takes thinkingLevel only")
+        return
+    if "budget" in rule.thinking_deprecated:
+        risky.append(
+            f"thinkingConfig.thinkingBudget on {model.id} is kept for backward compatibility"
+            " only; use thinkingLevel"
+        )
+    span = rule.thinking_budget_range
+    if budget == DYNAMIC_BUDGET:
+        return
+    if budget == 0 and span is not None and not rule.thinking_budget_off:
+        problems.append(f"thinkingConfig.thinkingBudget 0: {model.id} cannot turn thinking off")
+    elif span is not None and budget != 0 and not span[0] <= budget <= span[1]:
+        problems.append(
+            f"thinkingConfig.thinkingBudget {budget:,}: {model.id} takes {span[0]:,} to"
+            f" {span[1]:,}" + (", 0 (off)" if rule.thinking_budget_off else "") + " or -1"
+        )
+    elif budget >= max_tokens > 0:
+        # Thinking counts inside maxOutputTokens: accepted, but the reply may come back empty.
+        risky.append(
+            f"thinkingConfig.thinkingBudget {budget:,} >= maxOutputTokens {max_tokens:,}: the"
+            " thinking can use up the cap and leave no reply"
+        )
 
 
 def _budget(
