@@ -26,7 +26,7 @@ from budget.inputs.samples import nearest_rank
 
 BITS = 20  # bits of the key resolved by the first pass (a 2^20 histogram per source: 8 MB)
 NARROW_BITS = 16  # bits resolved by each later pass (a histogram per target: 512 KB)
-KEEP = 4_000_000  # values kept (over all targets) to rank directly once a bucket holds no more
+KEEP = 4_000_000  # values kept (over all targets) to rank directly: 32 MB
 # A mix's shares as integers summing to about 2^30: every weighted count is an exact int64
 # (2^30 x the 10^9 values a projection may draw stays below 2^63).
 SHARE_SCALE = 1 << 30
@@ -145,7 +145,7 @@ class MixedRanks:
             for target in self.targets:
                 target.rank = nearest_rank(target.percentile, self.count) * sum(target.shares)
         open_ = [t for t in self.targets if t.value is None]
-        keep = KEEP // max(1, len(open_))  # memory is bounded whatever the number of targets
+        inside: dict[int, int] = {}  # values left in each narrowed target's bucket
         for target in open_:
             if target.collect:
                 target.value = self._ranked(target)
@@ -160,14 +160,20 @@ class MixedRanks:
             cumulative = np.cumsum(weighted)
             digit = int(np.searchsorted(cumulative, target.rank))
             target.rank -= int(cumulative[digit - 1]) if digit else 0
-            inside = sum(int(self.counts[state][digit]) for state in target.states())
+            left = sum(int(self.counts[state][digit]) for state in target.states())
             target.prefix = (target.prefix << step) | digit
             target.known += step
             if target.known == 64:
                 key = np.array([target.prefix], dtype=np.uint64)
                 target.value = float(key.view(np.float64)[0])
             else:
-                target.collect = inside <= keep
+                inside[id(target)] = left
+        # The smallest buckets are kept next pass, as many as KEEP values hold (memory stays
+        # bounded however many targets there are); the others are narrowed again.
+        kept = 0
+        for target in sorted(open_, key=lambda t: inside.get(id(t), 0)):
+            if id(target) in inside and kept + inside[id(target)] <= KEEP:
+                target.collect, kept = True, kept + inside[id(target)]
         self._start_pass()
         return all(t.value is not None for t in self.targets)
 
