@@ -25,7 +25,10 @@ by :mod:`budget.workload.ranks`, replaying the chunks from the seed.
 
 Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
 is priced at the prices in force that month (the same simulated calls, priced again for each
-price period the horizon meets; a month that a change splits is weighted by its days).
+price period the horizon meets; a month that a change splits is weighted by its days). Each
+report period's p50/p95 per call ranks the calls priced at every period it meets together,
+each pricing weighted by the period's calls at those prices (``ranks.MixedRanks``;
+docs/percentiles.md).
 """
 
 from __future__ import annotations
