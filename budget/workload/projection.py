@@ -817,7 +817,7 @@ def _project_in_chunks(
     # start day's prices alone (the model's own figures), then each distinct mix of periods.
     row_mixes = {} if by_period is None else by_period.row_mixes()
     mixes = list(dict.fromkeys([(1.0,) + (0.0,) * (len(models) - 1), *row_mixes.values()]))
-    ranks = MixedRanks([50, 95], mixes)
+    ranks = MixedRanks([50, 95], mixes, None if talk else n)
     planned = plan.planned if plan.planned != plan.max_tokens else None
     totals, continuation = CostTotals(), CostTotals()
     shape, shape_planned = _ShapeSums(), _ShapeSums()

@@ -30,6 +30,7 @@ KEEP = 4_000_000  # values kept (over all targets) to rank directly: 32 MB
 # A mix's shares as integers summing to about 2^30: every weighted count is an exact int64
 # (2^30 x the 10^9 values a projection may draw stays below 2^63).
 SHARE_SCALE = 1 << 30
+FEW = 1 << 16  # values (over all sources) sorted at once rather than counted in a histogram
 
 
 class IntCounts:
@@ -97,9 +98,19 @@ class MixedRanks:
     conversation's calls are only counted once drawn). Histograms and kept values are shared
     by targets that look at the same bucket of the same source."""
 
-    def __init__(self, percentiles: Sequence[float], mixes: Sequence[Sequence[float]]):
+    def __init__(
+        self,
+        percentiles: Sequence[float],
+        mixes: Sequence[Sequence[float]],
+        values: int | None = None,
+    ):
         self.percentiles = list(percentiles)
-        self.targets = [_Target(p, _integer_shares(mix)) for mix in mixes for p in self.percentiles]
+        # ``values`` per source known up front and few: kept and ranked in the first pass (a
+        # 2^20 histogram per source costs more than sorting them)
+        few = bool(mixes) and values is not None and values * len(mixes[0]) <= FEW
+        self.targets = [
+            _Target(p, _integer_shares(mix), collect=few) for mix in mixes for p in self.percentiles
+        ]
         self.count = 0  # values per source seen in the first pass
         self.first = True
         self._start_pass()
