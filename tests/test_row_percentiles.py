@@ -9,6 +9,7 @@ do not follow.
 """
 
 import csv
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -182,7 +183,7 @@ def test_cache_reads_and_a_long_context_tier_at_each_period(tmp_path, catalog_pa
     t = draws.tokens
     assert 0.05 < (t.input_tokens > 128000).mean() < 0.2  # the p95 call is on the tier
     for period, day in (("month-01", "2026-12-01"), ("month-02", "2027-01-01")):
-        model = catalog.resolve("acme-tiered", at=dt_date(day))
+        model = catalog.resolve("acme-tiered", at=dt.date.fromisoformat(day))
         each = [
             cost(model, Usage(int(i), int(o), cache_read_tokens=int(r))).total_usd
             for i, o, r in zip(t.input_tokens, t.output_tokens, t.cache_read_tokens, strict=True)
@@ -192,12 +193,6 @@ def test_cache_reads_and_a_long_context_tier_at_each_period(tmp_path, catalog_pa
             assert usd(rows[period], f"p{p}_per_call_usd") == expected, (period, p)
     ratio = usd(rows["month-02"], "p95_per_call_usd") / usd(rows["month-01"], "p95_per_call_usd")
     assert Decimal("1.1") < ratio < Decimal("1.5")  # the tier's input rises by a quarter
-
-
-def dt_date(text):
-    import datetime as dt
-
-    return dt.date.fromisoformat(text)
 
 
 def test_chunked_projection_ranks_every_mix_the_same(tmp_path, catalog_path, monkeypatch):
