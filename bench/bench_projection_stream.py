@@ -11,7 +11,9 @@ RSS (``os.wait4``) are printed:
 * baseline: ``--baseline-calls`` drawn and priced in one chunk (as the projection was before
   chunking: memory grows with the calls);
 * the same calls in chunks of ``CHUNK_CALLS`` (``CONVERSATION_CHUNK_CALLS``): must give the
-  same totals, p50, p95 and truncation rate (checked here);
+  same totals, p50, p95 (of the start day's prices and of every report period at its days'
+  prices: gemini-2.5-pro meets two price changes from 2026-11-25) and truncation rate
+  (checked here);
 * ``--calls`` in chunks: wall time and peak memory (target: under 300 MB).
 
 ``--conversations``: the conversation scenario of bench_conversation.py instead (turns
@@ -61,6 +63,7 @@ print(json.dumps({
     "seconds": time.perf_counter() - start, "chunk": chunk,
     "total": str(item.totals.total_usd), "p50": str(item.p50_per_call_usd),
     "p95": str(item.p95_per_call_usd), "truncation": item.truncation_rate,
+    "rows": {name: [str(v) for v in pair] for name, pair in item.row_percentiles.items()},
     "calls": item.calls_simulated,
     "conversation": None if item.conversation is None else [
         str(item.conversation.p50_per_conversation_usd),
@@ -95,7 +98,7 @@ def main() -> None:
     n = args.baseline_calls or (2_000_000 if args.conversations else 10_000_000)
     whole, whole_peak = run(n, n, kind)
     chunked, chunked_peak = run(n, 0, kind)
-    keys = ("p50", "p95", "truncation", "calls", "conversation")
+    keys = ("p50", "p95", "truncation", "calls", "conversation", "rows")
     same = all(whole[k] == chunked[k] for k in keys)
     same &= Decimal(whole["total"]) == Decimal(chunked["total"])  # 1.50 is 1.5
     n = whole["calls"]  # whole conversations: about the calls asked for

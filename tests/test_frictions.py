@@ -480,8 +480,10 @@ def test_whatif_markdown_carries_the_budget_verdict(tmp_path):
         assert f"over from {row['first_month_over']} (by ${by:,.2f})" in page
 
 
-def test_per_call_percentiles_are_not_shown_at_prices_they_were_not_ranked_at(tmp_path):
-    # Before: month 2's p50/p95 per call stayed at month 1's prices while per_call_usd moved.
+def test_per_call_percentiles_follow_the_prices_of_each_row(tmp_path):
+    # Before: month 2's p50/p95 per call stayed at month 1's prices while per_call_usd moved
+    # (then were left empty). Now each row's calls are priced at their own days' prices
+    # (hand-checked figures: tests/test_row_percentiles.py).
     path = tmp_path / "pro.yaml"
     path.write_text(
         "name: pro\nstart: 2026-12-05\nmodels: [gemini-2.5-pro, gpt-5.2]\n"
@@ -493,13 +495,20 @@ def test_per_call_percentiles_are_not_shown_at_prices_they_were_not_ranked_at(tm
     import csv
 
     rows = {(r["model"], r["period"]): r for r in csv.DictReader(csv_path.open())}
-    # gemini-2.5-pro (routed to gemini-3.8-flash) changes price on 2027-01-01, in month 1
-    # (2026-12-05..2027-01-04): every month but none is at its first prices
+
+    def money(model, period, column):
+        return Decimal(rows[model, period][column])
+
+    # gemini-2.5-pro (routed to gemini-3.8-flash) doubles its price on 2027-01-01, in month 1
+    # (2026-12-05..2027-01-04, 4 of 31 days new); months 2 and 3 are all at the new prices
+    for column in ("p50_per_call_usd", "p95_per_call_usd"):
+        new = money("gemini-2.5-pro", "month-02", column)
+        assert money("gemini-2.5-pro", "month-01", column) < new
+        assert money("gemini-2.5-pro", "month-03", column) == new
     for period in ("month-01", "month-02", "total"):
-        assert rows["gemini-2.5-pro", period]["p95_per_call_usd"] == ""
-        assert rows["gemini-2.5-pro", period]["per_call_usd"] != ""
-    # gpt-5.2's prices never change: its percentiles stand in every row
-    for period in ("month-01", "month-02", "total"):
-        p50 = Decimal(rows["gpt-5.2", period]["p50_per_call_usd"])
-        p95 = Decimal(rows["gpt-5.2", period]["p95_per_call_usd"])
-        assert 0 < p50 < p95
+        p50 = money("gemini-2.5-pro", period, "p50_per_call_usd")
+        p95 = money("gemini-2.5-pro", period, "p95_per_call_usd")
+        assert 0 < p50 < money("gemini-2.5-pro", period, "per_call_usd") < p95
+    # gpt-5.2's prices never change: the same percentiles in every row
+    for column in ("p50_per_call_usd", "p95_per_call_usd"):
+        assert len({money("gpt-5.2", p, column) for p in ("month-01", "month-02", "total")}) == 1

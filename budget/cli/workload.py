@@ -505,8 +505,7 @@ def report(
     # smallest needs.
     total = column_places(list(summary["total_usd"]) + list(summary["continuation_usd"]))
     per_call = column_places(
-        list(summary["per_call_usd"]) + [v for v in summary["p95_per_call_usd"] if v is not None],
-        fine=True,
+        list(summary["per_call_usd"]) + list(summary["p95_per_call_usd"]), fine=True
     )
     print_table(
         [
@@ -530,9 +529,7 @@ def report(
                 + format_usd(row.total_usd, places=total),
                 format_usd(row.continuation_usd, places=total),
                 format_usd(row.per_call_usd, places=per_call),
-                "-"  # at other prices than the percentiles were ranked at
-                if row.p95_per_call_usd is None
-                else format_usd(row.p95_per_call_usd, places=per_call),
+                format_usd(row.p95_per_call_usd, places=per_call),
                 format_tokens(row.max_tokens),
                 f"{row.truncation_rate:.2%}",
                 _binds(row.binding_limit, row.headroom is not None and row.headroom < 0),

@@ -25,7 +25,10 @@ by :mod:`budget.workload.ranks`, replaying the chunks from the seed.
 
 Month 1 starts on the scenario's ``start`` (default: the day asked for, else today); each month
 is priced at the prices in force that month (the same simulated calls, priced again for each
-price period the horizon meets; a month that a change splits is weighted by its days).
+price period the horizon meets; a month that a change splits is weighted by its days). Each
+report period's p50/p95 per call ranks the calls priced at every period it meets together,
+each pricing weighted by the period's calls at those prices (``ranks.MixedRanks``;
+docs/percentiles.md).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ from budget.workload.draws import (
     output_log,
     with_system_prompt_counted,
 )
-from budget.workload.ranks import FloatRanks, IntCounts
+from budget.workload.ranks import FloatRanks, IntCounts, MixedRanks
 from budget.workload.results import Counting, ModelProjection, MonthPrices
 from budget.workload.sampling import SpreadSums
 from budget.workload.scenario import (
@@ -72,7 +75,7 @@ from budget.workload.scenario import (
     as_scenario,
     at_end,
 )
-from budget.workload.table import report_table, with_float_money
+from budget.workload.table import periods, report_table, with_float_money
 from pricing.arrays import ArrayCosts, CostTotals, TokenArrays, price_arrays
 from pricing.catalog import Catalog, Model, PricePeriod, load_catalog
 from pricing.dates import add_months, pricing_day
@@ -319,14 +322,32 @@ class _PeriodSums:
         self.others = list(others.values())
         self.sums = {id(p): (CostTotals(), CostTotals()) for p in self.others}
 
-    def add(self, tokens: TokenArrays, follow_tokens: TokenArrays) -> None:
-        for period in self.others:
-            moved = self.model.with_period(period)
+    @property
+    def models(self) -> list[Model]:
+        """The model at each price period a chunk is priced at: its own (the start day's)
+        first, then every other period the horizon meets."""
+        return [self.model, *(self.model.with_period(p) for p in self.others)]
+
+    def add(self, priced: list[_Priced]) -> None:
+        """A chunk priced at :attr:`models`."""
+        for period, chunk in zip(self.others, priced[1:], strict=True):
             own, follow = self.sums[id(period)]
-            self.sums[id(period)] = (
-                own + price_arrays(moved, tokens).totals,
-                follow + price_arrays(moved, follow_tokens).totals,
-            )
+            self.sums[id(period)] = (own + chunk.totals, follow + chunk.follow)
+
+    def row_mixes(self) -> dict[str, tuple[float, ...]]:
+        """Each report period's calls by the price period they are made at (in the order of
+        :attr:`models`): a month's calls spread evenly over its calendar days, as its money
+        is (:func:`_weighted`)."""
+        number = {id(self.model.period): 0} | {id(p): k + 1 for k, p in enumerate(self.others)}
+        mixes = {}
+        for period in periods(self.scenario):
+            shares = [0.0] * (len(self.others) + 1)
+            for month, calls in period.month_calls:
+                days = sum(d for _, d in self.parts[month])
+                for price, d in self.parts[month]:
+                    shares[number[id(price)]] += calls * d / days
+            mixes[period.name] = tuple(share / sum(shares) for share in shares)
+        return mixes
 
     def months(self, totals: CostTotals, follow: CostTotals) -> tuple[MonthPrices, ...]:
         """Each month's money, from the sums at the model's own prices (``totals``, tool
@@ -734,13 +755,38 @@ class _ShapeSums:
         )
 
 
-def _per_call(draws: CallDraws, costs: ArrayCosts, model: Model, on_truncation: str):
-    """Each call's cost with its follow-up (if cut), and the follow-ups' exact totals."""
+@dataclass(frozen=True)
+class _Priced:
+    """A chunk's calls at one price period."""
+
+    per_call: np.ndarray  # each call's cost with its follow-up (if cut)
+    totals: CostTotals  # exact sums of the calls (at the start day's prices: tool fees too)
+    follow: CostTotals  # exact sums of the follow-ups
+
+
+def _price_chunk(
+    draws: CallDraws, costs: ArrayCosts, models: list[Model | None], on_truncation: str
+) -> tuple[list[_Priced | None], TokenArrays]:
+    """The chunk at each model's prices (``costs``: at the first's, tool fees included; None:
+    not wanted), and the follow-ups' tokens."""
     cut = follow_ups(draws, on_truncation)
-    follow = price_arrays(model, cut.tokens)
-    per_call = costs.total_usd.copy()
-    per_call[cut.calls] += follow.total_usd
-    return per_call, follow.totals, cut.tokens
+    fees = None  # each call's tool fees, which no price period changes
+    if costs.totals.tool_calls:
+        parts = costs.input_usd + costs.cache_read_usd + costs.cache_write_usd + costs.output_usd
+        fees = costs.total_usd - parts
+    priced: list[_Priced | None] = []
+    for number, model in enumerate(models):
+        if model is None:
+            priced.append(None)
+            continue
+        own = costs if number == 0 else price_arrays(model, draws.tokens)
+        follow = price_arrays(model, cut.tokens)
+        per_call = own.total_usd.copy()
+        if number and fees is not None:
+            per_call += fees
+        per_call[cut.calls] += follow.total_usd
+        priced.append(_Priced(per_call, own.totals, follow.totals))
+    return priced, cut.tokens
 
 
 def _project_in_chunks(
@@ -765,14 +811,20 @@ def _project_in_chunks(
         def chunks() -> Iterator[tuple[CallDraws, ArrayCosts]]:
             return call_chunks(scenario, model, plan, chunk_calls)
 
-    periods = None if first_day is None else _PeriodSums(scenario, model, first_day)
+    by_period = None if first_day is None else _PeriodSums(scenario, model, first_day)
+    models = [model] if by_period is None else by_period.models
+    # Per-call percentiles of each report period, each call at the prices of its day: the
+    # start day's prices alone (the model's own figures), then each distinct mix of periods.
+    row_mixes = {} if by_period is None else by_period.row_mixes()
+    mixes = list(dict.fromkeys([(1.0,) + (0.0,) * (len(models) - 1), *row_mixes.values()]))
+    ranks = MixedRanks([50, 95], mixes, None if talk else n)
     planned = plan.planned if plan.planned != plan.max_tokens else None
     totals, continuation = CostTotals(), CostTotals()
     shape, shape_planned = _ShapeSums(), _ShapeSums()
-    ranks = FloatRanks([50, 95])
     by_conversation = FloatRanks([50, 95] if talk else [])
     one_chunk = plan.conversations <= plan.per_chunk if talk else n <= chunk_calls
-    first: tuple[np.ndarray, np.ndarray | None] | None = None  # one chunk: ranked directly
+    first: list[np.ndarray] | None = None  # one chunk: replayed from memory
+    each_first: np.ndarray | None = None  # ... and its conversations, ranked directly
     spread = SpreadSums()  # of each unit's cost: a call, or a whole conversation
     sample: list[np.ndarray] = []
     kept = capped = cut_conversations = summary_calls = 0
@@ -781,21 +833,21 @@ def _project_in_chunks(
     batch_calls = round(n * scenario.batch_share)
     for draws, costs in chunks():
         size = len(draws.tokens)
-        per_call, follow_totals, follow = _per_call(draws, costs, model, scenario.on_truncation)
+        priced, follow = _price_chunk(draws, costs, models, scenario.on_truncation)
+        per_call = priced[0].per_call
         each = _per_conversation(draws, per_call)
-        totals, continuation = totals + costs.totals, continuation + follow_totals
-        if periods is not None:
-            periods.add(draws.tokens, follow)
+        totals, continuation = totals + costs.totals, continuation + priced[0].follow
+        if by_period is not None:
+            by_period.add(priced)
+        ranks.add([chunk.per_call for chunk in priced])
         shape.add(draws, follow)
         if planned is not None:
             at = _at_planned(scenario, model, draws, planned, batch_calls - start)
             shape_planned.add(at, follow_ups(at, scenario.on_truncation).tokens)
         if one_chunk:
-            first = (per_call, each)
-        else:
-            ranks.add(per_call)
-            if each is not None:
-                by_conversation.add(each)
+            first, each_first = [chunk.per_call for chunk in priced], each
+        elif each is not None:
+            by_conversation.add(each)
         if each is not None:
             cut_conversations += round(draws.turns.cut_share * draws.turns.conversations)
             summary_calls += draws.turns.summary_calls
@@ -825,21 +877,29 @@ def _project_in_chunks(
         if on_calls is not None:
             on_calls(size)
     n = start  # whole conversations: about the calls asked for
-    if first is not None:
-        per_call, each = first
-        low, high = percentile(per_call, 50), percentile(per_call, 95)
-        if each is not None:
-            conversation_ranks = [percentile(each, 50), percentile(each, 95)]
-    else:
-        # Replay the same calls to narrow the p50s and p95s down.
-        while not (ranks.end_pass() & by_conversation.end_pass()):
-            for draws, costs in chunks():
-                per_call = _per_call(draws, costs, model, scenario.on_truncation)[0]
-                ranks.add(per_call)
-                if talk:
-                    by_conversation.add(_per_conversation(draws, per_call))
-        low, high = ranks.values
+    if each_first is not None:
+        conversation_ranks = [percentile(each_first, 50), percentile(each_first, 95)]
+    # Replay the same calls to narrow the p50s and p95s down, priced only at the periods
+    # still wanted.
+    while not (ranks.end_pass() & (one_chunk or by_conversation.end_pass())):
+        if first is not None:
+            ranks.add(first)
+            continue
+        needed = ranks.sources | ({0} if talk else set())
+        wanted = [m if k in needed else None for k, m in enumerate(models)]
+        for draws, costs in chunks():
+            priced = _price_chunk(draws, costs, wanted, scenario.on_truncation)[0]
+            ranks.add([None if chunk is None else chunk.per_call for chunk in priced])
+            if talk:
+                by_conversation.add(_per_conversation(draws, priced[0].per_call))
+    if not one_chunk:
         conversation_ranks = by_conversation.values
+    low, high = ranks.values_of(0)
+    by_row = {name: mixes.index(mix) for name, mix in row_mixes.items()}
+    row_percentiles = {
+        name: tuple(Decimal(repr(float(v))) for v in ranks.values_of(number))
+        for name, number in by_row.items()
+    }
     cache = None if talk else cache_of(scenario, model)
     worst = worst_case(scenario, model, int(largest.tokens.input_tokens[0]), plan.max_tokens)
     if cache is not None:
@@ -879,7 +939,8 @@ def _project_in_chunks(
         continuation=continuation,
         counting=counting(as_written, model, reader),  # a prompt file's count: exact?
         cache=cache,
-        months=() if periods is None else periods.months(totals, continuation),
+        months=() if by_period is None else by_period.months(totals, continuation),
+        row_percentiles=row_percentiles,
     )
 
 

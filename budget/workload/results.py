@@ -6,7 +6,7 @@ counts were made. Plain records: the simulation (projection.py) fills them, the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -104,6 +104,15 @@ class ModelProjection:
 
     # Month by month, at the prices in force that month (empty: ``totals`` for every month).
     months: tuple[MonthPrices, ...] = ()
+    # Report period name (day, month-01, ..., total) -> its calls' p50 and p95 per call, each
+    # call at the prices of its day (empty: every period at the start day's prices).
+    row_percentiles: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def per_call_percentiles(self, period: str) -> tuple[Decimal, Decimal]:
+        """p50 and p95 per call of a report period (``month-02``, ``total``): its calls, each
+        priced at the prices in force on its day, ranked together (a period that a price change
+        splits mixes both prices in proportion to its calls on each side)."""
+        return self.row_percentiles.get(period, (self.p50_per_call_usd, self.p95_per_call_usd))
 
     def month_totals(self, month: int) -> CostTotals:
         return self.months[month].totals if self.months else self.totals

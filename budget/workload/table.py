@@ -94,15 +94,6 @@ def period_usd(
     )
 
 
-def at_first_prices(item: ModelProjection, period: Period) -> bool:
-    """Whether every month of the period is priced at the model's first price period (the
-    one its per-call percentiles were ranked at)."""
-    if not item.months:
-        return True
-    first = item.model.period
-    return all(p is first for month, _ in period.month_calls for p in item.months[month].periods)
-
-
 def price_periods_label(item: ModelProjection, period: Period) -> str:
     """The price periods a row is priced at (``2026-12-01..``; several joined by ``+``)."""
     if not item.months:
@@ -333,7 +324,7 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         return period_usd(item, period, name).quantize(MONEY)
 
     total_usd = period_usd(item, period) + period_usd(item, period, continuation=True)
-    first_prices = at_first_prices(item, period)
+    p50, p95 = item.per_call_percentiles(period.name)
     mean = total_usd / calls if calls else item.mean_usd()
     # a period's real bill spreads over its independent units (calls, or conversations)
     band = item.spread.p95_above_mean(period.exact_calls / item.calls_per_unit)
@@ -363,11 +354,10 @@ def _row(scenario: Scenario, item: ModelProjection, period: Period) -> dict:
         "total_usd": total_usd.quantize(MONEY),
         "total_p95_usd": (mean * calls + band).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
-        # percentiles of the simulated calls at the model's first prices: not shown for a
-        # period at other prices (a price change moves input and output costs apart, so the
-        # first prices' p95 is not that period's)
-        "p50_per_call_usd": item.p50_per_call_usd.quantize(PER_CALL) if first_prices else None,
-        "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL) if first_prices else None,
+        # the period's calls each at the prices of its day (a price change moves input and
+        # output costs apart: not the start day's percentiles scaled)
+        "p50_per_call_usd": p50.quantize(PER_CALL),
+        "p95_per_call_usd": p95.quantize(PER_CALL),
         "worst_case_per_call_usd": item.worst_case_per_call_usd.quantize(PER_CALL),
         "max_tokens": item.max_tokens,
         "max_tokens_source": item.max_tokens_source,

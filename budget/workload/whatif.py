@@ -521,7 +521,8 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         ).quantize(MONEY),
         "continuation_usd": period_usd(item, total, continuation=True).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
-        "p95_per_call_usd": item.p95_per_call_usd.quantize(PER_CALL),
+        # the horizon's calls, each at the prices of its day (as the report's total row)
+        "p95_per_call_usd": item.per_call_percentiles(total.name)[1].quantize(PER_CALL),
         "truncation_rate": round(item.truncation_rate, 6),
         "peak_tpm": round(load.peak_tpm),
         "binding_limit": load.binding_limit or "",
