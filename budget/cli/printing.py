@@ -13,12 +13,14 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
 
 from budget.format import clip_cell, to_json
 from pricing.dates import pricing_day
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
+    from typing import Any
+
     from pricing.catalog import Catalog
 
 # The lines printed while the quick path runs an answer, as (to stderr?, text); None: print
