@@ -16,8 +16,13 @@ from __future__ import annotations
 import codecs
 import os
 import sys
+from collections import namedtuple
 
 from budget.cli import QUICK_EXIT
+
+# A row of the table: ``opts`` empty for an argument; ``default``: what click passes when the
+# parameter is not given.
+Param = namedtuple("Param", "name kind multiple default envvar opts required")
 
 # How each kind of value in the table is read; a kind not here (or a failure) leaves the
 # command line to click.
@@ -62,8 +67,8 @@ def parsed(command: str, args: list[str]) -> dict | None:
     files in force), or None when click may read ``args`` otherwise."""
     from budget.cli.quick_options import COMMANDS, GROUP
 
-    table = COMMANDS[command]
-    by_opt = {opt: param for param in table for opt in param[5]}
+    table = [Param(*row) for row in COMMANDS[command]]
+    by_opt = {opt: param for param in table for opt in param.opts}
     given: dict[str, list[str]] = {}
     positional: list[str] = []
     rest = list(args)
@@ -79,7 +84,7 @@ def parsed(command: str, args: list[str]) -> dict | None:
         param = by_opt.get(name)
         if param is None or (equals and not name.startswith("--")):
             return None  # help, an unknown option, -mNAME: click's to read
-        if param[1] == "flag":
+        if param.kind == "flag":
             if equals:
                 return None
             value = "flag"
@@ -89,44 +94,42 @@ def parsed(command: str, args: list[str]) -> dict | None:
             value = rest.pop(0)
         if value.startswith("-"):
             return None  # `--input -5`, `-m --json`: click's rules, click's errors
-        given.setdefault(param[0], []).append(value)
-    arguments = [param for param in table if not param[5]]
+        given.setdefault(param.name, []).append(value)
+    arguments = [param for param in table if not param.opts]
     if len(positional) > len(arguments):
         return None
     for param, value in zip(arguments, positional, strict=False):
-        given[param[0]] = [value]
+        given[param.name] = [value]
     options: dict = {"catalog_files": ()}
     # the group's options come from the environment only here (`budget --catalog F cost`
     # is click's to read); the group's files first, as click's group callback runs first
-    group = [(param, None) for param in GROUP if param[1] == "catalog"]
-    for param, texts in [*group, *((param, given.get(param[0])) for param in table)]:
+    group = [(Param(*row), None) for row in GROUP if row[1] == "catalog"]
+    for param, texts in [*group, *((param, given.get(param.name)) for param in table)]:
         values = _read(param, texts)
         if values is None:
             return None
-        name, _, multiple, default, _, _, required = param
-        if param[1] == "catalog":
+        if param.kind == "catalog":
             options["catalog_files"] = (*options["catalog_files"], *values)
         elif not values:
-            if required:
+            if param.required:
                 return None
-            options[name] = default
+            options[param.name] = param.default
         else:
-            options[name] = tuple(values) if multiple else values[-1]
+            options[param.name] = tuple(values) if param.multiple else values[-1]
     return options
 
 
-def _read(param: tuple, texts: list[str] | None) -> list | None:
+def _read(param: Param, texts: list[str] | None) -> list | None:
     """The values of one parameter, read as click reads them (its environment variable when
     not given), or None when click may read them otherwise."""
-    name, kind, multiple, default, envvar, opts, required = param
-    if texts is None and envvar and os.environ.get(envvar):
-        text = os.environ[envvar]
-        texts = text.split(os.pathsep) if multiple else [text]
-    if kind not in KINDS and not kind.startswith("int>="):
+    if texts is None and param.envvar and os.environ.get(param.envvar):
+        text = os.environ[param.envvar]
+        texts = text.split(os.pathsep) if param.multiple else [text]
+    if param.kind not in KINDS and not param.kind.startswith("int>="):
         return None if texts else []
     values = []
     for text in texts or ():
-        value = _value(kind, text, opts[0] if opts else name)
+        value = _value(param.kind, text, param.opts[0] if param.opts else param.name)
         if value is None:
             return None
         values.append(value)
