@@ -54,6 +54,7 @@ class Record:
     _fields: tuple[str, ...] = ()
     _defaults: dict[str, object] = {}
     _shown: tuple[str, ...] = ()
+    _checked = False  # whether the class has a __post_init__ to run
     __dataclass_fields__ = _DataclassFields()
 
     def __init_subclass__(cls, hidden: tuple[str, ...] = (), **options) -> None:
@@ -65,28 +66,37 @@ class Record:
             **{name: cls.__dict__[name] for name in own if name in cls.__dict__},
         }
         cls._shown = tuple(name for name in cls._fields if name not in hidden)
+        cls._checked = cls.__post_init__ is not Record.__post_init__
 
     def __init__(self, *values, **named) -> None:
         fields = self._fields
+        if named or len(values) != len(fields):
+            values = self._in_order(values, named)
+        self.__dict__.update(zip(fields, values, strict=True))
+        if self._checked:
+            self.__post_init__()
+
+    @classmethod
+    def _in_order(cls, values: tuple, named: dict) -> tuple:
+        """Every field's value in order: given by position, by name, or by default."""
+        fields = cls._fields
         if len(values) > len(fields):
-            raise TypeError(f"{type(self).__name__}() takes {len(fields)} fields")
+            raise TypeError(f"{cls.__name__}() takes {len(fields)} fields")
         state = dict(zip(fields, values, strict=False))
         for name, value in named.items():
             if name not in fields or name in state:
-                raise TypeError(f"{type(self).__name__}() got a wrong or repeated field {name!r}")
+                raise TypeError(f"{cls.__name__}() got a wrong or repeated field {name!r}")
             state[name] = value
-        if len(state) < len(fields):
-            for name in fields:
-                if name not in state:
-                    default = self._defaults.get(name, _NO_DEFAULT)
-                    if default is _NO_DEFAULT:
-                        raise TypeError(f"{type(self).__name__}() missing field {name!r}")
-                    state[name] = dict(default) if type(default) is dict else default
-        self.__dict__.update(state)
-        self.__post_init__()
+        for name in fields:
+            if name not in state:
+                default = cls._defaults.get(name, _NO_DEFAULT)
+                if default is _NO_DEFAULT:
+                    raise TypeError(f"{cls.__name__}() missing field {name!r}")
+                state[name] = dict(default) if type(default) is dict else default
+        return tuple([state[name] for name in fields])
 
     def __post_init__(self) -> None:
-        """Checks of a new record (none here); a subclass raises on a bad value."""
+        """Checks of a new record; a subclass that defines them raises on a bad value."""
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a {type(self).__name__} is frozen")
@@ -112,7 +122,12 @@ class Record:
 
     def replace(self, **changes):
         """A copy with ``changes`` to some fields (as ``dataclasses.replace``)."""
-        return type(self)(**{**self.as_dict(), **changes})
+        state = self.as_dict()
+        for name in changes:
+            if name not in state:
+                raise TypeError(f"{type(self).__name__} has no field {name!r}")
+        state.update(changes)
+        return type(self)(*state.values())
 
     def as_dict(self) -> dict:
         """The fields by name, in order (values as they are, not copied)."""
