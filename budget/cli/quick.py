@@ -26,7 +26,7 @@ Param = namedtuple("Param", "name kind multiple default envvar opts required")
 
 # How each kind of value in the table is read; a kind not here (or a failure) leaves the
 # command line to click.
-KINDS = ("text", "flag", "tokens", "date", "local file", "catalog")
+KINDS = ("text", "flag", "tokens", "date", "catalog")
 
 
 def answer(args: list[str]) -> int | None:
@@ -252,9 +252,9 @@ def _param(param, absent) -> tuple:
     """One click parameter as a row of the table: a kind the quick path reads, or ``click``."""
     import click
 
-    from budget.cli.common import DATE, LocalFile, TokenCount
+    from budget.cli.common import DATE, TokenCount
 
-    kind = "click"
+    kind = "click"  # a usage file too: numpy and the log reader, nothing quick to keep
     option = isinstance(param, click.Option)
     if param.name == "catalog_files" and isinstance(param.type, click.Path):
         kind = "catalog"  # the files in force: the group's, then budget.cli.common.catalog_option
@@ -267,8 +267,6 @@ def _param(param, absent) -> tuple:
         kind = "tokens"
     elif param.type is DATE:
         kind = "date"
-    elif isinstance(param.type, LocalFile):
-        kind = "local file"
     elif isinstance(param.type, click.types.IntRange):
         bounds = param.type
         if (

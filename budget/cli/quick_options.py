@@ -23,7 +23,7 @@ COMMANDS = {
         ("calls", "int>=1", False, 1, None, ("--calls",), False),
         ("web_searches", "int>=0", False, 0, None, ("--web-searches",), False),
         ("file_searches", "int>=0", False, 0, None, ("--file-searches",), False),
-        ("usage_file", "local file", False, None, None, ("--usage",), False),
+        ("usage_file", "click", False, None, None, ("--usage",), False),
         ("strict", "flag", False, False, None, ("--strict",), False),
         ("at", "date", False, None, "TOKEN_BUDGET_AT", ("--at",), False),
         ("catalog_files", "catalog", True, None, None, ("--catalog",), False),
