@@ -193,15 +193,7 @@ def compare_entries(
                 missing.append((entry.provider, entry.name))
             continue
         compared += 1
-        if entry.by_time:
-            differences += _time_of_day(entry, model)
-        else:
-            differences += _differ(entry, model, "", _price_map(model.prices), entry.prices)
-        for tier, theirs in entry.tiers.items():
-            differences += _differ(entry, model, tier + ".", _tier_prices(model, tier), theirs)
-        for above, theirs in sorted(entry.cliffs.items()):
-            ours = _cliff_prices(model, above)
-            differences += _differ(entry, model, f"above_{above}.", ours, theirs)
+        differences += _price_differences(entry, model)
         if entry.off_peak_week is not None:
             level = model.service_tiers.get(OFF_PEAK)
             ours_only, theirs_only = _week_differences(level.when_utc if level else (), entry)
@@ -235,6 +227,21 @@ def compare_entries(
         tuple(sorted(set(missing))),
         tuple(retirements),
     )
+
+
+def _price_differences(entry: _Entry, model: Model) -> list[Difference]:
+    """Every rate the dataset gives for ``entry`` that ``model`` does not match."""
+    differences = []
+    if entry.by_time:
+        differences += _time_of_day(entry, model)
+    else:
+        differences += _differ(entry, model, "", _price_map(model.prices), entry.prices)
+    for tier, theirs in entry.tiers.items():
+        differences += _differ(entry, model, tier + ".", _tier_prices(model, tier), theirs)
+    for above, theirs in sorted(entry.cliffs.items()):
+        ours = _cliff_prices(model, above)
+        differences += _differ(entry, model, f"above_{above}.", ours, theirs)
+    return differences
 
 
 def _differ(
@@ -330,15 +337,22 @@ def _week_label(windows: Any) -> str:
 
 
 def _ours(catalog: Catalog, entry: _Entry, day: dt.date) -> Model | None:
+    """Our model for a dataset's entry (None: we lack it), as ``compare`` and ``update`` set
+    it against the entry. A retired name has two prices to match: its own last one (LiteLLM
+    keeps xAI's retired names at theirs) and the rates its calls are billed at after a
+    redirect (genai-prices lists deepseek-v4-flash at deepseek-flash's): the redirect's where
+    the dataset matches it in every rate, else its own last price."""
     try:
         model = catalog.resolve(entry.name, at=day)
     except InputError:
         return None
+    if model.provider != entry.provider:
+        return None
     if model.retired is not None and day >= model.retired:
-        # Datasets list a retired model's own last price, not what its name is billed as
-        # after a redirect (xAI's retired names are billed as grok-4.3).
-        model = model.at(model.retired - dt.timedelta(days=1))
-    return model if model.provider == entry.provider else None
+        if not _price_differences(entry, model):
+            return model
+        return model.at(model.retired - dt.timedelta(days=1))
+    return model
 
 
 # --- genai-prices -------------------------------------------------------------------------

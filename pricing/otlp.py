@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pricing.usage_paths import _nest
+from pricing.usage_paths import nest
 
 OTLP = "resourceSpans"  # the key of an OpenTelemetry OTLP JSON document
 
@@ -24,7 +24,7 @@ def spans(document: Mapping[str, Any]) -> Iterator[dict]:
                 for attribute in _list(span.get("attributes")):
                     if not isinstance(attribute, dict) or not isinstance(attribute.get("key"), str):
                         continue
-                    _nest(record, attribute["key"], _otlp_value(attribute.get("value")))
+                    nest(record, attribute["key"], _otlp_value(attribute.get("value")))
                 if (
                     "gen_ai" in record
                     and isinstance(record["gen_ai"], dict)

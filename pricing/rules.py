@@ -1,6 +1,7 @@
-"""Provider rules that are not per-token prices: prompt-cache behaviour and built-in tool fees.
+"""Provider rules that are not per-token prices: prompt-cache behaviour, built-in tool fees and
+what an API refuses in a request's parameters.
 
-Both are data (``pricing/data/rules/*.yaml``), each entry with its source and date. An entry
+All are data (``pricing/data/rules/*.yaml``), each entry with its source and date. An entry
 names a provider and, optionally, the model ids it applies to (``models: [prefix, ...]``); the
 entry that names the model wins over the provider's default.
 
@@ -10,6 +11,8 @@ entry that names the model wins over the provider's default.
 * ``tool_fees.yaml``: built-in tools billed per use on top of tokens (web search, file
   search), in USD per 1,000 uses; ``per: call`` counts every search the response reports,
   ``per: request`` counts a request that used the tool once (Gemini 2.5 grounding).
+* ``request_rules.yaml``: the thinking modes a model takes, the smallest thinking budget and
+  which sampling parameters it refuses (read by ``budget check --messages``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ from pricing.model import Model
 
 RULES_DIR = Path(__file__).with_name("data") / "rules"
 TOOL_UNITS = ("call", "request")
+THINKING_MODES = ("enabled", "adaptive")
+SAMPLING = ("free", "default_only")
+# The fields each rules file's entries must give, beside provider, source and as_of.
+REQUIRED = {
+    "prompt_cache.yaml": ("min_tokens", "lifetime_seconds"),
+    "tool_fees.yaml": ("tool", "usd_per_1k"),
+    "request_rules.yaml": ("thinking", "sampling"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,20 @@ class ToolFee:
         """The fee for one request's ``uses`` (a per-request fee counts a request once)."""
         billed = min(uses, 1) if self.per == "request" else uses
         return billed * self.usd_per_1k / 1000
+
+
+@dataclass(frozen=True)
+class RequestRule:
+    """What a model's API refuses in a request's parameters (beside the catalog's limits)."""
+
+    thinking: tuple[str, ...]  # thinking.type values taken: enabled, adaptive (none: no thinking)
+    thinking_min_budget: int | None  # the smallest thinking.budget_tokens accepted
+    thinking_deprecated: tuple[str, ...]  # modes still taken, but on their way out
+    sampling: str  # free | default_only (temperature 1 alone; nothing else)
+    # While thinking.type is enabled: temperature 1 only, no top_k, top_p 0.95-1, no forced tool.
+    with_thinking: bool
+    source: str
+    as_of: str
 
 
 def _matches(entry: Mapping, model: Model) -> int:
@@ -80,6 +105,23 @@ def prompt_cache_rule(model: Model) -> PromptCacheRule | None:
         source=str(entry["source"]),
         as_of=str(entry["as_of"]),
         notes=str(entry["notes"]).strip() if entry.get("notes") else None,
+    )
+
+
+def request_rule(model: Model) -> RequestRule | None:
+    """What ``model``'s API refuses beside its limits (None: no rule for its provider)."""
+    entry = _best(_entries("request_rules.yaml", "rules"), model)
+    if entry is None:
+        return None
+    budget = entry.get("thinking_min_budget")
+    return RequestRule(
+        thinking=tuple(str(mode) for mode in entry["thinking"]),
+        thinking_min_budget=None if budget is None else int(budget),
+        thinking_deprecated=tuple(str(mode) for mode in entry.get("thinking_deprecated", ())),
+        sampling=str(entry["sampling"]),
+        with_thinking=bool(entry.get("with_thinking", False)),
+        source=str(entry["source"]),
+        as_of=str(entry["as_of"]),
     )
 
 
@@ -127,20 +169,28 @@ def _entries(name: str, key: str) -> tuple[Mapping, ...]:
     if not isinstance(entries, list):
         raise InputError(f"{path}: expected `{key}:` with a list of entries")
     for entry in entries:
-        _check(entry, path, key)
+        _check(entry, path, REQUIRED[name])
     return tuple(entries)
 
 
-def _check(entry: Any, path: Path, key: str) -> None:
+def _check(entry: Any, path: Path, required: tuple[str, ...]) -> None:
     line = getattr(entry, "line", None)
     place = f"{path}:{line}" if line else str(path)
     if not isinstance(entry, dict):
         raise InputError(f"{place}: expected a mapping")
-    needed = ("provider", "source", "as_of") + (
-        ("min_tokens", "lifetime_seconds") if key == "rules" else ("tool", "usd_per_1k")
-    )
-    for field in needed:
+    for field in ("provider", "source", "as_of", *required):
         if entry.get(field) in (None, ""):
             raise InputError(f"{place}: field {field!r}: required")
-    if key == "tools" and str(entry.get("per", "call")) not in TOOL_UNITS:
+    if "tool" in required and str(entry.get("per", "call")) not in TOOL_UNITS:
         raise InputError(f"{place}: field 'per': expected call or request, got {entry['per']!r}")
+    if "thinking" in required:
+        modes = entry["thinking"]
+        if not isinstance(modes, list) or any(mode not in THINKING_MODES for mode in modes):
+            raise InputError(
+                f"{place}: field 'thinking': expected a list of {' | '.join(THINKING_MODES)}"
+            )
+        if entry["sampling"] not in SAMPLING:
+            raise InputError(
+                f"{place}: field 'sampling': expected {' or '.join(SAMPLING)}, "
+                f"got {entry['sampling']!r}"
+            )

@@ -40,16 +40,15 @@ from pricing.usage_columns import cell_value, column_problem, column_record, typ
 from pricing.usage_compiler import table_source
 from pricing.usage_conversations import CONVERSATION_KEYS, CONVERSATION_PATHS, record_conversation
 from pricing.usage_diagnostics import (
-    _bad,
-    _diagnose,
-    _negative,
-    _no_shape,
-    _not_object,
-    _refuse,
-    _short,
+    bad_counts,
+    diagnose,
+    no_shape,
+    not_object,
+    refuse,
+    short_status,
 )
-from pricing.usage_envelopes import _ENVELOPE_KEYS, _KEEP, _envelope
-from pricing.usage_paths import _E, _find, _path
+from pricing.usage_envelopes import ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
+from pricing.usage_paths import EMPTY, find_element, path_value
 from pricing.usage_shapes import (
     COUNTS,
     ENVELOPES,
@@ -126,34 +125,34 @@ _NO_SHAPE = object()
 def _enveloped(record: Any) -> tuple | None:
     """:func:`read_call` for a record that may be a batch line or a streaming event."""
     if record.__class__ is not dict:
-        raise _not_object("record", record)
-    envelope = _envelope(record)
+        raise not_object("record", record)
+    envelope = envelope_of(record)
     if envelope is None:
         found = _compiled()["_shape"](record)
-        return found if found is not _NO_SHAPE else _no_shape(record)
+        return found if found is not _NO_SHAPE else no_shape(record)
     if envelope.no_call:
         return None
     if envelope.failed is not None:
-        status = _path(record, envelope.failed)
+        status = path_value(record, envelope.failed)
         if status is not None and status not in envelope.ok:
             raise FailedRequest(
-                f"{envelope.failed}: request failed (status {clip(_short(status))})"
+                f"{envelope.failed}: request failed (status {clip(short_status(status))})"
             )
-    inner = _path(record, envelope.inner) if envelope.inner else record
+    inner = path_value(record, envelope.inner) if envelope.inner else record
     if inner is None:
         raise FailedRequest(f"{envelope.failed or envelope.inner}: request failed")
     if inner.__class__ is not dict:
-        raise _not_object(envelope.inner, inner)
+        raise not_object(envelope.inner, inner)
     compiled = _compiled()
     found = compiled["_BY_API"][envelope.shape] if envelope.shape else compiled["_shape"]
     found = found(inner)
     if found is _NO_SHAPE:
-        return _no_shape(inner)
+        return no_shape(inner)
     if found is None:  # a stream chunk before the last
         return None
     model, api, finish, tier, batch, _, counts = found
     if envelope.keep is not None:
-        kept = _KEEP[envelope.keep]
+        kept = KEPT_COUNTS[envelope.keep]
         counts = tuple(value if i in kept else 0 for i, value in enumerate(counts))
     if envelope.batch or batch:
         batch, tier = True, None
@@ -165,21 +164,22 @@ def _enveloped(record: Any) -> tuple | None:
 @functools.cache
 def _compiled() -> dict[str, Any]:
     """The table compiled (once per process, on first use: `budget cost` without --usage
-    never pays for it): the namespace holding ``_read``, ``_shape`` and ``_BY_API``."""
+    never pays for it): the namespace holding ``_read``, ``_shape`` and ``_BY_API``. The
+    generated source calls its helpers by short underscored names of its own (``_E`` is
+    :data:`pricing.usage_paths.EMPTY`, ``_refuse`` :func:`pricing.usage_diagnostics.refuse`)."""
     namespace: dict[str, Any] = {
         "_STANDARD": STANDARD_SERVICE_TIERS,
         "_NO_SHAPE": _NO_SHAPE,
-        "_E": _E,
-        "_find": _find,
-        "_diagnose": _diagnose,
-        "_bad": _bad,
-        "_negative": _negative,
-        "_refuse": _refuse,
+        "_E": EMPTY,
+        "_find": find_element,
+        "_diagnose": diagnose,
+        "_bad": bad_counts,
+        "_refuse": refuse,
         "_is_true": _is_true,
         "_text": _text,
-        "_ENVELOPE_KEYS": _ENVELOPE_KEYS,
+        "_ENVELOPE_KEYS": ENVELOPE_KEYS,
         "_enveloped": _enveloped,
-        "_no_shape": _no_shape,
+        "_no_shape": no_shape,
     }
     exec(compile(table_source(), "<pricing.usage table>", "exec"), namespace)  # noqa: S102
     return namespace

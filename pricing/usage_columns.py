@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 from pricing.errors import clip
-from pricing.usage_paths import _join, _nest
-from pricing.usage_shapes import _ORDER, ENVELOPES
+from pricing.usage_paths import join_path, nest
+from pricing.usage_shapes import ENVELOPES, READ_ORDER
 
 
 def column_record(header: list[str], typed: bool = False) -> Any:
@@ -29,7 +29,7 @@ def column_record(header: list[str], typed: bool = False) -> Any:
         for name, cell in zip(names, map(value, cells), strict=True):
             if cell is None and "." in name:
                 continue
-            _nest(record, name, cell)
+            nest(record, name, cell)
         return record
 
     return nested
@@ -83,13 +83,13 @@ def column_problem(header: list[str]) -> str | None:
         return around or path in objects
 
     readable = False
-    for shape, root, tests in _ORDER:
+    for shape, root, tests in READ_ORDER:
         if not any(holds(test.partition("=")[0]) for test in tests):
             continue
         readable = True
         for terms in shape.counts.values():
             for term in terms:
-                wanted = [_join(root, alt) for alt in term.lstrip("-").split("|")]
+                wanted = [join_path(root, alt) for alt in term.lstrip("-").split("|")]
                 given = [name for name in header if name in wanted]
                 if len(given) > 1:
                     return f"{wanted[0]}: given twice ({', '.join(given)})"

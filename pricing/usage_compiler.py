@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 
 from pricing.engine import MAX_TOKEN_COUNT
-from pricing.usage_paths import _steps
-from pricing.usage_shapes import _ORDER, COUNTS, Shape
+from pricing.usage_paths import path_steps
+from pricing.usage_shapes import COUNTS, READ_ORDER, Shape
 
 
 class _Source:
@@ -32,8 +32,8 @@ def _lookup(src: _Source, depth: int, root: str, path: str, cache: dict) -> str:
     value (None when absent). Objects on the way are looked up once (``cache``) and held as
     the object or ``_E`` (an empty dict) when absent; a value that is not an object where
     one is expected raises AttributeError, which the reader turns into a message naming the
-    field (:func:`pricing.usage_diagnostics._diagnose`)."""
-    steps = _steps(path)
+    field (:func:`pricing.usage_diagnostics.diagnose`)."""
+    steps = path_steps(path)
     current = root
     for i, (kind, arg) in enumerate(steps[:-1]):
         key = (root, tuple(steps[: i + 1]))
@@ -190,7 +190,7 @@ def _when(src: _Source, tests: tuple[str, ...], shape: Shape, cache: dict) -> st
 
 def _compile() -> str:
     src = _Source()
-    for i, (shape, root, _) in enumerate(_ORDER):
+    for i, (shape, root, _) in enumerate(READ_ORDER):
         _compile_shape(src, i, shape, root)
     # read_call itself: records outside any envelope (nearly all) go straight to a shape,
     # found by the same tests as _shape's (written out here too: a call less per record)
@@ -204,7 +204,7 @@ def _compile() -> str:
     _dispatch(src)
     src.emit(1, "return _NO_SHAPE")
     src.emit(0, "")
-    by_api = {shape.api: i for i, (shape, root, _) in reversed(list(enumerate(_ORDER)))}
+    by_api = {shape.api: i for i, (shape, root, _) in reversed(list(enumerate(READ_ORDER)))}
     src.emit(0, "_BY_API = {" + ", ".join(f"{a!r}: _read_{i}" for a, i in by_api.items()) + "}")
     return "\n".join(src.lines)
 
@@ -213,7 +213,7 @@ def _dispatch(src: _Source) -> None:
     """Emit the tests of each shape in order, each returning its reader's result."""
     src.emit(1, "try:")
     cache: dict = {}
-    for i, (shape, _, tests) in enumerate(_ORDER):
+    for i, (shape, _, tests) in enumerate(READ_ORDER):
         src.emit(2, f"if {_when(src, tests, shape, cache)}:")
         src.emit(3, f"return _read_{i}(r)")
     src.emit(1, "except AttributeError:")

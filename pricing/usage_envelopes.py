@@ -5,7 +5,7 @@ first test.
 
 from __future__ import annotations
 
-from pricing.usage_paths import _holds
+from pricing.usage_paths import holds
 from pricing.usage_shapes import COUNTS, ENVELOPES, Envelope
 
 
@@ -29,20 +29,25 @@ def _envelope_index() -> list[tuple[str, dict[str, tuple[Envelope, ...]], tuple[
 
 
 _ENVELOPES = _envelope_index()
-_ENVELOPE_KEYS = frozenset(key for key, _, _ in _ENVELOPES)
-_KEEP = {e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep}
+# the top-level keys that can make a record an envelope (a record without any is not one)
+ENVELOPE_KEYS = frozenset(key for key, _, _ in _ENVELOPES)
+# an envelope's ``keep`` -> the indexes in COUNTS of the counts its event carries
+KEPT_COUNTS = {
+    e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep
+}
 
 
-def _envelope(record: dict) -> Envelope | None:
+def envelope_of(record: dict) -> Envelope | None:
+    """The first envelope (table order) whose tests all hold for ``record``, or None."""
     for key, by_value, any_value in _ENVELOPES:
         value = record.get(key)
         if value is None:
             continue
         if value.__class__ is str:
             for envelope in by_value.get(value, ()):
-                if all(_holds(record, test) for test in envelope.when):
+                if all(holds(record, test) for test in envelope.when):
                     return envelope
         for envelope in any_value:
-            if all(_holds(record, test) for test in envelope.when):
+            if all(holds(record, test) for test in envelope.when):
                 return envelope
     return None

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 
-def _steps(path: str) -> list[tuple[str, Any]]:
+def path_steps(path: str) -> list[tuple[str, Any]]:
     """``a.b[k=V].c.0`` -> [("key", "a"), ("key", "b"), ("find", ("k", "V")), ("key", "c"),
     ("index", 0)]."""
     steps: list[tuple[str, Any]] = []
@@ -28,44 +28,44 @@ def _steps(path: str) -> list[tuple[str, Any]]:
     return steps
 
 
-def _join(prefix: str, path: str) -> str:
+def join_path(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix and path else prefix or path
 
 
-_E: Mapping = MappingProxyType({})  # an absent object (read-only)
+EMPTY: Mapping = MappingProxyType({})  # an absent object (read-only)
 
 
-def _find(value: Any, key: str, wanted: str) -> Any:
-    """The element of a list whose ``key`` is ``wanted`` (``_E`` when none)."""
+def find_element(value: Any, key: str, wanted: str) -> Any:
+    """The element of a list whose ``key`` is ``wanted`` (``EMPTY`` when none)."""
     if value.__class__ is list:
         for item in value:
             if item.__class__ is dict and item.get(key) == wanted:
                 return item
-    return _E
+    return EMPTY
 
 
-def _path(record: Any, path: str) -> Any:
+def path_value(record: Any, path: str) -> Any:
     """A value by dotted path (for envelopes: a few per record, not per count)."""
     value = record
-    for kind, arg in _steps(path):
+    for kind, arg in path_steps(path):
         if kind == "key":
             value = value.get(arg) if value.__class__ is dict else None
         elif kind == "index":
             value = value[arg] if value.__class__ is list and len(value) > arg else None
         else:
-            value = _find(value, arg[0], arg[1]) or None
+            value = find_element(value, arg[0], arg[1]) or None
         if value is None:
             return None
     return value
 
 
-def _holds(record: dict, test: str) -> bool:
+def holds(record: dict, test: str) -> bool:
     path, eq, value = test.partition("=")
-    found = _path(record, path)
+    found = path_value(record, path)
     return found is not None and (not eq or str(found).lower() == value.lower())
 
 
-def _nest(record: dict, key: str, value: Any) -> None:
+def nest(record: dict, key: str, value: Any) -> None:
     *parents, last = key.split(".")
     target = record
     for part in parents:

@@ -405,7 +405,7 @@ ENVELOPES: tuple[Envelope, ...] = (
 )
 # Streaming events that never carry a call's usage (Anthropic's content blocks, OpenAI's
 # deltas, chat chunks before the last, Gemini chunks before the one with a finishReason).
-_NO_USAGE_EVENTS = ("message_stop", "ping", "content_block_", "response.", "error")
+NO_USAGE_EVENTS = ("message_stop", "ping", "content_block_", "response.", "error")
 
 
 def _bare_when(shape: Shape) -> tuple[str, ...]:
@@ -425,4 +425,4 @@ def _order() -> list[tuple[Shape, str, tuple[str, ...]]]:
     return whole + bare + last
 
 
-_ORDER = _order()
+READ_ORDER = _order()

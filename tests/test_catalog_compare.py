@@ -165,3 +165,40 @@ def test_bad_datasets_are_one_line_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         compare_file(path, CATALOG, DAY)
+
+
+@pytest.mark.parametrize(
+    "rates, differing",
+    [
+        ((1.25, 2.5, 0.2), set()),  # grok-4.3's: what its calls are billed at since 2026-05-15
+        ((0.2, 1.5, 0.02), set()),  # its own last price (LiteLLM keeps retired xAI names at it)
+        ((1, 2, 0.2), {"input", "output", "cache_read"}),  # neither: set against its own
+    ],
+)
+def test_a_retired_routed_name_matches_its_own_last_price_or_the_redirects(
+    tmp_path, rates, differing
+):
+    # Before: a dataset listing the rates a retired name is billed at after a redirect
+    # (genai-prices lists deepseek-v4-flash at deepseek-flash's) showed every rate as a
+    # difference, since only the name's own last price was compared.
+    # per token, as the real file writes them (1.25e-06)
+    usd_in, usd_out, usd_cached = (float(f"{rate}e-06") for rate in rates)
+    dataset = tmp_path / "model_prices_and_context_window.json"
+    entry = {
+        "litellm_provider": "xai",
+        "mode": "chat",
+        "input_cost_per_token": usd_in,
+        "output_cost_per_token": usd_out,
+        "cache_read_input_token_cost": usd_cached,
+    }
+    dataset.write_text(json.dumps({"xai/grok-code-fast-1": entry}))
+    result = compare_file(dataset, CATALOG, DAY)
+    assert result.compared == 1
+    found = {d.field for d in result.differences}
+    assert found == differing
+    if differing:
+        assert {d.ours for d in result.differences} == {
+            Decimal("0.2"),
+            Decimal("1.5"),
+            Decimal("0.02"),
+        }

@@ -76,14 +76,15 @@ def test_deepseek_names_bill_v4_flash_rates_from_its_launch(name):
     # From 2026-04-24, V4 Flash (DeepSeek's page archived 2026-04-26):
     # 400K x $0.14 + 600K x $0.028 + 200K x $0.28 = $0.056 + $0.0168 + $0.056
     assert usd(name, "2026-04-24", DEEPSEEK) == Decimal("0.1288")
-    assert usd(name, "2026-07-23", DEEPSEEK) == Decimal("0.1288")
+    # cache hits a tenth from 2026-04-26 (tests/test_catalog_facts2.py): 600K x $0.0028
+    assert usd(name, "2026-07-23", DEEPSEEK) == Decimal("0.11368")
     model = CATALOG.resolve(name, at=dt.date(2026, 5, 1))
     assert "megalodon.jp" in model.source and "deepseek-v4-flash" in model.notes
 
 
 def test_a_deepseek_chat_call_after_retirement_prices_at_the_last_live_day():
     model = CATALOG.resolve("deepseek-chat", at=dt.date(2026, 8, 1))
-    assert cost(model, DEEPSEEK).total_usd == Decimal("0.1288")
+    assert cost(model, DEEPSEEK).total_usd == Decimal("0.11368")
     assert model.price_day(dt.date(2026, 8, 1)) == dt.date(2026, 7, 23)
 
 

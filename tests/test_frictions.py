@@ -64,21 +64,33 @@ def _request(tmp_path, **fields):
 
 
 @pytest.mark.parametrize(
-    "fields",
+    ("model", "fields"),
     [
-        {"max_completion_tokens": 800},
-        {"max_tokens": 800},
-        {"max_output_tokens": 800},
-        {"generationConfig": {"maxOutputTokens": 800}},
+        ("gpt-5.2", {"max_completion_tokens": 800}),
+        ("gpt-4o", {"max_tokens": 800}),  # gpt-5.2 refuses max_tokens: tests/test_request_rules
+        ("gemini-2.5-pro", {"generationConfig": {"maxOutputTokens": 800}}),
     ],
 )
-def test_check_takes_a_single_requests_own_max_tokens(tmp_path, fields):
+def test_check_takes_a_single_requests_own_max_tokens(tmp_path, model, fields):
     # Before: "give --max-tokens N" although the file sets its cap (a JSONL line's was read).
     path = _request(tmp_path, **fields)
-    result = run("check", "-m", "gpt-5.2", "--messages", path, "--json")
+    result = run("check", "-m", model, "--messages", path, "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert (out["max_tokens"], out["max_tokens_from"], out["fits"]) == (800, "request", True)
+
+
+def test_check_takes_a_responses_requests_max_output_tokens(tmp_path):
+    path = tmp_path / "responses-request.json"
+    body = {"model": "gpt-5.2", "input": [{"role": "user", "content": "Hello."}]}
+    path.write_text(json.dumps({**body, "instructions": "Be brief.", "max_output_tokens": 800}))
+    result = run("check", "-m", "gpt-5.2", "--messages", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["max_tokens"], out["max_tokens_from"], out["fits"]) == (800, "request", True)
+    path.write_text(json.dumps({**body, "max_output_tokens": 800}))
+    bare = json.loads(run("check", "-m", "gpt-5.2", "--messages", str(path), "--json").stdout)
+    assert out["input_tokens"] > bare["input_tokens"]  # the instructions are counted as input
 
 
 def test_a_requests_own_cap_wins_over_the_option_and_says_so(tmp_path):

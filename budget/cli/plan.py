@@ -140,7 +140,12 @@ def check(
     from budget.cli.plan_output import input_json, print_check, print_request_checks
     from budget.inputs.files import request_source
     from budget.planner.max_tokens import check as check_fit
-    from budget.planner.max_tokens import check_requests, own_max_tokens
+    from budget.planner.max_tokens import (
+        check_requests,
+        own_request,
+        request_max_tokens,
+        with_request_rules,
+    )
     from budget.tokenizers.prompt import count_input
 
     model, note = planned_model(model_name, variant, at)
@@ -161,7 +166,8 @@ def check(
                     sys.exit(1)  # a check that did not pass
                 return
             messages_text = source.text
-    own = own_max_tokens(messages_file, messages_text)
+    request = own_request(messages_file, messages_text)
+    own = request_max_tokens(request, str(messages_file))
     if own is not None:
         # The request's own cap is what it will send (as for each line of a JSONL).
         if max_tokens is not None and max_tokens != own:
@@ -179,7 +185,7 @@ def check(
     count = count_input(model, input_tokens, prompt_file, messages_file, messages_text)
     if count.warning:
         warn(f"warning: {count.warning}")
-    result = check_fit(model, count.tokens, max_tokens)
+    result = with_request_rules(model, check_fit(model, count.tokens, max_tokens), request)
     if as_json:
         print_json(
             {
@@ -191,6 +197,8 @@ def check(
         )
     else:
         print_check(model, count, result)
+        for warning in result.warnings:
+            warn(f"warning: {messages_file}: {warning}")
         warn_lifecycle(note)
     if not result.fits:
         sys.exit(1)  # a check that did not pass

@@ -54,6 +54,9 @@ def print_list(title: str, items: Any) -> None:
             click.echo(f"  - {item}")
 
 
+WARNINGS_LISTED = 20  # per file; the JSON output has every one
+
+
 def print_check(model: Any, count: InputCount, result: CheckResult) -> None:
     ceiling = format_tokens(model.max_output_tokens)
     print_pairs(
@@ -100,6 +103,11 @@ def print_request_checks(model: Any, path: str, rows: list[RequestCheck]) -> Non
     )
     if estimated:
         click.echo("~ input counts are estimates (the model's tokenizer is not public)")
+    warnings = [(row.line, warning) for row in rows for warning in row.check.warnings]
+    for line, warning in warnings[:WARNINGS_LISTED]:
+        click.echo(f"warning: {path}:{line}: {warning}", err=True)
+    if len(warnings) > WARNINGS_LISTED:
+        click.echo(f"warning: ... and {len(warnings) - WARNINGS_LISTED:,} more", err=True)
 
 
 def _planned_line(result: PlanResult, samples: OutputSamples | None) -> str:

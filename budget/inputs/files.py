@@ -410,6 +410,12 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Reque
             raise InputError(f"{where}: {key}.messages: expected a list of message objects")
     if "messages" in value:
         return _request(value, where, ""), custom_id
+    if isinstance(value.get("input"), list):  # a Responses API request
+        return Request(
+            _messages(value["input"], where, "input"),
+            _tools(value.get("tools"), where, "tools"),
+            _system(value.get("instructions"), where, "instructions"),
+        ), custom_id
     if isinstance(value.get("contents"), list):  # Gemini (REST takes both spellings)
         system_key = "systemInstruction" if "systemInstruction" in value else "system_instruction"
         return Request(

@@ -18,13 +18,14 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
 from budget.inputs.samples import OutputSamples, samples_from_lengths
 from budget.inputs.samples import percentile as nearest_rank
 from budget.planner.request_body import request_body
+from budget.planner.request_rules import thinking_form
 from budget.planner.truncation import (
     DEFAULT_ON_TRUNCATION,
     expected_cost,
@@ -85,6 +86,9 @@ class CheckResult:
     available_output: int
     problems: tuple[str, ...]
     variants_that_fit: tuple[str, ...]
+    # What the API would accept but regret in a request file's parameters (stop sequences that
+    # fire inside ordinary text, a deprecated thinking mode): not a reason it does not fit.
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return _fields_dict(self)
@@ -406,7 +410,7 @@ def _reasoning_budget(model: Model, reasoning_tokens: int | None) -> int:
     if reasoning_tokens is None:
         return 0
     reasoning = token_count(reasoning_tokens, "--reasoning")
-    if model.provider == "anthropic" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
+    if thinking_form(model) == "enabled" and 0 < reasoning < ANTHROPIC_MIN_THINKING:
         raise InputError(
             f"--reasoning: Anthropic extended thinking needs budget_tokens >= "
             f"{ANTHROPIC_MIN_THINKING:,}, got {reasoning:,}"
@@ -453,6 +457,15 @@ def reasoning_notes(model: Model, reasoning: int, extra: int) -> list[str]:
                 f"with thinking on, {model.id} counts thinking tokens inside {model.output_param}"
             )
         notes.append(f"{spends}; add --reasoning N to plan room for them")
+    elif reasoning and thinking_form(model) == "adaptive":
+        from pricing.rules import request_rule
+
+        budgets = "deprecates" if "enabled" in request_rule(model).thinking else "refuses"
+        notes.append(
+            f"thinking.type 'adaptive' ({model.id} {budgets} budget_tokens): {model.output_param}"
+            f" leaves room for {reasoning:,} thinking tokens, but the model decides how many it"
+            " spends (output_config.effort steers it)"
+        )
     elif reasoning and model.provider == "openai":
         notes.append(
             f"{model.output_param} covers visible output and {reasoning:,} reasoning tokens "
@@ -509,17 +522,32 @@ def request_max_tokens(value: Any, where: str) -> int | None:
     return None
 
 
-def own_max_tokens(path: str | None, text: str | None) -> int | None:
-    """The output cap a single chat request file (``--messages x.json``) sets for itself, if
-    any: the same fields a JSONL line's cap is read from. A file that is not a JSON request
-    sets none (its reader says what is wrong with it)."""
+def own_request(path: str | None, text: str | None) -> Any:
+    """A single chat request file (``--messages x.json``) as JSON, or None where it is not
+    one (its reader says what is wrong with it)."""
     if path is None or text is None:
         return None
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return request_max_tokens(value, path)
+
+
+def with_request_rules(model: Model, result: CheckResult, value: Any) -> CheckResult:
+    """``result`` with what the API would refuse in request ``value``'s parameters (thinking
+    budget, the cap's name, stop sequences: :mod:`budget.planner.request_rules`) as problems
+    (it then does not fit) and what it would take but regret as warnings."""
+    from budget.planner.request_rules import request_findings
+
+    found = request_findings(model, value, result.max_tokens)
+    if not (found.refused or found.risky):
+        return result
+    return replace(
+        result,
+        fits=result.fits and not found.refused,
+        problems=result.problems + found.refused,
+        warnings=result.warnings + found.risky,
+    )
 
 
 def check_requests(
@@ -552,7 +580,7 @@ def check_requests(
                 custom_id=custom_id if isinstance(custom_id, str) else None,
                 exact=counted.exact and tokenizer.exact,
                 max_tokens_from="request" if own is not None else "option",
-                check=check(model, counted.tokens, cap),
+                check=with_request_rules(model, check(model, counted.tokens, cap), value),
             )
         )
     if not rows:

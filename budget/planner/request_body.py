@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from budget.planner.request_rules import thinking_form
 from pricing.catalog import Model
 
 
@@ -78,8 +79,11 @@ def _body(
         if system:
             body["system"] = system[0] if len(system) == 1 else _join_texts(system)
         body["messages"] = turns
-        if reasoning:
+        form = thinking_form(model) if reasoning else None
+        if form == "enabled":
             body["thinking"] = {"type": "enabled", "budget_tokens": reasoning}
+        elif form == "adaptive":  # Claude 4.6 on: the model sizes its thinking inside max_tokens
+            body["thinking"] = {"type": "adaptive"}
         return body
     if model.output_param == "maxOutputTokens":  # Gemini: the model goes in the URL
         config: dict[str, Any] = {"maxOutputTokens": max_tokens}

@@ -99,17 +99,8 @@ def lint_stops(
     sequences = tuple(sequences)
     if not sequences:
         raise InputError("stops: expected at least one stop sequence")
-    problems: list[str] = []
-    limit = model.stop_sequences_max
-    if not model.supports_stop:
-        # It takes none: the API's usual limit is no advice here.
-        problems.append(f"{model.id} does not accept stop sequences")
-        limit = 0
-    elif limit is not None and len(sequences) > limit:
-        problems.append(
-            f"{len(sequences)} stop sequences given; {model.id} takes at most {limit} "
-            f"(drop {len(sequences) - limit})"
-        )
+    problems = refused_stops(model, len(sequences))
+    limit = model.stop_sequences_max if model.supports_stop else 0
 
     tokenizer_name, exact = None, True
     if token_counts is None:
@@ -148,6 +139,20 @@ def lint_stops(
         hits=tuple(hits),
         near_misses=tuple(near_misses),
     )
+
+
+def refused_stops(model: Any, count: int) -> list[str]:
+    """What ``model``'s API refuses about ``count`` stop sequences: any at all where it takes
+    none (OpenAI's reasoning models), more than its ``stop_sequences_max`` (OpenAI 4)."""
+    if not model.supports_stop:
+        # It takes none: the API's usual limit is no advice here.
+        return [f"{model.id} does not accept stop sequences"]
+    limit = model.stop_sequences_max
+    if limit is not None and count > limit:
+        return [
+            f"{count} stop sequences given; {model.id} takes at most {limit} (drop {count - limit})"
+        ]
+    return []
 
 
 def _sequence_problems(

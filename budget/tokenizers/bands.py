@@ -80,10 +80,6 @@ def band_of(tokenizer: object) -> Band | None:
     return None if getattr(tokenizer, "exact", True) else getattr(tokenizer, "band", None)
 
 
-def format_band(fraction: float) -> str:
-    return f"+/-{fraction:.0%}"
-
-
 def rounded_up(fraction: float, step: float = 0.05) -> float:
     """``fraction`` rounded up to the next multiple of ``step`` (0.131 -> 0.15)."""
     return round(math.ceil(round(fraction / step, 9)) * step, 4)
