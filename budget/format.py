@@ -6,12 +6,16 @@ a number the table prints and the number the report prints are formatted alike.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+
+from pricing.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def usd_places(amount: Decimal | float) -> int:
@@ -87,11 +91,15 @@ def model_label(model_id: str, variant: str | None) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses (through their ``as_dict`` where they have one), Decimals and tuples as
-    plain JSON values; money as numbers."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    """Records and dataclasses (through their ``as_dict`` where they have one), Decimals and
+    tuples as plain JSON values; money as numbers."""
+    if isinstance(value, Record):
+        return to_jsonable(value.as_dict())
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
         if hasattr(value, "as_dict"):
             return to_jsonable(value.as_dict())
+        import dataclasses  # loaded already: value is a dataclass
+
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

@@ -14,13 +14,13 @@ import functools
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pricing.dates import parse_day, pricing_day
 from pricing.errors import InputError, UnknownModelError, UnpricedError, clip
 from pricing.model import Model, PricePeriod, Prices, ServiceTier, Summary, Tier, Variant
 from pricing.names import NameIndex, fine_tuned_base
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
     from pricing.hosts import Host
 
@@ -69,7 +69,7 @@ class Catalog:
     # Built at the first name resolved (a catalog merged over, or listed whole, never needs
     # them), to positions in ``_models``.
     @functools.cached_property
-    def _index(self) -> NameIndex[int]:
+    def _index(self) -> NameIndex:
         return NameIndex(
             ((s.id, s.aliases, number) for number, s in enumerate(self.summaries)),
             listed_snapshots_only=[s.id for s in self.summaries if s.listed_snapshots_only],

@@ -25,7 +25,6 @@ builds one model, not the whole catalog.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -34,7 +33,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from pricing.hosts import Host
 from pricing.model import (
@@ -73,6 +71,7 @@ CODE = (
     "formats",
     "hosts",
     "model",
+    "record",
     "schema",
     "textfile",
     "yamlfile",
@@ -81,6 +80,10 @@ CODE = (
 SCHEMA = "data/catalog.schema.json"
 # A cache file larger than this is not read (the catalog's is well under 1 MB).
 MAX_BYTES = 64 * 1024 * 1024
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 # The classes a payload may name, and nothing else.
 CLASSES = {
@@ -272,7 +275,7 @@ class _Encoder:
             raise TypeError(f"the compiled catalog cannot hold {name}")
         if id(value) in self.numbers:
             return {"ref": self.numbers[id(value)]}
-        fields = [self.plain(getattr(value, f.name)) for f in dataclasses.fields(value)]
+        fields = [self.plain(getattr(value, name)) for name in value.field_names()]
         self.numbers[id(value)] = len(self.kept)  # after its fields: the order they are built
         self.kept.append(value)
         return {name: fields}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import namedtuple
 from functools import lru_cache
-from typing import NamedTuple
 
 from pricing.errors import InputError
 
@@ -65,12 +65,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-class CallTime(NamedTuple):
-    """When a logged call was made, in UTC: its day, and the minute of its week (Monday 00:00
-    is 0) when the log gives the time of day (``None`` for a bare date)."""
+class CallTime(namedtuple("CallTime", "day week_minute")):  # not typing's: start-up time
+    """When a logged call was made, in UTC: its ``day`` (a date), and the minute of its week
+    (Monday 00:00 is 0), ``week_minute``, when the log gives the time of day (``None`` for a
+    bare date)."""
 
-    day: dt.date
-    week_minute: int | None
+    __slots__ = ()
 
     @classmethod
     def of(cls, stamp: int | dt.date) -> CallTime:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
 
 from pricing.errors import InputError, UnpricedError, clip
 from pricing.model import Model, Prices
+from pricing.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 PER_MILLION = Decimal(1_000_000)
 # The largest token count one call may be given: context windows are millions, so a trillion
@@ -49,8 +52,7 @@ def token_count(value: Any, field: str, limit: int | None = MAX_TOKEN_COUNT) -> 
     return count
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(Record):
     """Tokens of one call (or a sum of calls) in the one convention."""
 
     input_tokens: int
@@ -66,11 +68,11 @@ class Usage:
     image_output_tokens: int = 0  # part of output_tokens (generated images)
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
+        for name in self.field_names():
+            value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):  # 1.5 is not a count
-                raise InputError(f"{item.name}: expected a whole number of tokens, got {value!r}")
-            token_count(value, item.name, limit=None)  # a sum of calls may pass a trillion
+                raise InputError(f"{name}: expected a whole number of tokens, got {value!r}")
+            token_count(value, name, limit=None)  # a sum of calls may pass a trillion
         cached = self.cache_read_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
         if cached > self.input_tokens:
             raise InputError(
@@ -111,8 +113,7 @@ def uncached_input_tokens(tokens: Any) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class CostBreakdown:
+class CostBreakdown(Record):
     model: str
     variant: str | None
     usage: Usage
@@ -127,7 +128,7 @@ class CostBreakdown:
     rates: Prices  # per-million rates applied, before any batch discount
     # Built-in tool uses ({"web_search": 3}) and their fees (pricing/data/rules/tool_fees.yaml),
     # billed per use on top of tokens and included in total_usd.
-    tool_calls: Mapping[str, int] = field(default_factory=dict)
+    tool_calls: Mapping[str, int] = {}
     tool_usd: Decimal = Decimal(0)
     # When: the day the model was resolved for (Catalog.resolve's ``at``, through the one
     # clock), the catalog price period that priced it, and the model whose rates those are
@@ -349,7 +350,10 @@ def add_up(breakdowns: list[CostBreakdown], calls: int = 1) -> CostBreakdown:
         return sum((getattr(b, name) for b in breakdowns), Decimal(0)) * calls
 
     usage = Usage(
-        **{f.name: sum(getattr(b.usage, f.name) for b in breakdowns) * calls for f in fields(Usage)}
+        **{
+            name: sum(getattr(b.usage, name) for b in breakdowns) * calls
+            for name in Usage.field_names()
+        }
     )
     tiers = {b.tier_threshold for b in breakdowns}
     uses: dict[str, int] = {}

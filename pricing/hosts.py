@@ -11,21 +11,22 @@ provider's list prices at a global endpoint, plus ``regional_premium`` at a regi
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from pricing.errors import InputError
 from pricing.model import Model, Variant
+from pricing.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 REGIONAL_VARIANT = "regional"
 
 
-@dataclass(frozen=True)
-class Host:
+class Host(Record):
     id: str
     provider: str
     name: str
@@ -79,8 +80,7 @@ class Host:
     def serve(self, model: Model, endpoint: str) -> Model:
         """``model`` as this host bills it at ``endpoint``."""
         premium = self.regional_premium if model.id not in self.premium_exempt else None
-        hosted = dataclasses.replace(
-            model,
+        hosted = model.replace(
             host=self.id,
             endpoint=endpoint,
             source=self.source,
@@ -95,7 +95,7 @@ class Host:
             request_headers={},
             overrides={"price_factor": 1 + premium, "endpoint": "regional"},
         )
-        hosted = dataclasses.replace(hosted, variant_specs=(*model.variant_specs, regional))
+        hosted = hosted.replace(variant_specs=(*model.variant_specs, regional))
         return hosted.with_variant(REGIONAL_VARIANT) if endpoint == "regional" else hosted
 
 

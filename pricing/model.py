@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
 
 from pricing.errors import InputError, UnpricedError
+from pricing.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 # A model retiring within this many days of the day planned for gets a warning.
 RETIRES_SOON_DAYS = 90
 
 
-@dataclass(frozen=True)
-class Prices:
+class Prices(Record):
     """USD per million tokens. ``None``: not offered (billed at the input rate)."""
 
     input: Decimal
@@ -33,16 +35,14 @@ class Prices:
     output_image: Decimal | None = None  # generated images (Gemini image models)
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(Record):
     """A cliff tier: a request with more input tokens than the threshold is priced whole here."""
 
     above_input_tokens: int
     prices: Prices
 
 
-@dataclass(frozen=True)
-class ServiceTier:
+class ServiceTier(Record):
     """A provider service level (OpenAI flex, priority) with its own prices."""
 
     name: str
@@ -61,8 +61,7 @@ class ServiceTier:
         return found
 
 
-@dataclass(frozen=True)
-class PricePeriod:
+class PricePeriod(Record):
     """The prices in force from ``start`` (inclusive) until ``end`` (exclusive); ``None``: open.
 
     A model's ``prices``/``tiers``/``service_tiers`` are the period in force on its ``as_of``
@@ -88,8 +87,7 @@ class PricePeriod:
         return f"{self.start or ''}..{self.end or ''}"
 
 
-@dataclass(frozen=True)
-class FineTuning:
+class FineTuning(Record):
     """What the provider bills to run a fine-tune of a model (``ft:gpt-4o-mini-...:org::id``):
     rates of its own, on the base model's limits. Training is billed apart and not modelled."""
 
@@ -104,8 +102,7 @@ class FineTuning:
     notes: str | None = None
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(Record):
     """An opt-in mode that changes limits or prices (Anthropic's 1M-context beta, say)."""
 
     name: str
@@ -114,8 +111,11 @@ class Variant:
     overrides: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(Record, hidden=("price_periods", "period", "variant_specs", "fine_tuning")):
+    """A model as the catalog holds it (its limits, prices, lifecycle and provenance), or as
+    resolved for a day, a host, a variant or a fine-tune (:meth:`at`, :meth:`with_variant`,
+    :meth:`fine_tune`)."""
+
     id: str
     name: str
     provider: str
@@ -145,14 +145,14 @@ class Model:
     host: str | None = None  # bedrock, vertex_ai, azure: a cloud host serving the model
     endpoint: str | None = None  # global | regional, on a host
     # Every price period, in date order, the one in force on ``as_of`` included.
-    price_periods: tuple[PricePeriod, ...] = field(default=(), repr=False)
-    period: PricePeriod | None = field(default=None, repr=False)  # the one ``prices`` hold
-    service_tiers: Mapping[str, ServiceTier] = field(default_factory=dict)
+    price_periods: tuple[PricePeriod, ...] = ()
+    period: PricePeriod | None = None  # the one ``prices`` hold
+    service_tiers: Mapping[str, ServiceTier] = {}
     variant: str | None = None
     # The day this model was resolved for (``at``): priced results say it. ``None``: as held.
     priced_on: dt.date | None = None
-    variant_specs: tuple[Variant, ...] = field(default=(), repr=False)
-    request_headers: Mapping[str, str] = field(default_factory=dict)
+    variant_specs: tuple[Variant, ...] = ()
+    request_headers: Mapping[str, str] = {}
     # Prices the batch discount leaves alone (Google's Batch table: cached input "Same as
     # Standard"): names from ``input, cache_read, cache_write_5m, cache_write_1h, output``.
     batch_full_price: frozenset[str] = frozenset()
@@ -161,7 +161,7 @@ class Model:
     kind: str = "chat"
     # On a base model: the rates of its fine-tunes (None: no published rate). On a fine-tune
     # (``fine_tuned_from`` set): None.
-    fine_tuning: FineTuning | None = field(default=None, repr=False)
+    fine_tuning: FineTuning | None = None
     fine_tuned_from: str | None = None  # the base model's id, on a fine-tune
 
     @property
@@ -184,7 +184,7 @@ class Model:
         if day is None:
             return self
         model = self._at_period(self.price_day(day))
-        return model if model.priced_on == day else dataclasses.replace(model, priced_on=day)
+        return model if model.priced_on == day else model.replace(priced_on=day)
 
     def _at_period(self, day: dt.date) -> Model:
         if self.period is not None and self.period.covers(day):
@@ -198,8 +198,7 @@ class Model:
         """This model at one of its price periods (a variant's own prices still apply)."""
         if period is self.period:
             return self
-        moved = dataclasses.replace(
-            self,
+        moved = self.replace(
             prices=period.prices,
             tiers=period.tiers,
             service_tiers=period.service_tiers,
@@ -321,8 +320,7 @@ class Model:
             f"A fine-tune of {self.id}: its limits ({self.source}), billed at the fine-tune "
             "rates (training is billed apart)."
         )
-        return dataclasses.replace(
-            self,
+        return self.replace(
             id=f"ft:{self.id}",
             name=f"{self.name}, fine-tuned",
             # `ft:` + a dated name of the base: a logged snapshot date stays recognised
@@ -355,10 +353,7 @@ class Model:
         for spec in self.variant_specs:
             if spec.name == name:
                 return _apply(
-                    dataclasses.replace(
-                        self, variant=name, request_headers=dict(spec.request_headers)
-                    ),
-                    spec,
+                    self.replace(variant=name, request_headers=dict(spec.request_headers)), spec
                 )
         offered = ", ".join(self.variants) or "none"
         raise InputError(f"model {self.id!r} has no variant {name!r} (variants: {offered})")
@@ -369,19 +364,18 @@ def _apply(model: Model, spec: Variant) -> Model:
     host's regional endpoint: 1.1)."""
     overrides = dict(spec.overrides)
     factor = overrides.pop("price_factor", None)
-    model = dataclasses.replace(model, **overrides)
+    model = model.replace(**overrides)
     if factor is None:
         return model
 
     def scale(prices: Prices) -> Prices:
-        values = dataclasses.asdict(prices)
+        values = prices.as_dict()
         return Prices(**{k: (None if v is None else v * factor) for k, v in values.items()})
 
     def scale_tiers(tiers: tuple[Tier, ...]) -> tuple[Tier, ...]:
         return tuple(Tier(t.above_input_tokens, scale(t.prices)) for t in tiers)
 
-    return dataclasses.replace(
-        model,
+    return model.replace(
         prices=scale(model.prices),
         tiers=scale_tiers(model.tiers),
         service_tiers={
@@ -391,17 +385,15 @@ def _apply(model: Model, spec: Variant) -> Model:
     )
 
 
-class Summary(NamedTuple):
-    """What finding and listing a model takes, without the model itself."""
+_SUMMARY_FIELDS = "id name provider kind aliases listed_snapshots_only fine_tune_bases as_of"
 
-    id: str
-    name: str
-    provider: str
-    kind: str
-    aliases: tuple[str, ...]
-    listed_snapshots_only: bool
-    fine_tune_bases: tuple[str, ...]
-    as_of: str
+
+class Summary(namedtuple("Summary", _SUMMARY_FIELDS)):  # not typing.NamedTuple: start-up
+    """What finding and listing a model takes, without the model itself: ``id``, ``name``,
+    ``provider``, ``kind``, ``aliases``, ``listed_snapshots_only``, ``fine_tune_bases`` (the
+    names a fine-tune may give as its base) and ``as_of``."""
+
+    __slots__ = ()
 
     @classmethod
     def of(cls, model: Model) -> Summary:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
 
 from pricing.errors import UnknownModelError
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 # A trailing snapshot date: -20250929, -2025-04-14, @20250929 (Vertex), -0613 (old OpenAI).
 _DATE_SUFFIX = re.compile(r"(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4}))$")
@@ -109,7 +112,7 @@ def family(name: str) -> tuple[str, str | None]:
     return (word.group(0) if word else ""), (number.group(0) if number else None)
 
 
-class NameIndex(Generic[T]):
+class NameIndex:  # of entries of one type, T (not typing.Generic: start-up time)
     """Resolves names to entries, given (id, aliases, entry) triples. Entries whose id is in
     ``listed_snapshots_only`` take dated names only as listed: dropping the date of an unlisted
     snapshot would price it as another snapshot, whose price differed."""

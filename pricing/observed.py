@@ -7,18 +7,17 @@ the usage reader's tables.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from pricing.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
     from pricing.dates import CallTime
     from pricing.engine import Usage
 
 
-@dataclass(frozen=True)
-class ObservedCall:
+class ObservedCall(Record):
     usage: Usage
     model: str | None
     api: str  # openai-chat | openai-responses | anthropic | gemini | xai-chat | ... | tokens
@@ -28,5 +27,5 @@ class ObservedCall:
     service_tier: str | None = None  # flex, priority, fast, ... as the response reports it
     calls: int = 1  # 0 for a streaming event that completes another event's call
     # Built-in tool uses billed per use ({"web_search": 2}): see pricing.tool_uses.tool_calls().
-    tool_calls: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    tool_calls: Mapping[str, int] = {}
     created: CallTime | None = None  # when the call was made (UTC), if the record says

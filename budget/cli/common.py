@@ -1,17 +1,24 @@
-"""What every command shares: the catalog in use, JSON output and plain tables."""
+"""What every command shares: the catalog in use, the options, JSON output and plain tables
+(printed through :mod:`budget.cli.printing`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
 
-from budget.format import clip_cell, to_json
+from budget.cli.printing import (  # noqa: F401  (every command's printing, from here too)
+    checked_pricing_day,
+    print_json,
+    print_pairs,
+    print_table,
+    warn,
+)
 from pricing.catalog import Catalog, load_catalog
-from pricing.dates import parse_day, pricing_day
+from pricing.dates import parse_day
 
 CATALOG_FILES = "token_budget.catalog_files"  # key in the click context's meta
 
@@ -120,15 +127,6 @@ def start_override(at: dt.date | None, start: dt.date | None) -> tuple[dt.date |
     return (typed, note) if note else (None, None)
 
 
-def checked_pricing_day(catalog: Catalog, at: dt.date | None) -> dt.date:
-    """The day to price at (``--at`` or today); warns once when the catalog is stale for it."""
-    day = pricing_day(at)
-    stale = catalog.staleness(day)
-    if stale:
-        warn(stale)
-    return day
-
-
 def json_option(function: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(
         function
@@ -203,49 +201,6 @@ TOKENIZER_OPTIONS = [
         help="Calibration file of fitted estimate factors (env TOKEN_BUDGET_CALIBRATION).",
     ),
 ]
-
-
-def print_json(value: Any) -> None:
-    click.echo(to_json(value))
-
-
-def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain aligned table; numbers right-aligned; every cell at most ``MAX_CELL`` wide
-    (:func:`budget.format.clip_cell`), so a row stays a row whatever the data holds."""
-    text_rows = [[clip_cell(cell) for cell in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in text_rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
-
-    def is_number(cell: str) -> bool:
-        return bool(cell) and (cell[0].isdigit() or cell[0] == "$" or cell[:2] == "-$")
-
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            cell.rjust(width) if is_number(cell) else cell.ljust(width)
-            for cell, width in zip(cells, widths, strict=False)
-        ]
-        return "  ".join(parts).rstrip()
-
-    click.echo(line(headers))
-    click.echo("  ".join("-" * w for w in widths))
-    for row in text_rows:
-        click.echo(line(row))
-
-
-MAX_PAIR_VALUE = 1_000  # a value on its own line (notes, a long path) may run wider than a cell
-
-
-def print_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
-    """`key  value` lines for a single result."""
-    pairs = [(k, clip_cell(v, MAX_PAIR_VALUE)) for k, v in pairs]
-    width = max((len(k) for k, _ in pairs), default=0)
-    for key, value in pairs:
-        click.echo(f"{key.ljust(width)}  {value}")
-
-
-def warn(message: str) -> None:
-    click.echo(message, err=True)
 
 
 class TokenCount(click.ParamType):

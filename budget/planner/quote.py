@@ -6,21 +6,20 @@ only parses and prints."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pricing.catalog import Catalog, Model
 from pricing.engine import CostBreakdown, Usage, add_up
 from pricing.engine import cost as price
 from pricing.errors import InputError
 from pricing.observed import ObservedCall
+from pricing.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
     from pricing.logged import LoggedCalls
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(Record):
     """The cost of some calls on one model (or several, for a log): the exact breakdown, the
     `--json` record, and notes for stderr."""
 
