@@ -177,9 +177,11 @@ class NameIndex(Generic[T]):
         """The entry a name means, or None (without the cost of suggestions)."""
         if not name or not name.strip():
             raise UnknownModelError(name, [])
-        for variant, reason in _OTHER_PRICE_VARIANTS.items():
-            if name.strip().lower().endswith(variant):
-                raise UnknownModelError(name, [], reason=reason)
+        written = name.strip().lower()
+        if written not in self._by_name:  # a --catalog file may price `x:free` itself
+            for variant, reason in _OTHER_PRICE_VARIANTS.items():
+                if written.endswith(variant):
+                    raise UnknownModelError(name, [], reason=reason)
         for form, undated in _forms(name):
             if form in self._by_name:
                 if undated and self._canonical[form] in self._listed_only:

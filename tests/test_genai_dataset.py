@@ -253,3 +253,16 @@ def test_the_docs_page_shows_what_the_tool_prints(tmp_path, monkeypatch):
         code, printed = run_example(command)
         assert code == (2 if ":free" in command else 0), command  # unknown model: exit 2
         assert printed == expected.rstrip("\n"), command
+
+
+def test_a_catalog_file_may_price_a_free_variant_itself(tmp_path):
+    """`:free` is refused as the provider's model, not when a --catalog file names it."""
+    path = tmp_path / "free.yaml"
+    path.write_text(
+        "provider: openrouter-free\nsource: https://openrouter.ai/models\nas_of: 2026-11-25\n"
+        "models:\n  - {id: google/gemini-2.0-flash-exp:free, name: Gemini 2.0 Flash Exp (free),\n"
+        "     context_window: 1048576, max_output_tokens: 8192, tokenizer: estimate:gemini,\n"
+        "     prices: {input: 0, output: 0}}\n"
+    )
+    model = load_catalog([str(path)]).resolve("google/gemini-2.0-flash-exp:free")
+    assert model.prices.input == 0 and model.prices.output == 0
