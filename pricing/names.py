@@ -26,6 +26,34 @@ _FINE_TUNED = re.compile(r"ft:(?P<base>[^:/]+)(?::[^/]*)?")
 _ROUTE = re.compile(r"[^/:]+[/:]")
 # OpenRouter and others write Claude versions with a dot: claude-sonnet-4.5 for claude-sonnet-4-5.
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
+# Claude's two naming orders: version then family up to 3.7 (claude-3-7-sonnet), family then
+# version from 4 (claude-sonnet-4-5); OpenRouter writes either for any (claude-4.6-sonnet,
+# claude-sonnet-3.7). A minor version is one or two digits, so a snapshot date stays a date.
+_CLAUDE_FAMILY = "opus|sonnet|haiku"
+_CLAUDE_VERSION = r"\d+(?:[.-]\d{1,2})?(?!\d)"
+_CLAUDE_ORDERS = (
+    (
+        re.compile(
+            rf"claude-(?P<version>{_CLAUDE_VERSION})-(?P<family>{_CLAUDE_FAMILY})(?P<rest>.*)"
+        ),
+        "claude-{family}-{version}{rest}",
+    ),
+    (
+        re.compile(
+            rf"claude-(?P<family>{_CLAUDE_FAMILY})-(?P<version>{_CLAUDE_VERSION})(?P<rest>.*)"
+        ),
+        "claude-{version}-{family}{rest}",
+    ),
+)
+# OpenRouter's variant suffixes (openrouter.ai/docs, "Model variants"). `:thinking` turns
+# reasoning on and `:beta` is the self-moderated endpoint: both bill the model's own rates.
+_SAME_PRICE_VARIANTS = (":thinking", ":beta")
+# Variants that do not bill the provider's rates: the name stays unknown, with the reason.
+_OTHER_PRICE_VARIANTS = {
+    ":free": "OpenRouter's free variant (billed $0 there, rate-limited); the provider's rates "
+    "do not apply",
+    ":extended": "OpenRouter's extended-context variant, priced apart from the provider's model",
+}
 
 
 def candidates(name: str) -> Iterator[str]:
@@ -61,8 +89,15 @@ def _forms(name: str) -> Iterator[tuple[str, bool]]:
             pending.append((stripped, True))
         if form.endswith(_LATEST_SUFFIX):
             pending.append((form[: -len(_LATEST_SUFFIX)], undated))
+        for variant in _SAME_PRICE_VARIANTS:
+            if form.endswith(variant):
+                pending.append((form[: -len(variant)], undated))
         if form.startswith("claude"):
             pending.append((_DOTTED_VERSION.sub("-", form), undated))
+            for pattern, order in _CLAUDE_ORDERS:
+                match = pattern.fullmatch(form)
+                if match:
+                    pending.append((order.format(**match.groupdict()), undated))
 
 
 def fine_tuned_base(name: str) -> str | None:
@@ -145,6 +180,11 @@ class NameIndex:  # of entries of one type, T (not typing.Generic: start-up time
         """The entry a name means, or None (without the cost of suggestions)."""
         if not name or not name.strip():
             raise UnknownModelError(name, [])
+        written = name.strip().lower()
+        if written not in self._by_name:  # a --catalog file may price `x:free` itself
+            for variant, reason in _OTHER_PRICE_VARIANTS.items():
+                if written.endswith(variant):
+                    raise UnknownModelError(name, [], reason=reason)
         for form, undated in _forms(name):
             if form in self._by_name:
                 if undated and self._canonical[form] in self._listed_only:
