@@ -207,3 +207,17 @@ def test_per_minute_and_per_character_models_stay_out():
     for name in ("whisper-1", "tts-1", "tts-1-hd", "dall-e-3", "gpt-realtime-whisper"):
         with pytest.raises(Exception, match="unknown model|not in the catalog"):
             CATALOG.resolve(name)
+
+
+def test_every_example_of_the_media_page_prints_what_it_shows(tmp_path, monkeypatch):
+    from tests.test_readme import examples, run_example, scratch
+
+    page = Path(__file__).parent.parent / "docs" / "media.md"
+    cases = examples(page.read_text(encoding="utf-8"))
+    assert len(cases) == 5
+    monkeypatch.chdir(scratch(tmp_path))
+    for command, expected in cases:
+        code, printed = run_example(command)
+        # the last example is refused: audio input on a TTS model has no rate (exit 2)
+        assert code == (2 if "gemini-3.8-flash-tts" in command else 0), command
+        assert printed == expected.rstrip("\n"), f"docs/media.md: `{command}` has drifted"
