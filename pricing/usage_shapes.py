@@ -23,6 +23,14 @@ round, so each shape says how its fields add up:
 * Gemini: ``promptTokenCount`` includes ``cachedContentTokenCount``; ``thoughtsTokenCount``
   is output on top of ``candidatesTokenCount``; ``toolUsePromptTokenCount`` is input on top
   of the prompt; ``promptTokensDetails`` splits the prompt by modality.
+* OpenAI audio and image APIs: Realtime ``response.done`` usage and transcription usage
+  (``usage.type: tokens``) say ``input_token_details`` (singular ``token``): ``input_tokens``
+  is the whole prompt, its ``audio_tokens`` / ``image_tokens`` / ``text_tokens`` and
+  ``cached_tokens`` are parts of it, and ``cached_tokens_details`` splits the cached part by
+  modality (cached audio is a cache read, not uncached audio). The Images API says
+  ``input_tokens_details.{text_tokens,image_tokens}``; its ``output_tokens`` are image tokens
+  but for ``output_tokens_details.text_tokens``. Streamed speech (``speech.audio.done``)
+  reports ``output_tokens`` that are all audio.
 * Streaming: a call is billed once, at the standard rate. OpenAI's ``response.completed``
   event carries the response under ``response`` (it is NOT a batch result); chat chunks
   carry usage only on the last chunk; Anthropic's ``message_start`` carries the input side
@@ -205,6 +213,65 @@ SHAPES: tuple[Shape, ...] = (
         finish=("stop_reason", "delta.stop_reason"),  # message_delta: under `delta`
         tier=("usage.service_tier", "usage.speed"),
     ),
+    # OpenAI Realtime (``response.done``'s response, under the envelope below) and
+    # transcriptions (``usage.type: tokens``): input_token_details splits the prompt by
+    # modality, cached_tokens_details the cached part (OpenAI's RealtimeResponseUsage and
+    # TranscriptionUsage types). Cached audio is a cache read: taken out of the audio count.
+    Shape(
+        api="openai-audio",
+        root="usage",
+        when=("usage.input_token_details",),
+        counts={
+            "input_tokens": ("input_tokens",),
+            "output_tokens": ("output_tokens",),
+            "cache_read_tokens": ("input_token_details.cached_tokens",),
+            "audio_input_tokens": (
+                "input_token_details.audio_tokens",
+                "-input_token_details.cached_tokens_details.audio_tokens",
+            ),
+            "image_input_tokens": (
+                "input_token_details.image_tokens",
+                "-input_token_details.cached_tokens_details.image_tokens",
+            ),
+            "audio_output_tokens": ("output_token_details.audio_tokens",),
+        },
+        finish=("status_details.reason", "status"),
+        required=("input_tokens", "output_tokens"),
+    ),
+    # OpenAI Images API (generations, edits, and their streamed *.completed events):
+    # input_tokens_details.image_tokens marks it (the Responses API has no such count);
+    # output tokens are image tokens but for output_tokens_details.text_tokens (GPT Image 1.5).
+    Shape(
+        api="openai-images",
+        root="usage",
+        when=("usage.input_tokens_details.image_tokens",),
+        counts={
+            "input_tokens": ("input_tokens",),
+            "output_tokens": ("output_tokens",),
+            "cache_read_tokens": ("input_tokens_details.cached_tokens",),
+            "image_input_tokens": (
+                "input_tokens_details.image_tokens",
+                "-input_tokens_details.cached_tokens_details.image_tokens",
+            ),
+            "image_output_tokens": ("output_tokens", "-output_tokens_details.text_tokens"),
+        },
+        required=("input_tokens", "output_tokens"),
+        bare_when=("input_tokens_details.image_tokens",),
+    ),
+    # OpenAI speech (gpt-4o-mini-tts) streamed as server-sent events: the last event,
+    # speech.audio.done, carries the call's usage; every output token is audio.
+    Shape(
+        api="openai-speech",
+        root="usage",
+        when=("type=speech.audio.done",),
+        counts={
+            "input_tokens": ("input_tokens",),
+            "output_tokens": ("output_tokens",),
+            "audio_output_tokens": ("output_tokens",),
+        },
+        required=("input_tokens", "output_tokens"),
+        bare=False,
+    ),
     # Bedrock Converse: inputTokens is the uncached part, as Anthropic's (AWS's own
     # example: inputTokens 4 + outputTokens 400 + cacheWriteInputTokens 1163 = totalTokens
     # 1567, docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html); cacheDetails
@@ -361,6 +428,9 @@ ENVELOPES: tuple[Envelope, ...] = (
     # OpenAI Responses streaming: the final event carries the whole response
     Envelope("openai-stream", ("type=response.completed",), inner="response"),
     Envelope("openai-stream", ("type=response.incomplete",), inner="response"),
+    # OpenAI Realtime: response.done carries the finished response and its usage (the
+    # other response.* events of a session carry none)
+    Envelope("openai-realtime", ("type=response.done",), inner="response", shape="openai-audio"),
     # Anthropic streaming: message_start has the input side (its output_tokens is a
     # placeholder), message_delta the final, cumulative output count
     Envelope(
@@ -404,8 +474,24 @@ ENVELOPES: tuple[Envelope, ...] = (
     Envelope("litellm", ("spend", "cache_hit=true"), no_call=True),
 )
 # Streaming events that never carry a call's usage (Anthropic's content blocks, OpenAI's
-# deltas, chat chunks before the last, Gemini chunks before the one with a finishReason).
-NO_USAGE_EVENTS = ("message_stop", "ping", "content_block_", "response.", "error")
+# deltas, chat chunks before the last, Gemini chunks before the one with a finishReason;
+# OpenAI Realtime session events, speech, transcription and image deltas).
+NO_USAGE_EVENTS = (
+    "message_stop",
+    "ping",
+    "content_block_",
+    "response.",
+    "error",
+    "session.",
+    "conversation.",
+    "input_audio_buffer.",
+    "output_audio_buffer.",
+    "rate_limits.updated",
+    "speech.audio.delta",
+    "transcript.text.delta",
+    "image_generation.partial_image",
+    "image_edit.partial_image",
+)
 
 
 def _bare_when(shape: Shape) -> tuple[str, ...]:

@@ -260,7 +260,7 @@ def test_limits_and_stops_agree_on_models_that_reject_stop_sequences():
 def test_models_finds_names_as_people_write_them_and_shows_long_context_prices():
     assert "gpt-5.2" in run("models", "openai/gpt-5.2").stdout
     rows = run("models", "gemini-2.5-pro").stdout.splitlines()
-    line = next(row for row in rows if row.startswith("gemini-2.5-pro"))
+    line = next(row for row in rows if row.split()[0] == "gemini-2.5-pro")  # not -tts
     assert ">200K $2.5/$15" in line
     nothing = run("models", "zzz")
     assert nothing.exit_code == 0 and "no model matches 'zzz'" in nothing.stderr
