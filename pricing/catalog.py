@@ -73,6 +73,7 @@ class Catalog:
         return NameIndex(
             ((s.id, s.aliases, number) for number, s in enumerate(self.summaries)),
             listed_snapshots_only=[s.id for s in self.summaries if s.listed_snapshots_only],
+            providers={number: s.provider for number, s in enumerate(self.summaries)},
         )
 
     @functools.cached_property

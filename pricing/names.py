@@ -58,46 +58,49 @@ _OTHER_PRICE_VARIANTS = {
 
 def candidates(name: str) -> Iterator[str]:
     """The forms to try for a name, most literal first."""
-    for form, _ in _forms(name):
+    for form, _, _ in _forms(name):
         yield form
 
 
-def _forms(name: str) -> Iterator[tuple[str, bool]]:
-    """(form, whether a snapshot date was dropped on the way to it), most literal first."""
+def _forms(name: str) -> Iterator[tuple[str, bool, str | None]]:
+    """(form, whether a snapshot date was dropped on the way to it, the vendor a Bedrock-style
+    `vendor.` prefix named on the way to it), most literal first."""
     name = name.strip().lower()
     seen: set[str] = set()
-    pending = [(name, False)]
+    pending: list[tuple[str, bool, str | None]] = [(name, False, None)]
     while pending:
-        form, undated = pending.pop(0)
+        form, undated, vendor = pending.pop(0)
         if not form or form in seen:
             continue
         seen.add(form)
-        yield form, undated
+        yield form, undated, vendor
         if _FINE_TUNED.fullmatch(form):
             continue  # ft:gpt-4o-mini:org::id is a fine-tune, priced apart from its base model
         # `provider/model`, `provider:model`, `models/gemini-...`, `bedrock/anthropic.claude-...`
         route = _ROUTE.match(form)
         if route:  # at the first separator only: `openai/ft:x` is `ft:x`, never `x`
-            pending.append((form[route.end() :], undated))
+            pending.append((form[route.end() :], undated, vendor))
         if "." in form.split("-", 1)[0] and not form[0].isdigit():
-            pending.append((form.split(".", 1)[1], undated))  # Bedrock's `anthropic.` prefix
+            # Bedrock's `anthropic.` prefix (and its `us.`/`eu.` regions before it)
+            prefix, rest = form.split(".", 1)
+            pending.append((rest, undated, prefix))
         stripped = _BEDROCK_SUFFIX.sub("", form)
         if stripped != form:
-            pending.append((stripped, undated))
+            pending.append((stripped, undated, vendor))
         stripped = _DATE_SUFFIX.sub("", form)
         if stripped != form:
-            pending.append((stripped, True))
+            pending.append((stripped, True, vendor))
         if form.endswith(_LATEST_SUFFIX):
-            pending.append((form[: -len(_LATEST_SUFFIX)], undated))
+            pending.append((form[: -len(_LATEST_SUFFIX)], undated, vendor))
         for variant in _SAME_PRICE_VARIANTS:
             if form.endswith(variant):
-                pending.append((form[: -len(variant)], undated))
+                pending.append((form[: -len(variant)], undated, vendor))
         if form.startswith("claude"):
-            pending.append((_DOTTED_VERSION.sub("-", form), undated))
+            pending.append((_DOTTED_VERSION.sub("-", form), undated, vendor))
             for pattern, order in _CLAUDE_ORDERS:
                 match = pattern.fullmatch(form)
                 if match:
-                    pending.append((order.format(**match.groupdict()), undated))
+                    pending.append((order.format(**match.groupdict()), undated, vendor))
 
 
 def fine_tuned_base(name: str) -> str | None:
@@ -156,6 +159,7 @@ class NameIndex:  # of entries of one type, T (not typing.Generic: start-up time
         self,
         entries: Iterable[tuple[str, Iterable[str], T]],
         listed_snapshots_only: Iterable[str] = (),
+        providers: dict | None = None,
     ):
         self._by_name: dict[str, T] = {}
         self._canonical: dict[str, str] = {}
@@ -164,6 +168,10 @@ class NameIndex:  # of entries of one type, T (not typing.Generic: start-up time
                 self._by_name.setdefault(name.lower(), entry)
                 self._canonical.setdefault(name.lower(), canonical.lower())
         self._listed_only = {name.lower() for name in listed_snapshots_only}
+        # Each entry's provider, where entries have one: a name reached through a Bedrock-style
+        # `vendor.` prefix must mean a model of that vendor.
+        self._provider_of = providers or {}
+        self._providers = set(self._provider_of.values())
 
     @functools.cached_property
     def _families(self) -> dict[str, tuple[str, str | None]]:
@@ -185,8 +193,12 @@ class NameIndex:  # of entries of one type, T (not typing.Generic: start-up time
             for variant, reason in _OTHER_PRICE_VARIANTS.items():
                 if written.endswith(variant):
                     raise UnknownModelError(name, [], reason=reason)
-        for form, undated in _forms(name):
+        for form, undated, vendor in _forms(name):
             if form in self._by_name:
+                entry = self._by_name[form]
+                if vendor in self._providers and self._provider_of.get(entry) != vendor:
+                    # `openai.gpt-oss-120b` is Bedrock's gpt-oss, not another host's at its rate
+                    continue
                 if undated and self._canonical[form] in self._listed_only:
                     raise UnknownModelError(
                         name,

@@ -217,7 +217,19 @@ NEAR_MISSES = [
     "pixtral-13b",
     "gemini-2.5-pro-preview-13-99x",
     "gemini-2.5-flash-preview-05-21x",
+    # Bedrock's `vendor.` form names that vendor's model on Bedrock: gpt-oss-120b is in the
+    # catalog as Together's (provider together), whose rate Bedrock's need not be
+    "openai.gpt-oss-120b",
+    "us.openai.gpt-oss-120b",
 ]
+
+
+def test_a_bedrock_vendor_prefix_keeps_its_vendors_models():
+    catalog = load_catalog()
+    assert catalog.resolve("gpt-oss-120b").provider == "together"  # the bare name: as listed
+    assert catalog.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0").id == (
+        "claude-3-7-sonnet"
+    )
 
 
 @pytest.mark.parametrize("name", NEAR_MISSES)
