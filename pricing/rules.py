@@ -221,17 +221,21 @@ def _check(entry: Any, path: Path, required: tuple[str, ...]) -> None:
     if "tool" in required and str(entry.get("per", "call")) not in TOOL_UNITS:
         raise InputError(f"{place}: field 'per': expected call or request, got {entry['per']!r}")
     if "thinking" in required:
-        modes = entry["thinking"]
-        if not isinstance(modes, list) or any(mode not in THINKING_MODES for mode in modes):
-            raise InputError(
-                f"{place}: field 'thinking': expected a list of {' | '.join(THINKING_MODES)}"
-            )
+        _list_of(entry, "thinking", THINKING_MODES, place)
         if entry["sampling"] not in SAMPLING:
             raise InputError(
                 f"{place}: field 'sampling': expected {' or '.join(SAMPLING)}, "
                 f"got {entry['sampling']!r}"
             )
         _check_gemini_thinking(entry, place)
+
+
+def _list_of(entry: dict, field: str, allowed: tuple[str, ...], place: str) -> list:
+    """``entry[field]``, a list of names from ``allowed`` (absent: empty), or a one-line error."""
+    values = entry.get(field, [])
+    if not isinstance(values, list) or any(value not in allowed for value in values):
+        raise InputError(f"{place}: field '{field}': expected a list of {' | '.join(allowed)}")
+    return values
 
 
 def _check_gemini_thinking(entry: dict, place: str) -> None:
@@ -247,22 +251,11 @@ def _check_gemini_thinking(entry: dict, place: str) -> None:
         raise InputError(
             f"{place}: field 'thinking_budget_range': expected [least, most] whole numbers"
         )
-    levels = entry.get("thinking_levels", [])
-    if not isinstance(levels, list) or any(level not in THINKING_LEVELS for level in levels):
-        raise InputError(
-            f"{place}: field 'thinking_levels': expected a list of {' | '.join(THINKING_LEVELS)}"
-        )
+    levels = _list_of(entry, "thinking_levels", THINKING_LEVELS, place)
     default = entry.get("thinking_default_level")
     if default is not None and default not in (levels or THINKING_LEVELS):
         raise InputError(
             f"{place}: field 'thinking_default_level': {default!r} is not among thinking_levels"
         )
-    efforts = entry.get("reasoning_efforts", [])
-    if not isinstance(efforts, list) or any(effort not in REASONING_EFFORTS for effort in efforts):
-        raise InputError(
-            f"{place}: field 'reasoning_efforts': expected a list of"
-            f" {' | '.join(REASONING_EFFORTS)}"
-        )
-    refuses = entry.get("refuses", [])
-    if not isinstance(refuses, list) or any(name not in REFUSABLE for name in refuses):
-        raise InputError(f"{place}: field 'refuses': expected a list of {' | '.join(REFUSABLE)}")
+    _list_of(entry, "reasoning_efforts", REASONING_EFFORTS, place)
+    _list_of(entry, "refuses", REFUSABLE, place)
