@@ -167,6 +167,17 @@ def test_whatif_horizon_p95_is_at_the_prices_of_each_day(tmp_path, catalog_path)
     assert {json.loads(result.stdout)["rows"][0]["p95_per_call_usd"]} == {0.0064}
 
 
+def test_whatif_per_call_is_the_horizons_mean_like_its_p95(tmp_path, catalog_path):
+    # Before: per_call_usd was month 1's mean ($0.0032 before the change) beside the horizon's
+    # total and p95: one row on two bases. Now total_usd / calls, between the two prices.
+    path = scenario(tmp_path, "2026-12-15", FIXED, months=2, calls=2000)
+    result = run("whatif", path, "--catalog", catalog_path, "--vary", "seed=1", "--json")
+    row = json.loads(result.stdout)["rows"][0]
+    mean = Decimal(str(row["total_usd"])) / row["calls"]
+    assert abs(Decimal(str(row["per_call_usd"])) - mean) < Decimal("0.000001")
+    assert Decimal("0.0032") < mean < Decimal("0.0064")
+
+
 def test_cache_reads_and_a_long_context_tier_at_each_period(tmp_path, catalog_path):
     # acme-tiered: half the prompt read from cache, whose rate does not change, and prompts
     # above 128K at a tier that rises less than the base rates: month 2 is not month 1 x 2.

@@ -505,7 +505,10 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
     first, total = spans[1], spans[-1]  # month 1 and the horizon
     # month 1 at its prices; continuations of cut replies included
     month_1 = period_usd(item, first) + period_usd(item, first, continuation=True)
-    mean = month_1 / exact(first.exact_calls)
+    horizon = period_usd(item, total) + period_usd(item, total, continuation=True)
+    # the horizon's mean, on the same calls as total_usd and p95_per_call_usd (month 1's
+    # differs where prices change inside the horizon)
+    mean = horizon / exact(total.exact_calls)
     load = item.capacity(total.calls_per_day, scenario.traffic.peak_factor)
     return {
         "scenario": scenario.name,
@@ -516,9 +519,7 @@ def _summary(scenario: Scenario, item: ModelProjection) -> dict:
         "horizon_months": scenario.horizon_months,
         "calls": total.calls,
         "month_1_usd": month_1.quantize(MONEY),
-        "total_usd": (
-            period_usd(item, total) + period_usd(item, total, continuation=True)
-        ).quantize(MONEY),
+        "total_usd": horizon.quantize(MONEY),
         "continuation_usd": period_usd(item, total, continuation=True).quantize(MONEY),
         "per_call_usd": mean.quantize(PER_CALL),
         # the horizon's calls, each at the prices of its day (as the report's total row)
