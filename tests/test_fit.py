@@ -483,3 +483,32 @@ def test_a_csv_log_with_a_time_column(tmp_path):
     assert scenario.traffic.calls_per_day == pytest.approx(5 / 3, abs=0.05)
     # cached 1,000 of each prompt; the cut reply's follow-up re-sent 500: 6,000 / 17,500
     assert scenario.cache_read_share == pytest.approx(6000 / 17500, abs=1e-4)
+
+
+def test_counts_spread_evenly_still_backtest_to_the_logs_bill(tmp_path):
+    # Before: token counts spread evenly (mean at or below the median) were drawn log-normal
+    # from their p50 and p95, whose mean is above the median: +6.7% on the pilot's own log.
+    # Now p50 moves so the mean is the log's (p95 kept), and the comment says so.
+    rng = np.random.default_rng(3)
+    lines = []
+    for day in range(14):
+        for second in np.sort(rng.integers(8 * 3600, 20 * 3600, size=200)).tolist():
+            usage = {
+                "prompt_tokens": int(rng.integers(500, 3001)),
+                "completion_tokens": int(rng.integers(50, 601)),
+            }
+            created = int(START.timestamp()) + day * 86_400 + second
+            lines.append(json.dumps({"model": "gpt-5.4-mini", "created": created, "usage": usage}))
+    log = tmp_path / "even.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    result = run("fit", str(log), "-o", str(tmp_path / "even.yaml"), "--json")
+    assert result.exit_code == 0, result.output
+    values = json.loads(result.stdout)["scenarios"][0]["values"]
+    assert values["input_tokens.mean"] < 1800 < values["input_tokens.p95"]
+    assert values["input_tokens.p50"] < values["input_tokens.mean"]  # moved below the median
+    text = (tmp_path / "even.yaml").read_text()
+    assert "p50 set so the mean is the log's" in text and "set by the mean (observed" in text
+    backtest = json.loads(
+        run("report", str(tmp_path / "even.yaml"), "--against", str(log), "--json").stdout
+    )
+    assert abs(backtest["total"]["error_pct"]) < 2

@@ -20,7 +20,8 @@ What is fitted, and how:
 * input and output lengths: the median and the 95th percentile (the one percentile,
   :func:`budget.inputs.samples.percentile`), as the log-normal ``{p50, p95}`` the scenario
   takes. Where that log-normal's mean misses the log's mean by more than 1%, p95 is set so
-  the mean is the log's (the bill follows the mean), and the comment gives the observed p95.
+  the mean is the log's (the bill follows the mean), and the comment gives the observed p95;
+  where the log's mean is at or below its median (counts spread evenly), p50 is set instead.
   Replies cut at max_tokens are lower bounds: the output's spread is set so the log-normal
   cuts as many replies at that max_tokens as the log shows (a censored fit). The median's
   95% interval is written as a range;
@@ -329,6 +330,7 @@ def _lengths(
         values[f"{key}.p95"] = p95
         return [Line(key, str(p50), f"every call {p50:,} tokens ({of})")]
     p50 = max(p50, 1)
+    p50_note = None
     if max_tokens is not None and 0 < cut < n / 3 and max_tokens > p50:
         # cut replies are lower bounds: the spread that cuts as many first calls at
         # max_tokens as the log shows (each cut reply's follow-up is a call of the log too)
@@ -359,6 +361,23 @@ def _lengths(
             if resent:
                 how += f"; a first call's mean, less the {resent:,} tokens follow-ups re-sent"
             p95_note = f"set by the mean (observed {p95:,})"
+        elif abs(lognormal_mean / mean - 1) > MEAN_TOLERANCE and p95 > mean:
+            # A mean at or below the median (counts spread evenly, not skewed): no log-normal
+            # with this median has it, so the median moves instead, keeping p95:
+            # ln(p95 / mean) = Z sigma - sigma^2 / 2, the smaller root.
+            room = Z_P95**2 - 2 * math.log(p95 / mean)
+            if room >= 0:
+                sigma = Z_P95 - math.sqrt(room)
+                fitted_p50 = max(1, round(mean * math.exp(-(sigma**2) / 2)))
+                how = (
+                    f"p50 set so the mean is the log's {mean:,.0f} (observed p50 {p50:,}; "
+                    f"p50/p95 alone would give a mean of {lognormal_mean:,.0f})"
+                )
+                if resent:
+                    how += f"; a first call's mean, less the {resent:,} tokens follow-ups re-sent"
+                p50_note = f"set by the mean (observed {p50:,})"
+                p50 = fitted_p50
+                values[f"{key}.p50"] = p50
     fitted_p95 = max(float(p50), round(fitted_p95))
     values[f"{key}.p95"] = fitted_p95
     # the median's 95% interval, by ranks (n/2 +- 1.96 sqrt(n)/2)
@@ -369,6 +388,8 @@ def _lengths(
     low, high = min(low, p50), min(max(high, p50), int(fitted_p95))
     written = _range(low, p50, high, 0)
     interval = "low/high: 95% interval of the median" if "low" in written else "the median"
+    if p50_note:
+        written, interval = _number(p50, 0), p50_note
     return [
         Line(key, None, f"{of}: {how}"),
         Line("  p50", written, interval),
