@@ -621,3 +621,57 @@ def test_a_whole_id_rule_does_not_reach_longer_ids():
     )
     for other in ("gpt-5.6-sol", "gpt-5-codex", "gpt-5-chat-latest", "gpt-5.1-codex"):
         assert request_rule(CATALOG.resolve(other)).reasoning_efforts == (), other
+
+
+# --- every provider's batch file ----------------------------------------------------------
+
+
+def test_gemini_and_bedrock_batch_lines_are_counted_and_checked(tmp_path):
+    # Before: "expected messages, body.messages (OpenAI Batch), params.messages ..." for the
+    # Gemini Batch API's {key, request} lines and Bedrock batch inference's {recordId,
+    # modelInput} lines.
+    def contents(text):
+        return [{"role": "user", "parts": [{"text": text}]}]
+
+    gemini = tmp_path / "gemini-batch.jsonl"
+    lines = [
+        {
+            "key": "ok",
+            "request": {"contents": contents("Hi"), "generationConfig": {"maxOutputTokens": 800}},
+        },
+        {
+            "key": "low-budget",
+            "request": {
+                "contents": contents("Hi"),
+                "generationConfig": {
+                    "maxOutputTokens": 800,
+                    "thinkingConfig": {"thinkingBudget": 20},
+                },
+            },
+        },
+    ]
+    gemini.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = CliRunner().invoke(
+        cli, ["check", "-m", "gemini-2.5-pro", "--messages", str(gemini), "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    rows = {row["custom_id"]: row for row in json.loads(result.stdout)}
+    assert (rows["ok"]["max_tokens"], rows["ok"]["fits"]) == (800, True)
+    assert rows["ok"]["max_tokens_from"] == "request" and rows["ok"]["input_tokens"] > 0
+    assert not rows["low-budget"]["fits"]
+    assert "thinkingBudget 20" in rows["low-budget"]["problems"][0]
+
+    bedrock = tmp_path / "bedrock-batch.jsonl"
+    body = {"anthropic_version": "bedrock-2023-05-31", "messages": HELLO}
+    lines = [
+        {"recordId": "r1", "modelInput": {**body, "max_tokens": 900}},
+        {"recordId": "r2", "modelInput": body},
+    ]
+    bedrock.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    name = "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    args = ["check", "-m", name, "--messages", str(bedrock), "--max-tokens", "500", "--json"]
+    rows = {row["custom_id"]: row for row in json.loads(CliRunner().invoke(cli, args).stdout)}
+    assert (rows["r1"]["max_tokens"], rows["r1"]["fits"]) == (900, True)
+    assert rows["r2"]["problems"] == [
+        "modelInput.max_tokens: the Messages API needs it and the line sets none"
+    ]

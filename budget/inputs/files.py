@@ -369,6 +369,26 @@ def _embedding_input(value: Any, where: str, field: str) -> str | list[str]:
     raise InputError(f"{where}: {field}: expected a text or a list of texts")
 
 
+# Batch files wrap each request, with the field naming the line: OpenAI Batch `body`
+# (custom_id), Anthropic Message Batches `params` (custom_id), Gemini Batch `request` (key),
+# Bedrock batch inference `modelInput` (recordId).
+BATCH_ENVELOPES = {
+    "body": "custom_id",
+    "params": "custom_id",
+    "request": "key",
+    "modelInput": "recordId",
+}
+
+
+def batch_envelope(value: Any) -> tuple[str, dict] | None:
+    """(the envelope's field, the request inside) of a batch file's line, or None."""
+    if isinstance(value, dict):
+        for key in BATCH_ENVELOPES:
+            if isinstance(value.get(key), dict):
+                return key, value[key]
+    return None
+
+
 def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Request, str | None]:
     """(text, texts or request; custom_id) for one JSON record in any accepted shape."""
     if fmt == "openai-batch" and not (
@@ -385,51 +405,54 @@ def record_of(value: Any, where: str, fmt: str) -> tuple[str | list[str] | Reque
         return Request(_messages(value, where, "messages")), None
     if not isinstance(value, dict):
         raise InputError(f"{where}: expected a chat request or a text, got {type(value).__name__}")
-    custom_id = value.get("custom_id")
-    for key in ("body", "params"):  # OpenAI Batch, Anthropic Message Batches
-        body = value.get(key)
-        if isinstance(body, dict):
-            if str(value.get("url", "")).endswith("/embeddings"):
-                return _embedding_input(body.get("input"), where, f"{key}.input"), custom_id
-            if "messages" in body:
-                return _request(body, where, f"{key}."), custom_id
-            if isinstance(body.get("input"), list):  # Responses API
-                return Request(
-                    _messages(body["input"], where, f"{key}.input"),
-                    _tools(body.get("tools"), where, f"{key}.tools"),
-                    _system(body.get("instructions"), where, f"{key}.instructions"),
-                ), custom_id
-            if isinstance(body.get("input"), str):
-                return Request(
-                    [{"role": "user", "content": body["input"]}],
-                    _tools(body.get("tools"), where, f"{key}.tools"),
-                    _system(body.get("instructions"), where, f"{key}.instructions"),
-                ), custom_id
-            if isinstance(body.get("prompt"), str):
-                return body["prompt"], custom_id
-            raise InputError(f"{where}: {key}.messages: expected a list of message objects")
-    if "messages" in value:
-        return _request(value, where, ""), custom_id
-    if isinstance(value.get("input"), list):  # a Responses API request
+    envelope = batch_envelope(value)
+    if envelope is not None:
+        key, body = envelope
+        custom_id = value.get(BATCH_ENVELOPES[key])
+        if str(value.get("url", "")).endswith("/embeddings"):
+            return _embedding_input(body.get("input"), where, f"{key}.input"), custom_id
+        found = _request_in(body, where, f"{key}.", batched=True)
+        if found is None:
+            listed = "contents" if key == "request" else "messages"
+            raise InputError(f"{where}: {key}.{listed}: expected a list of message objects")
+        return found, custom_id
+    found = _request_in(value, where, "", batched=False)
+    if found is None:
+        raise InputError(
+            f"{where}: expected messages, body.messages (OpenAI Batch), params.messages "
+            "(Anthropic batch), request.contents (Gemini Batch) or text"
+        )
+    return found, value.get("custom_id")
+
+
+def _request_in(
+    body: dict, where: str, prefix: str, batched: bool
+) -> str | list[str] | Request | None:
+    """The request (or text) a record or a batch line's body holds: Chat Completions or
+    Messages `messages`, Responses `input`, Gemini `contents`; None where it holds none."""
+    if "messages" in body:
+        return _request(body, where, prefix)
+    if isinstance(body.get("input"), list) or (batched and isinstance(body.get("input"), str)):
+        # the Responses API (a batch line's string input is its one user turn)
+        turns = body["input"]
         return Request(
-            _messages(value["input"], where, "input"),
-            _tools(value.get("tools"), where, "tools"),
-            _system(value.get("instructions"), where, "instructions"),
-        ), custom_id
-    if isinstance(value.get("contents"), list):  # Gemini (REST takes both spellings)
-        system_key = "systemInstruction" if "systemInstruction" in value else "system_instruction"
+            _messages(turns, where, f"{prefix}input")
+            if isinstance(turns, list)
+            else [{"role": "user", "content": turns}],
+            _tools(body.get("tools"), where, f"{prefix}tools"),
+            _system(body.get("instructions"), where, f"{prefix}instructions"),
+        )
+    if isinstance(body.get("contents"), list):  # Gemini (REST takes both spellings)
+        system_key = "systemInstruction" if "systemInstruction" in body else "system_instruction"
         return Request(
-            _messages(value["contents"], where, "contents"),
-            _tools(value.get("tools"), where, "tools"),
-            _gemini_system(value.get(system_key), where, system_key),
-        ), custom_id
-    for key in ("text", "prompt", "input"):
-        if isinstance(value.get(key), str):
-            return value[key], custom_id
-    raise InputError(
-        f"{where}: expected messages, body.messages (OpenAI Batch), params.messages "
-        "(Anthropic batch) or text"
-    )
+            _messages(body["contents"], where, f"{prefix}contents"),
+            _tools(body.get("tools"), where, f"{prefix}tools"),
+            _gemini_system(body.get(system_key), where, f"{prefix}{system_key}"),
+        )
+    for key in ("prompt",) if batched else ("text", "prompt", "input"):
+        if isinstance(body.get(key), str):
+            return body[key]
+    return None
 
 
 def json_file_record(

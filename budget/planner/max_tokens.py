@@ -538,10 +538,13 @@ class RequestCheck:
 
 def request_max_tokens(value: Any, where: str) -> int | None:
     """The output cap a request line sets for itself, if any."""
+    from budget.inputs.files import batch_envelope
+
     if not isinstance(value, dict):
         return None
-    bodies = [value.get("body"), value.get("params"), value]
-    for body in (b for b in bodies if isinstance(b, dict)):
+    envelope = batch_envelope(value)
+    bodies = [value] if envelope is None else [envelope[1], value]
+    for body in bodies:
         for name in MAX_TOKENS_FIELDS:
             if body.get(name) is not None:
                 return token_count(body[name], f"{where}: {name}")

@@ -66,9 +66,14 @@ def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindin
     refused: list[str] = []
     risky: list[str] = []
     refused.extend(_cap_field(model, body, api))
-    if isinstance(value.get("params"), dict) and body.get("max_tokens") is None:
+    from budget.inputs.files import batch_envelope
+
+    envelope = batch_envelope(value)
+    if api == MESSAGES and envelope is not None and body.get("max_tokens") is None:
         # A batch line is sent as written (a lone request may be a caller's messages only).
-        refused.append("params.max_tokens: the Messages API needs it and the line sets none")
+        refused.append(
+            f"{envelope[0]}.max_tokens: the Messages API needs it and the line sets none"
+        )
     if model.provider == "anthropic" and api == MESSAGES:
         _anthropic(model, body, max_tokens, refused, risky)
     if model.provider == "google" and api == GEMINI:
@@ -109,16 +114,22 @@ def thinking_form(model: Model) -> str | None:
 
 def request_api(model: Model, value: Any) -> tuple[dict | None, str | None]:
     """(the request body, the API it is written for) of a request line or file."""
+    from budget.inputs.files import batch_envelope
+
     if not isinstance(value, dict):
         return None, None
-    if isinstance(value.get("body"), dict):  # OpenAI Batch: the url names the API
-        body = value["body"]
+    envelope = batch_envelope(value)
+    key, body = envelope if envelope is not None else (None, value)
+    if key == "body":  # OpenAI Batch: the url names the API
         url = str(value.get("url", ""))
         if url.endswith("/responses") or ("messages" not in body and "input" in body):
             return body, RESPONSES
         return (body, CHAT) if "messages" in body else (None, None)
-    if isinstance(value.get("params"), dict):  # Anthropic Message Batches
-        return value["params"], MESSAGES
+    if key == "params":  # Anthropic Message Batches
+        return body, MESSAGES
+    if key == "modelInput":  # Bedrock batch inference: Claude's body is the Messages API's
+        return (body, MESSAGES) if model.provider == "anthropic" else (None, None)
+    value = body  # a Gemini Batch line's `request`, or the request itself
     if "contents" in value:
         return value, GEMINI
     if "messages" in value:
