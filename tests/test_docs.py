@@ -46,7 +46,7 @@ def test_every_page_is_in_the_nav_once_and_every_nav_entry_is_a_page():
 
 
 def test_the_tour_and_one_page_per_command():
-    from budget.cli import COMMANDS
+    from budget.cli.commands import COMMANDS
 
     listed = nav_pages(config()["nav"])
     assert listed[0] == "index.md"

@@ -13,27 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-# name -> "module:attribute"; each module holds the thin CLI layer for one idea.
-COMMANDS = {
-    "models": "budget.cli.catalog:models",
-    "limits": "budget.cli.catalog:limits",
-    "catalog": "budget.cli.catalog:catalog",
-    "cost": "budget.cli.cost:cost",
-    "count": "budget.cli.count:count",
-    "calibrate": "budget.cli.count:calibrate",
-    "check": "budget.cli.plan:check",
-    "plan": "budget.cli.plan:plan",
-    "stops": "budget.cli.plan:stops",
-    "usage": "budget.cli.workload:usage",
-    "report": "budget.cli.workload:report",
-    "whatif": "budget.cli.workload:whatif",
-    "init": "budget.cli.init:init",
-    "fit": "budget.cli.fit:fit",
-}
-# Price and limit queries: when one has written its answer there is nothing left to finish (no
-# file written, no thread or child process started), so main() ends the process without
-# Python's teardown of every module and object (~6 ms, a tenth of such a query's time).
-QUICK_EXIT = frozenset({"cost", "limits", "models"})
+from budget.cli.commands import QUICK_EXIT
 
 # What budget.cli.app defines and callers import from here (`from budget.cli import cli`).
 _FROM_APP = frozenset({"cli", "BadInput", "LazyGroup", "StdoutClosed", "os_error_message"})

@@ -1,5 +1,5 @@
 """The `budget` command line as click runs it: a group whose commands load on first use
-(budget.cli.COMMANDS), and its errors as one line with an exit code.
+(budget.cli.commands.COMMANDS), and its errors as one line with an exit code.
 
 Commands live in their own modules and are imported only when called, so price and limit
 queries never pay for pandas, tiktoken or tokenizers. The commonest price and limit queries
@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import click
 
-from budget.cli import COMMANDS
+from budget.cli.commands import COMMANDS
 from pricing.errors import MAX_QUOTED, InputError, UnknownModelError, clip_words
 
 

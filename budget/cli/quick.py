@@ -18,7 +18,7 @@ import os
 import sys
 from collections import namedtuple
 
-from budget.cli import QUICK_EXIT
+from budget.cli.commands import QUICK_EXIT
 
 # A row of the table: ``opts`` empty for an argument; ``default``: what click passes when the
 # parameter is not given.
@@ -38,13 +38,14 @@ def answer(args: list[str]) -> int | None:
         options = parsed(args[0], args[1:])
         if options is None:
             return None
-        from budget.cli import queries
         from budget.cli.printing import kept_lines
+        from budget.cli.queries import cost, limits, models
         from pricing.catalog import load_catalog
 
         catalog_files = options.pop("catalog_files")
         with kept_lines() as lines:
-            getattr(queries, args[0])(load_catalog(catalog_files), **options)
+            query = {"cost": cost, "limits": limits, "models": models}[args[0]]
+            query(load_catalog(catalog_files), **options)
     except KeyboardInterrupt as exc:
         from budget.cli.app import interrupted
 
