@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -26,25 +25,11 @@ os.environ.setdefault("TOKEN_BUDGET_AT", "2026-11-25")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_count import make_text  # noqa: E402  (the same real text as the count bench)
+
 from budget.tokenizers.count import count_paths  # noqa: E402
 from budget.tokenizers.gemma_backend import load_vocabulary  # noqa: E402
 from pricing.catalog import load_catalog  # noqa: E402
-
-
-def make_text(path: Path, size: int) -> None:
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    written = 0
-    with open(path, "wb") as out:
-        for source in sorted(stdlib.rglob("*.py")):
-            data = source.read_bytes()
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            out.write(data)
-            written += len(data)
-            if written >= size:
-                return
 
 
 def best(function, repeat: int) -> tuple[float, int]:

@@ -58,17 +58,18 @@ class RequestFindings:
 
 
 def request_findings(model: Model, value: Any, max_tokens: int) -> RequestFindings:
-    """The findings for one request (a chat request, an OpenAI Batch line or an Anthropic
-    Message Batches line) sent to ``model`` with ``max_tokens`` as its output cap."""
-    body, api = request_api(model, value)
+    """The findings for one request (a chat request, or a line of a batch file:
+    :data:`budget.inputs.files.BATCH_ENVELOPES`) sent to ``model`` with ``max_tokens`` as its
+    output cap."""
+    from budget.inputs.files import batch_envelope
+
+    envelope = batch_envelope(value)
+    body, api = request_api(model, value, envelope)
     if body is None:
         return RequestFindings()
     refused: list[str] = []
     risky: list[str] = []
     refused.extend(_cap_field(model, body, api))
-    from budget.inputs.files import batch_envelope
-
-    envelope = batch_envelope(value)
     if api == MESSAGES and envelope is not None and body.get("max_tokens") is None:
         # A batch line is sent as written (a lone request may be a caller's messages only).
         refused.append(
@@ -112,13 +113,13 @@ def thinking_form(model: Model) -> str | None:
     return (current or taken or [None])[0]
 
 
-def request_api(model: Model, value: Any) -> tuple[dict | None, str | None]:
-    """(the request body, the API it is written for) of a request line or file."""
-    from budget.inputs.files import batch_envelope
-
+def request_api(
+    model: Model, value: Any, envelope: tuple[str, dict] | None
+) -> tuple[dict | None, str | None]:
+    """(the request body, the API it is written for) of a request line or file, given its
+    batch envelope (``budget.inputs.files.batch_envelope``; None: the request itself)."""
     if not isinstance(value, dict):
         return None, None
-    envelope = batch_envelope(value)
     key, body = envelope if envelope is not None else (None, value)
     if key == "body":  # OpenAI Batch: the url names the API
         url = str(value.get("url", ""))

@@ -326,47 +326,36 @@ def _range_chunks(
     model = model_before(part.path, part.start) if part.start else None
     with open(part.path, "rb") as handle:
         handle.seek(part.start)
-        remaining = end - part.start
-        number = part.first_line - 1
-        while remaining > 0:
-            block = list(itertools.islice(handle, chunk_lines))
-            if not block:
-                return
-            size = sum(map(len, block))
-            if size > remaining:  # the range ends inside this block, at a line start
-                total = 0
-                for count, line in enumerate(block, start=1):
-                    total += len(line)
-                    if total >= remaining:
-                        block = block[:count]
-                        break
-                size = remaining
-            remaining -= size
-            rows, skipped = _rows(
-                part.path,
-                enumerate(block, start=number + 1),
-                skip_invalid,
-                model,
-                _block_may_use_tools(block),
-            )
-            model = rows.last_model
-            yield rows, skipped
-            number += len(block)
+        blocks = _blocks_within(handle, chunk_lines, end - part.start)
+        yield from _block_rows(part.path, blocks, part.first_line, skip_invalid, model)
 
 
-def json_chunks(
-    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
-) -> Iterator[tuple[Rows, int]]:
-    """JSONL, ``chunk_lines`` lines at a time; one JSON document (small) read whole."""
-    if kind.format == "json":
-        values = [value for _, value in records(stream, label, "json")]
-        yield _rows(label, enumerate(values, start=1), skip_invalid)
-        return
-    number, model = 0, None
-    while True:
-        block = list(itertools.islice(stream, chunk_lines))
+def _blocks_within(handle: IO[bytes], chunk_lines: int, remaining: int) -> Iterator[list]:
+    """Blocks of ``chunk_lines`` lines, up to ``remaining`` bytes (a line start)."""
+    while remaining > 0:
+        block = list(itertools.islice(handle, chunk_lines))
         if not block:
             return
+        size = sum(map(len, block))
+        if size > remaining:  # the range ends inside this block, at a line start
+            total = 0
+            for count, line in enumerate(block, start=1):
+                total += len(line)
+                if total >= remaining:
+                    block = block[:count]
+                    break
+            size = remaining
+        remaining -= size
+        yield block
+
+
+def _block_rows(
+    label: str, blocks: Iterable[list], first_line: int, skip_invalid: bool, model: str | None
+) -> Iterator[tuple[Rows, int]]:
+    """Each block of JSONL lines read, numbered on from ``first_line``; the model a stream
+    named carried from block to block (a streamed call's chunks may straddle two)."""
+    number = first_line - 1
+    for block in blocks:
         rows, skipped = _rows(
             label,
             enumerate(block, start=number + 1),
@@ -377,6 +366,18 @@ def json_chunks(
         model = rows.last_model
         yield rows, skipped
         number += len(block)
+
+
+def json_chunks(
+    stream: IO[bytes], kind: FileKind, label: str, skip_invalid: bool, chunk_lines: int
+) -> Iterator[tuple[Rows, int]]:
+    """JSONL, ``chunk_lines`` lines at a time; one JSON document (small) read whole."""
+    if kind.format == "json":
+        values = [value for _, value in records(stream, label, "json")]
+        yield _rows(label, enumerate(values, start=1), skip_invalid)
+        return
+    blocks = iter(lambda: list(itertools.islice(stream, chunk_lines)), [])
+    yield from _block_rows(label, blocks, 1, skip_invalid, None)
 
 
 def _block_may_use_tools(block: list[bytes]) -> bool:

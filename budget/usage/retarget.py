@@ -281,21 +281,24 @@ class TargetResult:
     def calls(self) -> int:
         return sum(c.calls for c in self.by_model.values())
 
+    def _usd(self, field: str) -> Decimal:
+        return sum((getattr(c, field) for c in self.by_model.values()), Decimal(0))
+
     @property
     def cost_usd(self) -> Decimal:
-        return sum((c.cost_usd for c in self.by_model.values()), Decimal(0))
+        return self._usd("cost_usd")
 
     @property
     def as_usd(self) -> Decimal:
-        return sum((c.as_usd for c in self.by_model.values()), Decimal(0))
+        return self._usd("as_usd")
 
     @property
     def as_low(self) -> Decimal:
-        return sum((c.as_low for c in self.by_model.values()), Decimal(0))
+        return self._usd("as_low")
 
     @property
     def as_high(self) -> Decimal:
-        return sum((c.as_high for c in self.by_model.values()), Decimal(0))
+        return self._usd("as_high")
 
     @property
     def exact(self) -> bool:
