@@ -1,8 +1,10 @@
 """Bench: cost 1M usage-log rows, against a loop that only json-loads every line.
 
-Target (issue 9): ``cost_logs`` end to end in no more time than a plain Python loop doing
-``json.loads`` on every line of the same file, measured in the same run (ratio <= 1.0), with
-peak memory under 300 MB whatever the log size.
+Targets: ``cost_logs`` end to end in no more time than a plain Python loop doing
+``json.loads`` on every line of the same file, measured in the same run (ratio <= 1.0 with one
+job, issue 9), and <= 0.55 with two jobs (issue 20), with peak memory under 300 MB whatever
+the log size. The lines are read by the C loop (budget/usage/_scan.c) where it was built;
+``TOKEN_BUDGET_PYTHON_READER=1`` times the Python loop instead (the same answers).
 
     python bench/bench_usage.py [--rows 1000000] [--baseline-rows N] [--jobs N] [--keep DIR]
 
@@ -189,6 +191,9 @@ def main() -> None:
             f"written in {time.perf_counter() - started:.1f} s"
         )
 
+        from budget.usage.read import c_loop
+
+        print("reader: " + ("the C loop" if c_loop() else "the Python loop"))
         loads, loads_cpu = json_loop(log)
         print(f"json.loads loop:          {loads:6.2f} s  {args.rows / loads:12,.0f} rows/s")
         catalog = load_catalog(())
@@ -202,10 +207,13 @@ def main() -> None:
         one, one_cpu = time.perf_counter() - start, time.process_time() - cpu
         print(f"cost_logs (totals, 1 job):  {one:6.2f} s  {args.rows / one:12,.0f} rows/s")
         assert single.total_usd == report.total_usd, "jobs changed the total"
+        target = 1.0 if jobs == 1 else 0.55
         print(
-            f"ratio to the json.loads loop: {fast / loads:.2f} with {jobs} jobs (target <= 1.00: "
-            + ("OK" if fast <= loads else "MISSED")
-            + f"), {one / loads:.2f} with 1 job"
+            f"ratio to the json.loads loop: {fast / loads:.2f} with {jobs} jobs (target <= "
+            f"{target:.2f}: " + ("OK" if fast <= target * loads else "MISSED") + "), "
+            f"{one / loads:.2f} with 1 job (target <= 1.00: "
+            + ("OK" if one <= loads else "MISSED")
+            + ")"
         )
         print(
             f"CPU seconds, one process (steadier on a busy machine): json.loads loop "

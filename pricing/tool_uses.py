@@ -18,6 +18,8 @@ from pricing.engine import token_count
 # convention: {"tool_calls": {"web_search": N}}.
 OPENAI_TOOL_ITEMS = {"web_search_call": "web_search", "file_search_call": "file_search"}
 ANTHROPIC_SERVER_TOOLS = {"web_search_requests": "web_search"}  # web_fetch has no fee
+# The top-level keys record_tool_calls() reads: a record without any reports no tool use.
+TOOL_RECORD_KEYS = ("response", "result", "output", "usage", "candidates", "tool_calls")
 
 
 def tool_calls(record: Mapping[str, Any]) -> dict[str, int]:

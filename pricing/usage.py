@@ -32,6 +32,7 @@ from pricing.otlp import OTLP, expand, spans
 from pricing.tool_uses import (
     ANTHROPIC_SERVER_TOOLS,
     OPENAI_TOOL_ITEMS,
+    TOOL_RECORD_KEYS,
     may_report_tools,
     record_tool_calls,
     tool_calls,
@@ -47,7 +48,7 @@ from pricing.usage_diagnostics import (
     refuse,
     short_status,
 )
-from pricing.usage_envelopes import ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
+from pricing.usage_envelopes import ENVELOPE_INDEX, ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
 from pricing.usage_paths import EMPTY, find_element, path_value
 from pricing.usage_shapes import (
     COUNTS,
@@ -67,11 +68,13 @@ __all__ = [
     "CONVERSATION_PATHS",
     "COUNTS",
     "ENVELOPES",
+    "ENVELOPE_INDEX",
     "OPENAI_TOOL_ITEMS",
     "OTLP",
     "SHAPES",
     "STANDARD_SERVICE_TIERS",
     "TIME_FIELDS",
+    "TOOL_RECORD_KEYS",
     "TRUNCATION_REASONS",
     "Call",
     "Envelope",
@@ -80,7 +83,9 @@ __all__ = [
     "cell_value",
     "column_problem",
     "column_record",
+    "envelope_of",
     "expand",
+    "is_true",
     "may_report_tools",
     "normalize",
     "observed",
@@ -108,7 +113,7 @@ class Call(NamedTuple):
     counts: tuple[int, ...]  # in COUNTS order
 
 
-def _is_true(value: Any) -> bool:
+def is_true(value: Any) -> bool:
     """A flag as logs write it: true, 1, or the text true / yes / 1 (a CSV cell)."""
     if value.__class__ is str:
         return value.strip().lower() in ("true", "yes", "1")
@@ -175,7 +180,7 @@ def _compiled() -> dict[str, Any]:
         "_diagnose": diagnose,
         "_bad": bad_counts,
         "_refuse": refuse,
-        "_is_true": _is_true,
+        "_is_true": is_true,
         "_text": _text,
         "_ENVELOPE_KEYS": ENVELOPE_KEYS,
         "_enveloped": _enveloped,

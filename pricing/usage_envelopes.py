@@ -28,9 +28,11 @@ def _envelope_index() -> list[tuple[str, dict[str, tuple[Envelope, ...]], tuple[
     ]
 
 
-_ENVELOPES = _envelope_index()
+# per top-level key: (key, {value: envelopes}, envelopes for any value), as envelope_of reads
+# it (and the C log reader, budget/usage/_scan.c, to know a record is in none)
+ENVELOPE_INDEX = _envelope_index()
 # the top-level keys that can make a record an envelope (a record without any is not one)
-ENVELOPE_KEYS = frozenset(key for key, _, _ in _ENVELOPES)
+ENVELOPE_KEYS = frozenset(key for key, _, _ in ENVELOPE_INDEX)
 # an envelope's ``keep`` -> the indexes in COUNTS of the counts its event carries
 KEPT_COUNTS = {
     e.keep: frozenset(COUNTS.index(name) for name in e.keep) for e in ENVELOPES if e.keep
@@ -39,7 +41,7 @@ KEPT_COUNTS = {
 
 def envelope_of(record: dict) -> Envelope | None:
     """The first envelope (table order) whose tests all hold for ``record``, or None."""
-    for key, by_value, any_value in _ENVELOPES:
+    for key, by_value, any_value in ENVELOPE_INDEX:
         value = record.get(key)
         if value is None:
             continue

@@ -17,10 +17,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import os
+import struct
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -40,14 +43,19 @@ from pricing.textfile import is_url
 from pricing.usage import (
     CONVERSATION_KEYS,
     COUNTS,
+    ENVELOPE_INDEX,
     OTLP,
+    STANDARD_SERVICE_TIERS,
+    TIME_FIELDS,
+    TOOL_RECORD_KEYS,
     TRUNCATION_REASONS,
-    Call,
     ObservedCall,
     call_fields,
     column_problem,
     column_record,
+    envelope_of,
     expand,
+    is_true,
     may_report_tools,
     record_conversation,
     record_stamp,
@@ -153,14 +161,6 @@ class Rows:
             conversations=[self.conversations[i] for i in pick] if self.conversations else None,
             last_model=self.last_model,
         )
-
-
-def completing(found: Call, last_model: str | None) -> Call:
-    """A call read without a model: Anthropic's message_delta (it completes the call its
-    message_start began) is of the model that event named; anything else stays without."""
-    if found.model is None and found.calls == 0:
-        return found._replace(model=last_model)
-    return found
 
 
 def malformed(where: str, record: object, exc: Exception) -> Unpriced:
@@ -402,26 +402,71 @@ def _rows(
 
 _NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool share it
 _parse = orjson.loads  # budget.inputs.records.loads, less its message work on every line
+_PACK = struct.Struct(f"={len(COUNTS)}q").pack  # a row's counts as int64, for the count buffer
+PYTHON_READER = "TOKEN_BUDGET_PYTHON_READER"  # set (to anything): the Python loop reads logs
+
+try:  # the C loop (budget/usage/_scan.c, built at install where a C compiler is found)
+    from budget.usage import _scan
+except ImportError:  # pragma: no cover - the Python loop reads the same, slower
+    _scan = None
+
+
+@functools.cache
+def c_loop() -> Callable | None:
+    """The C loop over a block of lines (``budget.usage._scan.scan``), configured with the
+    Python reader's parts; None where it was not built, was built from another table than
+    today's (a stale build is never used: :func:`budget.usage.cscan.source_digest`), or
+    ``TOKEN_BUDGET_PYTHON_READER`` is set. Either loop reads a log to the same rows."""
+    if _scan is None or os.environ.get(PYTHON_READER):
+        return None
+    from budget.usage.cscan import envelope_specs, source_digest
+
+    if getattr(_scan, "SOURCE_DIGEST", None) != source_digest():
+        return None
+    _scan.configure(
+        _parse,
+        call_fields,
+        envelope_of,
+        ENVELOPE_INDEX,
+        record_stamp,
+        record_tool_calls,
+        record_conversation,
+        is_true,
+        _NO_TOOLS,
+        STANDARD_SERVICE_TIERS,
+        OTLP,
+        TIME_FIELDS,
+        tuple(CONVERSATION_KEYS),
+        TOOL_RECORD_KEYS,
+        envelope_specs(),
+    )
+    return _scan.scan
 
 
 def _read_rows(
     label: str, lines, skip_invalid: bool, last_model: str | None, may_use_tools: bool
 ) -> tuple[Rows, int]:
     numbers: list[int] = []
-    metas: list[tuple] = []
-    flat: list[int] = []
+    models: list[str | None] = []
+    apis: list[str] = []
+    finishes: list[str | None] = []
+    tiers: list[str | None] = []
+    batches: list[bool] = []
+    calls: list[int] = []
+    flat = bytearray()  # int64 counts, row after row
+    tools: list[Mapping[str, int]] = []  # built-in tool uses per row
+    stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
+    threads: list[str | None] = []  # the conversation of each call, where the record says
     unpriced: list[Unpriced] = []
     skipped: list[str] = []
     failed = events = skips = 0
-    tools: list[dict[str, int]] = []  # built-in tool uses per row
-    stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
-    add_stamp = stamps.append
-    threads: list[str | None] = []  # the conversation of each call, where the record says
-    add_number, add_meta, add_counts = numbers.append, metas.append, flat.extend
-    for number, line in lines:
+
+    def read_line(number: int, line: Any, last_model: str | None) -> str | None:
+        """One line (raw JSON or a record) read onto the columns; the model named last."""
+        nonlocal failed, events, skips
         if line.__class__ is bytes:
             if line[0] in _BLANK and not line.strip():
-                continue
+                return last_model
             try:
                 try:
                     record = _parse(line)  # usage is read by fixed paths: no depth walk
@@ -432,7 +477,7 @@ def _read_rows(
                     skips += 1
                     if len(skipped) < KEEP_LOCATIONS:
                         skipped.append(f"{label}:{number}")
-                    continue
+                    return last_model
                 raise
         else:
             record = line
@@ -455,43 +500,57 @@ def _read_rows(
             if found is None:
                 events += 1
                 continue
-            model, _, _, _, _, calls, counts = found
+            model, api, finish, tier, batch, count, counts = found
             if model is not None:
                 last_model = model
-            elif calls == 0:
-                found = completing(Call(*found), last_model)
-            add_number(number)
-            add_meta(found)
-            add_counts(counts)
+            elif count == 0:  # Anthropic's message_delta: of the model its start named
+                model = last_model
+            numbers.append(number)
+            models.append(model)
+            apis.append(api)
+            finishes.append(finish)
+            tiers.append(tier)
+            batches.append(batch)
+            calls.append(count)
+            flat.extend(_PACK(*counts))
             tools.append(uses)
-            add_stamp(stamp)
+            stamps.append(stamp)
             # most logs name no conversation: decided here in C, without a call
             named = item.__class__ is dict and not item.keys().isdisjoint(CONVERSATION_KEYS)
             threads.append(record_conversation(item) if named else None)
+        return last_model
+
+    scan = c_loop()
+    if scan is not None:  # what C cannot read exactly as read_line would, read_line reads
+        out = (numbers, models, apis, finishes, tiers, batches, calls, flat, tools, stamps)
+        last_model, read_events = scan(lines, may_use_tools, last_model, read_line, (*out, threads))
+        events += read_events
+    else:
+        for number, line in lines:
+            last_model = read_line(number, line, last_model)
     n = len(numbers)
     if not n:
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
         rows = Rows(label, [], [], [], [], empty, [], failed, unpriced, events, skipped)
         return dataclasses.replace(rows, last_model=last_model), skips
-    models, apis, finishes, tiers, batch, calls, _ = zip(*metas, strict=True)
-    counts = np.fromiter(flat, dtype=np.int64, count=n * len(COUNTS)).reshape(n, len(COUNTS))
+    counts = np.frombuffer(flat, dtype=np.int64).reshape(n, len(COUNTS))
     truncated = np.fromiter(map(TRUNCATION_REASONS.__contains__, finishes), dtype=np.int64, count=n)
     data = np.column_stack(
         [
             counts,
             truncated,
-            np.fromiter(batch, dtype=np.int64, count=n),
+            np.fromiter(batches, dtype=np.int64, count=n),
             np.fromiter(calls, dtype=np.int64, count=n),
         ]
     )
     rows = Rows(
         label,
         numbers,
-        list(models),
-        list(apis),
-        list(finishes),
+        models,
+        apis,
+        finishes,
         data,
-        list(tiers),
+        tiers,
         failed,
         unpriced,
         events,
