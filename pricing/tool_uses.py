@@ -18,8 +18,6 @@ from pricing.engine import token_count
 # convention: {"tool_calls": {"web_search": N}}.
 OPENAI_TOOL_ITEMS = {"web_search_call": "web_search", "file_search_call": "file_search"}
 ANTHROPIC_SERVER_TOOLS = {"web_search_requests": "web_search"}  # web_fetch has no fee
-# The top-level keys record_tool_calls() reads: a record without any reports no tool use.
-TOOL_RECORD_KEYS = ("response", "result", "output", "usage", "candidates", "tool_calls")
 
 
 def tool_calls(record: Mapping[str, Any]) -> dict[str, int]:
@@ -54,9 +52,10 @@ def tool_calls(record: Mapping[str, Any]) -> dict[str, int]:
 
 def may_report_tools(raw: bytes) -> bool:
     """Whether a raw JSON line could report built-in tool uses: every field tool_calls() reads
-    has "search" or "tool_calls" in its name or value, so a line without either is not
-    searched (a third of a log's reading time)."""
-    return b"search" in raw or b"tool_calls" in raw
+    has "search" or "Search" (Gemini's ``webSearchQueries``) or "tool_calls" in its name or
+    value, so a line without "earch" or "tool_calls" is not searched (the Python loop's
+    shortcut; the C loop reads the fields themselves)."""
+    return b"earch" in raw or b"tool_calls" in raw
 
 
 def record_tool_calls(record: Any) -> dict[str, int]:

@@ -32,7 +32,6 @@ from pricing.otlp import OTLP, expand, spans
 from pricing.tool_uses import (
     ANTHROPIC_SERVER_TOOLS,
     OPENAI_TOOL_ITEMS,
-    TOOL_RECORD_KEYS,
     may_report_tools,
     record_tool_calls,
     tool_calls,
@@ -48,7 +47,7 @@ from pricing.usage_diagnostics import (
     refuse,
     short_status,
 )
-from pricing.usage_envelopes import ENVELOPE_INDEX, ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
+from pricing.usage_envelopes import ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
 from pricing.usage_paths import EMPTY, find_element, path_value
 from pricing.usage_shapes import (
     COUNTS,
@@ -68,13 +67,11 @@ __all__ = [
     "CONVERSATION_PATHS",
     "COUNTS",
     "ENVELOPES",
-    "ENVELOPE_INDEX",
     "OPENAI_TOOL_ITEMS",
     "OTLP",
     "SHAPES",
     "STANDARD_SERVICE_TIERS",
     "TIME_FIELDS",
-    "TOOL_RECORD_KEYS",
     "TRUNCATION_REASONS",
     "Call",
     "Envelope",
@@ -83,7 +80,6 @@ __all__ = [
     "cell_value",
     "column_problem",
     "column_record",
-    "envelope_of",
     "expand",
     "is_true",
     "may_report_tools",

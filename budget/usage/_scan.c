@@ -6,7 +6,8 @@
 #include <string.h>
 
 #define N_COUNTS 11
-#define SOURCE_DIGEST "11098dfbebd715bf"
+#define N_FIELDS (N_COUNTS + 3)  /* and truncated, batch, calls: budget.usage.read.FIELDS */
+#define SOURCE_DIGEST "0013dc4996c5247a"
 #define MAX_COUNT 1000000000000LL
 
 typedef struct {
@@ -1603,13 +1604,15 @@ static int (*const READERS[])(PyObject *, Found *) = {read_0, read_1, read_2, re
 #define N_READERS 23
 #define N_NO_USAGE 14
 static const char *NO_USAGE_NAMES[] = {"message_stop", "ping", "content_block_", "response.", "error", "session.", "conversation.", "input_audio_buffer.", "output_audio_buffer.", "rate_limits.updated", "speech.audio.delta", "transcript.text.delta", "image_generation.partial_image", "image_edit.partial_image"};
+#define N_TOOL_ITEMS 2
+static const char *TOOL_ITEM_NAMES[] = {"web_search_call", "file_search_call"};
 
 /* ---- the loop over a block (budget.usage.read._read_rows, for what C can read) ---- */
 
 static PyObject *LOADS;            /* orjson.loads */
 static PyObject *CALL_FIELDS;      /* pricing.usage.call_fields (the Python reader) */
-static PyObject *ENVELOPE_OF;      /* pricing.usage_envelopes.envelope_of */
-static PyObject *ENVELOPE_INDEX;   /* its index: [(key, {value: envelopes}, any-value envelopes)] */
+/* pricing.usage_envelopes.ENVELOPE_INDEX, envelopes as specs (cscan.envelope_index) */
+static PyObject *ENVELOPE_INDEX;
 static PyObject *RECORD_STAMP;     /* pricing.usage_times.record_stamp */
 static PyObject *TOOL_USES;        /* pricing.tool_uses.record_tool_calls */
 static PyObject *CONVERSATION;     /* pricing.usage_conversations.record_conversation */
@@ -1617,10 +1620,9 @@ static PyObject *NO_TOOLS;         /* the shared empty mapping of rows without t
 static PyObject *OTLP_KEY;
 static PyObject *TIME_KEYS;        /* a tuple, in order */
 static PyObject *RESPONSE_KEY;
-static PyObject *CONVERSATION_KEYS, *TOOL_KEYS;  /* tuples of top-level keys */
+static PyObject *CONVERSATION_KEYS;  /* a tuple of top-level keys */
 static PyObject *ONE, *ZERO;
 
-static PyObject *ENVELOPE_SPECS;   /* {Envelope: spec}: budget.usage.cscan.envelope_specs */
 static PyObject *NO_USAGE[N_NO_USAGE], *TYPE_KEY, *OBJECT_KEY, *USAGE_KEY, *CHUNK_OBJECT;
 
 /* pricing.usage_paths.path_value of a path of keys (borrowed; NULL: None) */
@@ -1703,28 +1705,141 @@ static int usage_free(PyObject *record)
     return usage == NULL || usage == Py_None;
 }
 
-static int may_be_enveloped(PyObject *record);
+static PyObject *ascii_lower(PyObject *x);
+static PyObject *TRUE_TEXT, *FALSE_TEXT;
+
+/* pricing.usage_paths.holds for a test (keys, value lower-cased or None): 1, 0; -1: a value
+   whose str() this does not make (Python decides) */
+static int holds(PyObject *record, PyObject *test)
+{
+    PyObject *found = walk(record, PyTuple_GET_ITEM(test, 0));
+    if (found == NULL) return 0;
+    PyObject *value = PyTuple_GET_ITEM(test, 1);
+    if (value == Py_None) return 1;
+    if (found == Py_True || found == Py_False)  /* str(True).lower() */
+        return PyUnicode_Compare(found == Py_True ? TRUE_TEXT : FALSE_TEXT, value) == 0;
+    PyObject *lower = ascii_lower(found);
+    if (lower == NULL) return -1;
+    int same = PyUnicode_Compare(lower, value) == 0;
+    Py_DECREF(lower);
+    return same;
+}
+
+static int all_hold(PyObject *record, PyObject *spec)
+{
+    PyObject *tests = PyTuple_GET_ITEM(spec, 9);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tests); i++) {
+        int h = holds(record, PyTuple_GET_ITEM(tests, i));
+        if (h != 1) return h;
+    }
+    return 1;
+}
+
+/* pricing.usage_envelopes.envelope_of: 1 (its spec in *spec), 0 none; -1: undecided here */
+static int envelope_in(PyObject *record, PyObject **spec)
+{
+    Py_ssize_t n = PyList_GET_SIZE(ENVELOPE_INDEX);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *entry = PyList_GET_ITEM(ENVELOPE_INDEX, i);
+        PyObject *value = dget(record, PyTuple_GET_ITEM(entry, 0));
+        if (value == NULL || value == Py_None) continue;
+        for (int pass = 0; pass < 2; pass++) {
+            PyObject *specs = NULL;
+            if (pass == 1) specs = PyTuple_GET_ITEM(entry, 2);
+            else if (PyUnicode_CheckExact(value)) specs = dget(PyTuple_GET_ITEM(entry, 1), value);
+            if (specs == NULL) continue;
+            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(specs); k++) {
+                int h = all_hold(record, PyTuple_GET_ITEM(specs, k));
+                if (h < 0) return -1;
+                if (h) { *spec = PyTuple_GET_ITEM(specs, k); return 1; }
+            }
+        }
+    }
+    return 0;
+}
 
 /* pricing.usage.read_call's answer, where C reads it as Python would: 1 read (into f), 2
    not a call (an event, a stream chunk before the last), 0 given back to the Python reader */
 static int read_record(PyObject *record, Found *f)
 {
-    int rc;
+    PyObject *spec = NULL;
     f->calls = 1;
-    if (may_be_enveloped(record)) {
-        PyObject *envelope = PyObject_CallOneArg(ENVELOPE_OF, record);
-        if (envelope == NULL) { PyErr_Clear(); return 0; }
-        if (envelope != Py_None) {
-            PyObject *spec = dget(ENVELOPE_SPECS, envelope);
-            Py_DECREF(envelope);
-            return spec == NULL ? 0 : read_in_envelope(record, spec, f);
-        }
-        Py_DECREF(envelope);
-    }
+    int rc = envelope_in(record, &spec);
+    if (rc < 0) return 0;
+    if (rc == 1) return read_in_envelope(record, spec, f);
     rc = dispatch(record, f);
     if (rc != 3) return rc;
     rc = usage_free(record);  /* no shape: an event without usage, or what Python names */
     return rc == 1 ? 2 : 0;
+}
+
+static PyObject *BODY_KEY, *RESULT_KEY, *MESSAGE_KEY, *OUTPUT_KEY, *SERVER_TOOL_KEY;
+static PyObject *CANDIDATES_KEY, *GROUNDING_KEY, *GROUNDING_SNAKE_KEY, *TOOL_CALLS_KEY;
+static PyObject *TOOL_ITEMS[N_TOOL_ITEMS];
+
+/* a JSON value's type (what orjson builds): anything else may be a Mapping of its own */
+static int plain(PyObject *x)
+{
+    return x == NULL || x == Py_None || PyDict_CheckExact(x) || PyList_CheckExact(x)
+        || PyUnicode_CheckExact(x) || PyLong_CheckExact(x) || PyFloat_CheckExact(x)
+        || PyBool_Check(x);
+}
+
+/* whether pricing.tool_uses.record_tool_calls(record) is certainly {} and raises nothing
+   (then a line's text need not be searched: with or without the search its answer is {});
+   0: it may count a tool use or raise, and Python reads the line */
+static int no_tool_uses(PyObject *record)
+{
+    PyObject *x = dget(record, RESPONSE_KEY);
+    if (!plain(x)) return 0;
+    if (x != NULL && PyDict_CheckExact(x)) {
+        PyObject *body = dget(x, BODY_KEY);
+        record = body == NULL ? x : body;  /* .get("body", response) */
+    } else {
+        x = dget(record, RESULT_KEY);
+        if (!plain(x)) return 0;
+        if (x != NULL && PyDict_CheckExact(x)) {
+            record = dget(x, MESSAGE_KEY);  /* .get("message") or {} */
+            if (record == NULL || !truthy(record)) return 1;
+        }
+    }
+    if (!plain(record)) return 0;
+    if (record == NULL || !PyDict_CheckExact(record)) return 1;
+    PyObject *output = dget(record, OUTPUT_KEY);
+    if (!plain(output)) return 0;
+    if (output != NULL && PyList_CheckExact(output)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(output); i++) {
+            PyObject *item = PyList_GET_ITEM(output, i);
+            if (!plain(item)) return 0;
+            if (!PyDict_CheckExact(item)) continue;
+            PyObject *kind = dget(item, TYPE_KEY);
+            if (kind == NULL || kind == Py_None) continue;
+            if (PyDict_CheckExact(kind) || PyList_CheckExact(kind) || !plain(kind)) return 0;
+            if (PyUnicode_CheckExact(kind))
+                for (int k = 0; k < N_TOOL_ITEMS; k++)
+                    if (PyUnicode_Compare(kind, TOOL_ITEMS[k]) == 0) return 0;
+        }
+    }
+    PyObject *usage = dget(record, USAGE_KEY);
+    if (!plain(usage)) return 0;
+    if (usage != NULL && PyDict_CheckExact(usage)) {
+        PyObject *server = dget(usage, SERVER_TOOL_KEY);
+        if (!plain(server) || (server != NULL && PyDict_CheckExact(server))) return 0;
+    }
+    PyObject *candidates = dget(record, CANDIDATES_KEY);
+    if (!plain(candidates)) return 0;
+    if (candidates != NULL && truthy(candidates)) {
+        if (!PyList_CheckExact(candidates)) return 0;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(candidates); i++) {
+            PyObject *candidate = PyList_GET_ITEM(candidates, i);
+            if (!PyDict_CheckExact(candidate)) return 0;
+            PyObject *meta = dget(candidate, GROUNDING_KEY);
+            if (meta == NULL || !truthy(meta)) meta = dget(candidate, GROUNDING_SNAKE_KEY);
+            if (!plain(meta) || (meta != NULL && PyDict_CheckExact(meta))) return 0;
+        }
+    }
+    PyObject *flat = dget(record, TOOL_CALLS_KEY);
+    return plain(flat) && (flat == NULL || !PyDict_CheckExact(flat));
 }
 
 static int has_any(PyObject *record, PyObject *keys)
@@ -1735,31 +1850,20 @@ static int has_any(PyObject *record, PyObject *keys)
     return 0;
 }
 
-/* whether an envelope's first test may hold (then pricing.usage_envelopes decides) */
-static int may_be_enveloped(PyObject *record)
-{
-    Py_ssize_t n = PyList_GET_SIZE(ENVELOPE_INDEX);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *entry = PyList_GET_ITEM(ENVELOPE_INDEX, i);
-        PyObject *value = dget(record, PyTuple_GET_ITEM(entry, 0));
-        if (value == NULL || value == Py_None) continue;
-        if (PyTuple_GET_SIZE(PyTuple_GET_ITEM(entry, 2))) return 1;
-        if (!PyUnicode_CheckExact(value)) {
-            if (PyUnicode_Check(value)) return 1;
-            continue;
-        }
-        if (dget(PyTuple_GET_ITEM(entry, 1), value) != NULL) return 1;
-    }
-    return 0;
-}
-
 /* pricing.usage_times.record_stamp of a dict; NULL with an exception set: it raised */
 static PyObject *stamp_of(PyObject *record)
 {
-    if (dget(record, RESPONSE_KEY) != NULL) return PyObject_CallOneArg(RECORD_STAMP, record);
+    PyObject *target = record, *inner = dget(record, RESPONSE_KEY);
+    if (inner != NULL && PyDict_CheckExact(inner)) {  /* a batch line: its response's body */
+        PyObject *body = dget(inner, BODY_KEY);
+        if (!plain(body)) return PyObject_CallOneArg(RECORD_STAMP, record);
+        target = body != NULL && PyDict_CheckExact(body) ? body : inner;
+    } else if (!plain(inner)) {
+        return PyObject_CallOneArg(RECORD_STAMP, record);
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(TIME_KEYS);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = dget(record, PyTuple_GET_ITEM(TIME_KEYS, i));
+        PyObject *value = dget(target, PyTuple_GET_ITEM(TIME_KEYS, i));
         if (value == NULL || value == Py_None) continue;
         if (PyLong_CheckExact(value)) {  /* unix seconds: the common case, as call_stamp */
             int overflow = 0;
@@ -1777,22 +1881,25 @@ static int is_space(char c)
 }
 
 enum {
-    NUMBERS, MODELS, APIS_OUT, FINISHES, TIERS, BATCHES, CALLS, FLAT, TOOLS, STAMPS, THREADS, N_OUT
+    NUMBERS, MODELS, APIS_OUT, FINISHES, TIERS, DATA, TOOLS, STAMPS, THREADS, N_OUT
 };
 
-static int append_counts(PyObject *flat, const long long *counts)
+static PyObject *TRUNCATION;  /* finish reasons that mean cut by the output limit */
+
+/* a row of budget.usage.read.FIELDS (the counts, truncated, batch, calls) as int64 */
+static int append_row(PyObject *data, const long long *row)
 {
-    Py_ssize_t size = PyByteArray_GET_SIZE(flat);
-    if (PyByteArray_Resize(flat, size + (Py_ssize_t)sizeof(long long) * N_COUNTS) < 0) return -1;
-    memcpy(PyByteArray_AS_STRING(flat) + size, counts, sizeof(long long) * N_COUNTS);
+    Py_ssize_t size = PyByteArray_GET_SIZE(data);
+    if (PyByteArray_Resize(data, size + (Py_ssize_t)sizeof(long long) * N_FIELDS) < 0) return -1;
+    memcpy(PyByteArray_AS_STRING(data) + size, row, sizeof(long long) * N_FIELDS);
     return 0;
 }
 
-/* scan(lines, may_use_tools, last_model, slow, out) -> (last_model, events)
+/* scan(lines, last_model, slow, out) -> (last_model, events)
 
    lines: (number, line) pairs, a line raw JSON (bytes) or a record (dict). Each call read
-   is appended to the containers of `out` (numbers, models, apis, finishes, tiers, batches,
-   calls, a bytearray of int64 counts, tool uses, stamps, conversations); a line this loop
+   is appended to the containers of `out` (numbers, models, apis, finishes, tiers, a
+   bytearray of int64 rows of FIELDS, tool uses, stamps, conversations); a line this loop
    does not read exactly as the Python reader would (not JSON, not an object, an OTLP
    document, tool uses to look for, anything the Python reader raises for) is handed to
    `slow(number, line, last_model)`, which reads it and appends to the same containers in
@@ -1801,20 +1908,18 @@ static PyObject *scan(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *lines, *last_model, *slow, *out;
-    int may_use_tools;
-    if (!PyArg_ParseTuple(args, "OpOOO!", &lines, &may_use_tools, &last_model, &slow,
-                          &PyTuple_Type, &out))
+    if (!PyArg_ParseTuple(args, "OOOO!", &lines, &last_model, &slow, &PyTuple_Type, &out))
         return NULL;
     if (LOADS == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "budget.usage._scan: configure() first");
         return NULL;
     }
-    if (PyTuple_GET_SIZE(out) != N_OUT || !PyByteArray_CheckExact(PyTuple_GET_ITEM(out, FLAT))) {
+    if (PyTuple_GET_SIZE(out) != N_OUT || !PyByteArray_CheckExact(PyTuple_GET_ITEM(out, DATA))) {
         PyErr_SetString(PyExc_TypeError, "scan: out is (lists..., bytearray, lists...)");
         return NULL;
     }
     for (int i = 0; i < N_OUT; i++) {
-        if (i != FLAT && !PyList_CheckExact(PyTuple_GET_ITEM(out, i))) {
+        if (i != DATA && !PyList_CheckExact(PyTuple_GET_ITEM(out, i))) {
             PyErr_SetString(PyExc_TypeError, "scan: out holds lists");
             return NULL;
         }
@@ -1846,18 +1951,15 @@ static PyObject *scan(PyObject *self, PyObject *args)
             }
             record = PyObject_CallOneArg(LOADS, line);
             if (record == NULL) { PyErr_Clear(); goto slow; }
-            /* pricing.tool_uses.may_report_tools */
-            searched = may_use_tools
-                && (memmem(s, n, "search", 6) || memmem(s, n, "tool_calls", 10));
-            if (searched) goto slow;
+            searched = 0;
         } else {
             record = line;
             Py_INCREF(record);
         }
         if (!PyDict_CheckExact(record) || dget(record, OTLP_KEY) != NULL) goto slow;
         int rc = read_record(record, &f);
-        PyObject *model, *api, *finish, *tier, *batch, *calls;
-        long long counts[N_COUNTS];
+        PyObject *model, *api, *finish, *tier;
+        long long row[N_FIELDS];  /* counts, truncated, batch, calls */
         if (rc == 0) {  /* the Python reader reads it (an envelope, a path C does not take) */
             found = PyObject_CallOneArg(CALL_FIELDS, record);
             if (found == NULL) { PyErr_Clear(); goto slow; }
@@ -1866,7 +1968,9 @@ static PyObject *scan(PyObject *self, PyObject *args)
         }
         uses = NO_TOOLS;
         Py_INCREF(uses);
-        if (searched && has_any(record, TOOL_KEYS)) {
+        if (!no_tool_uses(record)) {
+            /* a raw line: Python searches its text first (may_report_tools), then reads */
+            if (!searched) goto slow;
             Py_SETREF(uses, PyObject_CallOneArg(TOOL_USES, record));
             if (uses == NULL) { PyErr_Clear(); goto slow; }
         }
@@ -1881,27 +1985,29 @@ static PyObject *scan(PyObject *self, PyObject *args)
             api = PyTuple_GET_ITEM(found, 1);
             finish = PyTuple_GET_ITEM(found, 2);
             tier = PyTuple_GET_ITEM(found, 3);
-            batch = PyTuple_GET_ITEM(found, 4);
-            calls = PyTuple_GET_ITEM(found, 5);
+            row[N_COUNTS + 1] = PyObject_IsTrue(PyTuple_GET_ITEM(found, 4));
+            row[N_COUNTS + 2] = PyLong_AsLongLong(PyTuple_GET_ITEM(found, 5));
             PyObject *values = PyTuple_GET_ITEM(found, 6);
             if (!PyTuple_CheckExact(values) || PyTuple_GET_SIZE(values) != N_COUNTS) goto slow;
-            for (int i = 0; i < N_COUNTS; i++) {
-                counts[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(values, i));
-                if (counts[i] == -1 && PyErr_Occurred()) { PyErr_Clear(); goto slow; }
-            }
+            for (int i = 0; i < N_COUNTS; i++)
+                row[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(values, i));
+            if (PyErr_Occurred() || row[N_COUNTS + 1] < 0) { PyErr_Clear(); goto slow; }
         } else {
             model = f.model ? f.model : Py_None;
             api = f.api_name ? f.api_name : APIS[f.api];
             finish = f.finish ? f.finish : Py_None;
             tier = f.tier ? f.tier : Py_None;
-            batch = f.batch ? Py_True : Py_False;
-            calls = f.calls == 1 ? ONE : ZERO;
-            memcpy(counts, f.counts, sizeof counts);
+            memcpy(row, f.counts, sizeof f.counts);
+            row[N_COUNTS + 1] = f.batch;
+            row[N_COUNTS + 2] = f.calls;
         }
+        int cut = PySet_Contains(TRUNCATION, finish);
+        if (cut < 0) { PyErr_Clear(); goto slow; }
+        row[N_COUNTS] = cut;
         if (model != Py_None) {
             Py_INCREF(model);
             Py_SETREF(last_model, model);
-        } else if (PyLong_CheckExact(calls) && PyLong_AsLong(calls) == 0) {
+        } else if (row[N_COUNTS + 2] == 0) {
             model = last_model;  /* Anthropic's message_delta: of the model its start named */
         }
         if (has_any(record, CONVERSATION_KEYS)) {
@@ -1916,9 +2022,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
             || PyList_Append(PyTuple_GET_ITEM(out, APIS_OUT), api) < 0
             || PyList_Append(PyTuple_GET_ITEM(out, FINISHES), finish) < 0
             || PyList_Append(PyTuple_GET_ITEM(out, TIERS), tier) < 0
-            || PyList_Append(PyTuple_GET_ITEM(out, BATCHES), batch) < 0
-            || PyList_Append(PyTuple_GET_ITEM(out, CALLS), calls) < 0
-            || append_counts(PyTuple_GET_ITEM(out, FLAT), counts) < 0
+            || append_row(PyTuple_GET_ITEM(out, DATA), row) < 0
             || PyList_Append(PyTuple_GET_ITEM(out, TOOLS), uses) < 0
             || PyList_Append(PyTuple_GET_ITEM(out, STAMPS), stamp) < 0
             || PyList_Append(PyTuple_GET_ITEM(out, THREADS), thread) < 0)
@@ -1965,15 +2069,73 @@ error:
 }
 
 static PyObject **const CONFIGURED[] = {
-    &LOADS, &CALL_FIELDS, &ENVELOPE_OF, &ENVELOPE_INDEX, &RECORD_STAMP, &TOOL_USES,
-    &CONVERSATION, &IS_TRUE, &NO_TOOLS, &STANDARD_TIERS, &OTLP_KEY, &TIME_KEYS,
-    &CONVERSATION_KEYS, &TOOL_KEYS, &ENVELOPE_SPECS,
+    &LOADS, &CALL_FIELDS, &ENVELOPE_INDEX, &RECORD_STAMP, &TOOL_USES, &CONVERSATION, &IS_TRUE,
+    &NO_TOOLS, &STANDARD_TIERS, &OTLP_KEY, &TIME_KEYS, &CONVERSATION_KEYS, &TRUNCATION,
 };
 #define N_CONFIGURED ((Py_ssize_t)(sizeof CONFIGURED / sizeof CONFIGURED[0]))
 
-/* configure(loads, call_fields, envelope_of, envelope_index, record_stamp, tool_uses,
-   conversation, is_true, no_tools, standard_tiers, otlp_key, time_keys, conversation_keys,
-   tool_keys, envelope_specs): the Python reader's parts this loop calls or reads */
+static int valid_keys(PyObject *keys)
+{
+    if (!PyTuple_CheckExact(keys)) return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++)
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(keys, i))) return 0;
+    return 1;
+}
+
+/* an envelope as budget.usage.cscan.envelope_index writes it */
+static int valid_spec(PyObject *spec)
+{
+    if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 10) return 0;
+    PyObject *failed = PyTuple_GET_ITEM(spec, 1), *tests = PyTuple_GET_ITEM(spec, 9);
+    if (!PyBool_Check(PyTuple_GET_ITEM(spec, 0)) || !PyBool_Check(PyTuple_GET_ITEM(spec, 5))
+        || (failed != Py_None && !valid_keys(failed))
+        || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 2))
+        || !valid_keys(PyTuple_GET_ITEM(spec, 3))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 4))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 6))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 7))
+        || !PyUnicode_CheckExact(PyTuple_GET_ITEM(spec, 8)) || !PyTuple_CheckExact(tests))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tests); i++) {
+        PyObject *test = PyTuple_GET_ITEM(tests, i);
+        if (!PyTuple_CheckExact(test) || PyTuple_GET_SIZE(test) != 2
+            || !valid_keys(PyTuple_GET_ITEM(test, 0))
+            || (PyTuple_GET_ITEM(test, 1) != Py_None
+                && !PyUnicode_CheckExact(PyTuple_GET_ITEM(test, 1))))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_specs(PyObject *specs)
+{
+    if (!PyTuple_CheckExact(specs)) return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(specs); i++)
+        if (!valid_spec(PyTuple_GET_ITEM(specs, i))) return 0;
+    return 1;
+}
+
+static int valid_index(PyObject *index)
+{
+    if (!PyList_CheckExact(index)) return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(index); i++) {
+        PyObject *entry = PyList_GET_ITEM(index, i);
+        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 3
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(entry, 0))
+            || !PyDict_CheckExact(PyTuple_GET_ITEM(entry, 1))
+            || !valid_specs(PyTuple_GET_ITEM(entry, 2)))
+            return 0;
+        Py_ssize_t position = 0;
+        PyObject *value, *specs;
+        while (PyDict_Next(PyTuple_GET_ITEM(entry, 1), &position, &value, &specs))
+            if (!PyUnicode_CheckExact(value) || !valid_specs(specs)) return 0;
+    }
+    return 1;
+}
+
+/* configure(loads, call_fields, envelope_index, record_stamp, tool_uses, conversation,
+   is_true, no_tools, standard_tiers, otlp_key, time_keys, conversation_keys, truncation):
+   the Python reader's parts this loop calls or reads (budget.usage.read.c_loop) */
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -1981,48 +2143,15 @@ static PyObject *configure(PyObject *self, PyObject *args)
         PyErr_Format(PyExc_TypeError, "configure takes %zd arguments", N_CONFIGURED);
         return NULL;
     }
-    PyObject *index = PyTuple_GET_ITEM(args, 3);
-    if (!PyList_CheckExact(index)) {
-        PyErr_SetString(PyExc_TypeError, "configure: the envelope index is a list");
+    if (!valid_index(PyTuple_GET_ITEM(args, 2))) {
+        PyErr_SetString(PyExc_TypeError, "configure: the envelope index is malformed");
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(index); i++) {
-        PyObject *entry = PyList_GET_ITEM(index, i);
-        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 3
-            || !PyDict_CheckExact(PyTuple_GET_ITEM(entry, 1))
-            || !PyTuple_CheckExact(PyTuple_GET_ITEM(entry, 2))) {
-            PyErr_SetString(PyExc_TypeError, "configure: envelope index: (key, dict, tuple)");
-            return NULL;
-        }
-    }
-    for (int i = 11; i < 14; i++) {
-        if (!PyTuple_CheckExact(PyTuple_GET_ITEM(args, i))) {
-            PyErr_SetString(PyExc_TypeError, "configure: keys are tuples");
-            return NULL;
-        }
-    }
-    PyObject *specs = PyTuple_GET_ITEM(args, 14);
-    if (!PyDict_CheckExact(specs)) {
-        PyErr_SetString(PyExc_TypeError, "configure: the envelope specs are a dict");
-        return NULL;
-    }
-    Py_ssize_t position = 0;
-    PyObject *envelope, *spec;
-    while (PyDict_Next(specs, &position, &envelope, &spec)) {
-        if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 9
-            || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 2))
-            || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 3))
-            || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 4))
-            || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 6))
-            || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 7))
-            || (PyTuple_GET_ITEM(spec, 1) != Py_None
-                && !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 1)))) {
-            PyErr_SetString(PyExc_TypeError, "configure: an envelope spec is malformed");
-            return NULL;
-        }
-    }
-    if (!PyFrozenSet_Check(PyTuple_GET_ITEM(args, 9))) {
-        PyErr_SetString(PyExc_TypeError, "configure: the standard tiers are a frozenset");
+    if (!PyFrozenSet_Check(PyTuple_GET_ITEM(args, 8))
+        || !PyFrozenSet_Check(PyTuple_GET_ITEM(args, 12))
+        || !PyUnicode_CheckExact(PyTuple_GET_ITEM(args, 9))
+        || !valid_keys(PyTuple_GET_ITEM(args, 10)) || !valid_keys(PyTuple_GET_ITEM(args, 11))) {
+        PyErr_SetString(PyExc_TypeError, "configure: tiers and reasons are frozensets, keys text");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < N_CONFIGURED; i++) {
@@ -2082,9 +2211,19 @@ PyMODINIT_FUNC PyInit__scan(void)
     if ((RESPONSE_KEY = PyUnicode_InternFromString("response")) == NULL) return NULL;
     if ((ONE = PyLong_FromLong(1)) == NULL) return NULL;
     if ((ZERO = PyLong_FromLong(0)) == NULL) return NULL;
+    if ((TRUE_TEXT = PyUnicode_InternFromString("true")) == NULL) return NULL;
+    if ((FALSE_TEXT = PyUnicode_InternFromString("false")) == NULL) return NULL;
     for (int i = 0; i < N_NO_USAGE; i++)
         if ((NO_USAGE[i] = PyUnicode_InternFromString(NO_USAGE_NAMES[i])) == NULL) return NULL;
     if ((TYPE_KEY = PyUnicode_InternFromString("type")) == NULL) return NULL;
+    const char *names[] = {"body", "result", "message", "output", "server_tool_use", "candidates",
+                           "groundingMetadata", "grounding_metadata", "tool_calls"};
+    PyObject **keys[] = {&BODY_KEY, &RESULT_KEY, &MESSAGE_KEY, &OUTPUT_KEY, &SERVER_TOOL_KEY,
+                         &CANDIDATES_KEY, &GROUNDING_KEY, &GROUNDING_SNAKE_KEY, &TOOL_CALLS_KEY};
+    for (int i = 0; i < 9; i++)
+        if ((*keys[i] = PyUnicode_InternFromString(names[i])) == NULL) return NULL;
+    for (int i = 0; i < N_TOOL_ITEMS; i++)
+        if ((TOOL_ITEMS[i] = PyUnicode_InternFromString(TOOL_ITEM_NAMES[i])) == NULL) return NULL;
     if ((OBJECT_KEY = PyUnicode_InternFromString("object")) == NULL) return NULL;
     if ((USAGE_KEY = PyUnicode_InternFromString("usage")) == NULL) return NULL;
     if ((CHUNK_OBJECT = PyUnicode_InternFromString("chat.completion.chunk")) == NULL) return NULL;

@@ -43,17 +43,14 @@ from pricing.textfile import is_url
 from pricing.usage import (
     CONVERSATION_KEYS,
     COUNTS,
-    ENVELOPE_INDEX,
     OTLP,
     STANDARD_SERVICE_TIERS,
     TIME_FIELDS,
-    TOOL_RECORD_KEYS,
     TRUNCATION_REASONS,
     ObservedCall,
     call_fields,
     column_problem,
     column_record,
-    envelope_of,
     expand,
     is_true,
     may_report_tools,
@@ -355,13 +352,15 @@ def _block_rows(
     """Each block of JSONL lines read, numbered on from ``first_line``; the model a stream
     named carried from block to block (a streamed call's chunks may straddle two)."""
     number = first_line - 1
+    # the C loop reads a record's tool fields, not its text: no block is searched for it
+    searched = c_loop() is not None
     for block in blocks:
         rows, skipped = _rows(
             label,
             enumerate(block, start=number + 1),
             skip_invalid,
             model,
-            _block_may_use_tools(block),
+            searched or _block_may_use_tools(block),
         )
         model = rows.last_model
         yield rows, skipped
@@ -402,7 +401,7 @@ def _rows(
 
 _NO_TOOLS: Mapping[str, int] = MappingProxyType({})  # the rows that use no tool share it
 _parse = orjson.loads  # budget.inputs.records.loads, less its message work on every line
-_PACK = struct.Struct(f"={len(COUNTS)}q").pack  # a row's counts as int64, for the count buffer
+_PACK = struct.Struct(f"={len(FIELDS)}q").pack  # a row of FIELDS as int64, for the row buffer
 PYTHON_READER = "TOKEN_BUDGET_PYTHON_READER"  # set (to anything): the Python loop reads logs
 
 try:  # the C loop (budget/usage/_scan.c, built at install where a C compiler is found)
@@ -419,15 +418,14 @@ def c_loop() -> Callable | None:
     ``TOKEN_BUDGET_PYTHON_READER`` is set. Either loop reads a log to the same rows."""
     if _scan is None or os.environ.get(PYTHON_READER):
         return None
-    from budget.usage.cscan import envelope_specs, source_digest
+    from budget.usage.cscan import envelope_index, source_digest
 
     if getattr(_scan, "SOURCE_DIGEST", None) != source_digest():
         return None
     _scan.configure(
         _parse,
         call_fields,
-        envelope_of,
-        ENVELOPE_INDEX,
+        envelope_index(),
         record_stamp,
         record_tool_calls,
         record_conversation,
@@ -437,8 +435,7 @@ def c_loop() -> Callable | None:
         OTLP,
         TIME_FIELDS,
         tuple(CONVERSATION_KEYS),
-        TOOL_RECORD_KEYS,
-        envelope_specs(),
+        TRUNCATION_REASONS,
     )
     return _scan.scan
 
@@ -451,9 +448,7 @@ def _read_rows(
     apis: list[str] = []
     finishes: list[str | None] = []
     tiers: list[str | None] = []
-    batches: list[bool] = []
-    calls: list[int] = []
-    flat = bytearray()  # int64 counts, row after row
+    data = bytearray()  # int64 rows of FIELDS
     tools: list[Mapping[str, int]] = []  # built-in tool uses per row
     stamps: list[int | dt.date | None] = []  # when each call was made (pricing.dates.call_stamp)
     threads: list[str | None] = []  # the conversation of each call, where the record says
@@ -510,9 +505,7 @@ def _read_rows(
             apis.append(api)
             finishes.append(finish)
             tiers.append(tier)
-            batches.append(batch)
-            calls.append(count)
-            flat.extend(_PACK(*counts))
+            data.extend(_PACK(*counts, finish in TRUNCATION_REASONS, batch, count))
             tools.append(uses)
             stamps.append(stamp)
             # most logs name no conversation: decided here in C, without a call
@@ -522,8 +515,8 @@ def _read_rows(
 
     scan = c_loop()
     if scan is not None:  # what C cannot read exactly as read_line would, read_line reads
-        out = (numbers, models, apis, finishes, tiers, batches, calls, flat, tools, stamps)
-        last_model, read_events = scan(lines, may_use_tools, last_model, read_line, (*out, threads))
+        out = (numbers, models, apis, finishes, tiers, data, tools, stamps, threads)
+        last_model, read_events = scan(lines, last_model, read_line, out)
         events += read_events
     else:
         for number, line in lines:
@@ -533,30 +526,20 @@ def _read_rows(
         empty = np.zeros((0, len(FIELDS)), dtype=np.int64)
         rows = Rows(label, [], [], [], [], empty, [], failed, unpriced, events, skipped)
         return dataclasses.replace(rows, last_model=last_model), skips
-    counts = np.frombuffer(flat, dtype=np.int64).reshape(n, len(COUNTS))
-    truncated = np.fromiter(map(TRUNCATION_REASONS.__contains__, finishes), dtype=np.int64, count=n)
-    data = np.column_stack(
-        [
-            counts,
-            truncated,
-            np.fromiter(batches, dtype=np.int64, count=n),
-            np.fromiter(calls, dtype=np.int64, count=n),
-        ]
-    )
     rows = Rows(
         label,
         numbers,
         models,
         apis,
         finishes,
-        data,
+        np.frombuffer(data, dtype=np.int64).reshape(n, len(FIELDS)),
         tiers,
         failed,
         unpriced,
         events,
         skipped,
-        times=stamps if any(t is not None for t in stamps) else None,
-        conversations=threads if any(c is not None for c in threads) else None,
+        times=stamps if stamps.count(None) < n else None,
+        conversations=threads if threads.count(None) < n else None,
         last_model=last_model,
     )
     if any(tools):
