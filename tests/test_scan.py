@@ -466,3 +466,31 @@ def test_gemini_grounding_queries_are_counted_from_a_log_as_from_one_record(c, m
     )
     rows, _ = _rows([line], monkeypatch, c=c)
     assert rows.tool_calls == [{"web_search": 2}]
+
+
+def test_the_c_loop_keeps_its_references(monkeypatch):
+    """Every object the loop hands out is counted once: None, True, False, 0 and 1 (which
+    every row touches) hold the same reference counts after thousands of rows as before; a
+    reference dropped or kept too many would move them."""
+    import sys
+
+    lines = [
+        b'{"model": "gpt-4o", "created": 1760000000, "choices": [{"finish_reason": "stop"}], '
+        b'"usage": {"prompt_tokens": 5, "completion_tokens": 1}}\n',
+        b'{"type": "message_delta", "usage": {"output_tokens": 9}}\n',
+        b'{"custom_id": "x", "response": {"status_code": 200, "body": {"model": "gpt-4o", '
+        b'"usage": {"prompt_tokens": 5, "completion_tokens": 1}}}}\n',
+        b'{"model": "grok-4", "service_tier": "Priority", "usage": {"prompt_tokens": 5, '
+        b'"completion_tokens": 1}}\n',
+        b'{"type": "content_block_delta"}\n',
+        b"not json\n",
+        b'{"model": "m", "input_tokens": 1, "output_tokens": 2, "batch": "yes", '
+        b'"session_id": "s"}\n',
+    ] * 300
+    singletons = (None, True, False, 0, 1)
+    _rows(lines, monkeypatch, c=True)  # anything cached on first use
+    before = [sys.getrefcount(x) for x in singletons]
+    for _ in range(5):
+        rows, _ = _rows(lines, monkeypatch, c=True)
+        del rows
+    assert [sys.getrefcount(x) for x in singletons] == before
