@@ -47,11 +47,12 @@ from pricing.usage_diagnostics import (
     refuse,
     short_status,
 )
-from pricing.usage_envelopes import ENVELOPE_KEYS, KEPT_COUNTS, envelope_of
+from pricing.usage_envelopes import ENVELOPE_KEYS, KEPT_COUNTS, envelope_of, named_model
 from pricing.usage_paths import EMPTY, find_element, path_value
 from pricing.usage_shapes import (
     COUNTS,
     ENVELOPES,
+    MODEL_NAMED_BEFORE,
     SHAPES,
     STANDARD_SERVICE_TIERS,
     TRUNCATION_REASONS,
@@ -67,6 +68,7 @@ __all__ = [
     "CONVERSATION_PATHS",
     "COUNTS",
     "ENVELOPES",
+    "MODEL_NAMED_BEFORE",
     "OPENAI_TOOL_ITEMS",
     "OTLP",
     "SHAPES",
@@ -83,6 +85,7 @@ __all__ = [
     "expand",
     "is_true",
     "may_report_tools",
+    "named_model",
     "normalize",
     "observed",
     "read_call",
@@ -157,7 +160,7 @@ def _enveloped(record: Any) -> tuple | None:
         counts = tuple(value if i in kept else 0 for i, value in enumerate(counts))
     if envelope.batch or batch:
         batch, tier = True, None
-    if envelope.keep is not None:  # one part of a streamed call
+    if envelope.keep is not None or envelope.model_named_before:  # a part of a stream or session
         api = envelope.name
     return (model, api, finish, tier, batch, envelope.calls, counts)
 

@@ -5,8 +5,10 @@ first test.
 
 from __future__ import annotations
 
-from pricing.usage_paths import holds
-from pricing.usage_shapes import COUNTS, ENVELOPES, Envelope
+from typing import Any
+
+from pricing.usage_paths import holds, path_value
+from pricing.usage_shapes import COUNTS, ENVELOPES, NAMING_EVENTS, Envelope
 
 
 def _envelope_index() -> list[tuple[str, dict[str, tuple[Envelope, ...]], tuple[Envelope, ...]]]:
@@ -52,4 +54,17 @@ def envelope_of(record: dict) -> Envelope | None:
         for envelope in any_value:
             if all(holds(record, test) for test in envelope.when):
                 return envelope
+    return None
+
+
+def named_model(record: Any) -> str | None:
+    """The model an event that is not a call names for the calls after it
+    (:data:`pricing.usage_shapes.NAMING_EVENTS`: OpenAI Realtime's ``session.created`` and
+    ``session.updated``), or None."""
+    if record.__class__ is not dict:
+        return None
+    for test, path in NAMING_EVENTS:
+        if holds(record, test):
+            value = path_value(record, path)
+            return value if isinstance(value, str) else None
     return None

@@ -420,6 +420,9 @@ class Envelope:
     failed: str | None = None
     ok: tuple[Any, ...] = ()
     no_call: bool = False  # an event that carries no usage: not a call
+    # a call whose record names no model is of the model named last before it (by the
+    # stream's first event, or by the session: NAMING_EVENTS); its api is then the envelope's
+    model_named_before: bool = False
 
 
 _INPUT_SIDE = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
@@ -430,7 +433,13 @@ ENVELOPES: tuple[Envelope, ...] = (
     Envelope("openai-stream", ("type=response.incomplete",), inner="response"),
     # OpenAI Realtime: response.done carries the finished response and its usage (the
     # other response.* events of a session carry none)
-    Envelope("openai-realtime", ("type=response.done",), inner="response", shape="openai-audio"),
+    Envelope(
+        "openai-realtime",
+        ("type=response.done",),
+        inner="response",
+        shape="openai-audio",
+        model_named_before=True,
+    ),
     # Anthropic streaming: message_start has the input side (its output_tokens is a
     # placeholder), message_delta the final, cumulative output count
     Envelope(
@@ -439,6 +448,7 @@ ENVELOPES: tuple[Envelope, ...] = (
         inner="message",
         shape="anthropic",
         keep=_INPUT_SIDE,
+        model_named_before=True,
     ),
     Envelope(
         "anthropic-stream",
@@ -446,6 +456,7 @@ ENVELOPES: tuple[Envelope, ...] = (
         shape="anthropic",
         keep=("output_tokens",),
         calls=0,
+        model_named_before=True,
     ),
     # OpenAI Batch output lines; a failed request has response null and an error
     Envelope(
@@ -473,6 +484,14 @@ ENVELOPES: tuple[Envelope, ...] = (
     Envelope("litellm", ("spend", "status=failure"), failed="status", ok=()),
     Envelope("litellm", ("spend", "cache_hit=true"), no_call=True),
 )
+# Events that are not calls but name the model of the calls after them: (test, where the model
+# is). OpenAI Realtime's session events (response.done's response names no model).
+NAMING_EVENTS = (
+    ("type=session.created", "session.model"),
+    ("type=session.updated", "session.model"),
+)
+# the envelopes whose calls may take the model named before them, by the api they read as
+MODEL_NAMED_BEFORE = frozenset(e.name for e in ENVELOPES if e.model_named_before)
 # Streaming events that never carry a call's usage (Anthropic's content blocks, OpenAI's
 # deltas, chat chunks before the last, Gemini chunks before the one with a finishReason;
 # OpenAI Realtime session events, speech, transcription and image deltas).

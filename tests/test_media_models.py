@@ -49,7 +49,7 @@ def test_gpt_audio_bills_audio_in_and_out_at_the_audio_rates():
 def test_a_realtime_response_done_event_with_cached_audio():
     done = events("realtime_session.jsonl")[-1]
     call = normalize(done)
-    assert call.api == "openai-audio"
+    assert call.api == "openai-realtime"
     usage = call.usage
     # cached audio (576) is a cache read, not uncached audio: 1,192 - 576 = 616 audio tokens
     assert (usage.input_tokens, usage.cache_read_tokens, usage.audio_input_tokens) == (
@@ -70,6 +70,75 @@ def test_a_realtime_session_log_counts_only_response_done(tmp_path):
         [str(FIXTURES / "realtime_session.jsonl")], CATALOG, model="gpt-realtime", at=DAY
     )
     assert report.total_usd == Decimal("0.0511504") and not report.unpriced
+
+
+def _response_done(input_tokens: int, output_tokens: int) -> dict:
+    usage = {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "input_token_details": {"text_tokens": input_tokens, "cached_tokens": 0},
+        "output_token_details": {"text_tokens": output_tokens, "audio_tokens": 0},
+    }
+    return {"type": "response.done", "response": {"status": "completed", "usage": usage}}
+
+
+def _session(kind: str, model: str) -> dict:
+    return {"type": f"session.{kind}", "session": {"type": "realtime", "model": model}}
+
+
+@pytest.fixture(params=["C loop", "Python loop"])
+def loop(request, monkeypatch):
+    """Both log loops (the C one and the Python one) read the session's model alike."""
+    from budget.usage import read
+
+    if request.param == "Python loop":
+        monkeypatch.setattr(read, "c_loop", lambda: None)
+    return request.param
+
+
+def test_a_realtime_session_names_the_model_of_its_responses(loop):
+    # response.done's response names no model; session.created named gpt-realtime-2025-08-28
+    report = cost_logs([str(FIXTURES / "realtime_session.jsonl")], CATALOG, at=DAY)
+    assert report.total_usd == Decimal("0.0511504") and not report.unpriced
+    assert list(report.by_model) == ["gpt-realtime"]
+
+
+def test_session_updated_changes_the_model_of_the_responses_after_it(tmp_path, loop):
+    log = tmp_path / "session.jsonl"
+    lines = [
+        _session("created", "gpt-realtime"),
+        _response_done(1000, 100),  # gpt-realtime: 1,000 x $4 + 100 x $16 = $0.0056
+        _session("updated", "gpt-realtime-mini"),
+        _response_done(1000, 100),  # mini: 1,000 x $0.60 + 100 x $2.40 = $0.00084
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = cost_logs([str(log)], CATALOG, at=DAY)
+    assert report.by_model["gpt-realtime"].totals.total_usd == Decimal("0.0056")
+    assert report.by_model["gpt-realtime-mini"].totals.total_usd == Decimal("0.00084")
+
+
+def test_a_response_before_any_session_event_needs_the_model_named(tmp_path, loop):
+    log = tmp_path / "responses.jsonl"
+    log.write_text(json.dumps(_response_done(1000, 100)) + "\n")
+    report = cost_logs([str(log)], CATALOG, at=DAY)
+    assert report.total_usd == 0 and [u.reason for u in report.unpriced] == [
+        "no model in the record"
+    ]
+    named = cost_logs([str(log)], CATALOG, model="gpt-realtime", at=DAY)
+    assert named.total_usd == Decimal("0.0056")
+
+
+def test_a_part_of_a_session_log_knows_the_session_model(tmp_path, loop):
+    """`--jobs`: a part that starts after session.created still prices its responses at the
+    session's model (as one process reading the whole log does)."""
+    from budget.usage.read import LogPart, part_chunks
+
+    log = tmp_path / "session.jsonl"
+    first = json.dumps(_session("created", "gpt-realtime-mini")) + "\n"
+    log.write_text(first + json.dumps(_response_done(1000, 100)) + "\n")
+    part = LogPart(str(log), len(first), None, 2)
+    (rows, _), *rest = list(part_chunks(part, False, 100))
+    assert not rest and rows.models == ["gpt-realtime-mini"] and rows.lines == [2]
 
 
 def test_gpt_4o_transcribe_bills_audio_input_at_6():

@@ -384,6 +384,11 @@ extra_lines = st.sampled_from(
         b'"output_tokens": 1, "metadata": {"conversation_id": 7}}\n',
         b'{"model": "gpt-4o", "timestamp": true, "input_tokens": 5, "output_tokens": 1}\n',
         b'{"type": "message_delta", "usage": {"output_tokens": 9}}\n',
+        b'{"type": "session.created", "session": {"model": "gpt-realtime-mini"}}\n',
+        b'{"type": "Session.Updated", "session": {"model": "gpt-realtime"}}\n',
+        b'{"type": "session.updated", "session": {"model": 7}}\n',
+        b'{"type": "response.done", "response": {"usage": {"input_tokens": 10, '
+        b'"output_tokens": 2, "input_token_details": {"cached_tokens": 0}}}}\n',
         b'{"custom_id": "x", "response": {"status_code": 500, "body": null}, "error": {}}\n',
         b'{"usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": '
         b'{"cached_tokens": 9}}}\n',

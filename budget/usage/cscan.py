@@ -28,7 +28,14 @@ from pricing.engine import MAX_TOKEN_COUNT
 from pricing.tool_uses import OPENAI_TOOL_ITEMS
 from pricing.usage_envelopes import ENVELOPE_INDEX
 from pricing.usage_paths import path_steps
-from pricing.usage_shapes import COUNTS, NO_USAGE_EVENTS, READ_ORDER, Envelope, Shape
+from pricing.usage_shapes import (
+    COUNTS,
+    NAMING_EVENTS,
+    NO_USAGE_EVENTS,
+    READ_ORDER,
+    Envelope,
+    Shape,
+)
 
 SOURCE = Path(__file__).with_name("_scan.c")
 
@@ -311,7 +318,7 @@ def envelope_index() -> list[tuple[str, dict[str, tuple], tuple]]:
     with each envelope as the C loop reads it: (no call, the failed path's keys or None, the
     ok statuses, the inner path's keys, the reader of its shape (an index in READ_ORDER; -1:
     found by the tests), batch, the counts it keeps (a bit mask; -1: all), calls, its name,
-    its tests as (keys, the value lower-cased or None))."""
+    its tests (:func:`_tests`), whether its calls may take the model named before them)."""
     first = {shape.api: i for i, (shape, _, _) in reversed(list(enumerate(READ_ORDER)))}
 
     def spec(envelope: Envelope) -> tuple:
@@ -320,10 +327,6 @@ def envelope_index() -> list[tuple[str, dict[str, tuple], tuple]]:
         keep = -1
         if envelope.keep is not None:
             keep = sum(1 << COUNTS.index(name) for name in envelope.keep)
-        tests = []
-        for test in envelope.when:
-            path, eq, value = test.partition("=")
-            tests.append((_keys(path), value.lower() if eq else None))
         return (
             envelope.no_call,
             None if envelope.failed is None else _keys(envelope.failed),
@@ -334,7 +337,8 @@ def envelope_index() -> list[tuple[str, dict[str, tuple], tuple]]:
             keep,
             envelope.calls,
             envelope.name,
-            tuple(tests),
+            _tests(envelope.when),
+            envelope.model_named_before,
         )
 
     return [
@@ -345,6 +349,22 @@ def envelope_index() -> list[tuple[str, dict[str, tuple], tuple]]:
         )
         for key, by_value, any_value in ENVELOPE_INDEX
     ]
+
+
+def naming_events() -> tuple:
+    """:data:`pricing.usage_shapes.NAMING_EVENTS` as the C loop reads them: (tests, the
+    model's path as keys)."""
+    return tuple((_tests((test,)), _keys(path)) for test, path in NAMING_EVENTS)
+
+
+def _tests(tests: tuple[str, ...]) -> tuple:
+    """``path`` / ``path=value`` tests as (keys, the value lower-cased or None), as
+    :func:`pricing.usage_paths.holds` makes them."""
+    out = []
+    for test in tests:
+        path, eq, value = test.partition("=")
+        out.append((_keys(path), value.lower() if eq else None))
+    return tuple(out)
 
 
 def _keys(path: str) -> tuple[str, ...]:
@@ -632,8 +652,9 @@ static int read_in_envelope(PyObject *record, PyObject *spec, Found *f)
     if (keep >= 0) {
         for (int i = 0; i < N_COUNTS; i++)
             if (!(keep & (1L << i))) f->counts[i] = 0;
-        f->api_name = PyTuple_GET_ITEM(spec, 8);
     }
+    if (keep >= 0 || PyTuple_GET_ITEM(spec, 10) == Py_True)  /* a stream's or session's */
+        f->api_name = PyTuple_GET_ITEM(spec, 8);
     if (PyTuple_GET_ITEM(spec, 5) == Py_True || f->batch) {
         f->batch = 1;
         Py_CLEAR(f->tier);
@@ -682,9 +703,8 @@ static int holds(PyObject *record, PyObject *test)
     return same;
 }
 
-static int all_hold(PyObject *record, PyObject *spec)
+static int all_hold(PyObject *record, PyObject *tests)
 {
-    PyObject *tests = PyTuple_GET_ITEM(spec, 9);
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tests); i++) {
         int h = holds(record, PyTuple_GET_ITEM(tests, i));
         if (h != 1) return h;
@@ -706,7 +726,7 @@ static int envelope_in(PyObject *record, PyObject **spec)
             else if (PyUnicode_CheckExact(value)) specs = dget(PyTuple_GET_ITEM(entry, 1), value);
             if (specs == NULL) continue;
             for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(specs); k++) {
-                int h = all_hold(record, PyTuple_GET_ITEM(specs, k));
+                int h = all_hold(record, PyTuple_GET_ITEM(PyTuple_GET_ITEM(specs, k), 9));
                 if (h < 0) return -1;
                 if (h) { *spec = PyTuple_GET_ITEM(specs, k); return 1; }
             }
@@ -842,6 +862,26 @@ enum {
 };
 
 static PyObject *TRUNCATION;  /* finish reasons that mean cut by the output limit */
+static PyObject *NAMERS;        /* budget.usage.cscan.naming_events */
+static PyObject *NAMED_MODEL;   /* pricing.usage_envelopes.named_model */
+static PyObject *NAMED_BEFORE;  /* pricing.usage_shapes.MODEL_NAMED_BEFORE */
+
+/* pricing.usage_envelopes.named_model: a new reference (None: names none); NULL: it raised */
+static PyObject *named_model(PyObject *record)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(NAMERS); i++) {
+        PyObject *namer = PyTuple_GET_ITEM(NAMERS, i);
+        int h = all_hold(record, PyTuple_GET_ITEM(namer, 0));
+        if (h < 0) return PyObject_CallOneArg(NAMED_MODEL, record);
+        if (h) {
+            PyObject *value = walk(record, PyTuple_GET_ITEM(namer, 1));
+            if (value == NULL || !PyUnicode_Check(value)) Py_RETURN_NONE;
+            Py_INCREF(value);
+            return value;
+        }
+    }
+    Py_RETURN_NONE;
+}
 
 /* a row of budget.usage.read.FIELDS (the counts, truncated, batch, calls) as int64 */
 static int append_row(PyObject *data, const long long *row)
@@ -931,7 +971,11 @@ static PyObject *scan(PyObject *self, PyObject *args)
             Py_SETREF(uses, PyObject_CallOneArg(TOOL_USES, record));
             if (uses == NULL) { PyErr_Clear(); goto slow; }
         }
-        if (rc == 2) {  /* an event, not a call */
+        if (rc == 2) {  /* an event, not a call; a session's names the model of its calls */
+            PyObject *named = named_model(record);
+            if (named == NULL) { PyErr_Clear(); goto slow; }
+            if (named != Py_None) Py_SETREF(last_model, named);
+            else Py_DECREF(named);
             events++;
             goto next;
         }
@@ -964,8 +1008,11 @@ static PyObject *scan(PyObject *self, PyObject *args)
         if (model != Py_None) {
             Py_INCREF(model);
             Py_SETREF(last_model, model);
-        } else if (row[N_COUNTS + 2] == 0) {
-            model = last_model;  /* Anthropic's message_delta: of the model its start named */
+        } else {
+            int before = PySet_Contains(NAMED_BEFORE, api);
+            if (before < 0) { PyErr_Clear(); goto slow; }
+            if (before)  /* Anthropic's message_delta, a Realtime response.done */
+                model = last_model;
         }
         if (has_any(record, CONVERSATION_KEYS)) {
             thread = PyObject_CallOneArg(CONVERSATION, record);
@@ -1028,6 +1075,7 @@ error:
 static PyObject **const CONFIGURED[] = {
     &LOADS, &CALL_FIELDS, &ENVELOPE_INDEX, &RECORD_STAMP, &TOOL_USES, &CONVERSATION, &IS_TRUE,
     &NO_TOOLS, &STANDARD_TIERS, &OTLP_KEY, &TIME_KEYS, &CONVERSATION_KEYS, &TRUNCATION,
+    &NAMERS, &NAMED_MODEL, &NAMED_BEFORE,
 };
 #define N_CONFIGURED ((Py_ssize_t)(sizeof CONFIGURED / sizeof CONFIGURED[0]))
 
@@ -1039,20 +1087,9 @@ static int valid_keys(PyObject *keys)
     return 1;
 }
 
-/* an envelope as budget.usage.cscan.envelope_index writes it */
-static int valid_spec(PyObject *spec)
+static int valid_tests(PyObject *tests)
 {
-    if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 10) return 0;
-    PyObject *failed = PyTuple_GET_ITEM(spec, 1), *tests = PyTuple_GET_ITEM(spec, 9);
-    if (!PyBool_Check(PyTuple_GET_ITEM(spec, 0)) || !PyBool_Check(PyTuple_GET_ITEM(spec, 5))
-        || (failed != Py_None && !valid_keys(failed))
-        || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 2))
-        || !valid_keys(PyTuple_GET_ITEM(spec, 3))
-        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 4))
-        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 6))
-        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 7))
-        || !PyUnicode_CheckExact(PyTuple_GET_ITEM(spec, 8)) || !PyTuple_CheckExact(tests))
-        return 0;
+    if (!PyTuple_CheckExact(tests)) return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tests); i++) {
         PyObject *test = PyTuple_GET_ITEM(tests, i);
         if (!PyTuple_CheckExact(test) || PyTuple_GET_SIZE(test) != 2
@@ -1062,6 +1099,37 @@ static int valid_spec(PyObject *spec)
             return 0;
     }
     return 1;
+}
+
+static int valid_namers(PyObject *namers)
+{
+    if (!PyTuple_CheckExact(namers)) return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(namers); i++) {
+        PyObject *namer = PyTuple_GET_ITEM(namers, i);
+        if (!PyTuple_CheckExact(namer) || PyTuple_GET_SIZE(namer) != 2
+            || !valid_tests(PyTuple_GET_ITEM(namer, 0)) || !valid_keys(PyTuple_GET_ITEM(namer, 1)))
+            return 0;
+    }
+    return 1;
+}
+
+/* an envelope as budget.usage.cscan.envelope_index writes it */
+static int valid_spec(PyObject *spec)
+{
+    if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 11
+        || !PyBool_Check(PyTuple_GET_ITEM(spec, 10)))
+        return 0;
+    PyObject *failed = PyTuple_GET_ITEM(spec, 1), *tests = PyTuple_GET_ITEM(spec, 9);
+    if (!PyBool_Check(PyTuple_GET_ITEM(spec, 0)) || !PyBool_Check(PyTuple_GET_ITEM(spec, 5))
+        || (failed != Py_None && !valid_keys(failed))
+        || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 2))
+        || !valid_keys(PyTuple_GET_ITEM(spec, 3))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 4))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 6))
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(spec, 7))
+        || !PyUnicode_CheckExact(PyTuple_GET_ITEM(spec, 8)))
+        return 0;
+    return valid_tests(tests);
 }
 
 static int valid_specs(PyObject *specs)
@@ -1091,7 +1159,8 @@ static int valid_index(PyObject *index)
 }
 
 /* configure(loads, call_fields, envelope_index, record_stamp, tool_uses, conversation,
-   is_true, no_tools, standard_tiers, otlp_key, time_keys, conversation_keys, truncation):
+   is_true, no_tools, standard_tiers, otlp_key, time_keys, conversation_keys, truncation,
+   naming_events, named_model, model_named_before):
    the Python reader's parts this loop calls or reads (budget.usage.read.c_loop) */
 static PyObject *configure(PyObject *self, PyObject *args)
 {
@@ -1106,6 +1175,8 @@ static PyObject *configure(PyObject *self, PyObject *args)
     }
     if (!PyFrozenSet_Check(PyTuple_GET_ITEM(args, 8))
         || !PyFrozenSet_Check(PyTuple_GET_ITEM(args, 12))
+        || !valid_namers(PyTuple_GET_ITEM(args, 13))
+        || !PyFrozenSet_Check(PyTuple_GET_ITEM(args, 15))
         || !PyUnicode_CheckExact(PyTuple_GET_ITEM(args, 9))
         || !valid_keys(PyTuple_GET_ITEM(args, 10)) || !valid_keys(PyTuple_GET_ITEM(args, 11))) {
         PyErr_SetString(PyExc_TypeError, "configure: tiers and reasons are frozensets, keys text");

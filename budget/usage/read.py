@@ -43,6 +43,7 @@ from pricing.textfile import is_url
 from pricing.usage import (
     CONVERSATION_KEYS,
     COUNTS,
+    MODEL_NAMED_BEFORE,
     OTLP,
     STANDARD_SERVICE_TIERS,
     TIME_FIELDS,
@@ -54,6 +55,7 @@ from pricing.usage import (
     expand,
     is_true,
     may_report_tools,
+    named_model,
     record_conversation,
     record_stamp,
     record_tool_calls,
@@ -287,8 +289,9 @@ def model_before(path: str, offset: int) -> str | None:
             )
             for item in reversed(items):
                 found = call_fields(item)
-                if found is not None and found[0] is not None:
-                    return found[0]
+                named = named_model(item) if found is None else found[0]
+                if named is not None:
+                    return named
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, FailedRequest):
             continue  # not JSON, or no call: the reader says so where it reads the line
     return None
@@ -418,7 +421,7 @@ def c_loop() -> Callable | None:
     ``TOKEN_BUDGET_PYTHON_READER`` is set. Either loop reads a log to the same rows."""
     if _scan is None or os.environ.get(PYTHON_READER):
         return None
-    from budget.usage.cscan import envelope_index, source_digest
+    from budget.usage.cscan import envelope_index, naming_events, source_digest
 
     if getattr(_scan, "SOURCE_DIGEST", None) != source_digest():
         return None
@@ -436,6 +439,9 @@ def c_loop() -> Callable | None:
         TIME_FIELDS,
         tuple(CONVERSATION_KEYS),
         TRUNCATION_REASONS,
+        naming_events(),
+        named_model,
+        MODEL_NAMED_BEFORE,
     )
     return _scan.scan
 
@@ -494,11 +500,14 @@ def _read_rows(
                 continue
             if found is None:
                 events += 1
+                named = named_model(item)  # a Realtime session names the model of its calls
+                if named is not None:
+                    last_model = named
                 continue
             model, api, finish, tier, batch, count, counts = found
             if model is not None:
                 last_model = model
-            elif count == 0:  # Anthropic's message_delta: of the model its start named
+            elif api in MODEL_NAMED_BEFORE:  # Anthropic's message_delta, a Realtime response
                 model = last_model
             numbers.append(number)
             models.append(model)
