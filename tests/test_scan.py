@@ -38,9 +38,14 @@ def test_the_c_source_is_the_table_compiled_today():
 
 
 def test_the_c_loop_is_built_from_todays_table_and_used():
-    from budget.usage import _scan
-
-    assert source_digest() == _scan.SOURCE_DIGEST
+    assert read._scan is not None, (
+        "budget.usage._scan was not built: install a C compiler (gcc or clang) and the Python "
+        "headers, then `pip install -e .` again"
+    )
+    assert source_digest() == read._scan.SOURCE_DIGEST, (
+        "budget.usage._scan was built from another table: `pip install -e .` again"
+    )
+    _scan = read._scan
     assert read.c_loop() is _scan.scan
 
 
