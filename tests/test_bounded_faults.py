@@ -296,7 +296,8 @@ def test_ctrl_c_during_usage_on_dask_is_one_line_and_leaves_nothing(tmp_path):
 
     log = tmp_path / "big.jsonl"
     line = '{"model": "gpt-4o-mini", "usage": {"prompt_tokens": 10, "completion_tokens": 2}}\n'
-    log.write_text(line * 400_000)  # 32 MB: three partitions, seconds of work
+    # 64 MB: partitions and seconds of work, with the C loop reading 0.5M lines a second
+    log.write_text(line * 800_000)
     run = subprocess.Popen(
         [sys.executable, "-c", "from budget.cli import main; main()", "usage", log.name]
         + ["--engine", "dask", "-o", "out.csv"],
