@@ -38,6 +38,8 @@ PARTS = (
     "video_input",
     "audio_output",
     "image_output",
+    "audio_cache_read",  # cached audio and image input, apart from cached text
+    "image_cache_read",
 )
 
 
@@ -57,6 +59,9 @@ class TokenArrays:
     video_input_tokens: np.ndarray | None = None
     audio_output_tokens: np.ndarray | None = None
     image_output_tokens: np.ndarray | None = None
+    # parts of the cache reads by modality; None: all zero
+    cache_read_audio_tokens: np.ndarray | None = None
+    cache_read_image_tokens: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.input_tokens)
@@ -76,9 +81,13 @@ class TokenArrays:
         audio, image, video, audio_out, image_out = (
             zero if m is None else m for m in self.modalities()
         )
+        read_audio, read_image = (
+            zero if m is None else m
+            for m in (self.cache_read_audio_tokens, self.cache_read_image_tokens)
+        )
         return [
             uncached_input_tokens(self) - audio - image - video,
-            self.cache_read_tokens,
+            self.cache_read_tokens - read_audio - read_image,
             self.cache_write_tokens,
             self.cache_write_1h_tokens,
             self.output_tokens - audio_out - image_out,
@@ -87,6 +96,8 @@ class TokenArrays:
             video,
             audio_out,
             image_out,
+            read_audio,
+            read_image,
         ]
 
 
@@ -206,7 +217,7 @@ def price_arrays(
         ),
         output_tokens=int(tokens.output_tokens.sum()),
         input_usd=usd[0] + usd[5] + usd[6] + usd[7],
-        cache_read_usd=usd[1],
+        cache_read_usd=usd[1] + usd[10] + usd[11],
         cache_write_usd=usd[2] + usd[3],
         output_usd=usd[4] + usd[8] + usd[9],
         total_usd=sum(usd, Decimal(0)),
@@ -219,14 +230,15 @@ def price_arrays(
     else:
         per_part = [array * (rate_table[group, i] / 1e6) for i, array in enumerate(parts)]
     input_usd = per_part[0] + per_part[5] + per_part[6] + per_part[7]
+    cache_read = per_part[1] + per_part[10] + per_part[11]
     cache_write = per_part[2] + per_part[3]
     output_usd = per_part[4] + per_part[8] + per_part[9]
     return ArrayCosts(
         input_usd=input_usd,
-        cache_read_usd=per_part[1],
+        cache_read_usd=cache_read,
         cache_write_usd=cache_write,
         output_usd=output_usd,
-        total_usd=input_usd + per_part[1] + cache_write + output_usd,
+        total_usd=input_usd + cache_read + cache_write + output_usd,
         totals=totals,
     )
 
@@ -272,7 +284,7 @@ def refusals(
                 rates = group_rates(model, level, False, service_tier)
             except UnpricedError:
                 continue  # refused above
-            for name, column, rate in zip(MODALITY_RATES, modal, rates[5:], strict=True):
+            for name, column, rate in zip(MODALITY_RATES, modal, rates[5:10], strict=True):
                 if column is not None and rate is None:
                     refuse(rows & (column > 0), missing_rate(model, name).reason)
     return code, reasons

@@ -59,7 +59,7 @@ except ImportError:
         from hashlib import sha256
 
 # Bumped when the file's layout changes (the code's own bytes are in the key too).
-FORMAT = 1
+FORMAT = 2
 ENV_VAR = "TOKEN_BUDGET_CACHE"
 FILE_NAME = "catalog.json"
 # The modules whose code decides what a catalog file becomes: an edit to any of them (an

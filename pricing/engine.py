@@ -66,6 +66,8 @@ class Usage(Record):
     video_input_tokens: int = 0  # part of the uncached input
     audio_output_tokens: int = 0  # part of output_tokens
     image_output_tokens: int = 0  # part of output_tokens (generated images)
+    cache_read_audio_tokens: int = 0  # part of cache_read_tokens
+    cache_read_image_tokens: int = 0  # part of cache_read_tokens
 
     def __post_init__(self) -> None:
         for name in self.field_names():
@@ -83,6 +85,12 @@ class Usage(Record):
             raise InputError(
                 f"reasoning_tokens ({self.reasoning_tokens:,}) exceed output_tokens "
                 f"({self.output_tokens:,}): output includes reasoning"
+            )
+        cached_modal = self.cache_read_audio_tokens + self.cache_read_image_tokens
+        if cached_modal > self.cache_read_tokens:
+            raise InputError(
+                f"cached audio and image input ({cached_modal:,}) exceed cache_read_tokens "
+                f"({self.cache_read_tokens:,})"
             )
         modal = self.audio_input_tokens + self.image_input_tokens + self.video_input_tokens
         if modal > self.uncached_input_tokens:
@@ -202,8 +210,11 @@ RATE_NAMES = (
     "input_video",
     "output_audio",
     "output_image",
+    "cache_read_audio",
+    "cache_read_image",
 )
 MODALITY_RATES = ("input_audio", "input_image", "input_video", "output_audio", "output_image")
+CACHED_MODALITY_RATES = ("cache_read_audio", "cache_read_image")  # absent: the cache_read rate
 
 
 def effective_rates(
@@ -224,7 +235,11 @@ def effective_rates(
         if rate is None and side == "input" and kind in text_rate_modalities:
             rate = prices.input
         modal.append(rate)
-    return (prices.input, read, write_5m, write_1h, prices.output, *modal)
+    cached = (
+        read if getattr(prices, name) is None else getattr(prices, name)
+        for name in CACHED_MODALITY_RATES
+    )
+    return (prices.input, read, write_5m, write_1h, prices.output, *modal, *cached)
 
 
 def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal | None, ...]:
@@ -239,8 +254,11 @@ def billed_rates(model: Model, prices: Prices, batch: bool) -> tuple[Decimal | N
             "no batch price in the catalog",
         )
     factor = 1 - model.batch_discount
+    full = set(model.batch_full_price)
+    if "cache_read" in full:  # cached audio and image follow cached text
+        full.update(CACHED_MODALITY_RATES)
     return tuple(
-        rate if rate is None or name in model.batch_full_price else rate * factor
+        rate if rate is None or name in full else rate * factor
         for name, rate in zip(RATE_NAMES, rates, strict=True)
     )
 
@@ -285,7 +303,7 @@ def cost(
     rates = billed_rates(model, prices, batch)
     input_rate, read_rate, write_5m_rate, write_1h_rate, output_rate = rates[:5]
     modal = modality_parts(usage)
-    for name, tokens, rate in zip(MODALITY_RATES, modal, rates[5:], strict=True):
+    for name, tokens, rate in zip(MODALITY_RATES, modal, rates[5:10], strict=True):
         if tokens and rate is None:
             raise missing_rate(model, name)
 
@@ -300,7 +318,12 @@ def cost(
         + usd(image_in, rates[6])
         + usd(video_in, rates[7])
     )
-    cache_read_usd = usd(usage.cache_read_tokens, read_rate)
+    read_audio, read_image = usage.cache_read_audio_tokens, usage.cache_read_image_tokens
+    cache_read_usd = (
+        usd(usage.cache_read_tokens - read_audio - read_image, read_rate)
+        + usd(read_audio, rates[10])
+        + usd(read_image, rates[11])
+    )
     cache_write_usd = usd(usage.cache_write_tokens, write_5m_rate) + usd(
         usage.cache_write_1h_tokens, write_1h_rate
     )

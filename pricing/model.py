@@ -33,6 +33,10 @@ class Prices(Record):
     input_video: Decimal | None = None
     output_audio: Decimal | None = None
     output_image: Decimal | None = None  # generated images (Gemini image models)
+    # Cached audio and image input where priced apart from cached text (OpenAI's realtime
+    # and image models, Gemini's audio context cache). ``None``: at ``cache_read``.
+    cache_read_audio: Decimal | None = None
+    cache_read_image: Decimal | None = None
 
 
 class Tier(Record):

@@ -71,6 +71,8 @@ COUNTS = (
     "video_input_tokens",
     "audio_output_tokens",  # part of output
     "image_output_tokens",  # part of output (Gemini image models)
+    "cache_read_audio_tokens",  # part of cache reads: cached audio input (its own rate)
+    "cache_read_image_tokens",  # part of cache reads: cached image input
 )
 
 
@@ -135,6 +137,7 @@ def _chat(api: str, output: tuple[str, ...]) -> Shape:
             ),
             "image_input_tokens": (details + "image_tokens",),
             "audio_output_tokens": ("completion_tokens_details.audio_tokens",),
+            "cache_read_audio_tokens": (details + "cached_tokens_details.audio_tokens",),
         },
         finish=("choices.0.finish_reason", "finish_reason"),
         tier=("service_tier",),
@@ -170,6 +173,9 @@ def _gemini(camel: bool) -> Shape:
             },
             "audio_output_tokens": (modality("candidatesTokensDetails", "AUDIO"),),
             "image_output_tokens": (modality("candidatesTokensDetails", "IMAGE"),),
+            # the cached part by modality (audio has a context-caching rate of its own)
+            "cache_read_audio_tokens": (modality("cacheTokensDetails", "AUDIO"),),
+            "cache_read_image_tokens": (modality("cacheTokensDetails", "IMAGE"),),
         },
         model=(k("modelVersion"), "model"),
         finish=(f"candidates.0.{k('finishReason')}",),
@@ -234,6 +240,8 @@ SHAPES: tuple[Shape, ...] = (
                 "-input_token_details.cached_tokens_details.image_tokens",
             ),
             "audio_output_tokens": ("output_token_details.audio_tokens",),
+            "cache_read_audio_tokens": ("input_token_details.cached_tokens_details.audio_tokens",),
+            "cache_read_image_tokens": ("input_token_details.cached_tokens_details.image_tokens",),
         },
         finish=("status_details.reason", "status"),
         required=("input_tokens", "output_tokens"),
@@ -254,6 +262,7 @@ SHAPES: tuple[Shape, ...] = (
                 "-input_tokens_details.cached_tokens_details.image_tokens",
             ),
             "image_output_tokens": ("output_tokens", "-output_tokens_details.text_tokens"),
+            "cache_read_image_tokens": ("input_tokens_details.cached_tokens_details.image_tokens",),
         },
         required=("input_tokens", "output_tokens"),
         bare_when=("input_tokens_details.image_tokens",),

@@ -110,6 +110,13 @@ def test_every_bundled_model_has_sane_prices_and_limits():
         assert model.prices.output >= model.prices.input, where
         if model.prices.cache_read is not None:
             assert model.prices.cache_read <= model.prices.input, where
+        for cached, uncached in (
+            ("cache_read_audio", "input_audio"),
+            ("cache_read_image", "input_image"),
+        ):
+            rate = getattr(model.prices, cached)
+            if rate is not None:  # a cached rate of a modality below its uncached rate
+                assert rate <= (getattr(model.prices, uncached) or model.prices.input), where
         assert model.max_input_tokens <= model.context_window, where
         for tier in model.tiers:
             assert tier.prices.input >= model.prices.input, where
@@ -194,3 +201,63 @@ def test_cost_and_plan_read_token_counts_alike():
     assert cost.exit_code == 0, cost.output
     # 12,000 x $1.75 + 800 x $14 per million = $0.021 + $0.0112
     assert '"total_usd": 0.0322' in cost.output
+
+
+MODAL_CACHE = [m for m in CATALOG.models if m.prices.cache_read_audio or m.prices.cache_read_image]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    model=st.sampled_from(MODAL_CACHE),
+    calls=st.lists(
+        st.tuples(
+            st.integers(0, 50_000),  # cached text
+            st.integers(0, 50_000),  # cached audio
+            st.integers(0, 50_000),  # cached image
+            st.integers(0, 50_000),  # uncached text
+            st.integers(0, 5_000),  # output
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    batch=st.booleans(),
+)
+def test_the_array_engine_bills_cached_modalities_as_the_decimal_engine(model, calls, batch):
+    """Cached audio and image (their own rates where the catalog has them, else the cached
+    text rate): the per-call Decimal engine and the array engine that prices logs agree
+    exactly, batch discount (and Gemini's full-price batch cache reads) included."""
+    import numpy as np
+
+    from pricing.arrays import TokenArrays, price_arrays
+
+    if batch and model.batch_discount is None:
+        batch = False
+    audio_ok = model.prices.input_audio is not None or "audio" in model.text_rate_modalities
+    usages = [
+        Usage(
+            input_tokens=text + audio + image + fresh,
+            output_tokens=out,
+            cache_read_tokens=text + audio + image,
+            cache_read_audio_tokens=audio if audio_ok else 0,
+            cache_read_image_tokens=image,
+        )
+        for text, audio, image, fresh, out in calls
+    ]
+    expected = sum((cost(model, u, batch=batch).total_usd for u in usages), Decimal(0))
+
+    def column(name: str) -> np.ndarray:
+        return np.array([getattr(u, name) for u in usages], dtype=np.int64)
+
+    arrays = TokenArrays(
+        input_tokens=column("input_tokens"),
+        output_tokens=column("output_tokens"),
+        cache_read_tokens=column("cache_read_tokens"),
+        cache_write_tokens=column("cache_write_tokens"),
+        cache_write_1h_tokens=column("cache_write_1h_tokens"),
+        batch=np.full(len(usages), batch) if batch else None,
+        cache_read_audio_tokens=column("cache_read_audio_tokens"),
+        cache_read_image_tokens=column("cache_read_image_tokens"),
+    )
+    priced = price_arrays(model, arrays)
+    assert priced.totals.total_usd == expected
+    assert abs(float(priced.total_usd.sum()) - float(expected)) < 1e-9

@@ -215,11 +215,80 @@ def test_a_modality_without_a_rate_is_unpriced_not_billed_as_text(tmp_path):
         cost(model, Usage(input_tokens=500, output_tokens=100, audio_input_tokens=400))
 
 
-def test_realtime_mini_bills_cached_tokens_at_the_cached_audio_rate():
-    # one cached rate: $0.30 (audio), an upper bound for cached text ($0.06 published)
-    usage = Usage(input_tokens=10_000, output_tokens=0, cache_read_tokens=10_000)
+def test_realtime_mini_bills_each_cached_modality_at_its_own_rate(tmp_path, loop):
+    # OpenAI's page: cached text $0.06, cached audio $0.30, cached image $0.08 per 1M. Before
+    # 2026-12-06 every cached token was billed at $0.30 (10,000 cached text: $0.003).
+    text_only = Usage(input_tokens=10_000, output_tokens=0, cache_read_tokens=10_000)
     model = CATALOG.resolve("gpt-realtime-mini", at=DAY)
-    assert cost(model, usage).total_usd == Decimal("0.003")
+    assert cost(model, text_only).total_usd == Decimal("0.0006")
+    done = _response_done(3_500, 0)
+    details = done["response"]["usage"]["input_token_details"]
+    details.update(
+        cached_tokens=3_500,
+        audio_tokens=2_000,
+        image_tokens=500,
+        cached_tokens_details={"text_tokens": 1_000, "audio_tokens": 2_000, "image_tokens": 500},
+    )
+    call = normalize(done)
+    assert (call.usage.cache_read_audio_tokens, call.usage.cache_read_image_tokens) == (2000, 500)
+    assert (call.usage.audio_input_tokens, call.usage.image_input_tokens) == (0, 0)
+    # 1,000 x $0.06 + 2,000 x $0.30 + 500 x $0.08 = $0.00006 + $0.0006 + $0.00004
+    assert cost(model, call.usage).total_usd == Decimal("0.0007")
+    log = tmp_path / "session.jsonl"
+    lines = [_session("created", "gpt-realtime-mini"), done]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = cost_logs([str(log)], CATALOG, at=DAY)  # the array engine, as `budget usage`
+    assert report.total_usd == Decimal("0.0007")
+    assert report.by_model["gpt-realtime-mini"].totals.cache_read_usd == Decimal("0.0007")
+
+
+def test_gpt_image_1_bills_cached_text_and_cached_image_apart():
+    # text $5 (cached $1.25), image $10 (cached $2.50): 2,000 cached text + 4,000 cached image
+    # = $0.0025 + $0.01; before, all 6,000 at $2.50 ($0.015)
+    record = fixture("image_generation.json")
+    record["usage"] = {
+        "input_tokens": 6_000,
+        "output_tokens": 0,
+        "input_tokens_details": {
+            "text_tokens": 2_000,
+            "image_tokens": 4_000,
+            "cached_tokens": 6_000,
+            "cached_tokens_details": {"text_tokens": 2_000, "image_tokens": 4_000},
+        },
+    }
+    usage = normalize(record).usage
+    assert (usage.cache_read_tokens, usage.cache_read_image_tokens) == (6000, 4000)
+    assert priced("gpt-image-1", record, dt.date(2026, 10, 1)) == Decimal("0.0125")
+
+
+def test_gemini_cached_audio_is_billed_at_its_context_caching_rate(loop, tmp_path):
+    # gemini-2.5-flash on 2026-11-25: cached text $0.03, cached audio $0.10 per 1M (Google's
+    # pricing page); 10,000 cached of which 4,000 audio, 1,000 uncached text, 100 output:
+    # 6,000 x $0.03 + 4,000 x $0.10 + 1,000 x $0.30 + 100 x $2.50 = 0.00018 + 0.0004 + 0.0003
+    # + 0.00025
+    record = {
+        "modelVersion": "gemini-2.5-flash",
+        "candidates": [{"finishReason": "STOP"}],
+        "usageMetadata": {
+            "promptTokenCount": 11_000,
+            "cachedContentTokenCount": 10_000,
+            "candidatesTokenCount": 100,
+            "promptTokensDetails": [
+                {"modality": "TEXT", "tokenCount": 7_000},
+                {"modality": "AUDIO", "tokenCount": 4_000},
+            ],
+            "cacheTokensDetails": [
+                {"modality": "TEXT", "tokenCount": 6_000},
+                {"modality": "AUDIO", "tokenCount": 4_000},
+            ],
+        },
+    }
+    usage = normalize(record).usage
+    assert (usage.cache_read_audio_tokens, usage.audio_input_tokens) == (4000, 0)
+    assert priced("gemini-2.5-flash", record) == Decimal("0.00113")
+    log = tmp_path / "gemini.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    assert cost_logs([str(log)], CATALOG, at=DAY).total_usd == Decimal("0.00113")
 
 
 def test_budget_cost_prices_a_realtime_event():

@@ -4,9 +4,9 @@
 #include <Python.h>
 #include <string.h>
 
-#define N_COUNTS 11
+#define N_COUNTS 13
 #define N_FIELDS (N_COUNTS + 3)  /* and truncated, batch, calls: budget.usage.read.FIELDS */
-#define SOURCE_DIGEST "4716993e8d930220"
+#define SOURCE_DIGEST "11e3938d666ca5cf"
 #define MAX_COUNT 1000000000000LL
 
 typedef struct {
@@ -20,8 +20,8 @@ typedef struct {
     long long counts[N_COUNTS];
 } Found;
 
-#define N_KEYS 89
-static const char *KEY_NAMES[] = {"usageMetadata", "candidates", "finishReason", "promptTokenCount", "toolUsePromptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount", "promptTokensDetails", "modality", "tokenCount", "cacheTokensDetails", "candidatesTokensDetails", "modelVersion", "model", "usage_metadata", "finish_reason", "prompt_token_count", "tool_use_prompt_token_count", "candidates_token_count", "thoughts_token_count", "cached_content_token_count", "prompt_tokens_details", "token_count", "cache_tokens_details", "candidates_tokens_details", "model_version", "usage", "prompt_tokens", "completion_tokens", "completion_tokens_details", "reasoning_tokens", "cached_tokens", "prompt_cache_hit_tokens", "cache_write_tokens", "cache_write_tokens_details", "ttl_12h_tokens", "audio_tokens", "cached_tokens_details", "image_tokens", "choices", "service_tier", "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens", "cache_creation", "ephemeral_1h_input_tokens", "stop_reason", "delta", "speed", "input_token_details", "output_token_details", "status_details", "reason", "status", "input_tokens_details", "output_tokens_details", "text_tokens", "inputTokens", "cacheReadInputTokens", "cacheWriteInputTokens", "outputTokens", "cacheDetails", "ttl", "modelId", "stopReason", "incomplete_details", "billed_units", "meta", "metadata", "usage_object", "gen_ai", "cache_read", "reasoning", "response", "request", "finish_reasons", "cache_read_tokens", "cached_input_tokens", "cache_write_1h_tokens", "audio_input_tokens", "image_input_tokens", "video_input_tokens", "audio_output_tokens", "image_output_tokens", "batch", "type", "spend"};
+#define N_KEYS 91
+static const char *KEY_NAMES[] = {"usageMetadata", "candidates", "finishReason", "promptTokenCount", "toolUsePromptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount", "promptTokensDetails", "modality", "tokenCount", "cacheTokensDetails", "candidatesTokensDetails", "modelVersion", "model", "usage_metadata", "finish_reason", "prompt_token_count", "tool_use_prompt_token_count", "candidates_token_count", "thoughts_token_count", "cached_content_token_count", "prompt_tokens_details", "token_count", "cache_tokens_details", "candidates_tokens_details", "model_version", "usage", "prompt_tokens", "completion_tokens", "completion_tokens_details", "reasoning_tokens", "cached_tokens", "prompt_cache_hit_tokens", "cache_write_tokens", "cache_write_tokens_details", "ttl_12h_tokens", "audio_tokens", "cached_tokens_details", "image_tokens", "choices", "service_tier", "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens", "cache_creation", "ephemeral_1h_input_tokens", "stop_reason", "delta", "speed", "input_token_details", "output_token_details", "status_details", "reason", "status", "input_tokens_details", "output_tokens_details", "text_tokens", "inputTokens", "cacheReadInputTokens", "cacheWriteInputTokens", "outputTokens", "cacheDetails", "ttl", "modelId", "stopReason", "incomplete_details", "billed_units", "meta", "metadata", "usage_object", "gen_ai", "cache_read", "reasoning", "response", "request", "finish_reasons", "cache_read_tokens", "cached_input_tokens", "cache_write_1h_tokens", "audio_input_tokens", "image_input_tokens", "video_input_tokens", "audio_output_tokens", "image_output_tokens", "cache_read_audio_tokens", "cache_read_image_tokens", "batch", "type", "spend"};
 #define N_TEXTS 6
 static const char *TEXT_VALUES[] = {"AUDIO", "IMAGE", "VIDEO", "1h", "message", "speech.audio.done"};
 #define N_APIS 13
@@ -288,6 +288,8 @@ static int read_0(PyObject *r, Found *f)
     if (f->counts[8] < 0 || f->counts[8] > MAX_COUNT) goto back;
     f->counts[9] = t12;
     f->counts[10] = t13;
+    f->counts[11] = t7;
+    f->counts[12] = t9;
     if (final_key(r, K[13], &v17)) goto back;
     if (v17 == NULL) {
         if (final_key(r, K[14], &v17)) goto back;
@@ -357,6 +359,8 @@ static int read_1(PyObject *r, Found *f)
     if (f->counts[8] < 0 || f->counts[8] > MAX_COUNT) goto back;
     f->counts[9] = t12;
     f->counts[10] = t13;
+    f->counts[11] = t7;
+    f->counts[12] = t9;
     if (final_key(r, K[26], &v17)) goto back;
     if (v17 == NULL) {
         if (final_key(r, K[14], &v17)) goto back;
@@ -417,6 +421,8 @@ static int read_2(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t10;
     f->counts[10] = 0;
+    f->counts[11] = t8;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v7)) goto back;
     if (step_key(r, K[40], &v9)) goto back;
     v10 = step_index(v9, 0);
@@ -485,6 +491,8 @@ static int read_3(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t10;
     f->counts[10] = 0;
+    f->counts[11] = t8;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v7)) goto back;
     if (step_key(r, K[40], &v9)) goto back;
     v10 = step_index(v9, 0);
@@ -535,6 +543,8 @@ static int read_4(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v3)) goto back;
     if (final_key(r, K[48], &v4)) goto back;
     if (step_key(r, K[49], &v5)) goto back;
@@ -592,6 +602,8 @@ static int read_5(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t8;
     f->counts[10] = 0;
+    f->counts[11] = t5;
+    f->counts[12] = t7;
     if (final_key(r, K[14], &v5)) goto back;
     if (step_key(r, K[53], &v7)) goto back;
     if (final_key(v7, K[54], &v6)) goto back;
@@ -637,6 +649,8 @@ static int read_6(PyObject *r, Found *f)
     f->counts[9] = 0;
     f->counts[10] = t2 - t6;
     if (f->counts[10] < 0 || f->counts[10] > MAX_COUNT) goto back;
+    f->counts[11] = 0;
+    f->counts[12] = t5;
     if (final_key(r, K[14], &v5)) goto back;
     if (!is_text(v5)) goto back;
     f->model = v5;
@@ -666,6 +680,8 @@ static int read_7(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t2;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v2)) goto back;
     if (!is_text(v2)) goto back;
     f->model = v2;
@@ -702,6 +718,8 @@ static int read_8(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[65], &v4)) goto back;
     if (v4 == NULL) {
         if (final_key(r, K[14], &v4)) goto back;
@@ -749,6 +767,8 @@ static int read_9(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v6)) goto back;
     if (step_key(r, K[67], &v8)) goto back;
     if (final_key(v8, K[54], &v7)) goto back;
@@ -793,6 +813,8 @@ static int read_10(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v3)) goto back;
     if (final_key(r, K[16], &v4)) goto back;
     if (!is_text(v3)) goto back;
@@ -826,6 +848,8 @@ static int read_11(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v3)) goto back;
     if (final_key(r, K[16], &v4)) goto back;
     if (!is_text(v3)) goto back;
@@ -866,6 +890,8 @@ static int read_12(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v5)) goto back;
     if (!is_text(v5)) goto back;
     f->model = v5;
@@ -917,6 +943,8 @@ static int read_13(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (step_key(v2, K[75], &v7)) goto back;
     if (final_key(v7, K[14], &v6)) goto back;
     if (step_key(v2, K[76], &v8)) goto back;
@@ -987,6 +1015,8 @@ static int read_14(PyObject *r, Found *f)
     if (f->counts[8] < 0 || f->counts[8] > MAX_COUNT) goto back;
     f->counts[9] = t12;
     f->counts[10] = t13;
+    f->counts[11] = t7;
+    f->counts[12] = t9;
     if (final_key(r, K[13], &v16)) goto back;
     if (v16 == NULL) {
         if (final_key(r, K[14], &v16)) goto back;
@@ -1054,6 +1084,8 @@ static int read_15(PyObject *r, Found *f)
     if (f->counts[8] < 0 || f->counts[8] > MAX_COUNT) goto back;
     f->counts[9] = t12;
     f->counts[10] = t13;
+    f->counts[11] = t7;
+    f->counts[12] = t9;
     if (final_key(r, K[26], &v16)) goto back;
     if (v16 == NULL) {
         if (final_key(r, K[14], &v16)) goto back;
@@ -1111,6 +1143,8 @@ static int read_16(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t10;
     f->counts[10] = 0;
+    f->counts[11] = t8;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v6)) goto back;
     if (step_key(r, K[40], &v8)) goto back;
     v9 = step_index(v8, 0);
@@ -1159,6 +1193,8 @@ static int read_17(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v2)) goto back;
     if (final_key(r, K[48], &v3)) goto back;
     if (step_key(r, K[49], &v4)) goto back;
@@ -1214,6 +1250,8 @@ static int read_18(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = t8;
     f->counts[10] = 0;
+    f->counts[11] = t5;
+    f->counts[12] = t7;
     if (final_key(r, K[14], &v4)) goto back;
     if (step_key(r, K[53], &v6)) goto back;
     if (final_key(v6, K[54], &v5)) goto back;
@@ -1257,6 +1295,8 @@ static int read_19(PyObject *r, Found *f)
     f->counts[9] = 0;
     f->counts[10] = t2 - t6;
     if (f->counts[10] < 0 || f->counts[10] > MAX_COUNT) goto back;
+    f->counts[11] = 0;
+    f->counts[12] = t5;
     if (final_key(r, K[14], &v4)) goto back;
     if (!is_text(v4)) goto back;
     f->model = v4;
@@ -1291,6 +1331,8 @@ static int read_20(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[65], &v3)) goto back;
     if (v3 == NULL) {
         if (final_key(r, K[14], &v3)) goto back;
@@ -1336,6 +1378,8 @@ static int read_21(PyObject *r, Found *f)
     f->counts[8] = 0;
     f->counts[9] = 0;
     f->counts[10] = 0;
+    f->counts[11] = 0;
+    f->counts[12] = 0;
     if (final_key(r, K[14], &v5)) goto back;
     if (step_key(r, K[67], &v7)) goto back;
     if (final_key(v7, K[54], &v6)) goto back;
@@ -1363,7 +1407,7 @@ back:
 static int read_22(PyObject *r, Found *f)
 {
     PyObject *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL;
-    long long t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0;
+    long long t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0;
     if (count_at(r, K[42], 1, &t1)) goto back;
     if (count_at(r, K[45], 1, &t2)) goto back;
     if (count_at(r, K[78], 0, &t3)) goto back;
@@ -1381,6 +1425,8 @@ static int read_22(PyObject *r, Found *f)
     if (count_at(r, K[83], 0, &t9)) goto back;
     if (count_at(r, K[84], 0, &t10)) goto back;
     if (count_at(r, K[85], 0, &t11)) goto back;
+    if (count_at(r, K[86], 0, &t12)) goto back;
+    if (count_at(r, K[87], 0, &t13)) goto back;
     f->counts[0] = t1;
     f->counts[1] = t2;
     f->counts[2] = t3;
@@ -1392,6 +1438,8 @@ static int read_22(PyObject *r, Found *f)
     f->counts[8] = t9;
     f->counts[9] = t10;
     f->counts[10] = t11;
+    f->counts[11] = t12;
+    f->counts[12] = t13;
     if (final_key(r, K[14], &v1)) goto back;
     if (final_key(r, K[16], &v2)) goto back;
     if (v2 == NULL) {
@@ -1403,13 +1451,13 @@ static int read_22(PyObject *r, Found *f)
     f->finish = v2;
     if (final_key(r, K[41], &v3)) goto back;
     if (f->tier == NULL && tier_of(v3, &f->tier)) goto back;
-    if (final_key(r, K[86], &v4)) goto back;
-    if (v4 != NULL && !t12) {
-        t12 = is_true(v4);
-        if (t12 < 0) goto back;
+    if (final_key(r, K[88], &v4)) goto back;
+    if (v4 != NULL && !t14) {
+        t14 = is_true(v4);
+        if (t14 < 0) goto back;
     }
     f->api = 12;
-    if (t12 || (f->tier && PyUnicode_CompareWithASCIIString(
+    if (t14 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
         f->batch = 1;
@@ -1457,7 +1505,7 @@ static int dispatch(PyObject *r, Found *f)
     if (t4) return read_3(r, f);
     t5 = 0;
     if (!t5) {
-        if (final_key(r, K[87], &v7)) goto back;
+        if (final_key(r, K[89], &v7)) goto back;
         t5 = equals(v7, T[4]);
         if (t5 < 0) goto back;
     }
@@ -1485,7 +1533,7 @@ static int dispatch(PyObject *r, Found *f)
     if (t7) return read_6(r, f);
     t8 = 0;
     if (!t8) {
-        if (final_key(r, K[87], &v13)) goto back;
+        if (final_key(r, K[89], &v13)) goto back;
         t8 = equals(v13, T[5]);
         if (t8 < 0) goto back;
     }
@@ -1521,7 +1569,7 @@ static int dispatch(PyObject *r, Found *f)
     if (t12) return read_11(r, f);
     t13 = 0;
     if (!t13) {
-        if (final_key(r, K[88], &v20)) goto back;
+        if (final_key(r, K[90], &v20)) goto back;
         t13 = v20 != NULL;
     }
     if (t13) return read_12(r, f);

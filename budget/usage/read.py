@@ -188,6 +188,10 @@ _INVARIANTS = (
         lambda d: d[:, 6] + d[:, 7] + d[:, 8] > d[:, 0] - d[:, 2] - d[:, 3] - d[:, 4],
     ),
     ("audio_output_tokens exceed output_tokens", lambda d: d[:, 9] > d[:, 1]),
+    (
+        "cached audio and image input exceed cache_read_tokens",
+        lambda d: d[:, 11] + d[:, 12] > d[:, 2],
+    ),
 )
 
 

@@ -557,12 +557,16 @@ def _converted(data: np.ndarray, ratio_in: np.ndarray, ratio_out: np.ndarray) ->
     cached = ("cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
     uncached_text = column["input_tokens"] - sum(column[name] for name in cached) - modal_in
     out = np.array(data[:, : len(COUNTS)], dtype=np.int64)
+    # cached audio and image are tokens of their own, as uncached ones: only text is converted
+    cached_modal = column["cache_read_audio_tokens"] + column["cache_read_image_tokens"]
 
     def scale(values: np.ndarray, ratio: np.ndarray) -> np.ndarray:
         return np.rint(values * ratio).astype(np.int64)
 
     for name in cached:
         out[:, COUNTS.index(name)] = scale(column[name], ratio_in)
+    read = COUNTS.index("cache_read_tokens")
+    out[:, read] = scale(column["cache_read_tokens"] - cached_modal, ratio_in) + cached_modal
     out[:, 0] = sum(out[:, COUNTS.index(name)] for name in cached) + modal_in
     out[:, 0] += scale(uncached_text, ratio_in)
     text_out = scale(column["output_tokens"] - modal_out, ratio_out)
