@@ -44,7 +44,7 @@ from typing import Any
 
 from pricing.catalog import Catalog, Model
 from pricing.dates import parse_day
-from pricing.engine import RATE_NAMES, billed_rates
+from pricing.engine import CACHED_MODALITY_RATES, RATE_NAMES, billed_rates
 from pricing.errors import InputError
 from pricing.textfile import read_text
 
@@ -74,12 +74,15 @@ GENAI_PRICES = {
     "output_mtok": "output",
     "cache_read_mtok": "cache_read",
     "cache_write_mtok": "cache_write_5m",
+    "cache_audio_read_mtok": "cache_read_audio",
 }
 LITELLM_PRICES = {
     "input_cost_per_token": "input",
     "output_cost_per_token": "output",
     "cache_read_input_token_cost": "cache_read",
     "cache_creation_input_token_cost": "cache_write_5m",
+    "cache_read_input_audio_token_cost": "cache_read_audio",
+    "cache_read_input_image_token_cost": "cache_read_image",
 }
 MILLION = Decimal(1_000_000)
 # genai-prices' service_tier values -> our service tier names ("fast" is OpenAI's priority
@@ -257,7 +260,15 @@ def _differ(
 
 
 def _price_map(prices: Any) -> dict[str, Decimal | None]:
-    return {name: getattr(prices, name) for name in GENAI_PRICES.values()}
+    """Our prices by field; cached audio and image without a rate of their own at the cached
+    text rate (what we bill for them)."""
+    found = {
+        name: getattr(prices, name) for name in (*GENAI_PRICES.values(), *LITELLM_PRICES.values())
+    }
+    for name in CACHED_MODALITY_RATES:
+        if found[name] is None:
+            found[name] = prices.cache_read
+    return found
 
 
 def _tier_prices(model: Model, tier: str) -> dict[str, Decimal | None]:
@@ -267,7 +278,7 @@ def _tier_prices(model: Model, tier: str) -> dict[str, Decimal | None]:
         if model.batch_discount is None:
             return {}
         billed = dict(zip(RATE_NAMES, billed_rates(model, model.prices, batch=True), strict=True))
-        return {name: billed[name] for name in GENAI_PRICES.values()}
+        return {name: billed[name] for name in (*GENAI_PRICES.values(), *LITELLM_PRICES.values())}
     level = model.service_tiers.get(tier)
     return _price_map(level.prices) if level else {}
 
