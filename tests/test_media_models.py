@@ -359,3 +359,24 @@ def test_every_example_of_the_media_page_prints_what_it_shows(tmp_path, monkeypa
         # the last example is refused: audio input on a TTS model has no rate (exit 2)
         assert code == (2 if "gemini-3.8-flash-tts" in command else 0), command
         assert printed == expected.rstrip("\n"), f"docs/media.md: `{command}` has drifted"
+
+
+def test_a_csv_log_names_its_cached_audio_in_a_column(tmp_path, loop):
+    # the flat convention's columns: 3,000 cached of which 2,000 audio and 500 image, on
+    # gpt-realtime-mini: 500 x $0.06 + 2,000 x $0.30 + 500 x $0.08 = $0.00003 + $0.0006 + $0.00004
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "model,input_tokens,output_tokens,cache_read_tokens,cache_read_audio_tokens,"
+        "cache_read_image_tokens\n"
+        "gpt-realtime-mini,3000,0,3000,2000,500\n"
+    )
+    assert cost_logs([str(log)], CATALOG, at=DAY).total_usd == Decimal("0.00067")
+    log.write_text(
+        "model,input_tokens,output_tokens,cache_read_tokens,cache_read_audio_tokens\n"
+        "gpt-realtime-mini,3000,0,1000,2000\n"
+    )
+    report = cost_logs([str(log)], CATALOG, at=DAY)  # more cached audio than cache reads
+    assert report.total_usd == 0
+    assert [u.reason for u in report.unpriced] == [
+        "malformed usage: cached audio and image input exceed cache_read_tokens"
+    ]
