@@ -361,3 +361,15 @@ def test_whatif_onto_a_file_a_variation_reads_is_refused(tmp_path, scenario):
     )
     assert_bad(result, "the same file as the input")
     assert prompt.read_text() == "You are a helpful assistant."
+
+
+def test_a_column_is_made_safe_as_its_cells_are():
+    """spreadsheet_safe_column makes each distinct text safe once (a log's column repeats a
+    few models and days a million times): cell for cell what spreadsheet_safe gives, non-text
+    cells (unhashable ones too) left alone."""
+    from budget.outputs import spreadsheet_safe, spreadsheet_safe_column
+
+    cells = ["=1+2", "gpt-4o", None, 3, True, "-5", " =x", "", "@a", [1], {"a": 1}, "gpt-4o"]
+    assert spreadsheet_safe_column(cells * 3) == [spreadsheet_safe(c) for c in cells * 3]
+    assert spreadsheet_safe_column(iter(cells)) == [spreadsheet_safe(c) for c in cells]
+    assert spreadsheet_safe_column(cells)[0] == "'=1+2"
