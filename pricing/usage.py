@@ -5,7 +5,10 @@ Every provider shape is a row of data (:data:`SHAPES`, :data:`ENVELOPES`, in
 compiled once into one plain Python function (:func:`read_call`), and both the per-call
 path (:func:`normalize` -> :mod:`pricing.engine`) and the columnar path
 (``budget/usage/read.py`` -> :mod:`pricing.arrays`) call that function, so the two cannot
-read a field differently. Column-shaped logs (CSV, Parquet, LiteLLM exports) too: a row is
+read a field differently. The columnar path's loop also has the table compiled to C
+(``budget/usage/cscan.py``, step for step as this one), which hands this function every
+record it cannot read exactly as it would; a test holds the two to the same answers.
+Column-shaped logs (CSV, Parquet, LiteLLM exports) too: a row is
 the record its columns spell (:func:`column_record`), read by the same function. What bills
 a call once read (model, variant, tier, day) is :mod:`pricing.logged`'s.
 

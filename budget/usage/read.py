@@ -1,10 +1,12 @@
 """Reading usage logs in chunks into columns of normalized token counts.
 
 Every record goes through :func:`pricing.usage.read_call`, the one reader compiled from the
-provider table in :mod:`pricing.usage_shapes` (the per-call path uses the same function), and its
-counts become int64 columns: a JSON line, and a CSV or Parquet row alike (a row is the record
-its columns spell, :func:`pricing.usage.column_record`; no column is read any other way). A
-record that cannot be read (a count that is not a whole number, parts larger than their
+provider table in :mod:`pricing.usage_shapes` (the per-call path uses the same function; a block
+of lines is read by the same table compiled to C where that was built, :func:`c_loop`, which
+hands this reader whatever it cannot read exactly as it would), and its counts become int64
+columns: a JSON line, and a CSV or Parquet row alike (a row is the record its columns spell,
+:func:`pricing.usage.column_record`; no column is read any other way). A record that cannot be
+read (a count that is not a whole number, parts larger than their
 whole, no usage at all) is not an error that stops the log: it is kept as an unpriced call
 with its reason. Only text that is not JSON, or a table without usage columns, is bad input.
 
