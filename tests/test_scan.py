@@ -504,3 +504,38 @@ def test_the_c_loop_keeps_its_references(monkeypatch):
         rows, _ = _rows(lines, monkeypatch, c=True)
         del rows
     assert [sys.getrefcount(x) for x in singletons] == before
+
+
+def test_ctrl_c_stops_the_c_loop_within_a_block(tmp_path):
+    """The C loop runs a whole block without Python between lines; a Ctrl-C (SIGINT from
+    the terminal) must still stop it at once, not when the block (or a JSON document read
+    whole) ends: it checks for signals every 4,096 lines."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "long_block.py"
+    script.write_text(
+        "import time\n"
+        "from budget.usage import read\n"
+        'line = b\'{"model": "gpt-4o", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}\'\n'
+        "lines = [line] * 6_000_000\n"
+        "print('ready', flush=True)\n"
+        "start = time.perf_counter()\n"
+        "try:\n"
+        "    read._rows('x', enumerate(lines, 1), False, None, True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print(time.perf_counter() - start, flush=True)\n"
+    )
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        run.send_signal(signal.SIGINT)
+        out, _ = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    # read in full, the block takes seconds (6M lines); stopped within the next 4,096 lines
+    assert float(out.strip()) < 2.5, out

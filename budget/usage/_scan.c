@@ -6,7 +6,7 @@
 
 #define N_COUNTS 13
 #define N_FIELDS (N_COUNTS + 3)  /* and truncated, batch, calls: budget.usage.read.FIELDS */
-#define SOURCE_DIGEST "11e3938d666ca5cf"
+#define SOURCE_DIGEST "d5bee07c1af98e99"
 #define MAX_COUNT 1000000000000LL
 
 typedef struct {
@@ -1994,9 +1994,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
     PyObject *it = PyObject_GetIter(lines);
     if (it == NULL) return NULL;
     Py_INCREF(last_model);
-    Py_ssize_t events = 0;
+    Py_ssize_t events = 0, seen = 0;
     PyObject *pair;
     while ((pair = PyIter_Next(it)) != NULL) {
+        if ((++seen & 4095) == 0 && PyErr_CheckSignals() < 0) {  /* Ctrl-C within a block */
+            Py_DECREF(pair);
+            goto error;
+        }
         PyObject *record = NULL, *found = NULL, *uses = NULL, *stamp = NULL, *thread = NULL;
         Found f;
         memset(&f, 0, sizeof f);

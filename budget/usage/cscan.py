@@ -923,9 +923,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
     PyObject *it = PyObject_GetIter(lines);
     if (it == NULL) return NULL;
     Py_INCREF(last_model);
-    Py_ssize_t events = 0;
+    Py_ssize_t events = 0, seen = 0;
     PyObject *pair;
     while ((pair = PyIter_Next(it)) != NULL) {
+        if ((++seen & 4095) == 0 && PyErr_CheckSignals() < 0) {  /* Ctrl-C within a block */
+            Py_DECREF(pair);
+            goto error;
+        }
         PyObject *record = NULL, *found = NULL, *uses = NULL, *stamp = NULL, *thread = NULL;
         Found f;
         memset(&f, 0, sizeof f);
