@@ -10,7 +10,6 @@ setup(
             "budget.usage._scan",
             sources=["budget/usage/_scan.c"],
             optional=True,
-            extra_compile_args=["-O2"],
         )
     ]
 )

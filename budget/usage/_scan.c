@@ -6,17 +6,16 @@
 
 #define N_COUNTS 13
 #define N_FIELDS (N_COUNTS + 3)  /* and truncated, batch, calls: budget.usage.read.FIELDS */
-#define SOURCE_DIGEST "d5bee07c1af98e99"
+#define SOURCE_DIGEST "c8e0ff485d4d5437"
 #define MAX_COUNT 1000000000000LL
 
 typedef struct {
     PyObject *model;   /* borrowed from the record; NULL: none */
-    int api;           /* index in APIS */
+    PyObject *api;     /* borrowed: APIS[...], or an envelope's name */
     PyObject *finish;  /* borrowed; NULL: none */
     PyObject *tier;    /* a new reference; NULL: standard */
     int batch;
     int calls;           /* 1; 0 for an event completing another's call */
-    PyObject *api_name;  /* borrowed: an envelope's name in place of APIS[api]; NULL: none */
     long long counts[N_COUNTS];
 } Found;
 
@@ -299,7 +298,7 @@ static int read_0(PyObject *r, Found *f)
     f->model = v17;
     if (!is_text(v18)) goto back;
     f->finish = v18;
-    f->api = 0;
+    f->api = APIS[0];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -370,7 +369,7 @@ static int read_1(PyObject *r, Found *f)
     f->model = v17;
     if (!is_text(v18)) goto back;
     f->finish = v18;
-    f->api = 0;
+    f->api = APIS[0];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -436,7 +435,7 @@ static int read_2(PyObject *r, Found *f)
     f->finish = v8;
     if (final_key(r, K[41], &v11)) goto back;
     if (f->tier == NULL && tier_of(v11, &f->tier)) goto back;
-    f->api = 1;
+    f->api = APIS[1];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -506,7 +505,7 @@ static int read_3(PyObject *r, Found *f)
     f->finish = v8;
     if (final_key(r, K[41], &v11)) goto back;
     if (f->tier == NULL && tier_of(v11, &f->tier)) goto back;
-    f->api = 2;
+    f->api = APIS[2];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -560,7 +559,7 @@ static int read_4(PyObject *r, Found *f)
     if (f->tier == NULL && tier_of(v6, &f->tier)) goto back;
     if (final_key(v7, K[50], &v8)) goto back;
     if (f->tier == NULL && tier_of(v8, &f->tier)) goto back;
-    f->api = 3;
+    f->api = APIS[3];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -614,7 +613,7 @@ static int read_5(PyObject *r, Found *f)
     f->model = v5;
     if (!is_text(v6)) goto back;
     f->finish = v6;
-    f->api = 4;
+    f->api = APIS[4];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -654,7 +653,7 @@ static int read_6(PyObject *r, Found *f)
     if (final_key(r, K[14], &v5)) goto back;
     if (!is_text(v5)) goto back;
     f->model = v5;
-    f->api = 5;
+    f->api = APIS[5];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -685,7 +684,7 @@ static int read_7(PyObject *r, Found *f)
     if (final_key(r, K[14], &v2)) goto back;
     if (!is_text(v2)) goto back;
     f->model = v2;
-    f->api = 6;
+    f->api = APIS[6];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -729,7 +728,7 @@ static int read_8(PyObject *r, Found *f)
     f->model = v4;
     if (!is_text(v5)) goto back;
     f->finish = v5;
-    f->api = 7;
+    f->api = APIS[7];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -781,7 +780,7 @@ static int read_9(PyObject *r, Found *f)
     f->finish = v7;
     if (final_key(r, K[41], &v9)) goto back;
     if (f->tier == NULL && tier_of(v9, &f->tier)) goto back;
-    f->api = 8;
+    f->api = APIS[8];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -821,7 +820,7 @@ static int read_10(PyObject *r, Found *f)
     f->model = v3;
     if (!is_text(v4)) goto back;
     f->finish = v4;
-    f->api = 9;
+    f->api = APIS[9];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -856,7 +855,7 @@ static int read_11(PyObject *r, Found *f)
     f->model = v3;
     if (!is_text(v4)) goto back;
     f->finish = v4;
-    f->api = 9;
+    f->api = APIS[9];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -895,7 +894,7 @@ static int read_12(PyObject *r, Found *f)
     if (final_key(r, K[14], &v5)) goto back;
     if (!is_text(v5)) goto back;
     f->model = v5;
-    f->api = 10;
+    f->api = APIS[10];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -957,7 +956,7 @@ static int read_13(PyObject *r, Found *f)
     f->model = v6;
     if (!is_text(v9)) goto back;
     f->finish = v9;
-    f->api = 11;
+    f->api = APIS[11];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1026,7 +1025,7 @@ static int read_14(PyObject *r, Found *f)
     f->model = v16;
     if (!is_text(v17)) goto back;
     f->finish = v17;
-    f->api = 0;
+    f->api = APIS[0];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1095,7 +1094,7 @@ static int read_15(PyObject *r, Found *f)
     f->model = v16;
     if (!is_text(v17)) goto back;
     f->finish = v17;
-    f->api = 0;
+    f->api = APIS[0];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1158,7 +1157,7 @@ static int read_16(PyObject *r, Found *f)
     f->finish = v7;
     if (final_key(r, K[41], &v10)) goto back;
     if (f->tier == NULL && tier_of(v10, &f->tier)) goto back;
-    f->api = 2;
+    f->api = APIS[2];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -1210,7 +1209,7 @@ static int read_17(PyObject *r, Found *f)
     if (f->tier == NULL && tier_of(v5, &f->tier)) goto back;
     if (final_key(v6, K[50], &v7)) goto back;
     if (f->tier == NULL && tier_of(v7, &f->tier)) goto back;
-    f->api = 3;
+    f->api = APIS[3];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -1262,7 +1261,7 @@ static int read_18(PyObject *r, Found *f)
     f->model = v4;
     if (!is_text(v5)) goto back;
     f->finish = v5;
-    f->api = 4;
+    f->api = APIS[4];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1300,7 +1299,7 @@ static int read_19(PyObject *r, Found *f)
     if (final_key(r, K[14], &v4)) goto back;
     if (!is_text(v4)) goto back;
     f->model = v4;
-    f->api = 5;
+    f->api = APIS[5];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1342,7 +1341,7 @@ static int read_20(PyObject *r, Found *f)
     f->model = v3;
     if (!is_text(v4)) goto back;
     f->finish = v4;
-    f->api = 7;
+    f->api = APIS[7];
     return 1;
 back:
     Py_CLEAR(f->tier);
@@ -1392,7 +1391,7 @@ static int read_21(PyObject *r, Found *f)
     f->finish = v6;
     if (final_key(r, K[41], &v8)) goto back;
     if (f->tier == NULL && tier_of(v8, &f->tier)) goto back;
-    f->api = 8;
+    f->api = APIS[8];
     if (0 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -1456,7 +1455,7 @@ static int read_22(PyObject *r, Found *f)
         t14 = is_true(v4);
         if (t14 < 0) goto back;
     }
-    f->api = 12;
+    f->api = APIS[12];
     if (t14 || (f->tier && PyUnicode_CompareWithASCIIString(
         f->tier, "batch") == 0)) {
         Py_CLEAR(f->tier);
@@ -1724,7 +1723,7 @@ static int read_in_envelope(PyObject *record, PyObject *spec, Found *f)
             if (!(keep & (1L << i))) f->counts[i] = 0;
     }
     if (keep >= 0 || PyTuple_GET_ITEM(spec, 10) == Py_True)  /* a stream's or session's */
-        f->api_name = PyTuple_GET_ITEM(spec, 8);
+        f->api = PyTuple_GET_ITEM(spec, 8);
     if (PyTuple_GET_ITEM(spec, 5) == Py_True || f->batch) {
         f->batch = 1;
         Py_CLEAR(f->tier);
@@ -2069,7 +2068,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
             if (PyErr_Occurred() || row[N_COUNTS + 1] < 0) { PyErr_Clear(); goto slow; }
         } else {
             model = f.model ? f.model : Py_None;
-            api = f.api_name ? f.api_name : APIS[f.api];
+            api = f.api;
             finish = f.finish ? f.finish : Py_None;
             tier = f.tier ? f.tier : Py_None;
             memcpy(row, f.counts, sizeof f.counts);
@@ -2284,7 +2283,7 @@ static PyObject *read_one(PyObject *self, PyObject *record)
         PyTuple_SET_ITEM(counts, i, value);
     }
     PyObject *result = Py_BuildValue(
-        "(OOOOOON)", f.model ? f.model : Py_None, f.api_name ? f.api_name : APIS[f.api],
+        "(OOOOOON)", f.model ? f.model : Py_None, f.api,
         f.finish ? f.finish : Py_None, f.tier ? f.tier : Py_None, f.batch ? Py_True : Py_False,
         f.calls == 1 ? ONE : ZERO, counts);
     Py_XDECREF(f.tier);

@@ -199,7 +199,7 @@ def _shape_function(src: _C, number: int, shape: Shape, root_path: str, apis: di
         src.emit(2, f"{batch} = is_true({value});")
         src.emit(2, f"if ({batch} < 0) goto back;")
         src.emit(1, "}")
-    src.emit(1, f"f->api = {apis.setdefault(shape.api, len(apis))};")
+    src.emit(1, f"f->api = APIS[{apis.setdefault(shape.api, len(apis))}];")
     if shape.tier or shape.batch:
         src.emit(1, f"if ({batch} || (f->tier && PyUnicode_CompareWithASCIIString(")
         src.emit(2, 'f->tier, "batch") == 0)) {')
@@ -388,12 +388,11 @@ _HEAD = """\
 
 typedef struct {
     PyObject *model;   /* borrowed from the record; NULL: none */
-    int api;           /* index in APIS */
+    PyObject *api;     /* borrowed: APIS[...], or an envelope's name */
     PyObject *finish;  /* borrowed; NULL: none */
     PyObject *tier;    /* a new reference; NULL: standard */
     int batch;
     int calls;           /* 1; 0 for an event completing another's call */
-    PyObject *api_name;  /* borrowed: an envelope's name in place of APIS[api]; NULL: none */
     long long counts[N_COUNTS];
 } Found;
 """
@@ -653,7 +652,7 @@ static int read_in_envelope(PyObject *record, PyObject *spec, Found *f)
             if (!(keep & (1L << i))) f->counts[i] = 0;
     }
     if (keep >= 0 || PyTuple_GET_ITEM(spec, 10) == Py_True)  /* a stream's or session's */
-        f->api_name = PyTuple_GET_ITEM(spec, 8);
+        f->api = PyTuple_GET_ITEM(spec, 8);
     if (PyTuple_GET_ITEM(spec, 5) == Py_True || f->batch) {
         f->batch = 1;
         Py_CLEAR(f->tier);
@@ -998,7 +997,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
             if (PyErr_Occurred() || row[N_COUNTS + 1] < 0) { PyErr_Clear(); goto slow; }
         } else {
             model = f.model ? f.model : Py_None;
-            api = f.api_name ? f.api_name : APIS[f.api];
+            api = f.api;
             finish = f.finish ? f.finish : Py_None;
             tier = f.tier ? f.tier : Py_None;
             memcpy(row, f.counts, sizeof f.counts);
@@ -1213,7 +1212,7 @@ static PyObject *read_one(PyObject *self, PyObject *record)
         PyTuple_SET_ITEM(counts, i, value);
     }
     PyObject *result = Py_BuildValue(
-        "(OOOOOON)", f.model ? f.model : Py_None, f.api_name ? f.api_name : APIS[f.api],
+        "(OOOOOON)", f.model ? f.model : Py_None, f.api,
         f.finish ? f.finish : Py_None, f.tier ? f.tier : Py_None, f.batch ? Py_True : Py_False,
         f.calls == 1 ? ONE : ZERO, counts);
     Py_XDECREF(f.tier);

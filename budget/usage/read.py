@@ -362,14 +362,14 @@ def _block_rows(
     named carried from block to block (a streamed call's chunks may straddle two)."""
     number = first_line - 1
     # the C loop reads a record's tool fields, not its text: no block is searched for it
-    searched = c_loop() is not None
+    c_reads_tools = c_loop() is not None
     for block in blocks:
         rows, skipped = _rows(
             label,
             enumerate(block, start=number + 1),
             skip_invalid,
             model,
-            searched or _block_may_use_tools(block),
+            c_reads_tools or _block_may_use_tools(block),
         )
         model = rows.last_model
         yield rows, skipped
